@@ -1,0 +1,1 @@
+//! Command-line twins of every view: import, export, demo data, reports.

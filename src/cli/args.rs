@@ -1,0 +1,155 @@
+//! The command line, declared with clap. Parsing only; `cli::run` dispatches.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kam",
+    version,
+    about = "Key account management in the terminal",
+    long_about = "kam keeps customer accounts, contacts and interactions, scores every account \
+on value and potential, places it in a tier matrix and turns tiers into a daily follow-up \
+agenda. Without a command it opens the terminal UI."
+)]
+pub struct Cli {
+    /// Database directory (default: $XDG_DATA_HOME/kam, or $XDG_DATA_HOME/kam-demo with --demo)
+    #[arg(long, global = true, env = "KAM_DB", value_name = "DIR")]
+    pub db: Option<PathBuf>,
+
+    /// Pin "today" for every date-dependent result (YYYY-MM-DD)
+    #[arg(long = "as-of", global = true, env = "KAM_TODAY", value_name = "DATE")]
+    pub as_of: Option<String>,
+
+    /// Open the TUI on the demo database, creating the demo book first if it is empty
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Start the TUI on the agenda (the morning session)
+    #[arg(long)]
+    pub agenda: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fill an empty database with a realistic, deterministic demo book
+    Demo(DemoArgs),
+    /// Import records from a CSV file (all rows or nothing)
+    Import {
+        kind: Kind,
+        file: PathBuf,
+        /// Check the file and report what would change, write nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export records as CSV or JSON
+    Export {
+        kind: Kind,
+        #[arg(long, value_enum, default_value_t = OutFormat::Csv)]
+        format: OutFormat,
+        /// Write to FILE instead of standard output (atomically)
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Every account with its tier, scores and flags
+    Segments {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Why an account has its tier, criterion by criterion
+    Explain {
+        key: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Today's due and overdue follow-ups, complaint SLAs and risk flags
+    Agenda {
+        /// Whose agenda (default: the current user; `all` for everyone)
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The tier matrix: count, revenue and share per cell
+    Matrix,
+    /// Show, apply or switch the team's scoring model
+    Model {
+        #[command(subcommand)]
+        action: ModelCommand,
+    },
+    /// Pin an account's tier by hand (the computed tier is still shown)
+    Pin {
+        key: String,
+        tier: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Remove a hand-set tier
+    Unpin { key: String },
+    /// Mark a tier review: later moves are shown against this point
+    Review,
+    /// Check or print key bindings
+    Keymap {
+        #[command(subcommand)]
+        action: KeymapCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of accounts
+    #[arg(long, default_value_t = 300)]
+    pub accounts: usize,
+    /// Total number of interactions (default: about 14 per account)
+    #[arg(long)]
+    pub interactions: Option<usize>,
+    /// Random seed (same seed, date and user → same book)
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Print the current model as TOML
+    Show,
+    /// Replace the model with the one in FILE (TOML)
+    Apply {
+        file: PathBuf,
+        /// List the accounts that would change tier, change nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Switch to a built-in preset (value-potential, volume-loyalty, revenue-bands)
+    Preset {
+        name: String,
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeymapCommand {
+    /// Validate the user keymap file; exit 1 with a report when it has errors
+    Check {
+        /// Keymap file (default: $XDG_CONFIG_HOME/kam/keymap.toml)
+        file: Option<PathBuf>,
+    },
+    /// Print the default keymap (a starting point for your own file)
+    PrintDefault,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    Accounts,
+    Contacts,
+    Interactions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutFormat {
+    Csv,
+    Json,
+}

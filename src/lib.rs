@@ -3,6 +3,13 @@
 //! Data flows one way: key → action → update → effect → store → segment engine
 //! → events → state → render. See DESIGN.md in the shared folder.
 
+pub mod backend;
+pub mod book;
 pub mod cli;
 pub mod clock;
 pub mod domain;
+pub mod identity;
+pub mod paths;
+pub mod segment;
+pub mod store;
+pub mod tui;

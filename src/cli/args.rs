@@ -1,6 +1,8 @@
 //! The command line, declared with clap. Parsing only; `cli::run` dispatches.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use super::columns::RecordKind;
+use super::export::Format;
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -39,7 +41,7 @@ pub enum Command {
     Demo(DemoArgs),
     /// Import records from a CSV file (all rows or nothing)
     Import {
-        kind: Kind,
+        kind: RecordKind,
         file: PathBuf,
         /// Check the file and report what would change, write nothing
         #[arg(long)]
@@ -47,9 +49,9 @@ pub enum Command {
     },
     /// Export records as CSV or JSON
     Export {
-        kind: Kind,
-        #[arg(long, value_enum, default_value_t = OutFormat::Csv)]
-        format: OutFormat,
+        kind: RecordKind,
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
         /// Write to FILE instead of standard output (atomically)
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
@@ -139,17 +141,4 @@ pub enum KeymapCommand {
     },
     /// Print the default keymap (a starting point for your own file)
     PrintDefault,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Kind {
-    Accounts,
-    Contacts,
-    Interactions,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutFormat {
-    Csv,
-    Json,
 }

@@ -1,0 +1,115 @@
+//! The interface the TUI talks to. The embedded `Book` implements it now; the
+//! team server's client will implement it too, so the UI never knows whether
+//! sled is in this process or behind a socket.
+
+use crate::book::{Book, BookError};
+use crate::domain::{Account, AccountId, Contact, FollowUp, FollowUpId, Interaction};
+use crate::segment::{AccountScore, AgendaItem, Explanation, Matrix, Model, TierChange};
+use chrono::NaiveDate;
+use std::collections::HashMap;
+
+pub type BackendResult<T> = Result<T, BookError>;
+
+/// The tiers remembered at the last review: its date and each account's tier.
+pub type Review = (String, HashMap<AccountId, String>);
+
+pub trait Backend {
+    /// The OS user running this session.
+    fn user(&self) -> &str;
+    /// "Today" for every date-dependent view (the one clock).
+    fn today(&self) -> NaiveDate;
+    fn model(&self) -> &Model;
+
+    /// All accounts, in key order.
+    fn accounts(&self) -> Vec<Account>;
+    fn account(&self, id: AccountId) -> Option<Account>;
+    fn scores(&self) -> Vec<AccountScore>;
+    fn score(&self, id: AccountId) -> Option<AccountScore>;
+    fn explain(&self, id: AccountId) -> Option<Explanation>;
+    fn matrix(&self) -> Matrix;
+    /// Due and overdue items; `owner` None = everyone's.
+    fn agenda(&self, owner: Option<&str>) -> BackendResult<Vec<AgendaItem>>;
+    fn contacts_of(&self, id: AccountId) -> BackendResult<Vec<Contact>>;
+    /// Oldest first.
+    fn interactions_of(&self, id: AccountId) -> BackendResult<Vec<Interaction>>;
+    fn followups_of(&self, id: AccountId) -> BackendResult<Vec<FollowUp>>;
+    fn last_review(&self) -> BackendResult<Option<Review>>;
+
+    /// New (id 0) or edited account (version must be the one read: conflicts
+    /// are reported, never overwritten). Returns the tier changes it caused.
+    fn save_account(&mut self, a: Account) -> BackendResult<Vec<TierChange>>;
+    fn add_interaction(&mut self, i: Interaction) -> BackendResult<Vec<TierChange>>;
+    fn save_contact(&mut self, c: Contact) -> BackendResult<Vec<TierChange>>;
+    fn save_followup(&mut self, f: FollowUp) -> BackendResult<()>;
+    fn complete_followup(&mut self, id: FollowUpId) -> BackendResult<()>;
+    /// Hides an agenda item until `until` (a day, a week…).
+    fn snooze(&mut self, item: &AgendaItem, until: NaiveDate) -> BackendResult<()>;
+    /// Remembers every tier now; returns how many accounts.
+    fn mark_review(&mut self) -> BackendResult<usize>;
+}
+
+impl Backend for Book {
+    fn user(&self) -> &str {
+        Book::user(self)
+    }
+    fn today(&self) -> NaiveDate {
+        Book::today(self)
+    }
+    fn model(&self) -> &Model {
+        self.engine().model()
+    }
+    fn accounts(&self) -> Vec<Account> {
+        Book::accounts(self).into_iter().cloned().collect()
+    }
+    fn account(&self, id: AccountId) -> Option<Account> {
+        Book::account(self, id).cloned()
+    }
+    fn scores(&self) -> Vec<AccountScore> {
+        self.engine().scores()
+    }
+    fn score(&self, id: AccountId) -> Option<AccountScore> {
+        self.engine().score(id)
+    }
+    fn explain(&self, id: AccountId) -> Option<Explanation> {
+        self.engine().explain(id)
+    }
+    fn matrix(&self) -> Matrix {
+        self.engine().matrix()
+    }
+    fn agenda(&self, owner: Option<&str>) -> BackendResult<Vec<AgendaItem>> {
+        Book::agenda(self, owner)
+    }
+    fn contacts_of(&self, id: AccountId) -> BackendResult<Vec<Contact>> {
+        Book::contacts_of(self, id)
+    }
+    fn interactions_of(&self, id: AccountId) -> BackendResult<Vec<Interaction>> {
+        Book::interactions_of(self, id)
+    }
+    fn followups_of(&self, id: AccountId) -> BackendResult<Vec<FollowUp>> {
+        Ok(self.store().followups_of(id)?)
+    }
+    fn last_review(&self) -> BackendResult<Option<Review>> {
+        Book::last_review(self)
+    }
+    fn save_account(&mut self, a: Account) -> BackendResult<Vec<TierChange>> {
+        Ok(Book::save_account(self, a)?.tier_changes)
+    }
+    fn add_interaction(&mut self, i: Interaction) -> BackendResult<Vec<TierChange>> {
+        Ok(Book::add_interaction(self, i)?.tier_changes)
+    }
+    fn save_contact(&mut self, c: Contact) -> BackendResult<Vec<TierChange>> {
+        Ok(Book::save_contact(self, c)?.tier_changes)
+    }
+    fn save_followup(&mut self, f: FollowUp) -> BackendResult<()> {
+        Book::save_followup(self, f).map(|_| ())
+    }
+    fn complete_followup(&mut self, id: FollowUpId) -> BackendResult<()> {
+        Book::complete_followup(self, id)
+    }
+    fn snooze(&mut self, item: &AgendaItem, until: NaiveDate) -> BackendResult<()> {
+        Book::snooze(self, item, until)
+    }
+    fn mark_review(&mut self) -> BackendResult<usize> {
+        Book::mark_review(self)
+    }
+}

@@ -1,0 +1,545 @@
+//! Text and JSON renderings of segmentation results for the CLI twins
+//! (`kam segments`, `kam explain`, `kam agenda`, `kam matrix`). Pure: they
+//! read an `Engine` and look accounts up by id for keys and names.
+
+use crate::domain::{Account, AccountId, FollowUp};
+use crate::segment::{AccountScore, AgendaItem, Engine};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Finds the account record of an id (key and name are not in the engine).
+pub trait AccountLookup {
+    fn account(&self, id: AccountId) -> Option<&Account>;
+}
+
+impl AccountLookup for HashMap<AccountId, Account> {
+    fn account(&self, id: AccountId) -> Option<&Account> {
+        self.get(&id)
+    }
+}
+
+impl AccountLookup for BTreeMap<AccountId, Account> {
+    fn account(&self, id: AccountId) -> Option<&Account> {
+        self.get(&id)
+    }
+}
+
+fn key_name(lookup: &impl AccountLookup, id: AccountId) -> (String, String) {
+    match lookup.account(id) {
+        Some(a) => (a.key.clone(), a.name.clone()),
+        None => (format!("#{id}"), String::new()),
+    }
+}
+
+/// Two decimals: stable output for scores and shares.
+fn r2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn date(d: Option<chrono::NaiveDate>) -> Value {
+    d.map_or(Value::Null, |d| Value::String(d.to_string()))
+}
+
+/// Accounts in display order: tier priority, then value score, then key.
+fn ordered(engine: &Engine, lookup: &impl AccountLookup) -> Vec<(AccountScore, String, String)> {
+    let prio = |t: &str| engine.model().tier(t).map_or(u32::MAX, |p| p.priority);
+    let mut rows: Vec<(AccountScore, String, String)> = engine
+        .scores()
+        .into_iter()
+        .map(|s| {
+            let (k, n) = key_name(lookup, s.account);
+            (s, k, n)
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        prio(&a.0.tier)
+            .cmp(&prio(&b.0.tier))
+            .then(b.0.value_score.total_cmp(&a.0.value_score))
+            .then(a.1.cmp(&b.1))
+    });
+    rows
+}
+
+/// `kam segments --json`.
+pub fn segments_json(engine: &Engine, lookup: &impl AccountLookup) -> Value {
+    let accounts: Vec<Value> = ordered(engine, lookup)
+        .into_iter()
+        .map(|(s, key, name)| {
+            let m = &s.metrics;
+            json!({
+                "key": key,
+                "name": name,
+                "tier": s.tier,
+                "computed_tier": s.computed_tier,
+                "pinned": s.pinned,
+                "value_score": r2(s.value_score),
+                "potential_score": r2(s.potential_score),
+                "revenue_12m": m.revenue_12m.to_string(),
+                "margin_12m": m.margin_12m.to_string(),
+                "orders_12m": m.orders_12m,
+                "growth": m.growth.map(|g| r2(g * 100.0) / 100.0),
+                "last_order": date(m.last_order),
+                "last_touch": date(m.last_touch),
+                "next_due": date(s.next_due),
+                "lifecycle": s.lifecycle.as_str(),
+                "overdue_amount": m.overdue_amount.to_string(),
+                "open_complaints": m.open_complaints,
+                "flags": s.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let matrix = engine.matrix();
+    let tiers: Vec<Value> = matrix
+        .tiers
+        .iter()
+        .map(|t| {
+            json!({
+                "tier": t.tier,
+                "accounts": t.accounts,
+                "revenue_12m": t.revenue_12m.to_string(),
+                "revenue_share": r2(t.revenue_share * 100.0) / 100.0,
+            })
+        })
+        .collect();
+    let p = engine.pareto();
+    json!({
+        "as_of": engine.as_of().to_string(),
+        "model": engine.model().name,
+        "accounts": accounts,
+        "tiers": tiers,
+        "pareto": {
+            "active_accounts": p.active_accounts,
+            "top20_accounts": p.top20_accounts,
+            "top20_revenue_share": r2(p.top20_revenue_share * 100.0) / 100.0,
+            "total_revenue_12m": p.total_revenue_12m.to_string(),
+        },
+    })
+}
+
+/// Pads or truncates to a display width (CJK counts double).
+fn fit(s: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push_str(&" ".repeat(width - w));
+    out
+}
+
+fn right(s: &str, width: usize) -> String {
+    let w = s.width();
+    if w >= width {
+        s.to_string()
+    } else {
+        format!("{}{s}", " ".repeat(width - w))
+    }
+}
+
+/// `kam segments`: one line per account.
+pub fn segments_text(engine: &Engine, lookup: &impl AccountLookup) -> String {
+    let mut out = format!(
+        "{}  {}  {}  {}  {}  {}  {}  {}  FLAGS\n",
+        fit("KEY", 12),
+        fit("NAME", 24),
+        fit("TIER", 12),
+        right("VALUE", 5),
+        right("POT", 5),
+        right("REVENUE_12M", 14),
+        right("ORD", 4),
+        fit("LAST_ORDER", 10),
+    );
+    for (s, key, name) in ordered(engine, lookup) {
+        let tier = if s.pinned {
+            format!("{}*", s.tier)
+        } else {
+            s.tier.clone()
+        };
+        let flags: Vec<&str> = s.flags.iter().map(|f| f.as_str()).collect();
+        out.push_str(&format!(
+            "{}  {}  {}  {}  {}  {}  {}  {}  {}\n",
+            fit(&key, 12),
+            fit(&name, 24),
+            fit(&tier, 12),
+            right(&format!("{:.1}", s.value_score), 5),
+            right(&format!("{:.1}", s.potential_score), 5),
+            right(&s.metrics.revenue_12m.to_string(), 14),
+            right(&s.metrics.orders_12m.to_string(), 4),
+            fit(
+                &s.metrics.last_order.map_or("-".into(), |d| d.to_string()),
+                10
+            ),
+            flags.join(",")
+        ));
+    }
+    let p = engine.pareto();
+    out.push_str(&format!(
+        "{} active accounts; top {} hold {:.1}% of trailing-12-month revenue ({})\n",
+        p.active_accounts,
+        p.top20_accounts,
+        p.top20_revenue_share * 100.0,
+        p.total_revenue_12m
+    ));
+    out
+}
+
+/// `kam explain KEY --json`.
+pub fn explain_json(engine: &Engine, lookup: &impl AccountLookup, id: AccountId) -> Option<Value> {
+    let x = engine.explain(id)?;
+    let (key, name) = key_name(lookup, id);
+    let criteria: Vec<Value> = x
+        .criteria
+        .iter()
+        .map(|c| {
+            json!({
+                "axis": c.axis,
+                "metric": c.measure,
+                "norm": c.norm,
+                "raw": c.raw,
+                "normalised": r2(c.normalised),
+                "weight": c.weight,
+                "contribution": r2(c.contribution),
+            })
+        })
+        .collect();
+    Some(json!({
+        "key": key,
+        "name": name,
+        "as_of": engine.as_of().to_string(),
+        "model": engine.model().name,
+        "value_score": r2(x.value_score),
+        "potential_score": r2(x.potential_score),
+        "cell_tier": x.cell_tier,
+        "computed_tier": x.computed_tier,
+        "tier": x.tier,
+        "pinned": x.pinned,
+        "criteria": criteria,
+        "reasons": x.reasons,
+    }))
+}
+
+/// `kam explain KEY`: criterion by criterion.
+pub fn explain_text(engine: &Engine, lookup: &impl AccountLookup, id: AccountId) -> Option<String> {
+    let x = engine.explain(id)?;
+    let (key, name) = key_name(lookup, id);
+    let mut out = format!(
+        "{key} {name} — {} (model {}, as of {})\nvalue {:.1} · potential {:.1}\n\n",
+        x.tier,
+        engine.model().name,
+        engine.as_of(),
+        x.value_score,
+        x.potential_score
+    );
+    out.push_str(&format!(
+        "{}  {}  {}  {}  {}  {}\n",
+        fit("AXIS", 9),
+        fit("CRITERION", 20),
+        right("RAW", 14),
+        fit("NORM", 22),
+        right("SCORE", 6),
+        right("WEIGHT", 6),
+    ));
+    for c in &x.criteria {
+        let raw = c.raw.map_or("-".to_string(), |r| {
+            if r.fract() == 0.0 {
+                format!("{r:.0}")
+            } else {
+                format!("{r:.2}")
+            }
+        });
+        out.push_str(&format!(
+            "{}  {}  {}  {}  {}  {}  {:+.1}\n",
+            fit(c.axis, 9),
+            fit(&c.measure, 20),
+            right(&raw, 14),
+            fit(&c.norm, 22),
+            right(&format!("{:.1}", c.normalised), 6),
+            right(&format!("{}", c.weight), 6),
+            c.contribution
+        ));
+    }
+    out.push('\n');
+    for r in &x.reasons {
+        out.push_str(&format!("· {r}\n"));
+    }
+    Some(out)
+}
+
+fn agenda_items(engine: &Engine, owner: Option<&str>, followups: &[FollowUp]) -> Vec<AgendaItem> {
+    engine.agenda(owner, followups)
+}
+
+/// `kam agenda --json`.
+pub fn agenda_json(
+    engine: &Engine,
+    lookup: &impl AccountLookup,
+    owner: Option<&str>,
+    followups: &[FollowUp],
+) -> Value {
+    let items: Vec<Value> = agenda_items(engine, owner, followups)
+        .into_iter()
+        .map(|i| {
+            let (key, name) = key_name(lookup, i.account);
+            json!({
+                "key": key,
+                "name": name,
+                "kind": i.kind.as_str(),
+                "flag": i.flag.map(|f| f.as_str()),
+                "due": i.due.to_string(),
+                "days_late": i.days_late,
+                "tier": i.tier,
+                "text": i.text,
+                "follow_up": i.follow_up.map(|f| f.0),
+            })
+        })
+        .collect();
+    json!({
+        "as_of": engine.as_of().to_string(),
+        "owner": owner,
+        "items": items,
+    })
+}
+
+/// `kam agenda`.
+pub fn agenda_text(
+    engine: &Engine,
+    lookup: &impl AccountLookup,
+    owner: Option<&str>,
+    followups: &[FollowUp],
+) -> String {
+    let items = agenda_items(engine, owner, followups);
+    let mut out = format!(
+        "Agenda {}{} — {} item(s)\n",
+        engine.as_of(),
+        owner.map_or(String::new(), |o| format!(" for {o}")),
+        items.len()
+    );
+    for i in items {
+        let (key, name) = key_name(lookup, i.account);
+        let late = if i.days_late > 0 {
+            format!("+{}d", i.days_late)
+        } else {
+            String::new()
+        };
+        let kind = match i.flag {
+            Some(f) => f.as_str().to_string(),
+            None => i.kind.as_str().to_string(),
+        };
+        out.push_str(&format!(
+            "{}  {}  {}  {}  {}  {}  {}\n",
+            i.due,
+            right(&late, 5),
+            fit(&i.tier, 12),
+            fit(&key, 12),
+            fit(&name, 20),
+            fit(&kind, 19),
+            i.text
+        ));
+    }
+    out
+}
+
+/// `kam matrix`: the grid with count, revenue and share per cell.
+pub fn matrix_text(engine: &Engine) -> String {
+    const W: usize = 22;
+    let m = engine.matrix();
+    let band = |cuts: &[f64], i: usize| -> String {
+        match (i.checked_sub(1).and_then(|j| cuts.get(j)), cuts.get(i)) {
+            (None, None) => "all".into(),
+            (None, Some(hi)) => format!("< {hi}"),
+            (Some(lo), None) => format!("≥ {lo}"),
+            (Some(lo), Some(hi)) => format!("{lo}–{hi}"),
+        }
+    };
+    let mut out = format!(
+        "{} × {} (model {}, as of {})\n",
+        m.value_label,
+        m.potential_label,
+        engine.model().name,
+        engine.as_of()
+    );
+    out.push_str(&fit("", 18));
+    for c in 0..m.cols {
+        out.push_str(&fit(
+            &format!("{} {}", m.value_label, band(&m.value_cuts, c)),
+            W,
+        ));
+    }
+    out.push('\n');
+    for r in 0..m.rows {
+        let pb = band(&m.potential_cuts, m.rows - 1 - r);
+        let mut lines = [
+            fit(&format!("{} {pb}", m.potential_label), 18),
+            fit("", 18),
+            fit("", 18),
+        ];
+        for c in 0..m.cols {
+            let Some(cell) = m.cell(r, c) else { continue };
+            let count = if cell.overflow > 0 {
+                format!("{} accts ({} over cap)", cell.count, cell.overflow)
+            } else {
+                format!("{} accts", cell.count)
+            };
+            lines[0].push_str(&fit(&cell.tier, W));
+            lines[1].push_str(&fit(&count, W));
+            lines[2].push_str(&fit(
+                &format!(
+                    "{} · {:.1}%",
+                    cell.revenue_12m.compact(),
+                    cell.share * 100.0
+                ),
+                W,
+            ));
+        }
+        for l in lines {
+            out.push_str(l.trim_end());
+            out.push('\n');
+        }
+    }
+    out.push('\n');
+    for t in &m.tiers {
+        out.push_str(&format!(
+            "{} {} accounts, {} ({:.1}%)\n",
+            fit(&t.tier, 14),
+            right(&t.accounts.to_string(), 6),
+            t.revenue_12m,
+            t.revenue_share * 100.0
+        ));
+    }
+    let p = engine.pareto();
+    out.push_str(&format!(
+        "Pareto: top {} of {} active accounts hold {:.1}% of revenue\n",
+        p.top20_accounts,
+        p.active_accounts,
+        p.top20_revenue_share * 100.0
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Interaction, InteractionId, InteractionKind, Money};
+    use crate::segment::Model;
+    use chrono::NaiveDate;
+
+    fn d(s: &str) -> NaiveDate {
+        crate::clock::parse_date(s).unwrap()
+    }
+
+    fn world() -> (Engine, HashMap<AccountId, Account>) {
+        let mut accounts = HashMap::new();
+        let mut inters = Vec::new();
+        for id in 1..=6u64 {
+            let a = Account {
+                id: AccountId(id),
+                key: format!("K{id}"),
+                name: if id == 1 {
+                    "华为技术".into()
+                } else {
+                    format!("Acme {id}")
+                },
+                owner: "ann".into(),
+                since: Some(d("2020-01-01")),
+                ..Account::default()
+            };
+            accounts.insert(a.id, a);
+            if id <= 5 {
+                let mut o =
+                    Interaction::new(AccountId(id), InteractionKind::Order, d("2025-03-01"));
+                o.id = InteractionId(id);
+                o.amount = Some(Money::from_cents(100_050 * id as i64));
+                inters.push(o);
+            }
+        }
+        let list: Vec<Account> = accounts.values().cloned().collect();
+        let mut e = Engine::new(Model::default(), d("2025-06-30"));
+        e.rebuild(&list, &[], inters.iter());
+        (e, accounts)
+    }
+
+    #[test]
+    fn segments_json_shape() {
+        let (e, accounts) = world();
+        let v = segments_json(&e, &accounts);
+        assert_eq!(v["as_of"], "2025-06-30");
+        assert_eq!(v["model"], "value-potential");
+        let list = v["accounts"].as_array().unwrap();
+        assert_eq!(list.len(), 6);
+        for a in list {
+            for field in [
+                "key",
+                "name",
+                "tier",
+                "value_score",
+                "potential_score",
+                "revenue_12m",
+                "orders_12m",
+                "last_order",
+                "flags",
+                "pinned",
+            ] {
+                assert!(a.get(field).is_some(), "missing {field}");
+            }
+            assert!(a["flags"].is_array() && a["pinned"].is_boolean());
+        }
+        let k5 = list.iter().find(|a| a["key"] == "K5").unwrap();
+        assert_eq!(k5["revenue_12m"], "5002.50");
+        assert_eq!(k5["last_order"], "2025-03-01");
+        let k6 = list.iter().find(|a| a["key"] == "K6").unwrap();
+        assert!(k6["last_order"].is_null());
+        assert_eq!(k6["revenue_12m"], "0.00");
+        let p = &v["pareto"];
+        assert_eq!(
+            (p["active_accounts"].as_u64(), p["top20_accounts"].as_u64()),
+            (Some(5), Some(1))
+        );
+        // 5002.50 of 15007.50
+        assert_eq!(p["top20_revenue_share"].as_f64(), Some(0.3333));
+        let tiers = v["tiers"].as_array().unwrap();
+        let n: u64 = tiers.iter().map(|t| t["accounts"].as_u64().unwrap()).sum();
+        assert_eq!(n, 6);
+        assert!(
+            tiers
+                .iter()
+                .all(|t| t["revenue_12m"].as_str().unwrap().contains('.'))
+        );
+    }
+
+    #[test]
+    fn text_renderings_align_and_mention_everything() {
+        let (e, accounts) = world();
+        let t = segments_text(&e, &accounts);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 1 + 6 + 1);
+        // CJK name padded by display width: the TIER column starts at column 40 on every line.
+        let tier_col = |l: &str| {
+            let i = ["Key", "Development", "Opportunity", "Maintenance"]
+                .iter()
+                .filter_map(|t| l.find(t))
+                .min()
+                .unwrap();
+            UnicodeWidthStr::width(&l[..i])
+        };
+        let cjk = lines.iter().find(|l| l.contains("华为")).unwrap();
+        let other = lines.iter().find(|l| l.contains("Acme 2")).unwrap();
+        assert_eq!((tier_col(cjk), tier_col(other)), (40, 40));
+        let m = matrix_text(&e);
+        assert!(m.contains("Key") && m.contains("Opportunity") && m.contains("accts"));
+        assert!(m.contains("Pareto: top 1 of 5"));
+        let x = explain_text(&e, &accounts, AccountId(5)).unwrap();
+        assert!(x.contains("revenue_12m") && x.contains("K5"));
+        assert!(explain_json(&e, &accounts, AccountId(99)).is_none());
+        let xj = explain_json(&e, &accounts, AccountId(5)).unwrap();
+        assert_eq!(xj["criteria"].as_array().unwrap().len(), 8);
+        let a = agenda_json(&e, &accounts, Some("ann"), &[]);
+        assert!(!a["items"].as_array().unwrap().is_empty());
+        assert!(agenda_text(&e, &accounts, Some("nobody"), &[]).contains("0 item(s)"));
+    }
+}

@@ -1,0 +1,189 @@
+//! The daily agenda: cadence touches, manual and requested follow-ups,
+//! complaint SLAs and risk flags, most important tier first.
+
+use super::engine::Engine;
+use super::metrics::{open_complaints, upto};
+use super::types::{AccountScore, AgendaItem, AgendaKind, Flag};
+use crate::domain::{AccountId, FollowUp, InteractionKind};
+use chrono::{Duration, NaiveDate};
+
+impl Engine {
+    /// What is due or overdue as of the engine's date. `owner` keeps the
+    /// accounts that user owns and the follow-ups assigned to them
+    /// (unassigned follow-ups go to the account's owner). Open complaints
+    /// are listed with their SLA deadlines even before those fall due.
+    pub fn agenda(&self, owner: Option<&str>, followups: &[FollowUp]) -> Vec<AgendaItem> {
+        let as_of = self.as_of;
+        let mut items = Vec::new();
+        for id in self.account_ids() {
+            if owner.is_some_and(|o| self.owner(id) != Some(o)) {
+                continue;
+            }
+            if let Some(sc) = self.score(id) {
+                self.account_items(&sc, &mut items);
+            }
+        }
+        for f in followups {
+            if f.done_at.is_some() || f.due > as_of {
+                continue;
+            }
+            let mine = owner.is_none_or(|o| {
+                f.assignee == o || (f.assignee.is_empty() && self.owner(f.account) == Some(o))
+            });
+            if !mine {
+                continue;
+            }
+            let note = crate::domain::text::clean_line(&f.note);
+            let mut item = self.item(f.account, AgendaKind::FollowUp, f.due, note);
+            item.follow_up = Some(f.id);
+            items.push(item);
+        }
+        items.sort_by(|a, b| {
+            a.priority
+                .cmp(&b.priority)
+                .then(b.days_late.cmp(&a.days_late))
+                .then(a.account.cmp(&b.account))
+                .then(a.kind.cmp(&b.kind))
+                .then(a.due.cmp(&b.due))
+        });
+        items
+    }
+
+    fn item(
+        &self,
+        account: AccountId,
+        kind: AgendaKind,
+        due: NaiveDate,
+        text: String,
+    ) -> AgendaItem {
+        let tier = self.score_tier(account).unwrap_or_default();
+        let priority = self.model.tier(&tier).map_or(u32::MAX, |t| t.priority);
+        AgendaItem {
+            account,
+            kind,
+            flag: None,
+            due,
+            days_late: (self.as_of - due).num_days().max(0),
+            tier,
+            priority,
+            text,
+            follow_up: None,
+            interaction: None,
+        }
+    }
+
+    fn score_tier(&self, id: AccountId) -> Option<String> {
+        self.accounts
+            .get(&id)
+            .filter(|s| s.known)
+            .map(|s| self.effective_tier(s))
+    }
+
+    fn account_items(&self, sc: &AccountScore, items: &mut Vec<AgendaItem>) {
+        let as_of = self.as_of;
+        let id = sc.account;
+        if let Some(due) = sc.next_due
+            && due <= as_of
+        {
+            let text = match sc.metrics.last_touch {
+                Some(t) => format!("touch due: every {} days, last {t}", sc.cadence_days),
+                None => format!("touch due: every {} days, never touched", sc.cadence_days),
+            };
+            items.push(self.item(id, AgendaKind::Cadence, due, text));
+        }
+        let evs = upto(self.events(id), as_of);
+        // A follow-up asked for by an interaction stands until something
+        // else (not a system entry) happens on the account after it.
+        let last_real = evs
+            .iter()
+            .rev()
+            .find(|e| e.kind != InteractionKind::System)
+            .map(|e| e.at);
+        for e in evs {
+            if let Some(f) = e.follow_up
+                && f <= as_of
+                && last_real.is_none_or(|t| t <= e.at)
+            {
+                let mut item = self.item(
+                    id,
+                    AgendaKind::RequestedFollowUp,
+                    f,
+                    format!("follow-up asked by the {} of {}", e.kind, e.day()),
+                );
+                item.interaction = Some(e.id);
+                items.push(item);
+            }
+        }
+        let policy = self.model.tier(&sc.tier);
+        let reply = i64::from(policy.map_or(24, |p| p.reply_hours));
+        let resolve = i64::from(policy.map_or(48, |p| p.resolve_hours));
+        for c in open_complaints(self.events(id), as_of) {
+            let replied = evs.iter().any(|e| e.at > c.at && e.kind.is_touch());
+            if !replied {
+                let due = (c.at + Duration::hours(reply)).date_naive();
+                let mut item = self.item(
+                    id,
+                    AgendaKind::ComplaintReply,
+                    due,
+                    format!("reply to the complaint of {} within {reply} h", c.day()),
+                );
+                item.interaction = Some(c.id);
+                items.push(item);
+            }
+            let due = (c.at + Duration::hours(resolve)).date_naive();
+            let mut item = self.item(
+                id,
+                AgendaKind::ComplaintResolve,
+                due,
+                format!("resolve the complaint of {} within {resolve} h", c.day()),
+            );
+            item.interaction = Some(c.id);
+            items.push(item);
+        }
+        for &flag in &sc.flags {
+            // Late touches and complaints already have their own lines.
+            if matches!(flag, Flag::OverdueTouch | Flag::ComplaintSla) {
+                continue;
+            }
+            let m = &sc.metrics;
+            let text = match flag {
+                Flag::OverduePayment => format!(
+                    "overdue receivables {} (oldest {} days)",
+                    m.overdue_amount,
+                    m.overdue_days.unwrap_or(0)
+                ),
+                Flag::Declining => match m.growth {
+                    Some(g) => format!(
+                        "declining: revenue {:+.0}% vs previous year, orders {} in 90 days vs {} before",
+                        g * 100.0,
+                        m.orders_90d,
+                        m.orders_prev_90d
+                    ),
+                    None => format!(
+                        "declining: orders {} in 90 days vs {} before",
+                        m.orders_90d, m.orders_prev_90d
+                    ),
+                },
+                Flag::SingleThreaded => format!(
+                    "single-threaded: {} active contact(s){}",
+                    m.active_contacts,
+                    if m.has_backup { "" } else { ", no backup" }
+                ),
+                Flag::ContactLeft => match m.primary_left {
+                    Some(d) => format!("primary contact left on {d}"),
+                    None => "primary contact left".to_string(),
+                },
+                Flag::LargeDisloyal => {
+                    "high value but low loyalty: watch terms and payments".into()
+                }
+                Flag::OverdueTouch | Flag::ComplaintSla => continue,
+            };
+            let mut item = self.item(id, AgendaKind::Risk, as_of, text);
+            item.flag = Some(flag);
+            if flag == Flag::OverduePayment {
+                item.days_late = m.overdue_days.unwrap_or(0).max(0);
+            }
+            items.push(item);
+        }
+    }
+}

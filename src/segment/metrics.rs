@@ -1,0 +1,227 @@
+//! Derived metrics of one account as of a date (DESIGN.md §1, brief §1).
+//! Interactions after the as-of date are ignored.
+
+use crate::domain::{Contact, ContactId, Interaction, InteractionId, InteractionKind, Money};
+use chrono::{DateTime, Days, Months, NaiveDate, NaiveTime, Utc};
+
+/// What the engine keeps of an interaction: no text, only what metrics need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ev {
+    pub id: InteractionId,
+    pub kind: InteractionKind,
+    pub at: DateTime<Utc>,
+    pub amount: Option<Money>,
+    pub margin: Option<Money>,
+    pub due: Option<NaiveDate>,
+    pub paid_at: Option<NaiveDate>,
+    pub satisfaction: Option<u8>,
+    pub follow_up: Option<NaiveDate>,
+}
+
+impl Ev {
+    pub fn from_interaction(i: &Interaction) -> Ev {
+        Ev {
+            id: i.id,
+            kind: i.kind,
+            at: i.at,
+            amount: i.amount,
+            margin: i.margin,
+            due: i.due,
+            paid_at: i.paid_at,
+            satisfaction: i.satisfaction,
+            follow_up: i.follow_up,
+        }
+    }
+
+    pub fn day(&self) -> NaiveDate {
+        self.at.date_naive()
+    }
+}
+
+/// What the engine keeps of a contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ContactLite {
+    pub id: ContactId,
+    pub primary: bool,
+    pub backup: bool,
+    pub left_at: Option<NaiveDate>,
+}
+
+impl ContactLite {
+    pub fn from_contact(c: &Contact) -> ContactLite {
+        ContactLite {
+            id: c.id,
+            primary: c.primary,
+            backup: c.backup,
+            left_at: c.left_at,
+        }
+    }
+
+    fn is_active(&self, day: NaiveDate) -> bool {
+        self.left_at.is_none_or(|d| d > day)
+    }
+}
+
+/// Derived figures of one account as of a date.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Metrics {
+    /// At least one order in the trailing 12 months.
+    pub active: bool,
+    /// Orders in (as_of − 12 months, as_of].
+    pub revenue_12m: Money,
+    pub margin_12m: Money,
+    pub orders_12m: u32,
+    /// Orders in (as_of − 24 months, as_of − 12 months].
+    pub revenue_prev_12m: Money,
+    /// (revenue_12m − prev) / prev; `None` when prev is 0.
+    pub growth: Option<f64>,
+    pub last_order: Option<NaiveDate>,
+    /// Last visit, call, meeting or email.
+    pub last_touch: Option<NaiveDate>,
+    /// Days since the last order.
+    pub recency_days: Option<i64>,
+    /// Orders due before the as-of date and not paid by it.
+    pub overdue_amount: Money,
+    /// Days since the oldest unpaid due date.
+    pub overdue_days: Option<i64>,
+    /// Complaints not closed by a later resolution (FIFO).
+    pub open_complaints: u32,
+    /// Age of the oldest open complaint at the end of the as-of day.
+    pub oldest_complaint_hours: Option<i64>,
+    /// Mean of the last 3 survey scores (1–5).
+    pub satisfaction: Option<f64>,
+    /// Contacts still with the customer.
+    pub active_contacts: u32,
+    /// An active contact marked as backup exists.
+    pub has_backup: bool,
+    /// When the (most recently departed) primary contact left, if one has.
+    pub primary_left: Option<NaiveDate>,
+    /// Orders in the last 90 days and in the 90 days before.
+    pub orders_90d: u32,
+    pub orders_prev_90d: u32,
+}
+
+/// Start of the day after `d`, UTC: "the end of the as-of day".
+pub(crate) fn end_of_day(d: NaiveDate) -> DateTime<Utc> {
+    d.checked_add_days(Days::new(1))
+        .unwrap_or(d)
+        .and_time(NaiveTime::MIN)
+        .and_utc()
+}
+
+fn months_before(d: NaiveDate, m: u32) -> NaiveDate {
+    d.checked_sub_months(Months::new(m))
+        .unwrap_or(NaiveDate::MIN)
+}
+
+fn days_before(d: NaiveDate, n: u64) -> NaiveDate {
+    d.checked_sub_days(Days::new(n)).unwrap_or(NaiveDate::MIN)
+}
+
+/// Events up to and including `as_of` (events are sorted by time).
+pub(crate) fn upto(events: &[Ev], as_of: NaiveDate) -> &[Ev] {
+    let end = end_of_day(as_of);
+    let n = events.partition_point(|e| e.at < end);
+    &events[..n]
+}
+
+/// Open complaints in FIFO order: each resolution closes the oldest open one.
+pub(crate) fn open_complaints(events: &[Ev], as_of: NaiveDate) -> Vec<Ev> {
+    let mut open = std::collections::VecDeque::new();
+    for e in upto(events, as_of) {
+        match e.kind {
+            InteractionKind::Complaint => open.push_back(*e),
+            InteractionKind::Resolution => {
+                open.pop_front();
+            }
+            _ => {}
+        }
+    }
+    open.into()
+}
+
+impl Metrics {
+    /// `events` must be sorted by `(at, id)`.
+    pub(crate) fn compute(events: &[Ev], contacts: &[ContactLite], as_of: NaiveDate) -> Metrics {
+        let y1 = months_before(as_of, 12);
+        let y2 = months_before(as_of, 24);
+        let d90 = days_before(as_of, 90);
+        let d180 = days_before(as_of, 180);
+        let mut m = Metrics::default();
+        let mut oldest_due: Option<NaiveDate> = None;
+        let mut surveys: [Option<u8>; 3] = [None; 3];
+        let evs = upto(events, as_of);
+        for e in evs {
+            let day = e.day();
+            match e.kind {
+                InteractionKind::Order => {
+                    let amount = e.amount.unwrap_or(Money::ZERO);
+                    if day > y1 {
+                        m.revenue_12m += amount;
+                        m.margin_12m += e.margin.unwrap_or(Money::ZERO);
+                        m.orders_12m += 1;
+                    } else if day > y2 {
+                        m.revenue_prev_12m += amount;
+                    }
+                    if day > d90 {
+                        m.orders_90d += 1;
+                    } else if day > d180 {
+                        m.orders_prev_90d += 1;
+                    }
+                    m.last_order = Some(m.last_order.map_or(day, |l| l.max(day)));
+                    if let Some(due) = e.due
+                        && due < as_of
+                        && e.paid_at.is_none_or(|p| p > as_of)
+                    {
+                        m.overdue_amount += amount;
+                        oldest_due = Some(oldest_due.map_or(due, |o| o.min(due)));
+                    }
+                }
+                InteractionKind::Survey => {
+                    if let Some(s) = e.satisfaction {
+                        surveys = [surveys[1], surveys[2], Some(s)];
+                    }
+                }
+                k if k.is_touch() => {
+                    m.last_touch = Some(m.last_touch.map_or(day, |l| l.max(day)));
+                }
+                _ => {}
+            }
+        }
+        m.active = m.orders_12m > 0;
+        m.growth = m.revenue_12m.checked_growth(m.revenue_prev_12m);
+        m.recency_days = m.last_order.map(|d| (as_of - d).num_days());
+        m.overdue_days = oldest_due.map(|d| (as_of - d).num_days());
+        let open = open_complaints(events, as_of);
+        m.open_complaints = open.len() as u32;
+        m.oldest_complaint_hours = open.first().map(|c| (end_of_day(as_of) - c.at).num_hours());
+        let given: Vec<u8> = surveys.iter().flatten().copied().collect();
+        if !given.is_empty() {
+            m.satisfaction =
+                Some(given.iter().map(|&s| f64::from(s)).sum::<f64>() / given.len() as f64);
+        }
+        for c in contacts {
+            if c.is_active(as_of) {
+                m.active_contacts += 1;
+                m.has_backup |= c.backup;
+            } else if c.primary
+                && let Some(left) = c.left_at
+            {
+                m.primary_left = Some(m.primary_left.map_or(left, |p| p.max(left)));
+            }
+        }
+        m
+    }
+}
+
+/// Growth as a ratio, kept next to metrics because money must not become f64
+/// before the division.
+trait Growth {
+    fn checked_growth(self, prev: Money) -> Option<f64>;
+}
+
+impl Growth for Money {
+    fn checked_growth(self, prev: Money) -> Option<f64> {
+        (self - prev).ratio(prev)
+    }
+}

@@ -1,0 +1,24 @@
+//! The segmentation engine: metrics per account as of a date, the scoring
+//! model, tiers (matrix with a cap), cadence, lifecycle, risk flags, the
+//! agenda and explanations. Pure: no I/O, no clock — the as-of date is given.
+//!
+//! Recalculation is incremental (see `engine`): an edit re-scores the edited
+//! account and only the accounts that can cross a tier boundary.
+
+mod agenda;
+mod engine;
+mod metrics;
+mod model;
+mod policy;
+mod rank;
+mod types;
+
+pub use engine::Engine;
+pub use metrics::Metrics;
+pub use model::{
+    Axis, Cap, Criterion, Grid, Measure, Model, ModelError, Norm, RATING_NEUTRAL, TierPolicy,
+};
+pub use types::{
+    AccountScore, AgendaItem, AgendaKind, CriterionExplanation, Explanation, Flag, Lifecycle,
+    Matrix, MatrixCell, Pareto, TierChange, TierSummary,
+};

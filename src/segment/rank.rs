@@ -1,0 +1,288 @@
+//! An order-statistic multiset of `f64` (a treap with subtree counts): insert,
+//! remove and rank queries in O(log n), so a percentile is cheap to keep
+//! current while records are edited.
+
+const NIL: u32 = u32::MAX;
+
+#[derive(Debug, Clone)]
+struct Node {
+    key: f64,
+    prio: u32,
+    /// Copies of `key`.
+    cnt: u32,
+    /// Sum of `cnt` over the subtree.
+    size: u32,
+    l: u32,
+    r: u32,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RankSet {
+    nodes: Vec<Node>,
+    free: Vec<u32>,
+    root: u32,
+    seed: u64,
+}
+
+impl Default for RankSet {
+    fn default() -> Self {
+        RankSet {
+            nodes: Vec::new(),
+            free: Vec::new(),
+            root: NIL,
+            seed: 0x9E37_79B9_7F4A_7C15,
+        }
+    }
+}
+
+/// -0.0 and 0.0 are one value here.
+fn canon(x: f64) -> f64 {
+    x + 0.0
+}
+
+impl RankSet {
+    pub fn len(&self) -> usize {
+        self.size(self.root) as usize
+    }
+
+    fn size(&self, t: u32) -> u32 {
+        if t == NIL {
+            0
+        } else {
+            self.nodes[t as usize].size
+        }
+    }
+
+    fn pull(&mut self, t: u32) {
+        let n = &self.nodes[t as usize];
+        let s = n.cnt + self.size(n.l) + self.size(n.r);
+        self.nodes[t as usize].size = s;
+    }
+
+    fn next_prio(&mut self) -> u32 {
+        // xorshift: deterministic, so clones and rebuilds behave alike.
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        (self.seed >> 32) as u32
+    }
+
+    /// Splits into (keys < key, keys ≥ key), or (≤, >) when `inclusive`.
+    fn split(&mut self, t: u32, key: f64, inclusive: bool) -> (u32, u32) {
+        if t == NIL {
+            return (NIL, NIL);
+        }
+        let k = self.nodes[t as usize].key;
+        let left_side = if inclusive {
+            k.total_cmp(&key).is_le()
+        } else {
+            k.total_cmp(&key).is_lt()
+        };
+        if left_side {
+            let (a, b) = self.split(self.nodes[t as usize].r, key, inclusive);
+            self.nodes[t as usize].r = a;
+            self.pull(t);
+            (t, b)
+        } else {
+            let (a, b) = self.split(self.nodes[t as usize].l, key, inclusive);
+            self.nodes[t as usize].l = b;
+            self.pull(t);
+            (a, t)
+        }
+    }
+
+    fn merge(&mut self, a: u32, b: u32) -> u32 {
+        if a == NIL {
+            return b;
+        }
+        if b == NIL {
+            return a;
+        }
+        if self.nodes[a as usize].prio > self.nodes[b as usize].prio {
+            let r = self.merge(self.nodes[a as usize].r, b);
+            self.nodes[a as usize].r = r;
+            self.pull(a);
+            a
+        } else {
+            let l = self.merge(a, self.nodes[b as usize].l);
+            self.nodes[b as usize].l = l;
+            self.pull(b);
+            b
+        }
+    }
+
+    fn find(&self, key: f64) -> u32 {
+        let mut t = self.root;
+        while t != NIL {
+            let n = &self.nodes[t as usize];
+            match key.total_cmp(&n.key) {
+                std::cmp::Ordering::Less => t = n.l,
+                std::cmp::Ordering::Greater => t = n.r,
+                std::cmp::Ordering::Equal => return t,
+            }
+        }
+        NIL
+    }
+
+    /// Adds `delta` to the count of an existing key and to the sizes on its path.
+    fn bump(&mut self, key: f64, delta: i32) {
+        let mut t = self.root;
+        while t != NIL {
+            let n = &mut self.nodes[t as usize];
+            n.size = n.size.wrapping_add_signed(delta);
+            match key.total_cmp(&n.key) {
+                std::cmp::Ordering::Less => t = n.l,
+                std::cmp::Ordering::Greater => t = n.r,
+                std::cmp::Ordering::Equal => {
+                    n.cnt = n.cnt.wrapping_add_signed(delta);
+                    return;
+                }
+            }
+        }
+    }
+
+    pub fn insert(&mut self, key: f64) {
+        let key = canon(key);
+        if self.find(key) != NIL {
+            self.bump(key, 1);
+            return;
+        }
+        let prio = self.next_prio();
+        let node = Node {
+            key,
+            prio,
+            cnt: 1,
+            size: 1,
+            l: NIL,
+            r: NIL,
+        };
+        let idx = match self.free.pop() {
+            Some(i) => {
+                self.nodes[i as usize] = node;
+                i
+            }
+            None => {
+                self.nodes.push(node);
+                (self.nodes.len() - 1) as u32
+            }
+        };
+        let (a, b) = self.split(self.root, key, false);
+        let a = self.merge(a, idx);
+        self.root = self.merge(a, b);
+    }
+
+    /// Removes one copy of `key`; false if absent.
+    pub fn remove(&mut self, key: f64) -> bool {
+        let key = canon(key);
+        let t = self.find(key);
+        if t == NIL {
+            return false;
+        }
+        if self.nodes[t as usize].cnt > 1 {
+            self.bump(key, -1);
+            return true;
+        }
+        let (a, b) = self.split(self.root, key, false);
+        let (m, c) = self.split(b, key, true);
+        debug_assert_eq!(m, t);
+        self.free.push(m);
+        self.root = self.merge(a, c);
+        true
+    }
+
+    /// Number of stored values strictly below `key`.
+    pub fn count_less(&self, key: f64) -> usize {
+        let key = canon(key);
+        let mut t = self.root;
+        let mut acc = 0u32;
+        while t != NIL {
+            let n = &self.nodes[t as usize];
+            match key.total_cmp(&n.key) {
+                std::cmp::Ordering::Less => t = n.l,
+                std::cmp::Ordering::Greater => {
+                    acc += self.size(n.l) + n.cnt;
+                    t = n.r;
+                }
+                std::cmp::Ordering::Equal => {
+                    acc += self.size(n.l);
+                    break;
+                }
+            }
+        }
+        acc as usize
+    }
+
+    pub fn count_equal(&self, key: f64) -> usize {
+        let t = self.find(canon(key));
+        if t == NIL {
+            0
+        } else {
+            self.nodes[t as usize].cnt as usize
+        }
+    }
+
+    /// Mid-rank percentile (0–100) of `key` among the stored values other
+    /// than the asker's own copy (`self_in`). 50 when there is nobody else.
+    pub fn percentile(&self, key: f64, self_in: bool) -> f64 {
+        let own = usize::from(self_in);
+        let others = self.len().saturating_sub(own);
+        if others == 0 {
+            return 50.0;
+        }
+        let less = self.count_less(key) as f64;
+        let equal = self.count_equal(key).saturating_sub(own) as f64;
+        100.0 * (less + equal / 2.0) / others as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Compares against a sorted Vec after random inserts and removals.
+    #[test]
+    fn matches_naive_multiset() {
+        let mut rs = RankSet::default();
+        let mut naive: Vec<f64> = Vec::new();
+        let mut x: u64 = 12345;
+        for step in 0..5000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let v = ((x >> 33) % 50) as f64 / 2.0;
+            if step % 3 == 2 && !naive.is_empty() {
+                let i = (x as usize >> 7) % naive.len();
+                let k = naive.remove(i);
+                assert!(rs.remove(k));
+            } else {
+                rs.insert(v);
+                naive.push(v);
+            }
+            naive.sort_by(f64::total_cmp);
+            assert_eq!(rs.len(), naive.len());
+            let q = ((x >> 20) % 52) as f64 / 2.0 - 0.5;
+            assert_eq!(rs.count_less(q), naive.iter().filter(|&&y| y < q).count());
+            assert_eq!(rs.count_equal(q), naive.iter().filter(|&&y| y == q).count());
+        }
+        assert!(!rs.remove(1000.0));
+    }
+
+    #[test]
+    fn percentile_is_mid_rank() {
+        let mut rs = RankSet::default();
+        for v in [10.0, 20.0, 20.0, 30.0] {
+            rs.insert(v);
+        }
+        // Own value 10 among others {20,20,30}: nobody below → 0.
+        assert_eq!(rs.percentile(10.0, true), 0.0);
+        assert_eq!(rs.percentile(30.0, true), 100.0);
+        // 20 among {10,20,30}: 1 below, 1 tie → (1 + 0.5) / 3.
+        assert!((rs.percentile(20.0, true) - 50.0).abs() < 1e-12);
+        // An outsider valued 25 among all four: 3 below.
+        assert_eq!(rs.percentile(25.0, false), 75.0);
+        assert_eq!(RankSet::default().percentile(1.0, false), 50.0);
+        // -0.0 is 0.0.
+        rs.insert(0.0);
+        assert_eq!(rs.count_equal(-0.0), 1);
+    }
+}

@@ -1,0 +1,238 @@
+//! The on-disk value format: every stored value is wrapped in a small
+//! versioned envelope so that a field added later is a migration keyed on the
+//! record format version, and a later change of codec is a migration too.
+//!
+//! ```text
+//! byte 0      envelope format (ENVELOPE_V1); also a magic byte
+//! byte 1      record-type tag (Tag)
+//! bytes 2..4  record format version, u16 big-endian
+//! bytes 4..8  CRC32 of the payload, u32 big-endian
+//! bytes 8..   payload: bincode 2, standard config, of the record
+//! ```
+//!
+//! Adding a field to a record: bump its `VERSION`, keep the old struct as
+//! e.g. `AccountV1` here, and add a `1 => decode::<AccountV1>(p).map(Into::into)`
+//! arm to its `from_version`. The golden-bytes tests pin every current format.
+
+use super::error::{Result, StoreError};
+use crate::domain::{Account, Contact, FollowUp, Interaction};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+/// Envelope layout version 1. Anything else in byte 0 is not ours.
+pub const ENVELOPE_V1: u8 = 0xCA;
+const HEADER_LEN: usize = 8;
+
+/// One config value reused by every encode and decode.
+const CONFIG: bincode::config::Configuration = bincode::config::standard();
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Tag {
+    Header = 1,
+    Account = 2,
+    Contact = 3,
+    Interaction = 4,
+    FollowUp = 5,
+    Tier = 6,
+    Blob = 7,
+}
+
+/// The database header kept in the `meta` tree: proves the directory is a kam
+/// database and says which schema (set of trees and key layouts) it uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DbHeader {
+    pub magic: String,
+    pub schema: u32,
+}
+
+pub const DB_MAGIC: &str = "kam-db";
+
+/// A value that can be stored in an envelope.
+pub trait Record: Serialize + DeserializeOwned {
+    const TAG: Tag;
+    /// Tree name, for error messages.
+    const TREE: &'static str;
+    /// The format version written today.
+    const VERSION: u16;
+    /// Decodes a payload written with format `version`, migrating old formats.
+    fn from_version(version: u16, payload: &[u8]) -> std::result::Result<Self, String>;
+}
+
+fn payload<T: DeserializeOwned>(p: &[u8]) -> std::result::Result<T, String> {
+    let (v, used) =
+        bincode::serde::decode_from_slice::<T, _>(p, CONFIG).map_err(|e| e.to_string())?;
+    if used != p.len() {
+        return Err(format!("{} trailing bytes", p.len() - used));
+    }
+    Ok(v)
+}
+
+fn unknown<T>(v: u16) -> std::result::Result<T, String> {
+    Err(format!("unknown record format version {v}"))
+}
+
+impl Record for DbHeader {
+    const TAG: Tag = Tag::Header;
+    const TREE: &'static str = "meta";
+    const VERSION: u16 = 1;
+    fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
+        match version {
+            1 => payload(p),
+            v => unknown(v),
+        }
+    }
+}
+
+impl Record for Account {
+    const TAG: Tag = Tag::Account;
+    const TREE: &'static str = "accounts";
+    const VERSION: u16 = 1;
+    fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
+        match version {
+            1 => payload(p),
+            v => unknown(v),
+        }
+    }
+}
+
+impl Record for Contact {
+    const TAG: Tag = Tag::Contact;
+    const TREE: &'static str = "contacts";
+    const VERSION: u16 = 1;
+    fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
+        match version {
+            1 => payload(p),
+            v => unknown(v),
+        }
+    }
+}
+
+impl Record for Interaction {
+    const TAG: Tag = Tag::Interaction;
+    const TREE: &'static str = "interactions";
+    const VERSION: u16 = 1;
+    fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
+        match version {
+            1 => payload(p),
+            v => unknown(v),
+        }
+    }
+}
+
+impl Record for FollowUp {
+    const TAG: Tag = Tag::FollowUp;
+    const TREE: &'static str = "followups";
+    const VERSION: u16 = 1;
+    fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
+        match version {
+            1 => payload(p),
+            v => unknown(v),
+        }
+    }
+}
+
+/// The last recorded tier name of an account (`tiers` tree).
+impl Record for String {
+    const TAG: Tag = Tag::Tier;
+    const TREE: &'static str = "tiers";
+    const VERSION: u16 = 1;
+    fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
+        match version {
+            1 => payload(p),
+            v => unknown(v),
+        }
+    }
+}
+
+/// Named blobs shared by the team (`blobs` tree).
+impl Record for Vec<u8> {
+    const TAG: Tag = Tag::Blob;
+    const TREE: &'static str = "blobs";
+    const VERSION: u16 = 1;
+    fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
+        match version {
+            1 => payload(p),
+            v => unknown(v),
+        }
+    }
+}
+
+/// Wraps `v` in an envelope.
+pub fn encode<T: Record>(v: &T) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(128);
+    out.extend_from_slice(&[ENVELOPE_V1, T::TAG as u8]);
+    out.extend_from_slice(&T::VERSION.to_be_bytes());
+    out.extend_from_slice(&[0; 4]);
+    bincode::serde::encode_into_std_write(v, &mut out, CONFIG).map_err(|e| StoreError::Codec {
+        tree: T::TREE,
+        detail: e.to_string(),
+    })?;
+    let crc = crc32fast::hash(&out[HEADER_LEN..]);
+    out[4..8].copy_from_slice(&crc.to_be_bytes());
+    Ok(out)
+}
+
+/// Checks the envelope (format, tag, checksum) and decodes, migrating old
+/// record formats. Never panics on arbitrary bytes.
+pub fn decode<T: Record>(bytes: &[u8]) -> Result<T> {
+    let fail = |detail: String| StoreError::Codec {
+        tree: T::TREE,
+        detail,
+    };
+    if bytes.len() < HEADER_LEN {
+        return Err(fail(format!("value of {} bytes is too short", bytes.len())));
+    }
+    if bytes[0] != ENVELOPE_V1 {
+        return Err(fail(format!("unknown envelope format 0x{:02x}", bytes[0])));
+    }
+    if bytes[1] != T::TAG as u8 {
+        return Err(fail(format!(
+            "record type tag {} where {} was expected",
+            bytes[1],
+            T::TAG as u8
+        )));
+    }
+    let version = u16::from_be_bytes([bytes[2], bytes[3]]);
+    let crc = u32::from_be_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+    let body = &bytes[HEADER_LEN..];
+    if crc32fast::hash(body) != crc {
+        return Err(fail("checksum mismatch".into()));
+    }
+    T::from_version(version, body).map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roundtrip_and_rejections() {
+        let v = "key".to_string();
+        let mut b = encode(&v).unwrap();
+        assert_eq!(decode::<String>(&b).unwrap(), v);
+        // wrong record type
+        assert!(matches!(
+            decode::<Vec<u8>>(&b),
+            Err(StoreError::Codec { .. })
+        ));
+        // flipped payload bit
+        let last = b.len() - 1;
+        b[last] ^= 1;
+        assert!(matches!(
+            decode::<String>(&b),
+            Err(StoreError::Codec { .. })
+        ));
+        // truncated, garbage, empty
+        assert!(decode::<String>(&b[..5]).is_err());
+        assert!(decode::<String>(&[]).is_err());
+        assert!(decode::<Account>(&[0xCA, 2, 0, 1, 0, 0, 0, 0, 0xff]).is_err());
+    }
+
+    #[test]
+    fn unknown_version_is_an_error_not_a_guess() {
+        let mut b = encode(&"x".to_string()).unwrap();
+        b[3] = 9;
+        let e = decode::<String>(&b).unwrap_err().to_string();
+        assert!(e.contains("unknown record format version 9"), "{e}");
+    }
+}

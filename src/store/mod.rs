@@ -1,0 +1,403 @@
+//! The store: the only module that knows sled.
+//!
+//! Trees (keys big-endian, values in the versioned envelope of `codec`):
+//!   meta                 "header" → DbHeader (magic + schema version)
+//!   named_blobs          name → bytes (scoring model TOML, review marks)
+//!   accounts             id → Account
+//!   account_keys         key → id            (unique key index)
+//!   contacts             (account, id) → Contact          + contact_ids
+//!   interactions         (account, at, id) → Interaction  + interaction_ids
+//!   followups            (account, id) → FollowUp         + followup_ids
+//!   tiers                account id → last recorded tier name
+//!
+//! Every write runs in one sled transaction over the record and its index
+//! entries, then flushes: an `Ok` from a write method means durable.
+
+mod batch;
+mod child;
+mod codec;
+mod error;
+mod keys;
+mod open;
+
+pub use batch::{Batch, BatchResult};
+pub use codec::{DB_MAGIC, DbHeader, ENVELOPE_V1};
+pub use error::{Result, StoreError};
+
+use crate::domain::{
+    Account, AccountId, Contact, ContactId, FollowUp, Interaction, InteractionId, sanitize_account,
+};
+use child::{ChildTrees, Mode, Tx, abort};
+use sled::Transactional;
+use sled::transaction::TransactionalTree;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Version of the set of trees and key layouts. Bump with a migration in
+/// `open` when a layout changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Every tree kam creates (used to tell a kam database from another program's).
+pub(crate) const TREE_NAMES: [&str; 12] = [
+    "meta",
+    "named_blobs",
+    "accounts",
+    "account_keys",
+    "contacts",
+    "contact_ids",
+    "interactions",
+    "interaction_ids",
+    "followups",
+    "followup_ids",
+    "tiers",
+    "__sled__default",
+];
+
+/// Encoding/decoding of stored values, public for golden-bytes tests and tools
+/// that inspect a database.
+pub mod envelope {
+    pub use super::codec::{Record, Tag, decode, encode};
+}
+
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// sled page cache in bytes; resident memory can reach a few times this.
+    pub cache_capacity: u64,
+    /// Team mode: files readable and writable by the group (0660/0770).
+    pub group_shared: bool,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            cache_capacity: 64 * 1024 * 1024,
+            group_shared: false,
+        }
+    }
+}
+
+/// A handle to an open database. Cloning is cheap and shares the database.
+#[derive(Clone)]
+pub struct Store {
+    path: Arc<PathBuf>,
+    db: sled::Db,
+    blobs: sled::Tree,
+    accounts: sled::Tree,
+    account_keys: sled::Tree,
+    contacts: ChildTrees,
+    interactions: ChildTrees,
+    followups: ChildTrees,
+    tiers: sled::Tree,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+fn account_label(id: AccountId) -> String {
+    format!("account {id}")
+}
+
+impl Store {
+    pub fn open(dir: &Path) -> Result<Store> {
+        Store::open_with(dir, &OpenOptions::default())
+    }
+
+    pub fn open_with(dir: &Path, opts: &OpenOptions) -> Result<Store> {
+        let db = open::open_db(dir, opts)?;
+        let tree = |name: &str| db.open_tree(name);
+        let child = |records: &str, ids: &str| -> sled::Result<ChildTrees> {
+            Ok(ChildTrees {
+                records: tree(records)?,
+                ids: tree(ids)?,
+            })
+        };
+        Ok(Store {
+            path: Arc::new(dir.to_path_buf()),
+            blobs: tree("named_blobs")?,
+            accounts: tree("accounts")?,
+            account_keys: tree("account_keys")?,
+            contacts: child("contacts", "contact_ids")?,
+            interactions: child("interactions", "interaction_ids")?,
+            followups: child("followups", "followup_ids")?,
+            tiers: tree("tiers")?,
+            db,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A fresh unique id, never 0 (0 means "not assigned yet").
+    pub fn reserve_id(&self) -> Result<u64> {
+        loop {
+            let id = self.db.generate_id()?;
+            if id != 0 {
+                return Ok(id);
+            }
+        }
+    }
+
+    /// Makes every write so far durable.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- accounts
+
+    pub fn account(&self, id: AccountId) -> Result<Option<Account>> {
+        match self.accounts.get(id.to_be_bytes())? {
+            Some(b) => codec::decode(&b).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub fn account_by_key(&self, key: &str) -> Result<Option<Account>> {
+        let Some(id) = self.account_keys.get(key.as_bytes())? else {
+            return Ok(None);
+        };
+        let id = AccountId::from_be_slice(&id).ok_or_else(|| StoreError::Codec {
+            tree: "account_keys",
+            detail: format!("bad id for key '{key}'"),
+        })?;
+        match self.account(id)? {
+            Some(a) => Ok(Some(a)),
+            None => Err(StoreError::Codec {
+                tree: "account_keys",
+                detail: format!("key '{key}' points to missing {}", account_label(id)),
+            }),
+        }
+    }
+
+    /// All accounts, ordered by key.
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        let mut out = Vec::new();
+        for kv in self.account_keys.iter() {
+            let (k, id) = kv?;
+            let a = self.accounts.get(&id)?.ok_or_else(|| StoreError::Codec {
+                tree: "account_keys",
+                detail: format!(
+                    "key '{}' points to a missing account",
+                    String::from_utf8_lossy(&k)
+                ),
+            })?;
+            out.push(codec::decode(&a)?);
+        }
+        Ok(out)
+    }
+
+    /// Inserts a new account: id 0 gets a fresh id, version becomes 1.
+    pub fn insert_account(&self, mut a: Account) -> Result<Account> {
+        sanitize_account(&mut a)?;
+        if a.id.0 == 0 {
+            a.id = AccountId(self.reserve_id()?);
+        }
+        let stored = (&self.accounts, &self.account_keys)
+            .transaction(|(acc, keys)| put_account(acc, keys, a.clone(), Mode::Insert))?;
+        self.flush()?;
+        Ok(stored)
+    }
+
+    /// Replaces an account if `a.version` is the stored version; a changed
+    /// key moves the key index.
+    pub fn update_account(&self, mut a: Account) -> Result<Account> {
+        sanitize_account(&mut a)?;
+        let stored = (&self.accounts, &self.account_keys)
+            .transaction(|(acc, keys)| put_account(acc, keys, a.clone(), Mode::Update))?;
+        self.flush()?;
+        Ok(stored)
+    }
+
+    // ---------------------------------------------------------------- children
+
+    fn insert_child<T: child::Child>(&self, trees: &ChildTrees, mut rec: T) -> Result<T> {
+        rec.sanitize()?;
+        if rec.id() == 0 {
+            rec.set_id(self.reserve_id()?);
+        }
+        self.put_child(trees, rec, Mode::Insert)
+    }
+
+    fn update_child<T: child::Child>(&self, trees: &ChildTrees, mut rec: T) -> Result<T> {
+        rec.sanitize()?;
+        self.put_child(trees, rec, Mode::Update)
+    }
+
+    /// Writes an already sanitized record and flushes.
+    fn put_child<T: child::Child>(&self, trees: &ChildTrees, rec: T, mode: Mode) -> Result<T> {
+        let stored = (&self.accounts, &trees.records, &trees.ids)
+            .transaction(|(acc, recs, ids)| child::put(acc, recs, ids, rec.clone(), mode))?;
+        self.flush()?;
+        Ok(stored)
+    }
+
+    pub fn contact(&self, id: ContactId) -> Result<Option<Contact>> {
+        self.contacts.get(id.0)
+    }
+
+    /// All contacts, ordered by (account, id).
+    pub fn contacts(&self) -> Result<Vec<Contact>> {
+        self.contacts.all()
+    }
+
+    pub fn contacts_of(&self, a: AccountId) -> Result<Vec<Contact>> {
+        self.contacts.of(a)
+    }
+
+    pub fn insert_contact(&self, c: Contact) -> Result<Contact> {
+        self.insert_child(&self.contacts, c)
+    }
+
+    pub fn update_contact(&self, c: Contact) -> Result<Contact> {
+        self.update_child(&self.contacts, c)
+    }
+
+    pub fn interaction(&self, id: InteractionId) -> Result<Option<Interaction>> {
+        self.interactions.get(id.0)
+    }
+
+    /// All interactions, ordered by (account, at, id).
+    pub fn interactions(&self) -> Result<Vec<Interaction>> {
+        self.interactions.all()
+    }
+
+    /// Streams every interaction in (account, at, id) order without holding
+    /// them all in memory.
+    pub fn for_each_interaction(&self, f: impl FnMut(Interaction)) -> Result<()> {
+        self.interactions.for_each(f)
+    }
+
+    /// One account's timeline, oldest first (at, id).
+    pub fn interactions_of(&self, a: AccountId) -> Result<Vec<Interaction>> {
+        self.interactions.of(a)
+    }
+
+    pub fn insert_interaction(&self, i: Interaction) -> Result<Interaction> {
+        self.insert_child(&self.interactions, i)
+    }
+
+    pub fn update_interaction(&self, i: Interaction) -> Result<Interaction> {
+        self.update_child(&self.interactions, i)
+    }
+
+    /// All follow-ups, ordered by (account, id).
+    pub fn followups(&self) -> Result<Vec<FollowUp>> {
+        self.followups.all()
+    }
+
+    pub fn followups_of(&self, a: AccountId) -> Result<Vec<FollowUp>> {
+        self.followups.of(a)
+    }
+
+    pub fn insert_followup(&self, f: FollowUp) -> Result<FollowUp> {
+        self.insert_child(&self.followups, f)
+    }
+
+    pub fn update_followup(&self, f: FollowUp) -> Result<FollowUp> {
+        self.update_child(&self.followups, f)
+    }
+
+    // ------------------------------------------------------------- meta, tiers
+
+    pub fn meta_get(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        match self.blobs.get(name.as_bytes())? {
+            Some(b) => codec::decode(&b).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub fn meta_put(&self, name: &str, value: &[u8]) -> Result<()> {
+        self.blobs
+            .insert(name.as_bytes(), codec::encode(&value.to_vec())?)?;
+        self.flush()
+    }
+
+    /// The last tier recorded per account.
+    pub fn recorded_tiers(&self) -> Result<HashMap<AccountId, String>> {
+        let mut out = HashMap::new();
+        for kv in self.tiers.iter() {
+            let (k, v) = kv?;
+            let id = AccountId::from_be_slice(&k).ok_or_else(|| StoreError::Codec {
+                tree: "tiers",
+                detail: "bad account id key".into(),
+            })?;
+            out.insert(id, codec::decode(&v)?);
+        }
+        Ok(out)
+    }
+
+    /// Records the current tier of some accounts (same as a batch of tiers only).
+    pub fn record_tiers(&self, tiers: Vec<(AccountId, String)>) -> Result<()> {
+        self.apply(Batch {
+            tiers,
+            ..Batch::default()
+        })
+        .map(|_| ())
+    }
+
+    /// No accounts yet.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.accounts.is_empty())
+    }
+
+    /// (accounts, contacts, interactions, follow-ups).
+    pub fn counts(&self) -> Result<(usize, usize, usize, usize)> {
+        Ok((
+            self.accounts.len(),
+            self.contacts.count()?,
+            self.interactions.count()?,
+            self.followups.count()?,
+        ))
+    }
+}
+
+/// Writes a sanitized account with its final id inside a transaction,
+/// keeping the key index in step. `Upsert` replaces whatever has the same id.
+fn put_account(
+    accounts: &TransactionalTree,
+    keys: &TransactionalTree,
+    mut a: Account,
+    mode: Mode,
+) -> Tx<Account> {
+    let id_key = a.id.to_be_bytes();
+    if let Some(owner) = keys.get(a.key.as_bytes())?
+        && owner.as_ref() != id_key
+    {
+        return abort(StoreError::DuplicateKey(a.key.clone()));
+    }
+    match accounts.get(id_key)? {
+        Some(bytes) => {
+            let stored: Account = codec::decode(&bytes).or_else(abort)?;
+            match mode {
+                Mode::Insert => {
+                    return abort(StoreError::Conflict {
+                        record: account_label(a.id),
+                        expected: 0,
+                        found: stored.version,
+                    });
+                }
+                Mode::Update if stored.version != a.version => {
+                    return abort(StoreError::Conflict {
+                        record: format!("account {}", stored.key),
+                        expected: a.version,
+                        found: stored.version,
+                    });
+                }
+                Mode::Update | Mode::Upsert => a.version = stored.version + 1,
+            }
+            if stored.key != a.key {
+                keys.remove(stored.key.as_bytes())?;
+            }
+        }
+        None if mode == Mode::Update => return abort(StoreError::NotFound(account_label(a.id))),
+        None => a.version = 1,
+    }
+    accounts.insert(&id_key, codec::encode(&a).or_else(abort)?)?;
+    keys.insert(a.key.as_bytes(), &id_key)?;
+    Ok(a)
+}

@@ -1,0 +1,215 @@
+//! Opening a database directory safely: create a new one, open an existing
+//! one, and refuse (never touch, never re-create) anything else.
+
+use super::codec::{self, DB_MAGIC, DbHeader};
+use super::error::{Result, StoreError};
+use super::{OpenOptions, SCHEMA_VERSION, TREE_NAMES};
+use std::fs;
+use std::os::unix::fs::DirBuilderExt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Key of the database header in the `meta` tree.
+pub const HEADER_KEY: &[u8] = b"header";
+
+/// What the directory held before sled saw it.
+enum Found {
+    /// Nothing there (or an empty directory): create a new database.
+    Nothing,
+    /// sled files; `had_data` when they held anything at all.
+    Sled { had_data: bool },
+}
+
+/// Files sled keeps in its directory.
+fn is_sled_file(name: &str) -> bool {
+    name == "db" || name == "conf" || name == "blobs" || name.starts_with("snap.")
+}
+
+fn inspect(dir: &Path) -> Result<Found> {
+    let meta = match fs::metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Nothing),
+        Err(e) => return Err(StoreError::Io(format!("{}: {e}", dir.display()))),
+    };
+    if !meta.is_dir() {
+        return Err(StoreError::Foreign {
+            path: dir.to_path_buf(),
+            detail: "it is a file, not a directory".into(),
+        });
+    }
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))? {
+        let entry = entry.map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))?;
+        names.push(entry.file_name().to_string_lossy().into_owned());
+    }
+    if names.is_empty() {
+        return Ok(Found::Nothing);
+    }
+    if !names.iter().any(|n| is_sled_file(n)) {
+        names.sort();
+        return Err(StoreError::Foreign {
+            path: dir.to_path_buf(),
+            detail: format!("it already holds other files, e.g. '{}'", names[0]),
+        });
+    }
+    let size = |n: &str| fs::metadata(dir.join(n)).map(|m| m.len()).unwrap_or(0);
+    let had_data =
+        size("db") > 0 || size("conf") > 0 || names.iter().any(|n| n.starts_with("snap."));
+    Ok(Found::Sled { had_data })
+}
+
+/// Sets the process umask so that every file sled creates, now or later
+/// (snapshots, blobs), is private to the user (or the group in team mode).
+/// The umask is process-wide and stays set on purpose: kam's own exports of
+/// the same data should not be more readable than the database.
+fn set_umask(group_shared: bool) {
+    let mask = if group_shared { 0o007 } else { 0o077 };
+    // SAFETY: umask only swaps an integer in the process; it cannot fail.
+    unsafe {
+        libc::umask(mask);
+    }
+}
+
+/// Runs `f` with panics caught and the panic message kept off the terminal:
+/// sled 0.34 may panic on corrupt files instead of returning an error.
+/// Callers are serialised so that concurrent opens restore hooks in order.
+fn quietly<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    static HOOK: Mutex<()> = Mutex::new(());
+    let _guard = HOOK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let r = catch_unwind(AssertUnwindSafe(f));
+    std::panic::set_hook(prev);
+    r.map_err(|p| {
+        p.downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown failure".into())
+    })
+}
+
+/// sled releases its file lock only when its last background task ends, a
+/// moment after the previous handle was dropped (by this process or one that
+/// is exiting): retry briefly before calling the database locked.
+fn open_retrying(config: &sled::Config) -> std::result::Result<sled::Result<sled::Db>, String> {
+    let mut attempts = 0;
+    loop {
+        let r = quietly(|| config.open());
+        match &r {
+            Ok(Err(e)) if is_lock_error(e) && attempts < 10 => {
+                attempts += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            _ => return r,
+        }
+    }
+}
+
+fn is_lock_error(e: &sled::Error) -> bool {
+    match e {
+        sled::Error::Io(io) => {
+            io.kind() == std::io::ErrorKind::WouldBlock
+                || io.to_string().contains("could not acquire lock")
+        }
+        _ => false,
+    }
+}
+
+/// Opens (or creates) the sled database in `dir` and checks its header.
+pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<sled::Db> {
+    let found = inspect(dir)?;
+    set_umask(opts.group_shared);
+    let dir_mode = if opts.group_shared { 0o770 } else { 0o700 };
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(dir_mode)
+        .create(dir)
+        .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
+    let had_data = matches!(found, Found::Sled { had_data: true });
+    let damaged = |detail: String| StoreError::Damaged {
+        path: dir.to_path_buf(),
+        detail,
+    };
+
+    let config = sled::Config::new()
+        .path(dir)
+        .cache_capacity(opts.cache_capacity);
+    let db = match open_retrying(&config) {
+        Err(panic) => {
+            return Err(damaged(format!(
+                "the storage engine failed reading it: {panic}"
+            )));
+        }
+        Ok(Err(e)) if is_lock_error(&e) => {
+            return Err(StoreError::Locked {
+                path: dir.to_path_buf(),
+            });
+        }
+        Ok(Err(sled::Error::Io(e))) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(StoreError::Io(format!("{}: {e}", dir.display())));
+        }
+        Ok(Err(e)) if had_data => return Err(damaged(e.to_string())),
+        Ok(Err(e)) => return Err(StoreError::Io(format!("{}: {e}", dir.display()))),
+        Ok(Ok(db)) => db,
+    };
+
+    // Look before opening the tree: open_tree would create it, and a
+    // damaged or foreign database must be left as it was found.
+    let header = quietly(|| -> std::result::Result<Option<sled::IVec>, sled::Error> {
+        if !db.tree_names().iter().any(|n| n.as_ref() == b"meta") {
+            return Ok(None);
+        }
+        db.open_tree("meta")?.get(HEADER_KEY)
+    })
+    .map_err(|p| damaged(format!("the storage engine failed reading it: {p}")))?
+    .map_err(|e| damaged(e.to_string()))?;
+
+    match header {
+        Some(bytes) => {
+            let h: DbHeader = codec::decode(&bytes)
+                .map_err(|e| damaged(format!("unreadable database header: {e}")))?;
+            if h.magic != DB_MAGIC {
+                return Err(damaged(format!("unexpected database marker '{}'", h.magic)));
+            }
+            if h.schema > SCHEMA_VERSION {
+                return Err(StoreError::Newer {
+                    path: dir.to_path_buf(),
+                    found: h.schema,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+            // Older schemas would be migrated here, one step at a time.
+        }
+        None if had_data => {
+            if is_other_program(&db) {
+                return Err(StoreError::Foreign {
+                    path: dir.to_path_buf(),
+                    detail: "it is a database of another program".into(),
+                });
+            }
+            return Err(damaged("the database header is missing".into()));
+        }
+        None => {
+            let h = DbHeader {
+                magic: DB_MAGIC.into(),
+                schema: SCHEMA_VERSION,
+            };
+            db.open_tree("meta")?
+                .insert(HEADER_KEY, codec::encode(&h)?)?;
+            db.flush()?;
+        }
+    }
+    Ok(db)
+}
+
+/// A readable sled database with data in trees kam does not use.
+fn is_other_program(db: &sled::Db) -> bool {
+    let default_has_data = !db.is_empty();
+    let foreign_tree = db.tree_names().iter().any(|n| {
+        let n = n.as_ref();
+        n != b"__sled__default" && !TREE_NAMES.iter().any(|t| t.as_bytes() == n)
+    });
+    default_has_data || foreign_tree
+}

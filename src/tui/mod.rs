@@ -1,0 +1,19 @@
+//! The terminal UI: keymap, app state and update, panes, overlays, event loop.
+//!
+//! key → keymap (context-aware) → `Action` → `app::update` → `Effect`s
+//! performed through the `Backend` → refreshed views → `render`.
+
+pub mod app;
+pub mod filter;
+pub mod forms;
+pub mod fuzzy;
+pub mod input;
+pub mod keymap;
+pub mod layout;
+pub mod overlays;
+pub mod panes;
+pub mod render;
+pub mod status;
+pub mod text;
+pub mod theme;
+pub mod view;

@@ -1,0 +1,115 @@
+//! The account list: tier badge, name, owner, scores, revenue, next due,
+//! flags. Only the rows that fit are built each frame.
+
+use super::super::app::State;
+use super::super::text::{fit, safe};
+use super::{block, flag_short, tier_badge};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+/// Column widths by priority: the last ones are dropped first when narrow.
+fn columns(width: u16) -> (bool, bool, bool) {
+    // (key column, potential column, owner column)
+    (width >= 110, width >= 76, width >= 66)
+}
+
+pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
+    let theme = &state.theme;
+    let mut title = format!(
+        "Accounts {}/{} · sort {}{}",
+        state.visible.len(),
+        state.rows.len(),
+        state.sort.label(),
+        if state.sort_reverse { " ↑" } else { "" }
+    );
+    if !state.filter.is_empty() {
+        title.push_str(&format!(" · filter {}", safe(state.filter.text())));
+    }
+    let title = fit(&title, area.width.saturating_sub(4) as usize);
+    let b = block(title, focused, theme);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    if state.visible.is_empty() {
+        let msg = if state.rows.is_empty() {
+            "No accounts yet. Press n to add one, or run `kam demo`."
+        } else {
+            "No account matches the filter."
+        };
+        f.render_widget(Paragraph::new(Line::styled(msg, theme.dim())), inner);
+        return;
+    }
+    let (show_key, show_pot, show_owner) = columns(inner.width);
+    let mut widths = vec![Constraint::Length(5)];
+    let mut header = vec!["Tier"];
+    if show_key {
+        widths.push(Constraint::Length(10));
+        header.push("Key");
+    }
+    widths.push(Constraint::Fill(1));
+    header.push("Name");
+    if show_owner {
+        widths.push(Constraint::Length(8));
+        header.push("Owner");
+    }
+    widths.push(Constraint::Length(5));
+    header.push("Val");
+    if show_pot {
+        widths.push(Constraint::Length(5));
+        header.push("Pot");
+    }
+    widths.extend([
+        Constraint::Length(7),
+        Constraint::Length(10),
+        Constraint::Length(10),
+    ]);
+    header.extend(["Rev12m", "Next due", "Flags"]);
+
+    let height = inner.height.saturating_sub(1) as usize;
+    let offset = state.selected.saturating_sub(height.saturating_sub(1));
+    let rows = state
+        .visible
+        .iter()
+        .skip(offset)
+        .take(height)
+        .filter_map(|i| state.rows.get(*i))
+        .map(|r| {
+            let mut badge = tier_badge(&r.tier);
+            badge.push(if r.pinned {
+                '*'
+            } else if r.moved {
+                '↕'
+            } else {
+                ' '
+            });
+            let mut cells = vec![Cell::from(Span::styled(badge, theme.tier(&r.tier)))];
+            if show_key {
+                cells.push(Cell::from(safe(&r.key)));
+            }
+            cells.push(Cell::from(safe(&r.name)));
+            if show_owner {
+                cells.push(Cell::from(safe(&r.owner)));
+            }
+            cells.push(Cell::from(format!("{:>5.1}", r.value)));
+            if show_pot {
+                cells.push(Cell::from(format!("{:>5.1}", r.potential)));
+            }
+            let due = match r.next_due {
+                Some(d) if d < state.today => Span::styled(d.to_string(), theme.error()),
+                Some(d) => Span::raw(d.to_string()),
+                None => Span::styled("—", theme.dim()),
+            };
+            cells.push(Cell::from(format!("{:>7}", r.revenue_12m.compact())));
+            cells.push(Cell::from(due));
+            let flags: Vec<&str> = r.flags.iter().map(|f| flag_short(f)).collect();
+            cells.push(Cell::from(Span::styled(flags.join(","), theme.warn())));
+            Row::new(cells)
+        });
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.header()))
+        .column_spacing(1)
+        .row_highlight_style(theme.selected());
+    let mut ts = TableState::default().with_selected(Some(state.selected - offset));
+    f.render_stateful_widget(table, inner, &mut ts);
+}

@@ -1,0 +1,74 @@
+//! The agenda: what is due and overdue for me, by tier then lateness.
+
+use super::super::app::State;
+use super::super::text::{fit, safe};
+use super::{block, tier_badge};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
+    let theme = &state.theme;
+    let late = state.agenda.iter().filter(|r| r.item.days_late > 0).count();
+    let title = format!(
+        "Agenda · {} · {} due, {} overdue",
+        safe(&state.user),
+        state.agenda.len(),
+        late
+    );
+    let b = block(title, focused, theme);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    if state.agenda.is_empty() {
+        f.render_widget(
+            Paragraph::new(Line::styled("Nothing due today. Well done.", theme.dim())),
+            inner,
+        );
+        return;
+    }
+    let wide = inner.width >= 100;
+    let mut widths = vec![
+        Constraint::Length(10),
+        Constraint::Length(6),
+        Constraint::Length(4),
+    ];
+    let mut header = vec!["Due", "Late", "Tier"];
+    if wide {
+        widths.push(Constraint::Length(10));
+        header.push("Key");
+    }
+    widths.extend([Constraint::Percentage(35), Constraint::Fill(1)]);
+    header.extend(["Account", "What"]);
+    let height = inner.height.saturating_sub(1) as usize;
+    let sel = state.agenda_selected.min(state.agenda.len() - 1);
+    let offset = sel.saturating_sub(height.saturating_sub(1));
+    let rows = state.agenda.iter().skip(offset).take(height).map(|r| {
+        let i = &r.item;
+        let late = if i.days_late > 0 {
+            Span::styled(format!("{:>4}d", i.days_late), theme.error())
+        } else {
+            Span::styled(" today", theme.ok())
+        };
+        let mut cells = vec![
+            Cell::from(i.due.to_string()),
+            Cell::from(late),
+            Cell::from(Span::styled(tier_badge(&i.tier), theme.tier(&i.tier))),
+        ];
+        if wide {
+            cells.push(Cell::from(safe(&r.key)));
+        }
+        cells.push(Cell::from(safe(&r.name)));
+        cells.push(Cell::from(fit(
+            &format!("{}: {}", i.kind.as_str().replace('_', " "), safe(&i.text)),
+            200,
+        )));
+        Row::new(cells)
+    });
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.header()))
+        .column_spacing(1)
+        .row_highlight_style(theme.selected());
+    let mut ts = TableState::default().with_selected(Some(sel - offset));
+    f.render_stateful_widget(table, inner, &mut ts);
+}

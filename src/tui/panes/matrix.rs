@@ -1,0 +1,113 @@
+//! The tier matrix: the model's grid with count, revenue and share per cell,
+//! and how many accounts moved since the last review.
+
+use super::super::app::State;
+use super::super::text::{fit, safe};
+use super::{block, tier_badge};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
+    let theme = &state.theme;
+    let m = &state.matrix;
+    let mut title = format!("Matrix · {}", safe(&m.model));
+    match &m.last_review {
+        Some(d) => title.push_str(&format!(" · reviewed {}", safe(d))),
+        None => title.push_str(" · never reviewed"),
+    }
+    let b = block(
+        fit(&title, area.width.saturating_sub(4) as usize),
+        focused,
+        theme,
+    );
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    if m.rows.is_empty() || m.cols.is_empty() {
+        f.render_widget(
+            Paragraph::new(Line::styled("No model.", theme.dim())),
+            inner,
+        );
+        return;
+    }
+    // Axis label column on the left, a header line on top.
+    let label_w = m
+        .rows
+        .iter()
+        .map(|r| r.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(4, 14) as u16;
+    let [head, grid] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    let [corner, head_cells] =
+        Layout::horizontal([Constraint::Length(label_w + 1), Constraint::Min(1)]).areas(head);
+    f.render_widget(
+        Paragraph::new(Line::styled(
+            fit(
+                &format!("{}↓ {}→", safe(&m.row_axis), safe(&m.col_axis)),
+                corner.width as usize,
+            ),
+            theme.dim(),
+        )),
+        corner,
+    );
+    let col_areas = Layout::horizontal(vec![Constraint::Fill(1); m.cols.len()]).split(head_cells);
+    for (c, a) in m.cols.iter().zip(col_areas.iter()) {
+        f.render_widget(
+            Paragraph::new(Line::styled(
+                fit(&safe(c), a.width as usize),
+                theme.header(),
+            ))
+            .centered(),
+            *a,
+        );
+    }
+    let row_areas = Layout::vertical(vec![Constraint::Fill(1); m.rows.len()]).split(grid);
+    for (r, (label, row_area)) in m.rows.iter().zip(row_areas.iter()).enumerate() {
+        let [label_area, cells_area] =
+            Layout::horizontal([Constraint::Length(label_w + 1), Constraint::Min(1)])
+                .areas(*row_area);
+        f.render_widget(
+            Paragraph::new(Line::styled(
+                fit(&safe(label), label_w as usize),
+                theme.header(),
+            )),
+            label_area,
+        );
+        let cell_areas =
+            Layout::horizontal(vec![Constraint::Fill(1); m.cols.len()]).split(cells_area);
+        for (c, cell_area) in cell_areas.iter().enumerate() {
+            let Some(cell) = m.cells.get(r).and_then(|row| row.get(c)) else {
+                continue;
+            };
+            let selected = state.matrix_selected == (r, c);
+            let border = if selected && focused {
+                theme.border(true).patch(theme.selected())
+            } else {
+                theme.border(selected)
+            };
+            let cb = Block::bordered().border_style(border);
+            let ci = cb.inner(*cell_area);
+            f.render_widget(cb, *cell_area);
+            let w = ci.width as usize;
+            let mut lines = vec![Line::from(Span::styled(
+                fit(
+                    &format!("{} {}", tier_badge(&cell.tier), safe(&cell.tier)),
+                    w,
+                ),
+                theme.tier(&cell.tier),
+            ))];
+            lines.push(Line::raw(fit(
+                &format!("{} acc · {}", cell.count, cell.revenue.compact()),
+                w,
+            )));
+            let mut share = format!("{:.0}% of revenue", cell.share * 100.0);
+            if cell.moved > 0 {
+                share.push_str(&format!(" · ↕{}", cell.moved));
+            }
+            lines.push(Line::styled(fit(&share, w), theme.dim()));
+            f.render_widget(Paragraph::new(lines), ci);
+        }
+    }
+}

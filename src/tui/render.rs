@@ -1,0 +1,55 @@
+//! Draws one frame from the state. Reads only.
+
+use super::app::{Overlay, Pane, State};
+use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
+use super::overlays;
+use super::panes;
+use super::status;
+use ratatui::Frame;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+pub fn draw(f: &mut Frame, state: &State) {
+    let area = f.area();
+    if layout::too_small(area) {
+        let msg = vec![
+            Line::styled("Terminal too small", state.theme.error()),
+            Line::raw(format!(
+                "kam needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.",
+                area.width, area.height
+            )),
+            Line::raw("Enlarge the window, or press q to quit."),
+        ];
+        f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let areas = layout::compute(area, state.focus, state.side);
+    for (pane, rect) in &areas.panes {
+        let focused = *pane == state.focus;
+        match pane {
+            Pane::Accounts => panes::accounts::render(f, *rect, state, focused),
+            Pane::Profile => panes::profile::render(f, *rect, state, focused),
+            Pane::Timeline => panes::timeline::render(f, *rect, state, focused),
+            Pane::Matrix => panes::matrix::render(f, *rect, state, focused),
+            Pane::Agenda => panes::agenda::render(f, *rect, state, focused),
+        }
+    }
+    status::render(f, areas.status, state);
+    match &state.overlay {
+        None => {}
+        Some(Overlay::Help { scroll }) => overlays::help::render(f, area, state, *scroll),
+        Some(Overlay::Search(s)) => overlays::search::render_search(f, area, state, s),
+        Some(Overlay::Filter { input, error }) => {
+            overlays::search::render_filter(f, area, state, input, error.as_deref())
+        }
+        Some(Overlay::Form {
+            form,
+            confirm_discard,
+        }) => {
+            overlays::form::render(f, area, state, form);
+            if *confirm_discard {
+                overlays::confirm::render(f, area, state, "Discard unsaved changes?");
+            }
+        }
+    }
+}

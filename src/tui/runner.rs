@@ -1,0 +1,272 @@
+//! The app around the state: performs effects through the backend, keeps
+//! the views in step with it, and runs the terminal event loop.
+
+use super::app::{self, Effect, State};
+use super::data;
+use super::forms::Record;
+use super::keymap::{Keymap, KeymapError};
+use super::render;
+use super::theme::Theme;
+use crate::backend::Backend;
+use crate::segment::TierChange;
+use ratatui::Frame;
+use ratatui::crossterm::event::{self, Event, KeyEvent, KeyEventKind};
+use std::path::PathBuf;
+
+/// How the lead's CLI starts the TUI.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Shown in the status bar (database path or server).
+    pub db_label: String,
+    /// Start on the agenda (`kam --agenda`).
+    pub agenda: bool,
+    /// The user's keymap file (`$XDG_CONFIG_HOME/kam/keymap.toml`).
+    pub keymap_path: Option<PathBuf>,
+    /// Force colour on or off; `None` = honour `NO_COLOR`.
+    pub color: Option<bool>,
+}
+
+pub struct App<'a> {
+    backend: &'a mut dyn Backend,
+    state: State,
+    /// Problems in the user's keymap file, reported once at start.
+    pub keymap_errors: Vec<KeymapError>,
+}
+
+impl<'a> App<'a> {
+    pub fn new(backend: &'a mut dyn Backend, opts: &RunOptions) -> App<'a> {
+        let (keymap, keymap_errors) = Keymap::load(opts.keymap_path.as_deref());
+        let theme = match opts.color {
+            Some(c) => Theme::new(c),
+            None => Theme::from_env(),
+        };
+        let state = State::new(
+            backend.user(),
+            &opts.db_label,
+            backend.today(),
+            keymap,
+            theme,
+        );
+        let mut app = App {
+            backend,
+            state,
+            keymap_errors,
+        };
+        app.refresh();
+        if opts.agenda {
+            app::update(&mut app.state, super::keymap::Action::ShowAgenda);
+        }
+        if let Some(first) = app.keymap_errors.first() {
+            let n = app.keymap_errors.len();
+            app.state.error(format!(
+                "keymap: {first}{} — run `kam keymap check`",
+                if n > 1 {
+                    format!(" (+{} more)", n - 1)
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        app
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn state_mut(&mut self) -> &mut State {
+        &mut self.state
+    }
+
+    pub fn backend(&self) -> &dyn Backend {
+        &*self.backend
+    }
+
+    /// Reloads list, matrix, agenda and the selected account's detail.
+    pub fn refresh(&mut self) {
+        match data::snapshot(&*self.backend) {
+            Ok(s) => {
+                self.state.set_rows(s.rows);
+                self.state.matrix = s.matrix;
+                self.state.agenda = s.agenda;
+                let n = self.state.agenda.len();
+                self.state.agenda_selected = self.state.agenda_selected.min(n.saturating_sub(1));
+            }
+            Err(e) => self.state.error(format!("Could not load: {e}")),
+        }
+        self.state.detail = None;
+        self.sync_detail();
+    }
+
+    /// Loads the detail when the selection moved to another account.
+    fn sync_detail(&mut self) {
+        let want = self.state.selected_id();
+        let have = self.state.detail.as_ref().map(|d| d.account.id);
+        if want == have {
+            return;
+        }
+        let same_account = self.state.detail.is_none() && want.is_some();
+        self.state.detail = None;
+        if !same_account {
+            self.state.timeline_selected = 0;
+            self.state.profile_scroll = 0;
+        }
+        if let Some(id) = want {
+            match data::detail(&*self.backend, id) {
+                Ok(d) => self.state.detail = d,
+                Err(e) => self.state.error(format!("Could not load the account: {e}")),
+            }
+        }
+    }
+
+    pub fn key(&mut self, key: KeyEvent) {
+        let effects = app::handle_key(&mut self.state, key);
+        self.perform(effects);
+        self.sync_detail();
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        app::handle_paste(&mut self.state, text);
+    }
+
+    pub fn resize(&mut self, _width: u16, height: u16) {
+        // A page is the list's height less borders, header and status bar.
+        self.state.page = (height as usize).saturating_sub(6).max(1);
+    }
+
+    pub fn draw(&self, f: &mut Frame) {
+        render::draw(f, &self.state);
+    }
+
+    fn perform(&mut self, effects: Vec<Effect>) {
+        for e in effects {
+            self.perform_one(e);
+        }
+    }
+
+    fn perform_one(&mut self, effect: Effect) {
+        let today = self.state.today;
+        match effect {
+            Effect::Save(record) => {
+                let new_key = match &record {
+                    Record::Account(a) => Some(a.key.clone()),
+                    _ => None,
+                };
+                let result = match record {
+                    Record::Account(a) => self.backend.save_account(*a),
+                    Record::Interaction(i) => self.backend.add_interaction(*i),
+                    Record::Contact(c) => self.backend.save_contact(*c),
+                    Record::FollowUp(f) => self.backend.save_followup(*f).map(|_| Vec::new()),
+                };
+                match result {
+                    Ok(changes) => {
+                        self.state.overlay = None;
+                        self.refresh();
+                        if let Some(key) = new_key
+                            && let Some(id) =
+                                self.state.rows.iter().find(|r| r.key == key).map(|r| r.id)
+                        {
+                            self.state.select_account(id);
+                            self.sync_detail();
+                        }
+                        let msg = self.describe(&changes);
+                        self.state.ok(msg);
+                    }
+                    // The form stays open with what was typed.
+                    Err(e) => self.state.error(format!("Not saved: {e}")),
+                }
+            }
+            Effect::CompleteFollowUp(row) => {
+                let Some(id) = row.item.follow_up else {
+                    return;
+                };
+                match self.backend.complete_followup(id) {
+                    Ok(()) => {
+                        self.refresh();
+                        self.state
+                            .ok(format!("Done: {} {}", row.key, row.item.text));
+                    }
+                    Err(e) => self.state.error(format!("Not marked done: {e}")),
+                }
+            }
+            Effect::Snooze(row, days) => {
+                let until = today + chrono::Days::new(days as u64);
+                match self.backend.snooze(&row.item, until) {
+                    Ok(()) => {
+                        self.refresh();
+                        self.state.ok(format!("Snoozed {} until {until}", row.key));
+                    }
+                    Err(e) => self.state.error(format!("Not snoozed: {e}")),
+                }
+            }
+            Effect::MarkReview => match self.backend.mark_review() {
+                Ok(n) => {
+                    self.refresh();
+                    self.state.ok(format!("Review marked: {n} accounts"));
+                }
+                Err(e) => self.state.error(format!("Review not marked: {e}")),
+            },
+        }
+    }
+
+    fn describe(&self, changes: &[TierChange]) -> String {
+        let mut parts = vec!["Saved".to_string()];
+        for c in changes.iter().take(3) {
+            let key = self
+                .state
+                .rows
+                .iter()
+                .find(|r| r.id == c.account)
+                .map(|r| r.key.as_str())
+                .unwrap_or("?");
+            match &c.from {
+                Some(from) => parts.push(format!("{key}: {from} → {}", c.to)),
+                None => parts.push(format!("{key}: {}", c.to)),
+            }
+        }
+        if changes.len() > 3 {
+            parts.push(format!("+{} more tier changes", changes.len() - 3));
+        }
+        parts.join(" · ")
+    }
+}
+
+/// Runs the TUI until the user quits. The terminal is restored on return,
+/// on error and on panic (ratatui's init installs a restoring panic hook).
+pub fn run(backend: &mut dyn Backend, opts: RunOptions) -> color_eyre::Result<()> {
+    let mut app = App::new(backend, &opts);
+    let mut terminal = ratatui::try_init()?;
+    let result = event_loop(&mut terminal, &mut app);
+    ratatui::restore();
+    result
+}
+
+fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> color_eyre::Result<()> {
+    let size = terminal.size()?;
+    app.resize(size.width, size.height);
+    terminal.draw(|f| app.draw(f))?;
+    loop {
+        // Blocks: nothing is drawn or sent while the user is idle (SSH).
+        let redraw = match event::read()? {
+            Event::Key(k) if k.kind != KeyEventKind::Release => {
+                app.key(k);
+                true
+            }
+            Event::Paste(s) => {
+                app.paste(&s);
+                true
+            }
+            Event::Resize(w, h) => {
+                app.resize(w, h);
+                true
+            }
+            _ => false,
+        };
+        if app.state().quit {
+            return Ok(());
+        }
+        if redraw {
+            terminal.draw(|f| app.draw(f))?;
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! Incremental recalculation equals a full rebuild after any edit sequence,
+//! and the reported tier changes are exactly the tiers that differ.
+
+use chrono::{Duration, NaiveDate};
+use kam::domain::{
+    Account, AccountId, Contact, ContactId, Interaction, InteractionId, InteractionKind, Money,
+    TierPin,
+};
+use kam::segment::{Engine, Model};
+use proptest::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 6, 30).unwrap()
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    AddAccount {
+        rating: u8,
+        since_days: u16,
+    },
+    Rate {
+        acc: usize,
+        which: u8,
+        value: Option<u8>,
+    },
+    AddOrder {
+        acc: usize,
+        days_ago: u16,
+        amount: u32,
+        due_in: i8,
+        paid: bool,
+    },
+    EditOrder {
+        inter: usize,
+        days_ago: u16,
+        amount: u32,
+    },
+    MoveInteraction {
+        inter: usize,
+        acc: usize,
+    },
+    AddTouch {
+        acc: usize,
+        days_ago: u16,
+        kind: u8,
+    },
+    AddContact {
+        acc: usize,
+        primary: bool,
+        backup: bool,
+    },
+    ContactLeaves {
+        contact: usize,
+        days_ago: u16,
+    },
+    Pin {
+        acc: usize,
+        tier: u8,
+    },
+    Unpin {
+        acc: usize,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (0u8..6, 0u16..2000).prop_map(|(rating, since_days)| Op::AddAccount { rating, since_days }),
+        (0usize..1000, 0u8..4, proptest::option::of(0u8..6))
+            .prop_map(|(acc, which, value)| Op::Rate { acc, which, value }),
+        (0usize..1000, 0u16..800, 0u32..6, -40i8..40, any::<bool>()).prop_map(
+            |(acc, days_ago, amount, due_in, paid)| Op::AddOrder {
+                acc,
+                days_ago,
+                amount,
+                due_in,
+                paid
+            }
+        ),
+        (0usize..1000, 0u16..800, 0u32..6).prop_map(|(inter, days_ago, amount)| Op::EditOrder {
+            inter,
+            days_ago,
+            amount
+        }),
+        (0usize..1000, 0usize..1000).prop_map(|(inter, acc)| Op::MoveInteraction { inter, acc }),
+        (0usize..1000, 0u16..400, 0u8..4).prop_map(|(acc, days_ago, kind)| Op::AddTouch {
+            acc,
+            days_ago,
+            kind
+        }),
+        (0usize..1000, any::<bool>(), any::<bool>()).prop_map(|(acc, primary, backup)| {
+            Op::AddContact {
+                acc,
+                primary,
+                backup,
+            }
+        }),
+        (0usize..1000, 0u16..200)
+            .prop_map(|(contact, days_ago)| Op::ContactLeaves { contact, days_ago }),
+        (0usize..1000, 0u8..4).prop_map(|(acc, tier)| Op::Pin { acc, tier }),
+        (0usize..1000).prop_map(|acc| Op::Unpin { acc }),
+    ]
+}
+
+/// The records, as the store would hold them.
+#[derive(Default, Clone)]
+struct World {
+    accounts: Vec<Account>,
+    contacts: Vec<Contact>,
+    inters: Vec<Interaction>,
+}
+
+impl World {
+    fn new_account(&mut self, rating: u8, since_days: u16) -> Account {
+        let id = AccountId(self.accounts.len() as u64 + 1);
+        let mut a = Account {
+            id,
+            key: format!("A{}", id.0),
+            name: format!("Account {}", id.0),
+            owner: if id.0 % 2 == 0 {
+                "ann".into()
+            } else {
+                "bob".into()
+            },
+            since: Some(as_of() - Duration::days(i64::from(since_days))),
+            ..Account::default()
+        };
+        a.ratings.loyalty = Some(rating % 6);
+        a.ratings.potential = Some((rating + 2) % 6);
+        self.accounts.push(a.clone());
+        a
+    }
+
+    fn order(
+        &mut self,
+        acc: AccountId,
+        days_ago: u16,
+        amount: u32,
+        due_in: i8,
+        paid: bool,
+    ) -> Interaction {
+        let day = as_of() - Duration::days(i64::from(days_ago));
+        let mut i = Interaction::new(acc, InteractionKind::Order, day);
+        i.id = InteractionId(self.inters.len() as u64 + 1);
+        // Few distinct amounts: many ties in the percentiles.
+        i.amount = Some(Money::from_units(i64::from(amount) * 1000));
+        i.margin = Some(Money::from_units(i64::from(amount) * 150));
+        i.due = Some(day + Duration::days(i64::from(due_in)));
+        i.paid_at = paid.then_some(day + Duration::days(10));
+        self.inters.push(i.clone());
+        i
+    }
+}
+
+/// Tier per account as a full rebuild sees it.
+fn rebuilt(model: &Model, w: &World) -> Engine {
+    let mut e = Engine::new(model.clone(), as_of());
+    e.rebuild(&w.accounts, &w.contacts, w.inters.iter());
+    e
+}
+
+fn tiers(e: &Engine) -> BTreeMap<AccountId, String> {
+    e.scores()
+        .into_iter()
+        .map(|s| (s.account, s.tier))
+        .collect()
+}
+
+fn run(model: Model, n0: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let mut w = World::default();
+    for k in 0..n0 {
+        let a = w.new_account((k % 6) as u8, (k * 37 % 2000) as u16);
+        let orders = k % 4;
+        for j in 0..orders {
+            w.order(
+                a.id,
+                ((k * 53 + j * 97) % 700) as u16,
+                ((k + j) % 6) as u32,
+                30,
+                j % 2 == 0,
+            );
+        }
+    }
+    let mut inc = rebuilt(&model, &w);
+    let mut prev = tiers(&inc);
+    for (step, op) in ops.into_iter().enumerate() {
+        let n = w.accounts.len();
+        if n == 0 && !matches!(op, Op::AddAccount { .. }) {
+            continue;
+        }
+        let pick = |x: usize| AccountId((x % n) as u64 + 1);
+        let changes = match op.clone() {
+            Op::AddAccount { rating, since_days } => {
+                let a = w.new_account(rating, since_days);
+                inc.upsert_account(&a)
+            }
+            Op::Rate { acc, which, value } => {
+                let id = pick(acc);
+                let a = &mut w.accounts[(id.0 - 1) as usize];
+                match which {
+                    0 => a.ratings.loyalty = value,
+                    1 => a.ratings.potential = value,
+                    2 => a.ratings.strategic_fit = value,
+                    _ => a.ratings.tech_cooperation = value,
+                }
+                let a = a.clone();
+                inc.upsert_account(&a)
+            }
+            Op::AddOrder {
+                acc,
+                days_ago,
+                amount,
+                due_in,
+                paid,
+            } => {
+                let i = w.order(pick(acc), days_ago, amount, due_in, paid);
+                inc.upsert_interaction(&i)
+            }
+            Op::EditOrder {
+                inter,
+                days_ago,
+                amount,
+            } => {
+                if w.inters.is_empty() {
+                    continue;
+                }
+                let k = inter % w.inters.len();
+                let i = &mut w.inters[k];
+                i.at = (as_of() - Duration::days(i64::from(days_ago)))
+                    .and_hms_opt(9, 0, 0)
+                    .unwrap()
+                    .and_utc();
+                i.amount = Some(Money::from_units(i64::from(amount) * 1000));
+                let i = i.clone();
+                inc.upsert_interaction(&i)
+            }
+            Op::MoveInteraction { inter, acc } => {
+                if w.inters.is_empty() {
+                    continue;
+                }
+                let k = inter % w.inters.len();
+                w.inters[k].account = pick(acc);
+                let i = w.inters[k].clone();
+                inc.upsert_interaction(&i)
+            }
+            Op::AddTouch {
+                acc,
+                days_ago,
+                kind,
+            } => {
+                let kind = [
+                    InteractionKind::Visit,
+                    InteractionKind::Complaint,
+                    InteractionKind::Resolution,
+                    InteractionKind::Survey,
+                ][kind as usize % 4];
+                let mut i = Interaction::new(
+                    pick(acc),
+                    kind,
+                    as_of() - Duration::days(i64::from(days_ago)),
+                );
+                i.id = InteractionId(w.inters.len() as u64 + 1);
+                i.satisfaction = Some((days_ago % 5) as u8 + 1);
+                w.inters.push(i.clone());
+                inc.upsert_interaction(&i)
+            }
+            Op::AddContact {
+                acc,
+                primary,
+                backup,
+            } => {
+                let c = Contact {
+                    id: ContactId(w.contacts.len() as u64 + 1),
+                    account: pick(acc),
+                    name: "c".into(),
+                    primary,
+                    backup,
+                    ..Contact::default()
+                };
+                w.contacts.push(c.clone());
+                inc.upsert_contact(&c)
+            }
+            Op::ContactLeaves { contact, days_ago } => {
+                if w.contacts.is_empty() {
+                    continue;
+                }
+                let k = contact % w.contacts.len();
+                w.contacts[k].left_at = Some(as_of() - Duration::days(i64::from(days_ago)));
+                let c = w.contacts[k].clone();
+                inc.upsert_contact(&c)
+            }
+            Op::Pin { acc, tier } => {
+                let id = pick(acc);
+                let t = model.tiers[tier as usize % model.tiers.len()].name.clone();
+                let a = &mut w.accounts[(id.0 - 1) as usize];
+                a.pin = Some(TierPin {
+                    tier: t,
+                    reason: "test".into(),
+                    by: "me".into(),
+                    at: as_of(),
+                });
+                let a = a.clone();
+                inc.upsert_account(&a)
+            }
+            Op::Unpin { acc } => {
+                let id = pick(acc);
+                let a = &mut w.accounts[(id.0 - 1) as usize];
+                a.pin = None;
+                let a = a.clone();
+                inc.upsert_account(&a)
+            }
+        };
+        let full = rebuilt(&model, &w);
+        let got = inc.scores();
+        let want = full.scores();
+        prop_assert_eq!(got.len(), want.len(), "step {} {:?}", step, op);
+        for (g, f) in got.iter().zip(&want) {
+            prop_assert_eq!(g, f, "step {} {:?}", step, op);
+        }
+        let now = tiers(&full);
+        let expected: BTreeSet<(AccountId, Option<String>, String)> = now
+            .iter()
+            .filter(|(id, t)| prev.get(id) != Some(t))
+            .map(|(id, t)| (*id, prev.get(id).cloned(), t.clone()))
+            .collect();
+        let reported: BTreeSet<(AccountId, Option<String>, String)> = changes
+            .iter()
+            .map(|c| (c.account, c.from.clone(), c.to.clone()))
+            .collect();
+        prop_assert_eq!(reported.len(), changes.len(), "duplicate change reports");
+        prop_assert_eq!(reported, expected, "step {} {:?}", step, op);
+        prop_assert_eq!(inc.matrix(), full.matrix());
+        prev = now;
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn incremental_equals_rebuild_value_potential(n0 in 0usize..40, ops in proptest::collection::vec(op(), 1..40)) {
+        run(Model::default(), n0, ops)?;
+    }
+
+    #[test]
+    fn incremental_equals_rebuild_volume_loyalty(n0 in 0usize..40, ops in proptest::collection::vec(op(), 1..40)) {
+        run(Model::preset("volume-loyalty").unwrap(), n0, ops)?;
+    }
+
+    #[test]
+    fn incremental_equals_rebuild_revenue_bands(n0 in 0usize..20, ops in proptest::collection::vec(op(), 1..30)) {
+        run(Model::preset("revenue-bands").unwrap(), n0, ops)?;
+    }
+}
+
+/// A larger population, so that most accounts are far from every cut and
+/// the drift bound lets the engine skip them.
+#[test]
+fn incremental_equals_rebuild_large_population() {
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 6,
+        ..ProptestConfig::default()
+    });
+    runner
+        .run(&proptest::collection::vec(op(), 30..80), |ops| {
+            run(Model::default(), 300, ops)
+        })
+        .unwrap();
+}

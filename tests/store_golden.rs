@@ -1,0 +1,147 @@
+//! Golden bytes: pin the on-disk format of every stored type. If a field is
+//! added to a record, these fail: bump the record's format version and add a
+//! migration arm in src/store/codec.rs, then add a new golden value (keep the
+//! old hex as a decode-only test of the migration).
+
+use chrono::{DateTime, NaiveDate};
+use kam::domain::*;
+use kam::store::DbHeader;
+use kam::store::envelope::{Record, decode, encode};
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn check<T: Record + PartialEq + std::fmt::Debug>(v: &T, golden: &str) {
+    let bytes = encode(v).unwrap();
+    assert_eq!(hex(&bytes), golden, "encoding of {v:?} changed");
+    let back: T = decode(&unhex(golden)).unwrap();
+    assert_eq!(&back, v);
+}
+
+#[test]
+fn account_golden() {
+    let a = Account {
+        id: AccountId(7),
+        version: 3,
+        key: "ACME-001".into(),
+        name: "Acme 公司".into(),
+        owner: "ann".into(),
+        backup_owner: "bob".into(),
+        industry: "steel".into(),
+        region: "east".into(),
+        status: AccountStatus::Active,
+        since: Some(d(2020, 1, 15)),
+        orientation: Some(Orientation::Solution),
+        ratings: Ratings {
+            potential: Some(4),
+            loyalty: None,
+            strategic_fit: Some(5),
+            tech_cooperation: Some(0),
+        },
+        profile: Profile {
+            background: "bg".into(),
+            needs: "n\nx".into(),
+            ..Default::default()
+        },
+        tags: vec!["vip".into(), "cn".into()],
+        pin: Some(TierPin {
+            tier: "key".into(),
+            reason: "board".into(),
+            by: "ann".into(),
+            at: d(2024, 6, 1),
+        }),
+    };
+    check(
+        &a,
+        "ca02000170f9a96007030841434d452d3030310b41636d6520e585ace58fb803616e6e03626f6205737465656c04656173740101fc3e811600010201040001050100026267000000000000036e0a78020376697002636e01036b657905626f61726403616e6efcbc8d1600",
+    );
+}
+
+#[test]
+fn contact_golden() {
+    let c = Contact {
+        id: ContactId(9),
+        version: 1,
+        account: AccountId(7),
+        name: "Li Wei".into(),
+        title: "CPO".into(),
+        role: ContactRole::Procurement,
+        email: "li@acme.cn".into(),
+        phone: "+86 1".into(),
+        primary: true,
+        backup: false,
+        left_at: Some(d(2025, 2, 28)),
+    };
+    check(
+        &c,
+        "ca030001f0659cee090107064c69205765690343504f020a6c694061636d652e636e052b38362031010001fcdc8f1600",
+    );
+}
+
+#[test]
+fn interaction_golden() {
+    let i = Interaction {
+        id: InteractionId(300),
+        version: 2,
+        account: AccountId(7),
+        kind: InteractionKind::Order,
+        at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+        amount: Some(Money::from_cents(123_456)),
+        margin: Some(Money::from_cents(-50)),
+        due: Some(d(2023, 12, 14)),
+        paid_at: None,
+        satisfaction: Some(4),
+        summary: "PO 17".into(),
+        author: "ann".into(),
+        follow_up: Some(d(2023, 12, 1)),
+    };
+    check(
+        &i,
+        "ca040001969b5417fb2c01020700fc00e2a7ca01fc80c40300016301fc688c160000010405504f20313703616e6e01fc4e8c1600",
+    );
+}
+
+#[test]
+fn followup_golden() {
+    let f = FollowUp {
+        id: FollowUpId(11),
+        version: 1,
+        account: AccountId(7),
+        due: d(2025, 3, 3),
+        assignee: "bob".into(),
+        note: "send quote".into(),
+        done_at: None,
+    };
+    check(
+        &f,
+        "ca050001960ecad10b0107fce28f160003626f620a73656e642071756f746500",
+    );
+}
+
+#[test]
+fn header_tier_blob_golden() {
+    check(
+        &DbHeader {
+            magic: "kam-db".into(),
+            schema: 1,
+        },
+        "ca010001b5bc8c5e066b616d2d646201",
+    );
+    check(
+        &"development".to_string(),
+        "ca060001a116f2a70b646576656c6f706d656e74",
+    );
+    check(&b"w=1".to_vec(), "ca070001597946a303773d31");
+}

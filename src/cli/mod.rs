@@ -401,9 +401,12 @@ fn open_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
             fill_demo(ctx, &store, 300, 300 * 14, 42)?;
         }
     }
-    let book = ctx.book()?;
-    // TUI_WIRING: replaced by tui::run once it lands.
-    let _ = agenda;
-    print!("{}", report::matrix_text(book.engine()));
-    Ok(())
+    let mut book = ctx.book()?;
+    let opts = crate::tui::RunOptions {
+        db_label: ctx.db.display().to_string(),
+        agenda,
+        keymap_path: crate::paths::user_keymap(),
+        color: None,
+    };
+    crate::tui::run(&mut book, opts).map_err(|e| Failure::new(exit::FAILURE, format!("{e:#}")))
 }

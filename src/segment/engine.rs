@@ -31,6 +31,28 @@ use crate::domain::{
 };
 use chrono::NaiveDate;
 use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Hashes internal u64 ids (not user input) with one multiply: the engine
+/// holds a million of them and SipHash dominated a full recompute.
+#[derive(Default, Clone, Copy)]
+pub(super) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 /// Added to every non-zero drift step so float rounding can never make the
 /// bound smaller than the true change.
@@ -125,9 +147,9 @@ pub struct Engine {
     pub(super) as_of: NaiveDate,
     pub(super) crits: Vec<CritInfo>,
     ranks: Vec<Option<RankSet>>,
-    pub(super) accounts: HashMap<AccountId, AccState>,
-    inter_acc: HashMap<InteractionId, AccountId>,
-    contact_acc: HashMap<ContactId, AccountId>,
+    pub(super) accounts: IdMap<AccountId, AccState>,
+    inter_acc: IdMap<InteractionId, AccountId>,
+    contact_acc: IdMap<ContactId, AccountId>,
     /// Known accounts with an order in the window.
     pub(super) active: usize,
     g_v: f64,
@@ -168,9 +190,9 @@ impl Engine {
             as_of,
             crits: Vec::new(),
             ranks: Vec::new(),
-            accounts: HashMap::new(),
-            inter_acc: HashMap::new(),
-            contact_acc: HashMap::new(),
+            accounts: IdMap::default(),
+            inter_acc: IdMap::default(),
+            contact_acc: IdMap::default(),
             active: 0,
             g_v: 0.0,
             g_p: 0.0,
@@ -678,10 +700,10 @@ impl Engine {
 
     /// Recomputes everything from the stored records (no diff).
     fn recompute_all(&mut self) {
-        self.ranks = self
+        let mut values: Vec<Option<Vec<f64>>> = self
             .crits
             .iter()
-            .map(|c| matches!(c.norm, Norm::Percentile { .. }).then(RankSet::default))
+            .map(|c| matches!(c.norm, Norm::Percentile { .. }).then(Vec::new))
             .collect();
         self.queue_v.clear();
         self.queue_p.clear();
@@ -704,13 +726,17 @@ impl Engine {
             st.cap = None;
             if st.ranked {
                 self.active += 1;
-                for (i, rs) in self.ranks.iter_mut().enumerate() {
-                    if let (Some(rs), Some(x)) = (rs.as_mut(), st.raw[i]) {
-                        rs.insert(x);
+                for (i, vals) in values.iter_mut().enumerate() {
+                    if let (Some(vals), Some(x)) = (vals.as_mut(), st.raw[i]) {
+                        vals.push(x);
                     }
                 }
             }
         }
+        self.ranks = values
+            .into_iter()
+            .map(|v| v.map(RankSet::from_values))
+            .collect();
         let mut step = Step::default();
         let ids: Vec<AccountId> = self
             .accounts

@@ -192,13 +192,30 @@ impl Metrics {
         m.growth = m.revenue_12m.checked_growth(m.revenue_prev_12m);
         m.recency_days = m.last_order.map(|d| (as_of - d).num_days());
         m.overdue_days = oldest_due.map(|d| (as_of - d).num_days());
-        let open = open_complaints(events, as_of);
-        m.open_complaints = open.len() as u32;
-        m.oldest_complaint_hours = open.first().map(|c| (end_of_day(as_of) - c.at).num_hours());
-        let given: Vec<u8> = surveys.iter().flatten().copied().collect();
-        if !given.is_empty() {
-            m.satisfaction =
-                Some(given.iter().map(|&s| f64::from(s)).sum::<f64>() / given.len() as f64);
+        // FIFO: resolutions close the oldest complaints, so the open ones are
+        // the complaints after the first `closed`.
+        let (mut complaints, mut closed) = (0u32, 0u32);
+        for e in evs {
+            match e.kind {
+                InteractionKind::Complaint => complaints += 1,
+                InteractionKind::Resolution if closed < complaints => closed += 1,
+                _ => {}
+            }
+        }
+        m.open_complaints = complaints - closed;
+        if m.open_complaints > 0 {
+            m.oldest_complaint_hours = evs
+                .iter()
+                .filter(|e| e.kind == InteractionKind::Complaint)
+                .nth(closed as usize)
+                .map(|c| (end_of_day(as_of) - c.at).num_hours());
+        }
+        let (sum, n) = surveys
+            .iter()
+            .flatten()
+            .fold((0.0, 0u32), |(s, n), &v| (s + f64::from(v), n + 1));
+        if n > 0 {
+            m.satisfaction = Some(sum / f64::from(n));
         }
         for c in contacts {
             if c.is_active(as_of) {

@@ -22,6 +22,10 @@ pub(crate) struct RankSet {
     free: Vec<u32>,
     root: u32,
     seed: u64,
+    /// All values sorted, kept after a bulk build until the first change:
+    /// a full recompute then ranks by binary search, which is much faster
+    /// than walking the tree (same counts, so the same percentiles).
+    sorted: Option<Vec<f64>>,
 }
 
 impl Default for RankSet {
@@ -31,6 +35,7 @@ impl Default for RankSet {
             free: Vec::new(),
             root: NIL,
             seed: 0x9E37_79B9_7F4A_7C15,
+            sorted: None,
         }
     }
 }
@@ -43,6 +48,75 @@ fn canon(x: f64) -> f64 {
 impl RankSet {
     pub fn len(&self) -> usize {
         self.size(self.root) as usize
+    }
+
+    /// Builds the set from any values in O(n log n) (sort) + O(n) (tree).
+    pub fn from_values(mut values: Vec<f64>) -> RankSet {
+        let mut rs = RankSet::default();
+        for v in &mut values {
+            *v = canon(*v);
+        }
+        values.sort_unstable_by(f64::total_cmp);
+        // Cartesian tree over the distinct keys: a stack holds the right spine.
+        let mut stack: Vec<u32> = Vec::new();
+        let mut i = 0;
+        while i < values.len() {
+            let key = values[i];
+            let mut j = i;
+            while j < values.len() && values[j].total_cmp(&key).is_eq() {
+                j += 1;
+            }
+            let prio = rs.next_prio();
+            let idx = rs.nodes.len() as u32;
+            rs.nodes.push(Node {
+                key,
+                prio,
+                cnt: (j - i) as u32,
+                size: 0,
+                l: NIL,
+                r: NIL,
+            });
+            let mut last = NIL;
+            while let Some(&top) = stack.last() {
+                if rs.nodes[top as usize].prio >= prio {
+                    break;
+                }
+                last = top;
+                stack.pop();
+            }
+            rs.nodes[idx as usize].l = last;
+            if let Some(&top) = stack.last() {
+                rs.nodes[top as usize].r = idx;
+            }
+            stack.push(idx);
+            i = j;
+        }
+        rs.root = stack.first().copied().unwrap_or(NIL);
+        rs.fix_sizes();
+        rs.sorted = Some(values);
+        rs
+    }
+
+    /// Recomputes every subtree size (after a bulk build), iteratively.
+    fn fix_sizes(&mut self) {
+        if self.root == NIL {
+            return;
+        }
+        let mut order = Vec::with_capacity(self.nodes.len());
+        let mut stack = vec![self.root];
+        while let Some(t) = stack.pop() {
+            order.push(t);
+            let n = &self.nodes[t as usize];
+            if n.l != NIL {
+                stack.push(n.l);
+            }
+            if n.r != NIL {
+                stack.push(n.r);
+            }
+        }
+        for &t in order.iter().rev() {
+            self.pull(t);
+        }
     }
 
     fn size(&self, t: u32) -> u32 {
@@ -142,6 +216,7 @@ impl RankSet {
     }
 
     pub fn insert(&mut self, key: f64) {
+        self.sorted = None;
         let key = canon(key);
         if self.find(key) != NIL {
             self.bump(key, 1);
@@ -173,6 +248,7 @@ impl RankSet {
 
     /// Removes one copy of `key`; false if absent.
     pub fn remove(&mut self, key: f64) -> bool {
+        self.sorted = None;
         let key = canon(key);
         let t = self.find(key);
         if t == NIL {
@@ -193,6 +269,9 @@ impl RankSet {
     /// Number of stored values strictly below `key`.
     pub fn count_less(&self, key: f64) -> usize {
         let key = canon(key);
+        if let Some(v) = &self.sorted {
+            return v.partition_point(|x| x.total_cmp(&key).is_lt());
+        }
         let mut t = self.root;
         let mut acc = 0u32;
         while t != NIL {
@@ -213,7 +292,13 @@ impl RankSet {
     }
 
     pub fn count_equal(&self, key: f64) -> usize {
-        let t = self.find(canon(key));
+        let key = canon(key);
+        if let Some(v) = &self.sorted {
+            let lo = v.partition_point(|x| x.total_cmp(&key).is_lt());
+            let hi = lo + v[lo..].partition_point(|x| x.total_cmp(&key).is_le());
+            return hi - lo;
+        }
+        let t = self.find(key);
         if t == NIL {
             0
         } else {
@@ -265,6 +350,35 @@ mod tests {
             assert_eq!(rs.count_equal(q), naive.iter().filter(|&&y| y == q).count());
         }
         assert!(!rs.remove(1000.0));
+    }
+
+    #[test]
+    fn bulk_build_matches_inserts_then_stays_consistent() {
+        let vals: Vec<f64> = (0..2000).map(|i| ((i * 7919) % 301) as f64 / 3.0).collect();
+        let mut bulk = RankSet::from_values(vals.clone());
+        let mut one = RankSet::default();
+        for &v in &vals {
+            one.insert(v);
+        }
+        let check = |a: &RankSet, b: &RankSet| {
+            assert_eq!(a.len(), b.len());
+            for q in 0..320 {
+                let q = q as f64 / 3.0 - 2.0;
+                assert_eq!(a.count_less(q), b.count_less(q), "less {q}");
+                assert_eq!(a.count_equal(q), b.count_equal(q), "equal {q}");
+            }
+        };
+        check(&bulk, &one);
+        // After edits the tree answers (the sorted cache is gone).
+        for &v in vals.iter().take(500) {
+            assert!(bulk.remove(v));
+            assert!(one.remove(v));
+        }
+        bulk.insert(1000.0);
+        one.insert(1000.0);
+        assert!(bulk.sorted.is_none());
+        check(&bulk, &one);
+        assert_eq!(RankSet::from_values(vec![]).len(), 0);
     }
 
     #[test]

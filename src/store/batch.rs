@@ -49,14 +49,18 @@ pub struct BatchResult {
 }
 
 impl Store {
-    fn prepare<T: Child>(&self, recs: &mut [T]) -> Result<()> {
-        for r in recs {
-            r.sanitize()?;
-            if r.id() == 0 {
-                r.set_id(self.reserve_id()?);
-            }
-        }
-        Ok(())
+    /// Sanitizes and gives ids to new records; returns which ids are fresh.
+    fn prepare<T: Child>(&self, recs: &mut [T]) -> Result<Vec<bool>> {
+        recs.iter_mut()
+            .map(|r| {
+                r.sanitize()?;
+                let fresh = r.id() == 0;
+                if fresh {
+                    r.set_id(self.reserve_id()?);
+                }
+                Ok(fresh)
+            })
+            .collect()
     }
 
     /// Writes the whole batch in one transaction, then flushes once. On any
@@ -70,9 +74,9 @@ impl Store {
                 a.id = AccountId(self.reserve_id()?);
             }
         }
-        self.prepare(&mut batch.contacts)?;
-        self.prepare(&mut batch.interactions)?;
-        self.prepare(&mut batch.followups)?;
+        let fresh_contacts = self.prepare(&mut batch.contacts)?;
+        let fresh_interactions = self.prepare(&mut batch.interactions)?;
+        let fresh_followups = self.prepare(&mut batch.followups)?;
         for (_, tier) in &mut batch.tiers {
             *tier = text::clean_line(tier);
         }
@@ -120,22 +124,25 @@ impl Store {
             let fix = |a: AccountId| remap.get(&a).copied().unwrap_or(a);
             fn put_all<T: Child>(
                 recs: &[T],
+                fresh: &[bool],
                 fix: &dyn Fn(AccountId) -> AccountId,
                 acc: &sled::transaction::TransactionalTree,
                 records: &sled::transaction::TransactionalTree,
                 ids: &sled::transaction::TransactionalTree,
             ) -> child::Tx<Vec<T>> {
                 let mut out = Vec::with_capacity(recs.len());
-                for r in recs {
+                for (r, &fresh) in recs.iter().zip(fresh) {
                     let mut r = r.clone();
                     r.set_account(fix(r.account()));
-                    out.push(child::put(acc, records, ids, r, Mode::Upsert)?);
+                    let mode = if fresh { Mode::Fresh } else { Mode::Upsert };
+                    out.push(child::put(acc, records, ids, r, mode)?);
                 }
                 Ok(out)
             }
-            out.contacts = put_all(&batch.contacts, &fix, acc, cr, ci)?;
-            out.interactions = put_all(&batch.interactions, &fix, acc, ir, ii)?;
-            out.followups = put_all(&batch.followups, &fix, acc, fr, fi)?;
+            out.contacts = put_all(&batch.contacts, &fresh_contacts, &fix, acc, cr, ci)?;
+            out.interactions =
+                put_all(&batch.interactions, &fresh_interactions, &fix, acc, ir, ii)?;
+            out.followups = put_all(&batch.followups, &fresh_followups, &fix, acc, fr, fi)?;
             for (a, tier) in &batch.tiers {
                 let a = fix(*a);
                 if acc.get(a.to_be_bytes())?.is_none() {

@@ -104,6 +104,9 @@ pub enum Mode {
     Update,
     /// Replace if present, insert otherwise (imports).
     Upsert,
+    /// The id was just reserved by this store, so it cannot exist: skips a
+    /// lookup per record in large imports.
+    Fresh,
 }
 
 fn label<T: Child>(id: u64) -> String {
@@ -127,7 +130,11 @@ pub fn put<T: Child>(
         return abort(StoreError::NotFound(format!("account {}", rec.account())));
     }
     let id_key = rec.id().to_be_bytes();
-    match ids.get(id_key)? {
+    let old_key = match mode {
+        Mode::Fresh => None,
+        _ => ids.get(id_key)?,
+    };
+    match old_key {
         Some(old_key) => {
             let Some(bytes) = records.get(&old_key)? else {
                 return abort(StoreError::Codec {
@@ -137,7 +144,7 @@ pub fn put<T: Child>(
             };
             let stored: T = decode_tx(&bytes)?;
             match mode {
-                Mode::Insert => {
+                Mode::Insert | Mode::Fresh => {
                     return abort(StoreError::Conflict {
                         record: label::<T>(rec.id()),
                         expected: 0,

@@ -217,10 +217,13 @@ impl Store {
 
     fn insert_child<T: child::Child>(&self, trees: &ChildTrees, mut rec: T) -> Result<T> {
         rec.sanitize()?;
-        if rec.id() == 0 {
+        let mode = if rec.id() == 0 {
             rec.set_id(self.reserve_id()?);
-        }
-        self.put_child(trees, rec, Mode::Insert)
+            Mode::Fresh
+        } else {
+            Mode::Insert
+        };
+        self.put_child(trees, rec, mode)
     }
 
     fn update_child<T: child::Child>(&self, trees: &ChildTrees, mut rec: T) -> Result<T> {
@@ -374,7 +377,7 @@ fn put_account(
         Some(bytes) => {
             let stored: Account = codec::decode(&bytes).or_else(abort)?;
             match mode {
-                Mode::Insert => {
+                Mode::Insert | Mode::Fresh => {
                     return abort(StoreError::Conflict {
                         record: account_label(a.id),
                         expected: 0,

@@ -104,6 +104,7 @@ pub fn matrix(b: &dyn Backend, rows: &[AccountRow], review: Option<&Review>) -> 
                     Some(cell) => MatrixCell {
                         tier: cell.tier.clone(),
                         count: cell.count,
+                        overflow: cell.overflow,
                         revenue: cell.revenue_12m,
                         share: cell.share,
                         moved: moved.get(&format!("{r},{c}")).copied().unwrap_or(0),

@@ -4,6 +4,7 @@
 //! performed through the `Backend` → refreshed views → `render`.
 
 pub mod app;
+pub mod data;
 pub mod filter;
 pub mod forms;
 pub mod fuzzy;
@@ -13,7 +14,10 @@ pub mod layout;
 pub mod overlays;
 pub mod panes;
 pub mod render;
+pub mod runner;
 pub mod status;
 pub mod text;
 pub mod theme;
 pub mod view;
+
+pub use runner::{App, RunOptions, run};

@@ -10,7 +10,10 @@ use super::theme::Theme;
 use crate::backend::Backend;
 use crate::segment::TierChange;
 use ratatui::Frame;
-use ratatui::crossterm::event::{self, Event, KeyEvent, KeyEventKind};
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEvent, KeyEventKind,
+};
+use ratatui::crossterm::execute;
 use std::path::PathBuf;
 
 /// How the lead's CLI starts the TUI.
@@ -235,8 +238,18 @@ impl<'a> App<'a> {
 /// on error and on panic (ratatui's init installs a restoring panic hook).
 pub fn run(backend: &mut dyn Backend, opts: RunOptions) -> color_eyre::Result<()> {
     let mut app = App::new(backend, &opts);
+    // Runs after ratatui's own hook has restored the screen (it chains to
+    // the hook installed before it).
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(std::io::stdout(), DisableBracketedPaste);
+        previous(info);
+    }));
     let mut terminal = ratatui::try_init()?;
+    // Pasted text arrives as one event, so a newline in it is not Enter.
+    let _ = execute!(std::io::stdout(), EnableBracketedPaste);
     let result = event_loop(&mut terminal, &mut app);
+    let _ = execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
     result
 }

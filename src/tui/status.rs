@@ -10,11 +10,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// Global actions worth a hint everywhere outside modal contexts.
-const GLOBAL_HINTS: [Action; 5] = [
+const GLOBAL_HINTS: [Action; 4] = [
     Action::Search,
     Action::Filter,
     Action::NextPane,
-    Action::Help,
     Action::Quit,
 ];
 
@@ -30,6 +29,8 @@ pub fn hints(state: &State) -> Vec<(String, String)> {
             }
         }
     };
+    // Help first, so the way to every other key is always on screen.
+    push(Action::Help);
     for (action, keys) in state.keymap.bindings(ctx) {
         let moving = matches!(
             action,

@@ -110,6 +110,8 @@ impl SortKey {
 pub struct MatrixCell {
     pub tier: String,
     pub count: usize,
+    /// Accounts of this cell pushed to another tier by the cap.
+    pub overflow: usize,
     pub revenue: Money,
     /// Share of total trailing-12-month revenue, 0..=1.
     pub share: f64,

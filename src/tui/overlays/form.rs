@@ -6,7 +6,7 @@ use super::super::forms::{FieldKind, Form};
 use super::super::keymap::{Action, Context};
 use super::super::panes::block;
 use super::super::text::{fit, safe, width};
-use super::centered;
+use super::tall;
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
@@ -18,7 +18,7 @@ const NOTES_LINES: usize = 5;
 
 pub fn render(f: &mut Frame, area: Rect, state: &State, form: &Form) {
     let theme = &state.theme;
-    let r = centered(area, 96, area.height.saturating_sub(2));
+    let r = tall(area, 96);
     f.render_widget(Clear, r);
     let key = |a| state.keymap.hint(Context::Form, a).unwrap_or_default();
     let title = format!(

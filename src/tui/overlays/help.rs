@@ -4,7 +4,7 @@
 use super::super::app::State;
 use super::super::keymap::{Context, KeySeq};
 use super::super::panes::block;
-use super::centered;
+use super::tall;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -42,7 +42,7 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
 }
 
 pub fn render(f: &mut Frame, area: Rect, state: &State, scroll: u16) {
-    let r = centered(area, 80, area.height.saturating_sub(2));
+    let r = tall(area, 80);
     f.render_widget(Clear, r);
     let b = block("Help · keys from your keymap".into(), true, &state.theme);
     let inner = b.inner(r);

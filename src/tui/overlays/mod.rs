@@ -18,3 +18,20 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         h,
     )
 }
+
+/// A tall popup of at most `w` columns that leaves the top line and the
+/// status bar (message and hints) visible.
+pub fn tall(area: Rect, w: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = area
+        .height
+        .saturating_sub(1 + super::layout::STATUS_HEIGHT)
+        .max(3)
+        .min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + 1.min(area.height - h),
+        w,
+        h,
+    )
+}

@@ -12,7 +12,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 /// Column widths by priority: the last ones are dropped first when narrow.
 fn columns(width: u16) -> (bool, bool, bool) {
     // (key column, potential column, owner column)
-    (width >= 110, width >= 76, width >= 66)
+    (width >= 100, width >= 76, width >= 66)
 }
 
 pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {

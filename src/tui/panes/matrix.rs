@@ -38,7 +38,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         .map(|r| r.chars().count())
         .max()
         .unwrap_or(0)
-        .clamp(4, 14) as u16;
+        .clamp(9, 14) as u16;
     let [head, grid] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
     let [corner, head_cells] =
         Layout::horizontal([Constraint::Length(label_w + 1), Constraint::Min(1)]).areas(head);
@@ -98,10 +98,11 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
                 ),
                 theme.tier(&cell.tier),
             ))];
-            lines.push(Line::raw(fit(
-                &format!("{} acc · {}", cell.count, cell.revenue.compact()),
-                w,
-            )));
+            let mut count = format!("{} acc · {}", cell.count, cell.revenue.compact());
+            if cell.overflow > 0 {
+                count.push_str(&format!(" · {} over cap", cell.overflow));
+            }
+            lines.push(Line::raw(fit(&count, w)));
             let mut share = format!("{:.0}% of revenue", cell.share * 100.0);
             if cell.moved > 0 {
                 share.push_str(&format!(" · ↕{}", cell.moved));

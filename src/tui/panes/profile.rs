@@ -18,7 +18,7 @@ fn heading<'a>(t: &str, theme: &Theme) -> Line<'a> {
 
 fn field<'a>(label: &str, value: String, theme: &Theme) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("{label:<15}"), theme.dim()),
+        Span::styled(format!("{label:<18}"), theme.dim()),
         Span::raw(value),
     ])
 }
@@ -90,7 +90,7 @@ pub fn lines<'a>(d: &Detail, state: &State, width: usize) -> Vec<Line<'a>> {
         None => Span::raw("—"),
     };
     out.push(Line::from(vec![
-        Span::styled(format!("{:<15}", "Next due"), theme.dim()),
+        Span::styled(format!("{:<18}", "Next due"), theme.dim()),
         due,
     ]));
     out.push(field(

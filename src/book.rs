@@ -5,12 +5,12 @@
 
 use crate::clock::Clock;
 use crate::domain::{
-    Account, AccountId, Contact, FollowUp, FollowUpId, Interaction, InteractionId,
-    InteractionKind, TierPin,
+    Account, AccountId, Contact, FollowUp, FollowUpId, Interaction, InteractionId, InteractionKind,
+    TierPin,
 };
 use crate::segment::{AgendaItem, Engine, Model, ModelError, TierChange};
-use chrono::NaiveDate;
 use crate::store::{Batch, BatchResult, Store, StoreError};
+use chrono::NaiveDate;
 use std::collections::{HashMap, HashSet};
 
 /// Meta entry holding the team's scoring model (TOML).
@@ -197,17 +197,20 @@ impl Book {
             }
             batch.tiers.push((c.account, c.to.clone()));
             if established && previous.is_some() {
-                batch.interactions.push(self.system_entry(c.account, c.summary()));
+                batch
+                    .interactions
+                    .push(self.system_entry(c.account, c.summary()));
                 logged.push(c);
             }
         }
         // Accounts that received their first history set a baseline even when
         // their tier did not move in this write.
         for id in self.with_history.difference(had_history) {
-            if !self.recorded.contains_key(id) && !batch.tiers.iter().any(|(a, _)| a == id) {
-                if let Some(s) = self.engine.score(*id) {
-                    batch.tiers.push((*id, s.tier));
-                }
+            if !self.recorded.contains_key(id)
+                && !batch.tiers.iter().any(|(a, _)| a == id)
+                && let Some(s) = self.engine.score(*id)
+            {
+                batch.tiers.push((*id, s.tier));
             }
         }
         self.write_system(batch)?;
@@ -411,7 +414,11 @@ impl Book {
             .engine
             .agenda(owner, &followups)
             .into_iter()
-            .filter(|i| snoozed.get(&snooze_key(i)).is_none_or(|until| *until <= today))
+            .filter(|i| {
+                snoozed
+                    .get(&snooze_key(i))
+                    .is_none_or(|until| *until <= today)
+            })
             .collect())
     }
 
@@ -434,10 +441,7 @@ impl Book {
         let mut snoozed = self.snoozed()?;
         snoozed.retain(|_, d| *d > today);
         snoozed.insert(snooze_key(item), until);
-        let mut lines: Vec<String> = snoozed
-            .iter()
-            .map(|(k, d)| format!("{k}\t{d}"))
-            .collect();
+        let mut lines: Vec<String> = snoozed.iter().map(|(k, d)| format!("{k}\t{d}")).collect();
         lines.sort();
         self.store
             .meta_put(META_SNOOZE, lines.join("\n").as_bytes())?;

@@ -10,13 +10,19 @@ const TODAY: &str = "2026-11-24";
 
 fn kam(db: &Path) -> Command {
     let mut c = Command::cargo_bin("kam").unwrap();
-    c.env("KAM_DB", db).env("KAM_TODAY", TODAY).env_remove("XDG_DATA_HOME");
+    c.env("KAM_DB", db)
+        .env("KAM_TODAY", TODAY)
+        .env_remove("XDG_DATA_HOME");
     c
 }
 
 fn json(db: &Path, args: &[&str]) -> Value {
     let out = kam(db).args(args).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -36,7 +42,11 @@ fn demo_then_export_shows_the_demo_book() {
     let accounts = json(&db, &["export", "accounts", "--format", "json"]);
     let accounts = accounts.as_array().unwrap();
     assert_eq!(accounts.len(), 120);
-    assert!(accounts.iter().any(|a| a["name"].as_str().unwrap().chars().any(|c| c > '\u{3000}')));
+    assert!(
+        accounts
+            .iter()
+            .any(|a| a["name"].as_str().unwrap().chars().any(|c| c > '\u{3000}'))
+    );
     // A second demo into the same database is refused and changes nothing.
     kam(&db)
         .args(["demo"])
@@ -56,16 +66,39 @@ fn segments_json_holds_the_documented_shape() {
     let accounts = v["accounts"].as_array().unwrap();
     assert_eq!(accounts.len(), 120);
     for a in accounts {
-        for field in ["key", "name", "tier", "value_score", "potential_score", "revenue_12m", "orders_12m", "last_order", "flags", "pinned"] {
+        for field in [
+            "key",
+            "name",
+            "tier",
+            "value_score",
+            "potential_score",
+            "revenue_12m",
+            "orders_12m",
+            "last_order",
+            "flags",
+            "pinned",
+        ] {
             assert!(a.get(field).is_some(), "missing {field} in {a}");
         }
         let rev = a["revenue_12m"].as_str().unwrap();
-        assert_eq!(rev.split('.').nth(1).map(str::len), Some(2), "money has two decimals: {rev}");
+        assert_eq!(
+            rev.split('.').nth(1).map(str::len),
+            Some(2),
+            "money has two decimals: {rev}"
+        );
     }
     let p = &v["pareto"];
     let active = p["active_accounts"].as_u64().unwrap();
-    assert_eq!(p["top20_accounts"].as_u64().unwrap(), (active * 2).div_ceil(10));
-    let key = v["tiers"].as_array().unwrap().iter().find(|t| t["tier"] == "Key").unwrap();
+    assert_eq!(
+        p["top20_accounts"].as_u64().unwrap(),
+        (active * 2).div_ceil(10)
+    );
+    let key = v["tiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tier"] == "Key")
+        .unwrap();
     assert!(key["accounts"].as_u64().unwrap() <= p["top20_accounts"].as_u64().unwrap());
 }
 
@@ -84,7 +117,10 @@ fn the_clock_is_pinned_by_as_of() {
     let later: Value = serde_json::from_slice(&later.stdout).unwrap();
     assert_eq!(later["as_of"], "2027-06-01");
     assert_ne!(later["pareto"], a["pareto"]);
-    kam(&db).args(["--as-of", "24/11/2026", "matrix"]).assert().code(2);
+    kam(&db)
+        .args(["--as-of", "24/11/2026", "matrix"])
+        .assert()
+        .code(2);
 }
 
 /// Importing an order moves an account up, the move is logged on its
@@ -114,9 +150,16 @@ fn an_imported_order_moves_the_account_and_is_logged() {
         .arg(&csv)
         .assert()
         .success()
-        .stdout(predicate::str::contains(format!("{key}: Tier Opportunity →")));
+        .stdout(predicate::str::contains(format!(
+            "{key}: Tier Opportunity →"
+        )));
     let after = json(&db, &["segments", "--json"]);
-    let moved = after["accounts"].as_array().unwrap().iter().find(|a| a["key"] == key).unwrap();
+    let moved = after["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["key"] == key)
+        .unwrap();
     assert_ne!(moved["tier"], "Opportunity");
     let timeline = json(&db, &["export", "interactions", "--format", "json"]);
     let logged = timeline
@@ -127,7 +170,9 @@ fn an_imported_order_moves_the_account_and_is_logged() {
         .map(|i| i["summary"].as_str().unwrap().to_string())
         .collect::<Vec<_>>();
     assert!(
-        logged.iter().any(|s| s.starts_with("Tier Opportunity →") && s.contains("revenue_12m")),
+        logged
+            .iter()
+            .any(|s| s.starts_with("Tier Opportunity →") && s.contains("revenue_12m")),
         "{logged:?}"
     );
     kam(&db)
@@ -143,14 +188,24 @@ fn pin_keeps_the_computed_tier_visible() {
     let db = dir.path().join("db");
     demo(&db);
     let v = json(&db, &["segments", "--json"]);
-    let a = v["accounts"].as_array().unwrap().iter().find(|a| a["tier"] == "Opportunity").unwrap();
+    let a = v["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["tier"] == "Opportunity")
+        .unwrap();
     let key = a["key"].as_str().unwrap();
     kam(&db)
         .args(["pin", key, "Key", "--reason", "board decision"])
         .assert()
         .success();
     let v = json(&db, &["segments", "--json"]);
-    let a = v["accounts"].as_array().unwrap().iter().find(|a| a["key"] == key).unwrap();
+    let a = v["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["key"] == key)
+        .unwrap();
     assert_eq!(a["tier"], "Key");
     assert_eq!(a["pinned"], true);
     kam(&db)
@@ -160,7 +215,12 @@ fn pin_keeps_the_computed_tier_visible() {
         .stderr(predicate::str::contains("not a tier"));
     kam(&db).args(["unpin", key]).assert().success();
     let v = json(&db, &["segments", "--json"]);
-    let a = v["accounts"].as_array().unwrap().iter().find(|a| a["key"] == key).unwrap();
+    let a = v["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["key"] == key)
+        .unwrap();
     assert_eq!(a["tier"], "Opportunity");
 }
 
@@ -174,8 +234,14 @@ fn model_presets_and_invalid_models() {
         .assert()
         .success()
         .stdout(predicate::str::contains("would change"));
-    assert_eq!(json(&db, &["segments", "--json"])["model"], "value-potential");
-    kam(&db).args(["model", "preset", "revenue-bands"]).assert().success();
+    assert_eq!(
+        json(&db, &["segments", "--json"])["model"],
+        "value-potential"
+    );
+    kam(&db)
+        .args(["model", "preset", "revenue-bands"])
+        .assert()
+        .success();
     assert_eq!(json(&db, &["segments", "--json"])["model"], "revenue-bands");
     let shown = kam(&db).args(["model", "show"]).output().unwrap();
     assert!(String::from_utf8_lossy(&shown.stdout).contains("name = \"revenue-bands\""));
@@ -184,7 +250,11 @@ fn model_presets_and_invalid_models() {
     let mut text = String::from_utf8(shown.stdout).unwrap();
     text = text.replacen("metric = \"revenue_12m\"", "metric = \"revenue_13m\"", 1);
     std::fs::write(&bad, &text).unwrap();
-    let line = text.lines().position(|l| l.contains("revenue_13m")).unwrap() + 1;
+    let line = text
+        .lines()
+        .position(|l| l.contains("revenue_13m"))
+        .unwrap()
+        + 1;
     kam(&db)
         .args(["model", "apply"])
         .arg(&bad)
@@ -209,7 +279,11 @@ fn damaged_and_foreign_databases_are_clear_errors() {
     std::fs::create_dir(&foreign).unwrap();
     std::fs::write(foreign.join("cat.jpg"), b"jpeg").unwrap();
     kam(&foreign).args(["matrix"]).assert().code(4);
-    assert_eq!(std::fs::read_dir(&foreign).unwrap().count(), 1, "foreign dir untouched");
+    assert_eq!(
+        std::fs::read_dir(&foreign).unwrap().count(),
+        1,
+        "foreign dir untouched"
+    );
 }
 
 #[test]

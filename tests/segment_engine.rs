@@ -1,7 +1,7 @@
 //! Engine behaviour: metric boundaries, flags, lifecycle, cap, pins,
 //! agenda order, explanations, matrix and Pareto.
 
-use chrono::{Duration, NaiveDate, NaiveTime};
+use chrono::{NaiveDate, NaiveTime};
 use kam::domain::{
     Account, AccountId, AccountStatus, Contact, ContactId, FollowUp, FollowUpId, Interaction,
     InteractionId, InteractionKind, Money, TierPin,
@@ -641,5 +641,4 @@ fn interactions_can_arrive_before_their_account() {
     assert_eq!(e.score(AccountId(7)).unwrap().metrics.orders_12m, 0);
     e.remove_account(AccountId(7));
     assert!(e.score(AccountId(7)).is_none());
-    let _ = Duration::days(1);
 }

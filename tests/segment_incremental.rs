@@ -118,7 +118,7 @@ impl World {
             id,
             key: format!("A{}", id.0),
             name: format!("Account {}", id.0),
-            owner: if id.0 % 2 == 0 {
+            owner: if id.0.is_multiple_of(2) {
                 "ann".into()
             } else {
                 "bob".into()

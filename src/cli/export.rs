@@ -40,40 +40,63 @@ pub fn export(
     }
 }
 
-/// Exports into `path` without ever leaving a half-written file: the rows go
-/// to a temporary file in the same directory, which is renamed over `path`
-/// only once complete and synced.
+/// Exports into `path` without ever leaving a half-written file (see
+/// `write_atomically`).
 pub fn export_to_path(
     store: &Store,
     kind: RecordKind,
     format: Format,
     path: &Path,
 ) -> Result<(), ExportError> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| ExportError::Io(format!("{} is not a file name", path.display())))?;
+    let mut failure = None;
+    let written = write_atomically(path, &mut |w| {
+        export(store, kind, format, w).map_err(|e| {
+            let msg = e.to_string();
+            failure = Some(e);
+            std::io::Error::other(msg)
+        })
+    });
+    match (written, failure) {
+        (Ok(()), _) => Ok(()),
+        (Err(_), Some(e)) => Err(e),
+        (Err(e), None) => Err(ExportError::Io(e.to_string())),
+    }
+}
+
+/// Writes `path` through `fill` so that it is either complete or untouched:
+/// the bytes go to a temporary file in the same directory, which is synced
+/// and renamed over `path` only once complete.
+pub fn write_atomically(
+    path: &Path,
+    fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let at = |p: &Path, e: std::io::Error| {
+        std::io::Error::new(e.kind(), format!("{}: {e}", p.display()))
+    };
+    let name = path.file_name().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{} is not a file name", path.display()),
+        )
+    })?;
     let tmp = path.with_file_name(format!(
         ".{}.kam-export-{}.tmp",
         name.to_string_lossy(),
         std::process::id()
     ));
     let result = (|| {
-        let file = std::fs::File::create(&tmp).map_err(|e| io_err(&tmp, e))?;
+        let file = std::fs::File::create(&tmp).map_err(|e| at(&tmp, e))?;
         let mut w = std::io::BufWriter::new(file);
-        export(store, kind, format, &mut w)?;
-        let file = w.into_inner().map_err(|e| io_err(&tmp, e.into_error()))?;
-        file.sync_all().map_err(|e| io_err(&tmp, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))
+        fill(&mut w)?;
+        let file = w.into_inner().map_err(|e| at(&tmp, e.into_error()))?;
+        file.sync_all().map_err(|e| at(&tmp, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| at(path, e))
     })();
     if result.is_err() {
         // Best effort: the temp file is ours and useless after a failure.
         let _ = std::fs::remove_file(&tmp);
     }
     result
-}
-
-fn io_err(path: &Path, e: std::io::Error) -> ExportError {
-    ExportError::Io(format!("{}: {e}", path.display()))
 }
 
 /// Either the store failed while producing rows, or the sink refused a row.

@@ -126,11 +126,24 @@ pub fn plan_import(
 ) -> Result<ImportPlan, ImportFailure> {
     let name = file.display().to_string();
     let f = std::fs::File::open(file).map_err(|e| ImportFailure::Io(format!("{name}: {e}")))?;
+    plan_import_from(store, kind, std::io::BufReader::new(f), &name, author)
+}
+
+/// Like `plan_import`, reading CSV from `input`; `name` is the file name used
+/// in messages (the team server receives a client's file as bytes).
+pub fn plan_import_from(
+    store: &Store,
+    kind: RecordKind,
+    input: impl std::io::Read,
+    name: &str,
+    author: &str,
+) -> Result<ImportPlan, ImportFailure> {
+    let name = name.to_string();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         // Field counts are checked here, so that the error names the line.
         .flexible(true)
-        .from_reader(std::io::BufReader::new(f));
+        .from_reader(input);
     let read_err = |e: csv::Error| ImportFailure::Io(format!("{name}: {e}"));
 
     let mut record = csv::ByteRecord::new();

@@ -248,7 +248,7 @@ const REVENUE_BANDS: &str = include_str!("presets/revenue-bands.toml");
 impl Default for Model {
     fn default() -> Self {
         // The embedded presets are checked by tests; a parse failure here is a build defect.
-        Model::preset("value-potential").unwrap_or_else(|| Model::fallback())
+        Model::preset("value-potential").unwrap_or_else(Model::fallback)
     }
 }
 

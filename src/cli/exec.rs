@@ -1,0 +1,349 @@
+//! The commands that work on a book. They run in this process on the
+//! embedded database, or inside the team server on behalf of a client: all
+//! their input and output goes through `CmdEnv`, never straight to the
+//! process's files or terminal.
+
+use super::args::{Command, ModelCommand};
+use super::{CmdResult, Failure, demo, exit, export, import, report};
+use crate::book::Book;
+use crate::clock::Clock;
+use crate::segment::{Model, TierChange};
+use std::io::Write;
+use std::path::Path;
+
+/// Where a command reads its input files and writes its output.
+pub trait CmdEnv {
+    /// Standard output of the command.
+    fn out(&mut self) -> &mut dyn Write;
+    /// The whole content of an input file named on the command line.
+    fn read_file(&mut self, path: &Path) -> std::io::Result<Vec<u8>>;
+    /// Writes an output file named on the command line, all or nothing.
+    fn write_file(
+        &mut self,
+        path: &Path,
+        fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()>;
+    /// A progress note for a long command (shown on a terminal, else dropped).
+    fn progress(&mut self, _note: &str) {}
+}
+
+/// The process's own stdout and files.
+pub struct LocalEnv<'a> {
+    pub out: &'a mut dyn Write,
+}
+
+impl CmdEnv for LocalEnv<'_> {
+    fn out(&mut self) -> &mut dyn Write {
+        self.out
+    }
+
+    fn read_file(&mut self, path: &Path) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+
+    fn write_file(
+        &mut self,
+        path: &Path,
+        fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        export::write_atomically(path, fill)
+    }
+
+    fn progress(&mut self, note: &str) {
+        if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            eprint!("\r{note}");
+        }
+    }
+}
+
+/// True for the commands `execute` handles (everything that needs a book).
+pub fn needs_book(cmd: &Command) -> bool {
+    !matches!(cmd, Command::Keymap { .. })
+}
+
+/// Runs one book command. `book` may be replaced (the demo rebuilds it).
+pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult {
+    match cmd {
+        Command::Demo(a) => {
+            let interactions = a.interactions.unwrap_or(a.accounts * 14);
+            let summary = fill_demo(book, a.accounts, interactions, a.seed, env)?;
+            let out = env.out();
+            writeln!(
+                out,
+                "demo book written to {}: {} accounts, {} contacts, {} interactions, {} follow-ups",
+                book.store().path().display(),
+                summary.accounts,
+                summary.contacts,
+                summary.interactions,
+                summary.followups
+            )?;
+            write!(out, "{}", report::matrix_text(book.engine()))?;
+            Ok(())
+        }
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+        } => {
+            let bytes = env
+                .read_file(&file)
+                .map_err(|e| Failure::new(exit::FAILURE, format!("{}: {e}", file.display())))?;
+            let name = file.display().to_string();
+            let plan =
+                import::plan_import_from(book.store(), kind, bytes.as_slice(), &name, book.user())
+                    .map_err(import_failure)?;
+            let (created, updated, skipped) = (plan.created, plan.updated, plan.skipped);
+            let mut moved = Vec::new();
+            if !dry_run {
+                moved = book.apply(plan.batch)?.tier_changes;
+            }
+            writeln!(
+                env.out(),
+                "{kind}: {created} created, {updated} updated, {skipped} skipped{}",
+                if dry_run {
+                    " (dry run: nothing written)"
+                } else {
+                    ""
+                }
+            )?;
+            print_changes(book, &moved, env.out())
+        }
+        Command::Export {
+            kind,
+            format,
+            output,
+        } => {
+            let store = book.store();
+            match output {
+                Some(path) => {
+                    let mut failure = None;
+                    let res = env.write_file(&path, &mut |w| {
+                        export::export(store, kind, format, w).map_err(|e| {
+                            let msg = e.to_string();
+                            failure = Some(e);
+                            std::io::Error::other(msg)
+                        })
+                    });
+                    match (res, failure) {
+                        (Ok(()), _) => Ok(()),
+                        (Err(_), Some(e)) => Err(export_failure(e)),
+                        (Err(e), None) => Err(Failure::new(exit::FAILURE, e)),
+                    }
+                }
+                None => export::export(store, kind, format, env.out()).map_err(export_failure),
+            }
+        }
+        Command::Segments { json } => {
+            let lookup = book.accounts_map();
+            if json {
+                writeln!(
+                    env.out(),
+                    "{:#}",
+                    report::segments_json(book.engine(), lookup)
+                )?;
+            } else {
+                write!(
+                    env.out(),
+                    "{}",
+                    report::segments_text(book.engine(), lookup)
+                )?;
+            }
+            Ok(())
+        }
+        Command::Explain { key, json } => {
+            let id = book.account_by_key(&key).map(|a| a.id).ok_or_else(|| {
+                Failure::new(exit::INVALID_INPUT, format!("no account with key '{key}'"))
+            })?;
+            let lookup = book.accounts_map();
+            let missing = || Failure::new(exit::FAILURE, "no score for this account");
+            if json {
+                let v = report::explain_json(book.engine(), lookup, id).ok_or_else(missing)?;
+                writeln!(env.out(), "{v:#}")?;
+            } else {
+                let t = report::explain_text(book.engine(), lookup, id).ok_or_else(missing)?;
+                write!(env.out(), "{t}")?;
+            }
+            Ok(())
+        }
+        Command::Agenda { owner, json } => {
+            let owner = match owner.as_deref() {
+                Some("all") => None,
+                Some(o) => Some(o.to_string()),
+                None => Some(book.user().to_string()),
+            };
+            let lookup = book.accounts_map();
+            let followups = book.followups()?;
+            if json {
+                let v = report::agenda_json(book.engine(), lookup, owner.as_deref(), &followups);
+                writeln!(env.out(), "{v:#}")?;
+            } else {
+                let t = report::agenda_text(book.engine(), lookup, owner.as_deref(), &followups);
+                write!(env.out(), "{t}")?;
+            }
+            Ok(())
+        }
+        Command::Matrix => {
+            write!(env.out(), "{}", report::matrix_text(book.engine()))?;
+            Ok(())
+        }
+        Command::Model { action } => model_command(book, action, env),
+        Command::Pin { key, tier, reason } => {
+            let applied = book.pin(&key, &tier, &reason)?;
+            writeln!(env.out(), "{key}: pinned to {tier}")?;
+            print_changes(book, &applied.tier_changes, env.out())
+        }
+        Command::Unpin { key } => {
+            let applied = book.unpin(&key)?;
+            writeln!(env.out(), "{key}: unpinned")?;
+            print_changes(book, &applied.tier_changes, env.out())
+        }
+        Command::Review => {
+            let n = book.mark_review()?;
+            writeln!(
+                env.out(),
+                "review marked as of {}: {n} accounts",
+                book.today()
+            )?;
+            Ok(())
+        }
+        Command::Keymap { .. } => Err(Failure::new(
+            exit::FAILURE,
+            "keymap commands do not need a database",
+        )),
+    }
+}
+
+fn print_changes(book: &Book, changes: &[TierChange], out: &mut dyn Write) -> CmdResult {
+    for c in changes {
+        let key = book
+            .account(c.account)
+            .map(|a| a.key.as_str())
+            .unwrap_or("?");
+        writeln!(out, "{key}: {}", c.summary())?;
+    }
+    Ok(())
+}
+
+fn import_failure(e: import::ImportFailure) -> Failure {
+    match e {
+        import::ImportFailure::Store(s) => s.into(),
+        import::ImportFailure::Io(m) => Failure::new(exit::FAILURE, m),
+        other => Failure::new(exit::INVALID_INPUT, other),
+    }
+}
+
+fn export_failure(e: export::ExportError) -> Failure {
+    match e {
+        export::ExportError::Store(s) => s.into(),
+        // `kam export | head` closes the pipe early: not worth a message.
+        export::ExportError::Io(m) if m.contains("Broken pipe") => Failure::new(exit::OK, ""),
+        other => Failure::new(exit::FAILURE, other),
+    }
+}
+
+/// Writes the demo book into the (empty) store behind `book`, then reloads
+/// the book so it scores the new records.
+pub fn fill_demo(
+    book: &mut Book,
+    accounts: usize,
+    interactions: usize,
+    seed: u64,
+    env: &mut dyn CmdEnv,
+) -> Result<demo::DemoSummary, Failure> {
+    let params = demo::DemoParams {
+        accounts,
+        interactions,
+        seed,
+        today: book.today(),
+        user: book.user().to_string(),
+    };
+    let mut last = 0;
+    let mut notes = Vec::new();
+    let summary = demo::write_demo(book.store(), &params, &mut |n| {
+        if n >= last + 1000 {
+            last = n;
+            notes.push(n);
+        }
+    })
+    .map_err(|e| match e {
+        demo::DemoError::Store(s) => Failure::from(s),
+        other => Failure::new(exit::INVALID_INPUT, other),
+    })?;
+    if let Some(n) = notes.last() {
+        env.progress(&format!("demo book: {n} accounts written\n"));
+    }
+    let (store, clock, user) = (
+        book.store().clone(),
+        Clock::fixed(book.today()),
+        book.user().to_string(),
+    );
+    *book = Book::open(store, clock, &user)?;
+    Ok(summary)
+}
+
+fn model_command(book: &mut Book, action: ModelCommand, env: &mut dyn CmdEnv) -> CmdResult {
+    let (model, dry_run) = match action {
+        ModelCommand::Show => {
+            write!(env.out(), "{}", book.engine().model().to_toml())?;
+            return Ok(());
+        }
+        ModelCommand::Apply { file, dry_run } => (read_model(&file, env)?, dry_run),
+        ModelCommand::Preset { name, dry_run } => {
+            let m = Model::preset(&name).ok_or_else(|| {
+                Failure::new(
+                    exit::INVALID_INPUT,
+                    format!(
+                        "unknown preset '{name}' (presets: {})",
+                        Model::PRESET_NAMES.join(", ")
+                    ),
+                )
+            })?;
+            (m, dry_run)
+        }
+    };
+    let changes = if dry_run {
+        book.engine().dry_run(&model)
+    } else {
+        book.set_model(model.clone())?
+    };
+    let out = env.out();
+    writeln!(
+        out,
+        "model {}: {} accounts {} tier{}",
+        model.name,
+        changes.len(),
+        if dry_run { "would change" } else { "changed" },
+        if dry_run {
+            " (dry run: nothing written)"
+        } else {
+            ""
+        }
+    )?;
+    for c in &changes {
+        let key = book
+            .account(c.account)
+            .map(|a| a.key.as_str())
+            .unwrap_or("?");
+        writeln!(
+            out,
+            "{key}: {} → {}",
+            c.from.as_deref().unwrap_or("-"),
+            c.to
+        )?;
+    }
+    Ok(())
+}
+
+fn read_model(path: &Path, env: &mut dyn CmdEnv) -> Result<Model, Failure> {
+    let bytes = env
+        .read_file(path)
+        .map_err(|e| Failure::new(exit::FAILURE, format!("{}: {e}", path.display())))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Failure::new(
+            exit::INVALID_INPUT,
+            format!("{}: not UTF-8 text", path.display()),
+        )
+    })?;
+    Model::from_toml(&text)
+        .map_err(|e| Failure::new(exit::INVALID_INPUT, format!("{}: {e}", path.display())))
+}

@@ -2,7 +2,8 @@
 //! team server's client will implement it too, so the UI never knows whether
 //! sled is in this process or behind a socket.
 
-use crate::book::{Book, BookError};
+use crate::audit::AuditEntry;
+use crate::book::{Book, BookError, WriteOp, WriteOutcome, snooze_key};
 use crate::domain::{Account, AccountId, Contact, FollowUp, FollowUpId, Interaction};
 use crate::segment::{AccountScore, AgendaItem, Explanation, Matrix, Model, TierChange};
 use chrono::NaiveDate;
@@ -35,17 +36,64 @@ pub trait Backend {
     fn followups_of(&self, id: AccountId) -> BackendResult<Vec<FollowUp>>;
     fn last_review(&self) -> BackendResult<Option<Review>>;
 
-    /// New (id 0) or edited account (version must be the one read: conflicts
-    /// are reported, never overwritten). Returns the tier changes it caused.
-    fn save_account(&mut self, a: Account) -> BackendResult<Vec<TierChange>>;
-    fn add_interaction(&mut self, i: Interaction) -> BackendResult<Vec<TierChange>>;
-    fn save_contact(&mut self, c: Contact) -> BackendResult<Vec<TierChange>>;
-    fn save_followup(&mut self, f: FollowUp) -> BackendResult<()>;
-    fn complete_followup(&mut self, id: FollowUpId) -> BackendResult<()>;
+    /// One account's change history, oldest first.
+    fn history(&self, id: AccountId) -> BackendResult<Vec<AuditEntry>>;
+    /// Every change after `seq`, oldest first (catching up after a reconnect).
+    fn changes_since(&self, seq: u64) -> BackendResult<Vec<AuditEntry>>;
+    /// The seq of the last committed change.
+    fn last_seq(&self) -> BackendResult<u64>;
+
+    /// Every write goes through here (the team client sends it to the
+    /// server, with a request id so that a retry is applied once).
+    fn execute(&mut self, op: WriteOp) -> BackendResult<WriteOutcome>;
+
+    /// New (id 0) or edited account without a base: a stale version is
+    /// reported as a conflict, never overwritten. Returns the tier changes.
+    fn save_account(&mut self, a: Account) -> BackendResult<Vec<TierChange>> {
+        let op = WriteOp::SaveAccount {
+            base: None,
+            account: a,
+        };
+        Ok(self.execute(op)?.tier_changes)
+    }
+    fn add_interaction(&mut self, i: Interaction) -> BackendResult<Vec<TierChange>> {
+        Ok(self
+            .execute(WriteOp::AddInteraction { interaction: i })?
+            .tier_changes)
+    }
+    fn save_contact(&mut self, c: Contact) -> BackendResult<Vec<TierChange>> {
+        let op = WriteOp::SaveContact {
+            base: None,
+            contact: c,
+        };
+        Ok(self.execute(op)?.tier_changes)
+    }
+    fn save_followup(&mut self, f: FollowUp) -> BackendResult<()> {
+        let op = WriteOp::SaveFollowUp {
+            base: None,
+            followup: f,
+        };
+        self.execute(op).map(|_| ())
+    }
+    fn complete_followup(&mut self, id: FollowUpId) -> BackendResult<()> {
+        self.execute(WriteOp::CompleteFollowUp { id }).map(|_| ())
+    }
     /// Hides an agenda item until `until` (a day, a week…).
-    fn snooze(&mut self, item: &AgendaItem, until: NaiveDate) -> BackendResult<()>;
+    fn snooze(&mut self, item: &AgendaItem, until: NaiveDate) -> BackendResult<()> {
+        let op = WriteOp::Snooze {
+            key: snooze_key(item),
+            until,
+        };
+        self.execute(op).map(|_| ())
+    }
     /// Remembers every tier now; returns how many accounts.
-    fn mark_review(&mut self) -> BackendResult<usize>;
+    fn mark_review(&mut self) -> BackendResult<usize> {
+        Ok(self.execute(WriteOp::MarkReview)?.count)
+    }
+    /// Undoes this user's own last change.
+    fn undo(&mut self) -> BackendResult<WriteOutcome> {
+        self.execute(WriteOp::Undo)
+    }
 }
 
 impl Backend for Book {
@@ -91,25 +139,16 @@ impl Backend for Book {
     fn last_review(&self) -> BackendResult<Option<Review>> {
         Book::last_review(self)
     }
-    fn save_account(&mut self, a: Account) -> BackendResult<Vec<TierChange>> {
-        Ok(Book::save_account(self, a)?.tier_changes)
+    fn history(&self, id: AccountId) -> BackendResult<Vec<AuditEntry>> {
+        Book::history(self, id)
     }
-    fn add_interaction(&mut self, i: Interaction) -> BackendResult<Vec<TierChange>> {
-        Ok(Book::add_interaction(self, i)?.tier_changes)
+    fn changes_since(&self, seq: u64) -> BackendResult<Vec<AuditEntry>> {
+        Book::changes_since(self, seq)
     }
-    fn save_contact(&mut self, c: Contact) -> BackendResult<Vec<TierChange>> {
-        Ok(Book::save_contact(self, c)?.tier_changes)
+    fn last_seq(&self) -> BackendResult<u64> {
+        Book::last_seq(self)
     }
-    fn save_followup(&mut self, f: FollowUp) -> BackendResult<()> {
-        Book::save_followup(self, f).map(|_| ())
-    }
-    fn complete_followup(&mut self, id: FollowUpId) -> BackendResult<()> {
-        Book::complete_followup(self, id)
-    }
-    fn snooze(&mut self, item: &AgendaItem, until: NaiveDate) -> BackendResult<()> {
-        Book::snooze(self, item, until)
-    }
-    fn mark_review(&mut self) -> BackendResult<usize> {
-        Book::mark_review(self)
+    fn execute(&mut self, op: WriteOp) -> BackendResult<WriteOutcome> {
+        Book::execute(self, op, None)
     }
 }

@@ -3,6 +3,7 @@
 //! Data flows one way: key → action → update → effect → store → segment engine
 //! → events → state → render. See DESIGN.md in the shared folder.
 
+pub mod audit;
 pub mod backend;
 pub mod book;
 pub mod cli;
@@ -11,5 +12,6 @@ pub mod domain;
 pub mod identity;
 pub mod paths;
 pub mod segment;
+pub mod server;
 pub mod store;
 pub mod tui;

@@ -146,7 +146,8 @@ fn a_user_adds_an_order_in_the_real_binary() {
         }
         assert!(
             start.elapsed() < Duration::from_secs(10),
-            "kam did not quit"
+            "kam did not quit; screen:\n{}",
+            tmux.capture()
         );
         std::thread::sleep(Duration::from_millis(100));
     };

@@ -278,6 +278,7 @@ fn batch_upserts_accounts_by_key_and_keeps_references() {
             interactions: vec![i, inter(pre_ex, 60)],
             followups: vec![followup(pre_new, "f")],
             tiers: vec![(pre_ex, "key".into()), (pre_new, "opportunity".into())],
+            ..Default::default()
         })
         .unwrap();
     assert_eq!((r.created_accounts, r.updated_accounts), (2, 1));

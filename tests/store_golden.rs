@@ -145,3 +145,64 @@ fn header_tier_blob_golden() {
     );
     check(&b"w=1".to_vec(), "ca070001597946a303773d31");
 }
+
+fn audit_sample() -> kam::audit::AuditEntry {
+    use kam::audit::*;
+    let before = FollowUp {
+        id: FollowUpId(11),
+        version: 1,
+        account: AccountId(7),
+        due: d(2025, 3, 3),
+        assignee: "bob".into(),
+        note: "send quote".into(),
+        done_at: None,
+    };
+    let mut after = before.clone();
+    after.version = 2;
+    after.done_at = Some(d(2025, 3, 4));
+    AuditEntry {
+        seq: 42,
+        user: "ann".into(),
+        at: DateTime::from_timestamp(1_740_000_000, 0).unwrap(),
+        action: "complete_followup".into(),
+        undo_of: None,
+        changes: vec![
+            RecordChange::new(
+                RecordRef {
+                    kind: RefKind::FollowUp,
+                    id: 11,
+                    account: AccountId(7),
+                    key: "ACME".into(),
+                },
+                Some(RecordImage::FollowUp(before)),
+                Some(RecordImage::FollowUp(after)),
+            ),
+            RecordChange::new(
+                RecordRef::meta("review"),
+                None,
+                Some(RecordImage::Meta("2025-03-04\n".into())),
+            ),
+        ],
+    }
+}
+
+#[test]
+fn audit_entry_golden() {
+    let e = audit_sample();
+    assert_eq!(e.changes[0].fields.len(), 1, "done_at only");
+    check(
+        &e,
+        "ca08000121670a9f2a03616e6efc00966ccf11636f6d706c6574655f666f6c6c6f7775700002030b070441434d4501030b0107fce28f160003626f620a73656e642071756f74650001030b0207fce28f160003626f620a73656e642071756f746501fce48f16000107646f6e655f6174000a323032352d30332d3034040000067265766965770001040b323032352d30332d30340a00",
+    );
+}
+
+#[test]
+fn request_entry_golden() {
+    check(
+        &kam::store::RequestEntry {
+            seq: 300,
+            outcome: vec![1, 2],
+        },
+        "ca090001868b691afb2c01020102",
+    );
+}

@@ -31,6 +31,11 @@ pub struct Cli {
     #[arg(long)]
     pub agenda: bool,
 
+    /// Open the database in this process instead of through the team server
+    /// (only one process can then use it)
+    #[arg(long, global = true, env = "KAM_NO_SERVER")]
+    pub no_server: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -93,11 +98,42 @@ pub enum Command {
     Unpin { key: String },
     /// Mark a tier review: later moves are shown against this point
     Review,
+    /// The audit trail, newest first: who changed what, when, field by field
+    Log {
+        /// Only the changes to this account
+        key: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// Show at most N changes
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// Undo your own last change (refused if someone changed the records since)
+    Undo,
     /// Check or print key bindings
     Keymap {
         #[command(subcommand)]
         action: KeymapCommand,
     },
+    /// Run the server that owns the database, in the foreground (every kam
+    /// command starts one when needed)
+    Serve,
+    /// The team server: who is connected, or stop it
+    Server {
+        #[command(subcommand)]
+        action: ServerCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServerCommand {
+    /// Pid, uptime and connected users of the database's server
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop the database's server (clients reconnect to a new one)
+    Stop,
 }
 
 #[derive(Debug, Args)]

@@ -58,7 +58,60 @@ impl CmdEnv for LocalEnv<'_> {
 
 /// True for the commands `execute` handles (everything that needs a book).
 pub fn needs_book(cmd: &Command) -> bool {
-    !matches!(cmd, Command::Keymap { .. })
+    !matches!(
+        cmd,
+        Command::Keymap { .. } | Command::Serve | Command::Server { .. }
+    )
+}
+
+/// True for the commands that change the book (dry runs do not).
+pub fn is_write(cmd: &Command) -> bool {
+    match cmd {
+        Command::Demo(_)
+        | Command::Pin { .. }
+        | Command::Unpin { .. }
+        | Command::Review
+        | Command::Undo => true,
+        Command::Import { dry_run, .. } => !dry_run,
+        Command::Model { action } => match action {
+            ModelCommand::Show => false,
+            ModelCommand::Apply { dry_run, .. } | ModelCommand::Preset { dry_run, .. } => !dry_run,
+        },
+        _ => false,
+    }
+}
+
+/// The input files a command reads (a client sends them to the server).
+pub fn input_files(cmd: &Command) -> Vec<std::path::PathBuf> {
+    match cmd {
+        Command::Import { file, .. }
+        | Command::Model {
+            action: ModelCommand::Apply { file, .. },
+        } => vec![file.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// A one-line description of a write, for other users' notifications.
+pub fn summary(cmd: &Command) -> String {
+    match cmd {
+        Command::Demo(a) => format!("demo book ({} accounts)", a.accounts),
+        Command::Import { kind, file, .. } => {
+            let name = file.file_name().unwrap_or_default().to_string_lossy();
+            format!("import {kind} from {name}")
+        }
+        Command::Pin { key, tier, .. } => format!("pinned {key} to {tier}"),
+        Command::Unpin { key } => format!("unpinned {key}"),
+        Command::Review => "marked a tier review".into(),
+        Command::Undo => "undid their last change".into(),
+        Command::Model {
+            action: ModelCommand::Apply { .. },
+        } => "applied a scoring model".into(),
+        Command::Model {
+            action: ModelCommand::Preset { name, .. },
+        } => format!("switched the scoring model to {name}"),
+        other => format!("{other:?}"),
+    }
 }
 
 /// Runs one book command. `book` may be replaced (the demo rebuilds it).
@@ -172,12 +225,13 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
                 None => Some(book.user().to_string()),
             };
             let lookup = book.accounts_map();
-            let followups = book.followups()?;
+            // Through the book, so snoozed items stay hidden as in the TUI.
+            let items = book.agenda(owner.as_deref())?;
             if json {
-                let v = report::agenda_json(book.engine(), lookup, owner.as_deref(), &followups);
+                let v = report::agenda_json(book.engine(), lookup, owner.as_deref(), &items);
                 writeln!(env.out(), "{v:#}")?;
             } else {
-                let t = report::agenda_text(book.engine(), lookup, owner.as_deref(), &followups);
+                let t = report::agenda_text(book.engine(), lookup, owner.as_deref(), &items);
                 write!(env.out(), "{t}")?;
             }
             Ok(())
@@ -206,11 +260,49 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             )?;
             Ok(())
         }
-        Command::Keymap { .. } => Err(Failure::new(
-            exit::FAILURE,
-            "keymap commands do not need a database",
-        )),
+        Command::Log { key, json, limit } => log_command(book, key, json, limit, env.out()),
+        Command::Undo => {
+            let out = book.execute(crate::book::WriteOp::Undo, None)?;
+            let undone = out.undone.unwrap_or_default();
+            let entry = book.changes_since(undone.saturating_sub(1))?;
+            match entry.first().filter(|e| e.seq == undone) {
+                Some(e) => writeln!(env.out(), "undone: {}", super::log::entry_title(e))?,
+                None => writeln!(env.out(), "undone: change #{undone}")?,
+            }
+            print_changes(book, &out.tier_changes, env.out())
+        }
+        Command::Keymap { .. } | Command::Serve | Command::Server { .. } => {
+            Err(Failure::new(exit::FAILURE, "not a command on the book"))
+        }
     }
+}
+
+/// `kam log [KEY] [--json] [--limit N]`, newest first.
+fn log_command(
+    book: &Book,
+    key: Option<String>,
+    json: bool,
+    limit: Option<usize>,
+    out: &mut dyn Write,
+) -> CmdResult {
+    let mut entries = match &key {
+        Some(k) => {
+            let id = book.account_by_key(k).map(|a| a.id).ok_or_else(|| {
+                Failure::new(exit::INVALID_INPUT, format!("no account with key '{k}'"))
+            })?;
+            book.history(id)?
+        }
+        None => book.changes_since(0)?,
+    };
+    if let Some(n) = limit {
+        entries.drain(..entries.len().saturating_sub(n));
+    }
+    if json {
+        writeln!(out, "{:#}", super::log::log_json(&entries))?;
+    } else {
+        write!(out, "{}", super::log::log_text(&entries))?;
+    }
+    Ok(())
 }
 
 fn print_changes(book: &Book, changes: &[TierChange], out: &mut dyn Write) -> CmdResult {

@@ -8,13 +8,14 @@ pub mod demo;
 pub mod exec;
 pub mod export;
 pub mod import;
+pub mod log;
 mod names;
 pub mod report;
 
 use crate::book::{Book, BookError};
 use crate::clock::Clock;
 use crate::store::{Store, StoreError};
-use args::{Cli, Command, KeymapCommand};
+use args::{Cli, Command, KeymapCommand, ServerCommand};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,13 +35,14 @@ pub mod exit {
 }
 
 /// An error with the exit code it maps to.
+#[derive(Debug)]
 pub struct Failure {
     pub code: u8,
     pub message: String,
 }
 
 impl Failure {
-    fn new(code: u8, message: impl std::fmt::Display) -> Self {
+    pub fn new(code: u8, message: impl std::fmt::Display) -> Self {
         Failure {
             code,
             message: message.to_string(),
@@ -99,6 +101,10 @@ pub struct Context {
     pub db: PathBuf,
     pub clock: Clock,
     pub user: String,
+    /// `--as-of` / `KAM_TODAY` as given (None: the local date).
+    pub as_of: Option<String>,
+    /// `--no-server`: open the database in this process.
+    pub no_server: bool,
 }
 
 impl Context {
@@ -117,7 +123,30 @@ impl Context {
             db,
             clock,
             user: crate::identity::current_user(),
+            as_of: cli.as_of.clone().filter(|s| !s.trim().is_empty()),
+            no_server: cli.no_server,
         })
+    }
+
+    /// Where this process finds (or starts) the database's server.
+    pub fn endpoint(&self) -> Result<crate::server::spawn::Endpoint, Failure> {
+        let exe = std::env::current_exe()
+            .map_err(|e| Failure::new(exit::FAILURE, format!("cannot find the kam binary: {e}")))?;
+        Ok(crate::server::spawn::Endpoint {
+            db: self.db.clone(),
+            as_of_arg: self.as_of.clone(),
+            exe,
+        })
+    }
+
+    /// How this process introduces itself to the server.
+    pub fn hello(&self, subscribe: bool) -> crate::server::client::ClientHello {
+        crate::server::client::ClientHello {
+            as_of: self.clock.today(),
+            pinned: self.as_of.is_some(),
+            client_id: crate::server::client::new_client_id(),
+            subscribe,
+        }
     }
 
     pub fn store(&self) -> Result<Store, Failure> {
@@ -135,11 +164,160 @@ fn dispatch(cli: Cli) -> CmdResult {
     match cli.command {
         None => open_tui(&ctx, cli.demo, cli.agenda),
         Some(Command::Keymap { action }) => keymap_command(action, out),
-        Some(cmd) => {
+        Some(Command::Serve) => serve(&ctx),
+        Some(Command::Server { action }) => server_command(&ctx, action, out),
+        Some(cmd) if ctx.no_server => {
             let mut book = ctx.book()?;
             exec::execute(cmd, &mut book, &mut exec::LocalEnv { out })
         }
+        Some(cmd) => {
+            // The server re-parses the same command line.
+            let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+            crate::server::client::run_command(&ctx.endpoint()?, &ctx.hello(false), args, &cmd, out)
+        }
     }
+}
+
+/// `kam serve`: the first line on stdout tells a starting client the outcome
+/// (`ready PID`, or `error CODE` and the message); later output goes to
+/// stderr (the server log when started by a client).
+fn serve(ctx: &Context) -> CmdResult {
+    use crate::server::server::{ServeOptions, Server};
+    let opts = ServeOptions {
+        db: ctx.db.clone(),
+        clock: ctx.clock,
+        pinned: ctx.as_of.is_some(),
+        idle: crate::server::idle_grace(),
+    };
+    let idle = opts.idle;
+    let mut stdout = std::io::stdout();
+    match Server::bind(opts) {
+        Err(f) => {
+            let _ = writeln!(stdout, "error {}\n{}", f.code, f.message);
+            let _ = stdout.flush();
+            Err(f)
+        }
+        Ok(server) => {
+            writeln!(stdout, "ready {}", std::process::id())?;
+            stdout.flush()?;
+            // SAFETY: dup2 on the process's own standard descriptors; the
+            // starting client stops reading the pipe after the first line.
+            unsafe {
+                libc::dup2(2, 1);
+            }
+            server.run(idle);
+            Ok(())
+        }
+    }
+}
+
+fn server_command(ctx: &Context, action: ServerCommand, out: &mut dyn Write) -> CmdResult {
+    use crate::server::client::Connection;
+    use crate::server::protocol::{Reply, Request};
+    let Some(mut conn) = Connection::open_running(&ctx.db, &ctx.hello(false))? else {
+        writeln!(out, "no kam server is running for {}", ctx.db.display())?;
+        return Ok(());
+    };
+    let (req, json) = match action {
+        ServerCommand::Status { json } => (Request::Status, json),
+        ServerCommand::Stop => (Request::Stop, false),
+    };
+    let lost = |e: &dyn std::fmt::Display| Failure::new(exit::FAILURE, format!("kam server: {e}"));
+    conn.send(&req).map_err(|e| lost(&e))?;
+    loop {
+        match conn.recv().map_err(|e| lost(&e))? {
+            Reply::Status(s) => return print_status(&s, json, out),
+            Reply::Done { .. } => {
+                writeln!(out, "kam server {} stopped", conn.info.pid)?;
+                return Ok(());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The TUI still opens the database in its own process: a server left
+/// running by an earlier command is stopped first if nobody else uses it.
+fn release_idle_server(ctx: &Context) -> CmdResult {
+    use crate::server::client::Connection;
+    use crate::server::protocol::{Reply, Request};
+    let Some(mut conn) = Connection::open_running(&ctx.db, &ctx.hello(false))? else {
+        return Ok(());
+    };
+    let lost = |e: &dyn std::fmt::Display| Failure::new(exit::FAILURE, format!("kam server: {e}"));
+    conn.send(&Request::Status).map_err(|e| lost(&e))?;
+    let others = loop {
+        if let Reply::Status(s) = conn.recv().map_err(|e| lost(&e))? {
+            break s.clients.len().saturating_sub(1);
+        }
+    };
+    if others > 0 {
+        return Err(Failure::new(
+            exit::DATABASE,
+            format!(
+                "{} is in use by {others} other kam client(s) through the team server; \
+                 the TUI cannot join a server yet (see `kam server status`)",
+                ctx.db.display()
+            ),
+        ));
+    }
+    conn.send(&Request::Stop).map_err(|e| lost(&e))?;
+    // Wait until it has let go of the database (it exits right after).
+    let sock = crate::server::socket_path(&ctx.db);
+    let start = std::time::Instant::now();
+    while sock.exists() && start.elapsed() < std::time::Duration::from_secs(5) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _lock = crate::server::spawn::lock_for(
+        &crate::server::lock_path(&ctx.db),
+        std::time::Duration::from_secs(5),
+    );
+    Ok(())
+}
+
+fn print_status(
+    s: &crate::server::protocol::ServerStatus,
+    json: bool,
+    out: &mut dyn Write,
+) -> CmdResult {
+    if json {
+        let clients: Vec<serde_json::Value> = s
+            .clients
+            .iter()
+            .map(|c| serde_json::json!({ "user": c.user, "editing": c.editing.map(|a| a.0) }))
+            .collect();
+        let v = serde_json::json!({
+            "pid": s.pid,
+            "uptime_secs": s.uptime_secs,
+            "db": s.db,
+            "as_of": s.as_of.to_string(),
+            "group_shared": s.group_shared,
+            "seq": s.seq,
+            "clients": clients,
+        });
+        writeln!(out, "{v:#}")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "kam server pid {} · up {}s · {} · as of {} · {} · change {}",
+        s.pid,
+        s.uptime_secs,
+        s.db,
+        s.as_of,
+        if s.group_shared {
+            "team (group-shared)"
+        } else {
+            "private"
+        },
+        s.seq
+    )?;
+    // The asking client is connected too: count the others.
+    writeln!(out, "{} client(s) connected", s.clients.len())?;
+    for c in &s.clients {
+        writeln!(out, "  {}", c.user)?;
+    }
+    Ok(())
 }
 
 fn keymap_command(action: KeymapCommand, out: &mut dyn Write) -> CmdResult {
@@ -173,6 +351,9 @@ fn keymap_command(action: KeymapCommand, out: &mut dyn Write) -> CmdResult {
 }
 
 fn open_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
+    if !ctx.no_server {
+        release_idle_server(ctx)?;
+    }
     let mut book = ctx.book()?;
     if demo && book.store().is_empty()? {
         eprintln!("creating the demo book in {} …", ctx.db.display());

@@ -2,7 +2,7 @@
 //! (`kam segments`, `kam explain`, `kam agenda`, `kam matrix`). Pure: they
 //! read an `Engine` and look accounts up by id for keys and names.
 
-use crate::domain::{Account, AccountId, FollowUp};
+use crate::domain::{Account, AccountId};
 use crate::segment::{AccountScore, AgendaItem, Engine};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -271,19 +271,15 @@ pub fn explain_text(engine: &Engine, lookup: &impl AccountLookup, id: AccountId)
     Some(out)
 }
 
-fn agenda_items(engine: &Engine, owner: Option<&str>, followups: &[FollowUp]) -> Vec<AgendaItem> {
-    engine.agenda(owner, followups)
-}
-
 /// `kam agenda --json`.
 pub fn agenda_json(
     engine: &Engine,
     lookup: &impl AccountLookup,
     owner: Option<&str>,
-    followups: &[FollowUp],
+    items: &[AgendaItem],
 ) -> Value {
-    let items: Vec<Value> = agenda_items(engine, owner, followups)
-        .into_iter()
+    let items: Vec<Value> = items
+        .iter()
         .map(|i| {
             let (key, name) = key_name(lookup, i.account);
             json!({
@@ -311,9 +307,8 @@ pub fn agenda_text(
     engine: &Engine,
     lookup: &impl AccountLookup,
     owner: Option<&str>,
-    followups: &[FollowUp],
+    items: &[AgendaItem],
 ) -> String {
-    let items = agenda_items(engine, owner, followups);
     let mut out = format!(
         "Agenda {}{} — {} item(s)\n",
         engine.as_of(),
@@ -538,8 +533,9 @@ mod tests {
         assert!(explain_json(&e, &accounts, AccountId(99)).is_none());
         let xj = explain_json(&e, &accounts, AccountId(5)).unwrap();
         assert_eq!(xj["criteria"].as_array().unwrap().len(), 8);
-        let a = agenda_json(&e, &accounts, Some("ann"), &[]);
+        let a = agenda_json(&e, &accounts, Some("ann"), &e.agenda(Some("ann"), &[]));
         assert!(!a["items"].as_array().unwrap().is_empty());
-        assert!(agenda_text(&e, &accounts, Some("nobody"), &[]).contains("0 item(s)"));
+        let none = e.agenda(Some("nobody"), &[]);
+        assert!(agenda_text(&e, &accounts, Some("nobody"), &none).contains("0 item(s)"));
     }
 }

@@ -2,12 +2,16 @@
 //! depend on these spellings).
 
 /// Declares an enum whose variants have a stable snake_case name, with
-/// `as_str`, `parse`, `ALL` and `Display`.
+/// `as_str`, `parse`, `ALL` and `Display`. Used for every closed vocabulary
+/// of the crate (domain enums, segmentation flags and kinds).
 macro_rules! named_enum {
     ($(#[$m:meta])* $name:ident { $($var:ident => $s:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
                  serde::Serialize, serde::Deserialize)]
+        // Names in human formats (JSON) equal `as_str`; binary formats use
+        // the variant index, so this does not touch stored bytes.
+        #[serde(rename_all = "snake_case")]
         pub enum $name { $($var),+ }
 
         impl $name {
@@ -37,6 +41,8 @@ macro_rules! named_enum {
         }
     };
 }
+
+pub(crate) use named_enum;
 
 named_enum!(
     /// Where an account stands commercially.

@@ -1,7 +1,7 @@
 //! Plain types of key account management. No I/O.
 
 pub mod compact;
-mod enums;
+pub(crate) mod enums;
 mod ids;
 mod money;
 mod records;

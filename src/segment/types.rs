@@ -3,37 +3,10 @@
 use super::metrics::Metrics;
 use crate::domain::{AccountId, FollowUpId, InteractionId, Money};
 use chrono::NaiveDate;
-use serde::Serialize;
 
-/// Declares a closed vocabulary with stable snake_case names (scripts use them).
-macro_rules! named {
-    ($(#[$m:meta])* $name:ident { $($var:ident => $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($var),+ }
+use crate::domain::enums::named_enum;
 
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$var),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$var => $s),+ }
-            }
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                $(if s.eq_ignore_ascii_case($s) { return Some($name::$var); })+
-                None
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-named!(
+named_enum!(
     /// Risk signals (seeds 002–004).
     Flag {
         OverdueTouch => "overdue_touch",
@@ -46,7 +19,7 @@ named!(
     }
 );
 
-named!(
+named_enum!(
     /// Relationship stage from the account's `since` date (seed 002).
     Lifecycle {
         Onboarding => "onboarding",
@@ -57,7 +30,7 @@ named!(
     }
 );
 
-named!(
+named_enum!(
     /// What an agenda line asks for.
     AgendaKind {
         Cadence => "cadence",
@@ -89,7 +62,7 @@ pub struct AccountScore {
 }
 
 /// A tier that changed for one account, with what moved it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TierChange {
     pub account: AccountId,
     /// `None` when the account is new to the engine.

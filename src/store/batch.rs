@@ -1,18 +1,27 @@
-//! Atomic multi-record writes (import, demo data): all or nothing, one flush.
+//! Atomic multi-record writes: all or nothing, one flush. Every change the
+//! book makes is a batch; with `audit` set, its audit entry (and the client's
+//! request id) are written in the same transaction as the records.
 
 use super::child::{self, Child, Mode, abort};
-use super::codec;
+use super::codec::{self, RequestEntry};
 use super::error::{Result, StoreError};
-use super::{Store, put_account};
+use super::log::SEQ_KEY;
+use super::{Store, keys, put_account};
+use crate::audit::{
+    AuditEntry, AuditInfo, RecordChange, RecordImage, RecordRef, RefKind, RequestId,
+};
 use crate::domain::{Account, AccountId, Contact, FollowUp, Interaction, sanitize_account, text};
 use sled::Transactional;
+use sled::transaction::TransactionalTree;
 use std::collections::HashMap;
 
 /// Records to write together.
 ///
-/// Accounts are upserted by key: an existing key keeps its stored id (and
-/// records of the batch that referenced the batch's id for it are redirected);
-/// a new key gets a fresh id if its id is 0, else keeps the given one.
+/// Accounts are upserted by key unless `exact_ids`: an existing key keeps its
+/// stored id (and records of the batch that referenced the batch's id for it
+/// are redirected); a new key gets a fresh id if its id is 0, else keeps the
+/// given one. With `exact_ids` an account is written under its own id and a
+/// key held by another account is an error (edits, undo).
 /// Contacts, interactions, follow-ups: id 0 → inserted with a fresh id;
 /// a nonzero id is replaced if stored, else inserted with that id (ids
 /// preassigned with `Store::reserve_id`). Replacing bumps the version.
@@ -23,8 +32,19 @@ pub struct Batch {
     pub contacts: Vec<Contact>,
     pub interactions: Vec<Interaction>,
     pub followups: Vec<FollowUp>,
-    /// Last recorded tier per account.
+    /// Last recorded tier per account (bookkeeping, not audited).
     pub tiers: Vec<(AccountId, String)>,
+    /// Named blobs to set (`Some`) or remove (`None`).
+    pub blobs: Vec<(String, Option<Vec<u8>>)>,
+    /// Records to delete (undo of a creation). Children are deleted before
+    /// accounts; an account is deleted after every other write.
+    pub deletes: Vec<RecordRef>,
+    pub exact_ids: bool,
+    /// Writes an audit entry describing every record this batch changed.
+    pub audit: Option<AuditInfo>,
+    /// With `audit`: a client request id recorded with the entry's seq. If
+    /// it is already recorded, nothing is written (see `BatchResult::replayed`).
+    pub request: Option<RequestId>,
 }
 
 impl Batch {
@@ -34,6 +54,8 @@ impl Batch {
             && self.interactions.is_empty()
             && self.followups.is_empty()
             && self.tiers.is_empty()
+            && self.blobs.is_empty()
+            && self.deletes.is_empty()
     }
 }
 
@@ -46,7 +68,35 @@ pub struct BatchResult {
     pub followups: Vec<FollowUp>,
     pub created_accounts: usize,
     pub updated_accounts: usize,
+    /// What was deleted, with the deleted records.
+    pub deleted: Vec<RecordChange>,
+    /// The audit entry written (with its seq), if any record changed.
+    pub audit: Option<AuditEntry>,
+    /// The request id was already recorded with this seq: nothing written.
+    pub replayed: Option<u64>,
 }
+
+impl BatchResult {
+    pub fn seq(&self) -> Option<u64> {
+        self.audit.as_ref().map(|e| e.seq).or(self.replayed)
+    }
+}
+
+// Positions of the trees in the transaction.
+const ACC: usize = 0;
+const KEYS: usize = 1;
+const CR: usize = 2;
+const CI: usize = 3;
+const IR: usize = 4;
+const II: usize = 5;
+const FR: usize = 6;
+const FI: usize = 7;
+const TIERS: usize = 8;
+const BLOBS: usize = 9;
+const AUDIT: usize = 10;
+const AUDIT_ACC: usize = 11;
+const REQ: usize = 12;
+const META: usize = 13;
 
 impl Store {
     /// Sanitizes and gives ids to new records; returns which ids are fresh.
@@ -80,8 +130,11 @@ impl Store {
         for (_, tier) in &mut batch.tiers {
             *tier = text::clean_line(tier);
         }
+        for (name, _) in &mut batch.blobs {
+            *name = text::clean_line(name);
+        }
 
-        let trees = (
+        let trees: [&sled::Tree; 14] = [
             &self.accounts,
             &self.account_keys,
             &self.contacts.records,
@@ -91,68 +144,270 @@ impl Store {
             &self.followups.records,
             &self.followups.ids,
             &self.tiers,
-        );
-        let result = trees.transaction(|(acc, keys, cr, ci, ir, ii, fr, fi, ti)| {
-            let mut out = BatchResult::default();
-            // batch id → stored id, for accounts whose key already existed
-            let mut remap: HashMap<AccountId, AccountId> = HashMap::new();
-            for a in &batch.accounts {
-                let mut a = a.clone();
-                let created = match keys.get(a.key.as_bytes())? {
-                    Some(owner) => {
-                        let Some(stored_id) = AccountId::from_be_slice(&owner) else {
-                            return abort(StoreError::Codec {
-                                tree: "account_keys",
-                                detail: format!("bad id for key '{}'", a.key),
-                            });
-                        };
-                        if stored_id != a.id && acc.get(a.id.to_be_bytes())?.is_none() {
-                            remap.insert(a.id, stored_id);
-                        }
-                        a.id = stored_id;
-                        false
-                    }
-                    None => acc.get(a.id.to_be_bytes())?.is_none(),
-                };
-                if created {
-                    out.created_accounts += 1;
-                } else {
-                    out.updated_accounts += 1;
-                }
-                out.accounts.push(put_account(acc, keys, a, Mode::Upsert)?);
-            }
-            let fix = |a: AccountId| remap.get(&a).copied().unwrap_or(a);
-            fn put_all<T: Child>(
-                recs: &[T],
-                fresh: &[bool],
-                fix: &dyn Fn(AccountId) -> AccountId,
-                acc: &sled::transaction::TransactionalTree,
-                records: &sled::transaction::TransactionalTree,
-                ids: &sled::transaction::TransactionalTree,
-            ) -> child::Tx<Vec<T>> {
-                let mut out = Vec::with_capacity(recs.len());
-                for (r, &fresh) in recs.iter().zip(fresh) {
-                    let mut r = r.clone();
-                    r.set_account(fix(r.account()));
-                    let mode = if fresh { Mode::Fresh } else { Mode::Upsert };
-                    out.push(child::put(acc, records, ids, r, mode)?);
-                }
-                Ok(out)
-            }
-            out.contacts = put_all(&batch.contacts, &fresh_contacts, &fix, acc, cr, ci)?;
-            out.interactions =
-                put_all(&batch.interactions, &fresh_interactions, &fix, acc, ir, ii)?;
-            out.followups = put_all(&batch.followups, &fresh_followups, &fix, acc, fr, fi)?;
-            for (a, tier) in &batch.tiers {
-                let a = fix(*a);
-                if acc.get(a.to_be_bytes())?.is_none() {
-                    return abort(StoreError::NotFound(format!("account {a}")));
-                }
-                ti.insert(&a.to_be_bytes(), codec::encode(tier).or_else(abort)?)?;
-            }
-            Ok(out)
-        })?;
-        self.flush()?;
+            &self.blobs,
+            &self.audit,
+            &self.audit_accounts,
+            &self.requests,
+            &self.meta,
+        ];
+        let fresh = Fresh {
+            contacts: &fresh_contacts,
+            interactions: &fresh_interactions,
+            followups: &fresh_followups,
+        };
+        let result = trees[..].transaction(|t| write_batch(t, &batch, &fresh))?;
+        if result.replayed.is_none() {
+            self.flush()?;
+        }
         Ok(result)
     }
+}
+
+struct Fresh<'a> {
+    contacts: &'a [bool],
+    interactions: &'a [bool],
+    followups: &'a [bool],
+}
+
+type Tx<T> = child::Tx<T>;
+
+/// The account keys of the batch's records, read once per account.
+struct KeyCache(HashMap<AccountId, String>);
+
+impl KeyCache {
+    fn key(&mut self, acc: &TransactionalTree, id: AccountId) -> Tx<String> {
+        if let Some(k) = self.0.get(&id) {
+            return Ok(k.clone());
+        }
+        let key = match acc.get(id.to_be_bytes())? {
+            Some(b) => codec::decode::<Account>(&b).or_else(abort)?.key,
+            None => String::new(),
+        };
+        self.0.insert(id, key.clone());
+        Ok(key)
+    }
+}
+
+fn child_ref<T: Child>(
+    kind: RefKind,
+    r: &T,
+    cache: &mut KeyCache,
+    acc: &TransactionalTree,
+) -> Tx<RecordRef> {
+    Ok(RecordRef {
+        kind,
+        id: r.id(),
+        account: r.account(),
+        key: cache.key(acc, r.account())?,
+    })
+}
+
+fn write_batch(t: &[TransactionalTree], batch: &Batch, fresh: &Fresh) -> Tx<BatchResult> {
+    let mut out = BatchResult::default();
+    if batch.audit.is_some()
+        && let Some(req) = &batch.request
+        && let Some(bytes) = t[REQ].get(req.key())?
+    {
+        let seen: RequestEntry = codec::decode(&bytes).or_else(abort)?;
+        out.replayed = Some(seen.seq);
+        return Ok(out);
+    }
+    let audited = batch.audit.is_some();
+    let mut changes: Vec<RecordChange> = Vec::new();
+    let mut cache = KeyCache(HashMap::new());
+
+    // Child deletions first, so that an account can go after them.
+    for r in batch.deletes.iter().filter(|r| r.kind != RefKind::Account) {
+        let before = match r.kind {
+            RefKind::Contact => RecordImage::Contact(child::delete(&t[CR], &t[CI], r.id)?),
+            RefKind::Interaction => RecordImage::Interaction(child::delete(&t[IR], &t[II], r.id)?),
+            RefKind::FollowUp => RecordImage::FollowUp(child::delete(&t[FR], &t[FI], r.id)?),
+            RefKind::Account | RefKind::Meta => {
+                return abort(StoreError::NotFound(format!(
+                    "{} (not deletable)",
+                    r.label()
+                )));
+            }
+        };
+        out.deleted
+            .push(RecordChange::new(r.clone(), Some(before), None));
+    }
+
+    // batch id → stored id, for accounts whose key already existed
+    let mut remap: HashMap<AccountId, AccountId> = HashMap::new();
+    for a in &batch.accounts {
+        let mut a = a.clone();
+        let created = match t[KEYS].get(a.key.as_bytes())? {
+            Some(owner) if !batch.exact_ids => {
+                let Some(stored_id) = AccountId::from_be_slice(&owner) else {
+                    return abort(StoreError::Codec {
+                        tree: "account_keys",
+                        detail: format!("bad id for key '{}'", a.key),
+                    });
+                };
+                if stored_id != a.id && t[ACC].get(a.id.to_be_bytes())?.is_none() {
+                    remap.insert(a.id, stored_id);
+                }
+                a.id = stored_id;
+                false
+            }
+            _ => t[ACC].get(a.id.to_be_bytes())?.is_none(),
+        };
+        if created {
+            out.created_accounts += 1;
+        } else {
+            out.updated_accounts += 1;
+        }
+        let (before, stored) = put_account(&t[ACC], &t[KEYS], a, Mode::Upsert)?;
+        cache.0.insert(stored.id, stored.key.clone());
+        if audited {
+            let r = RecordRef {
+                kind: RefKind::Account,
+                id: stored.id.0,
+                account: stored.id,
+                key: stored.key.clone(),
+            };
+            changes.push(RecordChange::new(
+                r,
+                before.map(RecordImage::Account),
+                Some(RecordImage::Account(stored.clone())),
+            ));
+        }
+        out.accounts.push(stored);
+    }
+    let fix = |a: AccountId| remap.get(&a).copied().unwrap_or(a);
+
+    macro_rules! put_all {
+        ($recs:expr, $fresh:expr, $records:expr, $ids:expr, $kind:expr, $image:path, $out:expr) => {
+            for (r, &is_fresh) in $recs.iter().zip($fresh) {
+                let mut r = r.clone();
+                r.set_account(fix(r.account()));
+                let mode = if is_fresh { Mode::Fresh } else { Mode::Upsert };
+                let (before, stored) = child::put(&t[ACC], &t[$records], &t[$ids], r, mode)?;
+                if audited {
+                    let rf = child_ref($kind, &stored, &mut cache, &t[ACC])?;
+                    changes.push(RecordChange::new(
+                        rf,
+                        before.map($image),
+                        Some($image(stored.clone())),
+                    ));
+                }
+                $out.push(stored);
+            }
+        };
+    }
+    put_all!(
+        batch.contacts,
+        fresh.contacts,
+        CR,
+        CI,
+        RefKind::Contact,
+        RecordImage::Contact,
+        out.contacts
+    );
+    put_all!(
+        batch.interactions,
+        fresh.interactions,
+        IR,
+        II,
+        RefKind::Interaction,
+        RecordImage::Interaction,
+        out.interactions
+    );
+    put_all!(
+        batch.followups,
+        fresh.followups,
+        FR,
+        FI,
+        RefKind::FollowUp,
+        RecordImage::FollowUp,
+        out.followups
+    );
+
+    for (a, tier) in &batch.tiers {
+        let a = fix(*a);
+        if t[ACC].get(a.to_be_bytes())?.is_none() {
+            return abort(StoreError::NotFound(format!("account {a}")));
+        }
+        t[TIERS].insert(&a.to_be_bytes(), codec::encode(tier).or_else(abort)?)?;
+    }
+
+    for (name, value) in &batch.blobs {
+        let before = match t[BLOBS].get(name.as_bytes())? {
+            Some(b) => Some(codec::decode::<Vec<u8>>(&b).or_else(abort)?),
+            None => None,
+        };
+        match value {
+            Some(v) => {
+                t[BLOBS].insert(name.as_bytes(), codec::encode(v).or_else(abort)?)?;
+            }
+            None => {
+                t[BLOBS].remove(name.as_bytes())?;
+            }
+        }
+        if audited && before.as_ref() != value.as_ref() {
+            let text = |b: &Vec<u8>| RecordImage::Meta(String::from_utf8_lossy(b).into_owned());
+            changes.push(RecordChange::new(
+                RecordRef::meta(name),
+                before.as_ref().map(text),
+                value.as_ref().map(text),
+            ));
+        }
+    }
+
+    for r in batch.deletes.iter().filter(|r| r.kind == RefKind::Account) {
+        let id = AccountId(r.id).to_be_bytes();
+        let Some(bytes) = t[ACC].get(id)? else {
+            return abort(StoreError::NotFound(r.label()));
+        };
+        let stored: Account = codec::decode(&bytes).or_else(abort)?;
+        t[ACC].remove(&id)?;
+        if t[KEYS].get(stored.key.as_bytes())?.as_deref() == Some(&id[..]) {
+            t[KEYS].remove(stored.key.as_bytes())?;
+        }
+        t[TIERS].remove(&id)?;
+        out.deleted.push(RecordChange::new(
+            r.clone(),
+            Some(RecordImage::Account(stored)),
+            None,
+        ));
+    }
+    changes.extend(out.deleted.iter().cloned());
+
+    if let Some(info) = &batch.audit
+        && !changes.is_empty()
+    {
+        let last = match t[META].get(SEQ_KEY)? {
+            Some(b) => u64::from_be_bytes(b.as_ref().try_into().map_err(|_| {
+                sled::transaction::ConflictableTransactionError::Abort(StoreError::Codec {
+                    tree: "meta",
+                    detail: "bad audit sequence counter".into(),
+                })
+            })?),
+            None => 0,
+        };
+        let seq = last + 1;
+        let entry = AuditEntry {
+            seq,
+            user: text::clean_line(&info.user),
+            at: info.at,
+            action: text::clean_line(&info.action),
+            undo_of: info.undo_of,
+            changes,
+        };
+        t[META].insert(SEQ_KEY, &seq.to_be_bytes())?;
+        t[AUDIT].insert(&seq.to_be_bytes(), codec::encode(&entry).or_else(abort)?)?;
+        for a in entry.accounts() {
+            t[AUDIT_ACC].insert(&keys::pair(a.0, seq), &[])?;
+        }
+        if let Some(req) = &batch.request {
+            let rec = RequestEntry {
+                seq,
+                outcome: Vec::new(),
+            };
+            t[REQ].insert(&req.key(), codec::encode(&rec).or_else(abort)?)?;
+        }
+        out.audit = Some(entry);
+    }
+    Ok(out)
 }

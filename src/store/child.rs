@@ -118,14 +118,15 @@ fn decode_tx<T: Record>(bytes: &[u8]) -> Tx<T> {
 }
 
 /// Writes a sanitized child record with its final id, inside a transaction:
-/// record and id index move together. Returns the stored form.
+/// record and id index move together. Returns the record it replaced (if
+/// any) and the stored form.
 pub fn put<T: Child>(
     accounts: &TransactionalTree,
     records: &TransactionalTree,
     ids: &TransactionalTree,
     mut rec: T,
     mode: Mode,
-) -> Tx<T> {
+) -> Tx<(Option<T>, T)> {
     if accounts.get(rec.account().to_be_bytes())?.is_none() {
         return abort(StoreError::NotFound(format!("account {}", rec.account())));
     }
@@ -134,6 +135,7 @@ pub fn put<T: Child>(
         Mode::Fresh => None,
         _ => ids.get(id_key)?,
     };
+    let mut before = None;
     match old_key {
         Some(old_key) => {
             let Some(bytes) = records.get(&old_key)? else {
@@ -161,6 +163,7 @@ pub fn put<T: Child>(
                 Mode::Update | Mode::Upsert => rec.set_version(stored.version() + 1),
             }
             records.remove(old_key)?;
+            before = Some(stored);
         }
         None if mode == Mode::Update => {
             return abort(StoreError::NotFound(label::<T>(rec.id())));
@@ -171,7 +174,25 @@ pub fn put<T: Child>(
     let value = codec::encode(&rec).or_else(abort)?;
     records.insert(key.as_slice(), value)?;
     ids.insert(&id_key, key)?;
-    Ok(rec)
+    Ok((before, rec))
+}
+
+/// Deletes a child record and its index entry; returns what was stored.
+pub fn delete<T: Child>(records: &TransactionalTree, ids: &TransactionalTree, id: u64) -> Tx<T> {
+    let id_key = id.to_be_bytes();
+    let Some(key) = ids.get(id_key)? else {
+        return abort(StoreError::NotFound(label::<T>(id)));
+    };
+    let Some(bytes) = records.get(&key)? else {
+        return abort(StoreError::Codec {
+            tree: T::TREE,
+            detail: format!("index entry of {} has no record", label::<T>(id)),
+        });
+    };
+    let stored: T = decode_tx(&bytes)?;
+    records.remove(key)?;
+    ids.remove(&id_key)?;
+    Ok(stored)
 }
 
 /// The two trees of one child record type.

@@ -15,6 +15,7 @@
 //! arm to its `from_version`. The golden-bytes tests pin every current format.
 
 use super::error::{Result, StoreError};
+use crate::audit::AuditEntry;
 use crate::domain::{Account, Contact, FollowUp, Interaction};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
@@ -35,6 +36,8 @@ pub enum Tag {
     FollowUp = 5,
     Tier = 6,
     Blob = 7,
+    Audit = 8,
+    Request = 9,
 }
 
 /// The database header kept in the `meta` tree: proves the directory is a kam
@@ -148,6 +151,39 @@ impl Record for String {
 impl Record for Vec<u8> {
     const TAG: Tag = Tag::Blob;
     const TREE: &'static str = "blobs";
+    const VERSION: u16 = 1;
+    fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
+        match version {
+            1 => payload(p),
+            v => unknown(v),
+        }
+    }
+}
+
+/// One committed change (`audit` tree).
+impl Record for AuditEntry {
+    const TAG: Tag = Tag::Audit;
+    const TREE: &'static str = "audit";
+    const VERSION: u16 = 1;
+    fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
+        match version {
+            1 => payload(p),
+            v => unknown(v),
+        }
+    }
+}
+
+/// What a client request id led to (`requests` tree): the change's seq and
+/// the writer's outcome, opaque to the store (empty until recorded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestEntry {
+    pub seq: u64,
+    pub outcome: Vec<u8>,
+}
+
+impl Record for RequestEntry {
+    const TAG: Tag = Tag::Request;
+    const TREE: &'static str = "requests";
     const VERSION: u16 = 1;
     fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
         match version {

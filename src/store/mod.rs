@@ -9,23 +9,32 @@
 //!   interactions         (account, at, id) → Interaction  + interaction_ids
 //!   followups            (account, id) → FollowUp         + followup_ids
 //!   tiers                account id → last recorded tier name
+//!   audit                seq → AuditEntry (the change log; see `log`)
+//!   audit_accounts       (account, seq) → ()   (an account's history)
+//!   requests             (client, request) → RequestEntry (exactly-once)
+//!   meta "audit_seq"     last seq, raw u64 big-endian
 //!
 //! Every write runs in one sled transaction over the record and its index
-//! entries, then flushes: an `Ok` from a write method means durable.
+//! entries, then flushes: an `Ok` from a write method means durable. A
+//! `Batch` with audit info also writes its audit entry (and client request
+//! id) in that same transaction.
 
 mod batch;
 mod child;
 mod codec;
 mod error;
 mod keys;
+mod log;
 mod open;
 
 pub use batch::{Batch, BatchResult};
-pub use codec::{DB_MAGIC, DbHeader, ENVELOPE_V1};
+pub use codec::{DB_MAGIC, DbHeader, ENVELOPE_V1, RequestEntry};
 pub use error::{Result, StoreError};
+pub use open::{SERVER_FILES, check_dir};
 
 use crate::domain::{
-    Account, AccountId, Contact, ContactId, FollowUp, Interaction, InteractionId, sanitize_account,
+    Account, AccountId, Contact, ContactId, FollowUp, FollowUpId, Interaction, InteractionId,
+    sanitize_account,
 };
 use child::{ChildTrees, Mode, Tx, abort};
 use sled::Transactional;
@@ -39,7 +48,7 @@ use std::sync::Arc;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Every tree kam creates (used to tell a kam database from another program's).
-pub(crate) const TREE_NAMES: [&str; 12] = [
+pub(crate) const TREE_NAMES: [&str; 15] = [
     "meta",
     "named_blobs",
     "accounts",
@@ -51,6 +60,9 @@ pub(crate) const TREE_NAMES: [&str; 12] = [
     "followups",
     "followup_ids",
     "tiers",
+    "audit",
+    "audit_accounts",
+    "requests",
     "__sled__default",
 ];
 
@@ -89,6 +101,10 @@ pub struct Store {
     interactions: ChildTrees,
     followups: ChildTrees,
     tiers: sled::Tree,
+    meta: sled::Tree,
+    audit: sled::Tree,
+    audit_accounts: sled::Tree,
+    requests: sled::Tree,
 }
 
 impl std::fmt::Debug for Store {
@@ -124,6 +140,10 @@ impl Store {
             interactions: child("interactions", "interaction_ids")?,
             followups: child("followups", "followup_ids")?,
             tiers: tree("tiers")?,
+            meta: tree("meta")?,
+            audit: tree("audit")?,
+            audit_accounts: tree("audit_accounts")?,
+            requests: tree("requests")?,
             db,
         })
     }
@@ -200,7 +220,7 @@ impl Store {
         let stored = (&self.accounts, &self.account_keys)
             .transaction(|(acc, keys)| put_account(acc, keys, a.clone(), Mode::Insert))?;
         self.flush()?;
-        Ok(stored)
+        Ok(stored.1)
     }
 
     /// Replaces an account if `a.version` is the stored version; a changed
@@ -210,7 +230,7 @@ impl Store {
         let stored = (&self.accounts, &self.account_keys)
             .transaction(|(acc, keys)| put_account(acc, keys, a.clone(), Mode::Update))?;
         self.flush()?;
-        Ok(stored)
+        Ok(stored.1)
     }
 
     // ---------------------------------------------------------------- children
@@ -236,7 +256,7 @@ impl Store {
         let stored = (&self.accounts, &trees.records, &trees.ids)
             .transaction(|(acc, recs, ids)| child::put(acc, recs, ids, rec.clone(), mode))?;
         self.flush()?;
-        Ok(stored)
+        Ok(stored.1)
     }
 
     pub fn contact(&self, id: ContactId) -> Result<Option<Contact>> {
@@ -291,6 +311,10 @@ impl Store {
     /// All follow-ups, ordered by (account, id).
     pub fn followups(&self) -> Result<Vec<FollowUp>> {
         self.followups.all()
+    }
+
+    pub fn followup(&self, id: FollowUpId) -> Result<Option<FollowUp>> {
+        self.followups.get(id.0)
     }
 
     pub fn followups_of(&self, a: AccountId) -> Result<Vec<FollowUp>> {
@@ -361,18 +385,20 @@ impl Store {
 
 /// Writes a sanitized account with its final id inside a transaction,
 /// keeping the key index in step. `Upsert` replaces whatever has the same id.
+/// Returns the record it replaced (if any) and the stored form.
 fn put_account(
     accounts: &TransactionalTree,
     keys: &TransactionalTree,
     mut a: Account,
     mode: Mode,
-) -> Tx<Account> {
+) -> Tx<(Option<Account>, Account)> {
     let id_key = a.id.to_be_bytes();
     if let Some(owner) = keys.get(a.key.as_bytes())?
         && owner.as_ref() != id_key
     {
         return abort(StoreError::DuplicateKey(a.key.clone()));
     }
+    let mut before = None;
     match accounts.get(id_key)? {
         Some(bytes) => {
             let stored: Account = codec::decode(&bytes).or_else(abort)?;
@@ -396,11 +422,12 @@ fn put_account(
             if stored.key != a.key {
                 keys.remove(stored.key.as_bytes())?;
             }
+            before = Some(stored);
         }
         None if mode == Mode::Update => return abort(StoreError::NotFound(account_label(a.id))),
         None => a.version = 1,
     }
     accounts.insert(&id_key, codec::encode(&a).or_else(abort)?)?;
     keys.insert(a.key.as_bytes(), &id_key)?;
-    Ok(a)
+    Ok((before, a))
 }

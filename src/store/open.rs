@@ -27,6 +27,16 @@ fn is_sled_file(name: &str) -> bool {
     name == "db" || name == "conf" || name == "blobs" || name.starts_with("snap.")
 }
 
+/// Files the team server keeps next to the database (socket, start lock,
+/// log): they neither make a directory foreign nor count as a database.
+pub const SERVER_FILES: [&str; 3] = ["kam.sock", "kam.lock", "kam-server.log"];
+
+/// Refuses a directory that exists and holds someone else's files, without
+/// creating or changing anything (the server checks before it starts).
+pub fn check_dir(dir: &Path) -> Result<()> {
+    inspect(dir).map(|_| ())
+}
+
 fn inspect(dir: &Path) -> Result<Found> {
     let meta = match fs::metadata(dir) {
         Ok(m) => m,
@@ -42,7 +52,10 @@ fn inspect(dir: &Path) -> Result<Found> {
     let mut names = Vec::new();
     for entry in fs::read_dir(dir).map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))? {
         let entry = entry.map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))?;
-        names.push(entry.file_name().to_string_lossy().into_owned());
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !SERVER_FILES.contains(&name.as_str()) {
+            names.push(name);
+        }
     }
     if names.is_empty() {
         return Ok(Found::Nothing);

@@ -80,6 +80,12 @@ pub enum Overlay {
         form: Box<Form>,
         confirm_discard: bool,
     },
+    /// An account's change history (lines built from the audit trail).
+    History {
+        title: String,
+        lines: Vec<String>,
+        scroll: u16,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +108,13 @@ pub enum Effect {
     CompleteFollowUp(AgendaRow),
     Snooze(AgendaRow, u32),
     MarkReview,
+    /// Undo the user's own last change.
+    Undo,
+    /// Load and show an account's change history.
+    History {
+        account: AccountId,
+        label: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -201,7 +214,7 @@ impl State {
             }) => Context::Confirm,
             Some(Overlay::Form { .. }) => Context::Form,
             Some(Overlay::Search(_)) | Some(Overlay::Filter { .. }) => Context::Search,
-            Some(Overlay::Help { .. }) => Context::Global,
+            Some(Overlay::Help { .. }) | Some(Overlay::History { .. }) => Context::Global,
             None => self.focus.context(),
         }
     }
@@ -315,6 +328,7 @@ pub fn handle_paste(state: &mut State, text: &str) {
         }) => {
             if let Some(f) = form.focused_mut() {
                 f.edit.paste(text);
+                f.conflict = None;
             }
             form.check_fields();
         }
@@ -338,6 +352,8 @@ fn edit_text(state: &mut State, key: KeyEvent) {
             if let Some(f) = form.focused_mut()
                 && f.edit.handle(key.code, key.modifiers)
             {
+                // Typing a value of one's own settles a conflict too.
+                f.conflict = None;
                 form.check_fields();
             } else if key.code == KeyCode::Enter {
                 // Enter on a one-line field moves on, as in most forms.
@@ -409,6 +425,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.info("Filter cleared");
         }
         Action::NewAccount => open_form(state, Form::account(None, &state.user.clone())),
+        Action::Undo => return vec![Effect::Undo],
+        Action::History => match state.account_label() {
+            Some((account, label)) => return vec![Effect::History { account, label }],
+            None => state.info("No account selected"),
+        },
         _ => return update_pane(state, action),
     }
     Vec::new()
@@ -626,6 +647,22 @@ fn update_pane(state: &mut State, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
+/// How to settle conflicting fields, with the keys in force.
+pub fn conflict_hint(state: &State, n: usize) -> String {
+    let key = |a| {
+        state
+            .keymap
+            .hint(Context::Form, a)
+            .unwrap_or_else(|| a.name().to_string())
+    };
+    format!(
+        "{n} field{} changed by someone else too: {} keep mine · {} take theirs (or edit), then save",
+        if n == 1 { " was" } else { "s were" },
+        key(Action::KeepMine),
+        key(Action::TakeTheirs)
+    )
+}
+
 /// Cycles None → order → payment → … → None (system entries included).
 fn next_kind(k: Option<InteractionKind>) -> Option<InteractionKind> {
     let all = InteractionKind::ALL;
@@ -653,6 +690,31 @@ fn update_overlay(state: &mut State, action: Action) -> Vec<Effect> {
             Action::Down => state.overlay = Some(Overlay::Help { scroll: scroll + 1 }),
             _ => state.overlay = Some(Overlay::Help { scroll }),
         },
+        Overlay::History {
+            title,
+            lines,
+            scroll,
+        } => {
+            let page = state.page as u16;
+            let last = lines.len().saturating_sub(1) as u16;
+            let scroll = match action {
+                Action::History | Action::Back | Action::Cancel | Action::Quit | Action::Help => {
+                    return Vec::new();
+                }
+                Action::Up => scroll.saturating_sub(1),
+                Action::Down => scroll.saturating_add(1).min(last),
+                Action::PageUp => scroll.saturating_sub(page),
+                Action::PageDown => scroll.saturating_add(page).min(last),
+                Action::Top => 0,
+                Action::Bottom => last,
+                _ => scroll,
+            };
+            state.overlay = Some(Overlay::History {
+                title,
+                lines,
+                scroll,
+            });
+        }
         Overlay::Search(mut s) => match action {
             Action::Cancel => {}
             Action::Accept => match s.results.get(s.selected).and_then(|i| state.rows.get(*i)) {
@@ -726,13 +788,41 @@ fn update_overlay(state: &mut State, action: Action) -> Vec<Effect> {
                         return vec![Effect::Save(record)];
                     }
                     Err(_) => {
-                        state.error("Fix the marked fields, then save again");
+                        let n = form.conflicts();
+                        if n > 0 {
+                            state.error(conflict_hint(state, n));
+                        } else {
+                            state.error("Fix the marked fields, then save again");
+                        }
                         state.overlay = Some(Overlay::Form {
                             form,
                             confirm_discard: false,
                         });
                     }
                 },
+                Action::KeepMine | Action::TakeTheirs => {
+                    let theirs = action == Action::TakeTheirs;
+                    if form.resolve_focused(theirs) {
+                        let left = form.conflicts();
+                        form.next_conflict();
+                        let which = if theirs { "their" } else { "your" };
+                        if left == 0 {
+                            let save = state.keymap.hint(Context::Form, Action::Save);
+                            state.ok(format!(
+                                "Kept {which} value; no conflicts left — save with {}",
+                                save.unwrap_or_else(|| "save".into())
+                            ));
+                        } else {
+                            state.info(format!("Kept {which} value; {left} conflicts left"));
+                        }
+                    } else {
+                        state.info("No conflict on this field");
+                    }
+                    state.overlay = Some(Overlay::Form {
+                        form,
+                        confirm_discard: false,
+                    });
+                }
                 Action::NextField | Action::PrevField => {
                     if action == Action::NextField {
                         form.next_field();
@@ -866,6 +956,36 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn undo_and_history_keys_ask_for_effects_and_history_scrolls() {
+        let mut s = state();
+        let fx = handle_key(
+            &mut s,
+            KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL),
+        );
+        assert_eq!(fx, vec![Effect::Undo]);
+        let fx = press(&mut s, KeyCode::Char('H'));
+        assert!(
+            matches!(fx.as_slice(), [Effect::History { label, .. }] if label == "K4 Name 4"),
+            "{fx:?}"
+        );
+        s.overlay = Some(Overlay::History {
+            title: "K4".into(),
+            lines: vec!["a".into(), "b".into(), "c".into()],
+            scroll: 0,
+        });
+        assert_eq!(s.context(), Context::Global);
+        press(&mut s, KeyCode::Char('j'));
+        press(&mut s, KeyCode::Char('G'));
+        assert!(matches!(
+            s.overlay,
+            Some(Overlay::History { scroll: 2, .. })
+        ));
+        press(&mut s, KeyCode::Char('q'));
+        assert!(s.overlay.is_none());
+        assert!(!s.quit, "q closes the overlay first");
     }
 
     #[test]

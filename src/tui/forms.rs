@@ -3,6 +3,7 @@
 //! with the reason for each bad field kept next to that field.
 
 use super::input::LineEdit;
+use crate::book::WriteOp;
 use crate::clock::parse_date;
 use crate::domain::{
     Account, AccountId, AccountStatus, Contact, ContactRole, FieldError, FollowUp, FollowUpId,
@@ -52,6 +53,16 @@ pub struct Field {
     pub kind: FieldKind,
     pub edit: LineEdit,
     pub error: Option<String>,
+    /// Someone else changed this field too since the form was opened: both
+    /// values, until the user keeps one (or edits the field).
+    pub conflict: Option<Conflict>,
+}
+
+/// The two values of a field changed on both sides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub theirs: String,
+    pub mine: String,
 }
 
 impl Field {
@@ -67,6 +78,7 @@ impl Field {
             kind,
             edit,
             error: None,
+            conflict: None,
         }
     }
 
@@ -107,6 +119,25 @@ pub enum Record {
     Interaction(Box<Interaction>),
     Contact(Box<Contact>),
     FollowUp(Box<FollowUp>),
+}
+
+impl Record {
+    /// The write for this record; an account edit carries the account as
+    /// the form read it, so a change made meanwhile is merged, not lost.
+    pub fn into_op(self, base: Option<Account>) -> WriteOp {
+        match self {
+            Record::Account(a) => WriteOp::SaveAccount { base, account: *a },
+            Record::Interaction(i) => WriteOp::AddInteraction { interaction: *i },
+            Record::Contact(c) => WriteOp::SaveContact {
+                base: None,
+                contact: *c,
+            },
+            Record::FollowUp(f) => WriteOp::SaveFollowUp {
+                base: None,
+                followup: *f,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -307,6 +338,71 @@ impl Form {
         self.fields.iter().any(|f| f.error.is_some())
     }
 
+    /// The account as it was read, for an edit (the base of a merge).
+    pub fn base_account(&self) -> Option<&Account> {
+        match &self.kind {
+            FormKind::Account(a) => a.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub fn conflicts(&self) -> usize {
+        self.fields.iter().filter(|f| f.conflict.is_some()).count()
+    }
+
+    /// Moves an account edit onto `current`, the stored version someone
+    /// else saved meanwhile: fields I did not touch take their value; fields
+    /// both changed to different values are marked with both values for the
+    /// user to choose. Returns how many conflict.
+    pub fn rebase(&mut self, current: &Account) -> usize {
+        let fresh = Form::account(Some(current), "");
+        if fresh.fields.len() != self.fields.len() || self.base_account().is_none() {
+            return 0;
+        }
+        let mut first = None;
+        for (i, (field, theirs)) in self.fields.iter_mut().zip(&fresh.fields).enumerate() {
+            let base = &self.initial[i];
+            let (mine, theirs) = (field.value().to_string(), theirs.value().to_string());
+            if mine == *base {
+                field.edit.set(&theirs);
+            } else if theirs != *base && theirs != mine {
+                field.conflict = Some(Conflict { theirs, mine });
+                first.get_or_insert(i);
+            }
+        }
+        self.initial = fresh.initial;
+        self.kind = fresh.kind;
+        if let Some(i) = first {
+            self.focus = i;
+        }
+        self.check_fields();
+        self.conflicts()
+    }
+
+    /// Resolves the focused field's conflict with my value or theirs.
+    pub fn resolve_focused(&mut self, take_theirs: bool) -> bool {
+        let Some(f) = self.fields.get_mut(self.focus) else {
+            return false;
+        };
+        let Some(c) = f.conflict.take() else {
+            return false;
+        };
+        f.edit.set(if take_theirs { &c.theirs } else { &c.mine });
+        self.check_fields();
+        true
+    }
+
+    /// The next field with an unresolved conflict, after the focused one.
+    pub fn next_conflict(&mut self) {
+        let n = self.fields.len();
+        if let Some(i) = (1..=n)
+            .map(|k| (self.focus + k) % n)
+            .find(|i| self.fields[*i].conflict.is_some())
+        {
+            self.focus = i;
+        }
+    }
+
     /// Re-checks every field on its own (shown inline while typing).
     pub fn check_fields(&mut self) {
         for f in &mut self.fields {
@@ -317,6 +413,11 @@ impl Form {
     /// Checks everything and builds the record; on failure the reasons are
     /// set on the fields and the first bad field is focused.
     pub fn submit(&mut self, today: NaiveDate, user: &str) -> Result<Record, Invalid> {
+        if let Some(i) = self.fields.iter().position(|f| f.conflict.is_some()) {
+            // Nothing is saved over a conflict the user has not looked at.
+            self.focus = i;
+            return Err(Invalid);
+        }
         self.check_fields();
         if !self.has_errors() {
             match self.to_record(today, user) {
@@ -592,6 +693,42 @@ mod tests {
         assert_eq!(i.amount, Some(Money::from_cents(123_450)));
         assert_eq!(i.account, AccountId(7));
         assert_eq!(i.author, "li");
+    }
+
+    #[test]
+    fn rebase_takes_their_untouched_fields_and_marks_both_changed_ones() {
+        let base = Account {
+            id: AccountId(1),
+            version: 1,
+            key: "A".into(),
+            name: "Acme".into(),
+            region: "east".into(),
+            industry: "steel".into(),
+            ..Default::default()
+        };
+        let mut f = Form::account(Some(&base), "li");
+        f.set("name", "Acme Group");
+        f.set("region", "north");
+        let mut current = base.clone();
+        current.version = 2;
+        current.region = "west".into();
+        current.industry = "chemicals".into();
+        assert_eq!(f.rebase(&current), 1);
+        assert_eq!(f.get("industry"), "chemicals");
+        assert_eq!(f.get("name"), "Acme Group");
+        assert_eq!(f.fields[f.focus].name, "region", "focus on the conflict");
+        assert!(f.submit(day(), "li").is_err(), "unresolved conflict");
+        assert!(f.resolve_focused(true));
+        assert_eq!(f.conflicts(), 0);
+        let Record::Account(a) = f.submit(day(), "li").unwrap() else {
+            panic!()
+        };
+        assert_eq!(a.version, 2, "saved against the current version");
+        assert_eq!(
+            (a.region.as_str(), a.name.as_str(), a.industry.as_str()),
+            ("west", "Acme Group", "chemicals")
+        );
+        assert_eq!(f.base_account().unwrap().version, 2);
     }
 
     #[test]

@@ -86,6 +86,10 @@ actions! {
     Accept => "accept", "Accept";
     Yes => "yes", "Yes";
     No => "no", "No";
+    Undo => "undo", "Undo your own last change";
+    History => "history", "Show the account's change history";
+    KeepMine => "keep_mine", "Conflict: keep my value for this field";
+    TakeTheirs => "take_theirs", "Conflict: take their value for this field";
 }
 
 impl fmt::Display for Action {

@@ -16,6 +16,7 @@ pub mod panes;
 pub mod render;
 pub mod runner;
 pub mod status;
+pub mod team;
 pub mod text;
 pub mod theme;
 pub mod view;

@@ -38,6 +38,11 @@ pub fn draw(f: &mut Frame, state: &State) {
     match &state.overlay {
         None => {}
         Some(Overlay::Help { scroll }) => overlays::help::render(f, area, state, *scroll),
+        Some(Overlay::History {
+            title,
+            lines,
+            scroll,
+        }) => overlays::history::render(f, area, state, title, lines, *scroll),
         Some(Overlay::Search(s)) => overlays::search::render_search(f, area, state, s),
         Some(Overlay::Filter { input, error }) => {
             overlays::search::render_filter(f, area, state, input, error.as_deref())

@@ -155,12 +155,9 @@ impl<'a> App<'a> {
                     Record::Account(a) => Some(a.key.clone()),
                     _ => None,
                 };
-                let result = match record {
-                    Record::Account(a) => self.backend.save_account(*a),
-                    Record::Interaction(i) => self.backend.add_interaction(*i),
-                    Record::Contact(c) => self.backend.save_contact(*c),
-                    Record::FollowUp(f) => self.backend.save_followup(*f).map(|_| Vec::new()),
-                };
+                // Account edits carry the form's base: merged or a conflict.
+                let result = super::team::save(&self.state, &mut *self.backend, record)
+                    .map(|o| o.tier_changes);
                 match result {
                     Ok(changes) => {
                         self.state.overlay = None;
@@ -176,7 +173,7 @@ impl<'a> App<'a> {
                         self.state.ok(msg);
                     }
                     // The form stays open with what was typed.
-                    Err(e) => self.state.error(format!("Not saved: {e}")),
+                    Err(e) => super::team::save_failed(&mut self.state, e),
                 }
             }
             Effect::CompleteFollowUp(row) => {
@@ -200,6 +197,11 @@ impl<'a> App<'a> {
                         self.state.ok(format!("Snoozed {} until {until}", row.key));
                     }
                     Err(e) => self.state.error(format!("Not snoozed: {e}")),
+                }
+            }
+            Effect::Undo | Effect::History { .. } => {
+                if super::team::perform(&mut self.state, &mut *self.backend, effect) {
+                    self.refresh();
                 }
             }
             Effect::MarkReview => match self.backend.mark_review() {

@@ -104,6 +104,17 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, form: &Form) {
             }
             lines.push(Line::from(spans));
         }
+        if let Some(c) = &field.conflict {
+            // Both values, one line each, under the field: nothing is hidden.
+            let one = |v: &str| safe(&v.replace('\n', " ⏎ "));
+            for (who, v) in [("theirs", &c.theirs), ("mine", &c.mine)] {
+                let text = format!("⚠ {who}: {}", one(v));
+                lines.push(Line::from(vec![
+                    Span::raw(" ".repeat(LABEL_W)),
+                    Span::styled(fit(&text, value_w), theme.error()),
+                ]));
+            }
+        }
     }
     let body_h = inner.height as usize - 1;
     let scroll = focus_line.saturating_sub(body_h.saturating_sub(NOTES_LINES + 1).max(1));
@@ -113,7 +124,15 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, form: &Form) {
         Paragraph::new(visible),
         Rect::new(inner.x, inner.y, inner.width, body_h as u16),
     );
-    let hint = form.focused().map(|fl| fl.hint()).unwrap_or_default();
+    let hint = match form.focused() {
+        Some(fl) if fl.conflict.is_some() => format!(
+            "changed by both: {} keep mine · {} take theirs",
+            key(Action::KeepMine),
+            key(Action::TakeTheirs)
+        ),
+        Some(fl) => fl.hint(),
+        None => String::new(),
+    };
     let nav = format!(
         "{} next · {} previous",
         key(Action::NextField),

@@ -3,6 +3,7 @@
 pub mod confirm;
 pub mod form;
 pub mod help;
+pub mod history;
 pub mod search;
 
 use ratatui::layout::Rect;

@@ -2,21 +2,42 @@
 //! goes through here so that it is re-scored at once and every tier change is
 //! written to the account's timeline. Both the CLI and the TUI (through the
 //! `Backend` trait) use it; sled stays behind `store`.
+//!
+//! Team mode: the server owns one `Book` and calls it for every client after
+//! `set_user`, so the book is the single writer. Every write is one
+//! `WriteOp` (see `ops`), committed as one store batch together with its
+//! audit entry; an edit made on an old version is merged field by field or
+//! refused as a conflict (`merge`); a user's last change can be undone (`undo`).
 
+mod merge;
+pub mod ops;
+mod undo;
+
+pub use crate::audit::{FieldConflict, RequestId};
+pub use merge::ConflictInfo;
+pub use ops::{ImportCounts, WriteOp, WriteOutcome};
+
+use crate::audit::{AuditEntry, AuditInfo, RecordImage, RefKind};
 use crate::clock::Clock;
 use crate::domain::{
-    Account, AccountId, Contact, FollowUp, FollowUpId, Interaction, InteractionId, InteractionKind,
-    TierPin,
+    Account, AccountId, Contact, ContactId, FollowUp, FollowUpId, Interaction, InteractionId,
+    InteractionKind,
 };
 use crate::segment::{AgendaItem, Engine, Model, ModelError, TierChange};
 use crate::store::{Batch, BatchResult, Store, StoreError};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// Meta entry holding the team's scoring model (TOML).
-const META_MODEL: &str = "model";
+pub(crate) const META_MODEL: &str = "model";
 /// Meta entry holding the tiers at the last review (see `mark_review`).
-const META_REVIEW: &str = "review";
+pub(crate) const META_REVIEW: &str = "review";
+/// Meta entry with snoozed agenda items: `account\tkind\tflag\tuntil` lines.
+pub(crate) const META_SNOOZE: &str = "snoozed";
+
+/// The wall clock stamped on audit entries; replaceable so tests pin it.
+pub type WallClock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BookError {
@@ -32,6 +53,14 @@ pub enum BookError {
         model: String,
         known: String,
     },
+    /// Someone else changed the same fields meanwhile: nothing was written.
+    #[error("{0}")]
+    Conflict(Box<ConflictInfo>),
+    /// Nothing to undo, or undoing would overwrite a later change.
+    #[error("{0}")]
+    Undo(String),
+    #[error(transparent)]
+    Import(#[from] crate::cli::import::ImportFailure),
 }
 
 impl From<ModelError> for BookError {
@@ -49,10 +78,18 @@ pub struct Applied {
     pub tier_changes: Vec<TierChange>,
 }
 
+impl Applied {
+    /// The change's seq in the log (None: nothing changed).
+    pub fn seq(&self) -> Option<u64> {
+        self.stored.seq()
+    }
+}
+
 pub struct Book {
     store: Store,
     engine: Engine,
     clock: Clock,
+    wall: WallClock,
     user: String,
     accounts: HashMap<AccountId, Account>,
     /// Accounts with at least one non-system interaction. Only these have an
@@ -89,7 +126,8 @@ impl Book {
             store,
             engine,
             clock,
-            user: user.to_string(),
+            wall: Arc::new(Utc::now),
+            user: crate::domain::text::clean_line(user),
             accounts: accounts.into_iter().map(|a| (a.id, a)).collect(),
             with_history,
             recorded,
@@ -108,6 +146,17 @@ impl Book {
 
     pub fn user(&self) -> &str {
         &self.user
+    }
+
+    /// Attributes every later write to `user` (the server calls this with
+    /// each client's peer credentials before acting for it).
+    pub fn set_user(&mut self, user: &str) {
+        self.user = crate::domain::text::clean_line(user);
+    }
+
+    /// Replaces the wall clock stamped on audit entries.
+    pub fn set_wall_clock(&mut self, wall: WallClock) {
+        self.wall = wall;
     }
 
     pub fn today(&self) -> chrono::NaiveDate {
@@ -134,10 +183,55 @@ impl Book {
         v
     }
 
-    /// Writes a batch atomically, re-scores what it touched and logs the tier
-    /// changes it caused.
+    // ------------------------------------------------------------ change log
+
+    /// The change log after `seq`, oldest first (a reconnecting client).
+    pub fn changes_since(&self, seq: u64) -> Result<Vec<AuditEntry>> {
+        Ok(self.store.audit_since(seq)?)
+    }
+
+    /// The seq of the last committed change (0 before the first).
+    pub fn last_seq(&self) -> Result<u64> {
+        Ok(self.store.last_seq()?)
+    }
+
+    /// The changes that touched one account, oldest first.
+    pub fn history(&self, id: AccountId) -> Result<Vec<AuditEntry>> {
+        Ok(self.store.audit_of_account(id)?)
+    }
+
+    // ----------------------------------------------------------------- writes
+
+    /// Writes an import batch atomically (accounts upserted by key), audited
+    /// as `import`, re-scores what it touched and logs the tier changes.
     pub fn apply(&mut self, batch: Batch) -> Result<Applied> {
+        self.commit(batch, "import", None, None)
+    }
+
+    /// Every write ends here: one store transaction with its audit entry (and
+    /// the client's request id), then the engine catches up and tier moves
+    /// are logged. A replayed request id writes nothing.
+    fn commit(
+        &mut self,
+        mut batch: Batch,
+        action: &str,
+        request: Option<RequestId>,
+        undo_of: Option<u64>,
+    ) -> Result<Applied> {
+        batch.audit = Some(AuditInfo {
+            user: self.user.clone(),
+            at: (self.wall)(),
+            action: action.to_string(),
+            undo_of,
+        });
+        batch.request = request;
         let stored = self.store.apply(batch)?;
+        if stored.replayed.is_some() {
+            return Ok(Applied {
+                stored,
+                tier_changes: Vec::new(),
+            });
+        }
         let had_history = self.with_history.clone();
         let mut moved: HashMap<AccountId, TierChange> = HashMap::new();
         let note = |changes: Vec<TierChange>, moved: &mut HashMap<AccountId, TierChange>| {
@@ -169,6 +263,34 @@ impl Book {
             }
             note(self.engine.upsert_interaction(i), &mut moved);
         }
+        for d in &stored.deleted {
+            let r = &d.record;
+            let changes = match r.kind {
+                RefKind::Account => {
+                    self.accounts.remove(&r.account);
+                    self.recorded.remove(&r.account);
+                    self.with_history.remove(&r.account);
+                    self.engine.remove_account(r.account)
+                }
+                RefKind::Contact => self.engine.remove_contact(ContactId(r.id)),
+                RefKind::Interaction => self.engine.remove_interaction(InteractionId(r.id)),
+                RefKind::FollowUp | RefKind::Meta => Vec::new(),
+            };
+            note(changes, &mut moved);
+        }
+        // A changed model (set, or restored by an undo) re-scores everything.
+        let model_change = stored
+            .audit
+            .iter()
+            .flat_map(|e| &e.changes)
+            .find(|c| c.record.kind == RefKind::Meta && c.record.key == META_MODEL);
+        if let Some(c) = model_change {
+            let model = match &c.after {
+                Some(RecordImage::Meta(text)) => Model::from_toml(text)?,
+                _ => Model::default(),
+            };
+            note(self.engine.set_model(model), &mut moved);
+        }
         let changes = self.log_changes(moved.into_values().collect(), &had_history)?;
         Ok(Applied {
             stored,
@@ -187,6 +309,9 @@ impl Book {
         let mut batch = Batch::default();
         let mut logged = Vec::new();
         for c in changes {
+            if !self.accounts.contains_key(&c.account) {
+                continue; // deleted by an undo
+            }
             let established = had_history.contains(&c.account);
             let previous = self.recorded.get(&c.account);
             if previous == Some(&c.to) {
@@ -249,11 +374,19 @@ impl Book {
         i
     }
 
-    fn write_system(&mut self, batch: Batch) -> Result<()> {
+    /// Tier bookkeeping and system timeline entries, audited as `tier_change`
+    /// (attributed to the user whose write or session caused them).
+    fn write_system(&mut self, mut batch: Batch) -> Result<()> {
         if batch.tiers.is_empty() && batch.interactions.is_empty() {
             return Ok(());
         }
         let tiers = batch.tiers.clone();
+        batch.audit = Some(AuditInfo {
+            user: self.user.clone(),
+            at: (self.wall)(),
+            action: "tier_change".into(),
+            undo_of: None,
+        });
         let stored = self.store.apply(batch)?;
         for i in &stored.interactions {
             self.engine.upsert_interaction(i);
@@ -262,34 +395,31 @@ impl Book {
         Ok(())
     }
 
+    /// Saves a new (id 0) or edited account. An edit must carry the version
+    /// it was read at: a stale one is a conflict (send the base with
+    /// `execute(WriteOp::SaveAccount { base, .. })` to have it merged).
     pub fn save_account(&mut self, account: Account) -> Result<Applied> {
-        self.apply(Batch {
-            accounts: vec![account],
-            ..Batch::default()
+        self.write_one(WriteOp::SaveAccount {
+            base: None,
+            account,
         })
     }
 
-    pub fn add_interaction(&mut self, mut i: Interaction) -> Result<Applied> {
-        if i.author.is_empty() {
-            i.author = self.user.clone();
-        }
-        self.apply(Batch {
-            interactions: vec![i],
-            ..Batch::default()
+    pub fn add_interaction(&mut self, interaction: Interaction) -> Result<Applied> {
+        self.write_one(WriteOp::AddInteraction { interaction })
+    }
+
+    pub fn save_contact(&mut self, contact: Contact) -> Result<Applied> {
+        self.write_one(WriteOp::SaveContact {
+            base: None,
+            contact,
         })
     }
 
-    pub fn save_contact(&mut self, c: Contact) -> Result<Applied> {
-        self.apply(Batch {
-            contacts: vec![c],
-            ..Batch::default()
-        })
-    }
-
-    pub fn save_followup(&mut self, f: FollowUp) -> Result<Applied> {
-        self.apply(Batch {
-            followups: vec![f],
-            ..Batch::default()
+    pub fn save_followup(&mut self, followup: FollowUp) -> Result<Applied> {
+        self.write_one(WriteOp::SaveFollowUp {
+            base: None,
+            followup,
         })
     }
 
@@ -331,43 +461,30 @@ impl Book {
 
     /// Pins an account's tier by hand; the computed tier stays visible.
     pub fn pin(&mut self, key: &str, tier: &str, reason: &str) -> Result<Applied> {
-        let tier = self.check_tier(tier)?;
-        let id = self.key_to_id(key)?;
-        let mut a = self.accounts[&id].clone();
-        a.pin = Some(TierPin {
-            tier,
+        self.write_one(WriteOp::Pin {
+            key: key.to_string(),
+            tier: tier.to_string(),
             reason: reason.to_string(),
-            by: self.user.clone(),
-            at: self.clock.today(),
-        });
-        self.save_account(a)
+        })
     }
 
     pub fn unpin(&mut self, key: &str) -> Result<Applied> {
-        let id = self.key_to_id(key)?;
-        let mut a = self.accounts[&id].clone();
-        a.pin = None;
-        self.save_account(a)
+        self.write_one(WriteOp::Unpin {
+            key: key.to_string(),
+        })
     }
 
     /// Replaces the team's model; every tier change it causes is logged.
     pub fn set_model(&mut self, model: Model) -> Result<Vec<TierChange>> {
-        self.store
-            .meta_put(META_MODEL, model.to_toml().as_bytes())?;
-        let had_history = self.with_history.clone();
-        let changes = self.engine.set_model(model);
-        self.log_changes(changes, &had_history)
+        let op = WriteOp::SetModel {
+            toml: model.to_toml(),
+        };
+        Ok(self.execute(op, None)?.tier_changes)
     }
 
     /// Remembers every account's tier now, so later moves can be marked.
     pub fn mark_review(&mut self) -> Result<usize> {
-        let mut text = format!("{}\n", self.clock.today());
-        let scores = self.engine.scores();
-        for s in &scores {
-            text.push_str(&format!("{}\t{}\n", s.account.0, s.tier));
-        }
-        self.store.meta_put(META_REVIEW, text.as_bytes())?;
-        Ok(scores.len())
+        Ok(self.execute(WriteOp::MarkReview, None)?.count)
     }
 
     /// The last review: its date and each account's tier then.
@@ -388,11 +505,9 @@ impl Book {
     }
 }
 
-/// Meta entry with snoozed agenda items: `account\tkind\tflag\tuntil` lines.
-const META_SNOOZE: &str = "snoozed";
-
-/// Identifies an agenda item across days (the same follow-up, the same flag).
-fn snooze_key(item: &AgendaItem) -> String {
+/// Identifies an agenda item across days (the same follow-up, the same
+/// flag): what `WriteOp::Snooze` carries.
+pub fn snooze_key(item: &AgendaItem) -> String {
     format!(
         "{}\t{}\t{}",
         item.account.0,
@@ -437,27 +552,16 @@ impl Book {
 
     /// Hides `item` from the agenda until `until`. Expired snoozes are dropped.
     pub fn snooze(&mut self, item: &AgendaItem, until: NaiveDate) -> Result<()> {
-        let today = self.clock.today();
-        let mut snoozed = self.snoozed()?;
-        snoozed.retain(|_, d| *d > today);
-        snoozed.insert(snooze_key(item), until);
-        let mut lines: Vec<String> = snoozed.iter().map(|(k, d)| format!("{k}\t{d}")).collect();
-        lines.sort();
-        self.store
-            .meta_put(META_SNOOZE, lines.join("\n").as_bytes())?;
-        Ok(())
+        let op = WriteOp::Snooze {
+            key: snooze_key(item),
+            until,
+        };
+        self.execute(op, None).map(|_| ())
     }
 
     /// Marks a manual follow-up done today.
     pub fn complete_followup(&mut self, id: FollowUpId) -> Result<()> {
-        let mut f = self
-            .store
-            .followups()?
-            .into_iter()
-            .find(|f| f.id == id)
-            .ok_or_else(|| BookError::Store(StoreError::NotFound(format!("follow-up {id}"))))?;
-        f.done_at = Some(self.clock.today());
-        self.save_followup(f)?;
-        Ok(())
+        self.execute(WriteOp::CompleteFollowUp { id }, None)
+            .map(|_| ())
     }
 }

@@ -1,0 +1,362 @@
+//! Every write the TUI and the CLI make, as one serialisable value: the team
+//! server receives `WriteOp`s from clients and answers with `WriteOutcome`s.
+//! `Book::execute` applies an op at most once per client request id.
+
+use super::{Applied, Book, BookError, META_MODEL, META_REVIEW, META_SNOOZE, RequestId, Result};
+use crate::audit::RecordImage;
+use crate::cli::columns::RecordKind;
+use crate::domain::{Account, Contact, FollowUp, FollowUpId, Interaction, TierPin};
+use crate::segment::{Model, TierChange};
+use crate::store::{Batch, StoreError};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// One write. Edits carry `base`, the record as the client read it, so that
+/// a change made meanwhile by someone else is merged, or reported as a
+/// conflict, never overwritten.
+// One per write, built and consumed at once: boxing the account variants
+// would only add noise for every sender.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum WriteOp {
+    /// New account (id 0) or an edit.
+    SaveAccount {
+        base: Option<Account>,
+        account: Account,
+    },
+    /// A new timeline entry (the author defaults to the user).
+    AddInteraction {
+        interaction: Interaction,
+    },
+    SaveContact {
+        base: Option<Contact>,
+        contact: Contact,
+    },
+    SaveFollowUp {
+        base: Option<FollowUp>,
+        followup: FollowUp,
+    },
+    CompleteFollowUp {
+        id: FollowUpId,
+    },
+    /// Hides an agenda item (`book::snooze_key`) until a day.
+    Snooze {
+        key: String,
+        until: NaiveDate,
+    },
+    MarkReview,
+    /// Replaces the team's scoring model (TOML).
+    SetModel {
+        toml: String,
+    },
+    Pin {
+        key: String,
+        tier: String,
+        reason: String,
+    },
+    Unpin {
+        key: String,
+    },
+    /// A CSV file's content; `kind` is accounts, contacts or interactions.
+    Import {
+        kind: String,
+        file_name: String,
+        bytes: Vec<u8>,
+        dry_run: bool,
+    },
+    /// Undoes the user's own last change.
+    Undo,
+}
+
+/// Rows of an import.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportCounts {
+    pub created: usize,
+    pub updated: usize,
+    pub skipped: usize,
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WriteOutcome {
+    /// The change's seq in the log; None when nothing was written.
+    pub seq: Option<u64>,
+    pub action: String,
+    /// The stored records (not listed for imports).
+    pub records: Vec<RecordImage>,
+    pub tier_changes: Vec<TierChange>,
+    /// Fields someone else changed meanwhile that were kept by the merge.
+    pub merged: Vec<String>,
+    pub import: Option<ImportCounts>,
+    /// Accounts marked by a review.
+    pub count: usize,
+    /// The change an undo reverted.
+    pub undone: Option<u64>,
+}
+
+/// The result of one op before it becomes an outcome.
+pub(super) struct Done {
+    pub applied: Applied,
+    pub action: &'static str,
+    pub merged: Vec<String>,
+    pub import: Option<ImportCounts>,
+    pub count: usize,
+    pub undone: Option<u64>,
+}
+
+impl Done {
+    fn of(applied: Applied, action: &'static str) -> Done {
+        Done {
+            applied,
+            action,
+            merged: Vec::new(),
+            import: None,
+            count: 0,
+            undone: None,
+        }
+    }
+
+    fn into_outcome(self) -> WriteOutcome {
+        let s = &self.applied.stored;
+        let mut records = Vec::new();
+        if self.import.is_none() {
+            records.extend(s.accounts.iter().cloned().map(RecordImage::Account));
+            records.extend(s.contacts.iter().cloned().map(RecordImage::Contact));
+            records.extend(s.interactions.iter().cloned().map(RecordImage::Interaction));
+            records.extend(s.followups.iter().cloned().map(RecordImage::FollowUp));
+        }
+        WriteOutcome {
+            seq: self.applied.seq(),
+            action: self.action.to_string(),
+            records,
+            tier_changes: self.applied.tier_changes,
+            merged: self.merged,
+            import: self.import,
+            count: self.count,
+            undone: self.undone,
+        }
+    }
+}
+
+const CODEC: bincode::config::Configuration = bincode::config::standard();
+
+impl Book {
+    /// Applies one write. With a request id, a retry of a write that was
+    /// committed returns the first outcome and applies nothing.
+    pub fn execute(&mut self, op: WriteOp, request: Option<RequestId>) -> Result<WriteOutcome> {
+        if let Some(req) = request
+            && let Some(seen) = self.store.request(req)?
+        {
+            return self.replay(seen.seq, &seen.outcome);
+        }
+        let done = self.run(op, request)?;
+        if let Some(seq) = done.applied.stored.replayed {
+            return self.replay(seq, &[]);
+        }
+        let outcome = done.into_outcome();
+        if let Some(req) = request
+            && outcome.seq.is_some()
+        {
+            let bytes =
+                bincode::serde::encode_to_vec(&outcome, CODEC).map_err(|e| StoreError::Codec {
+                    tree: "requests",
+                    detail: e.to_string(),
+                })?;
+            self.store.set_request_outcome(req, bytes)?;
+        }
+        Ok(outcome)
+    }
+
+    /// The outcome recorded for a request, or (if the process stopped
+    /// between commit and recording it) one rebuilt from the audit entry.
+    fn replay(&self, seq: u64, bytes: &[u8]) -> Result<WriteOutcome> {
+        if let Ok((o, _)) = bincode::serde::decode_from_slice::<WriteOutcome, _>(bytes, CODEC) {
+            return Ok(o);
+        }
+        let entry = self.store.audit_entry(seq)?;
+        Ok(WriteOutcome {
+            seq: Some(seq),
+            action: entry.as_ref().map(|e| e.action.clone()).unwrap_or_default(),
+            records: entry
+                .iter()
+                .flat_map(|e| &e.changes)
+                .filter_map(|c| c.after.clone())
+                .collect(),
+            undone: entry.and_then(|e| e.undo_of),
+            ..WriteOutcome::default()
+        })
+    }
+
+    /// The old single-write methods: same path, no request id.
+    pub(super) fn write_one(&mut self, op: WriteOp) -> Result<Applied> {
+        Ok(self.run(op, None)?.applied)
+    }
+
+    fn run(&mut self, op: WriteOp, request: Option<RequestId>) -> Result<Done> {
+        let merged = |(applied, merged): (Applied, Vec<String>), action| {
+            let mut d = Done::of(applied, action);
+            d.merged = merged;
+            d
+        };
+        match op {
+            WriteOp::SaveAccount { base, account } => Ok(merged(
+                self.save_account_op(base, account, request)?,
+                "save_account",
+            )),
+            WriteOp::AddInteraction { mut interaction } => {
+                if interaction.author.trim().is_empty() {
+                    interaction.author = self.user.clone();
+                }
+                let current = match interaction.id.0 {
+                    0 => None,
+                    id => self.store.interaction(crate::domain::InteractionId(id))?,
+                };
+                let action = if interaction.id.0 == 0 {
+                    "add_interaction"
+                } else {
+                    "save_interaction"
+                };
+                let r = self.save_merged(None, interaction, current, action, request)?;
+                Ok(merged(r, action))
+            }
+            WriteOp::SaveContact { base, contact } => {
+                let current = match contact.id.0 {
+                    0 => None,
+                    _ => self.store.contact(contact.id)?,
+                };
+                let r = self.save_merged(base, contact, current, "save_contact", request)?;
+                Ok(merged(r, "save_contact"))
+            }
+            WriteOp::SaveFollowUp { base, followup } => {
+                let current = match followup.id.0 {
+                    0 => None,
+                    _ => self.store.followup(followup.id)?,
+                };
+                let r = self.save_merged(base, followup, current, "save_followup", request)?;
+                Ok(merged(r, "save_followup"))
+            }
+            WriteOp::CompleteFollowUp { id } => {
+                let mut f = self.store.followup(id)?.ok_or_else(|| {
+                    BookError::Store(StoreError::NotFound(format!("follow-up {id}")))
+                })?;
+                f.done_at = Some(self.clock.today());
+                let batch = Batch {
+                    followups: vec![f],
+                    exact_ids: true,
+                    ..Batch::default()
+                };
+                let a = self.commit(batch, "complete_followup", request, None)?;
+                Ok(Done::of(a, "complete_followup"))
+            }
+            WriteOp::Snooze { key, until } => {
+                let today = self.clock.today();
+                let mut snoozed = self.snoozed()?;
+                snoozed.retain(|_, d| *d > today);
+                // The key is tab-separated (see `snooze_key`); only line breaks
+                // could corrupt the stored lines.
+                snoozed.insert(key.replace(['\n', '\r'], " "), until);
+                let mut lines: Vec<String> =
+                    snoozed.iter().map(|(k, d)| format!("{k}\t{d}")).collect();
+                lines.sort();
+                let a = self.write_blob(META_SNOOZE, lines.join("\n"), "snooze", request)?;
+                Ok(Done::of(a, "snooze"))
+            }
+            WriteOp::MarkReview => {
+                let mut text = format!("{}\n", self.clock.today());
+                let scores = self.engine.scores();
+                for s in &scores {
+                    text.push_str(&format!("{}\t{}\n", s.account.0, s.tier));
+                }
+                let a = self.write_blob(META_REVIEW, text, "mark_review", request)?;
+                let mut d = Done::of(a, "mark_review");
+                d.count = scores.len();
+                Ok(d)
+            }
+            WriteOp::SetModel { toml } => {
+                let model = Model::from_toml(&toml)?;
+                let a = self.write_blob(META_MODEL, model.to_toml(), "set_model", request)?;
+                Ok(Done::of(a, "set_model"))
+            }
+            WriteOp::Pin { key, tier, reason } => {
+                let tier = self.check_tier(&tier)?;
+                let id = self.key_to_id(&key)?;
+                let mut a = self.accounts[&id].clone();
+                a.pin = Some(TierPin {
+                    tier,
+                    reason,
+                    by: self.user.clone(),
+                    at: self.clock.today(),
+                });
+                Ok(Done::of(self.write_account(a, "pin", request)?, "pin"))
+            }
+            WriteOp::Unpin { key } => {
+                let id = self.key_to_id(&key)?;
+                let mut a = self.accounts[&id].clone();
+                a.pin = None;
+                Ok(Done::of(self.write_account(a, "unpin", request)?, "unpin"))
+            }
+            WriteOp::Import {
+                kind,
+                file_name,
+                bytes,
+                dry_run,
+            } => {
+                let kind =
+                    <RecordKind as clap::ValueEnum>::from_str(&kind, true).map_err(|_| {
+                        crate::cli::import::ImportFailure::Header(format!(
+                            "'{kind}' is not a kind of import (accounts, contacts, interactions)"
+                        ))
+                    })?;
+                let plan = crate::cli::import::plan_import_from(
+                    &self.store,
+                    kind,
+                    bytes.as_slice(),
+                    &file_name,
+                    &self.user,
+                )?;
+                let counts = ImportCounts {
+                    created: plan.created,
+                    updated: plan.updated,
+                    skipped: plan.skipped,
+                };
+                let applied = if dry_run || plan.batch.is_empty() {
+                    Applied::default()
+                } else {
+                    self.commit(plan.batch, "import", request, None)?
+                };
+                let mut d = Done::of(applied, "import");
+                d.import = Some(counts);
+                Ok(d)
+            }
+            WriteOp::Undo => self.undo(request),
+        }
+    }
+
+    fn write_blob(
+        &mut self,
+        name: &str,
+        text: String,
+        action: &str,
+        request: Option<RequestId>,
+    ) -> Result<Applied> {
+        let batch = Batch {
+            blobs: vec![(name.to_string(), Some(text.into_bytes()))],
+            ..Batch::default()
+        };
+        self.commit(batch, action, request, None)
+    }
+
+    fn write_account(
+        &mut self,
+        a: Account,
+        action: &str,
+        request: Option<RequestId>,
+    ) -> Result<Applied> {
+        let batch = Batch {
+            accounts: vec![a],
+            exact_ids: true,
+            ..Batch::default()
+        };
+        self.commit(batch, action, request, None)
+    }
+}

@@ -1,0 +1,239 @@
+//! The client side of a connection: handshake, requests, and running a CLI
+//! command on the server with this process's files and standard output.
+
+use super::frame::{self, FrameError};
+use super::protocol::{self, Hello, PROTOCOL_VERSION, Reply, Request, ServerInfo, Welcome};
+use super::spawn::{self, Endpoint};
+use crate::cli::args::Command;
+use crate::cli::{CmdResult, Failure, exec, exit, export};
+use chrono::NaiveDate;
+use std::ffi::{OsStr, OsString};
+use std::hash::{BuildHasher, Hasher};
+use std::io::{BufReader, BufWriter, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// A random id for this client process (std's hasher keys are random).
+pub fn new_client_id() -> u64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.finish()
+}
+
+/// An open, greeted connection to the server.
+pub struct Connection {
+    stream: UnixStream,
+    reader: BufReader<UnixStream>,
+    writer: BufWriter<UnixStream>,
+    pub info: ServerInfo,
+}
+
+/// How a client presents itself: its date and whether it wants pushes.
+#[derive(Debug, Clone)]
+pub struct ClientHello {
+    pub as_of: NaiveDate,
+    pub pinned: bool,
+    pub client_id: u64,
+    pub subscribe: bool,
+}
+
+impl ClientHello {
+    fn hello(&self) -> Hello {
+        Hello {
+            as_of: self.as_of,
+            pinned: self.pinned,
+            client_id: self.client_id,
+            subscribe: self.subscribe,
+        }
+    }
+}
+
+/// What a handshake attempt came to.
+enum Greeting {
+    Ok(Connection),
+    /// The server closed the connection (it is stopping): try again.
+    Closed,
+}
+
+impl Connection {
+    /// Connects (starting the server if needed) and greets. A server that
+    /// closes on us while stopping is retried until `START_TIMEOUT`.
+    pub fn open(ep: &Endpoint, hello: &ClientHello) -> Result<Connection, Failure> {
+        let deadline = Instant::now() + spawn::START_TIMEOUT;
+        loop {
+            let stream = spawn::connect_or_start(ep)?;
+            match greet(stream, hello)? {
+                Greeting::Ok(c) => return Ok(c),
+                Greeting::Closed if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Greeting::Closed => {
+                    return Err(Failure::new(
+                        exit::FAILURE,
+                        format!("the kam server for {} keeps closing", ep.db.display()),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Connects to a running server only; `Ok(None)` when none runs.
+    pub fn open_running(db: &Path, hello: &ClientHello) -> Result<Option<Connection>, Failure> {
+        for _ in 0..20 {
+            let Some(stream) = spawn::connect_running(db)? else {
+                return Ok(None);
+            };
+            match greet(stream, hello)? {
+                Greeting::Ok(c) => return Ok(Some(c)),
+                Greeting::Closed => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+        Ok(None)
+    }
+
+    pub fn send(&mut self, req: &Request) -> std::io::Result<()> {
+        frame::send(&mut self.writer, req)
+    }
+
+    pub fn recv(&mut self) -> Result<Reply, FrameError> {
+        frame::recv(&mut self.reader, protocol::SERVER_MESSAGE_LIMIT)
+    }
+
+    /// A second handle on the socket (e.g. to shut it down from elsewhere).
+    pub fn stream(&self) -> std::io::Result<UnixStream> {
+        self.stream.try_clone()
+    }
+
+    /// Splits into a reading half and a writing half (a reader thread
+    /// receives pushes while requests are sent).
+    pub fn split(self) -> (BufReader<UnixStream>, BufWriter<UnixStream>, ServerInfo) {
+        (self.reader, self.writer, self.info)
+    }
+}
+
+fn greet(stream: UnixStream, hello: &ClientHello) -> Result<Greeting, Failure> {
+    let io = |e: std::io::Error| Failure::new(exit::FAILURE, format!("kam server: {e}"));
+    let mut writer = BufWriter::new(stream.try_clone().map_err(io)?);
+    let mut reader = BufReader::new(stream.try_clone().map_err(io)?);
+    let mut payload = protocol::header().to_vec();
+    payload.extend(frame::encode(&hello.hello()).map_err(io)?);
+    if frame::write_frame(&mut writer, &payload)
+        .and_then(|()| writer.flush())
+        .is_err()
+    {
+        return Ok(Greeting::Closed);
+    }
+    let answer = match frame::read_frame(&mut reader) {
+        Ok(a) => a,
+        Err(FrameError::Closed) | Err(FrameError::Io(_)) => return Ok(Greeting::Closed),
+        Err(e) => return Err(Failure::new(exit::FAILURE, format!("kam server: {e}"))),
+    };
+    let not_kam = || {
+        Failure::new(
+            exit::FAILURE,
+            "the socket in the database directory is not a kam server",
+        )
+    };
+    let (version, rest) = protocol::split_header(&answer).ok_or_else(not_kam)?;
+    if version != PROTOCOL_VERSION {
+        let pid = rest
+            .get(..4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            .unwrap_or(0);
+        let said = String::from_utf8_lossy(rest.get(4..).unwrap_or_default());
+        return Err(Failure::new(
+            exit::FAILURE,
+            format!(
+                "the running kam server (pid {pid}) speaks protocol v{version}, this kam \
+                 speaks v{PROTOCOL_VERSION}: use the same kam version, or stop that server \
+                 (`kill {pid}`) and run this command again. The server said: {said}"
+            ),
+        ));
+    }
+    match frame::decode::<Welcome>(rest) {
+        Ok(Welcome::Ok(info)) => Ok(Greeting::Ok(Connection {
+            stream,
+            reader,
+            writer,
+            info,
+        })),
+        Ok(Welcome::Refused { code, message }) => Err(Failure::new(code, message)),
+        Err(e) => Err(Failure::new(exit::FAILURE, format!("kam server: {e}"))),
+    }
+}
+
+/// Runs a book command on the server: input files are read here and sent
+/// along, output is written here, exit code and message come back.
+pub fn run_command(
+    ep: &Endpoint,
+    hello: &ClientHello,
+    args: Vec<OsString>,
+    cmd: &Command,
+    out: &mut dyn Write,
+) -> CmdResult {
+    let files = exec::input_files(cmd)
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).map_err(|e| e.to_string());
+            (p.as_os_str().as_bytes().to_vec(), bytes)
+        })
+        .collect();
+    let req = Request::Command {
+        args: args.iter().map(|a| a.as_bytes().to_vec()).collect(),
+        files,
+        request: 0,
+    };
+    let writes = exec::is_write(cmd);
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let mut conn = Connection::open(ep, hello)?;
+        let lost = || {
+            Failure::new(
+                exit::FAILURE,
+                "the connection to the kam server was lost; the command may not have \
+                 been applied (check before running it again)",
+            )
+        };
+        if conn.send(&req).is_err() {
+            // Nothing reached the server: safe to try again.
+            if attempts < 3 {
+                continue;
+            }
+            return Err(lost());
+        }
+        let mut got_output = false;
+        loop {
+            match conn.recv() {
+                Ok(Reply::Output(bytes)) => {
+                    got_output = true;
+                    if let Err(e) = out.write_all(&bytes) {
+                        if e.kind() == std::io::ErrorKind::BrokenPipe {
+                            return Err(Failure::new(exit::OK, ""));
+                        }
+                        return Err(e.into());
+                    }
+                }
+                Ok(Reply::WriteFile { path, bytes }) => {
+                    let path = Path::new(OsStr::from_bytes(&path));
+                    export::write_atomically(path, &mut |w| w.write_all(&bytes)).map_err(|e| {
+                        Failure::new(exit::FAILURE, format!("{}: {e}", path.display()))
+                    })?;
+                }
+                Ok(Reply::Done { code, message }) => {
+                    out.flush()?;
+                    return if code == exit::OK {
+                        Ok(())
+                    } else {
+                        Err(Failure::new(code, message))
+                    };
+                }
+                Ok(_) => {} // notifications are for the TUI
+                Err(_) if !writes && !got_output && attempts < 3 => break,
+                Err(_) => return Err(lost()),
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Frames on the socket: a u32 big-endian length, then the payload. The
+//! payload's first byte says whether the message is whole (`WHOLE`) or a part
+//! that more parts follow (`PART`): a message larger than one frame is sent
+//! in several, so the frame size stays bounded while results may be large.
+//! Messages are serde values encoded with bincode 2 (standard config).
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::io::{self, Read, Write};
+
+/// The largest frame accepted (length prefix excluded).
+pub const MAX_FRAME: usize = 16 * 1024 * 1024;
+/// Payload bytes per frame when splitting a message.
+const CHUNK: usize = 1024 * 1024;
+const WHOLE: u8 = 0;
+const PART: u8 = 1;
+
+const CONFIG: bincode::config::Configuration = bincode::config::standard();
+
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    /// The peer closed the connection between messages.
+    #[error("connection closed")]
+    Closed,
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("frame of {0} bytes exceeds the limit of {MAX_FRAME}")]
+    Oversized(usize),
+    #[error("message of more than {0} bytes refused")]
+    TooLarge(usize),
+    #[error("malformed message: {0}")]
+    Malformed(String),
+}
+
+/// Writes one raw frame (the payload must fit in `MAX_FRAME`).
+pub fn write_frame(w: &mut impl Write, payload: &[u8]) -> io::Result<()> {
+    debug_assert!(payload.len() <= MAX_FRAME);
+    let len = u32::try_from(payload.len()).map_err(io::Error::other)?;
+    w.write_all(&len.to_be_bytes())?;
+    w.write_all(payload)
+}
+
+/// Reads one raw frame. `Closed` when the stream ends before a new frame.
+pub fn read_frame(r: &mut impl Read) -> Result<Vec<u8>, FrameError> {
+    let mut len = [0u8; 4];
+    if let Err(e) = r.read_exact(&mut len) {
+        return Err(match e.kind() {
+            io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset => FrameError::Closed,
+            _ => FrameError::Io(e),
+        });
+    }
+    let len = u32::from_be_bytes(len) as usize;
+    if len > MAX_FRAME {
+        return Err(FrameError::Oversized(len));
+    }
+    let mut buf = vec![0u8; len];
+    r.read_exact(&mut buf)?;
+    Ok(buf)
+}
+
+/// Encodes a message (no framing).
+pub fn encode<T: Serialize>(msg: &T) -> io::Result<Vec<u8>> {
+    bincode::serde::encode_to_vec(msg, CONFIG).map_err(io::Error::other)
+}
+
+/// Decodes a whole message; trailing bytes are an error.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, FrameError> {
+    let (v, used) = bincode::serde::decode_from_slice::<T, _>(bytes, CONFIG)
+        .map_err(|e| FrameError::Malformed(e.to_string()))?;
+    if used != bytes.len() {
+        return Err(FrameError::Malformed(format!(
+            "{} trailing bytes",
+            bytes.len() - used
+        )));
+    }
+    Ok(v)
+}
+
+/// Sends a message, in several frames when it is large.
+pub fn send<T: Serialize>(w: &mut impl Write, msg: &T) -> io::Result<()> {
+    let bytes = encode(msg)?;
+    let mut chunks = bytes.chunks(CHUNK).peekable();
+    let mut frame = Vec::with_capacity(CHUNK.min(bytes.len()) + 1);
+    if bytes.is_empty() {
+        frame.push(WHOLE);
+        write_frame(w, &frame)?;
+    }
+    while let Some(chunk) = chunks.next() {
+        frame.clear();
+        frame.push(if chunks.peek().is_some() { PART } else { WHOLE });
+        frame.extend_from_slice(chunk);
+        write_frame(w, &frame)?;
+    }
+    w.flush()
+}
+
+/// Receives one message of at most `limit` bytes (all its parts together):
+/// a peer cannot make the receiver buffer without bound.
+pub fn recv<T: DeserializeOwned>(r: &mut impl Read, limit: usize) -> Result<T, FrameError> {
+    let mut msg = Vec::new();
+    loop {
+        let frame = match read_frame(r) {
+            Err(FrameError::Closed) if !msg.is_empty() => {
+                return Err(FrameError::Malformed("message cut short".into()));
+            }
+            other => other?,
+        };
+        let Some((&flag, body)) = frame.split_first() else {
+            return Err(FrameError::Malformed("empty frame".into()));
+        };
+        if msg.len() + body.len() > limit {
+            return Err(FrameError::TooLarge(limit));
+        }
+        msg.extend_from_slice(body);
+        match flag {
+            WHOLE => return decode(&msg),
+            PART => continue,
+            other => return Err(FrameError::Malformed(format!("unknown frame kind {other}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_messages_travel_in_parts() {
+        let big: Vec<u8> = (0..(CHUNK * 2 + 17)).map(|i| (i % 251) as u8).collect();
+        let mut wire = Vec::new();
+        send(&mut wire, &big).unwrap();
+        // three frames: two parts and the whole tail
+        assert!(wire.len() > big.len() + 3 * 5);
+        let back: Vec<u8> = recv(&mut wire.as_slice(), usize::MAX).unwrap();
+        assert_eq!(back, big);
+        // the same message is refused under a smaller limit
+        let err = recv::<Vec<u8>>(&mut wire.as_slice(), CHUNK).unwrap_err();
+        assert!(matches!(err, FrameError::TooLarge(_)), "{err}");
+    }
+
+    #[test]
+    fn bad_frames_are_errors_not_panics() {
+        let mut wire = Vec::new();
+        wire.extend_from_slice(&(MAX_FRAME as u32 + 1).to_be_bytes());
+        assert!(matches!(
+            recv::<String>(&mut wire.as_slice(), usize::MAX),
+            Err(FrameError::Oversized(_))
+        ));
+        let mut wire = Vec::new();
+        write_frame(&mut wire, &[WHOLE, 0xff, 0xff, 0xff]).unwrap();
+        assert!(matches!(
+            recv::<String>(&mut wire.as_slice(), usize::MAX),
+            Err(FrameError::Malformed(_))
+        ));
+        assert!(matches!(
+            recv::<String>(&mut [].as_slice(), usize::MAX),
+            Err(FrameError::Closed)
+        ));
+    }
+}

@@ -1,0 +1,157 @@
+//! The messages between `kam` clients and the server.
+//!
+//! A connection starts with a handshake whose first 8 bytes are fixed across
+//! versions (`MAGIC` + protocol version, big-endian), so that a client and a
+//! server of different kam versions can still tell each other so clearly.
+//! After it, every message is a serde value sent with `frame::send`.
+
+use crate::domain::AccountId;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+pub const MAGIC: [u8; 4] = *b"KAMP";
+/// Bump on any change to the messages below.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Largest message a client may send (input files of an import included).
+pub const CLIENT_MESSAGE_LIMIT: usize = 256 * 1024 * 1024;
+/// Largest message a server may send (a whole export at once).
+pub const SERVER_MESSAGE_LIMIT: usize = 1024 * 1024 * 1024;
+
+/// What a client says first (after MAGIC and its version).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Hello {
+    /// The client's "today" (`--as-of` / `KAM_TODAY`, or its local date).
+    pub as_of: NaiveDate,
+    /// True when the date was given explicitly, not the local date.
+    pub pinned: bool,
+    /// Random per client process; with `Command::request` it names a write.
+    pub client_id: u64,
+    /// Receive change notifications (the TUI does, one-shot commands don't).
+    pub subscribe: bool,
+}
+
+/// The server's answer to `Hello`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Welcome {
+    Ok(ServerInfo),
+    /// The client cannot be served; `code` is the exit code to use.
+    Refused {
+        code: u8,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServerInfo {
+    pub pid: u32,
+    /// The OS user the server attributes this client's changes to.
+    pub user: String,
+    pub as_of: NaiveDate,
+    pub db: String,
+    /// Group-shared team directory (0770/0660) or private (0700/0600).
+    pub group_shared: bool,
+    /// Sequence number of the last committed change.
+    pub seq: u64,
+}
+
+/// An input file: its path as given, and its content or why the client
+/// could not read it.
+pub type InputFile = (Vec<u8>, Result<Vec<u8>, String>);
+
+/// Requests after the handshake.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Request {
+    /// A CLI command line (the arguments after the program name, re-parsed by
+    /// the server) with the content of the input files it names, which the
+    /// client read itself: the server may run as another user.
+    /// Arguments and paths are raw bytes: file names need not be UTF-8.
+    Command {
+        args: Vec<Vec<u8>>,
+        files: Vec<InputFile>,
+        /// Identifies a write for exactly-once retries.
+        request: u64,
+    },
+    /// Who is connected, since when.
+    Status,
+    /// Stop the server (after answering).
+    Stop,
+    /// The account this client has open in a form, if any.
+    Presence { editing: Option<AccountId> },
+}
+
+/// Replies and notifications from the server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Reply {
+    /// Standard output of a command, in order.
+    Output(Vec<u8>),
+    /// A file the command wrote: the client writes it (atomically).
+    WriteFile {
+        path: Vec<u8>,
+        bytes: Vec<u8>,
+    },
+    /// The command finished with this exit code (and message for stderr).
+    Done {
+        code: u8,
+        message: String,
+    },
+    Status(ServerStatus),
+    /// A change committed by someone (pushed to subscribers).
+    Changed(Change),
+    /// Notifications were dropped for this (slow) client: reload everything.
+    Resync,
+    /// Who else is connected and what they have open (pushed on change).
+    Presence(Vec<PeerInfo>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub seq: u64,
+    pub user: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeerInfo {
+    pub client_id: u64,
+    pub user: String,
+    pub editing: Option<AccountId>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServerStatus {
+    pub pid: u32,
+    pub uptime_secs: u64,
+    pub db: String,
+    pub as_of: NaiveDate,
+    pub group_shared: bool,
+    pub seq: u64,
+    pub clients: Vec<PeerInfo>,
+}
+
+/// The fixed 8-byte prefix of both handshake messages.
+pub fn header() -> [u8; 8] {
+    let mut h = [0u8; 8];
+    h[..4].copy_from_slice(&MAGIC);
+    h[4..].copy_from_slice(&PROTOCOL_VERSION.to_be_bytes());
+    h
+}
+
+/// Splits a handshake payload into the peer's version and the rest; `None`
+/// when it is not a kam handshake at all.
+pub fn split_header(payload: &[u8]) -> Option<(u32, &[u8])> {
+    if payload.len() < 8 || payload[..4] != MAGIC {
+        return None;
+    }
+    let v = u32::from_be_bytes([payload[4], payload[5], payload[6], payload[7]]);
+    Some((v, &payload[8..]))
+}
+
+/// A version-mismatch answer: header, then the server's pid (u32 BE) and a
+/// plain UTF-8 message, readable by any kam version.
+pub fn mismatch_payload(pid: u32, message: &str) -> Vec<u8> {
+    let mut p = header().to_vec();
+    p.extend_from_slice(&pid.to_be_bytes());
+    p.extend_from_slice(message.as_bytes());
+    p
+}

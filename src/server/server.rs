@@ -1,0 +1,612 @@
+//! The server: owns the one `Book`, serves every client on the socket, pushes
+//! change notifications, and leaves when idle, stopped, or when its socket or
+//! database directory disappears.
+//!
+//! Threads: the main thread accepts and watches; each client has a reader
+//! thread (its requests, run under the book's mutex) and a writer thread
+//! draining a bounded queue to the socket, so a slow client only ever slows
+//! itself: notifications to a full queue are dropped and the client is told
+//! to resync instead.
+
+use super::frame::{self, FrameError};
+use super::protocol::{
+    self, Change, Hello, PROTOCOL_VERSION, PeerInfo, Reply, Request, ServerInfo, ServerStatus,
+    Welcome,
+};
+use super::{lock_path, peer, socket_path, spawn};
+use crate::book::Book;
+use crate::cli::args::Cli;
+use crate::cli::exec::{self, CmdEnv};
+use crate::cli::{Failure, exit};
+use crate::clock::Clock;
+use crate::store::{OpenOptions, Store};
+use clap::Parser;
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::io::{BufReader, BufWriter, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStringExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Messages queued per client before it counts as lagging.
+pub const QUEUE: usize = 256;
+/// Output is sent in pieces of this size.
+const OUTPUT_CHUNK: usize = 1024 * 1024;
+/// A client must complete its handshake within this time.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often the main thread looks at its files and the idle clock.
+const WATCH_EVERY: Duration = Duration::from_millis(200);
+
+pub struct ServeOptions {
+    pub db: PathBuf,
+    pub clock: Clock,
+    /// The date was given (`--as-of`); otherwise the server follows the
+    /// local date when a client arrives on a later day.
+    pub pinned: bool,
+    pub idle: Duration,
+}
+
+/// A bound, ready server.
+pub struct Server {
+    listener: UnixListener,
+    shared: Arc<Shared>,
+    socket: PathBuf,
+    socket_id: (u64, u64),
+}
+
+struct Client {
+    client_id: u64,
+    user: String,
+    editing: Option<crate::domain::AccountId>,
+    subscribe: bool,
+    tx: SyncSender<Reply>,
+    lagging: bool,
+    stream: UnixStream,
+}
+
+struct Shared {
+    book: Mutex<Book>,
+    clients: Mutex<HashMap<u64, Client>>,
+    next_conn: AtomicU64,
+    started: Instant,
+    db: PathBuf,
+    pinned: AtomicBool,
+    group_shared: bool,
+    /// Why the server should stop, once set.
+    stop: Mutex<Option<String>>,
+    stopping: AtomicBool,
+    /// The database file as opened: (device, inode); replaced or truncated
+    /// under the server means someone else is at the files.
+    db_file: Mutex<Option<(u64, u64, u64)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shared {
+    fn request_stop(&self, why: String) {
+        let mut s = lock(&self.stop);
+        if s.is_none() {
+            *s = Some(why);
+        }
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// False when the database files were replaced, truncated or removed
+    /// under the server: it must not go on serving (or writing) them.
+    fn files_ok(&self) -> bool {
+        let Ok(m) = std::fs::metadata(self.db.join("db")) else {
+            return false;
+        };
+        let mut known = lock(&self.db_file);
+        match *known {
+            Some((dev, ino, len)) if dev != m.dev() || ino != m.ino() || m.len() < len => false,
+            _ => {
+                *known = Some((m.dev(), m.ino(), m.len()));
+                true
+            }
+        }
+    }
+
+    fn peers(&self) -> Vec<PeerInfo> {
+        let mut v: Vec<PeerInfo> = lock(&self.clients)
+            .values()
+            .map(|c| PeerInfo {
+                client_id: c.client_id,
+                user: c.user.clone(),
+                editing: c.editing,
+            })
+            .collect();
+        v.sort_by(|a, b| a.user.cmp(&b.user).then(a.client_id.cmp(&b.client_id)));
+        v
+    }
+
+    /// Pushes `msg` to every subscribed client without ever blocking: a
+    /// full queue marks the client lagging; it gets `Resync` when it has room.
+    fn broadcast(&self, msg: &Reply) {
+        for c in lock(&self.clients).values_mut() {
+            if !c.subscribe {
+                continue;
+            }
+            if c.lagging {
+                match c.tx.try_send(Reply::Resync) {
+                    Ok(()) => c.lagging = false,
+                    Err(_) => continue,
+                }
+            }
+            if let Err(TrySendError::Full(_)) = c.tx.try_send(msg.clone()) {
+                c.lagging = true;
+            }
+        }
+    }
+
+    fn status(&self) -> ServerStatus {
+        let book = lock(&self.book);
+        ServerStatus {
+            pid: std::process::id(),
+            uptime_secs: self.started.elapsed().as_secs(),
+            db: self.db.display().to_string(),
+            as_of: book.today(),
+            group_shared: self.group_shared,
+            seq: book.last_seq().unwrap_or(0),
+            clients: self.peers(),
+        }
+    }
+
+    /// Serves a client asking for another "today", or says why not.
+    fn check_date(&self, hello: &Hello, user: &str) -> Result<(), String> {
+        let mut book = lock(&self.book);
+        let today = book.today();
+        if hello.as_of == today {
+            return Ok(());
+        }
+        // Nobody else is connected: move the server to this client's date,
+        // as a fresh process at that date would have opened the book.
+        // A server following the local date also moves on to a new day (a
+        // client arriving after midnight) even with others connected.
+        let alone = lock(&self.clients).is_empty();
+        let pinned = self.pinned.load(Ordering::SeqCst);
+        let next_day = !pinned && !hello.pinned && hello.as_of > today;
+        if alone || next_day {
+            let store = book.store().clone();
+            return match Book::open(store, Clock::fixed(hello.as_of), user) {
+                Ok(b) => {
+                    *book = b;
+                    drop(book);
+                    self.pinned.store(hello.pinned, Ordering::SeqCst);
+                    self.broadcast(&Reply::Resync);
+                    Ok(())
+                }
+                Err(e) => Err(format!("cannot score as of {}: {e}", hello.as_of)),
+            };
+        }
+        Err(format!(
+            "the kam server for {} runs as of {today} for other connected users, this command \
+             asks for {}: use --as-of {today} (or KAM_TODAY), or wait until the others have \
+             left (`kam server status`)",
+            self.db.display(),
+            hello.as_of
+        ))
+    }
+}
+
+impl Server {
+    /// Opens the database and binds the socket. Errors carry the exit code a
+    /// client shows (a damaged database is `exit::DATABASE`).
+    pub fn bind(opts: ServeOptions) -> Result<Server, Failure> {
+        let db = opts.db;
+        crate::store::check_dir(&db)?;
+        let group_shared = super::is_team_dir(&db);
+        let store = Store::open_with(
+            &db,
+            &OpenOptions {
+                group_shared,
+                ..OpenOptions::default()
+            },
+        )?;
+        let user = crate::identity::current_user();
+        let book = Book::open(store, opts.clock, &user)?;
+        let socket = socket_path(&db);
+        if socket.exists() {
+            if UnixStream::connect(&socket).is_ok() {
+                return Err(Failure::new(
+                    exit::FAILURE,
+                    format!("a kam server is already running on {}", socket.display()),
+                ));
+            }
+            let _ = std::fs::remove_file(&socket);
+        }
+        // The umask set by the store (077, or 007 in a team directory)
+        // already applies; the explicit mode documents the intent.
+        let listener = UnixListener::bind(&socket)
+            .map_err(|e| Failure::new(exit::FAILURE, format!("{}: {e}", socket.display())))?;
+        let mode = if group_shared { 0o660 } else { 0o600 };
+        let _ = std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(mode));
+        let socket_id = std::fs::metadata(&socket)
+            .map(|m| (m.dev(), m.ino()))
+            .map_err(|e| Failure::new(exit::FAILURE, format!("{}: {e}", socket.display())))?;
+        let shared = Arc::new(Shared {
+            book: Mutex::new(book),
+            clients: Mutex::new(HashMap::new()),
+            next_conn: AtomicU64::new(1),
+            started: Instant::now(),
+            db,
+            pinned: AtomicBool::new(opts.pinned),
+            group_shared,
+            stop: Mutex::new(None),
+            stopping: AtomicBool::new(false),
+            db_file: Mutex::new(None),
+        });
+        shared.files_ok();
+        Ok(Server {
+            listener,
+            shared,
+            socket,
+            socket_id,
+        })
+    }
+
+    /// Serves until idle for `idle`, stopped, or its files disappear.
+    /// Returns why it stopped.
+    pub fn run(self, idle: Duration) -> String {
+        eprintln!(
+            "kam server {}: serving {} ({})",
+            std::process::id(),
+            self.shared.db.display(),
+            if self.shared.group_shared {
+                "team directory"
+            } else {
+                "private"
+            }
+        );
+        let mut idle_since = Some(Instant::now());
+        let mut last_watch = Instant::now();
+        let why = loop {
+            if wait_readable(&self.listener, WATCH_EVERY) {
+                match self.listener.accept() {
+                    Ok((stream, _)) => {
+                        let shared = self.shared.clone();
+                        std::thread::spawn(move || serve_client(shared, stream));
+                    }
+                    Err(e) => eprintln!("kam server: accept: {e}"),
+                }
+            }
+            if let Some(why) = lock(&self.shared.stop).clone() {
+                break why;
+            }
+            if last_watch.elapsed() >= WATCH_EVERY {
+                last_watch = Instant::now();
+                if let Some(why) = self.gone() {
+                    break why;
+                }
+                let connected = !lock(&self.shared.clients).is_empty();
+                match (connected, idle_since) {
+                    (true, _) => idle_since = None,
+                    (false, None) => idle_since = Some(Instant::now()),
+                    (false, Some(t)) if t.elapsed() >= idle => {
+                        break format!("idle for {}s", idle.as_secs_f64());
+                    }
+                    _ => {}
+                }
+            }
+        };
+        self.shutdown(&why);
+        why
+    }
+
+    /// Why the server must go now: its socket or directory was removed.
+    fn gone(&self) -> Option<String> {
+        if !self.shared.db.is_dir() {
+            return Some("the database directory disappeared".into());
+        }
+        match std::fs::metadata(&self.socket) {
+            Ok(m) if (m.dev(), m.ino()) == self.socket_id => {}
+            _ => return Some("the socket file was removed or replaced".into()),
+        }
+        if !self.shared.files_ok() {
+            return Some("the database files changed under the server".into());
+        }
+        None
+    }
+
+    fn shutdown(self, why: &str) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        eprintln!("kam server {}: stopping: {why}", std::process::id());
+        // Starts wait on this lock: a new server only opens the database once
+        // this one has let go of it (the lock ends with the process).
+        let _start_lock = if self.shared.db.is_dir() {
+            spawn::lock_for(&lock_path(&self.shared.db), Duration::from_secs(2)).ok()
+        } else {
+            None
+        };
+        if let Ok(m) = std::fs::metadata(&self.socket)
+            && (m.dev(), m.ino()) == self.socket_id
+        {
+            let _ = std::fs::remove_file(&self.socket);
+        }
+        drop(self.listener);
+        for c in lock(&self.shared.clients).values() {
+            let _ = c.stream.shutdown(std::net::Shutdown::Both);
+        }
+        // Waits for a running command; every write is flushed already.
+        let book = lock(&self.shared.book);
+        if let Err(e) = book.store().flush() {
+            eprintln!("kam server: flush: {e}");
+        }
+        // Exit with the book locked: no client thread can start a write now.
+        std::process::exit(0);
+    }
+}
+
+/// Waits until the listener has a connection or `timeout` passes.
+fn wait_readable(listener: &UnixListener, timeout: Duration) -> bool {
+    let mut fds = libc::pollfd {
+        fd: listener.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd for the duration of the call.
+    let n = unsafe { libc::poll(&mut fds, 1, timeout.as_millis() as libc::c_int) };
+    n > 0 && fds.revents & libc::POLLIN != 0
+}
+
+/// One client connection, from handshake to close.
+fn serve_client(shared: Arc<Shared>, stream: UnixStream) {
+    let conn = shared.next_conn.fetch_add(1, Ordering::SeqCst);
+    let user = match peer::peer_user(&stream) {
+        Ok(u) => u,
+        Err(e) => {
+            eprintln!("kam server: peer credentials: {e}");
+            return;
+        }
+    };
+    let (Ok(read_half), Ok(write_half)) = (stream.try_clone(), stream.try_clone()) else {
+        return;
+    };
+    let mut reader = BufReader::new(read_half);
+    let mut writer = BufWriter::new(write_half);
+    let Some(hello) = handshake(&shared, &stream, &mut reader, &mut writer, &user) else {
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+        return;
+    };
+    let (tx, rx) = sync_channel::<Reply>(QUEUE);
+    if let Ok(s) = stream.try_clone() {
+        lock(&shared.clients).insert(
+            conn,
+            Client {
+                client_id: hello.client_id,
+                user: user.clone(),
+                editing: None,
+                subscribe: hello.subscribe,
+                tx: tx.clone(),
+                lagging: false,
+                stream: s,
+            },
+        );
+    }
+    let writer_thread = std::thread::spawn(move || write_loop(writer, rx));
+    if hello.subscribe {
+        shared.broadcast(&Reply::Presence(shared.peers()));
+    }
+    loop {
+        match frame::recv::<Request>(&mut reader, protocol::CLIENT_MESSAGE_LIMIT) {
+            Ok(req) => {
+                if !handle(&shared, conn, &user, req, &tx) {
+                    break;
+                }
+            }
+            Err(FrameError::Closed) => break,
+            Err(e) => {
+                // Malformed or oversized: drop this client, nothing applied.
+                eprintln!("kam server: client {conn} ({user}): {e}; closing");
+                break;
+            }
+        }
+    }
+    let was_subscribed = lock(&shared.clients)
+        .remove(&conn)
+        .is_some_and(|c| c.subscribe);
+    drop(tx);
+    let _ = writer_thread.join();
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+    if was_subscribed {
+        shared.broadcast(&Reply::Presence(shared.peers()));
+    }
+}
+
+fn write_loop(mut w: BufWriter<UnixStream>, rx: Receiver<Reply>) {
+    for msg in rx {
+        if frame::send(&mut w, &msg).is_err() {
+            // The client is gone; its reader notices and cleans up.
+            let _ = w.get_ref().shutdown(std::net::Shutdown::Both);
+            return;
+        }
+    }
+}
+
+/// Reads `Hello`, answers `Welcome`. `None` closes the connection.
+fn handshake(
+    shared: &Shared,
+    stream: &UnixStream,
+    reader: &mut BufReader<UnixStream>,
+    writer: &mut BufWriter<UnixStream>,
+    user: &str,
+) -> Option<Hello> {
+    let _ = stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT));
+    let payload = frame::read_frame(reader).ok()?;
+    let (version, rest) = protocol::split_header(&payload)?;
+    let pid = std::process::id();
+    if version != PROTOCOL_VERSION {
+        let msg = format!(
+            "this kam server (pid {pid}) speaks protocol v{PROTOCOL_VERSION}, the client v{version}: \
+             use the same kam version, or stop the server (`kill {pid}`) to let the next \
+             command start one"
+        );
+        let _ = frame::write_frame(writer, &protocol::mismatch_payload(pid, &msg));
+        let _ = writer.flush();
+        return None;
+    }
+    let hello: Hello = frame::decode(rest).ok()?;
+    if shared.stopping.load(Ordering::SeqCst) {
+        return None;
+    }
+    if !shared.files_ok() {
+        // Someone replaced the files: leave; the client starts a new server,
+        // which reports what it finds.
+        shared.request_stop("the database files changed under the server".into());
+        return None;
+    }
+    let welcome = match shared.check_date(&hello, user) {
+        Ok(()) => {
+            let book = lock(&shared.book);
+            Welcome::Ok(ServerInfo {
+                pid,
+                user: user.to_string(),
+                as_of: book.today(),
+                db: shared.db.display().to_string(),
+                group_shared: shared.group_shared,
+                seq: book.last_seq().unwrap_or(0),
+            })
+        }
+        Err(message) => Welcome::Refused {
+            code: exit::USAGE,
+            message,
+        },
+    };
+    let mut payload = protocol::header().to_vec();
+    payload.extend(frame::encode(&welcome).ok()?);
+    frame::write_frame(writer, &payload).ok()?;
+    writer.flush().ok()?;
+    let _ = stream.set_read_timeout(None);
+    match welcome {
+        Welcome::Ok(_) => Some(hello),
+        Welcome::Refused { .. } => None,
+    }
+}
+
+/// Handles one request; false closes the connection.
+fn handle(shared: &Shared, conn: u64, user: &str, req: Request, tx: &SyncSender<Reply>) -> bool {
+    match req {
+        Request::Command {
+            args,
+            files,
+            request: _,
+        } => run_command(shared, user, args, files, tx),
+        Request::Status => tx.send(Reply::Status(shared.status())).is_ok(),
+        Request::Stop => {
+            let ok = tx
+                .send(Reply::Done {
+                    code: exit::OK,
+                    message: String::new(),
+                })
+                .is_ok();
+            shared.request_stop(format!("stopped by {user}"));
+            ok
+        }
+        Request::Presence { editing } => {
+            if let Some(c) = lock(&shared.clients).get_mut(&conn) {
+                c.editing = editing;
+            }
+            shared.broadcast(&Reply::Presence(shared.peers()));
+            true
+        }
+    }
+}
+
+/// The command's view of the world inside the server: output is collected
+/// and sent back, input files are the bytes the client sent along, output
+/// files go back to the client to write.
+struct RemoteEnv {
+    out: Vec<u8>,
+    files: HashMap<Vec<u8>, Result<Vec<u8>, String>>,
+    written: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl CmdEnv for RemoteEnv {
+    fn out(&mut self) -> &mut dyn Write {
+        &mut self.out
+    }
+
+    fn read_file(&mut self, path: &Path) -> std::io::Result<Vec<u8>> {
+        let key = path.as_os_str().as_encoded_bytes();
+        match self.files.get(key) {
+            Some(Ok(bytes)) => Ok(bytes.clone()),
+            Some(Err(msg)) => Err(std::io::Error::other(msg.clone())),
+            None => Err(std::io::Error::other("the client did not send this file")),
+        }
+    }
+
+    fn write_file(
+        &mut self,
+        path: &Path,
+        fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut bytes = Vec::new();
+        fill(&mut bytes)?;
+        self.written
+            .push((path.as_os_str().as_encoded_bytes().to_vec(), bytes));
+        Ok(())
+    }
+}
+
+fn run_command(
+    shared: &Shared,
+    user: &str,
+    args: Vec<Vec<u8>>,
+    files: Vec<protocol::InputFile>,
+    tx: &SyncSender<Reply>,
+) -> bool {
+    let done = |code: u8, message: String| tx.send(Reply::Done { code, message }).is_ok();
+    let argv =
+        std::iter::once(OsString::from("kam")).chain(args.into_iter().map(OsString::from_vec));
+    let cmd = match Cli::try_parse_from(argv) {
+        Ok(Cli {
+            command: Some(cmd), ..
+        }) if exec::needs_book(&cmd) => cmd,
+        Ok(_) => return done(exit::USAGE, "not a command the server runs".into()),
+        Err(e) => return done(exit::USAGE, e.to_string()),
+    };
+    let writes = exec::is_write(&cmd);
+    let mut env = RemoteEnv {
+        out: Vec::new(),
+        files: files.into_iter().collect(),
+        written: Vec::new(),
+    };
+    let (result, change) = {
+        let mut book = lock(&shared.book);
+        book.set_user(user);
+        let summary = exec::summary(&cmd);
+        let result = exec::execute(cmd, &mut book, &mut env);
+        let seq = book.last_seq().unwrap_or(0);
+        let change = (writes && result.is_ok()).then(|| Change {
+            seq,
+            user: user.to_string(),
+            summary,
+        });
+        (result, change)
+    };
+    if let Some(c) = change {
+        shared.broadcast(&Reply::Changed(c));
+    }
+    for chunk in env.out.chunks(OUTPUT_CHUNK) {
+        if tx.send(Reply::Output(chunk.to_vec())).is_err() {
+            return false;
+        }
+    }
+    for (path, bytes) in env.written {
+        if tx.send(Reply::WriteFile { path, bytes }).is_err() {
+            return false;
+        }
+    }
+    match result {
+        Ok(()) => done(exit::OK, String::new()),
+        Err(f) => done(f.code, f.message),
+    }
+}

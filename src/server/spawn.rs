@@ -1,0 +1,222 @@
+//! Connect to the database's server, starting one when none is running.
+//!
+//! Starts are serialised by `flock` on `<db>/kam.lock`: of several clients
+//! arriving at once, one starts the server while holding the lock and the
+//! others find it running when they get the lock. A socket file whose server
+//! is gone (connect → ECONNREFUSED) is stale and replaced.
+
+use super::{LOG_FILE, lock_path, socket_path};
+use crate::cli::{Failure, exit};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// How long a client waits for a server to start (opening a large book
+/// re-scores everything).
+pub const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// The server log is cut when it grows past this.
+const LOG_LIMIT: u64 = 1024 * 1024;
+
+/// Where a client finds (or starts) its server.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub db: PathBuf,
+    /// `--as-of` as given, passed on to a server this client starts.
+    pub as_of_arg: Option<String>,
+    /// The `kam` binary that runs `kam serve`.
+    pub exe: PathBuf,
+}
+
+/// An exclusive `flock` on `path` (created if missing), waiting at most
+/// `timeout`. The lock is released when the file is dropped.
+pub fn lock_for(path: &Path, timeout: Duration) -> std::io::Result<File> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o660)
+        .open(path)
+        .or_else(|_| File::open(path))?;
+    // Private, or shared with the team's group (the client's umask may be 022).
+    let team = path.parent().is_some_and(super::is_team_dir);
+    let _ = file.set_permissions(std::fs::Permissions::from_mode(if team {
+        0o660
+    } else {
+        0o600
+    }));
+    let deadline = Instant::now() + timeout;
+    loop {
+        // SAFETY: a valid fd owned by `file`.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc == 0 {
+            return Ok(file);
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::WouldBlock || Instant::now() >= deadline {
+            return Err(e);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Connects to a running server; `Ok(None)` when none is running.
+pub fn connect_running(db: &Path) -> Result<Option<UnixStream>, Failure> {
+    let sock = socket_path(db);
+    match UnixStream::connect(&sock) {
+        Ok(s) => Ok(Some(s)),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(Failure::new(
+            exit::FAILURE,
+            format!(
+                "cannot connect to the kam server at {}: {e}",
+                sock.display()
+            ),
+        )),
+    }
+}
+
+/// Connects to the server, starting it first when none is running.
+pub fn connect_or_start(ep: &Endpoint) -> Result<UnixStream, Failure> {
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        if let Some(s) = connect_running(&ep.db)? {
+            return Ok(s);
+        }
+        if Instant::now() >= deadline {
+            return Err(Failure::new(
+                exit::FAILURE,
+                format!(
+                    "the kam server for {} did not start; see {}",
+                    ep.db.display(),
+                    ep.db.join(LOG_FILE).display()
+                ),
+            ));
+        }
+        start(ep)?;
+    }
+}
+
+/// Starts a server unless one is running, under the start lock.
+fn start(ep: &Endpoint) -> Result<(), Failure> {
+    // Refuse someone else's directory before creating anything in it.
+    crate::store::check_dir(&ep.db)?;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&ep.db)
+        .map_err(|e| Failure::new(exit::FAILURE, format!("{}: {e}", ep.db.display())))?;
+    let lock = lock_path(&ep.db);
+    let _guard = lock_for(&lock, START_TIMEOUT)
+        .map_err(|e| Failure::new(exit::FAILURE, format!("{}: {e}", lock.display())))?;
+    if connect_running(&ep.db)?.is_some() {
+        return Ok(()); // another client started it while we waited
+    }
+    let sock = socket_path(&ep.db);
+    if sock.exists() {
+        // Nobody answers on it: the server died without cleaning up.
+        let _ = std::fs::remove_file(&sock);
+    }
+    spawn_server(ep)
+}
+
+fn open_log(db: &Path) -> Option<File> {
+    let path = db.join(LOG_FILE);
+    let too_big = std::fs::metadata(&path).is_ok_and(|m| m.len() > LOG_LIMIT);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(!too_big)
+        .write(true)
+        .truncate(too_big)
+        .mode(if super::is_team_dir(db) { 0o660 } else { 0o600 })
+        .open(&path)
+        .ok()?;
+    if super::is_team_dir(db) {
+        let _ = file.set_permissions(std::fs::Permissions::from_mode(0o660));
+    }
+    Some(file)
+}
+
+/// Runs `kam serve` detached (own session, no terminal) and waits for its
+/// first line: `ready …`, or `error CODE` followed by the message.
+fn spawn_server(ep: &Endpoint) -> Result<(), Failure> {
+    let mut cmd = std::process::Command::new(&ep.exe);
+    cmd.arg("--db").arg(&ep.db);
+    if let Some(d) = &ep.as_of_arg {
+        cmd.arg("--as-of").arg(d);
+    }
+    cmd.arg("serve")
+        .env_remove("KAM_NO_SERVER")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(match open_log(&ep.db) {
+            Some(f) => Stdio::from(f),
+            None => Stdio::null(),
+        });
+    // SAFETY: setsid is async-signal-safe; it detaches the server from the
+    // client's terminal and process group (Ctrl-C in one client must not
+    // stop everyone's server).
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().map_err(|e| {
+        Failure::new(
+            exit::FAILURE,
+            format!("cannot start `{} serve`: {e}", ep.exe.display()),
+        )
+    })?;
+    let Some(stdout) = child.stdout.take() else {
+        return Err(Failure::new(exit::FAILURE, "no pipe to the kam server"));
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(stdout);
+        let mut first = String::new();
+        let _ = r.read_line(&mut first);
+        let mut rest = String::new();
+        if first.starts_with("error") {
+            let _ = r.read_to_string(&mut rest);
+        }
+        let _ = tx.send((first, rest));
+    });
+    // Reap the server whenever it ends, so it never lingers as a zombie of a
+    // long-running client.
+    std::thread::spawn(move || child.wait());
+    let (first, rest) = rx.recv_timeout(START_TIMEOUT).map_err(|_| {
+        Failure::new(
+            exit::FAILURE,
+            format!("the kam server for {} did not answer", ep.db.display()),
+        )
+    })?;
+    if first.starts_with("ready") {
+        return Ok(());
+    }
+    if let Some(code) = first.strip_prefix("error ") {
+        let code = code.trim().parse().unwrap_or(exit::FAILURE);
+        return Err(Failure::new(code, rest.trim_end()));
+    }
+    Err(Failure::new(
+        exit::FAILURE,
+        format!(
+            "the kam server for {} did not start; see {}",
+            ep.db.display(),
+            ep.db.join(LOG_FILE).display()
+        ),
+    ))
+}

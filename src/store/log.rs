@@ -1,0 +1,112 @@
+//! Reading the change log and audit trail, and the exactly-once request
+//! table. Entries are written by `Store::apply` (see `batch`).
+
+use super::Store;
+use super::codec::{self, RequestEntry};
+use super::error::{Result, StoreError};
+use crate::audit::{AuditEntry, RequestId};
+use crate::domain::AccountId;
+
+/// Key of the last used seq in the `meta` tree.
+pub(super) const SEQ_KEY: &[u8] = b"audit_seq";
+
+fn seq_of(bytes: &[u8], tree: &'static str) -> Result<u64> {
+    let b: [u8; 8] = bytes.try_into().map_err(|_| StoreError::Codec {
+        tree,
+        detail: "bad sequence number".into(),
+    })?;
+    Ok(u64::from_be_bytes(b))
+}
+
+impl Store {
+    /// The seq of the last committed change (0 before the first).
+    pub fn last_seq(&self) -> Result<u64> {
+        match self.meta.get(SEQ_KEY)? {
+            Some(b) => seq_of(&b, "meta"),
+            None => Ok(0),
+        }
+    }
+
+    pub fn audit_entry(&self, seq: u64) -> Result<Option<AuditEntry>> {
+        match self.audit.get(seq.to_be_bytes())? {
+            Some(b) => codec::decode(&b).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Every change after `seq`, oldest first (a reconnecting client's catch-up).
+    pub fn audit_since(&self, seq: u64) -> Result<Vec<AuditEntry>> {
+        let Some(from) = seq.checked_add(1) else {
+            return Ok(Vec::new());
+        };
+        self.audit
+            .range(from.to_be_bytes()..)
+            .map(|kv| codec::decode(&kv?.1))
+            .collect()
+    }
+
+    /// Walks the log newest first while `f` returns true.
+    pub fn audit_rev(&self, mut f: impl FnMut(AuditEntry) -> bool) -> Result<()> {
+        for kv in self.audit.iter().rev() {
+            if !f(codec::decode(&kv?.1)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The changes that touched one account, oldest first.
+    pub fn audit_of_account(&self, id: AccountId) -> Result<Vec<AuditEntry>> {
+        let mut out = Vec::new();
+        for kv in self.audit_accounts.scan_prefix(id.to_be_bytes()) {
+            let (k, _) = kv?;
+            let seq = seq_of(&k[8..], "audit_accounts")?;
+            match self.audit_entry(seq)? {
+                Some(e) => out.push(e),
+                None => {
+                    return Err(StoreError::Codec {
+                        tree: "audit_accounts",
+                        detail: format!("index points to missing change {seq}"),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The last change made by `user`.
+    pub fn last_audit_by(&self, user: &str) -> Result<Option<AuditEntry>> {
+        let mut found = None;
+        self.audit_rev(|e| {
+            if e.user == user {
+                found = Some(e);
+                false
+            } else {
+                true
+            }
+        })?;
+        Ok(found)
+    }
+
+    /// What a client request id led to, if it was seen.
+    pub fn request(&self, req: RequestId) -> Result<Option<RequestEntry>> {
+        match self.requests.get(req.key())? {
+            Some(b) => codec::decode(&b).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Stores the writer's outcome for a recorded request id, so that a
+    /// retry gets exactly the first answer.
+    pub fn set_request_outcome(&self, req: RequestId, outcome: Vec<u8>) -> Result<()> {
+        let Some(mut entry) = self.request(req)? else {
+            return Err(StoreError::NotFound(format!(
+                "request {}/{}",
+                req.client_id, req.request_id
+            )));
+        };
+        entry.outcome = outcome;
+        self.requests.insert(req.key(), codec::encode(&entry)?)?;
+        self.flush()
+    }
+}

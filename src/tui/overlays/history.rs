@@ -1,0 +1,67 @@
+//! An account's change history: who changed what, when, newest first, each
+//! field before → after (the same lines as `kam log KEY`).
+
+use super::super::app::State;
+use super::super::keymap::{Action, Context};
+use super::super::panes::block;
+use super::super::text::{fit, safe};
+use super::tall;
+use crate::audit::AuditEntry;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Clear, Paragraph};
+
+/// The overlay's lines, newest change first.
+pub fn lines(entries: &[AuditEntry]) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in entries.iter().rev() {
+        out.push(crate::cli::log::entry_title(e));
+        for c in &e.changes {
+            for l in crate::cli::log::change_lines(c) {
+                out.push(format!("  {l}"));
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push("No changes recorded for this account yet.".into());
+    }
+    out
+}
+
+pub fn render(
+    f: &mut Frame,
+    area: Rect,
+    state: &State,
+    title: &str,
+    lines: &[String],
+    scroll: u16,
+) {
+    let theme = &state.theme;
+    let r = tall(area, 100);
+    f.render_widget(Clear, r);
+    let close = state
+        .keymap
+        .hint(Context::Global, Action::Back)
+        .unwrap_or_default();
+    let head = format!("History · {} · {close} close", safe(title));
+    let b = block(fit(&head, r.width.saturating_sub(4) as usize), true, theme);
+    let inner = b.inner(r);
+    f.render_widget(b, r);
+    let w = inner.width as usize;
+    let shown: Vec<Line> = lines
+        .iter()
+        .skip(scroll as usize)
+        .take(inner.height as usize)
+        .map(|l| {
+            // Stored text comes from other users: cleaned before display.
+            let text = fit(&safe(l), w);
+            if l.starts_with('#') {
+                Line::styled(text, theme.header())
+            } else {
+                Line::raw(text)
+            }
+        })
+        .collect();
+    f.render_widget(Paragraph::new(shown), inner);
+}

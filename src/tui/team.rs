@@ -1,0 +1,82 @@
+//! Team-mode effects, performed through the backend for the runner: saves
+//! that carry the form's base (merged or refused as a conflict, which puts
+//! the form into conflict resolution), undo, and the history overlay.
+
+use super::app::{Effect, Overlay, State, conflict_hint};
+use super::forms::Record;
+use crate::audit::RecordImage;
+use crate::backend::{Backend, BackendResult};
+use crate::book::{BookError, WriteOutcome};
+
+/// Saves a form's record; an account edit carries the account as the form
+/// read it.
+pub fn save(
+    state: &State,
+    backend: &mut dyn Backend,
+    record: Record,
+) -> BackendResult<WriteOutcome> {
+    let base = match &state.overlay {
+        Some(Overlay::Form { form, .. }) => form.base_account().cloned(),
+        _ => None,
+    };
+    backend.execute(record.into_op(base))
+}
+
+/// A failed save: a conflict moves the open form onto the current record and
+/// marks the fields both sides changed; anything else is reported. The form
+/// stays open either way, so nothing typed is lost.
+pub fn save_failed(state: &mut State, e: BookError) {
+    if let BookError::Conflict(info) = &e
+        && let RecordImage::Account(current) = &info.current
+        && let Some(Overlay::Form { form, .. }) = &mut state.overlay
+        && form.base_account().is_some()
+    {
+        let n = form.rebase(current);
+        let who = info
+            .by
+            .as_deref()
+            .map(|u| format!("{u} changed {} meanwhile. ", info.record.label()))
+            .unwrap_or_default();
+        if n == 0 {
+            state.info(format!(
+                "{who}Their changes were taken into the form; check and save again"
+            ));
+        } else {
+            let hint = conflict_hint(state, n);
+            state.error(format!("{who}{hint}"));
+        }
+        return;
+    }
+    state.error(format!("Not saved: {e}"));
+}
+
+/// Undo and history. Returns true when the views must be reloaded.
+pub fn perform(state: &mut State, backend: &mut dyn Backend, effect: Effect) -> bool {
+    match effect {
+        Effect::Undo => match backend.undo() {
+            Ok(out) => {
+                let n = out.undone.unwrap_or_default();
+                state.ok(format!("Undone: your change #{n}"));
+                true
+            }
+            Err(e) => {
+                state.error(format!("Not undone: {e}"));
+                false
+            }
+        },
+        Effect::History { account, label } => {
+            match backend.history(account) {
+                Ok(entries) => {
+                    state.overlay = Some(Overlay::History {
+                        title: label,
+                        lines: super::overlays::history::lines(&entries),
+                        scroll: 0,
+                    })
+                }
+                Err(e) => state.error(format!("Could not load the history: {e}")),
+            }
+            false
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,121 @@
+//! Helpers for the team-server tests: the real `kam` binary, real sockets,
+//! short idle grace, bounded waits, no server left behind.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+pub const TODAY: &str = "2026-11-24";
+pub const EXE: &str = env!("CARGO_BIN_EXE_kam");
+
+pub fn kam(db: &Path) -> Command {
+    let mut c = Command::new(EXE);
+    c.env("KAM_DB", db)
+        .env("KAM_TODAY", TODAY)
+        .env("KAM_SERVER_IDLE", "1")
+        .env_remove("KAM_NO_SERVER")
+        .env_remove("XDG_DATA_HOME");
+    c
+}
+
+pub fn run(db: &Path, args: &[&str]) -> Output {
+    kam(db).args(args).output().expect("run kam")
+}
+
+pub fn ok(db: &Path, args: &[&str]) -> String {
+    let out = run(db, args);
+    assert!(
+        out.status.success(),
+        "kam {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Polls `pred` until it holds or `limit` passes.
+pub fn wait_until(limit: Duration, mut pred: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if pred() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    pred()
+}
+
+pub fn server_pid(db: &Path) -> Option<i32> {
+    let out = run(db, &["server", "status", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    v["pid"].as_i64().map(|p| p as i32)
+}
+
+pub fn alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
+/// A database directory in a temp dir whose server is stopped (and, if it
+/// will not stop, killed) when the test ends, pass or fail.
+pub struct TestDb {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("db");
+        TestDb { dir, db }
+    }
+
+    /// A database with a few accounts, one of them ACME.
+    pub fn with_accounts() -> TestDb {
+        let t = TestDb::new();
+        let csv = t.dir.path().join("accounts.csv");
+        std::fs::write(
+            &csv,
+            "key,name,owner\nACME,Acme Corp,ann\nGLOBEX,Globex,bob\nINITECH,Initech,ann\n",
+        )
+        .unwrap();
+        ok(&t.db, &["import", "accounts", csv.to_str().unwrap()]);
+        t
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(pid) = server_pid(&self.db) {
+            let _ = run(&self.db, &["server", "stop"]);
+            if !wait_until(Duration::from_secs(3), || !alive(pid)) {
+                // SAFETY: our own child server, by pid.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                }
+            }
+        }
+    }
+}
+
+/// Writes a one-row interactions CSV (a note on ACME with `summary`).
+pub fn note_csv(dir: &Path, summary: &str) -> PathBuf {
+    let p = dir.join(format!("{summary}.csv"));
+    std::fs::write(
+        &p,
+        format!("account,kind,at,summary\nACME,note,2026-11-20T10:00:00Z,{summary}\n"),
+    )
+    .unwrap();
+    p
+}
+
+/// Summaries of every interaction, from a JSON export.
+pub fn summaries(db: &Path) -> Vec<String> {
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(db, &["export", "interactions", "--format", "json"])).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["summary"].as_str().unwrap_or_default().to_string())
+        .collect()
+}

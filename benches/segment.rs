@@ -1,11 +1,12 @@
 //! Segmentation engine: one edit's recalculation vs a full recompute, on
-//! 100k accounts and 1M interactions (synthetic, deterministic).
+//! 100k accounts and 1M interactions (the deterministic demo generator).
 //!
 //! Run: `cargo bench --bench segment`. Besides criterion's estimates, a
 //! direct summary (median / p99 of single edits) is printed first.
 
 use chrono::{Duration, NaiveDate};
 use criterion::{BatchSize, Criterion, criterion_group};
+use kam::cli::demo::{DemoParams, generate as generate_demo};
 use kam::domain::{
     Account, AccountId, Contact, ContactId, Interaction, InteractionId, InteractionKind, Money,
 };
@@ -14,7 +15,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 const ACCOUNTS: u64 = 100_000;
-const PER_ACCOUNT: u64 = 10;
+const INTERACTIONS: usize = 1_000_000;
 
 struct Rng(u64);
 impl Rng {
@@ -39,66 +40,29 @@ struct Data {
     inters: Vec<Interaction>,
 }
 
+/// The realistic book of `kam demo` (Pareto-skewed revenue, growing and
+/// declining accounts, open complaints …), with ids assigned as the store would.
 fn generate() -> Data {
-    let mut r = Rng(0x2545_F491_4F6C_DD1D);
-    let mut accounts = Vec::new();
-    let mut contacts = Vec::new();
-    let mut inters = Vec::new();
-    let kinds = [
-        InteractionKind::Order,
-        InteractionKind::Order,
-        InteractionKind::Order,
-        InteractionKind::Order,
-        InteractionKind::Order,
-        InteractionKind::Call,
-        InteractionKind::Visit,
-        InteractionKind::Email,
-        InteractionKind::Survey,
-        InteractionKind::Complaint,
-        InteractionKind::Resolution,
-    ];
-    for id in 1..=ACCOUNTS {
-        let mut a = Account {
-            id: AccountId(id),
-            key: format!("A{id:06}"),
-            name: format!("Account {id}"),
-            owner: format!("user{}", id % 20),
-            since: Some(as_of() - Duration::days(r.below(3000) as i64)),
-            ..Account::default()
-        };
-        let rate = |r: &mut Rng| (r.below(7) < 6).then(|| r.below(6) as u8);
-        a.ratings.potential = rate(&mut r);
-        a.ratings.loyalty = rate(&mut r);
-        a.ratings.strategic_fit = rate(&mut r);
-        a.ratings.tech_cooperation = rate(&mut r);
-        accounts.push(a);
-        for k in 0..2 {
-            contacts.push(Contact {
-                id: ContactId(id * 2 + k),
-                account: AccountId(id),
-                primary: k == 0,
-                backup: k == 1 && r.below(2) == 0,
-                left_at: (r.below(10) == 0).then(|| as_of() - Duration::days(r.below(400) as i64)),
-                ..Contact::default()
-            });
+    let params = DemoParams {
+        accounts: ACCOUNTS as usize,
+        interactions: INTERACTIONS,
+        seed: 42,
+        today: as_of(),
+        user: "bench".into(),
+    };
+    let (mut accounts, mut contacts, mut inters) = (Vec::new(), Vec::new(), Vec::new());
+    for (n, mut d) in generate_demo(&params).enumerate() {
+        let id = AccountId(n as u64 + 1);
+        d.account.id = id;
+        accounts.push(d.account);
+        for mut c in d.contacts {
+            c.id = ContactId(contacts.len() as u64 + 1);
+            c.account = id;
+            contacts.push(c);
         }
-        // Account size spans three orders of magnitude.
-        let scale = 1 + r.below(1000) as i64;
-        for _ in 0..PER_ACCOUNT {
-            let kind = kinds[r.below(kinds.len() as u64) as usize];
-            let day = as_of() - Duration::days(r.below(800) as i64);
-            let mut i = Interaction::new(AccountId(id), kind, day);
+        for mut i in d.interactions {
             i.id = InteractionId(inters.len() as u64 + 1);
-            if kind == InteractionKind::Order {
-                let amount = Money::from_cents(scale * (1000 + r.below(100_000) as i64));
-                i.amount = Some(amount);
-                i.margin = Some(Money::from_cents(amount.cents() / 5));
-                i.due = Some(day + Duration::days(30));
-                i.paid_at = (r.below(5) != 0).then(|| day + Duration::days(r.below(60) as i64));
-            }
-            if kind == InteractionKind::Survey {
-                i.satisfaction = Some(1 + r.below(5) as u8);
-            }
+            i.account = id;
             inters.push(i);
         }
     }

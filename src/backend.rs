@@ -94,6 +94,54 @@ pub trait Backend {
     fn undo(&mut self) -> BackendResult<WriteOutcome> {
         self.execute(WriteOp::Undo)
     }
+
+    // ---- team mode (a shared book behind the server); inert by default.
+
+    /// True when other sessions may change the book: the TUI then watches
+    /// `poll_changes` and shows `peers`.
+    fn is_live(&self) -> bool {
+        false
+    }
+    /// What happened since the last call, oldest first. Never blocks.
+    fn poll_changes(&mut self) -> Vec<Notice> {
+        Vec::new()
+    }
+    /// Tells the others which account this session has open in a form.
+    fn set_editing(&mut self, _account: Option<AccountId>) {}
+    /// Everyone connected to the shared book, this session included.
+    fn peers(&self) -> Vec<Peer> {
+        Vec::new()
+    }
+}
+
+/// Something that happened to a shared book (team mode).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    /// Someone else committed a change.
+    Changed {
+        seq: u64,
+        user: String,
+        summary: String,
+    },
+    /// Notices were lost (this session was slow): reload everything.
+    Resync,
+    /// Who is connected, or what they have open, changed.
+    Presence,
+    /// The connection was lost and made again (changes made meanwhile
+    /// follow as `Changed`): reload everything.
+    Reconnected,
+    /// The server cannot be reached now.
+    Lost(String),
+}
+
+/// A session connected to the shared book.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peer {
+    pub user: String,
+    /// The account it has open in a form.
+    pub editing: Option<AccountId>,
+    /// This session.
+    pub me: bool,
 }
 
 impl Backend for Book {

@@ -49,18 +49,6 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
-
-    fn pane_dead_status(&self) -> Option<String> {
-        let out = self.run(&[
-            "display-message",
-            "-p",
-            "-t",
-            "kam",
-            "#{pane_dead} #{pane_dead_status}",
-        ]);
-        let s = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        s.strip_prefix("1 ").map(str::to_string)
-    }
 }
 
 impl Drop for Tmux {
@@ -92,11 +80,17 @@ fn a_user_adds_an_order_in_the_real_binary() {
     let tmux = Tmux {
         socket: format!("kam-e2e-{}", std::process::id()),
     };
+    let exit_file = dir.path().join("exit");
     let cmd = format!(
-        "env KAM_TODAY=2025-03-01 NO_COLOR=1 XDG_CONFIG_HOME='{}' TERM=xterm-256color '{}' --db '{}'",
+        // A plain `kam`, through the team server it starts (which leaves a
+        // second after the TUI has gone). The shell records its exit status:
+        // tmux itself is sometimes slow to notice that a pane's process ended.
+        "env -u KAM_NO_SERVER KAM_SERVER_IDLE=1 KAM_TODAY=2025-03-01 NO_COLOR=1 XDG_CONFIG_HOME='{}' \
+         TERM=xterm-256color '{}' --db '{}'; echo $? > '{}'",
         config.display(),
         env!("CARGO_BIN_EXE_kam"),
-        db.display()
+        db.display(),
+        exit_file.display()
     );
     let out = tmux.run(&[
         "new-session",
@@ -141,8 +135,10 @@ fn a_user_adds_an_order_in_the_real_binary() {
     tmux.keys(&["q"]);
     let start = Instant::now();
     let status = loop {
-        if let Some(st) = tmux.pane_dead_status() {
-            break st;
+        if let Ok(st) = std::fs::read_to_string(&exit_file)
+            && st.ends_with('\n')
+        {
+            break st.trim().to_string();
         }
         assert!(
             start.elapsed() < Duration::from_secs(10),
@@ -156,8 +152,17 @@ fn a_user_adds_an_order_in_the_real_binary() {
     let after = tmux.capture();
     assert!(!after.contains("Accounts 5/5"), "{after}");
 
-    // What was stored survives the process.
-    let store = Store::open(&db).unwrap();
+    // What was stored survives the process (and its server, once gone).
+    let start = Instant::now();
+    let store = loop {
+        match Store::open(&db) {
+            Ok(s) => break s,
+            Err(_) if start.elapsed() < Duration::from_secs(10) => {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => panic!("the database stayed locked: {e}"),
+        }
+    };
     let book = Book::open(store, Clock::fixed(today()), USER).unwrap();
     let globex = book.account_by_key("GLOBEX").unwrap().id;
     assert_eq!(book.score(globex).unwrap().tier, "Key");

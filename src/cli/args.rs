@@ -33,7 +33,9 @@ pub struct Cli {
 
     /// Open the database in this process instead of through the team server
     /// (only one process can then use it)
-    #[arg(long, global = true, env = "KAM_NO_SERVER")]
+    // Boolish: `KAM_NO_SERVER=1` (or yes/on/true) as well as `true`.
+    #[arg(long, global = true, env = "KAM_NO_SERVER",
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub no_server: bool,
 
     #[command(subcommand)]

@@ -5,7 +5,7 @@
 
 use super::args::{Command, ModelCommand};
 use super::{CmdResult, Failure, demo, exit, export, import, report};
-use crate::book::Book;
+use crate::book::{Book, BookError, RequestId, WriteOp};
 use crate::clock::Clock;
 use crate::segment::{Model, TierChange};
 use std::io::Write;
@@ -25,6 +25,11 @@ pub trait CmdEnv {
     ) -> std::io::Result<()>;
     /// A progress note for a long command (shown on a terminal, else dropped).
     fn progress(&mut self, _note: &str) {}
+    /// The client's id for this command: a write resent after a lost
+    /// connection is then applied once (`Book::execute`).
+    fn request(&self) -> Option<RequestId> {
+        None
+    }
 }
 
 /// The process's own stdout and files.
@@ -142,24 +147,46 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
                 .read_file(&file)
                 .map_err(|e| Failure::new(exit::FAILURE, format!("{}: {e}", file.display())))?;
             let name = file.display().to_string();
-            let plan =
-                import::plan_import_from(book.store(), kind, bytes.as_slice(), &name, book.user())
-                    .map_err(import_failure)?;
-            let (created, updated, skipped) = (plan.created, plan.updated, plan.skipped);
-            let mut moved = Vec::new();
-            if !dry_run {
-                moved = book.apply(plan.batch)?.tier_changes;
+            if dry_run {
+                let plan = import::plan_import_from(
+                    book.store(),
+                    kind,
+                    bytes.as_slice(),
+                    &name,
+                    book.user(),
+                )
+                .map_err(import_failure)?;
+                let (created, updated, skipped) = (plan.created, plan.updated, plan.skipped);
+                writeln!(
+                    env.out(),
+                    "{kind}: {created} created, {updated} updated, {skipped} skipped \
+                     (dry run: nothing written)"
+                )?;
+                return Ok(());
             }
-            writeln!(
-                env.out(),
-                "{kind}: {created} created, {updated} updated, {skipped} skipped{}",
-                if dry_run {
-                    " (dry run: nothing written)"
-                } else {
-                    ""
-                }
-            )?;
-            print_changes(book, &moved, env.out())
+            let op = WriteOp::Import {
+                kind: kind.to_string(),
+                file_name: name,
+                bytes,
+                dry_run: false,
+            };
+            let outcome = book.execute(op, env.request()).map_err(book_failure)?;
+            match outcome.import {
+                Some(n) => writeln!(
+                    env.out(),
+                    "{kind}: {} created, {} updated, {} skipped",
+                    n.created,
+                    n.updated,
+                    n.skipped
+                )?,
+                // A resend whose first answer was lost with the server.
+                None => writeln!(
+                    env.out(),
+                    "{kind}: imported already (change #{})",
+                    outcome.seq.unwrap_or_default()
+                )?,
+            }
+            print_changes(book, &outcome.tier_changes, env.out())
         }
         Command::Export {
             kind,
@@ -242,17 +269,23 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
         }
         Command::Model { action } => model_command(book, action, env),
         Command::Pin { key, tier, reason } => {
-            let applied = book.pin(&key, &tier, &reason)?;
+            let op = WriteOp::Pin {
+                key: key.clone(),
+                tier: tier.clone(),
+                reason,
+            };
+            let outcome = book.execute(op, env.request())?;
             writeln!(env.out(), "{key}: pinned to {tier}")?;
-            print_changes(book, &applied.tier_changes, env.out())
+            print_changes(book, &outcome.tier_changes, env.out())
         }
         Command::Unpin { key } => {
-            let applied = book.unpin(&key)?;
+            let op = WriteOp::Unpin { key: key.clone() };
+            let outcome = book.execute(op, env.request())?;
             writeln!(env.out(), "{key}: unpinned")?;
-            print_changes(book, &applied.tier_changes, env.out())
+            print_changes(book, &outcome.tier_changes, env.out())
         }
         Command::Review => {
-            let n = book.mark_review()?;
+            let n = book.execute(WriteOp::MarkReview, env.request())?.count;
             writeln!(
                 env.out(),
                 "review marked as of {}: {n} accounts",
@@ -262,7 +295,7 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
         }
         Command::Log { key, json, limit } => log_command(book, key, json, limit, env.out()),
         Command::Undo => {
-            let out = book.execute(crate::book::WriteOp::Undo, None)?;
+            let out = book.execute(WriteOp::Undo, env.request())?;
             let undone = out.undone.unwrap_or_default();
             let entry = book.changes_since(undone.saturating_sub(1))?;
             match entry.first().filter(|e| e.seq == undone) {
@@ -285,22 +318,23 @@ fn log_command(
     limit: Option<usize>,
     out: &mut dyn Write,
 ) -> CmdResult {
-    let mut entries = match &key {
-        Some(k) => {
-            let id = book.account_by_key(k).map(|a| a.id).ok_or_else(|| {
-                Failure::new(exit::INVALID_INPUT, format!("no account with key '{k}'"))
-            })?;
-            book.history(id)?
-        }
+    let only = match &key {
+        Some(k) => Some(book.account_by_key(k).map(|a| a.id).ok_or_else(|| {
+            Failure::new(exit::INVALID_INPUT, format!("no account with key '{k}'"))
+        })?),
+        None => None,
+    };
+    let mut entries = match only {
+        Some(id) => book.history(id)?,
         None => book.changes_since(0)?,
     };
     if let Some(n) = limit {
         entries.drain(..entries.len().saturating_sub(n));
     }
     if json {
-        writeln!(out, "{:#}", super::log::log_json(&entries))?;
+        writeln!(out, "{:#}", super::log::log_json(&entries, only))?;
     } else {
-        write!(out, "{}", super::log::log_text(&entries))?;
+        write!(out, "{}", super::log::log_text(&entries, only))?;
     }
     Ok(())
 }
@@ -314,6 +348,15 @@ fn print_changes(book: &Book, changes: &[TierChange], out: &mut dyn Write) -> Cm
         writeln!(out, "{key}: {}", c.summary())?;
     }
     Ok(())
+}
+
+/// A book error with the exit code of its kind (an import's own failures
+/// keep theirs).
+fn book_failure(e: BookError) -> Failure {
+    match e {
+        BookError::Import(f) => import_failure(f),
+        other => other.into(),
+    }
 }
 
 fn import_failure(e: import::ImportFailure) -> Failure {
@@ -396,7 +439,10 @@ fn model_command(book: &mut Book, action: ModelCommand, env: &mut dyn CmdEnv) ->
     let changes = if dry_run {
         book.engine().dry_run(&model)
     } else {
-        book.set_model(model.clone())?
+        let op = WriteOp::SetModel {
+            toml: model.to_toml(),
+        };
+        book.execute(op, env.request())?.tier_changes
     };
     let out = env.out();
     writeln!(

@@ -2,6 +2,7 @@
 //! what, when, each field before → after.
 
 use crate::audit::{AuditEntry, RecordChange, RefKind};
+use crate::domain::AccountId;
 use serde_json::{Value, json};
 
 /// Record lines shown per change in text (an import can touch thousands).
@@ -49,23 +50,33 @@ pub fn change_lines(c: &RecordChange) -> Vec<String> {
     out
 }
 
-/// Newest first.
-pub fn log_text(entries: &[AuditEntry]) -> String {
+/// The changes of `e` to show: all, or those of one account (an import
+/// touches many).
+pub fn changes_of(e: &AuditEntry, only: Option<AccountId>) -> Vec<&RecordChange> {
+    e.changes
+        .iter()
+        .filter(|c| only.is_none_or(|a| c.record.account == a))
+        .collect()
+}
+
+/// Newest first; `only` keeps one account's records.
+pub fn log_text(entries: &[AuditEntry], only: Option<AccountId>) -> String {
     let mut out = String::new();
     for e in entries.iter().rev() {
         out.push_str(&entry_title(e));
         out.push('\n');
-        for c in e.changes.iter().take(MAX_RECORDS) {
+        let changes = changes_of(e, only);
+        for c in changes.iter().take(MAX_RECORDS) {
             for l in change_lines(c) {
                 out.push_str("    ");
                 out.push_str(&l);
                 out.push('\n');
             }
         }
-        if e.changes.len() > MAX_RECORDS {
+        if changes.len() > MAX_RECORDS {
             out.push_str(&format!(
                 "    … and {} more records (see --json)\n",
-                e.changes.len() - MAX_RECORDS
+                changes.len() - MAX_RECORDS
             ));
         }
     }
@@ -75,8 +86,8 @@ pub fn log_text(entries: &[AuditEntry]) -> String {
     out
 }
 
-/// Newest first, every record and field.
-pub fn log_json(entries: &[AuditEntry]) -> Value {
+/// Newest first, every record and field (of one account with `only`).
+pub fn log_json(entries: &[AuditEntry], only: Option<AccountId>) -> Value {
     Value::Array(
         entries
             .iter()
@@ -88,7 +99,7 @@ pub fn log_json(entries: &[AuditEntry]) -> Value {
                     "user": e.user,
                     "action": e.action,
                     "undo_of": e.undo_of,
-                    "changes": e.changes.iter().map(|c| json!({
+                    "changes": changes_of(e, only).iter().map(|c| json!({
                         "kind": c.record.kind.as_str(),
                         "id": c.record.id,
                         "record": c.record.label(),
@@ -109,6 +120,49 @@ pub fn log_json(entries: &[AuditEntry]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_accounts_log_shows_only_its_records() {
+        use crate::audit::{RecordImage, RecordRef};
+        use crate::domain::Account;
+        let change = |id: u64, key: &str| {
+            let a = Account {
+                id: AccountId(id),
+                key: key.into(),
+                name: format!("{key} Ltd"),
+                ..Default::default()
+            };
+            RecordChange::new(
+                RecordRef {
+                    kind: RefKind::Account,
+                    id,
+                    account: AccountId(id),
+                    key: key.into(),
+                },
+                None,
+                Some(RecordImage::Account(a)),
+            )
+        };
+        let e = AuditEntry {
+            seq: 5,
+            user: "ann".into(),
+            at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+            action: "import".into(),
+            undo_of: None,
+            changes: vec![change(1, "ACME"), change(2, "GLOBEX")],
+        };
+        let all = log_text(std::slice::from_ref(&e), None);
+        assert!(all.contains("account GLOBEX created") && all.contains("account ACME created"));
+        let one = log_text(std::slice::from_ref(&e), Some(AccountId(1)));
+        assert!(
+            one.contains("account ACME created\n      key:  → ACME\n      name:  → ACME Ltd"),
+            "{one}"
+        );
+        assert!(!one.contains("GLOBEX"), "{one}");
+        let json = log_json(&[e], Some(AccountId(2)));
+        assert_eq!(json[0]["changes"].as_array().unwrap().len(), 1);
+        assert_eq!(json[0]["changes"][0]["account"], "GLOBEX");
+    }
 
     #[test]
     fn long_and_multiline_values_stay_on_one_line() {

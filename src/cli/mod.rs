@@ -236,45 +236,6 @@ fn server_command(ctx: &Context, action: ServerCommand, out: &mut dyn Write) -> 
     }
 }
 
-/// The TUI still opens the database in its own process: a server left
-/// running by an earlier command is stopped first if nobody else uses it.
-fn release_idle_server(ctx: &Context) -> CmdResult {
-    use crate::server::client::Connection;
-    use crate::server::protocol::{Reply, Request};
-    let Some(mut conn) = Connection::open_running(&ctx.db, &ctx.hello(false))? else {
-        return Ok(());
-    };
-    let lost = |e: &dyn std::fmt::Display| Failure::new(exit::FAILURE, format!("kam server: {e}"));
-    conn.send(&Request::Status).map_err(|e| lost(&e))?;
-    let others = loop {
-        if let Reply::Status(s) = conn.recv().map_err(|e| lost(&e))? {
-            break s.clients.len().saturating_sub(1);
-        }
-    };
-    if others > 0 {
-        return Err(Failure::new(
-            exit::DATABASE,
-            format!(
-                "{} is in use by {others} other kam client(s) through the team server; \
-                 the TUI cannot join a server yet (see `kam server status`)",
-                ctx.db.display()
-            ),
-        ));
-    }
-    conn.send(&Request::Stop).map_err(|e| lost(&e))?;
-    // Wait until it has let go of the database (it exits right after).
-    let sock = crate::server::socket_path(&ctx.db);
-    let start = std::time::Instant::now();
-    while sock.exists() && start.elapsed() < std::time::Duration::from_secs(5) {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let _lock = crate::server::spawn::lock_for(
-        &crate::server::lock_path(&ctx.db),
-        std::time::Duration::from_secs(5),
-    );
-    Ok(())
-}
-
 fn print_status(
     s: &crate::server::protocol::ServerStatus,
     json: bool,
@@ -350,21 +311,38 @@ fn keymap_command(action: KeymapCommand, out: &mut dyn Write) -> CmdResult {
     }
 }
 
+/// The TUI: through the team server like every other command (it then
+/// sees the others' changes live), or on the database in this process with
+/// `--no-server`.
 fn open_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
-    if !ctx.no_server {
-        release_idle_server(ctx)?;
-    }
-    let mut book = ctx.book()?;
-    if demo && book.store().is_empty()? {
-        eprintln!("creating the demo book in {} …", ctx.db.display());
-        let out = &mut std::io::stderr();
-        exec::fill_demo(&mut book, 300, 300 * 14, 42, &mut exec::LocalEnv { out })?;
-    }
     let opts = crate::tui::RunOptions {
         db_label: ctx.db.display().to_string(),
         agenda,
         keymap_path: crate::paths::user_keymap(),
         color: None,
     };
-    crate::tui::run(&mut book, opts).map_err(|e| Failure::new(exit::FAILURE, format!("{e:#}")))
+    let fail = |e: color_eyre::Report| Failure::new(exit::FAILURE, format!("{e:#}"));
+    if ctx.no_server {
+        let mut book = ctx.book()?;
+        if demo && book.store().is_empty()? {
+            eprintln!("creating the demo book in {} …", ctx.db.display());
+            let out = &mut std::io::stderr();
+            exec::fill_demo(&mut book, 300, 300 * 14, 42, &mut exec::LocalEnv { out })?;
+        }
+        return crate::tui::run(&mut book, opts).map_err(fail);
+    }
+    let ep = ctx.endpoint()?;
+    let mut remote = crate::server::remote::RemoteBackend::connect(ep.clone(), ctx.hello(true))?;
+    if demo && crate::backend::Backend::accounts(&remote).is_empty() {
+        eprintln!("creating the demo book in {} …", ctx.db.display());
+        let args = vec![std::ffi::OsString::from("demo")];
+        let cmd = Command::Demo(args::DemoArgs {
+            accounts: 300,
+            interactions: None,
+            seed: 42,
+        });
+        let mut out = std::io::stderr();
+        crate::server::client::run_command(&ep, &ctx.hello(false), args, &cmd, &mut out)?;
+    }
+    crate::tui::run(&mut remote, opts).map_err(fail)
 }

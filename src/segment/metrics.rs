@@ -63,7 +63,7 @@ impl ContactLite {
 }
 
 /// Derived figures of one account as of a date.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Metrics {
     /// At least one order in the trailing 12 months.
     pub active: bool,

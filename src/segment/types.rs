@@ -43,7 +43,7 @@ named_enum!(
 );
 
 /// Everything the engine knows about one account as of its date.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AccountScore {
     pub account: AccountId,
     pub metrics: Metrics,
@@ -101,7 +101,7 @@ impl TierChange {
 }
 
 /// One criterion's part in a score.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CriterionExplanation {
     /// `value` or `potential`.
     pub axis: &'static str,
@@ -117,8 +117,43 @@ pub struct CriterionExplanation {
     pub contribution: f64,
 }
 
+/// `CriterionExplanation` as it arrives from a team server: the axis is
+/// read as text and mapped back onto the engine's two static names.
+#[derive(serde::Deserialize)]
+struct CriterionWire {
+    axis: String,
+    measure: String,
+    norm: String,
+    raw: Option<f64>,
+    normalised: f64,
+    weight: f64,
+    contribution: f64,
+}
+
+impl<'de> serde::Deserialize<'de> for CriterionExplanation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w = CriterionWire::deserialize(d)?;
+        let axis = match w.axis.as_str() {
+            "value" => "value",
+            "potential" => "potential",
+            other => {
+                return Err(serde::de::Error::custom(format!("unknown axis '{other}'")));
+            }
+        };
+        Ok(CriterionExplanation {
+            axis,
+            measure: w.measure,
+            norm: w.norm,
+            raw: w.raw,
+            normalised: w.normalised,
+            weight: w.weight,
+            contribution: w.contribution,
+        })
+    }
+}
+
 /// A score broken down criterion by criterion.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Explanation {
     pub account: AccountId,
     pub value_score: f64,
@@ -135,7 +170,7 @@ pub struct Explanation {
 
 /// One cell of the tier matrix. `row` 0 is the highest potential band,
 /// `col` 0 the lowest value band.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MatrixCell {
     pub row: usize,
     pub col: usize,
@@ -149,7 +184,7 @@ pub struct MatrixCell {
 }
 
 /// Accounts and revenue per tier in force (pins included).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TierSummary {
     pub tier: String,
     pub priority: u32,
@@ -158,7 +193,7 @@ pub struct TierSummary {
     pub revenue_share: f64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Matrix {
     pub value_label: String,
     pub potential_label: String,
@@ -193,7 +228,7 @@ pub struct Pareto {
 }
 
 /// One line of the daily agenda.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AgendaItem {
     pub account: AccountId,
     pub kind: AgendaKind,
@@ -207,4 +242,34 @@ pub struct AgendaItem {
     pub text: String,
     pub follow_up: Option<FollowUpId>,
     pub interaction: Option<InteractionId>,
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+
+    #[test]
+    fn explanations_cross_the_wire_with_their_axis() {
+        let c = CriterionExplanation {
+            axis: "potential",
+            measure: "growth".into(),
+            norm: "percentile".into(),
+            raw: None,
+            normalised: 50.0,
+            weight: 2.0,
+            contribution: 12.5,
+        };
+        let cfg = bincode::config::standard();
+        let bytes = bincode::serde::encode_to_vec(&c, cfg).unwrap();
+        let (back, _): (CriterionExplanation, usize) =
+            bincode::serde::decode_from_slice(&bytes, cfg).unwrap();
+        assert_eq!(back, c);
+        let bad = CriterionExplanation {
+            axis: "loyalty",
+            ..c
+        };
+        let bytes = bincode::serde::encode_to_vec(&bad, cfg).unwrap();
+        let err = bincode::serde::decode_from_slice::<CriterionExplanation, _>(&bytes, cfg);
+        assert!(err.is_err());
+    }
 }

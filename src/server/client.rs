@@ -180,16 +180,21 @@ pub fn run_command(
             (p.as_os_str().as_bytes().to_vec(), bytes)
         })
         .collect();
+    // Writes carry a request id (any nonzero number: the client id is
+    // fresh per process) so that a resend after a lost connection is applied
+    // once; the server answers a resend with the first outcome.
+    let writes = exec::is_write(cmd);
     let req = Request::Command {
         args: args.iter().map(|a| a.as_bytes().to_vec()).collect(),
         files,
-        request: 0,
+        request: if writes { 1 } else { 0 },
     };
-    let writes = exec::is_write(cmd);
+    // Output already written by an attempt whose connection broke: a resend
+    // produces the same output, which is not written twice.
+    let mut written = 0usize;
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let mut conn = Connection::open(ep, hello)?;
         let lost = || {
             Failure::new(
                 exit::FAILURE,
@@ -197,24 +202,26 @@ pub fn run_command(
                  been applied (check before running it again)",
             )
         };
+        let mut conn = Connection::open(ep, hello)?;
         if conn.send(&req).is_err() {
-            // Nothing reached the server: safe to try again.
-            if attempts < 3 {
+            if attempts < RESENDS {
                 continue;
             }
             return Err(lost());
         }
-        let mut got_output = false;
+        let mut seen = 0usize;
         loop {
             match conn.recv() {
                 Ok(Reply::Output(bytes)) => {
-                    got_output = true;
-                    if let Err(e) = out.write_all(&bytes) {
+                    let skip = written.saturating_sub(seen).min(bytes.len());
+                    seen += bytes.len();
+                    if let Err(e) = out.write_all(&bytes[skip..]) {
                         if e.kind() == std::io::ErrorKind::BrokenPipe {
                             return Err(Failure::new(exit::OK, ""));
                         }
                         return Err(e.into());
                     }
+                    written = written.max(seen);
                 }
                 Ok(Reply::WriteFile { path, bytes }) => {
                     let path = Path::new(OsStr::from_bytes(&path));
@@ -231,9 +238,15 @@ pub fn run_command(
                     };
                 }
                 Ok(_) => {} // notifications are for the TUI
-                Err(_) if !writes && !got_output && attempts < 3 => break,
+                // Reads are repeatable and writes carry their request id:
+                // reconnect (starting a server if it died) and resend.
+                Err(_) if attempts < RESENDS => break,
                 Err(_) => return Err(lost()),
             }
         }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// How many times a command is sent before the client gives up.
+const RESENDS: u32 = 5;

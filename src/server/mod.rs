@@ -7,10 +7,12 @@
 //! Files in the database directory: `kam.sock` (the socket), `kam.lock`
 //! (serialises server starts), `kam-server.log` (the server's stderr).
 
+pub mod calls;
 pub mod client;
 pub mod frame;
 pub mod peer;
 pub mod protocol;
+pub mod remote;
 /// The server proper (named as in the team-mode design).
 #[allow(clippy::module_inception)]
 pub mod server;

@@ -5,13 +5,15 @@
 //! server of different kam versions can still tell each other so clearly.
 //! After it, every message is a serde value sent with `frame::send`.
 
+use crate::book::{BookError, ConflictInfo, WriteOp};
 use crate::domain::AccountId;
+use crate::store::StoreError;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub const MAGIC: [u8; 4] = *b"KAMP";
 /// Bump on any change to the messages below.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Largest message a client may send (input files of an import included).
 pub const CLIENT_MESSAGE_LIMIT: usize = 256 * 1024 * 1024;
@@ -60,6 +62,9 @@ pub struct ServerInfo {
 pub type InputFile = (Vec<u8>, Result<Vec<u8>, String>);
 
 /// Requests after the handshake.
+// One per message, built and sent at once: boxing the call would only add
+// noise for every sender.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Request {
     /// A CLI command line (the arguments after the program name, re-parsed by
@@ -78,6 +83,92 @@ pub enum Request {
     Stop,
     /// The account this client has open in a form, if any.
     Presence { editing: Option<AccountId> },
+    /// One `Backend` method (the TUI's `RemoteBackend`), answered by
+    /// `Reply::Answer` with the same `request`. A write (`Call::Execute`)
+    /// is applied once per (client id, request): a resend after a lost
+    /// connection returns the first outcome.
+    Call { request: u64, call: Call },
+}
+
+/// The `Backend` methods, as requests.
+// One per request, built and sent at once: boxing the write would only add
+// noise for every sender.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Call {
+    /// The scoring model, as TOML.
+    Model,
+    Accounts,
+    Account(AccountId),
+    Scores,
+    Score(AccountId),
+    Explain(AccountId),
+    Matrix,
+    Agenda(Option<String>),
+    ContactsOf(AccountId),
+    InteractionsOf(AccountId),
+    FollowupsOf(AccountId),
+    LastReview,
+    History(AccountId),
+    ChangesSince(u64),
+    LastSeq,
+    Execute(WriteOp),
+}
+
+/// A `BookError` on the wire: the kinds a client acts on keep their data
+/// (a conflict carries both sides for the form), the rest their message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum WireError {
+    Conflict(Box<ConflictInfo>),
+    Undo(String),
+    UnknownAccount(String),
+    UnknownTier {
+        tier: String,
+        model: String,
+        known: String,
+    },
+    Model(String),
+    DuplicateKey(String),
+    NotFound(String),
+    /// Any other failure, as its message.
+    Other(String),
+}
+
+impl From<&BookError> for WireError {
+    fn from(e: &BookError) -> Self {
+        match e {
+            BookError::Conflict(c) => WireError::Conflict(c.clone()),
+            BookError::Undo(m) => WireError::Undo(m.clone()),
+            BookError::UnknownAccount(k) => WireError::UnknownAccount(k.clone()),
+            BookError::UnknownTier { tier, model, known } => WireError::UnknownTier {
+                tier: tier.clone(),
+                model: model.clone(),
+                known: known.clone(),
+            },
+            BookError::Model(m) => WireError::Model(m.clone()),
+            BookError::Store(StoreError::DuplicateKey(k)) => WireError::DuplicateKey(k.clone()),
+            BookError::Store(StoreError::NotFound(w)) => WireError::NotFound(w.clone()),
+            other => WireError::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<WireError> for BookError {
+    fn from(e: WireError) -> Self {
+        match e {
+            WireError::Conflict(c) => BookError::Conflict(c),
+            WireError::Undo(m) => BookError::Undo(m),
+            WireError::UnknownAccount(k) => BookError::UnknownAccount(k),
+            WireError::UnknownTier { tier, model, known } => {
+                BookError::UnknownTier { tier, model, known }
+            }
+            WireError::Model(m) => BookError::Model(m),
+            WireError::DuplicateKey(k) => BookError::Store(StoreError::DuplicateKey(k)),
+            WireError::NotFound(w) => BookError::Store(StoreError::NotFound(w)),
+            // The one BookError that displays a free message as it is.
+            WireError::Other(m) => BookError::Import(crate::cli::import::ImportFailure::Header(m)),
+        }
+    }
 }
 
 /// Replies and notifications from the server.
@@ -102,6 +193,12 @@ pub enum Reply {
     Resync,
     /// Who else is connected and what they have open (pushed on change).
     Presence(Vec<PeerInfo>),
+    /// The answer to `Request::Call`: the method's value encoded with
+    /// `frame::encode` (its type is known from the call), or its error.
+    Answer {
+        request: u64,
+        result: Result<Vec<u8>, WireError>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

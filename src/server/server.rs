@@ -9,12 +9,13 @@
 //! to resync instead.
 
 use super::frame::{self, FrameError};
+use super::protocol::Call;
 use super::protocol::{
     self, Change, Hello, PROTOCOL_VERSION, PeerInfo, Reply, Request, ServerInfo, ServerStatus,
     Welcome,
 };
-use super::{lock_path, peer, socket_path, spawn};
-use crate::book::Book;
+use super::{calls, lock_path, peer, socket_path, spawn};
+use crate::book::{Book, RequestId};
 use crate::cli::args::Cli;
 use crate::cli::exec::{self, CmdEnv};
 use crate::cli::{Failure, exit};
@@ -131,8 +132,14 @@ impl Shared {
     /// Pushes `msg` to every subscribed client without ever blocking: a
     /// full queue marks the client lagging; it gets `Resync` when it has room.
     fn broadcast(&self, msg: &Reply) {
-        for c in lock(&self.clients).values_mut() {
-            if !c.subscribe {
+        self.broadcast_except(msg, None);
+    }
+
+    /// `broadcast`, skipping the connection `except` (the one that made the
+    /// change and already knows).
+    fn broadcast_except(&self, msg: &Reply, except: Option<u64>) {
+        for (conn, c) in lock(&self.clients).iter_mut() {
+            if !c.subscribe || Some(*conn) == except {
                 continue;
             }
             if c.lagging {
@@ -398,7 +405,7 @@ fn serve_client(shared: Arc<Shared>, stream: UnixStream) {
     loop {
         match frame::recv::<Request>(&mut reader, protocol::CLIENT_MESSAGE_LIMIT) {
             Ok(req) => {
-                if !handle(&shared, conn, &user, req, &tx) {
+                if !handle(&shared, conn, hello.client_id, &user, req, &tx) {
                     break;
                 }
             }
@@ -492,13 +499,54 @@ fn handshake(
 }
 
 /// Handles one request; false closes the connection.
-fn handle(shared: &Shared, conn: u64, user: &str, req: Request, tx: &SyncSender<Reply>) -> bool {
+fn handle(
+    shared: &Shared,
+    conn: u64,
+    client_id: u64,
+    user: &str,
+    req: Request,
+    tx: &SyncSender<Reply>,
+) -> bool {
     match req {
         Request::Command {
             args,
             files,
-            request: _,
-        } => run_command(shared, user, args, files, tx),
+            request,
+        } => {
+            let request = RequestId {
+                client_id,
+                request_id: request,
+            };
+            run_command(shared, user, args, files, request, tx)
+        }
+        Request::Call { request, call } => {
+            let id = RequestId {
+                client_id,
+                request_id: request,
+            };
+            let (result, change) = {
+                let mut book = lock(&shared.book);
+                book.set_user(user);
+                let before = book.last_seq().unwrap_or(0);
+                let summary = match &call {
+                    Call::Execute(op) => Some(calls::summary(&book, op)),
+                    _ => None,
+                };
+                let result = calls::answer(&mut book, call, id);
+                let after = book.last_seq().unwrap_or(0);
+                // A resent write that was applied before changes nothing now.
+                let change = summary.filter(|_| after > before).map(|summary| Change {
+                    seq: after,
+                    user: user.to_string(),
+                    summary,
+                });
+                (result, change)
+            };
+            if let Some(c) = change {
+                shared.broadcast_except(&Reply::Changed(c), Some(conn));
+            }
+            tx.send(Reply::Answer { request, result }).is_ok()
+        }
         Request::Status => tx.send(Reply::Status(shared.status())).is_ok(),
         Request::Stop => {
             let ok = tx
@@ -527,9 +575,14 @@ struct RemoteEnv {
     out: Vec<u8>,
     files: HashMap<Vec<u8>, Result<Vec<u8>, String>>,
     written: Vec<(Vec<u8>, Vec<u8>)>,
+    request: Option<RequestId>,
 }
 
 impl CmdEnv for RemoteEnv {
+    fn request(&self) -> Option<RequestId> {
+        self.request
+    }
+
     fn out(&mut self) -> &mut dyn Write {
         &mut self.out
     }
@@ -561,6 +614,7 @@ fn run_command(
     user: &str,
     args: Vec<Vec<u8>>,
     files: Vec<protocol::InputFile>,
+    request: RequestId,
     tx: &SyncSender<Reply>,
 ) -> bool {
     let done = |code: u8, message: String| tx.send(Reply::Done { code, message }).is_ok();
@@ -574,18 +628,24 @@ fn run_command(
         Err(e) => return done(exit::USAGE, e.to_string()),
     };
     let writes = exec::is_write(&cmd);
+    // The demo writes unaudited batches: no seq to compare.
+    let demo = matches!(cmd, crate::cli::args::Command::Demo(_));
     let mut env = RemoteEnv {
         out: Vec::new(),
         files: files.into_iter().collect(),
         written: Vec::new(),
+        // Request 0 is a client that does not resend (nothing to dedupe).
+        request: (request.request_id != 0).then_some(request),
     };
     let (result, change) = {
         let mut book = lock(&shared.book);
         book.set_user(user);
         let summary = exec::summary(&cmd);
+        let before = book.last_seq().unwrap_or(0);
         let result = exec::execute(cmd, &mut book, &mut env);
         let seq = book.last_seq().unwrap_or(0);
-        let change = (writes && result.is_ok()).then(|| Change {
+        // A resent write that was applied before changes nothing now.
+        let change = (writes && result.is_ok() && (seq > before || demo)).then(|| Change {
             seq,
             user: user.to_string(),
             summary,

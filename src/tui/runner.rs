@@ -1,13 +1,16 @@
 //! The app around the state: performs effects through the backend, keeps
 //! the views in step with it, and runs the terminal event loop.
 
-use super::app::{self, Effect, State};
+use super::app::{self, Effect, Overlay, State};
 use super::data;
+use super::forms::FormKind;
 use super::forms::Record;
 use super::keymap::{Keymap, KeymapError};
 use super::render;
 use super::theme::Theme;
 use crate::backend::Backend;
+use crate::backend::Notice;
+use crate::domain::AccountId;
 use crate::segment::TierChange;
 use ratatui::Frame;
 use ratatui::crossterm::event::{
@@ -15,6 +18,7 @@ use ratatui::crossterm::event::{
 };
 use ratatui::crossterm::execute;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// How the lead's CLI starts the TUI.
 #[derive(Debug, Clone, Default)]
@@ -32,6 +36,8 @@ pub struct RunOptions {
 pub struct App<'a> {
     backend: &'a mut dyn Backend,
     state: State,
+    /// The database label without the team presence appended to it.
+    base_label: String,
     /// Problems in the user's keymap file, reported once at start.
     pub keymap_errors: Vec<KeymapError>,
 }
@@ -53,6 +59,7 @@ impl<'a> App<'a> {
         let mut app = App {
             backend,
             state,
+            base_label: opts.db_label.clone(),
             keymap_errors,
         };
         app.refresh();
@@ -126,6 +133,73 @@ impl<'a> App<'a> {
         let effects = app::handle_key(&mut self.state, key);
         self.perform(effects);
         self.sync_detail();
+        self.sync_presence();
+    }
+
+    /// Team mode: takes in what happened on the shared book — others'
+    /// changes reload the views, with who did what in the message line.
+    /// True when the screen must be redrawn (false: nothing happened, so
+    /// nothing is drawn or sent to the terminal).
+    pub fn poll_team(&mut self) -> bool {
+        if !self.backend.is_live() {
+            return false;
+        }
+        let notices = self.backend.poll_changes();
+        if notices.is_empty() {
+            return false;
+        }
+        let mut reload = false;
+        let mut note: Option<(bool, String)> = None;
+        for n in notices {
+            match n {
+                Notice::Changed { user, summary, .. } => {
+                    reload = true;
+                    note = Some((false, format!("{user}: {summary}")));
+                }
+                Notice::Resync | Notice::Reconnected => reload = true,
+                Notice::Presence => {}
+                Notice::Lost(why) => note = Some((true, why)),
+            }
+        }
+        if reload {
+            self.refresh();
+        }
+        match note {
+            Some((false, text)) => self.state.info(text),
+            Some((true, text)) => self.state.error(text),
+            None => {}
+        }
+        self.sync_presence();
+        true
+    }
+
+    /// The account this session has open in a form, if any.
+    fn editing(&self) -> Option<AccountId> {
+        match &self.state.overlay {
+            Some(Overlay::Form { form, .. }) => match &form.kind {
+                FormKind::Account(a) => a.as_ref().map(|a| a.id),
+                FormKind::Interaction(id) | FormKind::Contact(id) | FormKind::FollowUp(id) => {
+                    Some(*id)
+                }
+            },
+            _ => None,
+        }
+    }
+
+    /// Tells the others what this session edits, and shows who is here.
+    fn sync_presence(&mut self) {
+        if !self.backend.is_live() {
+            return;
+        }
+        let editing = self.editing();
+        self.backend.set_editing(editing);
+        let focus = editing.or(self.state.selected_id());
+        let here = super::status::presence(&self.backend.peers(), focus);
+        self.state.db_label = if here.is_empty() {
+            self.base_label.clone()
+        } else {
+            format!("{} · {here}", self.base_label)
+        };
     }
 
     pub fn paste(&mut self, text: &str) {
@@ -256,30 +330,41 @@ pub fn run(backend: &mut dyn Backend, opts: RunOptions) -> color_eyre::Result<()
     result
 }
 
+/// How often a live (team) session looks for the others' changes.
+const TEAM_TICK: Duration = Duration::from_millis(200);
+
 fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> color_eyre::Result<()> {
     let size = terminal.size()?;
     app.resize(size.width, size.height);
+    app.poll_team();
     terminal.draw(|f| app.draw(f))?;
+    let live = app.backend().is_live();
     loop {
-        // Blocks: nothing is drawn or sent while the user is idle (SSH).
-        let redraw = match event::read()? {
-            Event::Key(k) if k.kind != KeyEventKind::Release => {
-                app.key(k);
-                true
+        // Alone, this blocks; in team mode it waits at most a tick. Either
+        // way nothing is drawn or sent while nothing happens (SSH).
+        let input = !live || event::poll(TEAM_TICK)?;
+        let mut redraw = false;
+        if input {
+            redraw = match event::read()? {
+                Event::Key(k) if k.kind != KeyEventKind::Release => {
+                    app.key(k);
+                    true
+                }
+                Event::Paste(s) => {
+                    app.paste(&s);
+                    true
+                }
+                Event::Resize(w, h) => {
+                    app.resize(w, h);
+                    true
+                }
+                _ => false,
+            };
+            if app.state().quit {
+                return Ok(());
             }
-            Event::Paste(s) => {
-                app.paste(&s);
-                true
-            }
-            Event::Resize(w, h) => {
-                app.resize(w, h);
-                true
-            }
-            _ => false,
-        };
-        if app.state().quit {
-            return Ok(());
         }
+        redraw |= app.poll_team();
         if redraw {
             terminal.draw(|f| app.draw(f))?;
         }

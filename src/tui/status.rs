@@ -4,6 +4,8 @@
 use super::app::{State, Tone};
 use super::keymap::{Action, Context};
 use super::text::{fit, safe, width};
+use crate::backend::Peer;
+use crate::domain::AccountId;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -84,4 +86,78 @@ pub fn render(f: &mut Frame, area: Rect, state: &State) {
     }
     let text = vec![Line::from(head), Line::from(hint_spans)];
     f.render_widget(Paragraph::new(text), area);
+}
+
+/// Who else is on a shared book, for the status bar: `also here: ann, bob`,
+/// and `bob is editing this account` when another session has `focus` open
+/// in a form. Empty when this session is alone.
+pub fn presence(peers: &[Peer], focus: Option<AccountId>) -> String {
+    let mut names: Vec<(String, usize)> = Vec::new();
+    for p in peers.iter().filter(|p| !p.me) {
+        match names.iter_mut().find(|(n, _)| *n == p.user) {
+            Some((_, k)) => *k += 1,
+            None => names.push((p.user.clone(), 1)),
+        }
+    }
+    if names.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = names
+        .iter()
+        .map(|(n, k)| {
+            if *k > 1 {
+                format!("{n} ×{k}")
+            } else {
+                n.clone()
+            }
+        })
+        .collect();
+    let mut s = format!("also here: {}", list.join(", "));
+    let mut editors: Vec<&str> = Vec::new();
+    for p in peers {
+        if !p.me && focus.is_some() && p.editing == focus && !editors.contains(&p.user.as_str()) {
+            editors.push(&p.user);
+        }
+    }
+    if !editors.is_empty() {
+        let verb = if editors.len() > 1 { "are" } else { "is" };
+        s.push_str(&format!(
+            " · {} {verb} editing this account",
+            editors.join(", ")
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer(user: &str, editing: Option<u64>, me: bool) -> Peer {
+        Peer {
+            user: user.into(),
+            editing: editing.map(AccountId),
+            me,
+        }
+    }
+
+    #[test]
+    fn presence_names_the_others_and_who_edits_the_focused_account() {
+        assert_eq!(presence(&[peer("ann", None, true)], Some(AccountId(1))), "");
+        let peers = [
+            peer("ann", Some(1), true),
+            peer("bob", Some(1), false),
+            peer("carl", Some(2), false),
+            peer("bob", None, false),
+        ];
+        assert_eq!(
+            presence(&peers, Some(AccountId(1))),
+            "also here: bob ×2, carl · bob is editing this account"
+        );
+        assert_eq!(
+            presence(&peers, Some(AccountId(3))),
+            "also here: bob ×2, carl"
+        );
+        assert_eq!(presence(&peers, None), "also here: bob ×2, carl");
+    }
 }

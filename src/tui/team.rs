@@ -69,7 +69,7 @@ pub fn perform(state: &mut State, backend: &mut dyn Backend, effect: Effect) -> 
                 Ok(entries) => {
                     state.overlay = Some(Overlay::History {
                         title: label,
-                        lines: super::overlays::history::lines(&entries),
+                        lines: super::overlays::history::lines(&entries, account),
                         scroll: 0,
                     })
                 }

@@ -7,17 +7,18 @@ use super::super::panes::block;
 use super::super::text::{fit, safe};
 use super::tall;
 use crate::audit::AuditEntry;
+use crate::domain::AccountId;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph};
 
-/// The overlay's lines, newest change first.
-pub fn lines(entries: &[AuditEntry]) -> Vec<String> {
+/// The overlay's lines, newest change first, with the records of `account`.
+pub fn lines(entries: &[AuditEntry], account: AccountId) -> Vec<String> {
     let mut out = Vec::new();
     for e in entries.iter().rev() {
         out.push(crate::cli::log::entry_title(e));
-        for c in &e.changes {
+        for c in crate::cli::log::changes_of(e, Some(account)) {
             for l in crate::cli::log::change_lines(c) {
                 out.push(format!("  {l}"));
             }

@@ -1,0 +1,82 @@
+//! The server side of `RemoteBackend`: one `Backend` method per request, run
+//! on the server's `Book` for the client's user, its value encoded for the
+//! wire. Writes go through `Book::execute` with the client's request id, so
+//! a resent write is applied once.
+
+use super::frame;
+use super::protocol::{Call, WireError};
+use crate::backend::Backend;
+use crate::book::{Book, RequestId, WriteOp};
+use serde::Serialize;
+
+/// Runs one call. `request` names a write for exactly-once.
+pub fn answer(book: &mut Book, call: Call, request: RequestId) -> Result<Vec<u8>, WireError> {
+    fn enc<T: Serialize>(v: &T) -> Result<Vec<u8>, WireError> {
+        frame::encode(v).map_err(|e| WireError::Other(format!("cannot encode the answer: {e}")))
+    }
+    fn res<T: Serialize>(r: Result<T, crate::book::BookError>) -> Result<Vec<u8>, WireError> {
+        match r {
+            Ok(v) => enc(&v),
+            Err(e) => Err(WireError::from(&e)),
+        }
+    }
+    let b: &mut Book = book;
+    match call {
+        Call::Model => enc(&Backend::model(b).to_toml()),
+        Call::Accounts => enc(&Backend::accounts(b)),
+        Call::Account(id) => enc(&Backend::account(b, id)),
+        Call::Scores => enc(&Backend::scores(b)),
+        Call::Score(id) => enc(&Backend::score(b, id)),
+        Call::Explain(id) => enc(&Backend::explain(b, id)),
+        Call::Matrix => enc(&Backend::matrix(b)),
+        Call::Agenda(owner) => res(Backend::agenda(b, owner.as_deref())),
+        Call::ContactsOf(id) => res(Backend::contacts_of(b, id)),
+        Call::InteractionsOf(id) => res(Backend::interactions_of(b, id)),
+        Call::FollowupsOf(id) => res(Backend::followups_of(b, id)),
+        Call::LastReview => res(Backend::last_review(b)),
+        Call::History(id) => res(Backend::history(b, id)),
+        Call::ChangesSince(seq) => res(Backend::changes_since(b, seq)),
+        Call::LastSeq => res(Backend::last_seq(b)),
+        Call::Execute(op) => res(b.execute(op, Some(request))),
+    }
+}
+
+/// One line describing a write, for the other users' status bars.
+pub fn summary(book: &Book, op: &WriteOp) -> String {
+    let key = |id| {
+        book.account(id)
+            .map(|a| a.key.clone())
+            .unwrap_or_else(|| "an account".into())
+    };
+    match op {
+        WriteOp::SaveAccount { account, .. } if account.id.0 == 0 => {
+            format!("added account {}", account.key)
+        }
+        WriteOp::SaveAccount { account, .. } => format!("edited account {}", account.key),
+        WriteOp::AddInteraction { interaction: i } => {
+            format!("logged {} on {}", i.kind.as_str(), key(i.account))
+        }
+        WriteOp::SaveContact { contact: c, .. } => {
+            format!("saved contact {} of {}", c.name, key(c.account))
+        }
+        WriteOp::SaveFollowUp { followup: f, .. } => {
+            format!("saved a follow-up on {}", key(f.account))
+        }
+        WriteOp::CompleteFollowUp { .. } => "completed a follow-up".into(),
+        WriteOp::Snooze { .. } => "snoozed an agenda item".into(),
+        WriteOp::MarkReview => "marked a tier review".into(),
+        WriteOp::SetModel { .. } => "changed the scoring model".into(),
+        WriteOp::Pin { key, tier, .. } => format!("pinned {key} to {tier}"),
+        WriteOp::Unpin { key } => format!("unpinned {key}"),
+        WriteOp::Import {
+            kind, file_name, ..
+        } => {
+            let name = std::path::Path::new(file_name)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            format!("imported {kind} from {name}")
+        }
+        WriteOp::Undo => "undid their last change".into(),
+    }
+}

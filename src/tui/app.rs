@@ -121,6 +121,8 @@ pub enum Effect {
 pub struct State {
     pub user: String,
     pub db_label: String,
+    /// Who else is on a shared book (`also here: ann · bob is editing this account`).
+    pub presence: String,
     pub today: NaiveDate,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -157,6 +159,7 @@ impl State {
         State {
             user: user.to_string(),
             db_label: db_label.to_string(),
+            presence: String::new(),
             today,
             keymap,
             theme,

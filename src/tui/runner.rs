@@ -36,8 +36,6 @@ pub struct RunOptions {
 pub struct App<'a> {
     backend: &'a mut dyn Backend,
     state: State,
-    /// The database label without the team presence appended to it.
-    base_label: String,
     /// Problems in the user's keymap file, reported once at start.
     pub keymap_errors: Vec<KeymapError>,
 }
@@ -59,7 +57,6 @@ impl<'a> App<'a> {
         let mut app = App {
             backend,
             state,
-            base_label: opts.db_label.clone(),
             keymap_errors,
         };
         app.refresh();
@@ -195,11 +192,7 @@ impl<'a> App<'a> {
         self.backend.set_editing(editing);
         let focus = editing.or(self.state.selected_id());
         let here = super::status::presence(&self.backend.peers(), focus);
-        self.state.db_label = if here.is_empty() {
-            self.base_label.clone()
-        } else {
-            format!("{} · {here}", self.base_label)
-        };
+        self.state.presence = here;
     }
 
     pub fn paste(&mut self, text: &str) {

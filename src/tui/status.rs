@@ -73,16 +73,28 @@ pub fn render(f: &mut Frame, area: Rect, state: &State) {
             style,
         ));
     }
+    // Presence sits at the right of the hint line, so it never takes the
+    // message's room; hints give way to it.
+    let presence = fit(&safe(&state.presence), w / 2);
+    let reserved = if presence.is_empty() {
+        0
+    } else {
+        width(&presence) + 2
+    };
     let mut hint_spans = Vec::new();
     let mut used = 0;
     for (k, label) in hints(state) {
         let cost = width(&k) + width(&label) + 3;
-        if used + cost > w {
+        if used + cost + reserved > w {
             break;
         }
         used += cost;
         hint_spans.push(Span::styled(k, theme.key()));
         hint_spans.push(Span::raw(format!(" {label}  ")));
+    }
+    if !presence.is_empty() {
+        hint_spans.push(Span::raw(" ".repeat(w.saturating_sub(used + width(&presence)))));
+        hint_spans.push(Span::styled(presence, theme.title()));
     }
     let text = vec![Line::from(head), Line::from(hint_spans)];
     f.render_widget(Paragraph::new(text), area);
@@ -159,5 +171,23 @@ mod tests {
             "also here: bob ×2, carl"
         );
         assert_eq!(presence(&peers, None), "also here: bob ×2, carl");
+    }
+
+    #[test]
+    fn presence_keeps_to_the_hint_line_and_leaves_the_message_whole() {
+        use super::super::keymap::Keymap;
+        use super::super::theme::Theme;
+        use ratatui::{Terminal, backend::TestBackend};
+        let day = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
+        let mut state = State::new("ann", "/srv/kam", day, Keymap::defaults(), Theme::new(false));
+        state.ok("GLOBEX: Development → Key");
+        state.presence = "also here: bob".into();
+        let mut term = Terminal::new(TestBackend::new(80, 2)).unwrap();
+        term.draw(|f| render(f, f.area(), &state)).unwrap();
+        let buf = term.backend().buffer();
+        let line = |y: u16| (0..80).map(|x| buf[(x, y)].symbol()).collect::<String>();
+        assert!(line(0).contains("GLOBEX: Development → Key"), "{}", line(0));
+        assert!(!line(0).contains("also here"));
+        assert!(line(1).trim_end().ends_with("also here: bob"), "{}", line(1));
     }
 }

@@ -93,7 +93,9 @@ pub fn render(f: &mut Frame, area: Rect, state: &State) {
         hint_spans.push(Span::raw(format!(" {label}  ")));
     }
     if !presence.is_empty() {
-        hint_spans.push(Span::raw(" ".repeat(w.saturating_sub(used + width(&presence)))));
+        hint_spans.push(Span::raw(
+            " ".repeat(w.saturating_sub(used + width(&presence))),
+        ));
         hint_spans.push(Span::styled(presence, theme.title()));
     }
     let text = vec![Line::from(head), Line::from(hint_spans)];
@@ -179,7 +181,13 @@ mod tests {
         use super::super::theme::Theme;
         use ratatui::{Terminal, backend::TestBackend};
         let day = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
-        let mut state = State::new("ann", "/srv/kam", day, Keymap::defaults(), Theme::new(false));
+        let mut state = State::new(
+            "ann",
+            "/srv/kam",
+            day,
+            Keymap::defaults(),
+            Theme::new(false),
+        );
         state.ok("GLOBEX: Development → Key");
         state.presence = "also here: bob".into();
         let mut term = Terminal::new(TestBackend::new(80, 2)).unwrap();
@@ -188,6 +196,10 @@ mod tests {
         let line = |y: u16| (0..80).map(|x| buf[(x, y)].symbol()).collect::<String>();
         assert!(line(0).contains("GLOBEX: Development → Key"), "{}", line(0));
         assert!(!line(0).contains("also here"));
-        assert!(line(1).trim_end().ends_with("also here: bob"), "{}", line(1));
+        assert!(
+            line(1).trim_end().ends_with("also here: bob"),
+            "{}",
+            line(1)
+        );
     }
 }

@@ -299,3 +299,141 @@ fn agenda_is_for_the_current_user_by_default() {
     assert!(n_mine > 0, "the demo gives {me} accounts with due items");
     assert!(n_all > n_mine);
 }
+
+/// The demo's account keys, in segments order.
+fn keys(db: &Path) -> Vec<String> {
+    json(db, &["segments", "--json"])["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["key"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn log_len(db: &Path) -> usize {
+    json(db, &["log", "--json"]).as_array().unwrap().len()
+}
+
+#[test]
+fn unpin_of_an_unpinned_account_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    demo(&db);
+    let key = keys(&db)[0].clone();
+    let before = log_len(&db);
+    kam(&db)
+        .args(["unpin", &key])
+        .assert()
+        .code(3)
+        .stdout("")
+        .stderr(predicate::str::contains(format!("{key} is not pinned")));
+    assert_eq!(log_len(&db), before, "no audit entry for a no-op");
+    // Keys are matched ignoring case; the messages use the stored key.
+    kam(&db)
+        .args(["pin", &key.to_lowercase(), "key", "--reason", "board"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("{key}: pinned to Key")));
+    let seq = json(&db, &["log", "--json"])[0]["seq"].clone();
+    kam(&db)
+        .arg("undo")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "Undone #{seq} pin on {key} (by you)"
+        )));
+}
+
+#[test]
+fn account_keys_are_found_ignoring_case_with_suggestions_on_a_miss() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    demo(&db);
+    let key = keys(&db)[3].clone();
+    let out = kam(&db)
+        .args(["explain", &key.to_lowercase()])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with(&format!("{key} ")), "{text}");
+    // Every column is labelled, the contribution too.
+    let header = text.lines().find(|l| l.starts_with("AXIS")).unwrap();
+    assert!(header.trim_end().ends_with("CONTRIB"), "{header}");
+    kam(&db)
+        .args(["log", &key.to_lowercase()])
+        .assert()
+        .success();
+    // A miss lists close keys: here those containing the typed text.
+    let part = &key[..key.len() - 1];
+    let err = kam(&db)
+        .args(["explain", &format!("{}?", part.to_lowercase())])
+        .assert()
+        .code(3)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(err).unwrap();
+    assert!(err.contains("no account with key"), "{err}");
+    let typo = kam(&db)
+        .args(["explain", &part.to_lowercase()])
+        .assert()
+        .code(3)
+        .get_output()
+        .stderr
+        .clone();
+    let typo = String::from_utf8(typo).unwrap();
+    let (_, close) = typo.split_once("did you mean ").expect(&typo);
+    let close: Vec<&str> = close
+        .trim_end()
+        .trim_end_matches("?)")
+        .split(", ")
+        .collect();
+    assert!(close.contains(&key.as_str()) && close.len() <= 5, "{typo}");
+}
+
+#[test]
+fn usage_errors_do_not_show_environment_options_as_required() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kam(&dir.path().join("db"))
+        .args(["pin", "ACME"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(out).unwrap();
+    let usage = err.lines().find(|l| l.starts_with("Usage:")).expect(&err);
+    assert!(
+        !usage.contains("--as-of") && !usage.contains("--db"),
+        "{err}"
+    );
+    // The environment still pins the date and the database.
+    let v = json(&dir.path().join("db"), &["agenda", "--json"]);
+    assert_eq!(v["as_of"], TODAY);
+}
+
+#[test]
+fn agenda_due_dates_add_up_with_days_late() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    demo(&db);
+    let v = json(&db, &["agenda", "--owner", "all", "--json"]);
+    let today = kam::clock::parse_date(TODAY).unwrap();
+    let items = v["items"].as_array().unwrap();
+    let mut payments = 0;
+    for i in items {
+        let due = kam::clock::parse_date(i["due"].as_str().unwrap()).unwrap();
+        let late = i["days_late"].as_i64().unwrap();
+        if late > 0 {
+            assert_eq!(due + chrono::Duration::days(late), today, "{i}");
+        }
+        if i["flag"] == "overdue_payment" {
+            payments += 1;
+            assert!(late > 0 && due < today, "{i}");
+        }
+    }
+    assert!(payments > 0, "the demo book has overdue payments");
+}

@@ -642,3 +642,86 @@ fn interactions_can_arrive_before_their_account() {
     e.remove_account(AccountId(7));
     assert!(e.score(AccountId(7)).is_none());
 }
+
+/// The agenda's risk line of `flag` for account `id`.
+fn risk(e: &Engine, id: u64, flag: Flag) -> kam::segment::AgendaItem {
+    e.agenda(None, &[])
+        .into_iter()
+        .find(|i| i.account == AccountId(id) && i.flag == Some(flag))
+        .unwrap_or_else(|| panic!("no {flag} line for account {id}"))
+}
+
+#[test]
+fn risk_lines_are_due_when_the_matter_became_due() {
+    let mut b = B::default();
+    b.account(1);
+    b.order(1, "2025-03-01", 800).due = Some(d("2025-04-10")); // oldest unpaid
+    b.order(1, "2025-05-01", 100).due = Some(d("2025-06-29"));
+    b.contact(1, true, false, Some("2025-05-01"));
+    b.contact(1, false, true, None);
+    b.contact(1, false, false, None);
+    let e = b.engine(Model::default());
+    let pay = risk(&e, 1, Flag::OverduePayment);
+    assert_eq!((pay.due, pay.days_late), (d("2025-04-10"), 81));
+    assert_eq!(pay.due + chrono::Duration::days(pay.days_late), d(AS_OF));
+    let left = risk(&e, 1, Flag::ContactLeft);
+    assert_eq!((left.due, left.days_late), (d("2025-05-01"), 60));
+    assert_eq!(left.text, "primary contact left on 2025-05-01");
+}
+
+#[test]
+fn single_threaded_says_what_is_missing() {
+    let mut b = B::default();
+    b.account(1); // two contacts, neither a backup
+    b.contact(1, true, false, None);
+    b.contact(1, false, false, None);
+    b.account(2); // one contact, the backup
+    b.contact(2, false, true, None);
+    b.account(3); // one contact, no backup
+    b.contact(3, true, false, None);
+    b.account(4); // nobody
+    let e = b.engine(Model::default());
+    let text = |id| risk(&e, id, Flag::SingleThreaded).text;
+    assert_eq!(text(1), "single-threaded: no backup contact");
+    assert_eq!(text(2), "single-threaded: only one active contact");
+    assert_eq!(
+        text(3),
+        "single-threaded: only one active contact, no backup contact"
+    );
+    assert_eq!(text(4), "single-threaded: no active contact");
+    let m = e.score(AccountId(1)).unwrap().metrics;
+    assert_eq!(Flag::SingleThreaded.reason(&m), "no backup contact");
+}
+
+#[test]
+fn declining_names_only_the_reasons_that_hold() {
+    let mut b = B::default();
+    b.account(1); // revenue grew a lot, orders fell from 3 to 1
+    b.order(1, "2024-01-01", 100);
+    for day in ["2025-01-10", "2025-02-10", "2025-03-10"] {
+        b.order(1, day, 100);
+    }
+    b.order(1, "2025-05-10", 136);
+    b.account(2); // revenue −21 %, orders steady
+    b.order(2, "2024-01-01", 1000);
+    b.order(2, "2025-01-01", 790);
+    b.account(3); // both
+    b.order(3, "2024-01-01", 10_000);
+    for day in ["2025-01-10", "2025-02-10", "2025-03-10"] {
+        b.order(3, day, 100);
+    }
+    b.order(3, "2025-05-10", 100);
+    let e = b.engine(Model::default());
+    assert_eq!(
+        risk(&e, 1, Flag::Declining).text,
+        "declining: orders 1 in 90 days vs 3 before"
+    );
+    assert_eq!(
+        risk(&e, 2, Flag::Declining).text,
+        "declining: revenue -21% vs previous year"
+    );
+    assert_eq!(
+        risk(&e, 3, Flag::Declining).text,
+        "declining: revenue -96% vs previous year; orders 1 in 90 days vs 3 before"
+    );
+}

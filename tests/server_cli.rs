@@ -381,10 +381,16 @@ fn the_server_leaves_when_its_directory_is_deleted() {
 fn server_status_and_stop() {
     let t = TestDb::with_accounts();
     let mut watcher = subscriber(&t.db);
+    // The status command's own connection is not counted.
     let s = ok(&t.db, &["server", "status"]);
-    assert!(s.contains("2 client(s) connected"), "{s}");
+    assert!(s.contains("\n1 session connected\n"), "{s}");
+    assert_eq!(s.lines().filter(|l| l.starts_with("  ")).count(), 1, "{s}");
+    let _second = subscriber(&t.db);
+    let s = ok(&t.db, &["server", "status"]);
+    assert!(s.contains("\n2 sessions connected\n"), "{s}");
     let v: serde_json::Value =
         serde_json::from_str(&ok(&t.db, &["server", "status", "--json"])).unwrap();
+    assert_eq!(v["clients"].as_array().unwrap().len(), 2, "{v}");
     let pid = v["pid"].as_i64().unwrap() as i32;
     assert_eq!(v["group_shared"], false);
     let out = ok(&t.db, &["server", "stop"]);

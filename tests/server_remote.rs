@@ -233,11 +233,11 @@ fn raw_call(db: &Path, client_id: u64, request: u64, call: Call) -> Vec<u8> {
 fn a_cli_write_resent_with_its_request_id_is_applied_once() {
     let t = TestDb::with_accounts();
     let id = new_client_id();
-    let pin = |request| {
+    let pin = |request, tier: &str| {
         let mut h = hello(id);
         h.subscribe = false;
         let mut c = Connection::open(&endpoint(&t.db), &h).unwrap();
-        let args = ["pin", "ACME", "Key", "--reason", "strategic"];
+        let args = ["pin", "ACME", tier, "--reason", "strategic"];
         c.send(&Request::Command {
             args: args.iter().map(|a| a.as_bytes().to_vec()).collect(),
             files: Vec::new(),
@@ -261,12 +261,15 @@ fn a_cli_write_resent_with_its_request_id_is_applied_once() {
             .matches("\"action\": \"pin\"")
             .count()
     };
-    let first = pin(3);
+    let first = pin(3, "Key");
     assert_eq!(first, "ACME: pinned to Key\n");
     assert_eq!(pins(), 1);
-    assert_eq!(pin(3), first);
+    assert_eq!(pin(3, "Key"), first);
     assert_eq!(pins(), 1, "a resend is applied once");
-    pin(4);
+    // The same pin again as a new request changes nothing: not a write.
+    assert_eq!(pin(4, "Key"), "ACME: pinned to Key already\n");
+    assert_eq!(pins(), 1);
+    pin(5, "Development");
     assert_eq!(pins(), 2, "another request is a new write");
 }
 

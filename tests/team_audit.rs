@@ -509,3 +509,28 @@ fn undo_of_a_model_change_restores_the_model() {
     let book = open(dir.path(), "ann");
     assert_eq!(book.engine().model().name, before, "restored durably");
 }
+
+#[test]
+fn a_write_that_changes_nothing_is_not_audited_nor_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = open(dir.path(), "ann");
+    let acme = new_account(&mut book, "ACME");
+    let seq = book.last_seq().unwrap();
+    // Unpinning an account that has no pin: refused, nothing written.
+    match book.unpin("ACME") {
+        Err(e @ BookError::NotPinned(_)) => assert_eq!(e.to_string(), "ACME is not pinned"),
+        other => panic!("expected NotPinned, got {other:?}"),
+    }
+    // Saving the account as it is stored: no entry, no version bump.
+    let applied = book.save_account(acme.clone()).unwrap();
+    assert_eq!(applied.seq(), None);
+    assert_eq!(book.account_by_key("ACME").unwrap().version, acme.version);
+    // The same pin twice on the same day: one entry.
+    book.pin("ACME", "key", "board").unwrap();
+    let pinned = book.last_seq().unwrap();
+    assert_eq!(book.pin("ACME", "key", "board").unwrap().seq(), None);
+    assert_eq!(book.last_seq().unwrap(), pinned);
+    assert!(pinned > seq);
+    // Undo takes back the pin, the last real change.
+    assert_eq!(book.undo_target().unwrap().unwrap().action, "pin");
+}

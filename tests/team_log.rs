@@ -122,7 +122,9 @@ fn undo_reverts_my_last_change_only() {
         .arg("undo")
         .assert()
         .success()
-        .stdout(predicates::str::contains("undone: #4"));
+        .stdout(predicates::str::contains(
+            "Undone #4 save_account on GLOBEX (by you)",
+        ));
     let text = String::from_utf8(
         kam(&db)
             .arg("log")

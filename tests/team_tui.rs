@@ -73,6 +73,11 @@ fn a_stale_account_form_shows_the_conflict_and_saves_after_a_choice() {
     let s = screen(&mut app, 120, 40);
     assert!(s.contains("⚠ theirs: West"), "{s}");
     assert!(s.contains("⚠ mine: North"), "{s}");
+    // While a conflict shows, the hint bar offers both ways out, even at 80.
+    let hints = screen(&mut app, 80, 24);
+    let bar = hints.lines().nth(23).unwrap();
+    assert!(bar.contains("ctrl-k keep mine"), "{hints}");
+    assert!(bar.contains("ctrl-t take theirs"), "{hints}");
     let Some(Overlay::Form { form, .. }) = &app.state().overlay else {
         panic!("the form must stay open")
     };
@@ -103,6 +108,10 @@ fn a_stale_account_form_shows_the_conflict_and_saves_after_a_choice() {
         "{}",
         message(&app)
     );
+    let hints = screen(&mut app, 120, 40);
+    let bar = hints.lines().nth(39).unwrap();
+    assert!(!bar.contains("keep mine"), "no conflict, no hint: {hints}");
+    assert!(!bar.contains("take theirs"), "{hints}");
     ctrl(&mut app, 's');
     assert!(app.state().overlay.is_none(), "{}", message(&app));
     let stored = app.backend().account(acme.id).unwrap();
@@ -129,7 +138,11 @@ fn a_stale_account_form_shows_the_conflict_and_saves_after_a_choice() {
 
     // Undo my save from the keyboard: zhang's version is back.
     ctrl(&mut app, 'z');
-    assert!(message(&app).starts_with("Undone"), "{}", message(&app));
+    let m = message(&app);
+    assert!(
+        m.starts_with("Undone #") && m.contains("save_account on ACME (by you)"),
+        "{m}"
+    );
     let stored = app.backend().account(acme.id).unwrap();
     assert_eq!(
         (stored.name.as_str(), stored.region.as_str()),

@@ -336,12 +336,18 @@ fn user_keymap_applies_and_its_errors_are_shown() {
         s.contains("keymap.toml:3: unknown action 'frobnicate'"),
         "{s}"
     );
+    // The overlay is acknowledged with enter; the status bar keeps the count.
+    key(&mut app, KeyCode::Enter);
+    assert!(app.state().overlay.is_none());
+    let s = screen(&mut app, 120, 30);
+    assert!(s.contains("1 keymap problem"), "{s}");
     key(&mut app, KeyCode::Char('q'));
     assert!(!app.state().quit);
     ctrl(&mut app, 'q');
     assert!(app.state().quit);
     // The help overlay lists the user's key, generated from the keymap.
     let mut app = App::new(&mut book, &o);
+    key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Char('?'));
     let s = screen(&mut app, 100, 40);
     assert!(line_with(&s, "Quit kam").contains("ctrl-q"), "{s}");
@@ -417,9 +423,206 @@ fn resize_to_tiny_and_back() {
     let dir = tempfile::tempdir().unwrap();
     let mut book = book(dir.path());
     let mut app = App::new(&mut book, &opts());
-    assert!(screen(&mut app, 30, 8).contains("Terminal too small"));
+    assert!(screen(&mut app, 30, 8).contains("Too small"));
+    // Every word still reads at 20×5.
+    let tiny = screen(&mut app, 20, 5);
+    for needle in ["Too small", "20×5, need 60×15.", "Enlarge, or q quits."] {
+        assert!(tiny.contains(needle), "{tiny}");
+    }
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("Accounts"));
     key(&mut app, KeyCode::Char('q'));
     assert!(app.state().quit);
+}
+
+#[test]
+fn keymap_problems_show_in_full_at_80_columns_and_dismiss_with_esc() {
+    let dir = tempfile::tempdir().unwrap();
+    let km = dir
+        .path()
+        .join("a-rather-long-config-directory-name")
+        .join("kam");
+    std::fs::create_dir_all(&km).unwrap();
+    let km = km.join("keymap.toml");
+    std::fs::write(
+        &km,
+        "[agenda]\nsnooze_day = \"s\"\nmark_done = \"s\"\n[list]\nfrobnicate = \"x\"\n",
+    )
+    .unwrap();
+    let mut book = book(&dir.path().join("db"));
+    let mut o = opts();
+    o.keymap_path = Some(km.clone());
+    let mut app = App::new(&mut book, &o);
+    let s = screen(&mut app, 80, 24);
+    // Both problems, each in full (wrapped), not one cut line.
+    let flat: String = s
+        .lines()
+        .map(|l| l.trim_start_matches('│').trim_end_matches('│').trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains("unknown action 'frobnicate'"), "{s}");
+    assert!(
+        flat.contains("key 's' is bound to both 'snooze_day' (line 2) and 'mark_done' in [agenda]"),
+        "{s}"
+    );
+    assert!(s.contains("2 keymap problems"), "{s}");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.state().overlay.is_none());
+    // The clash left both actions on their defaults: d marks done.
+    key(&mut app, KeyCode::Char('5'));
+    key(&mut app, KeyCode::Char('?'));
+    let help = screen(&mut app, 100, 40);
+    assert!(
+        line_with(&help, "Mark the follow-up done").contains(" d "),
+        "{help}"
+    );
+}
+
+fn flat(screen: &str) -> String {
+    screen
+        .lines()
+        .map(|l| l.trim_start_matches('│').trim_end_matches('│').trim())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn log_touch_from_the_agenda_leaves_the_summary_empty_and_shows_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = book(dir.path());
+    let mut app = App::new(&mut book, &opts());
+    key(&mut app, KeyCode::Char('5'));
+    let row = app
+        .state()
+        .agenda
+        .iter()
+        .position(|r| r.key == "HUAWEI" && r.item.kind.as_str() == "cadence")
+        .unwrap();
+    for _ in 0..row {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    key(&mut app, KeyCode::Char('t'));
+    let Some(kam::tui::app::Overlay::Form { form, .. }) = &app.state().overlay else {
+        panic!("no form")
+    };
+    assert_eq!(form.get("summary"), "", "the agenda text is not a summary");
+    assert_eq!(form.get("kind"), "call");
+    assert_eq!(form.get("date"), today().to_string());
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Due: cadence: touch due"), "{s}");
+    ctrl(&mut app, 's');
+    assert!(app.state().overlay.is_none());
+    let huawei = id(&app, "HUAWEI");
+    let calls: Vec<_> = app
+        .backend()
+        .interactions_of(huawei)
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.kind == InteractionKind::Call)
+        .collect();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].summary, "");
+}
+
+#[test]
+fn a_duplicate_key_is_shown_next_to_the_key_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = book(dir.path());
+    let mut app = App::new(&mut book, &opts());
+    key(&mut app, KeyCode::Char('n'));
+    typ(&mut app, "ACME");
+    key(&mut app, KeyCode::Tab);
+    typ(&mut app, "Another Acme");
+    ctrl(&mut app, 's');
+    assert!(app.state().overlay.is_some(), "the form stays open");
+    let s = screen(&mut app, 80, 24);
+    let line = line_with(&s, "›Key");
+    assert!(line.contains("ACME"), "{s}");
+    assert!(line.contains("✗ 'ACME' is already used"), "{s}");
+}
+
+#[test]
+fn matrix_names_its_axes_and_enter_filters_the_cell_by_tier() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = book(dir.path());
+    let mut app = App::new(&mut book, &opts());
+    key(&mut app, KeyCode::Char('4'));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("potential ≥50 ┌"), "{s}");
+    assert!(s.contains("value <50"), "{s}");
+    assert!(s.contains("value ≥50"), "{s}");
+    let hints = s.lines().nth(23).unwrap();
+    assert!(hints.contains("enter filter cell"), "{hints}");
+    assert!(!hints.contains("enter open"), "{hints}");
+    // Top right: the Key cell.
+    key(&mut app, KeyCode::Char('l'));
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&mut app, 120, 30);
+    assert!(s.contains("filter cell:0,1 (Key)"), "{s}");
+    // Mark the review, then move an account: the cell says so in words.
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Char('r'));
+    app.state_mut().rows[0].moved = true;
+    app.state_mut().matrix.cells[0][1].moved = 1;
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("1 moved since review"), "{s}");
+}
+
+#[test]
+fn slack_goes_to_flags_and_what_and_messages_can_be_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = book(dir.path());
+    let mut app = App::new(&mut book, &opts());
+    let s = screen(&mut app, 200, 50);
+    assert!(
+        line_with(&s, "Umbrella Trading").contains("touch,cmpl,1ctc"),
+        "{s}"
+    );
+    key(&mut app, KeyCode::Char('5'));
+    let s = screen(&mut app, 120, 30);
+    assert!(
+        line_with(&s, "follow up").contains("follow up: Send the price list"),
+        "{s}"
+    );
+    // A long message is cut in the status bar, says how to read it, and
+    // `M` shows it in full.
+    let long = format!("Saved · {}", "GLOBEX: Development → Key · ".repeat(4));
+    app.state_mut().error(long.trim_end().to_string());
+    let s = screen(&mut app, 80, 24);
+    assert!(s.lines().nth(22).unwrap().ends_with("… M messages"), "{s}");
+    app.state_mut().info("Sorted by name");
+    key(&mut app, KeyCode::Char('M'));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Messages, newest first"), "{s}");
+    let text = flat(&s);
+    assert!(text.find("Sorted by name").unwrap() < text.find("✗ Saved").unwrap());
+    assert!(text.contains(long.trim_end()), "{s}");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.state().overlay.is_none());
+}
+
+#[test]
+fn timeline_title_names_the_account_and_the_score_adds_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = book(dir.path());
+    let mut app = App::new(&mut book, &opts());
+    key(&mut app, KeyCode::Char('3'));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.starts_with("┌ Timeline · ACME "), "{s}");
+    key(&mut app, KeyCode::Char('2'));
+    let s = screen(&mut app, 160, 120);
+    // Every criterion line: score × share% = contribution, and it holds.
+    let mut seen = 0;
+    for l in s.lines().filter(|l| l.contains(" × ")) {
+        let nums: Vec<f64> = l
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .filter_map(|t| t.parse().ok())
+            .collect();
+        let n = nums.len();
+        let (score, pct, contrib) = (nums[n - 3], nums[n - 2], nums[n - 1]);
+        assert!(l.contains('%'), "{l}");
+        assert!((score * pct / 100.0 - contrib).abs() < 0.06, "{l}");
+        seen += 1;
+    }
+    assert!(seen >= 3, "{s}");
 }

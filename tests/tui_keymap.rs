@@ -104,11 +104,42 @@ fn bad_key_is_reported_with_line_and_rest_applies() {
 }
 
 #[test]
-fn duplicate_binding_is_reported_and_first_entry_keeps_the_key() {
+fn duplicate_binding_is_dropped_for_both_and_they_keep_their_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = fixture(&dir, "[agenda]\nsnooze_day = \"s\"\nmark_done = \"s\"\n");
+    let errs = check(&p);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    let msg = errs[0].to_string();
+    assert!(
+        msg.starts_with(&format!(
+            "{}:3: key 's' is bound to both 'snooze_day' (line 2) and 'mark_done' in [agenda]",
+            p.display()
+        )),
+        "{msg}"
+    );
+    let (map, _) = Keymap::load(Some(&p));
+    // Neither clashing entry applies: both actions keep their default keys.
+    assert_eq!(
+        map.lookup(Context::Agenda, &keys("d")),
+        Lookup::Action(Action::MarkDone)
+    );
+    assert_eq!(
+        map.lookup(Context::Agenda, &keys("z")),
+        Lookup::Action(Action::SnoozeDay)
+    );
+    assert_eq!(map.lookup(Context::Agenda, &keys("s")), Lookup::None);
+    assert_eq!(
+        map.hint(Context::Agenda, Action::MarkDone).as_deref(),
+        Some("d")
+    );
+}
+
+#[test]
+fn a_clash_drops_only_the_clashing_key_of_a_list() {
     let dir = tempfile::tempdir().unwrap();
     let p = fixture(
         &dir,
-        "[matrix]\nmark_review = \"m\"\n\nopen = [\"enter\", \"m\"]\n",
+        "[matrix]\nmark_review = \"m\"\n\nfilter_cell = [\"enter\", \"m\"]\n",
     );
     let errs = check(&p);
     assert_eq!(errs.len(), 1, "{errs:?}");
@@ -116,18 +147,33 @@ fn duplicate_binding_is_reported_and_first_entry_keeps_the_key() {
     assert!(
         errs[0]
             .reason
-            .contains("bound to both 'mark_review' and 'open'"),
+            .contains("bound to both 'mark_review' (line 2) and 'filter_cell'"),
         "{}",
         errs[0]
     );
     let (map, _) = Keymap::load(Some(&p));
+    assert_eq!(map.lookup(Context::Matrix, &keys("m")), Lookup::None);
+    // mark_review lost its only key, so it keeps the default.
     assert_eq!(
-        map.lookup(Context::Matrix, &keys("m")),
+        map.lookup(Context::Matrix, &keys("r")),
         Lookup::Action(Action::MarkReview)
     );
     assert_eq!(
         map.lookup(Context::Matrix, &keys("enter")),
-        Lookup::Action(Action::Open)
+        Lookup::Action(Action::FilterCell)
+    );
+}
+
+#[test]
+fn an_empty_list_unbinds_but_a_wrong_value_keeps_the_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = fixture(&dir, "[agenda]\nmark_done = []\nsnooze_day = 5\n");
+    let (map, errs) = Keymap::load(Some(&p));
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(map.lookup(Context::Agenda, &keys("d")), Lookup::None);
+    assert_eq!(
+        map.lookup(Context::Agenda, &keys("z")),
+        Lookup::Action(Action::SnoozeDay)
     );
 }
 
@@ -153,6 +199,18 @@ fn broken_toml_is_located() {
     assert!(!errs.is_empty());
     assert_eq!(errs[0].line, 3, "{errs:?}");
     assert!(errs[0].reason.contains("not valid TOML"));
+}
+
+#[test]
+fn broken_toml_reports_only_the_syntax_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = fixture(&dir, "[x\nquit = \"Q\"\n");
+    let errs = check(&p);
+    assert!(!errs.is_empty());
+    for e in &errs {
+        assert!(e.reason.starts_with("not valid TOML"), "{errs:?}");
+    }
+    assert!(!errs.iter().any(|e| e.reason.contains("unknown section")));
 }
 
 #[test]

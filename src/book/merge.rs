@@ -191,6 +191,11 @@ impl Book {
                 other => other?,
             };
             merged = theirs;
+            // Saving what is already stored changes nothing: no version
+            // bump, no audit entry (an undo would otherwise undo nothing).
+            if audit::field_diffs(&json(&current), &json(&rec)).is_empty() {
+                return Ok((super::Applied::default(), merged));
+            }
             rec.into_batch(&mut batch);
         }
         let applied = self.commit(batch, action, request, None)?;

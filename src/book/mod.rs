@@ -45,8 +45,12 @@ pub enum BookError {
     Store(#[from] StoreError),
     #[error("scoring model: {0}")]
     Model(String),
-    #[error("no account with key '{0}'")]
-    UnknownAccount(String),
+    /// `close`: keys the user may have meant (at most 5).
+    #[error("no account with key '{key}'{}", did_you_mean(close))]
+    UnknownAccount { key: String, close: Vec<String> },
+    /// Unpinning an account without a pin: nothing to do, nothing written.
+    #[error("{0} is not pinned")]
+    NotPinned(String),
     #[error("'{tier}' is not a tier of the model '{model}' (tiers: {known})")]
     UnknownTier {
         tier: String,
@@ -61,6 +65,14 @@ pub enum BookError {
     Undo(String),
     #[error(transparent)]
     Import(#[from] crate::cli::import::ImportFailure),
+}
+
+fn did_you_mean(close: &[String]) -> String {
+    if close.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", close.join(", "))
+    }
 }
 
 impl From<ModelError> for BookError {
@@ -169,6 +181,47 @@ impl Book {
 
     pub fn account_by_key(&self, key: &str) -> Option<&Account> {
         self.accounts.values().find(|a| a.key == key)
+    }
+
+    /// The account a user means by `key` (command line): the exact key, else
+    /// the one key equal to it ignoring case. A miss (or several keys that
+    /// differ only in case) lists up to 5 close keys: those equal ignoring
+    /// case, then those starting with it, then those containing it.
+    pub fn find_account(&self, key: &str) -> Result<&Account> {
+        let key = key.trim();
+        if let Some(a) = self.account_by_key(key) {
+            return Ok(a);
+        }
+        let want = key.to_lowercase();
+        let mut ranked: Vec<(u8, &str, &Account)> = self
+            .accounts
+            .values()
+            .filter_map(|a| {
+                let k = a.key.to_lowercase();
+                let rank = if k == want {
+                    0
+                } else if k.starts_with(&want) {
+                    1
+                } else if !want.is_empty() && k.contains(&want) {
+                    2
+                } else {
+                    return None;
+                };
+                Some((rank, a.key.as_str(), a))
+            })
+            .collect();
+        ranked.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.cmp(y.1)));
+        let same = ranked.iter().take_while(|r| r.0 == 0).count();
+        if same == 1 {
+            return Ok(ranked[0].2);
+        }
+        if same > 1 {
+            ranked.truncate(same);
+        }
+        Err(BookError::UnknownAccount {
+            key: key.to_string(),
+            close: ranked.iter().take(5).map(|r| r.1.to_string()).collect(),
+        })
     }
 
     /// Every account by id (the report module's lookup).
@@ -440,9 +493,7 @@ impl Book {
     }
 
     fn key_to_id(&self, key: &str) -> Result<AccountId> {
-        self.account_by_key(key)
-            .map(|a| a.id)
-            .ok_or_else(|| BookError::UnknownAccount(key.to_string()))
+        self.find_account(key).map(|a| a.id)
     }
 
     fn check_tier(&self, tier: &str) -> Result<String> {

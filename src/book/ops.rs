@@ -292,6 +292,9 @@ impl Book {
             WriteOp::Unpin { key } => {
                 let id = self.key_to_id(&key)?;
                 let mut a = self.accounts[&id].clone();
+                if a.pin.is_none() {
+                    return Err(BookError::NotPinned(a.key));
+                }
                 a.pin = None;
                 Ok(Done::of(self.write_account(a, "unpin", request)?, "unpin"))
             }
@@ -352,6 +355,10 @@ impl Book {
         action: &str,
         request: Option<RequestId>,
     ) -> Result<Applied> {
+        // The same pin again changes nothing: no audit entry to undo.
+        if self.accounts.get(&a.id) == Some(&a) {
+            return Ok(Applied::default());
+        }
         let batch = Batch {
             accounts: vec![a],
             exact_ids: true,

@@ -15,12 +15,17 @@ on value and potential, places it in a tier matrix and turns tiers into a daily 
 agenda. Without a command it opens the terminal UI."
 )]
 pub struct Cli {
-    /// Database directory (default: $XDG_DATA_HOME/kam, or $XDG_DATA_HOME/kam-demo with --demo)
-    #[arg(long, global = true, env = "KAM_DB", value_name = "DIR")]
+    // The environment fallbacks (KAM_DB, KAM_TODAY, KAM_NO_SERVER) are read
+    // by `Context::from_args`, not by clap: clap counts a value from the
+    // environment as typed, and its usage line on an error then shows
+    // `--as-of <DATE>` as if it were required.
+    /// Database directory (default: $KAM_DB, else $XDG_DATA_HOME/kam, or
+    /// $XDG_DATA_HOME/kam-demo with --demo)
+    #[arg(long, global = true, value_name = "DIR")]
     pub db: Option<PathBuf>,
 
-    /// Pin "today" for every date-dependent result (YYYY-MM-DD)
-    #[arg(long = "as-of", global = true, env = "KAM_TODAY", value_name = "DATE")]
+    /// Pin "today" for every date-dependent result (YYYY-MM-DD; default: $KAM_TODAY)
+    #[arg(long = "as-of", global = true, value_name = "DATE")]
     pub as_of: Option<String>,
 
     /// Open the TUI on the demo database, creating the demo book first if it is empty
@@ -32,10 +37,8 @@ pub struct Cli {
     pub agenda: bool,
 
     /// Open the database in this process instead of through the team server
-    /// (only one process can then use it)
-    // Boolish: `KAM_NO_SERVER=1` (or yes/on/true) as well as `true`.
-    #[arg(long, global = true, env = "KAM_NO_SERVER",
-          value_parser = clap::builder::BoolishValueParser::new())]
+    /// (only one process can then use it; also KAM_NO_SERVER=1)
+    #[arg(long, global = true)]
     pub no_server: bool,
 
     #[command(subcommand)]

@@ -231,9 +231,7 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             Ok(())
         }
         Command::Explain { key, json } => {
-            let id = book.account_by_key(&key).map(|a| a.id).ok_or_else(|| {
-                Failure::new(exit::INVALID_INPUT, format!("no account with key '{key}'"))
-            })?;
+            let id = book.find_account(&key)?.id;
             let lookup = book.accounts_map();
             let missing = || Failure::new(exit::FAILURE, "no score for this account");
             if json {
@@ -269,16 +267,26 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
         }
         Command::Model { action } => model_command(book, action, env),
         Command::Pin { key, tier, reason } => {
+            // The stored spelling of the key, for the op and the message.
+            let key = book.find_account(&key)?.key.clone();
             let op = WriteOp::Pin {
                 key: key.clone(),
-                tier: tier.clone(),
+                tier,
                 reason,
             };
             let outcome = book.execute(op, env.request())?;
-            writeln!(env.out(), "{key}: pinned to {tier}")?;
+            let tier = book
+                .account_by_key(&key)
+                .and_then(|a| a.pin.as_ref())
+                .map_or(String::new(), |p| p.tier.clone());
+            match outcome.seq {
+                Some(_) => writeln!(env.out(), "{key}: pinned to {tier}")?,
+                None => writeln!(env.out(), "{key}: pinned to {tier} already")?,
+            }
             print_changes(book, &outcome.tier_changes, env.out())
         }
         Command::Unpin { key } => {
+            let key = book.find_account(&key)?.key.clone();
             let op = WriteOp::Unpin { key: key.clone() };
             let outcome = book.execute(op, env.request())?;
             writeln!(env.out(), "{key}: unpinned")?;
@@ -288,8 +296,9 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             let n = book.execute(WriteOp::MarkReview, env.request())?.count;
             writeln!(
                 env.out(),
-                "review marked as of {}: {n} accounts",
-                book.today()
+                "review marked as of {}: {}",
+                book.today(),
+                report::plural(n, "account")
             )?;
             Ok(())
         }
@@ -299,8 +308,12 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             let undone = out.undone.unwrap_or_default();
             let entry = book.changes_since(undone.saturating_sub(1))?;
             match entry.first().filter(|e| e.seq == undone) {
-                Some(e) => writeln!(env.out(), "undone: {}", super::log::entry_title(e))?,
-                None => writeln!(env.out(), "undone: change #{undone}")?,
+                Some(e) => writeln!(
+                    env.out(),
+                    "Undone {}",
+                    super::log::undone_summary(e, book.user())
+                )?,
+                None => writeln!(env.out(), "Undone change #{undone}")?,
             }
             print_changes(book, &out.tier_changes, env.out())
         }
@@ -319,9 +332,7 @@ fn log_command(
     out: &mut dyn Write,
 ) -> CmdResult {
     let only = match &key {
-        Some(k) => Some(book.account_by_key(k).map(|a| a.id).ok_or_else(|| {
-            Failure::new(exit::INVALID_INPUT, format!("no account with key '{k}'"))
-        })?),
+        Some(k) => Some(book.find_account(k)?.id),
         None => None,
     };
     let mut entries = match only {
@@ -447,9 +458,9 @@ fn model_command(book: &mut Book, action: ModelCommand, env: &mut dyn CmdEnv) ->
     let out = env.out();
     writeln!(
         out,
-        "model {}: {} accounts {} tier{}",
+        "model {}: {} {} tier{}",
         model.name,
-        changes.len(),
+        report::plural(changes.len(), "account"),
         if dry_run { "would change" } else { "changed" },
         if dry_run {
             " (dry run: nothing written)"

@@ -36,6 +36,41 @@ pub fn entry_title(e: &AuditEntry) -> String {
     s
 }
 
+/// What an undo reverted, for its message: `#4 pin on BETA (by you)`. The
+/// records are named by account key (the first 3, then how many more), a
+/// model or review change by what it is.
+pub fn undone_summary(e: &AuditEntry, me: &str) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for c in &e.changes {
+        let name = match c.record.kind {
+            RefKind::Meta => match c.record.key.as_str() {
+                "model" => "the scoring model".to_string(),
+                "review" => "the tier review".to_string(),
+                "snoozed" => "the snoozed agenda items".to_string(),
+                other => other.to_string(),
+            },
+            _ => c.record.key.clone(),
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let mut s = format!("#{} {}", e.seq, e.action);
+    if !names.is_empty() {
+        let shown: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
+        s.push_str(&format!(" on {}", shown.join(", ")));
+        if names.len() > 3 {
+            s.push_str(&format!(" and {} more", names.len() - 3));
+        }
+    }
+    if e.user == me {
+        s.push_str(" (by you)");
+    } else {
+        s.push_str(&format!(" (by {})", e.user));
+    }
+    s
+}
+
 /// The lines describing one record change (record, then its fields).
 pub fn change_lines(c: &RecordChange) -> Vec<String> {
     let mut out = vec![format!("{} {}", c.record.label(), c.verb())];

@@ -109,9 +109,12 @@ pub struct Context {
 
 impl Context {
     pub fn from_args(cli: &Cli) -> Result<Context, Failure> {
+        let as_of = cli.as_of.clone().or_else(|| env_value("KAM_TODAY"));
         let clock =
-            Clock::from_override(cli.as_of.as_deref()).map_err(|e| Failure::new(exit::USAGE, e))?;
-        let db = match (&cli.db, cli.demo) {
+            Clock::from_override(as_of.as_deref()).map_err(|e| Failure::new(exit::USAGE, e))?;
+        let env_db = env_value("KAM_DB").map(PathBuf::from);
+        let no_server = cli.no_server || env_flag("KAM_NO_SERVER")?;
+        let db = match (cli.db.as_ref().or(env_db.as_ref()), cli.demo) {
             (Some(db), _) => Some(db.clone()),
             (None, true) => crate::paths::demo_db(),
             (None, false) => crate::paths::default_db(),
@@ -123,8 +126,8 @@ impl Context {
             db,
             clock,
             user: crate::identity::current_user(),
-            as_of: cli.as_of.clone().filter(|s| !s.trim().is_empty()),
-            no_server: cli.no_server,
+            as_of: as_of.filter(|s| !s.trim().is_empty()),
+            no_server,
         })
     }
 
@@ -155,6 +158,27 @@ impl Context {
 
     pub fn book(&self) -> Result<Book, Failure> {
         Ok(Book::open(self.store()?, self.clock, &self.user)?)
+    }
+}
+
+/// An environment variable that is set and not empty.
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// A yes/no environment variable: 1/yes/on/true or 0/no/off/false (unset
+/// or empty: no).
+fn env_flag(name: &str) -> Result<bool, Failure> {
+    let Some(v) = env_value(name) else {
+        return Ok(false);
+    };
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "y" | "yes" | "on" | "t" | "true" => Ok(true),
+        "0" | "n" | "no" | "off" | "f" | "false" => Ok(false),
+        _ => Err(Failure::new(
+            exit::USAGE,
+            format!("{name}='{v}': expected 1/yes/on/true or 0/no/off/false"),
+        )),
     }
 }
 
@@ -273,8 +297,13 @@ fn print_status(
         },
         s.seq
     )?;
-    // The asking client is connected too: count the others.
-    writeln!(out, "{} client(s) connected", s.clients.len())?;
+    // The server leaves out this command's own connection.
+    let n = s.clients.len();
+    writeln!(
+        out,
+        "{n} {} connected",
+        if n == 1 { "session" } else { "sessions" }
+    )?;
     for c in &s.clients {
         writeln!(out, "  {}", c.user)?;
     }

@@ -117,6 +117,15 @@ pub fn segments_json(engine: &Engine, lookup: &impl AccountLookup) -> Value {
     })
 }
 
+/// `1 account`, `2 accounts`: a count with its noun (plural by `s`).
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Pads or truncates to a display width (CJK counts double).
 fn fit(s: &str, width: usize) -> String {
     let mut out = String::new();
@@ -180,9 +189,14 @@ pub fn segments_text(engine: &Engine, lookup: &impl AccountLookup) -> String {
     }
     let p = engine.pareto();
     out.push_str(&format!(
-        "{} active accounts; top {} hold {:.1}% of trailing-12-month revenue ({})\n",
-        p.active_accounts,
+        "{}; top {} {} {:.1}% of trailing-12-month revenue ({})\n",
+        plural(p.active_accounts, "active account"),
         p.top20_accounts,
+        if p.top20_accounts == 1 {
+            "holds"
+        } else {
+            "hold"
+        },
         p.top20_revenue_share * 100.0,
         p.total_revenue_12m
     ));
@@ -236,14 +250,16 @@ pub fn explain_text(engine: &Engine, lookup: &impl AccountLookup, id: AccountId)
         x.value_score,
         x.potential_score
     );
+    // CONTRIB: the points the criterion adds to its axis score.
     out.push_str(&format!(
-        "{}  {}  {}  {}  {}  {}\n",
+        "{}  {}  {}  {}  {}  {}  {}\n",
         fit("AXIS", 9),
         fit("CRITERION", 20),
         right("RAW", 14),
         fit("NORM", 22),
         right("SCORE", 6),
         right("WEIGHT", 6),
+        right("CONTRIB", 7),
     ));
     for c in &x.criteria {
         let raw = c.raw.map_or("-".to_string(), |r| {
@@ -254,14 +270,14 @@ pub fn explain_text(engine: &Engine, lookup: &impl AccountLookup, id: AccountId)
             }
         });
         out.push_str(&format!(
-            "{}  {}  {}  {}  {}  {}  {:+.1}\n",
+            "{}  {}  {}  {}  {}  {}  {}\n",
             fit(c.axis, 9),
             fit(&c.measure, 20),
             right(&raw, 14),
             fit(&c.norm, 22),
             right(&format!("{:.1}", c.normalised), 6),
             right(&format!("{}", c.weight), 6),
-            c.contribution
+            right(&format!("{:+.1}", c.contribution), 7)
         ));
     }
     out.push('\n');
@@ -376,10 +392,11 @@ pub fn matrix_text(engine: &Engine) -> String {
         ];
         for c in 0..m.cols {
             let Some(cell) = m.cell(r, c) else { continue };
+            let accts = if cell.count == 1 { "acct" } else { "accts" };
             let count = if cell.overflow > 0 {
-                format!("{} accts ({} over cap)", cell.count, cell.overflow)
+                format!("{} {accts} ({} over cap)", cell.count, cell.overflow)
             } else {
-                format!("{} accts", cell.count)
+                format!("{} {accts}", cell.count)
             };
             lines[0].push_str(&fit(&cell.tier, W));
             lines[1].push_str(&fit(&count, W));
@@ -399,8 +416,13 @@ pub fn matrix_text(engine: &Engine) -> String {
     }
     out.push('\n');
     for t in &m.tiers {
+        let noun = if t.accounts == 1 {
+            "account"
+        } else {
+            "accounts"
+        };
         out.push_str(&format!(
-            "{} {} accounts, {} ({:.1}%)\n",
+            "{} {} {noun}, {} ({:.1}%)\n",
             fit(&t.tier, 14),
             right(&t.accounts.to_string(), 6),
             t.revenue_12m,
@@ -409,9 +431,14 @@ pub fn matrix_text(engine: &Engine) -> String {
     }
     let p = engine.pareto();
     out.push_str(&format!(
-        "Pareto: top {} of {} active accounts hold {:.1}% of revenue\n",
+        "Pareto: top {} of {} {} {:.1}% of revenue\n",
         p.top20_accounts,
-        p.active_accounts,
+        plural(p.active_accounts, "active account"),
+        if p.top20_accounts == 1 {
+            "holds"
+        } else {
+            "hold"
+        },
         p.top20_revenue_share * 100.0
     ));
     out

@@ -5,7 +5,7 @@ use super::engine::Engine;
 use super::metrics::{open_complaints, upto};
 use super::types::{AccountScore, AgendaItem, AgendaKind, Flag};
 use crate::domain::{AccountId, FollowUp, InteractionKind};
-use chrono::{Duration, NaiveDate};
+use chrono::{Days, Duration, NaiveDate};
 
 impl Engine {
     /// What is due or overdue as of the engine's date. `owner` keeps the
@@ -146,43 +146,25 @@ impl Engine {
                 continue;
             }
             let m = &sc.metrics;
+            let reason = flag.reason(m);
             let text = match flag {
-                Flag::OverduePayment => format!(
-                    "overdue receivables {} (oldest {} days)",
-                    m.overdue_amount,
-                    m.overdue_days.unwrap_or(0)
-                ),
-                Flag::Declining => match m.growth {
-                    Some(g) => format!(
-                        "declining: revenue {:+.0}% vs previous year, orders {} in 90 days vs {} before",
-                        g * 100.0,
-                        m.orders_90d,
-                        m.orders_prev_90d
-                    ),
-                    None => format!(
-                        "declining: orders {} in 90 days vs {} before",
-                        m.orders_90d, m.orders_prev_90d
-                    ),
-                },
-                Flag::SingleThreaded => format!(
-                    "single-threaded: {} active contact(s){}",
-                    m.active_contacts,
-                    if m.has_backup { "" } else { ", no backup" }
-                ),
-                Flag::ContactLeft => match m.primary_left {
-                    Some(d) => format!("primary contact left on {d}"),
-                    None => "primary contact left".to_string(),
-                },
-                Flag::LargeDisloyal => {
-                    "high value but low loyalty: watch terms and payments".into()
-                }
-                Flag::OverdueTouch | Flag::ComplaintSla => continue,
+                Flag::Declining => format!("declining: {reason}"),
+                Flag::SingleThreaded => format!("single-threaded: {reason}"),
+                _ => reason,
             };
-            let mut item = self.item(id, AgendaKind::Risk, as_of, text);
+            // Due is when the matter became due, so that due + days late
+            // is today: the oldest unpaid invoice's due date, the day the
+            // primary contact left; standing conditions are due today.
+            let due = match flag {
+                Flag::OverduePayment => m
+                    .overdue_days
+                    .and_then(|n| as_of.checked_sub_days(Days::new(n.max(0).unsigned_abs())))
+                    .unwrap_or(as_of),
+                Flag::ContactLeft => m.primary_left.filter(|d| *d <= as_of).unwrap_or(as_of),
+                _ => as_of,
+            };
+            let mut item = self.item(id, AgendaKind::Risk, due, text);
             item.flag = Some(flag);
-            if flag == Flag::OverduePayment {
-                item.days_late = m.overdue_days.unwrap_or(0).max(0);
-            }
             items.push(item);
         }
     }

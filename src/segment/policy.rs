@@ -63,6 +63,67 @@ pub(crate) fn next_due(
     })
 }
 
+/// `declining`, first reason: revenue down by 20 % or more on the year before.
+pub(crate) fn revenue_falling(m: &Metrics) -> bool {
+    m.growth.is_some_and(|g| g <= -0.2)
+}
+
+/// `declining`, second reason: fewer than half as many orders in the last 90
+/// days as in the 90 before.
+pub(crate) fn orders_falling(m: &Metrics) -> bool {
+    m.orders_prev_90d > 0 && m.orders_90d * 2 < m.orders_prev_90d
+}
+
+impl Flag {
+    /// What raised this flag for an account, in words: only the reasons that
+    /// hold (a `declining` account whose revenue grew is declining on orders
+    /// alone). Used by the agenda and the profile.
+    pub fn reason(self, m: &Metrics) -> String {
+        match self {
+            Flag::OverdueTouch => "no touch within the tier's cadence".into(),
+            Flag::OverduePayment => format!(
+                "overdue receivables {} (oldest {} days)",
+                m.overdue_amount,
+                m.overdue_days.unwrap_or(0)
+            ),
+            Flag::Declining => {
+                let mut why = Vec::new();
+                if let Some(g) = m.growth.filter(|_| revenue_falling(m)) {
+                    why.push(format!("revenue {:+.0}% vs previous year", g * 100.0));
+                }
+                if orders_falling(m) {
+                    why.push(format!(
+                        "orders {} in 90 days vs {} before",
+                        m.orders_90d, m.orders_prev_90d
+                    ));
+                }
+                why.join("; ")
+            }
+            Flag::ComplaintSla => match m.oldest_complaint_hours {
+                Some(h) => format!("complaint open for {h} h, past its deadline"),
+                None => "complaint past its deadline".into(),
+            },
+            Flag::SingleThreaded => {
+                let mut why = Vec::new();
+                match m.active_contacts {
+                    0 => why.push("no active contact"),
+                    1 => why.push("only one active contact"),
+                    _ => {}
+                }
+                if !m.has_backup && m.active_contacts > 0 {
+                    why.push("no backup contact");
+                }
+                why.join(", ")
+            }
+            Flag::ContactLeft => match m.primary_left {
+                Some(d) => format!("primary contact left on {d}"),
+                None => "primary contact left".into(),
+            },
+            Flag::LargeDisloyal => "high value but low loyalty: watch terms and payments".into(),
+        }
+    }
+}
+
 /// Inputs of the risk flags for one account.
 pub(crate) struct FlagInput<'a> {
     pub metrics: &'a Metrics,
@@ -83,8 +144,7 @@ pub(crate) fn flags(model: &Model, f: &FlagInput<'_>) -> Vec<Flag> {
     if m.overdue_amount.cents() > 0 {
         out.push(Flag::OverduePayment);
     }
-    let falling_orders = m.orders_prev_90d > 0 && m.orders_90d * 2 < m.orders_prev_90d;
-    if m.growth.is_some_and(|g| g <= -0.2) || falling_orders {
+    if revenue_falling(m) || orders_falling(m) {
         out.push(Flag::Declining);
     }
     let resolve = f.policy.map_or(48, |p| p.resolve_hours);

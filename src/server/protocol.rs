@@ -139,7 +139,9 @@ impl From<&BookError> for WireError {
         match e {
             BookError::Conflict(c) => WireError::Conflict(c.clone()),
             BookError::Undo(m) => WireError::Undo(m.clone()),
-            BookError::UnknownAccount(k) => WireError::UnknownAccount(k.clone()),
+            BookError::UnknownAccount { key, close } if close.is_empty() => {
+                WireError::UnknownAccount(key.clone())
+            }
             BookError::UnknownTier { tier, model, known } => WireError::UnknownTier {
                 tier: tier.clone(),
                 model: model.clone(),
@@ -158,7 +160,10 @@ impl From<WireError> for BookError {
         match e {
             WireError::Conflict(c) => BookError::Conflict(c),
             WireError::Undo(m) => BookError::Undo(m),
-            WireError::UnknownAccount(k) => BookError::UnknownAccount(k),
+            WireError::UnknownAccount(key) => BookError::UnknownAccount {
+                key,
+                close: Vec::new(),
+            },
             WireError::UnknownTier { tier, model, known } => {
                 BookError::UnknownTier { tier, model, known }
             }

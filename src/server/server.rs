@@ -117,9 +117,17 @@ impl Shared {
     }
 
     fn peers(&self) -> Vec<PeerInfo> {
+        self.sessions(None)
+    }
+
+    /// Connected clients, but for `except`; with `except` set (a status
+    /// request) only the sessions that stay connected (subscribed: TUIs),
+    /// not the asking connection nor one-off commands running meanwhile.
+    fn sessions(&self, except: Option<u64>) -> Vec<PeerInfo> {
         let mut v: Vec<PeerInfo> = lock(&self.clients)
-            .values()
-            .map(|c| PeerInfo {
+            .iter()
+            .filter(|(conn, c)| except.is_none_or(|e| **conn != e && c.subscribe))
+            .map(|(_, c)| PeerInfo {
                 client_id: c.client_id,
                 user: c.user.clone(),
                 editing: c.editing,
@@ -154,7 +162,8 @@ impl Shared {
         }
     }
 
-    fn status(&self) -> ServerStatus {
+    /// The server's state as `conn` asks for it (`conn` is not listed).
+    fn status(&self, conn: u64) -> ServerStatus {
         let book = lock(&self.book);
         ServerStatus {
             pid: std::process::id(),
@@ -163,7 +172,7 @@ impl Shared {
             as_of: book.today(),
             group_shared: self.group_shared,
             seq: book.last_seq().unwrap_or(0),
-            clients: self.peers(),
+            clients: self.sessions(Some(conn)),
         }
     }
 
@@ -547,7 +556,7 @@ fn handle(
             }
             tx.send(Reply::Answer { request, result }).is_ok()
         }
-        Request::Status => tx.send(Reply::Status(shared.status())).is_ok(),
+        Request::Status => tx.send(Reply::Status(shared.status(conn))).is_ok(),
         Request::Stop => {
             let ok = tx
                 .send(Reply::Done {

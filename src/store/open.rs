@@ -130,6 +130,32 @@ fn is_lock_error(e: &sled::Error) -> bool {
     }
 }
 
+/// sled's error as a short phrase for the damage message: its own text
+/// names internals ("file offset None backtrace ()").
+fn sled_detail(e: &sled::Error) -> String {
+    match e {
+        sled::Error::Corruption { at: Some(at), .. } => {
+            format!("corrupted data at offset {}", at.lid())
+        }
+        sled::Error::Corruption { at: None, .. } => "corrupted data".into(),
+        sled::Error::Io(io) => format!("read error: {io}"),
+        sled::Error::CollectionNotFound(_) => "a part of the database is missing".into(),
+        sled::Error::Unsupported(m) | sled::Error::ReportableBug(m) => short_detail(m),
+    }
+}
+
+/// The first line of a storage engine message, cut to a readable length.
+fn short_detail(m: &str) -> String {
+    const MAX: usize = 80;
+    let line = m.lines().next().unwrap_or_default().trim();
+    if line.chars().count() > MAX {
+        let cut: String = line.chars().take(MAX - 1).collect();
+        format!("{cut}…")
+    } else {
+        line.to_string()
+    }
+}
+
 /// Opens (or creates) the sled database in `dir` and checks its header.
 pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<sled::Db> {
     let found = inspect(dir)?;
@@ -152,7 +178,8 @@ pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<sled::Db> {
     let db = match open_retrying(&config) {
         Err(panic) => {
             return Err(damaged(format!(
-                "the storage engine failed reading it: {panic}"
+                "the storage engine failed reading it: {}",
+                short_detail(&panic)
             )));
         }
         Ok(Err(e)) if is_lock_error(&e) => {
@@ -163,7 +190,7 @@ pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<sled::Db> {
         Ok(Err(sled::Error::Io(e))) if e.kind() == std::io::ErrorKind::PermissionDenied => {
             return Err(StoreError::Io(format!("{}: {e}", dir.display())));
         }
-        Ok(Err(e)) if had_data => return Err(damaged(e.to_string())),
+        Ok(Err(e)) if had_data => return Err(damaged(sled_detail(&e))),
         Ok(Err(e)) => return Err(StoreError::Io(format!("{}: {e}", dir.display()))),
         Ok(Ok(db)) => db,
     };
@@ -176,8 +203,13 @@ pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<sled::Db> {
         }
         db.open_tree("meta")?.get(HEADER_KEY)
     })
-    .map_err(|p| damaged(format!("the storage engine failed reading it: {p}")))?
-    .map_err(|e| damaged(e.to_string()))?;
+    .map_err(|p| {
+        damaged(format!(
+            "the storage engine failed reading it: {}",
+            short_detail(&p)
+        ))
+    })?
+    .map_err(|e| damaged(sled_detail(&e)))?;
 
     match header {
         Some(bytes) => {
@@ -225,4 +257,31 @@ fn is_other_program(db: &sled::Db) -> bool {
         n != b"__sled__default" && !TREE_NAMES.iter().any(|t| t.as_bytes() == n)
     });
     default_has_data || foreign_tree
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damage_is_told_in_words_not_sled_internals() {
+        let corrupt = sled::Error::Corruption { at: None, bt: () };
+        assert!(corrupt.to_string().contains("backtrace"), "sled's own text");
+        let e = StoreError::Damaged {
+            path: "/data/kam".into(),
+            detail: sled_detail(&corrupt),
+        };
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("the kam database at /data/kam is damaged (corrupted data). Restore"),
+            "{msg}"
+        );
+        assert!(!msg.contains("backtrace") && !msg.contains("None"), "{msg}");
+        let long = format!("first line {}\nsecond line", "x".repeat(200));
+        let short = short_detail(&long);
+        assert!(
+            short.chars().count() <= 80 && !short.contains("second"),
+            "{short}"
+        );
+    }
 }

@@ -2,7 +2,7 @@
 //! effects (writes), which the runner performs through the backend. Update
 //! never touches the backend, so it is tested with plain values.
 
-use super::filter::Filter;
+use super::filter::{Filter, Vocab};
 use super::forms::{Form, Record};
 use super::fuzzy;
 use super::input::LineEdit;
@@ -13,6 +13,10 @@ use crate::domain::{AccountId, InteractionKind};
 use crate::segment::AgendaKind;
 use chrono::NaiveDate;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use std::collections::VecDeque;
+
+/// How many status messages `messages` can show again.
+pub const MESSAGE_LOG: usize = 20;
 
 /// The five panes. Agenda is a view of its own; the others share the main view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -86,6 +90,13 @@ pub enum Overlay {
         lines: Vec<String>,
         scroll: u16,
     },
+    /// Text to read in full, wrapped: keymap problems at start, the recent
+    /// status messages.
+    Notice {
+        title: String,
+        lines: Vec<String>,
+        scroll: u16,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +159,10 @@ pub struct State {
     pub agenda_selected: usize,
     pub overlay: Option<Overlay>,
     pub message: Option<Message>,
+    /// The last `MESSAGE_LOG` messages, oldest first, for `messages`.
+    pub log: VecDeque<Message>,
+    /// Tier names of the model, most important first (filter checks).
+    pub tiers: Vec<String>,
     pub pending: Vec<KeyChord>,
     /// Rows a page moves (set from the terminal height on resize).
     pub page: usize,
@@ -181,31 +196,38 @@ impl State {
             agenda_selected: 0,
             overlay: None,
             message: None,
+            log: VecDeque::new(),
+            tiers: Vec::new(),
             pending: Vec::new(),
             page: 10,
             quit: false,
         }
     }
 
+    fn say(&mut self, text: String, tone: Tone) {
+        let m = Message { text, tone };
+        if self.log.len() == MESSAGE_LOG {
+            self.log.pop_front();
+        }
+        self.log.push_back(m.clone());
+        self.message = Some(m);
+    }
+
     pub fn info(&mut self, text: impl Into<String>) {
-        self.message = Some(Message {
-            text: text.into(),
-            tone: Tone::Info,
-        });
+        self.say(text.into(), Tone::Info);
     }
 
     pub fn ok(&mut self, text: impl Into<String>) {
-        self.message = Some(Message {
-            text: text.into(),
-            tone: Tone::Ok,
-        });
+        self.say(text.into(), Tone::Ok);
     }
 
     pub fn error(&mut self, text: impl Into<String>) {
-        self.message = Some(Message {
-            text: text.into(),
-            tone: Tone::Error,
-        });
+        self.say(text.into(), Tone::Error);
+    }
+
+    /// What filter values are known (tiers of the current model).
+    pub fn vocab(&self) -> Vocab<'_> {
+        Vocab { tiers: &self.tiers }
     }
 
     /// The keymap section that applies now.
@@ -217,7 +239,9 @@ impl State {
             }) => Context::Confirm,
             Some(Overlay::Form { .. }) => Context::Form,
             Some(Overlay::Search(_)) | Some(Overlay::Filter { .. }) => Context::Search,
-            Some(Overlay::Help { .. }) | Some(Overlay::History { .. }) => Context::Global,
+            Some(Overlay::Help { .. })
+            | Some(Overlay::History { .. })
+            | Some(Overlay::Notice { .. }) => Context::Global,
             None => self.focus.context(),
         }
     }
@@ -303,6 +327,18 @@ pub fn handle_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     state.pending.push(chord);
     let typed = state.pending.clone();
+    if matches!(state.overlay, Some(Overlay::Notice { .. }))
+        && state.keymap.lookup(ctx, &typed) == Lookup::None
+        && matches!(
+            state.keymap.lookup(Context::Confirm, &typed),
+            Lookup::Action(Action::Yes | Action::No)
+        )
+    {
+        // A notice is acknowledged like a question (enter), not only closed.
+        state.pending.clear();
+        state.overlay = None;
+        return Vec::new();
+    }
     match state.keymap.lookup(ctx, &typed) {
         Lookup::Action(a) => {
             state.pending.clear();
@@ -429,6 +465,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::NewAccount => open_form(state, Form::account(None, &state.user.clone())),
         Action::Undo => return vec![Effect::Undo],
+        Action::Messages => show_messages(state),
         Action::History => match state.account_label() {
             Some((account, label)) => return vec![Effect::History { account, label }],
             None => state.info("No account selected"),
@@ -436,6 +473,63 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         _ => return update_pane(state, action),
     }
     Vec::new()
+}
+
+/// The recent status messages, newest first, to read in full.
+fn show_messages(state: &mut State) {
+    let lines: Vec<String> = if state.log.is_empty() {
+        vec!["No messages yet.".into()]
+    } else {
+        state
+            .log
+            .iter()
+            .rev()
+            .map(|m| match m.tone {
+                Tone::Error => format!("✗ {}", m.text),
+                Tone::Ok => format!("✓ {}", m.text),
+                Tone::Info => format!("· {}", m.text),
+            })
+            .collect()
+    };
+    state.overlay = Some(Overlay::Notice {
+        title: "Messages, newest first".into(),
+        lines,
+        scroll: 0,
+    });
+}
+
+/// Problems in the user's keymap file, each in full, to read at start.
+pub fn show_keymap_problems(state: &mut State, problems: &[String]) {
+    if problems.is_empty() {
+        return;
+    }
+    let n = problems.len();
+    let plural = if n == 1 { "" } else { "s" };
+    // Short, so it reads next to a long database path at 80 columns.
+    state.error(format!("{n} keymap problem{plural}"));
+    let mut lines = vec![format!(
+        "{n} problem{plural} in your keymap. Everything valid applies; the actions concerned keep their default keys."
+    )];
+    lines.push(String::new());
+    lines.extend(problems.iter().map(|p| format!("• {p}")));
+    state.overlay = Some(Overlay::Notice {
+        title: format!("Keymap problem{plural}"),
+        lines,
+        scroll: 0,
+    });
+}
+
+/// The cell's tier and bands in words (`Key: potential ≥50, value <50`).
+pub fn describe_cell(m: &MatrixView, (r, c): (usize, usize)) -> Option<String> {
+    let cell = m.cells.get(r)?.get(c)?;
+    Some(format!(
+        "{}: {} {}, {} {}",
+        cell.tier,
+        m.row_axis,
+        m.rows.get(r)?,
+        m.col_axis,
+        m.cols.get(c)?
+    ))
 }
 
 fn focus(state: &mut State, pane: Pane) {
@@ -580,12 +674,16 @@ fn update_pane(state: &mut State, action: Action) -> Vec<Effect> {
                 Action::Down => state.matrix_selected.0 = (r + 1).min(rows.saturating_sub(1)),
                 Action::Left => state.matrix_selected.1 = c.saturating_sub(1),
                 Action::Right => state.matrix_selected.1 = (c + 1).min(cols.saturating_sub(1)),
-                Action::Open if rows > 0 && cols > 0 => {
-                    if let Ok(f) = Filter::parse(&format!("cell:{r},{c}")) {
+                // `open` too, for keymaps written before `filter_cell`.
+                Action::FilterCell | Action::Open if rows > 0 && cols > 0 => {
+                    if let Ok(f) = Filter::parse(&format!("cell:{r},{c}"), state.vocab()) {
                         state.filter = f;
                         state.selected = 0;
                         state.refilter(None);
                         focus(state, Pane::Accounts);
+                        if let Some(what) = describe_cell(&state.matrix, (r, c)) {
+                            state.info(format!("Showing the accounts of the cell {what}"));
+                        }
                     }
                 }
                 Action::MarkReview => return vec![Effect::MarkReview],
@@ -626,8 +724,14 @@ fn update_pane(state: &mut State, action: Action) -> Vec<Effect> {
                         AgendaKind::ComplaintResolve => InteractionKind::Resolution,
                         _ => InteractionKind::Call,
                     };
+                    // The agenda's reason is context, not what was said:
+                    // it is shown above the form, the summary starts empty.
                     let mut form = Form::interaction(row.item.account, &label, kind, state.today);
-                    form.set("summary", &row.item.text);
+                    form.subtitle = Some(format!(
+                        "Due: {}: {}",
+                        row.item.kind.as_str().replace('_', " "),
+                        row.item.text
+                    ));
                     open_form(state, form);
                 }
                 Action::MarkDone => {
@@ -718,6 +822,35 @@ fn update_overlay(state: &mut State, action: Action) -> Vec<Effect> {
                 scroll,
             });
         }
+        Overlay::Notice {
+            title,
+            lines,
+            scroll,
+        } => {
+            let page = state.page as u16;
+            let last = lines.len().saturating_sub(1) as u16;
+            let scroll = match action {
+                Action::Messages
+                | Action::Back
+                | Action::Cancel
+                | Action::Quit
+                | Action::Help
+                | Action::Yes
+                | Action::No => return Vec::new(),
+                Action::Up => scroll.saturating_sub(1),
+                Action::Down => scroll.saturating_add(1).min(last),
+                Action::PageUp => scroll.saturating_sub(page),
+                Action::PageDown => scroll.saturating_add(page).min(last),
+                Action::Top => 0,
+                Action::Bottom => last,
+                _ => scroll,
+            };
+            state.overlay = Some(Overlay::Notice {
+                title,
+                lines,
+                scroll,
+            });
+        }
         Overlay::Search(mut s) => match action {
             Action::Cancel => {}
             Action::Accept => match s.results.get(s.selected).and_then(|i| state.rows.get(*i)) {
@@ -740,7 +873,7 @@ fn update_overlay(state: &mut State, action: Action) -> Vec<Effect> {
         },
         Overlay::Filter { input, error } => match action {
             Action::Cancel => {}
-            Action::Accept => match Filter::parse(input.text()) {
+            Action::Accept => match Filter::parse(input.text(), state.vocab()) {
                 Ok(f) => {
                     state.filter = f;
                     let keep = state.selected_id();
@@ -989,6 +1122,48 @@ mod tests {
         press(&mut s, KeyCode::Char('q'));
         assert!(s.overlay.is_none());
         assert!(!s.quit, "q closes the overlay first");
+    }
+
+    #[test]
+    fn unknown_tier_in_the_filter_prompt_names_the_tiers() {
+        let mut s = state();
+        s.tiers = vec!["Key".into(), "Opportunity".into()];
+        press(&mut s, KeyCode::Char('f'));
+        typ(&mut s, "tier:gold");
+        press(&mut s, KeyCode::Enter);
+        match &s.overlay {
+            Some(Overlay::Filter { error: Some(e), .. }) => {
+                assert!(e.contains("known: key, opportunity"), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn keymap_problems_open_a_notice_that_enter_closes_and_messages_are_kept() {
+        let mut s = state();
+        show_keymap_problems(&mut s, &["a:1: one".into(), "a:2: two".into()]);
+        assert_eq!(s.message.as_ref().unwrap().text, "2 keymap problems");
+        match &s.overlay {
+            Some(Overlay::Notice { lines, .. }) => {
+                assert!(lines.contains(&"• a:2: two".to_string()), "{lines:?}")
+            }
+            other => panic!("{other:?}"),
+        }
+        press(&mut s, KeyCode::Enter);
+        assert!(s.overlay.is_none());
+        for i in 0..30 {
+            s.info(format!("m{i}"));
+        }
+        assert_eq!(s.log.len(), MESSAGE_LOG);
+        assert_eq!(s.log.back().unwrap().text, "m29");
+        press(&mut s, KeyCode::Char('M'));
+        match &s.overlay {
+            Some(Overlay::Notice { lines, .. }) => assert_eq!(lines[0], "· m29"),
+            other => panic!("{other:?}"),
+        }
+        press(&mut s, KeyCode::Esc);
+        assert!(s.overlay.is_none());
     }
 
     #[test]

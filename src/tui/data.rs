@@ -1,5 +1,6 @@
 //! Builds the views from the backend: the only place the TUI reads it.
 
+use super::panes::flag_words;
 use super::view::{AccountRow, AgendaRow, Detail, ExplainRow, MatrixCell, MatrixView};
 use crate::backend::{Backend, BackendResult, Review};
 use crate::domain::AccountId;
@@ -216,7 +217,7 @@ pub fn detail(b: &dyn Backend, id: AccountId) -> BackendResult<Option<Detail>> {
         d.lifecycle = s.lifecycle.to_string();
         d.cadence = format!("every {} days", s.cadence_days);
         d.next_due = s.next_due;
-        d.flags = s.flags.iter().map(|f| f.as_str().to_string()).collect();
+        d.flags = s.flags.iter().map(|f| flag_words(*f, &s.metrics)).collect();
         d.metrics = metrics_lines(&s.metrics);
     }
     if let Some(e) = explanation {

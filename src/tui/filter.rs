@@ -1,11 +1,13 @@
 //! Filter expressions for the account list: space-separated terms such as
 //! `tier:key owner:li flag:overdue_payment region:east`; all must hold. A bare
-//! word matches key or name. Matching is case-insensitive substring.
+//! word matches key or name. Matching is case-insensitive substring; a tier
+//! or flag that matches no known name is an error naming the known ones.
 
 use super::view::AccountRow;
+use crate::segment::Flag;
 
-pub const FIELDS: [&str; 9] = [
-    "tier", "owner", "flag", "region", "industry", "status", "tag", "key", "cell",
+pub const FIELDS: [&str; 10] = [
+    "tier", "owner", "backup", "flag", "region", "industry", "status", "tag", "key", "cell",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,9 +22,17 @@ pub struct Filter {
     terms: Vec<Term>,
 }
 
+/// Known values of the closed fields: `tier:` checks against these.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Vocab<'a> {
+    /// Tier names of the current model, most important first.
+    pub tiers: &'a [String],
+}
+
 impl Filter {
-    /// Parses an expression; an unknown field is an error naming the known ones.
-    pub fn parse(expr: &str) -> Result<Filter, String> {
+    /// Parses an expression; an unknown field, tier or flag is an error
+    /// naming the known ones.
+    pub fn parse(expr: &str, vocab: Vocab<'_>) -> Result<Filter, String> {
         let text = crate::domain::text::clean_line(expr);
         let mut terms = Vec::new();
         for word in text.split_whitespace() {
@@ -38,7 +48,9 @@ impl Filter {
                     if v.is_empty() {
                         return Err(format!("'{f}:' needs a value"));
                     }
-                    terms.push(Term::Field(field, v.to_lowercase()));
+                    let v = v.to_lowercase();
+                    check_value(field, &v, vocab)?;
+                    terms.push(Term::Field(field, v));
                 }
                 None => terms.push(Term::Word(word.to_lowercase())),
             }
@@ -55,8 +67,34 @@ impl Filter {
         &self.text
     }
 
+    /// The matrix cell (row, column) a `cell:` term asks for, if any.
+    pub fn cell(&self) -> Option<(usize, usize)> {
+        self.terms.iter().find_map(|t| match t {
+            Term::Field("cell", v) => {
+                let (r, c) = v.split_once(',')?;
+                Some((r.trim().parse().ok()?, c.trim().parse().ok()?))
+            }
+            _ => None,
+        })
+    }
+
     pub fn matches(&self, row: &AccountRow) -> bool {
         self.terms.iter().all(|t| term_matches(t, row))
+    }
+}
+
+/// A tier or flag value must match (as a substring) a known name, or the
+/// filter would silently show nothing.
+fn check_value(field: &str, v: &str, vocab: Vocab<'_>) -> Result<(), String> {
+    let known: Vec<String> = match field {
+        "tier" if !vocab.tiers.is_empty() => vocab.tiers.iter().map(|t| t.to_lowercase()).collect(),
+        "flag" => Flag::ALL.iter().map(|f| f.as_str().to_string()).collect(),
+        _ => return Ok(()),
+    };
+    if known.iter().any(|k| k.contains(v)) {
+        Ok(())
+    } else {
+        Err(format!("no {field} '{v}' (known: {})", known.join(", ")))
     }
 }
 
@@ -69,7 +107,8 @@ fn term_matches(t: &Term, r: &AccountRow) -> bool {
         Term::Word(w) => has(&r.key, w) || has(&r.name, w),
         Term::Field(f, v) => match *f {
             "tier" => has(&r.tier, v),
-            "owner" => has(&r.owner, v) || has(&r.backup_owner, v),
+            "owner" => has(&r.owner, v),
+            "backup" => has(&r.backup_owner, v),
             "flag" => r.flags.iter().any(|x| has(x, v)),
             "region" => has(&r.region, v),
             "industry" => has(&r.industry, v),
@@ -86,11 +125,21 @@ fn term_matches(t: &Term, r: &AccountRow) -> bool {
 mod tests {
     use super::*;
 
+    fn p(expr: &str) -> Result<Filter, String> {
+        let tiers = [
+            "Key".to_string(),
+            "Development".into(),
+            "Opportunity".into(),
+        ];
+        Filter::parse(expr, Vocab { tiers: &tiers })
+    }
+
     fn row() -> AccountRow {
         AccountRow {
             key: "ACME-1".into(),
             name: "Acme Ltd".into(),
             owner: "li.wei".into(),
+            backup_owner: "zhang".into(),
             tier: "Key".into(),
             region: "East".into(),
             flags: vec!["overdue_payment".into()],
@@ -104,21 +153,42 @@ mod tests {
     fn terms_compose() {
         let r = row();
         assert!(
-            Filter::parse("tier:key owner:li flag:overdue_payment region:east")
+            p("tier:key owner:li flag:overdue_payment region:east")
                 .unwrap()
                 .matches(&r)
         );
-        assert!(!Filter::parse("tier:key region:west").unwrap().matches(&r));
-        assert!(Filter::parse("acme tag:VIP").unwrap().matches(&r));
-        assert!(Filter::parse("cell:2,1").unwrap().matches(&r));
-        assert!(!Filter::parse("cell:2,0").unwrap().matches(&r));
-        assert!(Filter::parse("").unwrap().is_empty());
+        assert!(!p("tier:key region:west").unwrap().matches(&r));
+        assert!(p("acme tag:VIP").unwrap().matches(&r));
+        assert!(p("cell:2,1").unwrap().matches(&r));
+        assert!(!p("cell:2,0").unwrap().matches(&r));
+        assert!(p("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn owner_is_the_owner_only_and_backup_the_backup() {
+        let r = row();
+        assert!(!p("owner:zhang").unwrap().matches(&r));
+        assert!(p("backup:zhang").unwrap().matches(&r));
+        assert!(!p("backup:li").unwrap().matches(&r));
+    }
+
+    #[test]
+    fn unknown_tier_or_flag_is_an_error_naming_the_known_ones() {
+        let e = p("tier:gold").unwrap_err();
+        assert!(e.contains("no tier 'gold'"), "{e}");
+        assert!(e.contains("key, development, opportunity"), "{e}");
+        let e = p("flag:nope").unwrap_err();
+        assert!(e.contains("no flag 'nope'"), "{e}");
+        assert!(e.contains("overdue_payment"), "{e}");
+        // Prefixes of known names are fine.
+        assert!(p("tier:dev flag:overdue").is_ok());
+        assert_eq!(p("cell:2,1").unwrap().cell(), Some((2, 1)));
     }
 
     #[test]
     fn unknown_field_is_an_error() {
-        let e = Filter::parse("colour:red").unwrap_err();
+        let e = p("colour:red").unwrap_err();
         assert!(e.contains("unknown filter field 'colour'"), "{e}");
-        assert!(Filter::parse("tier:").is_err());
+        assert!(p("tier:").is_err());
     }
 }

@@ -94,6 +94,7 @@ impl Field {
             FieldKind::Choice(c) => c.names(),
             FieldKind::Date => "YYYY-MM-DD".into(),
             FieldKind::Money => "e.g. 1234.50".into(),
+            FieldKind::Rating if self.name == "satisfaction" => "1–5 or blank".into(),
             FieldKind::Rating => "0–5 or blank".into(),
             FieldKind::YesNo => "yes / no".into(),
         }
@@ -143,6 +144,8 @@ impl Record {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Form {
     pub title: String,
+    /// Why the form was opened (an agenda item), shown under the title.
+    pub subtitle: Option<String>,
     pub kind: FormKind,
     pub fields: Vec<Field>,
     pub focus: usize,
@@ -162,6 +165,7 @@ impl Form {
         let initial = fields.iter().map(|f| f.value().to_string()).collect();
         Form {
             title,
+            subtitle: None,
             kind,
             fields,
             focus: 0,
@@ -245,11 +249,11 @@ impl Form {
             Field::new("kind", "Kind", Choice(Choices::Kind), kind.as_str()),
             Field::new("date", "Date", Date, &today.to_string()),
             Field::new("summary", "Summary", Notes, ""),
-            Field::new("amount", "Amount (orders, payments)", Money, ""),
+            Field::new("amount", "Amount (order/payment)", Money, ""),
             Field::new("margin", "Margin (orders)", Money, ""),
             Field::new("due", "Payment due (orders)", Date, ""),
             Field::new("paid_at", "Paid on (orders)", Date, ""),
-            Field::new("satisfaction", "Satisfaction 1–5 (surveys)", Rating, ""),
+            Field::new("satisfaction", "Satisfaction (survey)", Rating, ""),
             Field::new("follow_up", "Follow up on", Date, ""),
         ];
         Form::build(
@@ -331,6 +335,19 @@ impl Form {
     pub fn set(&mut self, name: &str, value: &str) {
         if let Some(f) = self.fields.iter_mut().find(|f| f.name == name) {
             f.edit.set(value);
+        }
+    }
+
+    /// Puts a reason from outside (the store refused the record) next to
+    /// the field it is about and focuses it. False if there is no such field.
+    pub fn set_error(&mut self, name: &str, reason: &str) -> bool {
+        match self.fields.iter().position(|f| f.name == name) {
+            Some(i) => {
+                self.fields[i].error = Some(reason.to_string());
+                self.focus = i;
+                true
+            }
+            None => false,
         }
     }
 
@@ -454,6 +471,12 @@ impl Form {
                 a.region = self.get("region").to_string();
                 a.status = AccountStatus::parse(self.get("status")).unwrap_or_default();
                 a.since = parse_date(self.get("since"));
+                if let Some(since) = a.since.filter(|d| *d > today) {
+                    return Err(FieldError::new(
+                        "since",
+                        format!("{since} is in the future (today is {today})"),
+                    ));
+                }
                 a.orientation = Orientation::parse(self.get("orientation"));
                 a.ratings.potential = rating(self.get("potential"));
                 a.ratings.loyalty = rating(self.get("loyalty"));
@@ -538,15 +561,18 @@ impl Form {
     }
 }
 
+/// Labels longer than this are cut in the form's label column.
+pub const LABEL_MAX: usize = 22;
+
 const PROFILE_LABELS: [&str; 8] = [
     "Background",
     "Finance",
-    "Organisation / decision chain",
+    "Decision chain",
     "Competitors",
     "Suppliers",
     "Downstream demand",
     "Plans (short/mid/long)",
-    "Needs (explicit/hidden)",
+    "Needs (stated/hidden)",
 ];
 
 /// Kinds a user can log by hand (system entries are written by kam).
@@ -675,6 +701,37 @@ mod tests {
         assert!(err("since").unwrap().contains("not a date"));
         assert!(err("loyalty").unwrap().contains("0–5"));
         assert_eq!(f.focus, 0);
+    }
+
+    #[test]
+    fn customer_since_in_the_future_is_refused_with_a_reason() {
+        let mut f = Form::account(None, "li");
+        f.set("key", "NEW-1");
+        f.set("name", "New Co");
+        f.set("since", "2025-03-02");
+        assert!(f.submit(day(), "li").is_err());
+        let e = f.fields[f.focus].error.clone().unwrap();
+        assert_eq!(f.fields[f.focus].name, "since");
+        assert!(e.contains("in the future"), "{e}");
+        f.set("since", "2025-03-01");
+        assert!(f.submit(day(), "li").is_ok(), "today is fine");
+    }
+
+    #[test]
+    fn every_label_fits_the_label_column() {
+        let forms = [
+            Form::account(None, "li"),
+            Form::interaction(AccountId(1), "A", InteractionKind::Call, day()),
+            Form::contact(AccountId(1), "A"),
+            Form::followup(AccountId(1), "A", "li", day()),
+        ];
+        for f in forms.iter().flat_map(|f| &f.fields) {
+            assert!(
+                crate::tui::text::width(f.label) <= LABEL_MAX,
+                "label {:?} is cut",
+                f.label
+            );
+        }
     }
 
     #[test]

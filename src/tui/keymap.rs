@@ -90,6 +90,8 @@ actions! {
     History => "history", "Show the account's change history";
     KeepMine => "keep_mine", "Conflict: keep my value for this field";
     TakeTheirs => "take_theirs", "Conflict: take their value for this field";
+    FilterCell => "filter_cell", "List the accounts of this cell";
+    Messages => "messages", "Show the recent status messages";
 }
 
 impl fmt::Display for Action {
@@ -371,6 +373,10 @@ struct Entry {
     action: Action,
     keys: Vec<(KeySeq, usize)>,
     line: usize,
+    /// Written as an empty list on purpose: the action is unbound. An entry
+    /// left without keys by errors is dropped instead, so the action keeps
+    /// its default keys.
+    unbind: bool,
 }
 
 impl Keymap {
@@ -539,13 +545,22 @@ fn parse_entries(name: &str, text: &str, errors: &mut Vec<KeymapError>) -> Vec<E
         });
     };
     let (doc, parse_errors) = DeTable::parse_recoverable(text);
-    for e in parse_errors {
-        let at = e.span().map(|s| s.start).unwrap_or(0);
-        err(
-            errors,
-            at,
-            format!("not valid TOML: {}", e.message().trim()),
-        );
+    if !parse_errors.is_empty() {
+        // What the parser recovered around a syntax error is guesswork
+        // (a cut `[section` reads as an unknown section): report the syntax
+        // errors alone and apply none of the file.
+        for e in parse_errors {
+            let at = e.span().map(|s| s.start).unwrap_or(0);
+            err(
+                errors,
+                at,
+                format!(
+                    "not valid TOML: {} (nothing in this file applies until it is fixed)",
+                    e.message().trim()
+                ),
+            );
+        }
+        return Vec::new();
     }
     let mut entries = Vec::new();
     for (section, body) in doc.get_ref().iter() {
@@ -582,6 +597,7 @@ fn parse_entries(name: &str, text: &str, errors: &mut Vec<KeymapError>) -> Vec<E
                 );
                 continue;
             };
+            let unbind = matches!(value.get_ref(), DeValue::Array(items) if items.is_empty());
             let mut keys = Vec::new();
             for (s, off) in key_strings(value, errors, name, text) {
                 match KeySeq::parse(&s) {
@@ -594,9 +610,13 @@ fn parse_entries(name: &str, text: &str, errors: &mut Vec<KeymapError>) -> Vec<E
                 action,
                 keys,
                 line,
+                unbind,
             });
         }
         drop_duplicates(name, ctx, &mut section_entries, errors);
+        // An entry whose every key was bad says nothing valid: the action
+        // keeps its default keys ("everything valid still applies").
+        section_entries.retain(|e| e.unbind || !e.keys.is_empty());
         entries.extend(section_entries);
     }
     entries
@@ -637,42 +657,53 @@ fn key_strings(
 }
 
 /// A key bound to two actions in one section, or a key that is the prefix
-/// of another's sequence (the longer one could never fire), is an error; the
-/// entry that comes first in the file keeps the key.
+/// of another's sequence (the longer one could never fire), is an error. The
+/// clashing key is dropped from both entries: which one was meant is a
+/// guess, and an entry left without keys falls back to the defaults.
 fn drop_duplicates(name: &str, ctx: Context, entries: &mut [Entry], errors: &mut Vec<KeymapError>) {
     entries.sort_by_key(|e| e.line);
-    let mut taken: Vec<(KeySeq, Action)> = Vec::new();
-    for e in entries.iter_mut() {
-        let mut kept = Vec::new();
-        for (k, line) in std::mem::take(&mut e.keys) {
-            let clash = taken
-                .iter()
-                .find(|(t, a)| *a != e.action && (t.starts_with(&k.0) || k.starts_with(&t.0)));
-            match clash {
-                Some((t, a)) => errors.push(KeymapError {
-                    file: name.to_string(),
-                    line,
-                    reason: if *t == k {
-                        format!(
-                            "key '{k}' is bound to both '{a}' and '{}' in [{}]",
-                            e.action,
-                            ctx.name()
-                        )
-                    } else {
-                        format!(
-                            "key '{k}' of '{}' overlaps '{t}' of '{a}' in [{}]",
-                            e.action,
-                            ctx.name()
-                        )
-                    },
-                }),
-                None => {
-                    taken.push((k.clone(), e.action));
-                    kept.push((k, line));
-                }
-            }
-        }
-        e.keys = kept;
+    // (entry index, key index) of every key in a clash.
+    let mut clashing: Vec<(usize, usize)> = Vec::new();
+    let all: Vec<(usize, usize)> = entries
+        .iter()
+        .enumerate()
+        .flat_map(|(i, e)| (0..e.keys.len()).map(move |k| (i, k)))
+        .collect();
+    for (n, &(i, ki)) in all.iter().enumerate() {
+        let (k, line) = &entries[i].keys[ki];
+        let action = entries[i].action;
+        // The first earlier key of another action it clashes with.
+        let earlier = all[..n].iter().find(|&&(j, kj)| {
+            let t = &entries[j].keys[kj].0;
+            entries[j].action != action && (t.starts_with(&k.0) || k.starts_with(&t.0))
+        });
+        let Some(&(j, kj)) = earlier else {
+            continue;
+        };
+        let (t, tline) = &entries[j].keys[kj];
+        let other = entries[j].action;
+        let what = if t == k {
+            format!("key '{k}' is bound to both '{other}' (line {tline}) and '{action}'")
+        } else {
+            format!("key '{k}' of '{action}' overlaps '{t}' of '{other}' (line {tline})")
+        };
+        errors.push(KeymapError {
+            file: name.to_string(),
+            line: *line,
+            reason: format!(
+                "{what} in [{}]; ignored for both (an action left without keys keeps its default)",
+                ctx.name()
+            ),
+        });
+        clashing.extend([(i, ki), (j, kj)]);
+    }
+    for (i, e) in entries.iter_mut().enumerate() {
+        let mut k = 0;
+        e.keys.retain(|_| {
+            let keep = !clashing.contains(&(i, k));
+            k += 1;
+            keep
+        });
     }
 }
 

@@ -1,6 +1,7 @@
 //! Draws one frame from the state. Reads only.
 
 use super::app::{Overlay, Pane, State};
+use super::keymap::{Action, Context};
 use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
 use super::overlays;
 use super::panes;
@@ -12,13 +13,20 @@ use ratatui::widgets::{Paragraph, Wrap};
 pub fn draw(f: &mut Frame, state: &State) {
     let area = f.area();
     if layout::too_small(area) {
+        // Short lines, wrapped: this must read even in a tiny window.
         let msg = vec![
-            Line::styled("Terminal too small", state.theme.error()),
+            Line::styled("Too small", state.theme.error()),
             Line::raw(format!(
-                "kam needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.",
+                "{}×{}, need {MIN_WIDTH}×{MIN_HEIGHT}.",
                 area.width, area.height
             )),
-            Line::raw("Enlarge the window, or press q to quit."),
+            Line::raw(format!(
+                "Enlarge, or {} quits.",
+                state
+                    .keymap
+                    .hint(Context::Global, Action::Quit)
+                    .unwrap_or_else(|| "quit".into())
+            )),
         ];
         f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
         return;
@@ -43,6 +51,11 @@ pub fn draw(f: &mut Frame, state: &State) {
             lines,
             scroll,
         }) => overlays::history::render(f, area, state, title, lines, *scroll),
+        Some(Overlay::Notice {
+            title,
+            lines,
+            scroll,
+        }) => overlays::notice::render(f, area, state, title, lines, *scroll),
         Some(Overlay::Search(s)) => overlays::search::render_search(f, area, state, s),
         Some(Overlay::Filter { input, error }) => {
             overlays::search::render_filter(f, area, state, input, error.as_deref())

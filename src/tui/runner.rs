@@ -63,17 +63,8 @@ impl<'a> App<'a> {
         if opts.agenda {
             app::update(&mut app.state, super::keymap::Action::ShowAgenda);
         }
-        if let Some(first) = app.keymap_errors.first() {
-            let n = app.keymap_errors.len();
-            app.state.error(format!(
-                "keymap: {first}{} — run `kam keymap check`",
-                if n > 1 {
-                    format!(" (+{} more)", n - 1)
-                } else {
-                    String::new()
-                }
-            ));
-        }
+        let problems: Vec<String> = app.keymap_errors.iter().map(|e| e.to_string()).collect();
+        app::show_keymap_problems(&mut app.state, &problems);
         app
     }
 
@@ -93,6 +84,13 @@ impl<'a> App<'a> {
     pub fn refresh(&mut self) {
         match data::snapshot(&*self.backend) {
             Ok(s) => {
+                self.state.tiers = self
+                    .backend
+                    .model()
+                    .tiers
+                    .iter()
+                    .map(|t| t.name.clone())
+                    .collect();
                 self.state.set_rows(s.rows);
                 self.state.matrix = s.matrix;
                 self.state.agenda = s.agenda;

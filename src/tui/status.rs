@@ -1,7 +1,7 @@
 //! The status bar: who, which database, as of when, the last message, and
 //! key hints generated from the keymap for the current context.
 
-use super::app::{State, Tone};
+use super::app::{Overlay, State, Tone};
 use super::keymap::{Action, Context};
 use super::text::{fit, safe, width};
 use crate::backend::Peer;
@@ -31,14 +31,22 @@ pub fn hints(state: &State) -> Vec<(String, String)> {
             }
         }
     };
+    // Conflict keys only while a conflict is shown, and then first.
+    let conflict =
+        matches!(&state.overlay, Some(Overlay::Form { form, .. }) if form.conflicts() > 0);
+    let is_conflict_key = |a: Action| matches!(a, Action::KeepMine | Action::TakeTheirs);
     // Help first, so the way to every other key is always on screen.
     push(Action::Help);
+    if conflict {
+        push(Action::KeepMine);
+        push(Action::TakeTheirs);
+    }
     for (action, keys) in state.keymap.bindings(ctx) {
         let moving = matches!(
             action,
             Action::Up | Action::Down | Action::PageUp | Action::PageDown
         );
-        if !keys.is_empty() && !moving {
+        if !keys.is_empty() && !moving && !is_conflict_key(*action) {
             push(*action);
         }
     }
@@ -67,11 +75,22 @@ pub fn render(f: &mut Frame, area: Rect, state: &State) {
             Tone::Error => theme.error(),
         };
         let used: usize = head.iter().map(|s| width(&s.content)).sum();
+        let room = w.saturating_sub(used + 3);
+        let text = safe(&m.text);
         head.push(Span::raw(" │ "));
-        head.push(Span::styled(
-            fit(&safe(&m.text), w.saturating_sub(used + 3)),
-            style,
-        ));
+        // A cut message says where to read it in full.
+        let more = state
+            .keymap
+            .hint(Context::Global, Action::Messages)
+            .map(|k| format!(" {k} messages"))
+            .filter(|m| width(&text) > room && room > width(m) + 10);
+        match more {
+            Some(more) => {
+                head.push(Span::styled(fit(&text, room - width(&more)), style));
+                head.push(Span::styled(more, theme.key()));
+            }
+            None => head.push(Span::styled(fit(&text, room), style)),
+        }
     }
     // Presence sits at the right of the hint line, so it never takes the
     // message's room; hints give way to it.

@@ -7,6 +7,7 @@ use super::forms::Record;
 use crate::audit::RecordImage;
 use crate::backend::{Backend, BackendResult};
 use crate::book::{BookError, WriteOutcome};
+use crate::store::StoreError;
 
 /// Saves a form's record; an account edit carries the account as the form
 /// read it.
@@ -47,6 +48,21 @@ pub fn save_failed(state: &mut State, e: BookError) {
         }
         return;
     }
+    // A refusal about one field goes next to that field, where it is read.
+    let field = match &e {
+        BookError::Store(StoreError::DuplicateKey(k)) => {
+            Some(("key", format!("'{k}' is already used by another account")))
+        }
+        BookError::Store(StoreError::Invalid(fe)) => Some((fe.field, fe.reason.clone())),
+        _ => None,
+    };
+    if let Some((name, reason)) = field
+        && let Some(Overlay::Form { form, .. }) = &mut state.overlay
+        && form.set_error(name, &reason)
+    {
+        state.error("Not saved: fix the marked field, then save again");
+        return;
+    }
     state.error(format!("Not saved: {e}"));
 }
 
@@ -56,7 +72,16 @@ pub fn perform(state: &mut State, backend: &mut dyn Backend, effect: Effect) -> 
         Effect::Undo => match backend.undo() {
             Ok(out) => {
                 let n = out.undone.unwrap_or_default();
-                state.ok(format!("Undone: your change #{n}"));
+                // Name what was undone, as `kam undo` does.
+                let entry = backend
+                    .changes_since(n.saturating_sub(1))
+                    .ok()
+                    .and_then(|v| v.into_iter().find(|e| e.seq == n));
+                let what = match entry {
+                    Some(e) => crate::cli::log::undone_summary(&e, backend.user()),
+                    None => format!("#{n}"),
+                };
+                state.ok(format!("Undone {what}"));
                 true
             }
             Err(e) => {

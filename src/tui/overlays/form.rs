@@ -2,7 +2,7 @@
 //! value right next to the field, the focused field's hint at the bottom.
 
 use super::super::app::State;
-use super::super::forms::{FieldKind, Form};
+use super::super::forms::{FieldKind, Form, LABEL_MAX};
 use super::super::keymap::{Action, Context};
 use super::super::panes::block;
 use super::super::text::{fit, safe, width};
@@ -12,7 +12,8 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-const LABEL_W: usize = 22;
+/// Marker, label, one space.
+const LABEL_W: usize = LABEL_MAX + 2;
 /// Lines a focused notes field may take.
 const NOTES_LINES: usize = 5;
 
@@ -31,6 +32,23 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, form: &Form) {
     let inner = b.inner(r);
     f.render_widget(b, r);
     if inner.height < 2 || (inner.width as usize) < LABEL_W + 4 {
+        return;
+    }
+    // Why the form was opened stays on top, above the scrolling fields.
+    let inner = match &form.subtitle {
+        Some(sub) => {
+            f.render_widget(
+                Paragraph::new(Line::styled(
+                    fit(&safe(sub), inner.width as usize),
+                    theme.dim(),
+                )),
+                Rect::new(inner.x, inner.y, inner.width, 1),
+            );
+            Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1)
+        }
+        None => inner,
+    };
+    if inner.height < 2 {
         return;
     }
     let value_w = inner.width as usize - LABEL_W;

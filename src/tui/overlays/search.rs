@@ -4,7 +4,7 @@ use super::super::app::{Search, State};
 use super::super::filter::FIELDS;
 use super::super::input::LineEdit;
 use super::super::panes::{block, tier_badge};
-use super::super::text::{fit, safe, width};
+use super::super::text::{fit, safe, width, wrap};
 use super::centered;
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -81,18 +81,20 @@ pub fn render_filter(
     if inner.height < 2 {
         return;
     }
-    let help = match error {
-        Some(e) => Line::from(Span::styled(
-            fit(&safe(e), inner.width as usize),
-            theme.error(),
-        )),
-        None => Line::styled(
-            fit(
-                &format!("fields: {}  e.g. tier:key owner:li", FIELDS.join(" ")),
-                inner.width as usize,
-            ),
-            theme.dim(),
-        ),
+    // Wrapped, so the known values an error names can all be read.
+    let w = inner.width as usize;
+    let help: Vec<Line> = match error {
+        Some(e) => wrap(e, w)
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, theme.error())))
+            .collect(),
+        None => wrap(
+            &format!("fields: {}  e.g. tier:key owner:li", FIELDS.join(" ")),
+            w,
+        )
+        .into_iter()
+        .map(|l| Line::styled(l, theme.dim()))
+        .collect(),
     };
     let rest = Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1);
     f.render_widget(Paragraph::new(help), rest);

@@ -2,12 +2,26 @@
 //! flags. Only the rows that fit are built each frame.
 
 use super::super::app::State;
-use super::super::text::{fit, safe};
+use super::super::text::{fit, safe, width};
+use super::super::view::AccountRow;
 use super::{block, flag_short, tier_badge};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+/// Name keeps what its names need, up to this many cells, before the flags
+/// column grows; flags keep at least FLAGS_MIN.
+const NAME_MAX: usize = 24;
+const FLAGS_MIN: usize = 10;
+
+fn flags_text(r: &AccountRow) -> String {
+    r.flags
+        .iter()
+        .map(|f| flag_short(f))
+        .collect::<Vec<_>>()
+        .join(",")
+}
 
 /// Column widths by priority: the last ones are dropped first when narrow.
 fn columns(width: u16) -> (bool, bool, bool) {
@@ -26,6 +40,14 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     );
     if !state.filter.is_empty() {
         title.push_str(&format!(" · filter {}", safe(state.filter.text())));
+        // `cell:0,1` means nothing by itself: name the cell's tier.
+        if let Some(cell) = state
+            .filter
+            .cell()
+            .and_then(|(r, c)| state.matrix.cells.get(r)?.get(c))
+        {
+            title.push_str(&format!(" ({})", safe(&cell.tier)));
+        }
     }
     let title = fit(&title, area.width.saturating_sub(4) as usize);
     let b = block(title, focused, theme);
@@ -59,15 +81,49 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         widths.push(Constraint::Length(5));
         header.push("Pot");
     }
-    widths.extend([
-        Constraint::Length(7),
-        Constraint::Length(10),
-        Constraint::Length(10),
-    ]);
+    widths.extend([Constraint::Length(7), Constraint::Length(10)]);
     header.extend(["Rev12m", "Next due", "Flags"]);
 
     let height = inner.height.saturating_sub(1) as usize;
     let offset = state.selected.saturating_sub(height.saturating_sub(1));
+    // Flags take what they need of the rows on screen while Name keeps what
+    // its names need (up to NAME_MAX); when both cannot fit, flags keep at
+    // least FLAGS_MIN and Name the rest.
+    let on_screen = || {
+        state
+            .visible
+            .iter()
+            .skip(offset)
+            .take(height)
+            .filter_map(|i| state.rows.get(*i))
+    };
+    let flags_need = on_screen()
+        .map(|r| width(&flags_text(r)))
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let name_need = on_screen()
+        .map(|r| width(&safe(&r.name)))
+        .max()
+        .unwrap_or(0)
+        .clamp(4, NAME_MAX);
+    // Fixed columns and the spacing after each; the name's spacing too.
+    let fixed: usize = widths
+        .iter()
+        .map(|c| match c {
+            Constraint::Length(n) => *n as usize + 1,
+            _ => 1,
+        })
+        .sum();
+    let avail = (inner.width as usize).saturating_sub(fixed);
+    let flags_w = if name_need + flags_need <= avail {
+        flags_need
+    } else {
+        avail
+            .saturating_sub(name_need)
+            .max(FLAGS_MIN.min(flags_need))
+    };
+    widths.push(Constraint::Length(flags_w as u16));
     let rows = state
         .visible
         .iter()
@@ -102,8 +158,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
             };
             cells.push(Cell::from(format!("{:>7}", r.revenue_12m.compact())));
             cells.push(Cell::from(due));
-            let flags: Vec<&str> = r.flags.iter().map(|f| flag_short(f)).collect();
-            cells.push(Cell::from(Span::styled(flags.join(","), theme.warn())));
+            cells.push(Cell::from(Span::styled(flags_text(r), theme.warn())));
             Row::new(cells)
         });
     let table = Table::new(rows, widths)

@@ -1,7 +1,7 @@
 //! The agenda: what is due and overdue for me, by tier then lateness.
 
 use super::super::app::State;
-use super::super::text::{fit, safe};
+use super::super::text::{fit, safe, width};
 use super::{block, tier_badge};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -38,11 +38,22 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         widths.push(Constraint::Length(10));
         header.push("Key");
     }
-    widths.extend([Constraint::Percentage(35), Constraint::Fill(1)]);
-    header.extend(["Account", "What"]);
     let height = inner.height.saturating_sub(1) as usize;
     let sel = state.agenda_selected.min(state.agenda.len() - 1);
     let offset = sel.saturating_sub(height.saturating_sub(1));
+    // The account column takes what the names on screen need (up to a
+    // quarter of the width); What, the longest text, gets the rest.
+    let name_w = state
+        .agenda
+        .iter()
+        .skip(offset)
+        .take(height)
+        .map(|r| width(&safe(&r.name)))
+        .max()
+        .unwrap_or(0)
+        .clamp(7, (inner.width as usize / 4).max(7));
+    widths.extend([Constraint::Length(name_w as u16), Constraint::Fill(1)]);
+    header.extend(["Account", "What"]);
     let rows = state.agenda.iter().skip(offset).take(height).map(|r| {
         let i = &r.item;
         let late = if i.days_late > 0 {

@@ -2,7 +2,7 @@
 //! and how many accounts moved since the last review.
 
 use super::super::app::State;
-use super::super::text::{fit, safe};
+use super::super::text::{fit, safe, width};
 use super::{block, tier_badge};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -31,32 +31,31 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         );
         return;
     }
-    // Axis label column on the left, a header line on top.
-    let label_w = m
+    // Every band names its axis (`potential ≥50`, `value <50`), so the
+    // labels read on their own; row labels on the left, columns on top.
+    let row_labels: Vec<String> = m
         .rows
         .iter()
-        .map(|r| r.chars().count())
+        .map(|r| format!("{} {}", safe(&m.row_axis), safe(r)))
+        .collect();
+    let label_w = row_labels
+        .iter()
+        .map(|r| width(r))
         .max()
         .unwrap_or(0)
-        .clamp(9, 14) as u16;
+        .clamp(9, 20)
+        .min(inner.width as usize / 3) as u16;
     let [head, grid] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
-    let [corner, head_cells] =
+    let [_, head_cells] =
         Layout::horizontal([Constraint::Length(label_w + 1), Constraint::Min(1)]).areas(head);
-    f.render_widget(
-        Paragraph::new(Line::styled(
-            fit(
-                &format!("{}↓ {}→", safe(&m.row_axis), safe(&m.col_axis)),
-                corner.width as usize,
-            ),
-            theme.dim(),
-        )),
-        corner,
-    );
     let col_areas = Layout::horizontal(vec![Constraint::Fill(1); m.cols.len()]).split(head_cells);
     for (c, a) in m.cols.iter().zip(col_areas.iter()) {
         f.render_widget(
             Paragraph::new(Line::styled(
-                fit(&safe(c), a.width as usize),
+                fit(
+                    &format!("{} {}", safe(&m.col_axis), safe(c)),
+                    a.width as usize,
+                ),
                 theme.header(),
             ))
             .centered(),
@@ -64,15 +63,12 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         );
     }
     let row_areas = Layout::vertical(vec![Constraint::Fill(1); m.rows.len()]).split(grid);
-    for (r, (label, row_area)) in m.rows.iter().zip(row_areas.iter()).enumerate() {
+    for (r, (label, row_area)) in row_labels.iter().zip(row_areas.iter()).enumerate() {
         let [label_area, cells_area] =
             Layout::horizontal([Constraint::Length(label_w + 1), Constraint::Min(1)])
                 .areas(*row_area);
         f.render_widget(
-            Paragraph::new(Line::styled(
-                fit(&safe(label), label_w as usize),
-                theme.header(),
-            )),
+            Paragraph::new(Line::styled(fit(label, label_w as usize), theme.header())),
             label_area,
         );
         let cell_areas =
@@ -103,11 +99,19 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
                 count.push_str(&format!(" · {} over cap", cell.overflow));
             }
             lines.push(Line::raw(fit(&count, w)));
-            let mut share = format!("{:.0}% of revenue", cell.share * 100.0);
+            let share = format!("{:.0}% of revenue", cell.share * 100.0);
             if cell.moved > 0 {
-                share.push_str(&format!(" · ↕{}", cell.moved));
+                let moved = format!("{} moved since review", cell.moved);
+                if ci.height >= 4 {
+                    lines.push(Line::styled(fit(&share, w), theme.dim()));
+                    lines.push(Line::styled(fit(&moved, w), theme.warn()));
+                } else {
+                    let both = format!("{:.0}% rev · {moved}", cell.share * 100.0);
+                    lines.push(Line::styled(fit(&both, w), theme.dim()));
+                }
+            } else {
+                lines.push(Line::styled(fit(&share, w), theme.dim()));
             }
-            lines.push(Line::styled(fit(&share, w), theme.dim()));
             f.render_widget(Paragraph::new(lines), ci);
         }
     }

@@ -7,6 +7,7 @@ pub mod profile;
 pub mod timeline;
 
 use super::theme::Theme;
+use crate::segment::{Flag, Metrics};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
@@ -45,16 +46,17 @@ pub fn flag_short(flag: &str) -> &str {
     }
 }
 
-/// Risk flags in words for the profile.
-pub fn flag_words(flag: &str) -> String {
-    match flag {
-        "overdue_touch" => "No touch within the tier's cadence".into(),
-        "overdue_payment" => "Payment overdue (receivables in arrears)".into(),
-        "declining" => "Purchase frequency falling".into(),
-        "complaint_sla" => "Complaint past its reply/resolve deadline".into(),
-        "single_threaded" => "Single contact person, no backup".into(),
-        "contact_left" => "The primary contact has left".into(),
-        "large_disloyal" => "Large but disloyal: dictates terms".into(),
-        other => other.replace('_', " "),
-    }
+/// A risk flag in words for the profile: what it is and, from the account's
+/// metrics, why it is raised (the same reason text as the agenda's).
+pub fn flag_words(flag: Flag, m: &Metrics) -> String {
+    let label = match flag {
+        Flag::OverdueTouch => "Overdue touch",
+        Flag::OverduePayment => "Payment overdue",
+        Flag::Declining => "Declining",
+        Flag::ComplaintSla => "Complaint SLA missed",
+        Flag::SingleThreaded => "Single-threaded",
+        Flag::ContactLeft => "Contact left",
+        Flag::LargeDisloyal => "Large but disloyal",
+    };
+    format!("{label}: {}", flag.reason(m))
 }

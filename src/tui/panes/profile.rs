@@ -5,8 +5,8 @@
 use super::super::app::State;
 use super::super::text::{safe, wrap};
 use super::super::theme::Theme;
-use super::super::view::Detail;
-use super::{block, flag_words, tier_badge};
+use super::super::view::{Detail, ExplainRow};
+use super::{block, tier_badge};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -33,6 +33,27 @@ fn or_dash(s: &str) -> String {
 
 fn rating(v: Option<u8>) -> String {
     v.map(|n| format!("{n}/5")).unwrap_or_else(|| "—".into())
+}
+
+/// A criterion's share of its axis: the score counts with weight / (sum of
+/// the axis' weights), so the line's arithmetic adds up.
+fn weight_share(all: &[ExplainRow], e: &ExplainRow) -> f64 {
+    let total: f64 = all
+        .iter()
+        .filter(|x| x.axis == e.axis)
+        .map(|x| x.weight)
+        .sum();
+    if total > 0.0 { e.weight / total } else { 0.0 }
+}
+
+/// `50%`, `37.5%`: a decimal only where it changes the product.
+fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if (p - p.round()).abs() < 0.05 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p:.1}%")
+    }
 }
 
 /// All lines of the profile for a given text width.
@@ -112,7 +133,7 @@ pub fn lines<'a>(d: &Detail, state: &State, width: usize) -> Vec<Line<'a>> {
         out.push(Line::styled("  none", theme.dim()));
     }
     for f in &d.flags {
-        out.push(Line::styled(format!("  ! {}", flag_words(f)), theme.warn()));
+        out.push(Line::styled(format!("  ! {}", safe(f)), theme.warn()));
     }
 
     out.push(heading("Ratings", theme));
@@ -134,12 +155,12 @@ pub fn lines<'a>(d: &Detail, state: &State, width: usize) -> Vec<Line<'a>> {
     out.push(heading("Score explained", theme));
     for e in &d.explanation {
         out.push(Line::raw(format!(
-            "  {:<9} {:<20} {:>12}  {:>5.1} × {:>4.2} = {:>5.1}",
+            "  {:<9} {:<20} {:>12}  {:>5.1} × {:>5} = {:>5.1}",
             e.axis,
             safe(&e.criterion),
             e.raw,
             e.score,
-            e.weight,
+            percent(weight_share(&d.explanation, e)),
             e.contribution
         )));
     }
@@ -257,4 +278,35 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         .take(inner.height as usize)
         .collect();
     f.render_widget(Paragraph::new(visible), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(axis: &str, score: f64, weight: f64) -> ExplainRow {
+        ExplainRow {
+            axis: axis.into(),
+            criterion: "c".into(),
+            raw: "1".into(),
+            score,
+            weight,
+            contribution: 0.0,
+        }
+    }
+
+    #[test]
+    fn weight_share_is_the_weight_over_its_axis_total() {
+        let all = [
+            row("value", 87.2, 4.0),
+            row("value", 50.0, 4.0),
+            row("potential", 10.0, 3.0),
+        ];
+        assert_eq!(weight_share(&all, &all[0]), 0.5);
+        assert_eq!(weight_share(&all, &all[2]), 1.0);
+        // The shown arithmetic holds: 87.2 × 50% = 43.6.
+        assert!((87.2 * weight_share(&all, &all[0]) - 43.6).abs() < 1e-9);
+        assert_eq!(percent(0.5), "50%");
+        assert_eq!(percent(0.375), "37.5%");
+    }
 }

@@ -55,7 +55,10 @@ fn head(i: &Interaction) -> String {
 
 pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     let theme = &state.theme;
-    let mut title = "Timeline".to_string();
+    let mut title = match state.selected_row() {
+        Some(r) => format!("Timeline · {}", safe(&r.key)),
+        None => "Timeline".to_string(),
+    };
     if let Some(k) = state.timeline_kind {
         title.push_str(&format!(" · {k} only"));
     }

@@ -117,14 +117,7 @@ pub fn segments_json(engine: &Engine, lookup: &impl AccountLookup) -> Value {
     })
 }
 
-/// `1 account`, `2 accounts`: a count with its noun (plural by `s`).
-pub fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
+pub use crate::domain::text::plural;
 
 /// Pads or truncates to a display width (CJK counts double).
 fn fit(s: &str, width: usize) -> String {

@@ -44,6 +44,15 @@ pub fn clean_text(s: &str) -> String {
     out.trim_end().to_string()
 }
 
+/// `1 account`, `2 accounts`: a count with its noun (plural by `s`).
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// True when `s` is already clean for a single-line field.
 pub fn is_clean_line(s: &str) -> bool {
     clean_line(s) == s
@@ -61,6 +70,13 @@ mod tests {
             clean_text("line1\r\nline2\u{0}\n\u{2067}x"),
             "line1\nline2\nx"
         );
+    }
+
+    #[test]
+    fn counts_take_the_right_number() {
+        assert_eq!(plural(1, "account"), "1 account");
+        assert_eq!(plural(0, "account"), "0 accounts");
+        assert_eq!(plural(2, "active account"), "2 active accounts");
     }
 
     #[test]

@@ -25,6 +25,7 @@ use super::types::{
     AccountScore, CriterionExplanation, Explanation, Matrix, MatrixCell, Pareto, TierChange,
     TierSummary,
 };
+use crate::domain::text::plural;
 use crate::domain::{
     Account, AccountId, AccountStatus, Contact, ContactId, Interaction, InteractionId, Money,
     Ratings,
@@ -54,9 +55,18 @@ impl Hasher for IdHasher {
 
 type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
-/// Added to every non-zero drift step so float rounding can never make the
-/// bound smaller than the true change.
+/// Relative slack for float rounding in the drift bounds (see `slack`).
 const EPS: f64 = 1e-9;
+
+/// Rounding allowance at drift counter `g`. Bounds are stored as sums like
+/// `score ± counter`; reading one back (`key ∓ counter`) can be off by a few
+/// ulps of `100 + g`, which this exceeds by far. It is added to every
+/// non-zero drift step (so a bound is never smaller than the true change,
+/// however large the counter grows) and to every cap comparison (so a
+/// rounded bound can never hide an exact tie, which the cap breaks by id).
+fn slack(g: f64) -> f64 {
+    EPS * (1.0 + g.abs())
+}
 
 /// An `f64` ordered by `total_cmp`, for keys of ordered sets.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -463,10 +473,10 @@ impl Engine {
             }
         }
         if dv > 0.0 {
-            self.g_v += dv + EPS;
+            self.g_v += dv + slack(self.g_v);
         }
         if dp > 0.0 {
-            self.g_p += dp + EPS;
+            self.g_p += dp + slack(self.g_p);
         }
         if old_ranked {
             self.active -= 1;
@@ -581,8 +591,13 @@ impl Engine {
                 let vb = self.accounts[b].snap_v;
                 vb.total_cmp(&va).then(a.cmp(b))
             });
-            let in_low = self.cap_in.first().map(|x| x.0.0 - self.g_v);
-            let out_high = self.cap_out.last().map(|x| x.0.0 + self.g_v);
+            // Widened by the rounding slack: a member whose bound merely
+            // rounds past a competitor (e.g. 75.00000000000001 against an
+            // exact 75 with no drift at all) may in truth be tied with it,
+            // and ties go by id, so it must be re-evaluated, not trusted.
+            let tol = slack(self.g_v);
+            let in_low = self.cap_in.first().map(|x| x.0.0 - self.g_v - tol);
+            let out_high = self.cap_out.last().map(|x| x.0.0 + self.g_v + tol);
             if let (Some(l), Some(u)) = (in_low, out_high)
                 && l <= u
             {
@@ -1004,17 +1019,17 @@ impl Engine {
             let limit = cap.limit(self.active);
             if inside {
                 reasons.push(format!(
-                    "within the cap: {} holds at most {} accounts ({}% of {} active)",
+                    "within the cap: {} holds at most {} ({}% of {} active)",
                     cap.tier,
-                    limit,
+                    plural(limit, "account"),
                     cap.max_share * 100.0,
                     self.active
                 ));
             } else {
                 reasons.push(format!(
-                    "over the cap: {} holds at most {} accounts ({}% of {} active), higher value scores first → {}",
+                    "over the cap: {} holds at most {} ({}% of {} active), higher value scores first → {}",
                     cap.tier,
-                    limit,
+                    plural(limit, "account"),
                     cap.max_share * 100.0,
                     self.active,
                     cap.overflow

@@ -3,116 +3,12 @@
 //! one appears in the other's screen with no key pressed there, with who
 //! did it; each shows the other as connected, and who is editing what.
 
+mod tmux_common;
 mod tui_common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
+use tmux_common::*;
 use tui_common::*;
-
-/// A private tmux server (`-L`) with one session per `kam`.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("run tmux")
-    }
-
-    fn start(&self, session: &str, cmd: &str) {
-        let out = self.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            session,
-            "-x",
-            "120",
-            "-y",
-            "40",
-            cmd,
-        ]);
-        assert!(out.status.success(), "tmux: {out:?}");
-        self.run(&["set-option", "-t", session, "remain-on-exit", "on"]);
-    }
-
-    fn capture(&self, session: &str) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", session]).stdout).into()
-    }
-
-    fn keys(&self, session: &str, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", session];
-        args.extend_from_slice(keys);
-        assert!(self.run(&args).status.success());
-    }
-
-    fn wait_for(
-        &self,
-        session: &str,
-        what: &str,
-        limit: Duration,
-        pred: impl Fn(&str) -> bool,
-    ) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.capture(session);
-            if pred(&s) {
-                return s;
-            }
-            if start.elapsed() > limit {
-                panic!("{session}: timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        // Our own private server (-L), never anyone else's.
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
-fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// The `kam` command line for a pane; its exit status lands in `exit`.
-fn kam_cmd(dir: &Path, db: &Path, exit: &Path) -> String {
-    format!(
-        "env -u KAM_NO_SERVER KAM_SERVER_IDLE=1 KAM_TODAY=2025-03-01 NO_COLOR=1 \
-         XDG_CONFIG_HOME='{}' TERM=xterm-256color '{}' --db '{}'; echo $? > '{}'",
-        dir.join("config").display(),
-        env!("CARGO_BIN_EXE_kam"),
-        db.display(),
-        exit.display()
-    )
-}
-
-fn wait_exit(file: &PathBuf) -> String {
-    let start = Instant::now();
-    loop {
-        if let Ok(s) = std::fs::read_to_string(file)
-            && s.ends_with('\n')
-        {
-            return s.trim().to_string();
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "kam did not quit"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 #[test]
 fn an_order_added_in_one_tui_appears_in_the_other() {
@@ -126,16 +22,14 @@ fn an_order_added_in_one_tui_appears_in_the_other() {
     std::fs::create_dir_all(dir.path().join("config")).unwrap();
     let (exit_a, exit_b) = (dir.path().join("exit-a"), dir.path().join("exit-b"));
     let me = kam::identity::current_user();
-    let tmux = Tmux {
-        socket: format!("kam-e2e-team-{}", std::process::id()),
-    };
+    let tmux = Tmux::new("e2e-team");
     let long = Duration::from_secs(15);
 
-    tmux.start("a", &kam_cmd(dir.path(), &db, &exit_a));
+    tmux.start("a", &kam_cmd(&dir.path().join("config"), &db, &exit_a));
     tmux.wait_for("a", "the account list", long, |s| {
         s.contains("Accounts 5/5")
     });
-    tmux.start("b", &kam_cmd(dir.path(), &db, &exit_b));
+    tmux.start("b", &kam_cmd(&dir.path().join("config"), &db, &exit_b));
     tmux.wait_for("b", "the account list", long, |s| {
         s.contains("Accounts 5/5")
     });

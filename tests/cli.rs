@@ -410,7 +410,9 @@ fn usage_errors_do_not_show_environment_options_as_required() {
         !usage.contains("--as-of") && !usage.contains("--db"),
         "{err}"
     );
-    // The environment still pins the date and the database.
+    // The environment still pins the date and the database (an empty
+    // directory is a new book).
+    std::fs::create_dir(dir.path().join("db")).unwrap();
     let v = json(&dir.path().join("db"), &["agenda", "--json"]);
     assert_eq!(v["as_of"], TODAY);
 }
@@ -436,4 +438,25 @@ fn agenda_due_dates_add_up_with_days_late() {
         }
     }
     assert!(payments > 0, "the demo book has overdue payments");
+}
+
+#[test]
+fn a_mistyped_db_is_an_error_not_a_new_empty_book() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("tema");
+    for args in [
+        &["segments"][..],
+        &["matrix"],
+        &["agenda"],
+        &["export", "accounts"],
+    ] {
+        kam(&missing)
+            .args(args)
+            .assert()
+            .code(4)
+            .stderr(predicate::str::contains("there is no kam database at"));
+    }
+    assert!(!missing.exists(), "nothing was created");
+    // Writing commands still start a new book there.
+    demo(&missing);
 }

@@ -740,3 +740,16 @@ fn export_to_path_replaces_the_file_whole() {
     assert!(export_to_path(&store, RecordKind::Accounts, Format::Csv, &bad).is_err());
     assert!(!bad.exists());
 }
+
+#[test]
+fn a_json_file_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db")).unwrap();
+    let file = dir.path().join("a.json");
+    std::fs::write(&file, "[\n  {\n    \"key\": \"ACME\"\n  }\n]\n").unwrap();
+    let err = kam::cli::import::plan_import(&store, RecordKind::Accounts, &file, "li")
+        .err()
+        .expect("JSON is refused");
+    let msg = err.to_string();
+    assert!(msg.contains("a.json:1: this looks like JSON"), "{msg}");
+}

@@ -532,8 +532,12 @@ fn agenda_sorted_by_tier_then_lateness_and_filtered_by_owner() {
     // A requested follow-up, superseded on account 2 by a later call.
     b.inter(2, InteractionKind::Note, "2025-06-01").follow_up = Some(d("2025-06-10"));
     b.inter(2, InteractionKind::Call, "2025-06-05");
+    // On account 3 only a system entry, an internal note and a payment
+    // follow: none answers the customer, so the follow-up stands.
     b.inter(3, InteractionKind::Note, "2025-06-01").follow_up = Some(d("2025-06-10"));
     b.inter(3, InteractionKind::System, "2025-06-05");
+    b.inter(3, InteractionKind::Note, "2025-06-06");
+    b.inter(3, InteractionKind::Payment, "2025-06-07");
     b.inter(4, InteractionKind::Complaint, "2025-06-30");
     let e = b.engine(cap_model(0.2));
     let fu = vec![

@@ -86,6 +86,12 @@ pub fn is_write(cmd: &Command) -> bool {
     }
 }
 
+/// Commands that may start a new book in a directory that does not exist
+/// yet; every other command there is a mistyped `--db`, not a new book.
+pub fn may_create_book(cmd: &Command) -> bool {
+    is_write(cmd) || matches!(cmd, Command::Import { .. })
+}
+
 /// The input files a command reads (a client sends them to the server).
 pub fn input_files(cmd: &Command) -> Vec<std::path::PathBuf> {
     match cmd {

@@ -153,6 +153,16 @@ pub fn plan_import_from(
             kind.columns().join(", ")
         )));
     }
+    // A JSON export handed back to import: say so rather than list "unknown
+    // column '['".
+    let first = record.get(0).unwrap_or_default();
+    let first = first.strip_prefix(b"\xef\xbb\xbf").unwrap_or(first);
+    if matches!(first.trim_ascii_start().first(), Some(b'[' | b'{')) {
+        return Err(ImportFailure::Header(format!(
+            "{name}:1: this looks like JSON; kam import reads CSV with a header line \
+             (export with --format csv to get one)"
+        )));
+    }
     let header = Header::parse(kind, &name, &record)?;
 
     let mut planner = Planner::new(store, kind, author);

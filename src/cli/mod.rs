@@ -190,6 +190,14 @@ fn dispatch(cli: Cli) -> CmdResult {
         Some(Command::Keymap { action }) => keymap_command(action, out),
         Some(Command::Serve) => serve(&ctx),
         Some(Command::Server { action }) => server_command(&ctx, action, out),
+        Some(cmd) if !ctx.db.exists() && !exec::may_create_book(&cmd) => Err(Failure::new(
+            exit::DATABASE,
+            format!(
+                "there is no kam database at {}; check --db / KAM_DB \
+                 (`kam demo` or `kam import` starts a new one there)",
+                ctx.db.display()
+            ),
+        )),
         Some(cmd) if ctx.no_server => {
             let mut book = ctx.book()?;
             exec::execute(cmd, &mut book, &mut exec::LocalEnv { out })

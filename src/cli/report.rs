@@ -37,6 +37,12 @@ fn r2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
+/// Ratios (growth, shares) to four decimals, as the nearest double of that
+/// decimal so JSON shows `0.4433`, never `0.44329999999999997`.
+fn r4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
 fn date(d: Option<chrono::NaiveDate>) -> Value {
     d.map_or(Value::Null, |d| Value::String(d.to_string()))
 }
@@ -78,7 +84,7 @@ pub fn segments_json(engine: &Engine, lookup: &impl AccountLookup) -> Value {
                 "revenue_12m": m.revenue_12m.to_string(),
                 "margin_12m": m.margin_12m.to_string(),
                 "orders_12m": m.orders_12m,
-                "growth": m.growth.map(|g| r2(g * 100.0) / 100.0),
+                "growth": m.growth.map(r4),
                 "last_order": date(m.last_order),
                 "last_touch": date(m.last_touch),
                 "next_due": date(s.next_due),
@@ -98,7 +104,7 @@ pub fn segments_json(engine: &Engine, lookup: &impl AccountLookup) -> Value {
                 "tier": t.tier,
                 "accounts": t.accounts,
                 "revenue_12m": t.revenue_12m.to_string(),
-                "revenue_share": r2(t.revenue_share * 100.0) / 100.0,
+                "revenue_share": r4(t.revenue_share),
             })
         })
         .collect();
@@ -111,7 +117,7 @@ pub fn segments_json(engine: &Engine, lookup: &impl AccountLookup) -> Value {
         "pareto": {
             "active_accounts": p.active_accounts,
             "top20_accounts": p.top20_accounts,
-            "top20_revenue_share": r2(p.top20_revenue_share * 100.0) / 100.0,
+            "top20_revenue_share": r4(p.top20_revenue_share),
             "total_revenue_12m": p.total_revenue_12m.to_string(),
         },
     })
@@ -557,5 +563,20 @@ mod tests {
         assert!(!a["items"].as_array().unwrap().is_empty());
         let none = e.agenda(Some("nobody"), &[]);
         assert!(agenda_text(&e, &accounts, Some("nobody"), &none).contains("0 item(s)"));
+    }
+
+    #[test]
+    fn ratios_print_without_float_noise() {
+        for (x, shown) in [
+            (0.44329999999999997, "0.4433"),
+            (-0.10210000000000001, "-0.1021"),
+        ] {
+            assert_eq!(serde_json::json!(r4(x)).to_string(), shown);
+        }
+        // The old form (two decimals of a percent, divided back) did not.
+        assert_ne!(
+            serde_json::json!(r2(0.4433 * 100.0) / 100.0).to_string(),
+            "0.4433"
+        );
     }
 }

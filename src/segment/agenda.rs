@@ -4,7 +4,7 @@
 use super::engine::Engine;
 use super::metrics::{open_complaints, upto};
 use super::types::{AccountScore, AgendaItem, AgendaKind, Flag};
-use crate::domain::{AccountId, FollowUp, InteractionKind};
+use crate::domain::{AccountId, FollowUp};
 use chrono::{Days, Duration, NaiveDate};
 
 impl Engine {
@@ -92,17 +92,14 @@ impl Engine {
             items.push(self.item(id, AgendaKind::Cadence, due, text));
         }
         let evs = upto(self.events(id), as_of);
-        // A follow-up asked for by an interaction stands until something
-        // else (not a system entry) happens on the account after it.
-        let last_real = evs
-            .iter()
-            .rev()
-            .find(|e| e.kind != InteractionKind::System)
-            .map(|e| e.at);
+        // A follow-up asked for by an interaction stands until the account
+        // manager touches the customer again (visit, call, meeting, email):
+        // an internal note or an incoming payment does not answer it.
+        let last_touch = evs.iter().rev().find(|e| e.kind.is_touch()).map(|e| e.at);
         for e in evs {
             if let Some(f) = e.follow_up
                 && f <= as_of
-                && last_real.is_none_or(|t| t <= e.at)
+                && last_touch.is_none_or(|t| t <= e.at)
             {
                 let mut item = self.item(
                     id,

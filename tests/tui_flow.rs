@@ -626,3 +626,74 @@ fn timeline_title_names_the_account_and_the_score_adds_up() {
     }
     assert!(seen >= 3, "{s}");
 }
+
+#[test]
+fn a_touch_logged_from_a_follow_up_completes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = book(dir.path());
+    let mut o = opts();
+    o.agenda = true;
+    let mut app = App::new(&mut book, &o);
+    let row = app
+        .state()
+        .agenda
+        .iter()
+        .position(|r| r.item.follow_up.is_some())
+        .unwrap();
+    for _ in 0..row {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    key(&mut app, KeyCode::Char('t'));
+    ctrl(&mut app, 's');
+    assert!(app.state().overlay.is_none());
+    let acme = id(&app, "ACME");
+    let fu = &app.backend().followups_of(acme).unwrap()[0];
+    assert_eq!(fu.done_at, Some(today()), "the follow-up is done");
+    assert!(
+        app.state()
+            .agenda
+            .iter()
+            .all(|r| r.item.follow_up.is_none())
+    );
+    let s = screen(&mut app, 100, 30);
+    assert!(line_with(&s, "Saved").contains("follow-up done"), "{s}");
+}
+
+#[test]
+fn follow_up_dates_in_the_past_are_marked_on_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = book(dir.path());
+    let mut app = App::new(&mut book, &opts());
+    let acme = id(&app, "ACME");
+    let before = app.backend().followups_of(acme).unwrap().len();
+    // u: due → clear it and type yesterday.
+    key(&mut app, KeyCode::Char('u'));
+    for _ in 0..10 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typ(&mut app, "2025-02-28");
+    ctrl(&mut app, 's');
+    let s = screen(&mut app, 100, 30);
+    assert!(
+        line_with(&s, "Due").contains("2025-02-28 is in the past"),
+        "{s}"
+    );
+    assert_eq!(app.backend().followups_of(acme).unwrap().len(), before);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('y'));
+    assert!(app.state().overlay.is_none());
+
+    // t: a call today with a follow-up the day before.
+    key(&mut app, KeyCode::Char('t'));
+    for _ in 0..8 {
+        key(&mut app, KeyCode::Tab);
+    }
+    typ(&mut app, "2025-02-28");
+    ctrl(&mut app, 's');
+    let s = screen(&mut app, 100, 30);
+    assert!(
+        line_with(&s, "Follow up on").contains("before the interaction's date"),
+        "{s}"
+    );
+    assert!(app.state().overlay.is_some(), "nothing is lost");
+}

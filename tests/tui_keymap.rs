@@ -48,7 +48,15 @@ fn user_binding_takes_a_key_from_a_default_action() {
     let dir = tempfile::tempdir().unwrap();
     let p = fixture(&dir, "[list]\nedit = \"j\"\n");
     let (map, errs) = Keymap::load(Some(&p));
-    assert!(errs.is_empty(), "{errs:?}");
+    // Taking a global key is allowed but worth knowing about.
+    let msgs: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        msgs,
+        vec![format!(
+            "{}:2: 'j' in [list] hides the global 'down'; it applies, so 'down' still has 'down' there",
+            p.display()
+        )]
+    );
     assert_eq!(
         map.lookup(Context::List, &keys("j")),
         Lookup::Action(Action::Edit)
@@ -220,4 +228,23 @@ fn missing_file_is_an_error_for_check_but_not_for_load() {
     assert_eq!(check(&p).len(), 1);
     let (_, errs) = Keymap::load(Some(&p));
     assert!(errs.is_empty());
+}
+
+#[test]
+fn check_reports_a_pane_key_that_hides_quit() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = fixture(&dir, "[list]\nedit = \"q\"\n");
+    let msgs: Vec<String> = check(&p).iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        msgs,
+        vec![format!(
+            "{}:2: 'q' in [list] hides the global 'quit'; it applies, so 'quit' has no key there",
+            p.display()
+        )]
+    );
+    let (map, _) = Keymap::load(Some(&p));
+    assert_eq!(
+        map.lookup(Context::List, &keys("q")),
+        Lookup::Action(Action::Edit)
+    );
 }

@@ -190,7 +190,7 @@ fn dispatch(cli: Cli) -> CmdResult {
         Some(Command::Keymap { action }) => keymap_command(action, out),
         Some(Command::Serve) => serve(&ctx),
         Some(Command::Server { action }) => server_command(&ctx, action, out),
-        Some(cmd) if !ctx.db.exists() && !exec::may_create_book(&cmd) => Err(Failure::new(
+        Some(cmd) if db_missing(&ctx.db) && !exec::may_create_book(&cmd) => Err(Failure::new(
             exit::DATABASE,
             format!(
                 "there is no kam database at {}; check --db / KAM_DB \
@@ -213,6 +213,12 @@ fn dispatch(cli: Cli) -> CmdResult {
 /// `kam serve`: the first line on stdout tells a starting client the outcome
 /// (`ready PID`, or `error CODE` and the message); later output goes to
 /// stderr (the server log when started by a client).
+/// The database directory does not exist (a directory we may not look into
+/// is not "missing": that is reported as permission denied where it is used).
+fn db_missing(db: &std::path::Path) -> bool {
+    matches!(std::fs::metadata(db), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+}
+
 fn serve(ctx: &Context) -> CmdResult {
     use crate::server::server::{ServeOptions, Server};
     let opts = ServeOptions {

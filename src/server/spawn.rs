@@ -79,6 +79,7 @@ pub fn connect_running(db: &Path) -> Result<Option<UnixStream>, Failure> {
         {
             Ok(None)
         }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Err(denied(db)),
         Err(e) => Err(Failure::new(
             exit::FAILURE,
             format!(
@@ -86,6 +87,28 @@ pub fn connect_running(db: &Path) -> Result<Option<UnixStream>, Failure> {
                 sock.display()
             ),
         )),
+    }
+}
+
+/// The database is someone else's (or a team's you are not in): exit 4 with
+/// what to do, rather than a bare "Permission denied".
+fn denied(db: &Path) -> Failure {
+    Failure::new(
+        exit::DATABASE,
+        format!(
+            "{}: permission denied. If this is a team database, ask to be added to the \
+             directory's group, then log in again",
+            db.display()
+        ),
+    )
+}
+
+/// An I/O error on the database directory, with `denied` for EACCES.
+fn dir_failure(path: &Path, e: std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::PermissionDenied {
+        denied(path)
+    } else {
+        Failure::new(exit::FAILURE, format!("{}: {e}", path.display()))
     }
 }
 
@@ -118,10 +141,9 @@ fn start(ep: &Endpoint) -> Result<(), Failure> {
         .recursive(true)
         .mode(0o700)
         .create(&ep.db)
-        .map_err(|e| Failure::new(exit::FAILURE, format!("{}: {e}", ep.db.display())))?;
+        .map_err(|e| dir_failure(&ep.db, e))?;
     let lock = lock_path(&ep.db);
-    let _guard = lock_for(&lock, START_TIMEOUT)
-        .map_err(|e| Failure::new(exit::FAILURE, format!("{}: {e}", lock.display())))?;
+    let _guard = lock_for(&lock, START_TIMEOUT).map_err(|e| dir_failure(&ep.db, e))?;
     if connect_running(&ep.db)?.is_some() {
         return Ok(()); // another client started it while we waited
     }

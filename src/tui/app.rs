@@ -508,7 +508,7 @@ pub fn show_keymap_problems(state: &mut State, problems: &[String]) {
     // Short, so it reads next to a long database path at 80 columns.
     state.error(format!("{n} keymap problem{plural}"));
     let mut lines = vec![format!(
-        "{n} problem{plural} in your keymap. Everything valid applies; the actions concerned keep their default keys."
+        "{n} problem{plural} in your keymap. Everything valid applies; each line says what happens instead."
     )];
     lines.push(String::new());
     lines.extend(problems.iter().map(|p| format!("• {p}")));
@@ -732,6 +732,7 @@ fn update_pane(state: &mut State, action: Action) -> Vec<Effect> {
                         row.item.kind.as_str().replace('_', " "),
                         row.item.text
                     ));
+                    form.completes = row.item.follow_up;
                     open_form(state, form);
                 }
                 Action::MarkDone => {

@@ -146,6 +146,9 @@ pub struct Form {
     pub title: String,
     /// Why the form was opened (an agenda item), shown under the title.
     pub subtitle: Option<String>,
+    /// The follow-up this entry answers (a touch logged from a follow-up on
+    /// the agenda): saving the entry completes it too.
+    pub completes: Option<FollowUpId>,
     pub kind: FormKind,
     pub fields: Vec<Field>,
     pub focus: usize,
@@ -166,6 +169,7 @@ impl Form {
         Form {
             title,
             subtitle: None,
+            completes: None,
             kind,
             fields,
             focus: 0,
@@ -509,6 +513,12 @@ impl Form {
                 i.paid_at = parse_date(self.get("paid_at"));
                 i.satisfaction = rating(self.get("satisfaction"));
                 i.follow_up = parse_date(self.get("follow_up"));
+                if let Some(f) = i.follow_up.filter(|f| *f < day) {
+                    return Err(FieldError::new(
+                        "follow_up",
+                        format!("{f} is before the interaction's date {day}"),
+                    ));
+                }
                 if matches!(kind, InteractionKind::Order | InteractionKind::Payment)
                     && i.amount.is_none()
                 {
@@ -552,6 +562,12 @@ impl Form {
                     note: crate::domain::text::clean_text(self.get("note")),
                     done_at: None,
                 };
+                if f.due < today {
+                    return Err(FieldError::new(
+                        "due",
+                        format!("{} is in the past (today is {today})", f.due),
+                    ));
+                }
                 if f.assignee.is_empty() {
                     return Err(FieldError::new("assignee", "must not be empty"));
                 }
@@ -786,6 +802,31 @@ mod tests {
             ("west", "Acme Group", "chemicals")
         );
         assert_eq!(f.base_account().unwrap().version, 2);
+    }
+
+    #[test]
+    fn follow_up_dates_before_their_start_are_refused_with_a_reason() {
+        let mut f = Form::interaction(AccountId(1), "A", InteractionKind::Call, day());
+        f.set("date", "2025-02-20");
+        f.set("follow_up", "2025-02-19");
+        assert!(f.submit(day(), "li").is_err());
+        assert_eq!(f.fields[f.focus].name, "follow_up");
+        let e = f.fields[f.focus].error.clone().unwrap();
+        assert!(
+            e.contains("before the interaction's date 2025-02-20"),
+            "{e}"
+        );
+        f.set("follow_up", "2025-02-20");
+        assert!(f.submit(day(), "li").is_ok(), "the same day is fine");
+
+        let mut u = Form::followup(AccountId(1), "A", "li", day());
+        u.set("due", "2025-02-28");
+        assert!(u.submit(day(), "li").is_err());
+        assert_eq!(u.fields[u.focus].name, "due");
+        let e = u.fields[u.focus].error.clone().unwrap();
+        assert!(e.contains("in the past (today is 2025-03-01)"), "{e}");
+        u.set("due", "2025-03-01");
+        assert!(u.submit(day(), "li").is_ok(), "today is fine");
     }
 
     #[test]

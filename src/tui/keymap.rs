@@ -397,11 +397,15 @@ impl Keymap {
             );
         }
         if let Some((name, text)) = user {
+            let defaults = map.clone();
+            let start = errors.len();
+            let mut user_keys = Vec::new();
             for e in parse_file(name, text, &mut errors) {
                 // A user binding takes its key away from whichever default
                 // action had it, so the user's intent wins.
-                for (k, _) in &e.keys {
+                for (k, line) in &e.keys {
                     map.unbind(e.ctx, k);
+                    user_keys.push((e.ctx, e.action, k.clone(), *line));
                 }
                 map.set(
                     e.ctx,
@@ -409,6 +413,8 @@ impl Keymap {
                     e.keys.into_iter().map(|(k, _)| k).collect(),
                 );
             }
+            hidden_globals(&map, &defaults, name, &user_keys, &mut errors);
+            errors[start..].sort_by_key(|e| e.line);
         }
         (map, errors)
     }
@@ -503,6 +509,59 @@ impl Keymap {
                 self.lookup_in(Context::Global, typed)
             }
             found => found,
+        }
+    }
+}
+
+/// A user key in a pane section that is (or overlaps) a `[global]` key of
+/// another action takes that global key away in the pane: `[list] edit = "q"`
+/// leaves only ctrl-c to quit from the list. It still applies (the user may
+/// mean it) but is reported. Restated defaults are not reported: the
+/// defaults shadow on purpose and a copied default file is not a problem.
+fn hidden_globals(
+    map: &Keymap,
+    defaults: &Keymap,
+    file: &str,
+    user_keys: &[(Context, Action, KeySeq, usize)],
+    errors: &mut Vec<KeymapError>,
+) {
+    for (ctx, action, k, line) in user_keys {
+        if ctx.is_modal() || *ctx == Context::Global {
+            continue;
+        }
+        let restated = defaults
+            .bindings(*ctx)
+            .iter()
+            .any(|(a, ks)| a == action && ks.contains(k));
+        if restated {
+            continue;
+        }
+        for (global, gks) in map.bindings(Context::Global) {
+            if global == action {
+                continue;
+            }
+            for t in gks {
+                if !(t.starts_with(&k.0) || k.starts_with(&t.0)) {
+                    continue;
+                }
+                let which = if t == k {
+                    String::new()
+                } else {
+                    format!(" ('{t}')")
+                };
+                let left = match map.keys_for(*ctx, *global).first() {
+                    Some(other) => format!("'{global}' still has '{other}' there"),
+                    None => format!("'{global}' has no key there"),
+                };
+                errors.push(KeymapError {
+                    file: file.to_string(),
+                    line: *line,
+                    reason: format!(
+                        "'{k}' in [{}] hides the global '{global}'{which}; it applies, so {left}",
+                        ctx.name()
+                    ),
+                });
+            }
         }
     }
 }
@@ -734,6 +793,51 @@ mod tests {
             map.lookup(Context::Form, &key("ctrl-s")),
             Lookup::Action(Action::Save)
         );
+    }
+
+    #[test]
+    fn a_pane_key_hiding_a_global_one_is_reported_and_applies() {
+        let user = "[list]\nedit = \"q\"\nsort_next = \"g\"\nopen = \"enter\"\n";
+        let (map, errs) = Keymap::from_texts(Some(("k.toml", user)));
+        let msgs: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            msgs,
+            vec![
+                "k.toml:2: 'q' in [list] hides the global 'quit'; it applies, so 'quit' has no key there",
+                "k.toml:3: 'g' in [list] hides the global 'top' ('g g'); it applies, so 'top' still has 'home' there",
+            ],
+            "open = enter restates a default: not reported"
+        );
+        assert_eq!(
+            map.lookup(Context::List, &key("q")),
+            Lookup::Action(Action::Edit)
+        );
+        // Elsewhere q still quits; binding the global action itself is fine.
+        assert_eq!(
+            map.lookup(Context::Agenda, &key("q")),
+            Lookup::Action(Action::Quit)
+        );
+        let (_, errs) = Keymap::from_texts(Some(("k.toml", "[list]\nquit = \"x\"\n")));
+        assert!(errs.is_empty(), "{errs:?}");
+    }
+
+    #[test]
+    fn the_default_file_used_as_a_user_file_reports_nothing() {
+        let (_, errs) = Keymap::from_texts(Some(("copy.toml", DEFAULT_KEYMAP)));
+        assert!(errs.is_empty(), "{errs:?}");
+        let (map, errs) = Keymap::from_texts(None);
+        assert!(errs.is_empty(), "{errs:?}");
+        let mut none = Vec::new();
+        let all: Vec<_> = Context::ALL
+            .iter()
+            .flat_map(|c| {
+                map.bindings(*c)
+                    .iter()
+                    .flat_map(move |(a, ks)| ks.iter().map(move |k| (*c, *a, k.clone(), 1)))
+            })
+            .collect();
+        hidden_globals(&map, &Keymap::default(), "d", &all, &mut none);
+        assert!(none.is_empty(), "the defaults hide no global key: {none:?}");
     }
 
     #[test]

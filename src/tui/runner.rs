@@ -143,19 +143,7 @@ impl<'a> App<'a> {
         if notices.is_empty() {
             return false;
         }
-        let mut reload = false;
-        let mut note: Option<(bool, String)> = None;
-        for n in notices {
-            match n {
-                Notice::Changed { user, summary, .. } => {
-                    reload = true;
-                    note = Some((false, format!("{user}: {summary}")));
-                }
-                Notice::Resync | Notice::Reconnected => reload = true,
-                Notice::Presence => {}
-                Notice::Lost(why) => note = Some((true, why)),
-            }
-        }
+        let (reload, note) = read_notices(notices);
         if reload {
             self.refresh();
         }
@@ -220,12 +208,18 @@ impl<'a> App<'a> {
                     Record::Account(a) => Some(a.key.clone()),
                     _ => None,
                 };
+                // A touch logged from a follow-up on the agenda answers it.
+                let completes = match (&self.state.overlay, &record) {
+                    (Some(Overlay::Form { form, .. }), Record::Interaction(_)) => form.completes,
+                    _ => None,
+                };
                 // Account edits carry the form's base: merged or a conflict.
                 let result = super::team::save(&self.state, &mut *self.backend, record)
                     .map(|o| o.tier_changes);
                 match result {
                     Ok(changes) => {
                         self.state.overlay = None;
+                        let completed = completes.map(|id| self.backend.complete_followup(id));
                         self.refresh();
                         if let Some(key) = new_key
                             && let Some(id) =
@@ -234,8 +228,17 @@ impl<'a> App<'a> {
                             self.state.select_account(id);
                             self.sync_detail();
                         }
-                        let msg = self.describe(&changes);
-                        self.state.ok(msg);
+                        let mut msg = self.describe(&changes);
+                        match completed {
+                            None => self.state.ok(msg),
+                            Some(Ok(())) => {
+                                msg.push_str(" · follow-up done");
+                                self.state.ok(msg);
+                            }
+                            Some(Err(e)) => self
+                                .state
+                                .error(format!("{msg}, but the follow-up is still open: {e}")),
+                        }
                     }
                     // The form stays open with what was typed.
                     Err(e) => super::team::save_failed(&mut self.state, e),
@@ -301,6 +304,44 @@ impl<'a> App<'a> {
     }
 }
 
+/// What a batch of notices means: reload or not, and the message to show
+/// (`true` = an error). A reconnect after a loss says so, so the loss is
+/// not left on the message line once the server answers again.
+fn read_notices(notices: Vec<Notice>) -> (bool, Option<(bool, String)>) {
+    let mut reload = false;
+    let mut reconnected = false;
+    let mut note: Option<(bool, String)> = None;
+    for n in notices {
+        match n {
+            Notice::Changed { user, summary, .. } => {
+                reload = true;
+                note = Some((false, format!("{user}: {summary}")));
+            }
+            Notice::Resync => reload = true,
+            Notice::Reconnected => {
+                reload = true;
+                reconnected = true;
+                if matches!(note, Some((true, _))) {
+                    note = None;
+                }
+            }
+            Notice::Presence => {}
+            Notice::Lost(why) => {
+                reconnected = false;
+                note = Some((true, why));
+            }
+        }
+    }
+    let note = match note {
+        Some((false, change)) if reconnected => {
+            Some((false, format!("reconnected to the kam server · {change}")))
+        }
+        None if reconnected => Some((false, "reconnected to the kam server".to_string())),
+        other => other,
+    };
+    (reload, note)
+}
+
 /// Runs the TUI until the user quits. The terminal is restored on return,
 /// on error and on panic (ratatui's init installs a restoring panic hook).
 pub fn run(backend: &mut dyn Backend, opts: RunOptions) -> color_eyre::Result<()> {
@@ -359,5 +400,64 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> color_e
         if redraw {
             terminal.draw(|f| app.draw(f))?;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lost() -> Notice {
+        Notice::Lost("the kam server closed the connection".into())
+    }
+
+    #[test]
+    fn a_loss_is_an_error_and_the_reconnect_replaces_it() {
+        assert_eq!(
+            read_notices(vec![lost()]),
+            (
+                false,
+                Some((true, "the kam server closed the connection".into()))
+            )
+        );
+        let info = Some((false, "reconnected to the kam server".to_string()));
+        assert_eq!(
+            read_notices(vec![Notice::Reconnected]),
+            (true, info.clone())
+        );
+        // Lost and made again within one poll: the reconnect is the news.
+        assert_eq!(
+            read_notices(vec![lost(), Notice::Reconnected]),
+            (true, info)
+        );
+        // Still down after a reconnect: the error stays.
+        assert!(matches!(
+            read_notices(vec![Notice::Reconnected, lost()]),
+            (true, Some((true, _)))
+        ));
+    }
+
+    #[test]
+    fn changes_caught_up_after_a_reconnect_are_named_too() {
+        let changed = Notice::Changed {
+            seq: 3,
+            user: "ann".into(),
+            summary: "save account (A)".into(),
+        };
+        assert_eq!(
+            read_notices(vec![lost(), Notice::Reconnected, changed.clone()]),
+            (
+                true,
+                Some((
+                    false,
+                    "reconnected to the kam server · ann: save account (A)".into()
+                ))
+            )
+        );
+        assert_eq!(
+            read_notices(vec![changed, Notice::Presence]),
+            (true, Some((false, "ann: save account (A)".into())))
+        );
+        assert_eq!(read_notices(vec![Notice::Presence]), (false, None));
     }
 }

@@ -753,3 +753,35 @@ fn a_json_file_is_named_as_such() {
     let msg = err.to_string();
     assert!(msg.contains("a.json:1: this looks like JSON"), "{msg}");
 }
+
+#[test]
+fn keys_differing_only_in_case_are_one_customer() {
+    let (dir, store) = db();
+    let acme = add_account(&store, "ACME", "Acme Group");
+    // A new account whose key is a stored key in other case is refused;
+    // two such keys in one file are duplicates.
+    let accounts = dir.path().join("accounts.csv");
+    std::fs::write(
+        &accounts,
+        "key,name\nacme,lower acme\nNEW,New\nnew,new again\n",
+    )
+    .unwrap();
+    let before = full_dump(&store);
+    let errors = row_errors(import(&store, RecordKind::Accounts, &accounts));
+    let file = accounts.display();
+    assert_eq!(
+        errors,
+        vec![
+            format!(
+                "{file}:2: key: 'acme' differs only in case from the existing account 'ACME'; use 'ACME' to update it"
+            ),
+            format!("{file}:4: key: duplicate key 'new' (first on line 3)"),
+        ]
+    );
+    assert_eq!(full_dump(&store), before, "nothing written");
+    // Linking by key finds the one account equal to it ignoring case.
+    let contacts = dir.path().join("contacts.csv");
+    std::fs::write(&contacts, "account,name\nacme,Li Wei\n").unwrap();
+    import(&store, RecordKind::Contacts, &contacts).unwrap();
+    assert_eq!(store.contacts_of(acme.id).unwrap().len(), 1);
+}

@@ -384,7 +384,9 @@ struct Planner<'s> {
     plan: ImportPlan,
     /// Stored accounts by key (for linking, or for the account upsert).
     accounts: Option<HashMap<String, Account>>,
-    /// Account keys seen in this file, with their line (accounts import).
+    /// Stored keys by their lowercase form (built on first need).
+    lower_keys: Option<HashMap<String, Vec<String>>>,
+    /// Account keys seen in this file, lowercased, with their line.
     seen_keys: HashMap<String, u64>,
     /// Stored contacts per account and name, oldest first, not yet matched.
     contacts: HashMap<AccountId, HashMap<String, VecDeque<Contact>>>,
@@ -400,6 +402,7 @@ impl<'s> Planner<'s> {
             author,
             plan: ImportPlan::default(),
             accounts: None,
+            lower_keys: None,
             seen_keys: HashMap::new(),
             contacts: HashMap::new(),
             interactions: HashMap::new(),
@@ -427,12 +430,38 @@ impl<'s> Planner<'s> {
         Ok(self.accounts.get_or_insert_with(HashMap::new))
     }
 
-    /// The id of the account named in the `account` column, if it exists.
+    /// The stored account whose key equals `key` ignoring case, when
+    /// exactly one does (keys are matched as the CLI's lookups match them).
+    fn stored_key_ignoring_case(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        if self.lower_keys.is_none() {
+            let mut lower: HashMap<String, Vec<String>> = HashMap::new();
+            for k in self.stored_accounts()?.keys() {
+                lower.entry(k.to_lowercase()).or_default().push(k.clone());
+            }
+            self.lower_keys = Some(lower);
+        }
+        Ok(self
+            .lower_keys
+            .as_ref()
+            .and_then(|m| m.get(&key.to_lowercase()))
+            .and_then(|ks| match ks.as_slice() {
+                [one] => Some(one.clone()),
+                _ => None,
+            }))
+    }
+
+    /// The id of the account named in the `account` column, if it exists
+    /// (exactly, or as the one key equal to it ignoring case).
     fn linked_account(&mut self, row: &mut Row) -> Result<Option<AccountId>, StoreError> {
         let Some(key) = row.required("account") else {
             return Ok(None);
         };
-        let found = self.stored_accounts()?.get(&key).map(|a| a.id);
+        let mut found = self.stored_accounts()?.get(&key).map(|a| a.id);
+        if found.is_none()
+            && let Some(k) = self.stored_key_ignoring_case(&key)?
+        {
+            found = self.stored_accounts()?.get(&k).map(|a| a.id);
+        }
         if found.is_none() {
             row.problems
                 .push(("account", format!("unknown account key '{key}'")));
@@ -500,10 +529,25 @@ impl<'s> Planner<'s> {
             row.invalid(e);
             return Ok(());
         }
-        if let Some(first) = self.seen_keys.insert(a.key.clone(), line) {
+        if let Some(first) = self.seen_keys.insert(a.key.to_lowercase(), line) {
             row.problems.push((
                 "key",
                 format!("duplicate key '{}' (first on line {first})", a.key),
+            ));
+            return Ok(());
+        }
+        // A new key that differs from a stored one only in case is almost
+        // always the same customer typed differently: refuse the near-twin.
+        if stored.is_none()
+            && let Some(k) = self.stored_key_ignoring_case(&a.key)?
+        {
+            row.problems.push((
+                "key",
+                format!(
+                    "'{}' differs only in case from the existing account '{k}'; \
+                     use '{k}' to update it",
+                    a.key
+                ),
             ));
             return Ok(());
         }

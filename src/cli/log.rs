@@ -43,12 +43,7 @@ pub fn undone_summary(e: &AuditEntry, me: &str) -> String {
     let mut names: Vec<String> = Vec::new();
     for c in &e.changes {
         let name = match c.record.kind {
-            RefKind::Meta => match c.record.key.as_str() {
-                "model" => "the scoring model".to_string(),
-                "review" => "the tier review".to_string(),
-                "snoozed" => "the snoozed agenda items".to_string(),
-                other => other.to_string(),
-            },
+            RefKind::Meta => meta_name(&c.record.key).to_string(),
             _ => c.record.key.clone(),
         };
         if !names.contains(&name) {
@@ -72,7 +67,22 @@ pub fn undone_summary(e: &AuditEntry, me: &str) -> String {
 }
 
 /// The lines describing one record change (record, then its fields).
+/// A shared setting in words.
+fn meta_name(key: &str) -> &str {
+    match key {
+        "model" => "the scoring model",
+        "review" => "the tier review",
+        "snoozed" => "the snoozed agenda items",
+        other => other,
+    }
+}
+
 pub fn change_lines(c: &RecordChange) -> Vec<String> {
+    if c.record.kind == RefKind::Meta && c.record.key != "model" {
+        // Review marks and snoozes are internal tables (ids, tabs, one line
+        // per account): what changed is said in words, not dumped.
+        return vec![format!("{} {}", meta_name(&c.record.key), c.verb())];
+    }
     let mut out = vec![format!("{} {}", c.record.label(), c.verb())];
     for f in c.shown_fields() {
         out.push(format!(
@@ -155,6 +165,31 @@ pub fn log_json(entries: &[AuditEntry], only: Option<AccountId>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn internal_tables_are_described_not_dumped() {
+        use crate::audit::{RecordImage, RecordRef};
+        let snooze = RecordChange::new(
+            RecordRef::meta("snoozed"),
+            Some(RecordImage::Meta("203\tcadence\t\t2026-11-25".into())),
+            Some(RecordImage::Meta(
+                "203\tcadence\t\t2026-11-25\n204\trisk\t\t2026-12-01".into(),
+            )),
+        );
+        assert_eq!(
+            change_lines(&snooze),
+            vec!["the snoozed agenda items updated"]
+        );
+        let model = RecordChange::new(
+            RecordRef::meta("model"),
+            Some(RecordImage::Meta("name = \"a\"".into())),
+            Some(RecordImage::Meta("name = \"b\"".into())),
+        );
+        assert!(
+            change_lines(&model).len() > 1,
+            "the model's text diff is shown"
+        );
+    }
 
     #[test]
     fn one_accounts_log_shows_only_its_records() {

@@ -121,8 +121,10 @@ pub fn matrix(b: &dyn Backend, rows: &[AccountRow], review: Option<&Review>) -> 
         col_axis: m.value_label.clone(),
         rows: potential,
         cols: bands(&model.grid.value_cuts),
-        cells,
         last_review: review.map(|(d, _)| d.clone()),
+        overflow_to: model.cap.as_ref().map(|c| c.overflow.clone()),
+        overflow_total: m.cells.iter().map(|c| c.overflow).sum(),
+        cells,
     }
 }
 

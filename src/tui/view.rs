@@ -131,6 +131,9 @@ pub struct MatrixView {
     pub cells: Vec<Vec<MatrixCell>>,
     /// When the last review was marked, if ever.
     pub last_review: Option<String>,
+    /// Where the cap sends the accounts over it, and how many it sent.
+    pub overflow_to: Option<String>,
+    pub overflow_total: usize,
 }
 
 /// One agenda line: the engine's item plus the account's key and name.

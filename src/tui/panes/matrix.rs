@@ -94,23 +94,41 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
                 ),
                 theme.tier(&cell.tier),
             ))];
-            let mut count = format!("{} acc · {}", cell.count, cell.revenue.compact());
-            if cell.overflow > 0 {
-                count.push_str(&format!(" · {} over cap", cell.overflow));
-            }
-            lines.push(Line::raw(fit(&count, w)));
-            let share = format!("{:.0}% of revenue", cell.share * 100.0);
+            lines.push(Line::raw(fit(
+                &format!("{} acc · {}", cell.count, cell.revenue.compact()),
+                w,
+            )));
+            let mut share = format!("{:.0}% of revenue", cell.share * 100.0);
             if cell.moved > 0 {
                 let moved = format!("{} moved since review", cell.moved);
                 if ci.height >= 4 {
                     lines.push(Line::styled(fit(&share, w), theme.dim()));
+                    share = String::new();
                     lines.push(Line::styled(fit(&moved, w), theme.warn()));
                 } else {
-                    let both = format!("{:.0}% rev · {moved}", cell.share * 100.0);
-                    lines.push(Line::styled(fit(&both, w), theme.dim()));
+                    share = format!("{:.0}% rev · {moved}", cell.share * 100.0);
                 }
-            } else {
+            }
+            if !share.is_empty() {
                 lines.push(Line::styled(fit(&share, w), theme.dim()));
+            }
+            // Cells count the accounts the grid puts there; the cap moves
+            // some to another tier, and both ends say so (on the last line
+            // there is room for), so that cells add up with the list's tiers.
+            if let Some(to) = m.overflow_to.as_deref() {
+                let cap = if cell.overflow > 0 {
+                    format!("{} over cap → {}", cell.overflow, safe(to))
+                } else if cell.tier == to && m.overflow_total > 0 {
+                    format!("+{} from the cap", m.overflow_total)
+                } else {
+                    String::new()
+                };
+                if !cap.is_empty() {
+                    if lines.len() >= ci.height as usize {
+                        lines.pop();
+                    }
+                    lines.push(Line::styled(fit(&cap, w), theme.warn()));
+                }
             }
             f.render_widget(Paragraph::new(lines), ci);
         }

@@ -86,6 +86,23 @@ impl Filter {
 /// A tier or flag value must match (as a substring) a known name, or the
 /// filter would silently show nothing.
 fn check_value(field: &str, v: &str, vocab: Vocab<'_>) -> Result<(), String> {
+    if field == "cell" {
+        let ok = v.split_once(',').is_some_and(|(r, c)| {
+            r.trim().parse::<usize>().is_ok() && c.trim().parse::<usize>().is_ok()
+        });
+        return if ok {
+            Ok(())
+        } else {
+            Err(format!(
+                "cell:{v}: a cell is row,column as in the matrix (e.g. cell:0,1); for a tier use tier:{v}"
+            ))
+        };
+    }
+    if v.contains(',') {
+        return Err(format!(
+            "{field}:{v}: one value per term (terms are combined with and)"
+        ));
+    }
     let known: Vec<String> = match field {
         "tier" if !vocab.tiers.is_empty() => vocab.tiers.iter().map(|t| t.to_lowercase()).collect(),
         "flag" => Flag::ALL.iter().map(|f| f.as_str().to_string()).collect(),
@@ -123,6 +140,16 @@ fn term_matches(t: &Term, r: &AccountRow) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn cells_take_row_and_column_and_terms_one_value() {
+        let v = Vocab::default();
+        assert!(Filter::parse("cell:0,1", v).is_ok());
+        let e = Filter::parse("cell:key", v).unwrap_err();
+        assert!(e.contains("row,column") && e.contains("tier:key"), "{e}");
+        let e = Filter::parse("status:active,dormant", v).unwrap_err();
+        assert!(e.contains("one value per term"), "{e}");
+    }
     use super::*;
 
     fn p(expr: &str) -> Result<Filter, String> {

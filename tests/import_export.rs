@@ -785,3 +785,26 @@ fn keys_differing_only_in_case_are_one_customer() {
     import(&store, RecordKind::Contacts, &contacts).unwrap();
     assert_eq!(store.contacts_of(acme.id).unwrap().len(), 1);
 }
+
+#[test]
+fn orders_and_payments_need_an_amount() {
+    let (dir, store) = db();
+    add_account(&store, "ACME", "Acme Group");
+    let file = dir.path().join("money.csv");
+    std::fs::write(
+        &file,
+        "account,kind,at,amount\nACME,order,2025-03-01,\nACME,payment,2025-03-02,-5\nACME,visit,2025-03-03,\n",
+    )
+    .unwrap();
+    let before = full_dump(&store);
+    let errors = row_errors(import(&store, RecordKind::Interactions, &file));
+    let f = file.display();
+    assert_eq!(
+        errors,
+        vec![
+            format!("{f}:2: amount: an order needs an amount"),
+            format!("{f}:3: amount: a payment amount must not be negative"),
+        ]
+    );
+    assert_eq!(full_dump(&store), before, "nothing written");
+}

@@ -1,6 +1,7 @@
 //! Cleaning and checking records before they are stored, whatever their
 //! source (form, import, team client).
 
+use super::enums::InteractionKind;
 use super::records::{Account, Contact, Interaction, Ratings};
 use super::text::{clean_line, clean_text};
 
@@ -102,6 +103,25 @@ pub fn sanitize_contact(c: &mut Contact) -> Result<(), FieldError> {
 pub fn sanitize_interaction(i: &mut Interaction) -> Result<(), FieldError> {
     i.summary = clean_text(&i.summary);
     i.author = clean_line(&i.author);
+    // Money moves only with an amount: revenue and receivables are read
+    // from it, so an order or payment without one would silently count 0.
+    let what = match i.kind {
+        InteractionKind::Order => Some("an order"),
+        InteractionKind::Payment => Some("a payment"),
+        _ => None,
+    };
+    if let Some(what) = what {
+        match i.amount {
+            None => return Err(FieldError::new("amount", format!("{what} needs an amount"))),
+            Some(a) if a.is_negative() => {
+                return Err(FieldError::new(
+                    "amount",
+                    format!("{what} amount must not be negative"),
+                ));
+            }
+            _ => {}
+        }
+    }
     if let Some(s) = i.satisfaction
         && !(1..=5).contains(&s)
     {
@@ -130,6 +150,28 @@ mod tests {
         assert_eq!(a.tags, vec!["vip".to_string()]);
         a.ratings.loyalty = Some(6);
         assert_eq!(sanitize_account(&mut a).unwrap_err().field, "loyalty");
+    }
+
+    #[test]
+    fn orders_and_payments_carry_a_non_negative_amount() {
+        use crate::domain::{AccountId, Money};
+        let day = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
+        let mut o = Interaction::new(AccountId(1), InteractionKind::Order, day);
+        assert_eq!(sanitize_interaction(&mut o).unwrap_err().field, "amount");
+        o.amount = Some(Money::from_units(-5));
+        assert!(
+            sanitize_interaction(&mut o)
+                .unwrap_err()
+                .reason
+                .contains("negative")
+        );
+        o.amount = Some(Money::from_units(5));
+        assert!(sanitize_interaction(&mut o).is_ok());
+        let mut note = Interaction::new(AccountId(1), InteractionKind::Note, day);
+        assert!(
+            sanitize_interaction(&mut note).is_ok(),
+            "other kinds need none"
+        );
     }
 
     #[test]

@@ -395,6 +395,19 @@ fn a_new_account_cannot_take_an_existing_key() {
     renamed.key = "ACME".into();
     assert!(book.save_account(renamed).is_err());
     assert_eq!(book.account(a.id).unwrap().name, "ACME Ltd");
+    // a key that differs only in case is the same customer: refused, and the
+    // error names the key already stored (a new account, then a rename)
+    let mut renamed_case = b.clone();
+    renamed_case.key = "Acme".into();
+    for twin in [account("acme"), renamed_case] {
+        match book.save_account(twin) {
+            Err(BookError::Store(kam::store::StoreError::DuplicateKey(k))) => {
+                assert_eq!(k, "ACME")
+            }
+            other => panic!("expected a duplicate key, got {other:?}"),
+        }
+    }
+    assert_eq!(book.accounts().len(), 2);
 }
 
 #[test]

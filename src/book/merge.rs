@@ -223,8 +223,17 @@ impl Book {
         mine: Account,
         request: Option<RequestId>,
     ) -> Result<(super::Applied, Vec<String>)> {
-        if mine.id.0 == 0 && self.account_by_key(mine.key.trim()).is_some() {
-            return Err(StoreError::DuplicateKey(mine.key.trim().to_string()).into());
+        // Keys are one customer's whatever their case (the CLI finds them
+        // ignoring case, import refuses near-twins): a new key or a rename
+        // that matches another account's key ignoring case is a duplicate,
+        // named by the key already stored.
+        let want = mine.key.trim().to_lowercase();
+        if let Some(other) = self
+            .accounts_map()
+            .values()
+            .find(|a| a.id != mine.id && a.key.to_lowercase() == want)
+        {
+            return Err(StoreError::DuplicateKey(other.key.clone()).into());
         }
         let current = self.account(mine.id).cloned();
         self.save_merged(base, mine, current, "save_account", request)

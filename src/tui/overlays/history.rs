@@ -3,15 +3,14 @@
 
 use super::super::app::State;
 use super::super::keymap::{Action, Context};
-use super::super::panes::block;
 use super::super::text::{fit, safe};
-use super::tall;
+use super::reading_popup;
 use crate::audit::AuditEntry;
 use crate::domain::AccountId;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 /// The overlay's lines, newest change first, with the records of `account`.
 pub fn lines(entries: &[AuditEntry], account: AccountId) -> Vec<String> {
@@ -39,16 +38,12 @@ pub fn render(
     scroll: u16,
 ) {
     let theme = &state.theme;
-    let r = tall(area, 100);
-    f.render_widget(Clear, r);
     let close = state
         .keymap
         .hint(Context::Global, Action::Back)
         .unwrap_or_default();
     let head = format!("History · {} · {close} close", safe(title));
-    let b = block(fit(&head, r.width.saturating_sub(4) as usize), true, theme);
-    let inner = b.inner(r);
-    f.render_widget(b, r);
+    let inner = reading_popup(f, area, state, &head);
     let w = inner.width as usize;
     let shown: Vec<Line> = lines
         .iter()

@@ -3,13 +3,12 @@
 
 use super::super::app::State;
 use super::super::keymap::{Action, Context};
-use super::super::panes::block;
-use super::super::text::{fit, wrap};
-use super::tall;
+use super::super::text::wrap;
+use super::reading_popup;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 pub fn render(
     f: &mut Frame,
@@ -19,9 +18,6 @@ pub fn render(
     lines: &[String],
     scroll: u16,
 ) {
-    let theme = &state.theme;
-    let r = tall(area, 100);
-    f.render_widget(Clear, r);
     let back = state
         .keymap
         .hint(Context::Global, Action::Back)
@@ -35,9 +31,7 @@ pub fn render(
         .map(|k| format!("/{k}"))
         .unwrap_or_default();
     let head = format!("{title} · {back}{ok} close");
-    let b = block(fit(&head, r.width.saturating_sub(4) as usize), true, theme);
-    let inner = b.inner(r);
-    f.render_widget(b, r);
+    let inner = reading_popup(f, area, state, &head);
     let w = inner.width as usize;
     // Wrapped lines; `scroll` counts source lines so it survives a resize.
     let shown: Vec<Line> = lines

@@ -6,7 +6,7 @@
 
 use chrono::{Duration, NaiveDate};
 use criterion::{BatchSize, Criterion, criterion_group};
-use kam::cli::demo::{DemoParams, generate as generate_demo};
+use kam::demo::{DemoParams, generate as generate_demo};
 use kam::domain::{
     Account, AccountId, Contact, ContactId, Interaction, InteractionId, InteractionKind, Money,
 };

@@ -1,7 +1,7 @@
 //! `write_demo` against a real sled database in a temp dir.
 
 use chrono::NaiveDate;
-use kam::cli::demo::{DemoAccount, DemoError, DemoParams, generate, write_demo};
+use kam::demo::{DemoAccount, DemoError, DemoParams, generate, write_demo};
 use kam::store::Store;
 
 fn params(accounts: usize, interactions: usize) -> DemoParams {

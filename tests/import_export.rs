@@ -1,14 +1,14 @@
 //! Import and export against a real sled store in temporary directories.
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use kam::cli::columns::RecordKind;
-use kam::cli::export::{Format, export, export_to_path};
-use kam::cli::import::{ImportFailure, ImportSummary, plan_import, run_import};
 use kam::domain::{
     Account, AccountStatus, Contact, ContactRole, Interaction, InteractionKind, Money, Orientation,
     Profile, Ratings, TierPin,
 };
 use kam::store::Store;
+use kam::transfer::columns::RecordKind;
+use kam::transfer::export::{Format, export, export_to_path};
+use kam::transfer::import::{ImportFailure, ImportSummary, plan_import, run_import};
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
@@ -747,7 +747,7 @@ fn a_json_file_is_named_as_such() {
     let store = Store::open(&dir.path().join("db")).unwrap();
     let file = dir.path().join("a.json");
     std::fs::write(&file, "[\n  {\n    \"key\": \"ACME\"\n  }\n]\n").unwrap();
-    let err = kam::cli::import::plan_import(&store, RecordKind::Accounts, &file, "li")
+    let err = kam::transfer::import::plan_import(&store, RecordKind::Accounts, &file, "li")
         .err()
         .expect("JSON is refused");
     let msg = err.to_string();

@@ -64,7 +64,7 @@ pub enum BookError {
     #[error("{0}")]
     Undo(String),
     #[error(transparent)]
-    Import(#[from] crate::cli::import::ImportFailure),
+    Import(#[from] crate::transfer::import::ImportFailure),
 }
 
 fn did_you_mean(close: &[String]) -> String {

@@ -4,10 +4,10 @@
 
 use super::{Applied, Book, BookError, META_MODEL, META_REVIEW, META_SNOOZE, RequestId, Result};
 use crate::audit::RecordImage;
-use crate::cli::columns::RecordKind;
 use crate::domain::{Account, Contact, FollowUp, FollowUpId, Interaction, TierPin};
 use crate::segment::{Model, TierChange};
 use crate::store::{Batch, StoreError};
+use crate::transfer::columns::RecordKind;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -306,11 +306,11 @@ impl Book {
             } => {
                 let kind =
                     <RecordKind as clap::ValueEnum>::from_str(&kind, true).map_err(|_| {
-                        crate::cli::import::ImportFailure::Header(format!(
+                        crate::transfer::import::ImportFailure::Header(format!(
                             "'{kind}' is not a kind of import (accounts, contacts, interactions)"
                         ))
                     })?;
-                let plan = crate::cli::import::plan_import_from(
+                let plan = crate::transfer::import::plan_import_from(
                     &self.store,
                     kind,
                     bytes.as_slice(),

@@ -1,7 +1,7 @@
 //! The command line, declared with clap. Parsing only; `cli::run` dispatches.
 
-use super::columns::RecordKind;
-use super::export::Format;
+use crate::transfer::columns::RecordKind;
+use crate::transfer::export::Format;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 

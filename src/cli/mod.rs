@@ -3,14 +3,6 @@
 //! stdout and its errors to stderr, with a meaningful exit code.
 
 pub mod args;
-pub mod columns;
-pub mod demo;
-pub mod exec;
-pub mod export;
-pub mod import;
-pub mod log;
-mod names;
-pub mod report;
 
 use crate::book::{Book, BookError};
 use crate::clock::Clock;
@@ -190,17 +182,19 @@ fn dispatch(cli: Cli) -> CmdResult {
         Some(Command::Keymap { action }) => keymap_command(action, out),
         Some(Command::Serve) => serve(&ctx),
         Some(Command::Server { action }) => server_command(&ctx, action, out),
-        Some(cmd) if db_missing(&ctx.db) && !exec::may_create_book(&cmd) => Err(Failure::new(
-            exit::DATABASE,
-            format!(
-                "there is no kam database at {}; check --db / KAM_DB \
+        Some(cmd) if db_missing(&ctx.db) && !crate::commands::may_create_book(&cmd) => {
+            Err(Failure::new(
+                exit::DATABASE,
+                format!(
+                    "there is no kam database at {}; check --db / KAM_DB \
                  (`kam demo` or `kam import` starts a new one there)",
-                ctx.db.display()
-            ),
-        )),
+                    ctx.db.display()
+                ),
+            ))
+        }
         Some(cmd) if ctx.no_server => {
             let mut book = ctx.book()?;
-            exec::execute(cmd, &mut book, &mut exec::LocalEnv { out })
+            crate::commands::execute(cmd, &mut book, &mut crate::commands::LocalEnv { out })
         }
         Some(cmd) => {
             // The server re-parses the same command line.
@@ -370,7 +364,13 @@ fn open_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
         if demo && book.store().is_empty()? {
             eprintln!("creating the demo book in {} …", ctx.db.display());
             let out = &mut std::io::stderr();
-            exec::fill_demo(&mut book, 300, 300 * 14, 42, &mut exec::LocalEnv { out })?;
+            crate::commands::fill_demo(
+                &mut book,
+                300,
+                300 * 14,
+                42,
+                &mut crate::commands::LocalEnv { out },
+            )?;
         }
         return crate::tui::run(&mut book, opts).map_err(fail);
     }

@@ -171,7 +171,9 @@ impl From<WireError> for BookError {
             WireError::DuplicateKey(k) => BookError::Store(StoreError::DuplicateKey(k)),
             WireError::NotFound(w) => BookError::Store(StoreError::NotFound(w)),
             // The one BookError that displays a free message as it is.
-            WireError::Other(m) => BookError::Import(crate::cli::import::ImportFailure::Header(m)),
+            WireError::Other(m) => {
+                BookError::Import(crate::transfer::import::ImportFailure::Header(m))
+            }
         }
     }
 }

@@ -17,9 +17,9 @@ use super::protocol::{
 use super::{calls, lock_path, peer, socket_path, spawn};
 use crate::book::{Book, RequestId};
 use crate::cli::args::Cli;
-use crate::cli::exec::{self, CmdEnv};
 use crate::cli::{Failure, exit};
 use crate::clock::Clock;
+use crate::commands::{self as exec, CmdEnv};
 use crate::store::{OpenOptions, Store};
 use clap::Parser;
 use std::collections::HashMap;

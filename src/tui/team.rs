@@ -78,7 +78,7 @@ pub fn perform(state: &mut State, backend: &mut dyn Backend, effect: Effect) -> 
                     .ok()
                     .and_then(|v| v.into_iter().find(|e| e.seq == n));
                 let what = match entry {
-                    Some(e) => crate::cli::log::undone_summary(&e, backend.user()),
+                    Some(e) => crate::describe::undone_summary(&e, backend.user()),
                     None => format!("#{n}"),
                 };
                 state.ok(format!("Undone {what}"));

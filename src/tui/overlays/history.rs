@@ -16,9 +16,9 @@ use ratatui::widgets::Paragraph;
 pub fn lines(entries: &[AuditEntry], account: AccountId) -> Vec<String> {
     let mut out = Vec::new();
     for e in entries.iter().rev() {
-        out.push(crate::cli::log::entry_title(e));
-        for c in crate::cli::log::changes_of(e, Some(account)) {
-            for l in crate::cli::log::change_lines(c) {
+        out.push(crate::describe::entry_title(e));
+        for c in crate::describe::changes_of(e, Some(account)) {
+            for l in crate::describe::change_lines(c) {
                 out.push(format!("  {l}"));
             }
         }

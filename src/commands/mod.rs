@@ -3,11 +3,15 @@
 //! their input and output goes through `CmdEnv`, never straight to the
 //! process's files or terminal.
 
-use super::args::{Command, ModelCommand};
-use super::{CmdResult, Failure, demo, exit, export, import, report};
+pub mod report;
+
 use crate::book::{Book, BookError, RequestId, WriteOp};
+use crate::cli::args::{Command, ModelCommand};
+use crate::cli::{CmdResult, Failure, exit};
 use crate::clock::Clock;
+use crate::demo;
 use crate::segment::{Model, TierChange};
+use crate::transfer::{export, import};
 use std::io::Write;
 use std::path::Path;
 
@@ -317,7 +321,7 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
                 Some(e) => writeln!(
                     env.out(),
                     "Undone {}",
-                    super::log::undone_summary(e, book.user())
+                    crate::describe::undone_summary(e, book.user())
                 )?,
                 None => writeln!(env.out(), "Undone change #{undone}")?,
             }
@@ -349,9 +353,9 @@ fn log_command(
         entries.drain(..entries.len().saturating_sub(n));
     }
     if json {
-        writeln!(out, "{:#}", super::log::log_json(&entries, only))?;
+        writeln!(out, "{:#}", crate::describe::log_json(&entries, only))?;
     } else {
-        write!(out, "{}", super::log::log_text(&entries, only))?;
+        write!(out, "{}", crate::describe::log_text(&entries, only))?;
     }
     Ok(())
 }

@@ -263,8 +263,8 @@ pub fn interaction_cells(i: &Interaction, account_key: &str) -> Vec<Cell> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::columns::{ACCOUNT_COLUMNS, CONTACT_COLUMNS, INTERACTION_COLUMNS};
     use crate::domain::{AccountId, InteractionKind, Money};
+    use crate::transfer::columns::{ACCOUNT_COLUMNS, CONTACT_COLUMNS, INTERACTION_COLUMNS};
     use chrono::NaiveDate;
 
     #[test]

@@ -12,7 +12,8 @@
 //! records are streamed one account at a time (100k accounts never sit in
 //! memory at once).
 
-use super::names::{self, Industry};
+mod names;
+
 use crate::domain::text::clean_line;
 use crate::domain::{
     Account, AccountId, AccountStatus, Contact, ContactId, ContactRole, FollowUp, FollowUpId,
@@ -20,6 +21,7 @@ use crate::domain::{
 };
 use crate::store::{Batch, Store, StoreError};
 use chrono::{Datelike, NaiveDate, NaiveTime, TimeDelta};
+use names::Industry;
 
 /// What to generate. `today` is the as-of date (the one clock); `user` is
 /// the OS user running the demo, made one of the account managers so that

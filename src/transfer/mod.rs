@@ -1,0 +1,6 @@
+//! Records in and out of the book as files: CSV/JSON columns, import
+//! (parse, check, plan) and export. Above `book`, below `commands`.
+
+pub mod columns;
+pub mod export;
+pub mod import;

@@ -237,9 +237,13 @@ fn a_cli_write_resent_with_its_request_id_is_applied_once() {
         let mut h = hello(id);
         h.subscribe = false;
         let mut c = Connection::open(&endpoint(&t.db), &h).unwrap();
-        let args = ["pin", "ACME", tier, "--reason", "strategic"];
+        let command = kam::commands::Command::Pin {
+            key: "ACME".into(),
+            tier: tier.into(),
+            reason: "strategic".into(),
+        };
         c.send(&Request::Command {
-            args: args.iter().map(|a| a.as_bytes().to_vec()).collect(),
+            command,
             files: Vec::new(),
             request,
         })
@@ -248,8 +252,8 @@ fn a_cli_write_resent_with_its_request_id_is_applied_once() {
         loop {
             match c.recv().unwrap() {
                 Reply::Output(b) => out.extend(b),
-                Reply::Done { code, message } => {
-                    assert_eq!(code, 0, "{message}");
+                Reply::Done(result) => {
+                    assert_eq!(result, Ok(()));
                     return String::from_utf8(out).unwrap();
                 }
                 _ => {}

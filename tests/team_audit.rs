@@ -11,6 +11,8 @@ use kam::domain::{
     Account, AccountId, Contact, FollowUp, FollowUpId, Interaction, InteractionKind, Money,
 };
 use kam::store::Store;
+use kam::transfer::columns::RecordKind;
+use kam::transfer::import::import_into;
 use std::sync::Arc;
 
 fn today() -> NaiveDate {
@@ -164,17 +166,15 @@ fn every_kind_of_write_is_audited_and_attributed() {
     assert_eq!(e.changes[0].record.key, "model");
 
     let csv = b"key,name,owner\nNEW-1,New One,bob\n".to_vec();
-    let out = book
-        .execute(
-            WriteOp::Import {
-                kind: "accounts".into(),
-                file_name: "a.csv".into(),
-                bytes: csv,
-                dry_run: false,
-            },
-            None,
-        )
-        .unwrap();
+    let out = import_into(
+        &mut book,
+        RecordKind::Accounts,
+        csv.as_slice(),
+        "a.csv",
+        false,
+        None,
+    )
+    .unwrap();
     assert_eq!(out.import.unwrap().created, 1);
     let e = last_entry(&book);
     assert_eq!((e.action.as_str(), e.user.as_str()), ("import", "bob"));
@@ -445,13 +445,12 @@ fn undo_reverts_an_insert_an_update_and_an_import() {
 
     // import: creates one account with an order, updates ACME
     let accounts = b"key,name,owner,region\nACME,Acme Imported,ann,east\nNEW,New Co,ann,south\n";
-    book.execute(
-        WriteOp::Import {
-            kind: "accounts".into(),
-            file_name: "accounts.csv".into(),
-            bytes: accounts.to_vec(),
-            dry_run: false,
-        },
+    import_into(
+        &mut book,
+        RecordKind::Accounts,
+        accounts.as_slice(),
+        "accounts.csv",
+        false,
         None,
     )
     .unwrap();

@@ -63,8 +63,9 @@ pub enum BookError {
     /// Nothing to undo, or undoing would overwrite a later change.
     #[error("{0}")]
     Undo(String),
-    #[error(transparent)]
-    Import(#[from] crate::transfer::import::ImportFailure),
+    /// A failure reported by the server as its message only.
+    #[error("{0}")]
+    Remote(String),
 }
 
 fn did_you_mean(close: &[String]) -> String {

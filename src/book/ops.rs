@@ -7,7 +7,6 @@ use crate::audit::RecordImage;
 use crate::domain::{Account, Contact, FollowUp, FollowUpId, Interaction, TierPin};
 use crate::segment::{Model, TierChange};
 use crate::store::{Batch, StoreError};
-use crate::transfer::columns::RecordKind;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -56,13 +55,6 @@ pub enum WriteOp {
     },
     Unpin {
         key: String,
-    },
-    /// A CSV file's content; `kind` is accounts, contacts or interactions.
-    Import {
-        kind: String,
-        file_name: String,
-        bytes: Vec<u8>,
-        dry_run: bool,
     },
     /// Undoes the user's own last change.
     Undo,
@@ -144,12 +136,50 @@ impl Book {
     /// Applies one write. With a request id, a retry of a write that was
     /// committed returns the first outcome and applies nothing.
     pub fn execute(&mut self, op: WriteOp, request: Option<RequestId>) -> Result<WriteOutcome> {
+        self.once(request, |book| book.run(op, request))
+    }
+
+    /// Commits an import that `transfer::import` planned and checked (all
+    /// rows or none), applied once per request like every other write.
+    pub fn import(
+        &mut self,
+        batch: Batch,
+        counts: ImportCounts,
+        request: Option<RequestId>,
+    ) -> Result<WriteOutcome> {
+        self.once(request, |book| {
+            let applied = if batch.is_empty() {
+                Applied::default()
+            } else {
+                book.commit(batch, "import", request, None)?
+            };
+            let mut d = Done::of(applied, "import");
+            d.import = Some(counts);
+            Ok(d)
+        })
+    }
+
+    /// True when this request was committed already (a resend).
+    pub fn seen_request(&self, request: Option<RequestId>) -> Result<bool> {
+        match request {
+            Some(req) => Ok(self.store.request(req)?.is_some()),
+            None => Ok(false),
+        }
+    }
+
+    /// Runs a write at most once per request: a retry of a committed write
+    /// returns the first outcome and applies nothing.
+    fn once(
+        &mut self,
+        request: Option<RequestId>,
+        run: impl FnOnce(&mut Book) -> Result<Done>,
+    ) -> Result<WriteOutcome> {
         if let Some(req) = request
             && let Some(seen) = self.store.request(req)?
         {
             return self.replay(seen.seq, &seen.outcome);
         }
-        let done = self.run(op, request)?;
+        let done = run(self)?;
         if let Some(seq) = done.applied.stored.replayed {
             return self.replay(seq, &[]);
         }
@@ -297,39 +327,6 @@ impl Book {
                 }
                 a.pin = None;
                 Ok(Done::of(self.write_account(a, "unpin", request)?, "unpin"))
-            }
-            WriteOp::Import {
-                kind,
-                file_name,
-                bytes,
-                dry_run,
-            } => {
-                let kind =
-                    <RecordKind as clap::ValueEnum>::from_str(&kind, true).map_err(|_| {
-                        crate::transfer::import::ImportFailure::Header(format!(
-                            "'{kind}' is not a kind of import (accounts, contacts, interactions)"
-                        ))
-                    })?;
-                let plan = crate::transfer::import::plan_import_from(
-                    &self.store,
-                    kind,
-                    bytes.as_slice(),
-                    &file_name,
-                    &self.user,
-                )?;
-                let counts = ImportCounts {
-                    created: plan.created,
-                    updated: plan.updated,
-                    skipped: plan.skipped,
-                };
-                let applied = if dry_run || plan.batch.is_empty() {
-                    Applied::default()
-                } else {
-                    self.commit(plan.batch, "import", request, None)?
-                };
-                let mut d = Done::of(applied, "import");
-                d.import = Some(counts);
-                Ok(d)
             }
             WriteOp::Undo => self.undo(request),
         }

@@ -1,8 +1,10 @@
 //! The command line, declared with clap. Parsing only; `cli::run` dispatches.
 
+use crate::commands;
 use crate::transfer::columns::RecordKind;
 use crate::transfer::export::Format;
-use clap::{Args, Parser, Subcommand};
+use clap::builder::PossibleValue;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -182,4 +184,86 @@ pub enum KeymapCommand {
     },
     /// Print the default keymap (a starting point for your own file)
     PrintDefault,
+}
+
+// The transfer layer's kinds and formats stay free of clap; the CLI lists
+// their spellings here.
+impl ValueEnum for RecordKind {
+    fn value_variants<'a>() -> &'a [Self] {
+        &RecordKind::ALL
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
+    }
+}
+
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Format::ALL
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
+    }
+}
+
+/// The commands the CLI runs itself, without a book.
+#[derive(Debug)]
+pub enum LocalCommand {
+    Keymap(KeymapCommand),
+    Serve,
+    Server(ServerCommand),
+}
+
+impl Command {
+    /// The book command this command line asks for, or the command the CLI
+    /// runs itself.
+    pub fn into_book_command(self) -> Result<commands::Command, LocalCommand> {
+        use commands::Command as C;
+        Ok(match self {
+            Command::Demo(a) => C::Demo {
+                accounts: a.accounts,
+                interactions: a.interactions,
+                seed: a.seed,
+            },
+            Command::Import {
+                kind,
+                file,
+                dry_run,
+            } => C::Import {
+                kind,
+                file,
+                dry_run,
+            },
+            Command::Export {
+                kind,
+                format,
+                output,
+            } => C::Export {
+                kind,
+                format,
+                output,
+            },
+            Command::Segments { json } => C::Segments { json },
+            Command::Explain { key, json } => C::Explain { key, json },
+            Command::Agenda { owner, json } => C::Agenda { owner, json },
+            Command::Matrix => C::Matrix,
+            Command::Model { action } => C::Model(match action {
+                ModelCommand::Show => commands::ModelCommand::Show,
+                ModelCommand::Apply { file, dry_run } => {
+                    commands::ModelCommand::Apply { file, dry_run }
+                }
+                ModelCommand::Preset { name, dry_run } => {
+                    commands::ModelCommand::Preset { name, dry_run }
+                }
+            }),
+            Command::Pin { key, tier, reason } => C::Pin { key, tier, reason },
+            Command::Unpin { key } => C::Unpin { key },
+            Command::Review => C::Review,
+            Command::Log { key, json, limit } => C::Log { key, json, limit },
+            Command::Undo => C::Undo,
+            Command::Keymap { action } => return Err(LocalCommand::Keymap(action)),
+            Command::Serve => return Err(LocalCommand::Serve),
+            Command::Server { action } => return Err(LocalCommand::Server(action)),
+        })
+    }
 }

@@ -4,17 +4,20 @@
 
 pub mod args;
 
-use crate::book::{Book, BookError};
+use crate::book::Book;
 use crate::clock::Clock;
-use crate::store::{Store, StoreError};
-use args::{Cli, Command, KeymapCommand, ServerCommand};
+use crate::commands::{self, CmdResult, CommandError, ErrorKind};
+use crate::store::Store;
+use args::{Cli, KeymapCommand, LocalCommand, ServerCommand};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Exit codes (documented in README): scripts can tell a bad input from a
-/// database that cannot be opened.
+/// database that cannot be opened. Only the CLI turns errors into codes.
 pub mod exit {
+    use crate::commands::ErrorKind;
+
     pub const OK: u8 = 0;
     /// Runtime failure (I/O, write error).
     pub const FAILURE: u8 = 1;
@@ -24,66 +27,28 @@ pub mod exit {
     pub const INVALID_INPUT: u8 = 3;
     /// The database cannot be opened: damaged, foreign, locked, or newer.
     pub const DATABASE: u8 = 4;
-}
 
-/// An error with the exit code it maps to.
-#[derive(Debug)]
-pub struct Failure {
-    pub code: u8,
-    pub message: String,
-}
-
-impl Failure {
-    pub fn new(code: u8, message: impl std::fmt::Display) -> Self {
-        Failure {
-            code,
-            message: message.to_string(),
+    /// The exit code of a failed command.
+    pub fn code(kind: ErrorKind) -> u8 {
+        match kind {
+            ErrorKind::Failed => FAILURE,
+            ErrorKind::Usage => USAGE,
+            ErrorKind::Invalid => INVALID_INPUT,
+            ErrorKind::Database => DATABASE,
+            ErrorKind::Quiet => OK,
         }
     }
 }
-
-impl From<StoreError> for Failure {
-    fn from(e: StoreError) -> Self {
-        let code = match e {
-            StoreError::Damaged { .. }
-            | StoreError::Foreign { .. }
-            | StoreError::Locked { .. }
-            | StoreError::Newer { .. } => exit::DATABASE,
-            StoreError::Invalid(_) | StoreError::DuplicateKey(_) | StoreError::NotFound(_) => {
-                exit::INVALID_INPUT
-            }
-            _ => exit::FAILURE,
-        };
-        Failure::new(code, e)
-    }
-}
-
-impl From<BookError> for Failure {
-    fn from(e: BookError) -> Self {
-        match e {
-            BookError::Store(s) => s.into(),
-            other => Failure::new(exit::INVALID_INPUT, other),
-        }
-    }
-}
-
-impl From<std::io::Error> for Failure {
-    fn from(e: std::io::Error) -> Self {
-        Failure::new(exit::FAILURE, e)
-    }
-}
-
-pub type CmdResult = Result<(), Failure>;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     match dispatch(cli) {
         Ok(()) => ExitCode::from(exit::OK),
-        Err(f) => {
-            if !f.message.is_empty() {
-                eprintln!("kam: {}", f.message);
+        Err(e) => {
+            if !e.message.is_empty() {
+                eprintln!("kam: {}", e.message);
             }
-            ExitCode::from(f.code)
+            ExitCode::from(exit::code(e.kind))
         }
     }
 }
@@ -100,10 +65,10 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn from_args(cli: &Cli) -> Result<Context, Failure> {
+    pub fn from_args(cli: &Cli) -> Result<Context, CommandError> {
         let as_of = cli.as_of.clone().or_else(|| env_value("KAM_TODAY"));
-        let clock =
-            Clock::from_override(as_of.as_deref()).map_err(|e| Failure::new(exit::USAGE, e))?;
+        let clock = Clock::from_override(as_of.as_deref())
+            .map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
         let env_db = env_value("KAM_DB").map(PathBuf::from);
         let no_server = cli.no_server || env_flag("KAM_NO_SERVER")?;
         let db = match (cli.db.as_ref().or(env_db.as_ref()), cli.demo) {
@@ -112,7 +77,10 @@ impl Context {
             (None, false) => crate::paths::default_db(),
         }
         .ok_or_else(|| {
-            Failure::new(exit::FAILURE, "cannot find a home directory; pass --db DIR")
+            CommandError::new(
+                ErrorKind::Failed,
+                "cannot find a home directory; pass --db DIR",
+            )
         })?;
         Ok(Context {
             db,
@@ -124,9 +92,13 @@ impl Context {
     }
 
     /// Where this process finds (or starts) the database's server.
-    pub fn endpoint(&self) -> Result<crate::server::spawn::Endpoint, Failure> {
-        let exe = std::env::current_exe()
-            .map_err(|e| Failure::new(exit::FAILURE, format!("cannot find the kam binary: {e}")))?;
+    pub fn endpoint(&self) -> Result<crate::server::spawn::Endpoint, CommandError> {
+        let exe = std::env::current_exe().map_err(|e| {
+            CommandError::new(
+                ErrorKind::Failed,
+                format!("cannot find the kam binary: {e}"),
+            )
+        })?;
         Ok(crate::server::spawn::Endpoint {
             db: self.db.clone(),
             as_of_arg: self.as_of.clone(),
@@ -144,11 +116,11 @@ impl Context {
         }
     }
 
-    pub fn store(&self) -> Result<Store, Failure> {
+    pub fn store(&self) -> Result<Store, CommandError> {
         Ok(Store::open(&self.db)?)
     }
 
-    pub fn book(&self) -> Result<Book, Failure> {
+    pub fn book(&self) -> Result<Book, CommandError> {
         Ok(Book::open(self.store()?, self.clock, &self.user)?)
     }
 }
@@ -160,15 +132,15 @@ fn env_value(name: &str) -> Option<String> {
 
 /// A yes/no environment variable: 1/yes/on/true or 0/no/off/false (unset
 /// or empty: no).
-fn env_flag(name: &str) -> Result<bool, Failure> {
+fn env_flag(name: &str) -> Result<bool, CommandError> {
     let Some(v) = env_value(name) else {
         return Ok(false);
     };
     match v.trim().to_ascii_lowercase().as_str() {
         "1" | "y" | "yes" | "on" | "t" | "true" => Ok(true),
         "0" | "n" | "no" | "off" | "f" | "false" => Ok(false),
-        _ => Err(Failure::new(
-            exit::USAGE,
+        _ => Err(CommandError::new(
+            ErrorKind::Usage,
             format!("{name}='{v}': expected 1/yes/on/true or 0/no/off/false"),
         )),
     }
@@ -179,33 +151,34 @@ fn dispatch(cli: Cli) -> CmdResult {
     let out = &mut std::io::stdout().lock();
     match cli.command {
         None => open_tui(&ctx, cli.demo, cli.agenda),
-        Some(Command::Keymap { action }) => keymap_command(action, out),
-        Some(Command::Serve) => serve(&ctx),
-        Some(Command::Server { action }) => server_command(&ctx, action, out),
-        Some(cmd) if db_missing(&ctx.db) && !crate::commands::may_create_book(&cmd) => {
-            Err(Failure::new(
-                exit::DATABASE,
-                format!(
-                    "there is no kam database at {}; check --db / KAM_DB \
-                 (`kam demo` or `kam import` starts a new one there)",
-                    ctx.db.display()
-                ),
-            ))
-        }
-        Some(cmd) if ctx.no_server => {
-            let mut book = ctx.book()?;
-            crate::commands::execute(cmd, &mut book, &mut crate::commands::LocalEnv { out })
-        }
-        Some(cmd) => {
-            // The server re-parses the same command line.
-            let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-            crate::server::client::run_command(&ctx.endpoint()?, &ctx.hello(false), args, &cmd, out)
-        }
+        Some(cmd) => match cmd.into_book_command() {
+            Err(LocalCommand::Keymap(action)) => keymap_command(action, out),
+            Err(LocalCommand::Serve) => serve(&ctx),
+            Err(LocalCommand::Server(action)) => server_command(&ctx, action, out),
+            Ok(cmd) => book_command(&ctx, cmd, out),
+        },
     }
 }
 
+/// A command on the book: in this process with `--no-server`, else on the
+/// database's server.
+fn book_command(ctx: &Context, cmd: commands::Command, out: &mut dyn Write) -> CmdResult {
+    if db_missing(&ctx.db) && !commands::may_create_book(&cmd) {
+        return Err(CommandError::database(format!(
+            "there is no kam database at {}; check --db / KAM_DB \
+             (`kam demo` or `kam import` starts a new one there)",
+            ctx.db.display()
+        )));
+    }
+    if ctx.no_server {
+        let mut book = ctx.book()?;
+        return commands::execute(cmd, &mut book, &mut commands::LocalEnv { out });
+    }
+    crate::server::client::run_command(&ctx.endpoint()?, &ctx.hello(false), &cmd, out)
+}
+
 /// `kam serve`: the first line on stdout tells a starting client the outcome
-/// (`ready PID`, or `error CODE` and the message); later output goes to
+/// (`ready PID`, or `error KIND` and the message); later output goes to
 /// stderr (the server log when started by a client).
 /// The database directory does not exist (a directory we may not look into
 /// is not "missing": that is reported as permission denied where it is used).
@@ -225,7 +198,7 @@ fn serve(ctx: &Context) -> CmdResult {
     let mut stdout = std::io::stdout();
     match Server::bind(opts) {
         Err(f) => {
-            let _ = writeln!(stdout, "error {}\n{}", f.code, f.message);
+            let _ = writeln!(stdout, "error {}\n{}", f.kind.as_str(), f.message);
             let _ = stdout.flush();
             Err(f)
         }
@@ -254,7 +227,9 @@ fn server_command(ctx: &Context, action: ServerCommand, out: &mut dyn Write) -> 
         ServerCommand::Status { json } => (Request::Status, json),
         ServerCommand::Stop => (Request::Stop, false),
     };
-    let lost = |e: &dyn std::fmt::Display| Failure::new(exit::FAILURE, format!("kam server: {e}"));
+    let lost = |e: &dyn std::fmt::Display| {
+        CommandError::new(ErrorKind::Failed, format!("kam server: {e}"))
+    };
     conn.send(&req).map_err(|e| lost(&e))?;
     loop {
         match conn.recv().map_err(|e| lost(&e))? {
@@ -327,7 +302,7 @@ fn keymap_command(action: KeymapCommand, out: &mut dyn Write) -> CmdResult {
         KeymapCommand::Check { file } => {
             let path = file
                 .or_else(crate::paths::user_keymap)
-                .ok_or_else(|| Failure::new(exit::FAILURE, "no keymap file given"))?;
+                .ok_or_else(|| CommandError::new(ErrorKind::Failed, "no keymap file given"))?;
             if !path.exists() {
                 writeln!(
                     out,
@@ -342,7 +317,7 @@ fn keymap_command(action: KeymapCommand, out: &mut dyn Write) -> CmdResult {
                 Ok(())
             } else {
                 let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-                Err(Failure::new(exit::INVALID_INPUT, lines.join("\n")))
+                Err(CommandError::new(ErrorKind::Invalid, lines.join("\n")))
             }
         }
     }
@@ -358,18 +333,18 @@ fn open_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
         keymap_path: crate::paths::user_keymap(),
         color: None,
     };
-    let fail = |e: color_eyre::Report| Failure::new(exit::FAILURE, format!("{e:#}"));
+    let fail = |e: color_eyre::Report| CommandError::new(ErrorKind::Failed, format!("{e:#}"));
     if ctx.no_server {
         let mut book = ctx.book()?;
         if demo && book.store().is_empty()? {
             eprintln!("creating the demo book in {} …", ctx.db.display());
             let out = &mut std::io::stderr();
-            crate::commands::fill_demo(
+            commands::fill_demo(
                 &mut book,
                 300,
                 300 * 14,
                 42,
-                &mut crate::commands::LocalEnv { out },
+                &mut commands::LocalEnv { out },
             )?;
         }
         return crate::tui::run(&mut book, opts).map_err(fail);
@@ -378,14 +353,13 @@ fn open_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
     let mut remote = crate::server::remote::RemoteBackend::connect(ep.clone(), ctx.hello(true))?;
     if demo && crate::backend::Backend::accounts(&remote).is_empty() {
         eprintln!("creating the demo book in {} …", ctx.db.display());
-        let args = vec![std::ffi::OsString::from("demo")];
-        let cmd = Command::Demo(args::DemoArgs {
+        let cmd = commands::Command::Demo {
             accounts: 300,
             interactions: None,
             seed: 42,
-        });
+        };
         let mut out = std::io::stderr();
-        crate::server::client::run_command(&ep, &ctx.hello(false), args, &cmd, &mut out)?;
+        crate::server::client::run_command(&ep, &ctx.hello(false), &cmd, &mut out)?;
     }
     crate::tui::run(&mut remote, opts).map_err(fail)
 }

@@ -3,17 +3,81 @@
 //! their input and output goes through `CmdEnv`, never straight to the
 //! process's files or terminal.
 
+mod error;
 pub mod report;
 
-use crate::book::{Book, BookError, RequestId, WriteOp};
-use crate::cli::args::{Command, ModelCommand};
-use crate::cli::{CmdResult, Failure, exit};
+pub use error::{CmdResult, CommandError, ErrorKind};
+
+use crate::book::{Book, RequestId, WriteOp};
 use crate::clock::Clock;
 use crate::demo;
 use crate::segment::{Model, TierChange};
-use crate::transfer::{export, import};
+use crate::transfer::columns::RecordKind;
+use crate::transfer::export::{self, Format};
+use crate::transfer::import;
+use serde::{Deserialize, Serialize};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// A command on the book, as the CLI parsed it. It is a value (not clap's
+/// arguments) so that the team server can receive it whole and run it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Command {
+    /// Fill an empty database with the demo book.
+    Demo {
+        accounts: usize,
+        /// Total interactions (None: the demo's default per account).
+        interactions: Option<usize>,
+        seed: u64,
+    },
+    Import {
+        kind: RecordKind,
+        file: PathBuf,
+        dry_run: bool,
+    },
+    Export {
+        kind: RecordKind,
+        format: Format,
+        /// None: standard output.
+        output: Option<PathBuf>,
+    },
+    Segments {
+        json: bool,
+    },
+    Explain {
+        key: String,
+        json: bool,
+    },
+    /// `owner`: None = the current user, `all` = everyone.
+    Agenda {
+        owner: Option<String>,
+        json: bool,
+    },
+    Matrix,
+    Model(ModelCommand),
+    Pin {
+        key: String,
+        tier: String,
+        reason: String,
+    },
+    Unpin {
+        key: String,
+    },
+    Review,
+    Log {
+        key: Option<String>,
+        json: bool,
+        limit: Option<usize>,
+    },
+    Undo,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ModelCommand {
+    Show,
+    Apply { file: PathBuf, dry_run: bool },
+    Preset { name: String, dry_run: bool },
+}
 
 /// Where a command reads its input files and writes its output.
 pub trait CmdEnv {
@@ -65,24 +129,16 @@ impl CmdEnv for LocalEnv<'_> {
     }
 }
 
-/// True for the commands `execute` handles (everything that needs a book).
-pub fn needs_book(cmd: &Command) -> bool {
-    !matches!(
-        cmd,
-        Command::Keymap { .. } | Command::Serve | Command::Server { .. }
-    )
-}
-
 /// True for the commands that change the book (dry runs do not).
 pub fn is_write(cmd: &Command) -> bool {
     match cmd {
-        Command::Demo(_)
+        Command::Demo { .. }
         | Command::Pin { .. }
         | Command::Unpin { .. }
         | Command::Review
         | Command::Undo => true,
         Command::Import { dry_run, .. } => !dry_run,
-        Command::Model { action } => match action {
+        Command::Model(action) => match action {
             ModelCommand::Show => false,
             ModelCommand::Apply { dry_run, .. } | ModelCommand::Preset { dry_run, .. } => !dry_run,
         },
@@ -99,10 +155,9 @@ pub fn may_create_book(cmd: &Command) -> bool {
 /// The input files a command reads (a client sends them to the server).
 pub fn input_files(cmd: &Command) -> Vec<std::path::PathBuf> {
     match cmd {
-        Command::Import { file, .. }
-        | Command::Model {
-            action: ModelCommand::Apply { file, .. },
-        } => vec![file.clone()],
+        Command::Import { file, .. } | Command::Model(ModelCommand::Apply { file, .. }) => {
+            vec![file.clone()]
+        }
         _ => Vec::new(),
     }
 }
@@ -110,7 +165,7 @@ pub fn input_files(cmd: &Command) -> Vec<std::path::PathBuf> {
 /// A one-line description of a write, for other users' notifications.
 pub fn summary(cmd: &Command) -> String {
     match cmd {
-        Command::Demo(a) => format!("demo book ({} accounts)", a.accounts),
+        Command::Demo { accounts, .. } => format!("demo book ({accounts} accounts)"),
         Command::Import { kind, file, .. } => {
             let name = file.file_name().unwrap_or_default().to_string_lossy();
             format!("import {kind} from {name}")
@@ -119,12 +174,10 @@ pub fn summary(cmd: &Command) -> String {
         Command::Unpin { key } => format!("unpinned {key}"),
         Command::Review => "marked a tier review".into(),
         Command::Undo => "undid their last change".into(),
-        Command::Model {
-            action: ModelCommand::Apply { .. },
-        } => "applied a scoring model".into(),
-        Command::Model {
-            action: ModelCommand::Preset { name, .. },
-        } => format!("switched the scoring model to {name}"),
+        Command::Model(ModelCommand::Apply { .. }) => "applied a scoring model".into(),
+        Command::Model(ModelCommand::Preset { name, .. }) => {
+            format!("switched the scoring model to {name}")
+        }
         other => format!("{other:?}"),
     }
 }
@@ -132,9 +185,13 @@ pub fn summary(cmd: &Command) -> String {
 /// Runs one book command. `book` may be replaced (the demo rebuilds it).
 pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult {
     match cmd {
-        Command::Demo(a) => {
-            let interactions = a.interactions.unwrap_or(a.accounts * 14);
-            let summary = fill_demo(book, a.accounts, interactions, a.seed, env)?;
+        Command::Demo {
+            accounts,
+            interactions,
+            seed,
+        } => {
+            let interactions = interactions.unwrap_or(accounts * 14);
+            let summary = fill_demo(book, accounts, interactions, seed, env)?;
             let out = env.out();
             writeln!(
                 out,
@@ -153,34 +210,23 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             file,
             dry_run,
         } => {
-            let bytes = env
-                .read_file(&file)
-                .map_err(|e| Failure::new(exit::FAILURE, format!("{}: {e}", file.display())))?;
+            let bytes = env.read_file(&file).map_err(|e| {
+                CommandError::new(ErrorKind::Failed, format!("{}: {e}", file.display()))
+            })?;
             let name = file.display().to_string();
-            if dry_run {
-                let plan = import::plan_import_from(
-                    book.store(),
-                    kind,
-                    bytes.as_slice(),
-                    &name,
-                    book.user(),
-                )
-                .map_err(import_failure)?;
-                let (created, updated, skipped) = (plan.created, plan.updated, plan.skipped);
+            let outcome =
+                import::import_into(book, kind, bytes.as_slice(), &name, dry_run, env.request())
+                    .map_err(import_failure)?;
+            if let (true, Some(n)) = (dry_run, outcome.import) {
                 writeln!(
                     env.out(),
-                    "{kind}: {created} created, {updated} updated, {skipped} skipped \
-                     (dry run: nothing written)"
+                    "{kind}: {} created, {} updated, {} skipped (dry run: nothing written)",
+                    n.created,
+                    n.updated,
+                    n.skipped
                 )?;
                 return Ok(());
             }
-            let op = WriteOp::Import {
-                kind: kind.to_string(),
-                file_name: name,
-                bytes,
-                dry_run: false,
-            };
-            let outcome = book.execute(op, env.request()).map_err(book_failure)?;
             match outcome.import {
                 Some(n) => writeln!(
                     env.out(),
@@ -217,7 +263,7 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
                     match (res, failure) {
                         (Ok(()), _) => Ok(()),
                         (Err(_), Some(e)) => Err(export_failure(e)),
-                        (Err(e), None) => Err(Failure::new(exit::FAILURE, e)),
+                        (Err(e), None) => Err(CommandError::new(ErrorKind::Failed, e)),
                     }
                 }
                 None => export::export(store, kind, format, env.out()).map_err(export_failure),
@@ -243,7 +289,7 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
         Command::Explain { key, json } => {
             let id = book.find_account(&key)?.id;
             let lookup = book.accounts_map();
-            let missing = || Failure::new(exit::FAILURE, "no score for this account");
+            let missing = || CommandError::new(ErrorKind::Failed, "no score for this account");
             if json {
                 let v = report::explain_json(book.engine(), lookup, id).ok_or_else(missing)?;
                 writeln!(env.out(), "{v:#}")?;
@@ -275,7 +321,7 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             write!(env.out(), "{}", report::matrix_text(book.engine()))?;
             Ok(())
         }
-        Command::Model { action } => model_command(book, action, env),
+        Command::Model(action) => model_command(book, action, env),
         Command::Pin { key, tier, reason } => {
             // The stored spelling of the key, for the op and the message.
             let key = book.find_account(&key)?.key.clone();
@@ -327,9 +373,6 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             }
             print_changes(book, &out.tier_changes, env.out())
         }
-        Command::Keymap { .. } | Command::Serve | Command::Server { .. } => {
-            Err(Failure::new(exit::FAILURE, "not a command on the book"))
-        }
     }
 }
 
@@ -371,29 +414,21 @@ fn print_changes(book: &Book, changes: &[TierChange], out: &mut dyn Write) -> Cm
     Ok(())
 }
 
-/// A book error with the exit code of its kind (an import's own failures
-/// keep theirs).
-fn book_failure(e: BookError) -> Failure {
-    match e {
-        BookError::Import(f) => import_failure(f),
-        other => other.into(),
-    }
-}
-
-fn import_failure(e: import::ImportFailure) -> Failure {
+fn import_failure(e: import::ImportFailure) -> CommandError {
     match e {
         import::ImportFailure::Store(s) => s.into(),
-        import::ImportFailure::Io(m) => Failure::new(exit::FAILURE, m),
-        other => Failure::new(exit::INVALID_INPUT, other),
+        import::ImportFailure::Book(b) => b.into(),
+        import::ImportFailure::Io(m) => CommandError::new(ErrorKind::Failed, m),
+        other => CommandError::new(ErrorKind::Invalid, other),
     }
 }
 
-fn export_failure(e: export::ExportError) -> Failure {
+fn export_failure(e: export::ExportError) -> CommandError {
     match e {
         export::ExportError::Store(s) => s.into(),
         // `kam export | head` closes the pipe early: not worth a message.
-        export::ExportError::Io(m) if m.contains("Broken pipe") => Failure::new(exit::OK, ""),
-        other => Failure::new(exit::FAILURE, other),
+        export::ExportError::Io(m) if m.contains("Broken pipe") => CommandError::quiet(),
+        other => CommandError::new(ErrorKind::Failed, other),
     }
 }
 
@@ -405,7 +440,7 @@ pub fn fill_demo(
     interactions: usize,
     seed: u64,
     env: &mut dyn CmdEnv,
-) -> Result<demo::DemoSummary, Failure> {
+) -> Result<demo::DemoSummary, CommandError> {
     let params = demo::DemoParams {
         accounts,
         interactions,
@@ -422,8 +457,8 @@ pub fn fill_demo(
         }
     })
     .map_err(|e| match e {
-        demo::DemoError::Store(s) => Failure::from(s),
-        other => Failure::new(exit::INVALID_INPUT, other),
+        demo::DemoError::Store(s) => CommandError::from(s),
+        other => CommandError::new(ErrorKind::Invalid, other),
     })?;
     if let Some(n) = notes.last() {
         env.progress(&format!("demo book: {n} accounts written\n"));
@@ -446,8 +481,8 @@ fn model_command(book: &mut Book, action: ModelCommand, env: &mut dyn CmdEnv) ->
         ModelCommand::Apply { file, dry_run } => (read_model(&file, env)?, dry_run),
         ModelCommand::Preset { name, dry_run } => {
             let m = Model::preset(&name).ok_or_else(|| {
-                Failure::new(
-                    exit::INVALID_INPUT,
+                CommandError::new(
+                    ErrorKind::Invalid,
                     format!(
                         "unknown preset '{name}' (presets: {})",
                         Model::PRESET_NAMES.join(", ")
@@ -493,16 +528,16 @@ fn model_command(book: &mut Book, action: ModelCommand, env: &mut dyn CmdEnv) ->
     Ok(())
 }
 
-fn read_model(path: &Path, env: &mut dyn CmdEnv) -> Result<Model, Failure> {
+fn read_model(path: &Path, env: &mut dyn CmdEnv) -> Result<Model, CommandError> {
     let bytes = env
         .read_file(path)
-        .map_err(|e| Failure::new(exit::FAILURE, format!("{}: {e}", path.display())))?;
+        .map_err(|e| CommandError::new(ErrorKind::Failed, format!("{}: {e}", path.display())))?;
     let text = String::from_utf8(bytes).map_err(|_| {
-        Failure::new(
-            exit::INVALID_INPUT,
+        CommandError::new(
+            ErrorKind::Invalid,
             format!("{}: not UTF-8 text", path.display()),
         )
     })?;
     Model::from_toml(&text)
-        .map_err(|e| Failure::new(exit::INVALID_INPUT, format!("{}: {e}", path.display())))
+        .map_err(|e| CommandError::new(ErrorKind::Invalid, format!("{}: {e}", path.display())))
 }

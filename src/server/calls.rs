@@ -68,15 +68,6 @@ pub fn summary(book: &Book, op: &WriteOp) -> String {
         WriteOp::SetModel { .. } => "changed the scoring model".into(),
         WriteOp::Pin { key, tier, .. } => format!("pinned {key} to {tier}"),
         WriteOp::Unpin { key } => format!("unpinned {key}"),
-        WriteOp::Import {
-            kind, file_name, ..
-        } => {
-            let name = std::path::Path::new(file_name)
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            format!("imported {kind} from {name}")
-        }
         WriteOp::Undo => "undid their last change".into(),
     }
 }

@@ -4,12 +4,11 @@
 use super::frame::{self, FrameError};
 use super::protocol::{self, Hello, PROTOCOL_VERSION, Reply, Request, ServerInfo, Welcome};
 use super::spawn::{self, Endpoint};
-use crate::cli::args::Command;
-use crate::cli::{CmdResult, Failure, exit};
 use crate::commands as exec;
+use crate::commands::{CmdResult, Command, CommandError, ErrorKind};
 use crate::transfer::export;
 use chrono::NaiveDate;
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::hash::{BuildHasher, Hasher};
 use std::io::{BufReader, BufWriter, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -62,7 +61,7 @@ enum Greeting {
 impl Connection {
     /// Connects (starting the server if needed) and greets. A server that
     /// closes on us while stopping is retried until `START_TIMEOUT`.
-    pub fn open(ep: &Endpoint, hello: &ClientHello) -> Result<Connection, Failure> {
+    pub fn open(ep: &Endpoint, hello: &ClientHello) -> Result<Connection, CommandError> {
         let deadline = Instant::now() + spawn::START_TIMEOUT;
         loop {
             let stream = spawn::connect_or_start(ep)?;
@@ -72,8 +71,8 @@ impl Connection {
                     std::thread::sleep(Duration::from_millis(50));
                 }
                 Greeting::Closed => {
-                    return Err(Failure::new(
-                        exit::FAILURE,
+                    return Err(CommandError::new(
+                        ErrorKind::Failed,
                         format!("the kam server for {} keeps closing", ep.db.display()),
                     ));
                 }
@@ -82,7 +81,10 @@ impl Connection {
     }
 
     /// Connects to a running server only; `Ok(None)` when none runs.
-    pub fn open_running(db: &Path, hello: &ClientHello) -> Result<Option<Connection>, Failure> {
+    pub fn open_running(
+        db: &Path,
+        hello: &ClientHello,
+    ) -> Result<Option<Connection>, CommandError> {
         for _ in 0..20 {
             let Some(stream) = spawn::connect_running(db)? else {
                 return Ok(None);
@@ -115,8 +117,8 @@ impl Connection {
     }
 }
 
-fn greet(stream: UnixStream, hello: &ClientHello) -> Result<Greeting, Failure> {
-    let io = |e: std::io::Error| Failure::new(exit::FAILURE, format!("kam server: {e}"));
+fn greet(stream: UnixStream, hello: &ClientHello) -> Result<Greeting, CommandError> {
+    let io = |e: std::io::Error| CommandError::new(ErrorKind::Failed, format!("kam server: {e}"));
     let mut writer = BufWriter::new(stream.try_clone().map_err(io)?);
     let mut reader = BufReader::new(stream.try_clone().map_err(io)?);
     let mut payload = protocol::header().to_vec();
@@ -130,11 +132,16 @@ fn greet(stream: UnixStream, hello: &ClientHello) -> Result<Greeting, Failure> {
     let answer = match frame::read_frame(&mut reader) {
         Ok(a) => a,
         Err(FrameError::Closed) | Err(FrameError::Io(_)) => return Ok(Greeting::Closed),
-        Err(e) => return Err(Failure::new(exit::FAILURE, format!("kam server: {e}"))),
+        Err(e) => {
+            return Err(CommandError::new(
+                ErrorKind::Failed,
+                format!("kam server: {e}"),
+            ));
+        }
     };
     let not_kam = || {
-        Failure::new(
-            exit::FAILURE,
+        CommandError::new(
+            ErrorKind::Failed,
             "the socket in the database directory is not a kam server",
         )
     };
@@ -145,8 +152,8 @@ fn greet(stream: UnixStream, hello: &ClientHello) -> Result<Greeting, Failure> {
             .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
             .unwrap_or(0);
         let said = String::from_utf8_lossy(rest.get(4..).unwrap_or_default());
-        return Err(Failure::new(
-            exit::FAILURE,
+        return Err(CommandError::new(
+            ErrorKind::Failed,
             format!(
                 "the running kam server (pid {pid}) speaks protocol v{version}, this kam \
                  speaks v{PROTOCOL_VERSION}: use the same kam version, or stop that server \
@@ -161,8 +168,11 @@ fn greet(stream: UnixStream, hello: &ClientHello) -> Result<Greeting, Failure> {
             writer,
             info,
         })),
-        Ok(Welcome::Refused { code, message }) => Err(Failure::new(code, message)),
-        Err(e) => Err(Failure::new(exit::FAILURE, format!("kam server: {e}"))),
+        Ok(Welcome::Refused(e)) => Err(e),
+        Err(e) => Err(CommandError::new(
+            ErrorKind::Failed,
+            format!("kam server: {e}"),
+        )),
     }
 }
 
@@ -171,7 +181,6 @@ fn greet(stream: UnixStream, hello: &ClientHello) -> Result<Greeting, Failure> {
 pub fn run_command(
     ep: &Endpoint,
     hello: &ClientHello,
-    args: Vec<OsString>,
     cmd: &Command,
     out: &mut dyn Write,
 ) -> CmdResult {
@@ -187,7 +196,7 @@ pub fn run_command(
     // once; the server answers a resend with the first outcome.
     let writes = exec::is_write(cmd);
     let req = Request::Command {
-        args: args.iter().map(|a| a.as_bytes().to_vec()).collect(),
+        command: cmd.clone(),
         files,
         request: if writes { 1 } else { 0 },
     };
@@ -198,8 +207,8 @@ pub fn run_command(
     loop {
         attempts += 1;
         let lost = || {
-            Failure::new(
-                exit::FAILURE,
+            CommandError::new(
+                ErrorKind::Failed,
                 "the connection to the kam server was lost; the command may not have \
                  been applied (check before running it again)",
             )
@@ -219,7 +228,7 @@ pub fn run_command(
                     seen += bytes.len();
                     if let Err(e) = out.write_all(&bytes[skip..]) {
                         if e.kind() == std::io::ErrorKind::BrokenPipe {
-                            return Err(Failure::new(exit::OK, ""));
+                            return Err(CommandError::quiet());
                         }
                         return Err(e.into());
                     }
@@ -228,16 +237,12 @@ pub fn run_command(
                 Ok(Reply::WriteFile { path, bytes }) => {
                     let path = Path::new(OsStr::from_bytes(&path));
                     export::write_atomically(path, &mut |w| w.write_all(&bytes)).map_err(|e| {
-                        Failure::new(exit::FAILURE, format!("{}: {e}", path.display()))
+                        CommandError::new(ErrorKind::Failed, format!("{}: {e}", path.display()))
                     })?;
                 }
-                Ok(Reply::Done { code, message }) => {
+                Ok(Reply::Done(result)) => {
                     out.flush()?;
-                    return if code == exit::OK {
-                        Ok(())
-                    } else {
-                        Err(Failure::new(code, message))
-                    };
+                    return result;
                 }
                 Ok(_) => {} // notifications are for the TUI
                 // Reads are repeatable and writes carry their request id:

@@ -6,6 +6,7 @@
 //! After it, every message is a serde value sent with `frame::send`.
 
 use crate::book::{BookError, ConflictInfo, WriteOp};
+use crate::commands::{Command, CommandError};
 use crate::domain::AccountId;
 use crate::store::StoreError;
 use chrono::NaiveDate;
@@ -13,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub const MAGIC: [u8; 4] = *b"KAMP";
 /// Bump on any change to the messages below.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Largest message a client may send (input files of an import included).
 pub const CLIENT_MESSAGE_LIMIT: usize = 256 * 1024 * 1024;
@@ -37,11 +38,8 @@ pub struct Hello {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Welcome {
     Ok(ServerInfo),
-    /// The client cannot be served; `code` is the exit code to use.
-    Refused {
-        code: u8,
-        message: String,
-    },
+    /// The client cannot be served, and why.
+    Refused(CommandError),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -67,12 +65,11 @@ pub type InputFile = (Vec<u8>, Result<Vec<u8>, String>);
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Request {
-    /// A CLI command line (the arguments after the program name, re-parsed by
-    /// the server) with the content of the input files it names, which the
-    /// client read itself: the server may run as another user.
-    /// Arguments and paths are raw bytes: file names need not be UTF-8.
+    /// A book command with the content of the input files it names, which
+    /// the client read itself: the server may run as another user. Paths
+    /// are raw bytes: file names need not be UTF-8.
     Command {
-        args: Vec<Vec<u8>>,
+        command: Command,
         files: Vec<InputFile>,
         /// Identifies a write for exactly-once retries.
         request: u64,
@@ -170,10 +167,7 @@ impl From<WireError> for BookError {
             WireError::Model(m) => BookError::Model(m),
             WireError::DuplicateKey(k) => BookError::Store(StoreError::DuplicateKey(k)),
             WireError::NotFound(w) => BookError::Store(StoreError::NotFound(w)),
-            // The one BookError that displays a free message as it is.
-            WireError::Other(m) => {
-                BookError::Import(crate::transfer::import::ImportFailure::Header(m))
-            }
+            WireError::Other(m) => BookError::Remote(m),
         }
     }
 }
@@ -188,11 +182,8 @@ pub enum Reply {
         path: Vec<u8>,
         bytes: Vec<u8>,
     },
-    /// The command finished with this exit code (and message for stderr).
-    Done {
-        code: u8,
-        message: String,
-    },
+    /// The command finished (the client turns an error into its exit code).
+    Done(Result<(), CommandError>),
     Status(ServerStatus),
     /// A change committed by someone (pushed to subscribers).
     Changed(Change),

@@ -15,7 +15,7 @@ use super::spawn::Endpoint;
 use crate::audit::AuditEntry;
 use crate::backend::{Backend, BackendResult, Notice, Peer, Review};
 use crate::book::{BookError, WriteOp, WriteOutcome};
-use crate::cli::Failure;
+use crate::commands::{CommandError, ErrorKind};
 use crate::domain::{Account, AccountId, Contact, FollowUp, Interaction};
 use crate::segment::{AccountScore, AgendaItem, Explanation, Matrix, Model};
 use crate::store::StoreError;
@@ -56,7 +56,7 @@ impl Drop for Link {
     }
 }
 
-fn open_link(ep: &Endpoint, hello: &ClientHello) -> Result<(Link, ServerInfo), Failure> {
+fn open_link(ep: &Endpoint, hello: &ClientHello) -> Result<(Link, ServerInfo), CommandError> {
     let conn = Connection::open(ep, hello)?;
     let stream = conn.stream()?;
     let (mut reader, writer, info) = conn.split();
@@ -113,7 +113,7 @@ pub struct RemoteBackend {
 impl RemoteBackend {
     /// Connects (starting the server if none runs) and subscribes to
     /// change notices.
-    pub fn connect(ep: Endpoint, mut hello: ClientHello) -> Result<RemoteBackend, Failure> {
+    pub fn connect(ep: Endpoint, mut hello: ClientHello) -> Result<RemoteBackend, CommandError> {
         hello.subscribe = true;
         let (link, info) = open_link(&ep, &hello)?;
         let mut rb = RemoteBackend {
@@ -132,7 +132,7 @@ impl RemoteBackend {
             drop_next_answer: Cell::new(false),
         };
         rb.sync_model()
-            .map_err(|e| Failure::new(crate::cli::exit::FAILURE, e))?;
+            .map_err(|e| CommandError::new(ErrorKind::Failed, e))?;
         Ok(rb)
     }
 
@@ -246,10 +246,10 @@ impl RemoteBackend {
 
     /// Makes the connection again (starting a server if needed), tells it
     /// what this session has open, and reports what changed meanwhile.
-    fn reconnect(&self) -> Result<(), Failure> {
+    fn reconnect(&self) -> Result<(), CommandError> {
         if !self.retry_due() {
-            return Err(Failure::new(
-                crate::cli::exit::FAILURE,
+            return Err(CommandError::new(
+                ErrorKind::Failed,
                 "the kam server is not reachable; retrying shortly",
             ));
         }

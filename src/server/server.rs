@@ -16,17 +16,13 @@ use super::protocol::{
 };
 use super::{calls, lock_path, peer, socket_path, spawn};
 use crate::book::{Book, RequestId};
-use crate::cli::args::Cli;
-use crate::cli::{Failure, exit};
 use crate::clock::Clock;
 use crate::commands::{self as exec, CmdEnv};
+use crate::commands::{CommandError, ErrorKind};
 use crate::store::{OpenOptions, Store};
-use clap::Parser;
 use std::collections::HashMap;
-use std::ffi::OsString;
 use std::io::{BufReader, BufWriter, Write};
 use std::os::fd::AsRawFd;
-use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -215,8 +211,8 @@ impl Shared {
 
 impl Server {
     /// Opens the database and binds the socket. Errors carry the exit code a
-    /// client shows (a damaged database is `exit::DATABASE`).
-    pub fn bind(opts: ServeOptions) -> Result<Server, Failure> {
+    /// client shows (a damaged database is `ErrorKind::Database`).
+    pub fn bind(opts: ServeOptions) -> Result<Server, CommandError> {
         let db = opts.db;
         crate::store::check_dir(&db)?;
         let group_shared = super::is_team_dir(&db);
@@ -232,8 +228,8 @@ impl Server {
         let socket = socket_path(&db);
         if socket.exists() {
             if UnixStream::connect(&socket).is_ok() {
-                return Err(Failure::new(
-                    exit::FAILURE,
+                return Err(CommandError::new(
+                    ErrorKind::Failed,
                     format!("a kam server is already running on {}", socket.display()),
                 ));
             }
@@ -241,13 +237,16 @@ impl Server {
         }
         // The umask set by the store (077, or 007 in a team directory)
         // already applies; the explicit mode documents the intent.
-        let listener = UnixListener::bind(&socket)
-            .map_err(|e| Failure::new(exit::FAILURE, format!("{}: {e}", socket.display())))?;
+        let listener = UnixListener::bind(&socket).map_err(|e| {
+            CommandError::new(ErrorKind::Failed, format!("{}: {e}", socket.display()))
+        })?;
         let mode = if group_shared { 0o660 } else { 0o600 };
         let _ = std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(mode));
         let socket_id = std::fs::metadata(&socket)
             .map(|m| (m.dev(), m.ino()))
-            .map_err(|e| Failure::new(exit::FAILURE, format!("{}: {e}", socket.display())))?;
+            .map_err(|e| {
+                CommandError::new(ErrorKind::Failed, format!("{}: {e}", socket.display()))
+            })?;
         let shared = Arc::new(Shared {
             book: Mutex::new(book),
             clients: Mutex::new(HashMap::new()),
@@ -491,10 +490,7 @@ fn handshake(
                 seq: book.last_seq().unwrap_or(0),
             })
         }
-        Err(message) => Welcome::Refused {
-            code: exit::USAGE,
-            message,
-        },
+        Err(message) => Welcome::Refused(CommandError::new(ErrorKind::Usage, message)),
     };
     let mut payload = protocol::header().to_vec();
     payload.extend(frame::encode(&welcome).ok()?);
@@ -518,7 +514,7 @@ fn handle(
 ) -> bool {
     match req {
         Request::Command {
-            args,
+            command,
             files,
             request,
         } => {
@@ -526,7 +522,7 @@ fn handle(
                 client_id,
                 request_id: request,
             };
-            run_command(shared, user, args, files, request, tx)
+            run_command(shared, user, command, files, request, tx)
         }
         Request::Call { request, call } => {
             let id = RequestId {
@@ -558,12 +554,7 @@ fn handle(
         }
         Request::Status => tx.send(Reply::Status(shared.status(conn))).is_ok(),
         Request::Stop => {
-            let ok = tx
-                .send(Reply::Done {
-                    code: exit::OK,
-                    message: String::new(),
-                })
-                .is_ok();
+            let ok = tx.send(Reply::Done(Ok(()))).is_ok();
             shared.request_stop(format!("stopped by {user}"));
             ok
         }
@@ -621,24 +612,15 @@ impl CmdEnv for RemoteEnv {
 fn run_command(
     shared: &Shared,
     user: &str,
-    args: Vec<Vec<u8>>,
+    cmd: exec::Command,
     files: Vec<protocol::InputFile>,
     request: RequestId,
     tx: &SyncSender<Reply>,
 ) -> bool {
-    let done = |code: u8, message: String| tx.send(Reply::Done { code, message }).is_ok();
-    let argv =
-        std::iter::once(OsString::from("kam")).chain(args.into_iter().map(OsString::from_vec));
-    let cmd = match Cli::try_parse_from(argv) {
-        Ok(Cli {
-            command: Some(cmd), ..
-        }) if exec::needs_book(&cmd) => cmd,
-        Ok(_) => return done(exit::USAGE, "not a command the server runs".into()),
-        Err(e) => return done(exit::USAGE, e.to_string()),
-    };
+    let done = |result| tx.send(Reply::Done(result)).is_ok();
     let writes = exec::is_write(&cmd);
     // The demo writes unaudited batches: no seq to compare.
-    let demo = matches!(cmd, crate::cli::args::Command::Demo(_));
+    let demo = matches!(cmd, exec::Command::Demo { .. });
     let mut env = RemoteEnv {
         out: Vec::new(),
         files: files.into_iter().collect(),
@@ -674,8 +656,5 @@ fn run_command(
             return false;
         }
     }
-    match result {
-        Ok(()) => done(exit::OK, String::new()),
-        Err(f) => done(f.code, f.message),
-    }
+    done(result)
 }

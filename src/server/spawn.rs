@@ -6,7 +6,7 @@
 //! is gone (connect → ECONNREFUSED) is stale and replaced.
 
 use super::{LOG_FILE, lock_path, socket_path};
-use crate::cli::{Failure, exit};
+use crate::commands::{CommandError, ErrorKind};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::os::fd::AsRawFd;
@@ -67,7 +67,7 @@ pub fn lock_for(path: &Path, timeout: Duration) -> std::io::Result<File> {
 }
 
 /// Connects to a running server; `Ok(None)` when none is running.
-pub fn connect_running(db: &Path) -> Result<Option<UnixStream>, Failure> {
+pub fn connect_running(db: &Path) -> Result<Option<UnixStream>, CommandError> {
     let sock = socket_path(db);
     match UnixStream::connect(&sock) {
         Ok(s) => Ok(Some(s)),
@@ -80,8 +80,8 @@ pub fn connect_running(db: &Path) -> Result<Option<UnixStream>, Failure> {
             Ok(None)
         }
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Err(denied(db)),
-        Err(e) => Err(Failure::new(
-            exit::FAILURE,
+        Err(e) => Err(CommandError::new(
+            ErrorKind::Failed,
             format!(
                 "cannot connect to the kam server at {}: {e}",
                 sock.display()
@@ -92,9 +92,9 @@ pub fn connect_running(db: &Path) -> Result<Option<UnixStream>, Failure> {
 
 /// The database is someone else's (or a team's you are not in): exit 4 with
 /// what to do, rather than a bare "Permission denied".
-fn denied(db: &Path) -> Failure {
-    Failure::new(
-        exit::DATABASE,
+fn denied(db: &Path) -> CommandError {
+    CommandError::new(
+        ErrorKind::Database,
         format!(
             "{}: permission denied. If this is a team database, ask to be added to the \
              directory's group, then log in again",
@@ -104,24 +104,24 @@ fn denied(db: &Path) -> Failure {
 }
 
 /// An I/O error on the database directory, with `denied` for EACCES.
-fn dir_failure(path: &Path, e: std::io::Error) -> Failure {
+fn dir_failure(path: &Path, e: std::io::Error) -> CommandError {
     if e.kind() == std::io::ErrorKind::PermissionDenied {
         denied(path)
     } else {
-        Failure::new(exit::FAILURE, format!("{}: {e}", path.display()))
+        CommandError::new(ErrorKind::Failed, format!("{}: {e}", path.display()))
     }
 }
 
 /// Connects to the server, starting it first when none is running.
-pub fn connect_or_start(ep: &Endpoint) -> Result<UnixStream, Failure> {
+pub fn connect_or_start(ep: &Endpoint) -> Result<UnixStream, CommandError> {
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
         if let Some(s) = connect_running(&ep.db)? {
             return Ok(s);
         }
         if Instant::now() >= deadline {
-            return Err(Failure::new(
-                exit::FAILURE,
+            return Err(CommandError::new(
+                ErrorKind::Failed,
                 format!(
                     "the kam server for {} did not start; see {}",
                     ep.db.display(),
@@ -134,7 +134,7 @@ pub fn connect_or_start(ep: &Endpoint) -> Result<UnixStream, Failure> {
 }
 
 /// Starts a server unless one is running, under the start lock.
-fn start(ep: &Endpoint) -> Result<(), Failure> {
+fn start(ep: &Endpoint) -> Result<(), CommandError> {
     // Refuse someone else's directory before creating anything in it.
     crate::store::check_dir(&ep.db)?;
     std::fs::DirBuilder::new()
@@ -174,7 +174,7 @@ fn open_log(db: &Path) -> Option<File> {
 
 /// Runs `kam serve` detached (own session, no terminal) and waits for its
 /// first line: `ready …`, or `error CODE` followed by the message.
-fn spawn_server(ep: &Endpoint) -> Result<(), Failure> {
+fn spawn_server(ep: &Endpoint) -> Result<(), CommandError> {
     let mut cmd = std::process::Command::new(&ep.exe);
     cmd.arg("--db").arg(&ep.db);
     if let Some(d) = &ep.as_of_arg {
@@ -198,13 +198,16 @@ fn spawn_server(ep: &Endpoint) -> Result<(), Failure> {
         });
     }
     let mut child = cmd.spawn().map_err(|e| {
-        Failure::new(
-            exit::FAILURE,
+        CommandError::new(
+            ErrorKind::Failed,
             format!("cannot start `{} serve`: {e}", ep.exe.display()),
         )
     })?;
     let Some(stdout) = child.stdout.take() else {
-        return Err(Failure::new(exit::FAILURE, "no pipe to the kam server"));
+        return Err(CommandError::new(
+            ErrorKind::Failed,
+            "no pipe to the kam server",
+        ));
     };
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -221,20 +224,20 @@ fn spawn_server(ep: &Endpoint) -> Result<(), Failure> {
     // long-running client.
     std::thread::spawn(move || child.wait());
     let (first, rest) = rx.recv_timeout(START_TIMEOUT).map_err(|_| {
-        Failure::new(
-            exit::FAILURE,
+        CommandError::new(
+            ErrorKind::Failed,
             format!("the kam server for {} did not answer", ep.db.display()),
         )
     })?;
     if first.starts_with("ready") {
         return Ok(());
     }
-    if let Some(code) = first.strip_prefix("error ") {
-        let code = code.trim().parse().unwrap_or(exit::FAILURE);
-        return Err(Failure::new(code, rest.trim_end()));
+    if let Some(kind) = first.strip_prefix("error ") {
+        let kind = kind.trim().parse().unwrap_or(ErrorKind::Failed);
+        return Err(CommandError::new(kind, rest.trim_end()));
     }
-    Err(Failure::new(
-        exit::FAILURE,
+    Err(CommandError::new(
+        ErrorKind::Failed,
         format!(
             "the kam server for {} did not start; see {}",
             ep.db.display(),

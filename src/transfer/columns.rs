@@ -6,11 +6,31 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Timelike, Utc};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 /// The record types that can be imported and exported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum RecordKind {
     Accounts,
     Contacts,
     Interactions,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 3] = [
+        RecordKind::Accounts,
+        RecordKind::Contacts,
+        RecordKind::Interactions,
+    ];
+}
+
+impl std::str::FromStr for RecordKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        RecordKind::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!("'{s}' is not a kind of record (accounts, contacts, interactions)")
+            })
+    }
 }
 
 pub const ACCOUNT_COLUMNS: &[&str] = &[

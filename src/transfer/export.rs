@@ -9,10 +9,21 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::path::Path;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Format {
     Csv,
     Json,
+}
+
+impl Format {
+    pub const ALL: [Format; 2] = [Format::Csv, Format::Json];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Json => "json",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

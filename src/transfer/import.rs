@@ -7,6 +7,7 @@
 use super::columns::{
     RecordKind, parse_at, parse_bool, parse_date, parse_money, parse_scale, parse_tags,
 };
+use crate::book::{Book, BookError, ImportCounts, RequestId, WriteOutcome};
 use crate::domain::text::{clean_line, clean_text};
 use crate::domain::{
     Account, AccountId, AccountStatus, Contact, ContactId, ContactRole, FieldError, Interaction,
@@ -66,6 +67,9 @@ pub enum ImportFailure {
     Io(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The planned rows could not be committed.
+    #[error(transparent)]
+    Book(#[from] BookError),
 }
 
 /// The outcome of `run_import`, for the user.
@@ -90,6 +94,34 @@ impl fmt::Display for ImportSummary {
         }
         Ok(())
     }
+}
+
+/// Plans the import of `input` (CSV; `name` names it in messages) against
+/// the book and commits it as one audited write, applied once per request;
+/// a dry run only counts. The outcome's `import` holds the counts (None: a
+/// resend of an import committed before).
+pub fn import_into(
+    book: &mut Book,
+    kind: RecordKind,
+    input: impl std::io::Read,
+    name: &str,
+    dry_run: bool,
+    request: Option<RequestId>,
+) -> Result<WriteOutcome, ImportFailure> {
+    let plan = plan_import_from(book.store(), kind, input, name, book.user())?;
+    let counts = ImportCounts {
+        created: plan.created,
+        updated: plan.updated,
+        skipped: plan.skipped,
+    };
+    if dry_run {
+        return Ok(WriteOutcome {
+            action: "import".into(),
+            import: Some(counts),
+            ..WriteOutcome::default()
+        });
+    }
+    Ok(book.import(plan.batch, counts, request)?)
 }
 
 /// Plans the import of `file` and, unless `dry_run`, hands the batch to

@@ -1,0 +1,57 @@
+//! Where a command's input comes from and its output goes: this process's
+//! files and stdout, or (in the server) the client's.
+
+use crate::book::RequestId;
+use crate::transfer::export::write_atomically;
+use std::io::Write;
+use std::path::Path;
+
+/// Where a command reads its input files and writes its output.
+pub trait CmdEnv {
+    /// Standard output of the command.
+    fn out(&mut self) -> &mut dyn Write;
+    /// The whole content of an input file named on the command line.
+    fn read_file(&mut self, path: &Path) -> std::io::Result<Vec<u8>>;
+    /// Writes an output file named on the command line, all or nothing.
+    fn write_file(
+        &mut self,
+        path: &Path,
+        fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()>;
+    /// A progress note for a long command (shown on a terminal, else dropped).
+    fn progress(&mut self, _note: &str) {}
+    /// The client's id for this command: a write resent after a lost
+    /// connection is then applied once (`Book::execute`).
+    fn request(&self) -> Option<RequestId> {
+        None
+    }
+}
+
+/// The process's own stdout and files.
+pub struct LocalEnv<'a> {
+    pub out: &'a mut dyn Write,
+}
+
+impl CmdEnv for LocalEnv<'_> {
+    fn out(&mut self) -> &mut dyn Write {
+        self.out
+    }
+
+    fn read_file(&mut self, path: &Path) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+
+    fn write_file(
+        &mut self,
+        path: &Path,
+        fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        write_atomically(path, fill)
+    }
+
+    fn progress(&mut self, note: &str) {
+        if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            eprint!("\r{note}");
+        }
+    }
+}

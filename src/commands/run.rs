@@ -1,0 +1,373 @@
+//! Running a book command: every operation a front end runs on the book,
+//! its output written through `CmdEnv`, its failure a `CommandError`.
+
+use super::report;
+use super::{CmdEnv, CmdResult, Command, CommandError, ErrorKind, ModelCommand};
+use crate::book::{Book, WriteOp};
+use crate::clock::Clock;
+use crate::demo;
+use crate::segment::{Model, TierChange};
+use crate::transfer::export;
+use crate::transfer::import;
+use std::io::Write;
+use std::path::Path;
+
+/// Runs one book command. `book` may be replaced (the demo rebuilds it).
+pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult {
+    match cmd {
+        Command::Demo {
+            accounts,
+            interactions,
+            seed,
+        } => {
+            let interactions = interactions.unwrap_or(accounts * 14);
+            let summary = fill_demo(book, accounts, interactions, seed, env)?;
+            let out = env.out();
+            writeln!(
+                out,
+                "demo book written to {}: {} accounts, {} contacts, {} interactions, {} follow-ups",
+                book.store().path().display(),
+                summary.accounts,
+                summary.contacts,
+                summary.interactions,
+                summary.followups
+            )?;
+            write!(out, "{}", report::matrix_text(book.engine()))?;
+            Ok(())
+        }
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+        } => {
+            let bytes = env.read_file(&file).map_err(|e| {
+                CommandError::new(ErrorKind::Failed, format!("{}: {e}", file.display()))
+            })?;
+            let name = file.display().to_string();
+            let outcome =
+                import::import_into(book, kind, bytes.as_slice(), &name, dry_run, env.request())
+                    .map_err(import_failure)?;
+            if let (true, Some(n)) = (dry_run, outcome.import) {
+                writeln!(
+                    env.out(),
+                    "{kind}: {} created, {} updated, {} skipped (dry run: nothing written)",
+                    n.created,
+                    n.updated,
+                    n.skipped
+                )?;
+                return Ok(());
+            }
+            match outcome.import {
+                Some(n) => writeln!(
+                    env.out(),
+                    "{kind}: {} created, {} updated, {} skipped",
+                    n.created,
+                    n.updated,
+                    n.skipped
+                )?,
+                // A resend whose first answer was lost with the server.
+                None => writeln!(
+                    env.out(),
+                    "{kind}: imported already (change #{})",
+                    outcome.seq.unwrap_or_default()
+                )?,
+            }
+            print_changes(book, &outcome.tier_changes, env.out())
+        }
+        Command::Export {
+            kind,
+            format,
+            output,
+        } => {
+            let store = book.store();
+            match output {
+                Some(path) => {
+                    let mut failure = None;
+                    let res = env.write_file(&path, &mut |w| {
+                        export::export(store, kind, format, w).map_err(|e| {
+                            let msg = e.to_string();
+                            failure = Some(e);
+                            std::io::Error::other(msg)
+                        })
+                    });
+                    match (res, failure) {
+                        (Ok(()), _) => Ok(()),
+                        (Err(_), Some(e)) => Err(export_failure(e)),
+                        (Err(e), None) => Err(CommandError::new(ErrorKind::Failed, e)),
+                    }
+                }
+                None => export::export(store, kind, format, env.out()).map_err(export_failure),
+            }
+        }
+        Command::Segments { json } => {
+            let lookup = book.accounts_map();
+            if json {
+                writeln!(
+                    env.out(),
+                    "{:#}",
+                    report::segments_json(book.engine(), lookup)
+                )?;
+            } else {
+                write!(
+                    env.out(),
+                    "{}",
+                    report::segments_text(book.engine(), lookup)
+                )?;
+            }
+            Ok(())
+        }
+        Command::Explain { key, json } => {
+            let id = book.find_account(&key)?.id;
+            let lookup = book.accounts_map();
+            let missing = || CommandError::new(ErrorKind::Failed, "no score for this account");
+            if json {
+                let v = report::explain_json(book.engine(), lookup, id).ok_or_else(missing)?;
+                writeln!(env.out(), "{v:#}")?;
+            } else {
+                let t = report::explain_text(book.engine(), lookup, id).ok_or_else(missing)?;
+                write!(env.out(), "{t}")?;
+            }
+            Ok(())
+        }
+        Command::Agenda { owner, json } => {
+            let owner = match owner.as_deref() {
+                Some("all") => None,
+                Some(o) => Some(o.to_string()),
+                None => Some(book.user().to_string()),
+            };
+            let lookup = book.accounts_map();
+            // Through the book, so snoozed items stay hidden as in the TUI.
+            let items = book.agenda(owner.as_deref())?;
+            if json {
+                let v = report::agenda_json(book.engine(), lookup, owner.as_deref(), &items);
+                writeln!(env.out(), "{v:#}")?;
+            } else {
+                let t = report::agenda_text(book.engine(), lookup, owner.as_deref(), &items);
+                write!(env.out(), "{t}")?;
+            }
+            Ok(())
+        }
+        Command::Matrix => {
+            write!(env.out(), "{}", report::matrix_text(book.engine()))?;
+            Ok(())
+        }
+        Command::Model(action) => model_command(book, action, env),
+        Command::Pin { key, tier, reason } => {
+            // The stored spelling of the key, for the op and the message.
+            let key = book.find_account(&key)?.key.clone();
+            let op = WriteOp::Pin {
+                key: key.clone(),
+                tier,
+                reason,
+            };
+            let outcome = book.execute(op, env.request())?;
+            let tier = book
+                .account_by_key(&key)
+                .and_then(|a| a.pin.as_ref())
+                .map_or(String::new(), |p| p.tier.clone());
+            match outcome.seq {
+                Some(_) => writeln!(env.out(), "{key}: pinned to {tier}")?,
+                None => writeln!(env.out(), "{key}: pinned to {tier} already")?,
+            }
+            print_changes(book, &outcome.tier_changes, env.out())
+        }
+        Command::Unpin { key } => {
+            let key = book.find_account(&key)?.key.clone();
+            let op = WriteOp::Unpin { key: key.clone() };
+            let outcome = book.execute(op, env.request())?;
+            writeln!(env.out(), "{key}: unpinned")?;
+            print_changes(book, &outcome.tier_changes, env.out())
+        }
+        Command::Review => {
+            let n = book.execute(WriteOp::MarkReview, env.request())?.count;
+            writeln!(
+                env.out(),
+                "review marked as of {}: {}",
+                book.today(),
+                report::plural(n, "account")
+            )?;
+            Ok(())
+        }
+        Command::Log { key, json, limit } => log_command(book, key, json, limit, env.out()),
+        Command::Undo => {
+            let out = book.execute(WriteOp::Undo, env.request())?;
+            let undone = out.undone.unwrap_or_default();
+            let entry = book.changes_since(undone.saturating_sub(1))?;
+            match entry.first().filter(|e| e.seq == undone) {
+                Some(e) => writeln!(
+                    env.out(),
+                    "Undone {}",
+                    crate::describe::undone_summary(e, book.user())
+                )?,
+                None => writeln!(env.out(), "Undone change #{undone}")?,
+            }
+            print_changes(book, &out.tier_changes, env.out())
+        }
+    }
+}
+
+/// `kam log [KEY] [--json] [--limit N]`, newest first.
+fn log_command(
+    book: &Book,
+    key: Option<String>,
+    json: bool,
+    limit: Option<usize>,
+    out: &mut dyn Write,
+) -> CmdResult {
+    let only = match &key {
+        Some(k) => Some(book.find_account(k)?.id),
+        None => None,
+    };
+    let mut entries = match only {
+        Some(id) => book.history(id)?,
+        None => book.changes_since(0)?,
+    };
+    if let Some(n) = limit {
+        entries.drain(..entries.len().saturating_sub(n));
+    }
+    if json {
+        writeln!(out, "{:#}", crate::describe::log_json(&entries, only))?;
+    } else {
+        write!(out, "{}", crate::describe::log_text(&entries, only))?;
+    }
+    Ok(())
+}
+
+fn print_changes(book: &Book, changes: &[TierChange], out: &mut dyn Write) -> CmdResult {
+    for c in changes {
+        let key = book
+            .account(c.account)
+            .map(|a| a.key.as_str())
+            .unwrap_or("?");
+        writeln!(out, "{key}: {}", c.summary())?;
+    }
+    Ok(())
+}
+
+fn import_failure(e: import::ImportFailure) -> CommandError {
+    match e {
+        import::ImportFailure::Store(s) => s.into(),
+        import::ImportFailure::Book(b) => b.into(),
+        import::ImportFailure::Io(m) => CommandError::new(ErrorKind::Failed, m),
+        other => CommandError::new(ErrorKind::Invalid, other),
+    }
+}
+
+fn export_failure(e: export::ExportError) -> CommandError {
+    match e {
+        export::ExportError::Store(s) => s.into(),
+        // `kam export | head` closes the pipe early: not worth a message.
+        export::ExportError::Io(m) if m.contains("Broken pipe") => CommandError::quiet(),
+        other => CommandError::new(ErrorKind::Failed, other),
+    }
+}
+
+/// Writes the demo book into the (empty) store behind `book`, then reloads
+/// the book so it scores the new records.
+pub fn fill_demo(
+    book: &mut Book,
+    accounts: usize,
+    interactions: usize,
+    seed: u64,
+    env: &mut dyn CmdEnv,
+) -> Result<demo::DemoSummary, CommandError> {
+    let params = demo::DemoParams {
+        accounts,
+        interactions,
+        seed,
+        today: book.today(),
+        user: book.user().to_string(),
+    };
+    let mut last = 0;
+    let mut notes = Vec::new();
+    let summary = demo::write_demo(book.store(), &params, &mut |n| {
+        if n >= last + 1000 {
+            last = n;
+            notes.push(n);
+        }
+    })
+    .map_err(|e| match e {
+        demo::DemoError::Store(s) => CommandError::from(s),
+        other => CommandError::new(ErrorKind::Invalid, other),
+    })?;
+    if let Some(n) = notes.last() {
+        env.progress(&format!("demo book: {n} accounts written\n"));
+    }
+    let (store, clock, user) = (
+        book.store().clone(),
+        Clock::fixed(book.today()),
+        book.user().to_string(),
+    );
+    *book = Book::open(store, clock, &user)?;
+    Ok(summary)
+}
+
+fn model_command(book: &mut Book, action: ModelCommand, env: &mut dyn CmdEnv) -> CmdResult {
+    let (model, dry_run) = match action {
+        ModelCommand::Show => {
+            write!(env.out(), "{}", book.engine().model().to_toml())?;
+            return Ok(());
+        }
+        ModelCommand::Apply { file, dry_run } => (read_model(&file, env)?, dry_run),
+        ModelCommand::Preset { name, dry_run } => {
+            let m = Model::preset(&name).ok_or_else(|| {
+                CommandError::new(
+                    ErrorKind::Invalid,
+                    format!(
+                        "unknown preset '{name}' (presets: {})",
+                        Model::PRESET_NAMES.join(", ")
+                    ),
+                )
+            })?;
+            (m, dry_run)
+        }
+    };
+    let changes = if dry_run {
+        book.engine().dry_run(&model)
+    } else {
+        let op = WriteOp::SetModel {
+            toml: model.to_toml(),
+        };
+        book.execute(op, env.request())?.tier_changes
+    };
+    let out = env.out();
+    writeln!(
+        out,
+        "model {}: {} {} tier{}",
+        model.name,
+        report::plural(changes.len(), "account"),
+        if dry_run { "would change" } else { "changed" },
+        if dry_run {
+            " (dry run: nothing written)"
+        } else {
+            ""
+        }
+    )?;
+    for c in &changes {
+        let key = book
+            .account(c.account)
+            .map(|a| a.key.as_str())
+            .unwrap_or("?");
+        writeln!(
+            out,
+            "{key}: {} → {}",
+            c.from.as_deref().unwrap_or("-"),
+            c.to
+        )?;
+    }
+    Ok(())
+}
+
+fn read_model(path: &Path, env: &mut dyn CmdEnv) -> Result<Model, CommandError> {
+    let bytes = env
+        .read_file(path)
+        .map_err(|e| CommandError::new(ErrorKind::Failed, format!("{}: {e}", path.display())))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        CommandError::new(
+            ErrorKind::Invalid,
+            format!("{}: not UTF-8 text", path.display()),
+        )
+    })?;
+    Model::from_toml(&text)
+        .map_err(|e| CommandError::new(ErrorKind::Invalid, format!("{}: {e}", path.display())))
+}

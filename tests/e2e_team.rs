@@ -3,6 +3,7 @@
 //! one appears in the other's screen with no key pressed there, with who
 //! did it; each shows the other as connected, and who is editing what.
 
+mod requires;
 mod tmux_common;
 mod tui_common;
 
@@ -11,11 +12,9 @@ use tmux_common::*;
 use tui_common::*;
 
 #[test]
+#[cfg_attr(not(feature = "system-tests"), ignore = "needs tmux")]
 fn an_order_added_in_one_tui_appears_in_the_other() {
-    if !tmux_available() {
-        eprintln!("SKIPPED: tmux is not installed; the pty end-to-end test needs it");
-        return;
-    }
+    requires::tmux();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     drop(book(&db)); // fill the store, then release sled's lock

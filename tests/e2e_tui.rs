@@ -1,6 +1,7 @@
 //! End to end: the real `kam` binary in a pseudo-terminal (tmux), typed at
 //! like a user; asserts what the screen shows and what was stored.
 
+mod requires;
 mod tmux_common;
 mod tui_common;
 
@@ -16,11 +17,9 @@ use tui_common::*;
 const LIMIT: Duration = Duration::from_secs(15);
 
 #[test]
+#[cfg_attr(not(feature = "system-tests"), ignore = "needs tmux")]
 fn a_user_adds_an_order_in_the_real_binary() {
-    if !tmux_available() {
-        eprintln!("SKIPPED: tmux is not installed; the pty end-to-end test needs it");
-        return;
-    }
+    requires::tmux();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     drop(book(&db)); // fill the store, then release sled's lock
@@ -91,5 +90,35 @@ fn a_user_adds_an_order_in_the_real_binary() {
         orders
             .iter()
             .any(|i| i.amount == Some(kam::domain::Money::from_units(9_000_000)))
+    );
+}
+
+/// The rule of tests/requires: without tmux the end-to-end test above must
+/// FAIL, saying what is missing — never return early and count as passed.
+/// Re-runs it in a child whose PATH holds no tmux (`--include-ignored`, so
+/// this holds with the `system-tests` feature off as well).
+#[test]
+fn without_tmux_the_end_to_end_test_fails_instead_of_passing() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_user_adds_an_order_in_the_real_binary",
+            "--include-ignored",
+            "--test-threads=1",
+        ])
+        .env("PATH", empty.path())
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "passed without tmux:\n{text}");
+    assert!(text.contains("1 failed"), "{text}");
+    assert!(
+        text.contains("needs tmux on PATH (apt-get install tmux)"),
+        "{text}"
     );
 }

@@ -193,6 +193,8 @@ fn child(test: &str, role: &str, dir: &Path) -> std::process::Child {
 
 #[test]
 fn second_process_gets_locked() {
+    // Not a skip: `child` re-runs this very test as the holder (ROLE set);
+    // the parent run is the one that asserts.
     if std::env::var(ROLE).as_deref() == Ok("holder") {
         // child: hold the database open until the parent closes our stdin
         let _s = Store::open(Path::new(&std::env::var(DIR).unwrap())).unwrap();

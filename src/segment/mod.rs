@@ -9,6 +9,7 @@ mod agenda;
 mod engine;
 mod metrics;
 mod model;
+mod per_axis;
 mod policy;
 mod rank;
 mod types;
@@ -18,6 +19,7 @@ pub use metrics::Metrics;
 pub use model::{
     Axis, Cap, Criterion, Grid, Measure, Model, ModelError, Norm, RATING_NEUTRAL, TierPolicy,
 };
+pub use per_axis::{AxisKind, PerAxis};
 pub use types::{
     AccountScore, AgendaItem, AgendaKind, CriterionExplanation, Explanation, Flag, Lifecycle,
     Matrix, MatrixCell, Pareto, TierChange, TierSummary,

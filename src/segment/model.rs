@@ -3,6 +3,7 @@
 //! line-numbered errors.
 
 use super::metrics::Metrics;
+use super::per_axis::AxisKind;
 use crate::domain::Ratings;
 use serde::Deserialize;
 use std::fmt;
@@ -171,6 +172,13 @@ impl Grid {
     pub fn band(cuts: &[f64], score: f64) -> usize {
         cuts.partition_point(|&c| c <= score)
     }
+    /// The cuts along one axis.
+    pub fn cuts(&self, axis: AxisKind) -> &[f64] {
+        match axis {
+            AxisKind::Value => &self.value_cuts,
+            AxisKind::Potential => &self.potential_cuts,
+        }
+    }
     /// Row and column of a pair of scores.
     pub fn locate(&self, value: f64, potential: f64) -> (usize, usize) {
         let col = Grid::band(&self.value_cuts, value);
@@ -308,12 +316,18 @@ impl Model {
     }
 
     /// Value criteria first, then potential criteria, with their axis.
-    pub(crate) fn all_criteria(&self) -> impl Iterator<Item = (bool, &Criterion)> {
-        self.value
-            .criteria
-            .iter()
-            .map(|c| (true, c))
-            .chain(self.potential.criteria.iter().map(|c| (false, c)))
+    pub(crate) fn all_criteria(&self) -> impl Iterator<Item = (AxisKind, &Criterion)> {
+        AxisKind::BOTH
+            .into_iter()
+            .flat_map(|a| self.axis(a).criteria.iter().map(move |c| (a, c)))
+    }
+
+    /// The criteria and label of one axis.
+    pub fn axis(&self, axis: AxisKind) -> &Axis {
+        match axis {
+            AxisKind::Value => &self.value,
+            AxisKind::Potential => &self.potential,
+        }
     }
 
     pub fn from_toml(text: &str) -> Result<Model, ModelError> {

@@ -84,13 +84,6 @@ impl Drop for Tmux {
     }
 }
 
-pub fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// A plain `kam` on `db`, through the team server it starts (which leaves a
 /// second after the last TUI). The shell records the exit status in `exit`:
 /// tmux itself is sometimes slow to notice that a pane's process ended.

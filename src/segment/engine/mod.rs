@@ -1,0 +1,187 @@
+//! The engine: per-account state, percentile structures and the tier
+//! assignment, kept current edit by edit.
+//!
+//! How an edit stays cheap yet exact:
+//! * Percentiles are read from order-statistic sets (`RankSet`), so any
+//!   account's exact score can be computed on demand in O(criteria · log n).
+//! * When one account's ranked values change, every other account's
+//!   percentile moves by at most 100 / (n − 1) per changed criterion. These
+//!   bounds accumulate per axis in a global drift counter (`drift`).
+//! * Each account keeps the exact scores of its last evaluation and the
+//!   counter at that time; it can only have left its band once the drift
+//!   since then reaches its distance to the nearest cut. A queue per axis
+//!   ordered by `distance + counter at evaluation` yields exactly those
+//!   accounts, which are re-evaluated; nobody else can have changed cell.
+//! * The cap (e.g. Key ≤ 20% of active, highest value first) is kept the same
+//!   way: members in and out of the cap sit in two sets ordered by their
+//!   drift-widened bounds; only members whose bounds overlap the boundary are
+//!   re-evaluated (see `cap`).
+//!
+//! Modules, one job each:
+//! * `state`    — what is remembered per criterion and per account;
+//! * `place`    — exact evaluation and the per-axis cut queues;
+//! * `step`     — one edit's path: metrics → ranks → drift → re-evaluation,
+//!   and the tier-change report;
+//! * `cap`      — who is within the cap;
+//! * `edits`    — the public edit operations;
+//! * `rebuild`  — full recomputation (load, model or date change);
+//! * `queries`  — scores, explanations, the matrix, Pareto.
+
+mod cap;
+mod edits;
+mod place;
+mod queries;
+mod rebuild;
+mod state;
+mod step;
+
+use super::metrics::Ev;
+use super::model::Model;
+use super::per_axis::{AxisKind, PerAxis};
+use super::rank::RankSet;
+use crate::domain::{AccountId, ContactId, InteractionId};
+use chrono::NaiveDate;
+use state::{CritInfo, F, IdMap};
+use std::collections::BTreeSet;
+
+pub(super) use state::AccState;
+
+/// Incremental segmentation state for all accounts.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub(super) model: Model,
+    pub(super) as_of: NaiveDate,
+    crits: Vec<CritInfo>,
+    ranks: Vec<Option<RankSet>>,
+    pub(super) accounts: IdMap<AccountId, AccState>,
+    inter_acc: IdMap<InteractionId, AccountId>,
+    contact_acc: IdMap<ContactId, AccountId>,
+    /// Known accounts with an order in the window.
+    active: usize,
+    /// Global drift counter per axis: the sum of every edit's bound on how
+    /// far any account's score on that axis can have moved.
+    drift: PerAxis<f64>,
+    /// Cut queue per axis, keyed by `margin to the nearest cut + drift at
+    /// evaluation`: an account is due for re-evaluation once `drift` reaches
+    /// its key.
+    queue: PerAxis<BTreeSet<(F, AccountId)>>,
+    cap_in: BTreeSet<(F, AccountId)>,
+    cap_out: BTreeSet<(F, AccountId)>,
+    cell_tier: Vec<usize>,
+    cap_cell: Vec<bool>,
+    /// (capped tier, overflow tier) indices.
+    cap_tiers: Option<(usize, usize)>,
+}
+
+impl Engine {
+    pub fn new(model: Model, as_of: NaiveDate) -> Engine {
+        let mut e = Engine {
+            model,
+            as_of,
+            crits: Vec::new(),
+            ranks: Vec::new(),
+            accounts: IdMap::default(),
+            inter_acc: IdMap::default(),
+            contact_acc: IdMap::default(),
+            active: 0,
+            drift: PerAxis::default(),
+            queue: PerAxis::default(),
+            cap_in: BTreeSet::new(),
+            cap_out: BTreeSet::new(),
+            cell_tier: Vec::new(),
+            cap_cell: Vec::new(),
+            cap_tiers: None,
+        };
+        e.setup_model();
+        e.recompute_all();
+        e
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn as_of(&self) -> NaiveDate {
+        self.as_of
+    }
+
+    /// Number of accounts with an order in the trailing 12 months.
+    pub fn active_accounts(&self) -> usize {
+        self.active
+    }
+
+    /// Account ids known to the engine, ascending.
+    pub fn account_ids(&self) -> Vec<AccountId> {
+        let mut ids: Vec<AccountId> = self
+            .accounts
+            .iter()
+            .filter(|(_, s)| s.known)
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// The owner the engine was told about (for agenda filtering).
+    pub fn owner(&self, id: AccountId) -> Option<&str> {
+        self.accounts
+            .get(&id)
+            .filter(|s| s.known)
+            .map(|s| s.owner.as_str())
+    }
+
+    /// Derives the per-criterion and per-cell tables from the model.
+    fn setup_model(&mut self) {
+        let total = PerAxis::from_fn(|a: AxisKind| self.model.axis(a).total_weight());
+        self.crits = self
+            .model
+            .all_criteria()
+            .map(|(axis, c)| {
+                let total = *total.get(axis);
+                CritInfo {
+                    axis,
+                    measure: c.measure,
+                    norm: c.norm,
+                    weight: c.weight,
+                    share: if total > 0.0 { c.weight / total } else { 0.0 },
+                }
+            })
+            .collect();
+        let g = &self.model.grid;
+        let idx = |name: &str| self.model.tier_index(name).unwrap_or(0);
+        self.cell_tier = (0..g.rows())
+            .flat_map(|r| (0..g.cols()).map(move |c| (r, c)))
+            .map(|(r, c)| {
+                g.cells
+                    .get(r)
+                    .and_then(|row| row.get(c))
+                    .map_or(0, |n| idx(n))
+            })
+            .collect();
+        self.cap_tiers = self.model.cap.as_ref().and_then(|cap| {
+            Some((
+                self.model.tier_index(&cap.tier)?,
+                self.model.tier_index(&cap.overflow)?,
+            ))
+        });
+        self.cap_cell = self
+            .cell_tier
+            .iter()
+            .map(|&t| self.cap_tiers.is_some_and(|(c, _)| c == t))
+            .collect();
+    }
+
+    pub(super) fn tier_name(&self, idx: usize) -> &str {
+        self.model.tiers.get(idx).map_or("", |t| t.name.as_str())
+    }
+
+    pub(super) fn effective_tier(&self, st: &AccState) -> String {
+        st.pin
+            .clone()
+            .unwrap_or_else(|| self.tier_name(st.tier).to_string())
+    }
+
+    pub(super) fn events(&self, id: AccountId) -> &[Ev] {
+        self.accounts.get(&id).map_or(&[], |s| s.events.as_slice())
+    }
+}

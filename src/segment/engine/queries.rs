@@ -1,0 +1,235 @@
+//! Reading the engine: an account's score and its explanation, the matrix
+//! with tier totals, and the Pareto summary.
+
+use super::super::policy;
+use super::super::types::{
+    AccountScore, CriterionExplanation, Explanation, Matrix, MatrixCell, Pareto, TierSummary,
+};
+use super::Engine;
+use crate::domain::text::plural;
+use crate::domain::{AccountId, Money};
+use std::collections::HashMap;
+
+impl Engine {
+    pub fn score(&self, id: AccountId) -> Option<AccountScore> {
+        let st = self.accounts.get(&id).filter(|s| s.known)?;
+        let e = self.eval(st);
+        let computed = self.tier_name(st.tier).to_string();
+        let tier = self.effective_tier(st);
+        let policy = self
+            .model
+            .tier(&tier)
+            .or_else(|| self.model.tiers.get(st.tier));
+        let lifecycle = policy::lifecycle(st.since, self.as_of);
+        let cadence_days =
+            policy::cadence(policy.map_or(90, |p| p.cadence_days), st.since, self.as_of);
+        let next_due = policy::next_due(
+            st.status,
+            st.metrics.last_touch,
+            st.since,
+            cadence_days,
+            self.as_of,
+        );
+        let flags = policy::flags(
+            &self.model,
+            &policy::FlagInput {
+                metrics: &st.metrics,
+                ratings: &st.ratings,
+                value_score: e.score.value,
+                next_due,
+                policy,
+                as_of: self.as_of,
+            },
+        );
+        Some(AccountScore {
+            account: id,
+            metrics: st.metrics.clone(),
+            value_score: e.score.value,
+            potential_score: e.score.potential,
+            computed_tier: computed,
+            tier,
+            pinned: st.pin.is_some(),
+            flags,
+            lifecycle,
+            cadence_days,
+            next_due,
+        })
+    }
+
+    /// All known accounts, by id.
+    pub fn scores(&self) -> Vec<AccountScore> {
+        self.account_ids()
+            .into_iter()
+            .filter_map(|id| self.score(id))
+            .collect()
+    }
+
+    pub fn explain(&self, id: AccountId) -> Option<Explanation> {
+        let st = self.accounts.get(&id).filter(|s| s.known)?;
+        let e = self.eval(st);
+        let criteria = self
+            .crits
+            .iter()
+            .enumerate()
+            .map(|(i, c)| CriterionExplanation {
+                axis: c.axis.as_str(),
+                measure: c.measure.as_str().to_string(),
+                norm: c.norm.describe(),
+                raw: st.raw.get(i).copied().flatten(),
+                normalised: e.normalised[i],
+                weight: c.weight,
+                contribution: e.contrib[i],
+            })
+            .collect();
+        let g = &self.model.grid;
+        let cell_tier = self
+            .tier_name(self.cell_tier.get(st.cell).copied().unwrap_or(0))
+            .to_string();
+        let computed = self.tier_name(st.tier).to_string();
+        let mut reasons = Vec::new();
+        let (row, col) = (st.cell / g.cols(), st.cell % g.cols());
+        reasons.push(format!(
+            "value {:.1} is in band {} of {} (cuts {:?}); potential {:.1} is in band {} of {} (cuts {:?}) → cell {}",
+            e.score.value,
+            col + 1,
+            g.cols(),
+            g.value_cuts,
+            e.score.potential,
+            g.rows() - row,
+            g.rows(),
+            g.potential_cuts,
+            cell_tier
+        ));
+        if let (Some((inside, _)), Some(cap)) = (st.cap, self.model.cap.as_ref()) {
+            let limit = cap.limit(self.active);
+            if inside {
+                reasons.push(format!(
+                    "within the cap: {} holds at most {} ({}% of {} active)",
+                    cap.tier,
+                    plural(limit, "account"),
+                    cap.max_share * 100.0,
+                    self.active
+                ));
+            } else {
+                reasons.push(format!(
+                    "over the cap: {} holds at most {} ({}% of {} active), higher value scores first → {}",
+                    cap.tier,
+                    plural(limit, "account"),
+                    cap.max_share * 100.0,
+                    self.active,
+                    cap.overflow
+                ));
+            }
+        }
+        if let Some(p) = &st.pin {
+            reasons.push(format!("pinned by hand to {p} (computed {computed})"));
+        }
+        Some(Explanation {
+            account: id,
+            value_score: e.score.value,
+            potential_score: e.score.potential,
+            criteria,
+            cell_tier,
+            computed_tier: computed,
+            tier: self.effective_tier(st),
+            pinned: st.pin.is_some(),
+            reasons,
+        })
+    }
+
+    pub fn matrix(&self) -> Matrix {
+        let g = &self.model.grid;
+        let (rows, cols) = (g.rows(), g.cols());
+        let mut cells: Vec<MatrixCell> = (0..rows * cols)
+            .map(|i| MatrixCell {
+                row: i / cols,
+                col: i % cols,
+                tier: self
+                    .tier_name(self.cell_tier.get(i).copied().unwrap_or(0))
+                    .to_string(),
+                count: 0,
+                overflow: 0,
+                revenue_12m: Money::ZERO,
+                share: 0.0,
+            })
+            .collect();
+        let mut by_tier: HashMap<String, (usize, Money)> = HashMap::new();
+        let mut total = Money::ZERO;
+        for st in self.accounts.values().filter(|s| s.known) {
+            let rev = st.metrics.revenue_12m;
+            total += rev;
+            if let Some(c) = cells.get_mut(st.cell) {
+                c.count += 1;
+                c.revenue_12m += rev;
+                if matches!(st.cap, Some((false, _))) {
+                    c.overflow += 1;
+                }
+            }
+            let t = by_tier.entry(self.effective_tier(st)).or_default();
+            t.0 += 1;
+            t.1 += rev;
+        }
+        for c in &mut cells {
+            c.share = c.revenue_12m.ratio(total).unwrap_or(0.0);
+        }
+        let mut tiers: Vec<TierSummary> = self
+            .model
+            .tiers
+            .iter()
+            .map(|t| (t.name.clone(), t.priority))
+            .chain(
+                by_tier
+                    .keys()
+                    .filter(|k| self.model.tier(k).is_none())
+                    .map(|k| (k.clone(), u32::MAX)),
+            )
+            .map(|(name, priority)| {
+                let (n, rev) = by_tier.get(&name).copied().unwrap_or_default();
+                TierSummary {
+                    tier: name,
+                    priority,
+                    accounts: n,
+                    revenue_12m: rev,
+                    revenue_share: rev.ratio(total).unwrap_or(0.0),
+                }
+            })
+            .collect();
+        tiers.sort_by(|a, b| a.priority.cmp(&b.priority).then(a.tier.cmp(&b.tier)));
+        Matrix {
+            value_label: self.model.value.label.clone(),
+            potential_label: self.model.potential.label.clone(),
+            value_cuts: g.value_cuts.clone(),
+            potential_cuts: g.potential_cuts.clone(),
+            rows,
+            cols,
+            cells,
+            tiers,
+            total_revenue_12m: total,
+        }
+    }
+
+    pub fn pareto(&self) -> Pareto {
+        let mut revs: Vec<Money> = self
+            .accounts
+            .values()
+            .filter(|s| s.known && s.metrics.active)
+            .map(|s| s.metrics.revenue_12m)
+            .collect();
+        let total: Money = self
+            .accounts
+            .values()
+            .filter(|s| s.known)
+            .map(|s| s.metrics.revenue_12m)
+            .sum();
+        revs.sort_unstable_by(|a, b| b.cmp(a));
+        let active = revs.len();
+        let top = (active * 2).div_ceil(10);
+        let top_rev: Money = revs.iter().take(top).copied().sum();
+        Pareto {
+            active_accounts: active,
+            top20_accounts: top,
+            top20_revenue_share: top_rev.ratio(total).unwrap_or(0.0),
+            total_revenue_12m: total,
+        }
+    }
+}

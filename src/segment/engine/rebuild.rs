@@ -1,0 +1,142 @@
+//! Full recomputation: loading a whole book, or a change (model, as-of date)
+//! that moves every account at once. Builds the rank sets in one pass and
+//! evaluates everyone exactly, resetting the drift counters.
+
+use super::super::metrics::{ContactLite, Ev, Metrics};
+use super::super::model::Model;
+use super::super::model::Norm;
+use super::super::per_axis::PerAxis;
+use super::super::rank::RankSet;
+use super::super::types::TierChange;
+use super::Engine;
+use super::state::AccState;
+use super::step::Step;
+use crate::domain::{Account, AccountId, Contact, Interaction};
+use chrono::NaiveDate;
+
+impl Engine {
+    /// Recomputes everything from the stored records (no diff).
+    pub(super) fn recompute_all(&mut self) {
+        let mut values: Vec<Option<Vec<f64>>> = self
+            .crits
+            .iter()
+            .map(|c| matches!(c.norm, Norm::Percentile { .. }).then(Vec::new))
+            .collect();
+        for (_, q) in self.queue.iter_mut() {
+            q.clear();
+        }
+        self.cap_in.clear();
+        self.cap_out.clear();
+        self.drift = PerAxis::new(0.0, 0.0);
+        self.active = 0;
+        let as_of = self.as_of;
+        let crits = &self.crits;
+        for st in self.accounts.values_mut() {
+            st.metrics = Metrics::compute(&st.events, &st.contacts, as_of);
+            st.raw = crits
+                .iter()
+                .map(|c| c.measure.raw(&st.metrics, &st.ratings))
+                .collect();
+            st.ranked = st.known && st.metrics.active;
+            st.key = PerAxis::new(None, None);
+            st.cap = None;
+            if st.ranked {
+                self.active += 1;
+                for (i, vals) in values.iter_mut().enumerate() {
+                    if let (Some(vals), Some(x)) = (vals.as_mut(), st.raw[i]) {
+                        vals.push(x);
+                    }
+                }
+            }
+        }
+        self.ranks = values
+            .into_iter()
+            .map(|v| v.map(RankSet::from_values))
+            .collect();
+        let mut step = Step::default();
+        let ids: Vec<AccountId> = self
+            .accounts
+            .iter()
+            .filter(|(_, s)| s.known)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            self.reevaluate(id, &mut step);
+        }
+        self.resolve_cap(&mut step);
+    }
+
+    /// Runs `change` (as_of or model) as a full recompute and reports the
+    /// tier differences.
+    fn full_diff(&mut self, change: impl FnOnce(&mut Engine)) -> Vec<TierChange> {
+        let mut step = Step::default();
+        let mut ids = self.account_ids();
+        ids.sort();
+        for &id in &ids {
+            self.touch(id, &mut step, true);
+        }
+        change(self);
+        self.recompute_all();
+        self.finish(step)
+    }
+
+    pub fn rebuild<'a>(
+        &mut self,
+        accounts: &[Account],
+        contacts: &[Contact],
+        interactions: impl IntoIterator<Item = &'a Interaction>,
+    ) {
+        self.accounts.clear();
+        self.inter_acc.clear();
+        self.contact_acc.clear();
+        for a in accounts {
+            let st = self.accounts.entry(a.id).or_default();
+            Self::set_account_fields(st, a);
+        }
+        for c in contacts {
+            self.contact_acc.insert(c.id, c.account);
+            let st = self.accounts.entry(c.account).or_default();
+            st.contacts.retain(|x| x.id != c.id);
+            st.contacts.push(ContactLite::from_contact(c));
+        }
+        for i in interactions {
+            if let Some(prev) = self.inter_acc.insert(i.id, i.account)
+                && let Some(st) = self.accounts.get_mut(&prev)
+            {
+                st.events.retain(|e| e.id != i.id);
+            }
+            let st = self.accounts.entry(i.account).or_default();
+            st.events.push(Ev::from_interaction(i));
+        }
+        for st in self.accounts.values_mut() {
+            st.events.sort_by_key(|e| (e.at, e.id));
+        }
+        self.recompute_all();
+    }
+
+    pub(super) fn set_account_fields(st: &mut AccState, a: &Account) {
+        st.known = true;
+        st.owner = a.owner.clone();
+        st.status = a.status;
+        st.since = a.since;
+        st.ratings = a.ratings.clone();
+        st.pin = a.pin.as_ref().map(|p| p.tier.clone());
+    }
+
+    pub fn set_as_of(&mut self, d: NaiveDate) -> Vec<TierChange> {
+        self.full_diff(|e| e.as_of = d)
+    }
+
+    pub fn set_model(&mut self, m: Model) -> Vec<TierChange> {
+        self.full_diff(|e| {
+            e.model = m;
+            e.setup_model();
+        })
+    }
+
+    /// Accounts that would change tier under `m`, from → to.
+    pub fn dry_run(&self, m: &Model) -> Vec<TierChange> {
+        let mut e = self.clone();
+        e.set_model(m.clone())
+    }
+}

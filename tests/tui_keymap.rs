@@ -248,3 +248,292 @@ fn check_reports_a_pane_key_that_hides_quit() {
         Lookup::Action(Action::Edit)
     );
 }
+
+// ---------------------------------------------------------------------------
+// The action table against the app: where an action works.
+
+mod tui_common;
+
+use kam::tui::App;
+use kam::tui::app::State;
+use kam::tui::keymap::Place;
+use kam::tui::status::place;
+use ratatui::crossterm::event::KeyEvent;
+
+/// Presses the keys named in `seq` (`"5 j"`, `"n X esc"`).
+fn press(app: &mut App, seq: &str) {
+    if seq.is_empty() {
+        return;
+    }
+    for chord in KeySeq::parse(seq).unwrap().0 {
+        app.key(KeyEvent::new(chord.code, chord.mods));
+    }
+}
+
+/// Ways to reach each place from a fresh app with the default keys: at the
+/// top and away from it, so every move has room somewhere.
+fn setups(place: Place) -> &'static [&'static str] {
+    match place {
+        Place::List => &["", "j j"],
+        Place::Profile => &["2", "2 j j j"],
+        Place::Timeline => &["3", "3 j j"],
+        Place::Matrix => &["4", "4 j l"],
+        Place::Agenda => &["5", "5 j"],
+        Place::Help => &["?", "? j"],
+        Place::History => &["H", "H j"],
+        Place::Notice => &["s s s M", "s s s M j"],
+        Place::Form => &["n", "n tab"],
+        Place::Search => &["/ e", "/ e ctrl-n"],
+        Place::Filter => &["f"],
+        Place::Confirm => &["n X esc"],
+    }
+}
+
+/// The state as text, without the keymap (the probe binds a key in it).
+fn shot(state: &State) -> String {
+    let mut s = state.clone();
+    s.keymap = Keymap::default();
+    format!("{s:?}")
+}
+
+/// The state after pressing a key bound to `action` in the section that
+/// serves `base`'s place.
+fn after(app: &mut App, base: &State, section: Context, action: Action) -> String {
+    *app.state_mut() = base.clone();
+    let probe = KeySeq::parse("f12").unwrap();
+    app.state_mut()
+        .keymap
+        .bind_unchecked(section, action, probe.clone());
+    app.key(KeyEvent::new(probe.0[0].code, probe.0[0].mods));
+    shot(app.state())
+}
+
+/// Every action in every place, through the real app on a real store: an
+/// action the table lists for a place changes something there (in at least
+/// one setup), and an action it does not list changes nothing — so a
+/// keymap entry the loader accepts does something, and one it rejects
+/// would not have. In a question, any other action answers like `no` (the
+/// safe answer); the table lists only `yes` and `no` there.
+#[test]
+fn the_action_table_is_true_to_the_app() {
+    let mut drift = Vec::new();
+    for p in Place::ALL {
+        let section = p.section();
+        let mut changes: Vec<Action> = Vec::new();
+        for setup in setups(p) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut book = tui_common::book(dir.path());
+            let mut app = App::new(&mut book, &tui_common::opts());
+            app.resize(120, 40);
+            press(&mut app, setup);
+            assert_eq!(place(app.state()), p, "setup {setup:?}");
+            let base = app.state().clone();
+            let unchanged = if p == Place::Confirm {
+                after(&mut app, &base, section, Action::No)
+            } else {
+                shot(&base)
+            };
+            for a in Action::ALL {
+                let changed = after(&mut app, &base, section, *a) != unchanged;
+                if changed {
+                    changes.push(*a);
+                }
+                if changed && !a.works(p) {
+                    drift.push(format!(
+                        "{a} changes {p:?} (setup {setup:?}) but the table says it does not work there"
+                    ));
+                }
+            }
+        }
+        for a in Action::ALL.iter().filter(|a| a.works(p)) {
+            // In a question `no` is the answer every other action gives.
+            let is_the_default_answer = p == Place::Confirm && *a == Action::No;
+            if !changes.contains(a) && !is_the_default_answer {
+                drift.push(format!(
+                    "the table says {a} works in {p:?}, but it changed nothing there"
+                ));
+            }
+        }
+    }
+    assert!(drift.is_empty(), "{}", drift.join("\n"));
+}
+
+/// The line `kam keymap check` and the start-up report give for a binding in
+/// a section where the action does nothing.
+fn matrix_mark_done_report(p: &std::path::Path) -> String {
+    format!(
+        "{}:3: [matrix] mark_done: this action does not work in matrix (it works in: agenda)",
+        p.display()
+    )
+}
+
+const MATRIX_MARK_DONE: &str = "[matrix]\nmark_review = \"m\"\nmark_done = \"x\"\n";
+
+#[test]
+fn keymap_check_rejects_a_binding_where_the_action_does_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = fixture(&dir, MATRIX_MARK_DONE);
+    let out = assert_cmd::Command::cargo_bin("kam")
+        .unwrap()
+        .env("KAM_DB", dir.path().join("db"))
+        .args(["keymap", "check"])
+        .arg(&p)
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&matrix_mark_done_report(&p)), "{stderr}");
+    assert!(
+        !stderr.contains("mark_review"),
+        "the valid binding is not reported: {stderr}"
+    );
+    // The default keymap itself passes the same check.
+    let default = fixture(&dir, kam::tui::keymap::DEFAULT_KEYMAP);
+    assert_cmd::Command::cargo_bin("kam")
+        .unwrap()
+        .env("KAM_DB", dir.path().join("db"))
+        .args(["keymap", "check"])
+        .arg(&default)
+        .assert()
+        .success();
+}
+
+#[test]
+fn the_start_up_report_shows_it_and_the_valid_bindings_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let km = fixture(&dir, MATRIX_MARK_DONE);
+    let mut book = tui_common::book(&dir.path().join("db"));
+    let mut o = tui_common::opts();
+    o.keymap_path = Some(km.clone());
+    let mut app = App::new(&mut book, &o);
+    let errs: Vec<String> = app.keymap_errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(errs, vec![matrix_mark_done_report(&km)]);
+    let s = tui_common::screen(&mut app, 80, 24);
+    assert!(s.contains("1 keymap problem"), "{s}");
+    // The window wraps the line at 80 columns: read it as one text.
+    let flat: String = s
+        .lines()
+        .map(|l| l.trim_start_matches('│').trim_end_matches('│').trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("keymap.toml:3: [matrix] mark_done: this action does not work in matrix (it works in: agenda)"),
+        "{s}"
+    );
+    // Acknowledged, the app runs on the valid bindings: `m` marks the review
+    // in the matrix, `x` is nothing there, and help does not offer it.
+    press(&mut app, "enter 4");
+    assert!(app.state().overlay.is_none());
+    let before = shot(app.state());
+    press(&mut app, "x");
+    assert_eq!(
+        shot(app.state()),
+        before,
+        "x is bound to nothing in the matrix"
+    );
+    press(&mut app, "m");
+    assert!(
+        app.state()
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Review marked"),
+        "{:?}",
+        app.state().message
+    );
+    press(&mut app, "?");
+    let help = tui_common::screen(&mut app, 120, 40);
+    assert!(!help.contains("Mark the follow-up done"), "{help}");
+    assert!(help.contains("Mark the tier review done"), "{help}");
+}
+
+fn line_with<'a>(screen: &'a str, needle: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle:?} in\n{screen}"))
+}
+
+/// The hint bar (the last line of the screen).
+fn hint_bar(screen: &str) -> &str {
+    screen.trim_end().lines().last().unwrap()
+}
+
+#[test]
+fn rebinding_changes_the_press_text_the_hints_and_the_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let km = fixture(
+        &dir,
+        "[global]\nnew_account = \"N\"\n[list]\nsort_next = \"o\"\n",
+    );
+    let mut o = tui_common::opts();
+    // With the defaults: "Press n".
+    let store = kam::store::Store::open(&dir.path().join("empty")).unwrap();
+    let mut empty = kam::book::Book::open(
+        store,
+        kam::clock::Clock::fixed(tui_common::today()),
+        tui_common::USER,
+    )
+    .unwrap();
+    let mut app = App::new(&mut empty, &o);
+    let s = tui_common::screen(&mut app, 100, 30);
+    assert!(s.contains("No accounts yet. Press n to add one"), "{s}");
+    assert!(hint_bar(&s).contains("s sort next"), "{s}");
+    // Rebound: "Press N", and `o` in the hint bar and the help.
+    o.keymap_path = Some(km);
+    let mut app = App::new(&mut empty, &o);
+    assert!(app.keymap_errors.is_empty(), "{:?}", app.keymap_errors);
+    let s = tui_common::screen(&mut app, 100, 30);
+    assert!(s.contains("No accounts yet. Press N to add one"), "{s}");
+    assert!(hint_bar(&s).contains("o sort next"), "{s}");
+    assert!(!hint_bar(&s).contains("s sort next"), "{s}");
+    press(&mut app, "?");
+    let help = tui_common::screen(&mut app, 100, 40);
+    assert!(line_with(&help, "New account").contains(" N "), "{help}");
+    assert!(
+        line_with(&help, "Sort by the next column").contains(" o "),
+        "{help}"
+    );
+    // And N does what the text says.
+    press(&mut app, "esc N");
+    assert_eq!(place(app.state()), Place::Form);
+    // Unbound, the text does not name a key that does nothing.
+    std::fs::write(
+        o.keymap_path.as_ref().unwrap(),
+        "[global]\nnew_account = []\n",
+    )
+    .unwrap();
+    let mut app = App::new(&mut empty, &o);
+    let s = tui_common::screen(&mut app, 100, 30);
+    assert!(!s.contains("Press"), "{s}");
+    assert!(s.contains("bind new_account"), "{s}");
+}
+
+#[test]
+fn hints_and_help_offer_only_what_works_in_the_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = tui_common::book(dir.path());
+    let mut app = App::new(&mut book, &tui_common::opts());
+    // `left`/`right` are [global] keys that only the matrix handles.
+    press(&mut app, "?");
+    let help = tui_common::screen(&mut app, 120, 50);
+    assert!(!help.contains("Move left"), "{help}");
+    // The help window's own hints: what works in it.
+    assert_eq!(hint_bar(&help).trim(), "? help  esc back  q quit");
+    press(&mut app, "esc 4 ?");
+    let help = tui_common::screen(&mut app, 120, 50);
+    assert!(line_with(&help, "Move left").contains("left, h"), "{help}");
+    assert!(!help.contains("Sort by the next column"), "{help}");
+    // In a form, the messages key is typed text: a cut message does not
+    // point at it.
+    press(&mut app, "esc 1 n");
+    app.state_mut().error("x".repeat(300));
+    let s = tui_common::screen(&mut app, 120, 40);
+    assert!(!s.contains("M messages"), "{s}");
+    press(&mut app, "esc");
+    app.state_mut().error("x".repeat(300));
+    let s = tui_common::screen(&mut app, 120, 40);
+    assert!(s.contains("M messages"), "{s}");
+}

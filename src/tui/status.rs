@@ -2,7 +2,7 @@
 //! key hints generated from the keymap for the current context.
 
 use super::app::{Overlay, State, Tone};
-use super::keymap::{Action, Context};
+use super::keymap::{Action, Hint, Place};
 use super::text::{fit, safe, width};
 use crate::backend::Peer;
 use crate::domain::AccountId;
@@ -11,48 +11,58 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-/// Global actions worth a hint everywhere outside modal contexts.
-const GLOBAL_HINTS: [Action; 4] = [
-    Action::Search,
-    Action::Filter,
-    Action::NextPane,
-    Action::Quit,
-];
+/// Where the keys pressed now land: the overlay on top, else the pane in
+/// focus.
+pub fn place(state: &State) -> Place {
+    match &state.overlay {
+        Some(Overlay::Help { .. }) => Place::Help,
+        Some(Overlay::History { .. }) => Place::History,
+        Some(Overlay::Notice { .. }) => Place::Notice,
+        Some(Overlay::Search(_)) => Place::Search,
+        Some(Overlay::Filter { .. }) => Place::Filter,
+        Some(Overlay::Form {
+            confirm_discard: true,
+            ..
+        }) => Place::Confirm,
+        Some(Overlay::Form { .. }) => Place::Form,
+        None => Place::pane(state.focus_context()).unwrap_or(Place::List),
+    }
+}
 
-/// (key, label) pairs for the hint bar, in keymap order.
+/// (key, label) pairs for the hint bar, from the action table and the
+/// keymap in force: help first, then what the place's own section binds,
+/// then the actions worth a hint everywhere they work. An action that does
+/// nothing here is never hinted, whatever is bound.
 pub fn hints(state: &State) -> Vec<(String, String)> {
-    let ctx = state.context();
+    let place = place(state);
+    let section = place.section();
+    let keymap = &state.keymap;
     let mut out: Vec<(String, String)> = Vec::new();
     let mut push = |action: Action| {
-        if let Some(k) = state.keymap.hint(ctx, action) {
+        if let Some(k) = keymap.key_in(place, action) {
             let label = action.name().replace('_', " ");
             if !out.iter().any(|(_, l)| *l == label) {
                 out.push((k, label));
             }
         }
     };
-    // Conflict keys only while a conflict is shown, and then first.
-    let conflict =
-        matches!(&state.overlay, Some(Overlay::Form { form, .. }) if form.conflicts() > 0);
-    let is_conflict_key = |a: Action| matches!(a, Action::KeepMine | Action::TakeTheirs);
     // Help first, so the way to every other key is always on screen.
     push(Action::Help);
+    // Conflict keys only while a conflict is shown, and then next.
+    let conflict =
+        matches!(&state.overlay, Some(Overlay::Form { form, .. }) if form.conflicts() > 0);
     if conflict {
         push(Action::KeepMine);
         push(Action::TakeTheirs);
     }
-    for (action, keys) in state.keymap.bindings(ctx) {
-        let moving = matches!(
-            action,
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown
-        );
-        if !keys.is_empty() && !moving && !is_conflict_key(*action) {
+    for (action, _) in keymap.bindings(section) {
+        if action.hint() == Hint::Own {
             push(*action);
         }
     }
-    if !ctx.is_modal() && ctx != Context::Global {
-        for a in GLOBAL_HINTS {
-            push(a);
+    for action in Action::ALL {
+        if action.hint() == Hint::Always {
+            push(*action);
         }
     }
     out
@@ -78,10 +88,10 @@ pub fn render(f: &mut Frame, area: Rect, state: &State) {
         let room = w.saturating_sub(used + 3);
         let text = safe(&m.text);
         head.push(Span::raw(" │ "));
-        // A cut message says where to read it in full.
+        // A cut message says where to read it in full (where that key works).
         let more = state
             .keymap
-            .hint(Context::Global, Action::Messages)
+            .key_in(place(state), Action::Messages)
             .map(|k| format!(" {k} messages"))
             .filter(|m| width(&text) > room && room > width(m) + 10);
         match more {

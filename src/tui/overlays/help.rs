@@ -1,8 +1,9 @@
-//! Help: generated from the keymap (the bindings in force for the current
-//! pane, then the global ones), never written by hand.
+//! Help: generated from the action table and the keymap in force (the
+//! bindings of the current pane, then the global ones that reach it, each
+//! only where its action works), never written by hand.
 
 use super::super::app::State;
-use super::super::keymap::{Context, KeySeq};
+use super::super::keymap::{Action, Context, KeySeq, Place};
 use super::super::panes::block;
 use super::super::text::{width as text_width, wrap};
 use super::tall;
@@ -11,7 +12,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-fn keys_text(keys: &[KeySeq]) -> String {
+fn keys_text(keys: &[&KeySeq]) -> String {
     keys.iter()
         .map(|k| k.to_string())
         .collect::<Vec<_>>()
@@ -21,19 +22,28 @@ fn keys_text(keys: &[KeySeq]) -> String {
 /// Keys column: two spaces, 18 cells of keys.
 const KEYS_W: usize = 20;
 
-/// The help lines for the pane in focus (the context under the overlay),
-/// descriptions wrapped to `width`.
+/// The help lines for the pane in focus (under the overlay): the keys of its
+/// own section, then the `[global]` keys that reach it, each only for an
+/// action that works there (the action table says where), descriptions
+/// wrapped to `width`.
 pub fn lines(state: &State, width: usize) -> Vec<Line<'static>> {
     let theme = &state.theme;
     let ctx = state.focus_context();
+    let place = Place::pane(ctx).unwrap_or(Place::List);
+    let keymap = &state.keymap;
     let mut out = Vec::new();
     for c in [ctx, Context::Global] {
         out.push(Line::styled(format!("[{}]", c.name()), theme.header()));
-        for (action, keys) in state.keymap.bindings(c) {
+        for action in Action::ALL.iter().filter(|a| a.works(place)) {
+            let keys = if c == Context::Global {
+                keymap.global_keys(ctx, *action)
+            } else {
+                keymap.own_keys(ctx, *action)
+            };
             if keys.is_empty() {
                 continue;
             }
-            let keys = keys_text(keys);
+            let keys = keys_text(&keys);
             let mut desc = wrap(action.description(), width.saturating_sub(KEYS_W).max(10));
             // Long key lists get a line of their own.
             if text_width(&keys) > KEYS_W - 3 {

@@ -2,6 +2,7 @@
 //! flags. Only the rows that fit are built each frame.
 
 use super::super::app::State;
+use super::super::keymap::{Action, Place};
 use super::super::text::{fit, safe, width};
 use super::super::view::AccountRow;
 use super::{block, flag_short, tier_badge};
@@ -54,10 +55,15 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     let inner = b.inner(area);
     f.render_widget(b, area);
     if state.visible.is_empty() {
+        // The key named is the one in force (a user may have rebound it).
         let msg = if state.rows.is_empty() {
-            "No accounts yet. Press n to add one, or run `kam demo`."
+            match state.keymap.key_in(Place::List, Action::NewAccount) {
+                Some(k) => format!("No accounts yet. Press {k} to add one, or run `kam demo`."),
+                None => "No accounts yet. Run `kam demo`, or bind new_account in your keymap."
+                    .to_string(),
+            }
         } else {
-            "No account matches the filter."
+            "No account matches the filter.".to_string()
         };
         f.render_widget(Paragraph::new(Line::styled(msg, theme.dim())), inner);
         return;

@@ -98,6 +98,55 @@ fn second_demo_is_refused_and_changes_nothing() {
     assert_eq!(store.counts().unwrap(), before);
 }
 
+/// `kam demo` with no options writes the default book of `DemoParams::new`
+/// (the CLI takes its defaults from there), for the user running it.
+#[test]
+fn kam_demo_without_options_writes_the_default_book() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let today = NaiveDate::from_ymd_opt(2025, 6, 16).unwrap();
+    let out = assert_cmd::Command::cargo_bin("kam")
+        .unwrap()
+        .env("KAM_DB", &db)
+        .env("KAM_TODAY", today.to_string())
+        .env_remove("XDG_DATA_HOME")
+        .args(["--no-server", "demo"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want: Vec<DemoAccount> =
+        generate(&DemoParams::new(today, &kam::identity::current_user())).collect();
+    let store = Store::open(&db).unwrap();
+    let count = |f: fn(&DemoAccount) -> usize| want.iter().map(f).sum::<usize>();
+    assert_eq!(
+        store.counts().unwrap(),
+        (
+            DemoParams::DEFAULT_ACCOUNTS,
+            count(|d| d.contacts.len()),
+            DemoParams::default_interactions(DemoParams::DEFAULT_ACCOUNTS),
+            count(|d| d.followups.len()),
+        )
+    );
+    for want in want.iter().step_by(13) {
+        let a = store.account_by_key(&want.account.key).unwrap().unwrap();
+        let mut contacts = store.contacts_of(a.id).unwrap();
+        contacts.sort_by_key(|c| c.id);
+        let mut followups = store.followups_of(a.id).unwrap();
+        followups.sort_by_key(|f| f.id);
+        let got = DemoAccount {
+            interactions: store.interactions_of(a.id).unwrap(),
+            account: a,
+            contacts,
+            followups,
+        };
+        assert_eq!(&unstamped(got), want);
+    }
+}
+
 /// `cargo test --test demo -- --ignored --nocapture` prints the time to
 /// write the 100k-account / 1M-interaction book.
 #[test]
@@ -218,6 +267,8 @@ fn generated_book_is_pinned() {
             user: "王伟".into(),
         },
     ];
+    // The default book is the one pinned first (so the defaults are pinned too).
+    assert_eq!(DemoParams::new(today, "alice"), cases[0]);
     let got: Vec<(u64, [usize; 4])> = cases.iter().map(fingerprint).collect();
     let want = [
         (0xA152_2EA9_DE4A_C252, [300, 774, 4_200, 62]),

@@ -352,6 +352,7 @@ fn keymap_command(action: KeymapCommand, out: &mut dyn Write) -> CmdResult {
 /// sees the others' changes live), or on the database in this process with
 /// `--no-server`.
 fn open_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
+    use crate::demo::DemoParams;
     let opts = crate::tui::RunOptions {
         db_label: ctx.db.display().to_string(),
         agenda,
@@ -366,9 +367,9 @@ fn open_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
             let out = &mut std::io::stderr();
             crate::commands::fill_demo(
                 &mut book,
-                300,
-                300 * 14,
-                42,
+                DemoParams::DEFAULT_ACCOUNTS,
+                DemoParams::default_interactions(DemoParams::DEFAULT_ACCOUNTS),
+                DemoParams::DEFAULT_SEED,
                 &mut crate::commands::LocalEnv { out },
             )?;
         }
@@ -380,9 +381,9 @@ fn open_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
         eprintln!("creating the demo book in {} …", ctx.db.display());
         let args = vec![std::ffi::OsString::from("demo")];
         let cmd = Command::Demo(args::DemoArgs {
-            accounts: 300,
+            accounts: DemoParams::DEFAULT_ACCOUNTS,
             interactions: None,
-            seed: 42,
+            seed: DemoParams::DEFAULT_SEED,
         });
         let mut out = std::io::stderr();
         crate::server::client::run_command(&ep, &ctx.hello(false), args, &cmd, &mut out)?;

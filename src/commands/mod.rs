@@ -133,7 +133,9 @@ pub fn summary(cmd: &Command) -> String {
 pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult {
     match cmd {
         Command::Demo(a) => {
-            let interactions = a.interactions.unwrap_or(a.accounts * 14);
+            let interactions = a
+                .interactions
+                .unwrap_or_else(|| demo::DemoParams::default_interactions(a.accounts));
             let summary = fill_demo(book, a.accounts, interactions, a.seed, env)?;
             let out = env.out();
             writeln!(

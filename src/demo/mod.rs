@@ -42,16 +42,25 @@ pub struct DemoParams {
     pub user: String,
 }
 
+/// The defaults of `kam demo` (and of `kam --demo` on an empty database):
+/// the one place they are written down; the CLI arguments and the commands
+/// take them from here.
 impl DemoParams {
     pub const DEFAULT_ACCOUNTS: usize = 300;
-    pub const DEFAULT_INTERACTIONS_PER_ACCOUNT: usize = 12;
+    /// Spread by account size, so big accounts get many more than this.
+    pub const DEFAULT_INTERACTIONS_PER_ACCOUNT: usize = 14;
     pub const DEFAULT_SEED: u64 = 42;
 
-    /// The defaults of `kam demo`: 300 accounts, ~12 interactions each, seed 42.
+    /// The total interactions for `accounts` when none are asked for.
+    pub fn default_interactions(accounts: usize) -> usize {
+        accounts.saturating_mul(Self::DEFAULT_INTERACTIONS_PER_ACCOUNT)
+    }
+
+    /// The default book: 300 accounts, ~14 interactions each, seed 42.
     pub fn new(today: NaiveDate, user: &str) -> Self {
         DemoParams {
             accounts: Self::DEFAULT_ACCOUNTS,
-            interactions: Self::DEFAULT_ACCOUNTS * Self::DEFAULT_INTERACTIONS_PER_ACCOUNT,
+            interactions: Self::default_interactions(Self::DEFAULT_ACCOUNTS),
             seed: Self::DEFAULT_SEED,
             today,
             user: user.to_string(),

@@ -10,7 +10,17 @@
 //! Determinism: each account draws from its own splitmix64 stream derived
 //! from `(seed, index)`, so the same parameters give the same records, and
 //! records are streamed one account at a time (100k accounts never sit in
-//! memory at once).
+//! memory at once). The order of the draws is part of the output: moving a
+//! draw changes every later value of that account, which the pinned book
+//! in `tests/demo.rs` catches.
+//!
+//! One account is made in this order, each step in its own module: `plan`
+//! (size, trajectory, payment discipline), `company` (name, key, domain),
+//! `account` (owners, ratings, profile, tags), `people` (contacts), the
+//! `timeline` (orders, payments, complaints, touches; sentences from `text`
+//! over the lists in `names`), then follow-ups (`people`). `rng` is the
+//! stream and `calendar` the day arithmetic; this file holds the
+//! parameters, the stream of accounts and the writer into the store.
 
 mod account;
 mod calendar;

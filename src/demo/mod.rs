@@ -15,8 +15,8 @@
 //! in `tests/demo.rs` catches.
 //!
 //! One account is made in this order, each step in its own module: `plan`
-//! (size, trajectory, payment discipline), `company` (name, key, domain),
-//! `account` (owners, ratings, profile, tags), `people` (contacts), the
+//! (size and trajectory), `company` (name, key, domain), `account` (owners,
+//! payment discipline, ratings, profile, tags), `people` (contacts), the
 //! `timeline` (orders, payments, complaints, touches; sentences from `text`
 //! over the lists in `names`), then follow-ups (`people`). `rng` is the
 //! stream and `calendar` the day arithmetic; this file holds the

@@ -146,13 +146,16 @@ pub enum ServerCommand {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Number of accounts
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = crate::demo::DemoParams::DEFAULT_ACCOUNTS)]
     pub accounts: usize,
-    /// Total number of interactions (default: about 14 per account)
-    #[arg(long)]
+    // Help built from the constant so the text cannot drift from the default.
+    #[arg(long, help = format!(
+        "Total number of interactions (default: about {} per account)",
+        crate::demo::DemoParams::DEFAULT_INTERACTIONS_PER_ACCOUNT
+    ))]
     pub interactions: Option<usize>,
     /// Random seed (same seed, date and user → same book)
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = crate::demo::DemoParams::DEFAULT_SEED)]
     pub seed: u64,
 }
 

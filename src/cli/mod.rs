@@ -7,6 +7,7 @@ pub mod args;
 use crate::book::Book;
 use crate::clock::Clock;
 use crate::commands::{self, CmdResult, CommandError, ErrorKind};
+use crate::demo::DemoParams;
 use crate::store::Store;
 use args::{Cli, KeymapCommand, LocalCommand, ServerCommand};
 use std::io::Write;
@@ -341,9 +342,9 @@ fn open_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
             let out = &mut std::io::stderr();
             commands::fill_demo(
                 &mut book,
-                300,
-                300 * 14,
-                42,
+                DemoParams::DEFAULT_ACCOUNTS,
+                DemoParams::default_interactions(DemoParams::DEFAULT_ACCOUNTS),
+                DemoParams::DEFAULT_SEED,
                 &mut commands::LocalEnv { out },
             )?;
         }
@@ -354,9 +355,9 @@ fn open_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
     if demo && crate::backend::Backend::accounts(&remote).is_empty() {
         eprintln!("creating the demo book in {} …", ctx.db.display());
         let cmd = commands::Command::Demo {
-            accounts: 300,
+            accounts: DemoParams::DEFAULT_ACCOUNTS,
             interactions: None,
-            seed: 42,
+            seed: DemoParams::DEFAULT_SEED,
         };
         let mut out = std::io::stderr();
         crate::server::client::run_command(&ep, &ctx.hello(false), &cmd, &mut out)?;

@@ -20,7 +20,8 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             interactions,
             seed,
         } => {
-            let interactions = interactions.unwrap_or(accounts * 14);
+            let interactions =
+                interactions.unwrap_or_else(|| demo::DemoParams::default_interactions(accounts));
             let summary = fill_demo(book, accounts, interactions, seed, env)?;
             let out = env.out();
             writeln!(

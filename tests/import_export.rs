@@ -49,8 +49,14 @@ fn full_dump(store: &Store) -> String {
         .join("\n---\n")
 }
 
+/// The day imports are checked on (the domain's date rules): after every
+/// date in the fixtures.
+fn today() -> NaiveDate {
+    day(2026, 1, 1)
+}
+
 fn import(store: &Store, kind: RecordKind, file: &Path) -> Result<ImportSummary, ImportFailure> {
-    run_import(store, kind, file, "importer", false, |batch| {
+    run_import(store, kind, file, "importer", today(), false, |batch| {
         store.apply(batch).map(|_| ())
     })
 }
@@ -654,6 +660,7 @@ fn dry_run_writes_nothing_but_reports_counts() {
         RecordKind::Accounts,
         &fixture("upsert_accounts.csv"),
         "importer",
+        today(),
         true,
         |_| panic!("a dry run must not apply the batch"),
     )
@@ -709,12 +716,13 @@ fn plan_counts_without_writing() {
         RecordKind::Contacts,
         &fixture("bad_contacts.csv"),
         "me",
+        today(),
     );
     assert!(matches!(plan, Err(ImportFailure::Rows(_))));
     let files = tempfile::tempdir().unwrap();
     let path = files.path().join("c.csv");
     std::fs::write(&path, "name,account\nAnn,ACME-1\nBo,ACME-1\n").unwrap();
-    let plan = plan_import(&store, RecordKind::Contacts, &path, "me").unwrap();
+    let plan = plan_import(&store, RecordKind::Contacts, &path, "me", today()).unwrap();
     assert_eq!((plan.created, plan.updated, plan.skipped), (2, 0, 0));
     assert_eq!(plan.batch.contacts.len(), 2);
     assert_eq!(plan.batch.contacts[1].name, "Bo");
@@ -747,7 +755,7 @@ fn a_json_file_is_named_as_such() {
     let store = Store::open(&dir.path().join("db")).unwrap();
     let file = dir.path().join("a.json");
     std::fs::write(&file, "[\n  {\n    \"key\": \"ACME\"\n  }\n]\n").unwrap();
-    let err = kam::cli::import::plan_import(&store, RecordKind::Accounts, &file, "li")
+    let err = kam::cli::import::plan_import(&store, RecordKind::Accounts, &file, "li", today())
         .err()
         .expect("JSON is refused");
     let msg = err.to_string();

@@ -2,12 +2,15 @@
 //! server receives `WriteOp`s from clients and answers with `WriteOutcome`s.
 //! `Book::execute` applies an op at most once per client request id.
 
-use super::{Applied, Book, BookError, META_MODEL, META_REVIEW, META_SNOOZE, RequestId, Result};
+use super::{Applied, Book, BookError, META_MODEL, RequestId, Result};
 use crate::audit::RecordImage;
 use crate::cli::columns::RecordKind;
-use crate::domain::{Account, Contact, FollowUp, FollowUpId, Interaction, TierPin};
+use crate::domain::{
+    Account, Contact, FieldError, FollowUp, FollowUpId, Interaction, ReviewMark, Snooze, TierPin,
+};
 use crate::segment::{Model, TierChange};
-use crate::store::{Batch, StoreError};
+use crate::store::envelope::{self, ENVELOPE_V1, Tag};
+use crate::store::{Batch, META_REVIEW, META_SNOOZE, MetaValue, StoreError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -138,7 +141,31 @@ impl Done {
     }
 }
 
-const CODEC: bincode::config::Configuration = bincode::config::standard();
+/// Kept with the request id, so that a retry gets exactly the first answer.
+impl envelope::Record for WriteOutcome {
+    const TAG: Tag = Tag::Outcome;
+    const TREE: &'static str = "requests";
+    const VERSION: u16 = 1;
+    fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
+        match version {
+            1 => envelope::payload(p),
+            v => Err(format!("unknown record format version {v}")),
+        }
+    }
+}
+
+/// A recorded outcome: an envelope, or the bare bincode kam wrote before
+/// outcomes were typed records (its first byte, an `Option` tag, is never
+/// the envelope's). None when it cannot be read.
+fn read_outcome(bytes: &[u8]) -> Option<WriteOutcome> {
+    if bytes.first() == Some(&ENVELOPE_V1) {
+        return envelope::decode(bytes).ok();
+    }
+    let legacy = bincode::config::standard();
+    bincode::serde::decode_from_slice::<WriteOutcome, _>(bytes, legacy)
+        .ok()
+        .map(|(o, _)| o)
+}
 
 impl Book {
     /// Applies one write. With a request id, a retry of a write that was
@@ -157,12 +184,7 @@ impl Book {
         if let Some(req) = request
             && outcome.seq.is_some()
         {
-            let bytes =
-                bincode::serde::encode_to_vec(&outcome, CODEC).map_err(|e| StoreError::Codec {
-                    tree: "requests",
-                    detail: e.to_string(),
-                })?;
-            self.store.set_request_outcome(req, bytes)?;
+            self.store.set_request_outcome(req, &outcome)?;
         }
         Ok(outcome)
     }
@@ -170,7 +192,7 @@ impl Book {
     /// The outcome recorded for a request, or (if the process stopped
     /// between commit and recording it) one rebuilt from the audit entry.
     fn replay(&self, seq: u64, bytes: &[u8]) -> Result<WriteOutcome> {
-        if let Ok((o, _)) = bincode::serde::decode_from_slice::<WriteOutcome, _>(bytes, CODEC) {
+        if let Some(o) = read_outcome(bytes) {
             return Ok(o);
         }
         let entry = self.store.audit_entry(seq)?;
@@ -249,32 +271,31 @@ impl Book {
                 Ok(Done::of(a, "complete_followup"))
             }
             WriteOp::Snooze { key, until } => {
-                let today = self.clock.today();
-                let mut snoozed = self.snoozed()?;
-                snoozed.retain(|_, d| *d > today);
-                // The key is tab-separated (see `snooze_key`); only line breaks
-                // could corrupt the stored lines.
-                snoozed.insert(key.replace(['\n', '\r'], " "), until);
-                let mut lines: Vec<String> =
-                    snoozed.iter().map(|(k, d)| format!("{k}\t{d}")).collect();
-                lines.sort();
-                let a = self.write_blob(META_SNOOZE, lines.join("\n"), "snooze", request)?;
+                let snooze = Snooze::from_key(&key, until).ok_or_else(|| {
+                    StoreError::Invalid(FieldError::new("key", "not an agenda item"))
+                })?;
+                let mut snoozes = self.store.snoozes()?;
+                snoozes.set(snooze, self.clock.today());
+                let value = MetaValue::Snoozes(snoozes);
+                let a = self.write_meta(META_SNOOZE, value, "snooze", request)?;
                 Ok(Done::of(a, "snooze"))
             }
             WriteOp::MarkReview => {
-                let mut text = format!("{}\n", self.clock.today());
                 let scores = self.engine.scores();
-                for s in &scores {
-                    text.push_str(&format!("{}\t{}\n", s.account.0, s.tier));
-                }
-                let a = self.write_blob(META_REVIEW, text, "mark_review", request)?;
+                let mark = ReviewMark {
+                    day: self.clock.today(),
+                    tiers: scores.iter().map(|s| (s.account, s.tier.clone())).collect(),
+                };
+                let value = MetaValue::Review(mark);
+                let a = self.write_meta(META_REVIEW, value, "mark_review", request)?;
                 let mut d = Done::of(a, "mark_review");
                 d.count = scores.len();
                 Ok(d)
             }
             WriteOp::SetModel { toml } => {
                 let model = Model::from_toml(&toml)?;
-                let a = self.write_blob(META_MODEL, model.to_toml(), "set_model", request)?;
+                let value = MetaValue::Bytes(model.to_toml().into_bytes());
+                let a = self.write_meta(META_MODEL, value, "set_model", request)?;
                 Ok(Done::of(a, "set_model"))
             }
             WriteOp::Pin { key, tier, reason } => {
@@ -316,6 +337,7 @@ impl Book {
                     bytes.as_slice(),
                     &file_name,
                     &self.user,
+                    self.clock.today(),
                 )?;
                 let counts = ImportCounts {
                     created: plan.created,
@@ -335,15 +357,15 @@ impl Book {
         }
     }
 
-    fn write_blob(
+    fn write_meta(
         &mut self,
         name: &str,
-        text: String,
+        value: MetaValue,
         action: &str,
         request: Option<RequestId>,
     ) -> Result<Applied> {
         let batch = Batch {
-            blobs: vec![(name.to_string(), Some(text.into_bytes()))],
+            blobs: vec![(name.to_string(), Some(value))],
             ..Batch::default()
         };
         self.commit(batch, action, request, None)

@@ -160,6 +160,7 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
                     bytes.as_slice(),
                     &name,
                     book.user(),
+                    book.today(),
                 )
                 .map_err(import_failure)?;
                 let (created, updated, skipped) = (plan.created, plan.updated, plan.skipped);

@@ -7,6 +7,7 @@
 //! written. Without a base nothing can be merged: any difference between
 //! the stored record and mine is reported.
 
+use super::ops::Entry;
 use super::{Book, BookError, RequestId, Result};
 use crate::audit::{self, FieldConflict, RecordImage, RecordRef, RefKind};
 use crate::domain::{
@@ -201,6 +202,7 @@ impl Book {
         current: Option<T>,
         action: &str,
         request: Option<RequestId>,
+        entry: Entry,
     ) -> Result<(super::Applied, Vec<String>)> {
         let mut batch = Batch {
             exact_ids: true,
@@ -208,8 +210,11 @@ impl Book {
         };
         let mut merged = Vec::new();
         let today = self.clock.today();
+        let checked = entry == Entry::Checked;
         if mine.id() == 0 {
-            mine.check_entry(None, today).map_err(StoreError::from)?;
+            if checked {
+                mine.check_entry(None, today).map_err(StoreError::from)?;
+            }
             mine.into_batch(&mut batch);
         } else {
             let r = self.record_ref(&mine);
@@ -234,8 +239,10 @@ impl Book {
                 return Ok((super::Applied::default(), merged));
             }
             // The rules judge what is written: the merged record.
-            rec.check_entry(Some(&current), today)
-                .map_err(StoreError::from)?;
+            if checked {
+                rec.check_entry(Some(&current), today)
+                    .map_err(StoreError::from)?;
+            }
             rec.into_batch(&mut batch);
         }
         let applied = self.commit(batch, action, request, None)?;
@@ -262,10 +269,11 @@ impl Book {
         base: Option<Account>,
         mine: Account,
         request: Option<RequestId>,
+        entry: Entry,
     ) -> Result<(super::Applied, Vec<String>)> {
         // A key equal to another account's ignoring case is refused by the
         // store's folded key index, in the write's own transaction.
         let current = self.account(mine.id).cloned();
-        self.save_merged(base, mine, current, "save_account", request)
+        self.save_merged(base, mine, current, "save_account", request, entry)
     }
 }

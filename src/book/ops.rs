@@ -97,6 +97,19 @@ pub struct WriteOutcome {
     pub undone: Option<u64>,
 }
 
+/// Which rules a write meets beyond the store's invariants (which every
+/// write meets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Entry {
+    /// A front end's write (`execute`: the TUI, the CLI, a team client
+    /// through the server): also the domain's entry rules as of today.
+    Checked,
+    /// The library's single-write helpers (`Book::save_account`, …), used to
+    /// seed a book with history: a follow-up already overdue, an entry of
+    /// a past day written as of that day. Invariants only.
+    Seeded,
+}
+
 /// The result of one op before it becomes an outcome.
 pub(super) struct Done {
     pub applied: Applied,
@@ -176,7 +189,7 @@ impl Book {
         {
             return self.replay(seen.seq, &seen.outcome);
         }
-        let done = self.run(op, request)?;
+        let done = self.run(op, request, Entry::Checked)?;
         if let Some(seq) = done.applied.stored.replayed {
             return self.replay(seq, &[]);
         }
@@ -209,12 +222,13 @@ impl Book {
         })
     }
 
-    /// The old single-write methods: same path, no request id.
+    /// The old single-write methods: same path, no request id, and the
+    /// store's invariants only (see `Entry::Seeded`).
     pub(super) fn write_one(&mut self, op: WriteOp) -> Result<Applied> {
-        Ok(self.run(op, None)?.applied)
+        Ok(self.run(op, None, Entry::Seeded)?.applied)
     }
 
-    fn run(&mut self, op: WriteOp, request: Option<RequestId>) -> Result<Done> {
+    fn run(&mut self, op: WriteOp, request: Option<RequestId>, entry: Entry) -> Result<Done> {
         let merged = |(applied, merged): (Applied, Vec<String>), action| {
             let mut d = Done::of(applied, action);
             d.merged = merged;
@@ -222,7 +236,7 @@ impl Book {
         };
         match op {
             WriteOp::SaveAccount { base, account } => Ok(merged(
-                self.save_account_op(base, account, request)?,
+                self.save_account_op(base, account, request, entry)?,
                 "save_account",
             )),
             WriteOp::AddInteraction { mut interaction } => {
@@ -238,7 +252,7 @@ impl Book {
                 } else {
                     "save_interaction"
                 };
-                let r = self.save_merged(None, interaction, current, action, request)?;
+                let r = self.save_merged(None, interaction, current, action, request, entry)?;
                 Ok(merged(r, action))
             }
             WriteOp::SaveContact { base, contact } => {
@@ -246,7 +260,7 @@ impl Book {
                     0 => None,
                     _ => self.store.contact(contact.id)?,
                 };
-                let r = self.save_merged(base, contact, current, "save_contact", request)?;
+                let r = self.save_merged(base, contact, current, "save_contact", request, entry)?;
                 Ok(merged(r, "save_contact"))
             }
             WriteOp::SaveFollowUp { base, followup } => {
@@ -254,7 +268,8 @@ impl Book {
                     0 => None,
                     _ => self.store.followup(followup.id)?,
                 };
-                let r = self.save_merged(base, followup, current, "save_followup", request)?;
+                let r =
+                    self.save_merged(base, followup, current, "save_followup", request, entry)?;
                 Ok(merged(r, "save_followup"))
             }
             WriteOp::CompleteFollowUp { id } => {

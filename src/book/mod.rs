@@ -24,7 +24,7 @@ use crate::domain::{
     InteractionKind,
 };
 use crate::segment::{AgendaItem, Engine, Model, ModelError, TierChange};
-use crate::store::{Batch, BatchResult, Store, StoreError};
+use crate::store::{Batch, BatchResult, Store, StoreError, fold_key};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -189,12 +189,19 @@ impl Book {
         if let Some(a) = self.account_by_key(key) {
             return Ok(a);
         }
-        let want = key.to_lowercase();
+        // The one key equal ignoring case: a lookup in the folded index.
+        if let [one] = self.store.accounts_ignoring_case(key)?.as_slice()
+            && let Some(a) = self.accounts.get(&one.id)
+        {
+            return Ok(a);
+        }
+        // A miss: rank the keys that come close, for the message.
+        let want = fold_key(key);
         let mut ranked: Vec<(u8, &str, &Account)> = self
             .accounts
             .values()
             .filter_map(|a| {
-                let k = a.key.to_lowercase();
+                let k = fold_key(&a.key);
                 let rank = if k == want {
                     0
                 } else if k.starts_with(&want) {

@@ -12,7 +12,7 @@ use crate::domain::{
     InteractionId, InteractionKind, Money, Orientation, check_account_entry,
     check_interaction_entry, sanitize_account, sanitize_contact, sanitize_interaction,
 };
-use crate::store::{Batch, Store, StoreError};
+use crate::store::{Batch, Store, StoreError, fold_key};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -532,7 +532,7 @@ impl<'s> Planner<'s> {
             row.invalid(e);
             return Ok(());
         }
-        if let Some(first) = self.seen_keys.insert(a.key.to_lowercase(), line) {
+        if let Some(first) = self.seen_keys.insert(fold_key(&a.key), line) {
             row.problems.push((
                 "key",
                 format!("duplicate key '{}' (first on line {first})", a.key),

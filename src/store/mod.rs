@@ -36,6 +36,8 @@ mod open;
 pub use batch::{Batch, BatchResult};
 pub use codec::{DB_MAGIC, DbHeader, ENVELOPE_V1, RequestEntry};
 pub use error::{Result, StoreError};
+/// How account keys compare ignoring case (the folded index's form).
+pub use keys::fold as fold_key;
 pub use meta::{META_REVIEW, META_SNOOZE, MetaValue};
 pub use open::{SERVER_FILES, check_dir};
 

@@ -49,8 +49,14 @@ fn full_dump(store: &Store) -> String {
         .join("\n---\n")
 }
 
+/// The day imports are checked on (the domain's date rules): after every
+/// date in the fixtures.
+fn today() -> NaiveDate {
+    day(2026, 1, 1)
+}
+
 fn import(store: &Store, kind: RecordKind, file: &Path) -> Result<ImportSummary, ImportFailure> {
-    run_import(store, kind, file, "importer", false, |batch| {
+    run_import(store, kind, file, "importer", today(), false, |batch| {
         store.apply(batch).map(|_| ())
     })
 }
@@ -654,6 +660,7 @@ fn dry_run_writes_nothing_but_reports_counts() {
         RecordKind::Accounts,
         &fixture("upsert_accounts.csv"),
         "importer",
+        today(),
         true,
         |_| panic!("a dry run must not apply the batch"),
     )
@@ -709,12 +716,13 @@ fn plan_counts_without_writing() {
         RecordKind::Contacts,
         &fixture("bad_contacts.csv"),
         "me",
+        today(),
     );
     assert!(matches!(plan, Err(ImportFailure::Rows(_))));
     let files = tempfile::tempdir().unwrap();
     let path = files.path().join("c.csv");
     std::fs::write(&path, "name,account\nAnn,ACME-1\nBo,ACME-1\n").unwrap();
-    let plan = plan_import(&store, RecordKind::Contacts, &path, "me").unwrap();
+    let plan = plan_import(&store, RecordKind::Contacts, &path, "me", today()).unwrap();
     assert_eq!((plan.created, plan.updated, plan.skipped), (2, 0, 0));
     assert_eq!(plan.batch.contacts.len(), 2);
     assert_eq!(plan.batch.contacts[1].name, "Bo");
@@ -747,9 +755,10 @@ fn a_json_file_is_named_as_such() {
     let store = Store::open(&dir.path().join("db")).unwrap();
     let file = dir.path().join("a.json");
     std::fs::write(&file, "[\n  {\n    \"key\": \"ACME\"\n  }\n]\n").unwrap();
-    let err = kam::transfer::import::plan_import(&store, RecordKind::Accounts, &file, "li")
-        .err()
-        .expect("JSON is refused");
+    let err =
+        kam::transfer::import::plan_import(&store, RecordKind::Accounts, &file, "li", today())
+            .err()
+            .expect("JSON is refused");
     let msg = err.to_string();
     assert!(msg.contains("a.json:1: this looks like JSON"), "{msg}");
 }
@@ -807,4 +816,146 @@ fn orders_and_payments_need_an_amount() {
         ]
     );
     assert_eq!(full_dump(&store), before, "nothing written");
+}
+
+/// The one rule book: a row a form would refuse is refused by `kam import`
+/// (the real binary, through the book) with the form's own words, as
+/// `FILE:LINE: column: reason`; a team client's write gets them too.
+#[test]
+fn an_import_row_a_form_would_refuse_is_refused_with_the_forms_words() {
+    use kam::book::{Book, BookError, WriteOp};
+    use kam::clock::Clock;
+    use kam::store::StoreError;
+    use kam::tui::forms::Form;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let today = day(2025, 3, 1);
+    let kam = || {
+        let mut c = assert_cmd::Command::cargo_bin("kam").unwrap();
+        c.env("KAM_DB", &db)
+            .env("KAM_TODAY", today.to_string())
+            // In process: the same book write a server would make.
+            .env("KAM_NO_SERVER", "1")
+            .env_remove("XDG_DATA_HOME");
+        c
+    };
+    let accounts = dir.path().join("accounts.csv");
+    std::fs::write(
+        &accounts,
+        "key,name,since\nACME,Acme,2020-01-01\nNEXT,Next Co,2025-03-02\n",
+    )
+    .unwrap();
+    let out = kam()
+        .arg("import")
+        .arg("accounts")
+        .arg(&accounts)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+
+    // The account form, asked the same.
+    let mut form = Form::account(None, "li");
+    form.set("key", "NEXT");
+    form.set("name", "Next Co");
+    form.set("since", "2025-03-02");
+    assert!(form.submit(today, "li").is_err());
+    let since = form
+        .error("since")
+        .expect("the form refuses it")
+        .to_string();
+    assert_eq!(since, "2025-03-02 is in the future (today is 2025-03-01)");
+    let f = accounts.display();
+    assert!(
+        stderr.contains(&format!("{f}:3: since: {since}\n")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(":2:"), "{stderr}");
+
+    // Interactions: a day after today, a survey score off the scale, a
+    // survey without one, a payment without an amount.
+    std::fs::write(&accounts, "key,name\nACME,Acme\n").unwrap();
+    kam()
+        .arg("import")
+        .arg("accounts")
+        .arg(&accounts)
+        .assert()
+        .success();
+    let rows = dir.path().join("interactions.csv");
+    std::fs::write(
+        &rows,
+        "account,kind,at,satisfaction,amount\n\
+         ACME,call,2025-03-02,,\n\
+         ACME,survey,2025-02-20,9,\n\
+         ACME,survey,2025-02-21,,\n\
+         ACME,payment,2025-02-22,,\n\
+         ACME,call,2025-03-01,,\n",
+    )
+    .unwrap();
+    let out = kam()
+        .arg("import")
+        .arg("interactions")
+        .arg(&rows)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+
+    let refused = |kind: InteractionKind, set: &[(&str, &str)], field: &str| {
+        let mut form = Form::interaction(AccountId(1), "ACME", kind, today);
+        for (name, value) in set {
+            form.set(name, value);
+        }
+        assert!(form.submit(today, "li").is_err(), "{set:?}");
+        form.error(field)
+            .expect("refused on that field")
+            .to_string()
+    };
+    use kam::domain::AccountId;
+    let future = refused(InteractionKind::Call, &[("date", "2025-03-02")], "date");
+    let off_scale = refused(
+        InteractionKind::Survey,
+        &[("date", "2025-02-20"), ("satisfaction", "9")],
+        "satisfaction",
+    );
+    let no_score = refused(
+        InteractionKind::Survey,
+        &[("date", "2025-02-21")],
+        "satisfaction",
+    );
+    let no_amount = refused(
+        InteractionKind::Payment,
+        &[("date", "2025-02-22")],
+        "amount",
+    );
+    assert_eq!(future, "2025-03-02 is in the future (today is 2025-03-01)");
+    assert_eq!(off_scale, "'9' is not a satisfaction 1–5");
+    assert_eq!(no_score, "a survey needs a satisfaction 1–5");
+    assert_eq!(no_amount, "a payment needs an amount");
+    let f = rows.display();
+    for line in [
+        format!("{f}:2: at: {future}"),
+        format!("{f}:3: satisfaction: {off_scale}"),
+        format!("{f}:4: satisfaction: {no_score}"),
+        format!("{f}:5: amount: {no_amount}"),
+    ] {
+        assert!(stderr.contains(&line), "missing '{line}' in:\n{stderr}");
+    }
+    assert!(!stderr.contains(":6:"), "today is fine: {stderr}");
+
+    // Nothing was imported; a team client's write of the same entry is
+    // refused by the book with the same words.
+    let store = Store::open(&db).unwrap();
+    let mut book = Book::open(store, Clock::fixed(today), "ann").unwrap();
+    let acme = book.find_account("ACME").unwrap().id;
+    assert!(book.interactions_of(acme).unwrap().is_empty());
+    let mut call = Interaction::new(acme, InteractionKind::Call, day(2025, 3, 2));
+    call.summary = "from a client".into();
+    match book.execute(WriteOp::AddInteraction { interaction: call }, None) {
+        Err(BookError::Store(StoreError::Invalid(e))) => {
+            assert_eq!((e.field, e.reason), ("at", future))
+        }
+        other => panic!("expected the date rule, got {other:?}"),
+    }
 }

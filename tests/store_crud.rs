@@ -162,6 +162,48 @@ fn key_rename_moves_the_index() {
 }
 
 #[test]
+fn keys_are_unique_ignoring_case_through_the_folded_index() {
+    use kam::audit::{RecordRef, RefKind};
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    let a = s.insert_account(account("Acme")).unwrap();
+    // The same account may change the case of its own key.
+    let mut upper = a.clone();
+    upper.key = "ACME".into();
+    let a = s.update_account(upper).unwrap();
+    assert_eq!(s.accounts_ignoring_case("acme").unwrap(), vec![a.clone()]);
+    // Another account may not take it in any case, not even in a batch,
+    // and the refusal names the key already stored.
+    for attempt in [
+        s.insert_account(account("acme")).map(|_| ()),
+        s.apply(Batch {
+            accounts: vec![account("aCmE")],
+            ..Batch::default()
+        })
+        .map(|_| ()),
+    ] {
+        assert!(
+            matches!(&attempt, Err(StoreError::DuplicateKey(k)) if k == "ACME"),
+            "{attempt:?}"
+        );
+    }
+    // Deleting the account (undo of its creation) frees every case of it.
+    s.apply(Batch {
+        deletes: vec![RecordRef {
+            kind: RefKind::Account,
+            id: a.id.0,
+            account: a.id,
+            key: a.key.clone(),
+        }],
+        exact_ids: true,
+        ..Batch::default()
+    })
+    .unwrap();
+    assert!(s.accounts_ignoring_case("Acme").unwrap().is_empty());
+    s.insert_account(account("acme")).unwrap();
+}
+
+#[test]
 fn interactions_are_ordered_by_account_then_time() {
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open(dir.path()).unwrap();

@@ -206,3 +206,60 @@ fn request_entry_golden() {
         "ca090001868b691afb2c01020102",
     );
 }
+
+#[test]
+fn snoozes_golden() {
+    let s = Snoozes {
+        items: vec![
+            Snooze {
+                account: AccountId(7),
+                kind: "follow_up".into(),
+                target: "11".into(),
+                until: d(2025, 3, 10),
+            },
+            Snooze {
+                account: AccountId(9),
+                kind: "cadence".into(),
+                target: String::new(),
+                until: d(2025, 4, 1),
+            },
+        ],
+    };
+    check(
+        &s,
+        "ca0b00011df83180020709666f6c6c6f775f7570023131fcf08f16000907636164656e636500fc1c901600",
+    );
+}
+
+#[test]
+fn review_mark_golden() {
+    let r = ReviewMark {
+        day: d(2025, 3, 4),
+        tiers: vec![(AccountId(7), "A".into()), (AccountId(9), "B".into())],
+    };
+    check(&r, "ca0c00017f20c1a3fce48f160002070141090142");
+}
+
+#[test]
+fn request_outcome_golden() {
+    use kam::audit::RecordImage;
+    use kam::book::{ImportCounts, WriteOutcome};
+    let o = WriteOutcome {
+        seq: Some(42),
+        action: "import".into(),
+        records: vec![RecordImage::Meta("w=1".into())],
+        tier_changes: Vec::new(),
+        merged: vec!["name".into()],
+        import: Some(ImportCounts {
+            created: 1,
+            updated: 2,
+            skipped: 3,
+        }),
+        count: 4,
+        undone: Some(41),
+    };
+    check(
+        &o,
+        "ca0a0001641730b5012a06696d706f7274010403773d310001046e616d6501010203040129",
+    );
+}

@@ -697,3 +697,46 @@ fn follow_up_dates_in_the_past_are_marked_on_the_field() {
     );
     assert!(app.state().overlay.is_some(), "nothing is lost");
 }
+
+#[test]
+fn survey_scores_and_future_dates_are_refused_on_their_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = book(dir.path());
+    let mut app = App::new(&mut book, &opts());
+    let acme = id(&app, "ACME");
+    let before = app.backend().interactions_of(acme).unwrap().len();
+    // t: a timeline entry; the kind becomes a survey scored 9.
+    key(&mut app, KeyCode::Char('t'));
+    for _ in 0..10 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typ(&mut app, "survey");
+    for _ in 0..7 {
+        key(&mut app, KeyCode::Tab);
+    }
+    typ(&mut app, "9");
+    ctrl(&mut app, 's');
+    let s = screen(&mut app, 100, 30);
+    assert!(
+        line_with(&s, "Satisfaction").contains("'9' is not a satisfaction 1–5"),
+        "{s}"
+    );
+    // A score on the scale, but the entry dated tomorrow.
+    key(&mut app, KeyCode::Backspace);
+    typ(&mut app, "4");
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    for _ in 0..10 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typ(&mut app, "2025-03-02");
+    ctrl(&mut app, 's');
+    let s = screen(&mut app, 100, 30);
+    assert!(
+        s.contains("✗ 2025-03-02 is in the future (today is 2025-03-01)"),
+        "{s}"
+    );
+    assert_eq!(app.backend().interactions_of(acme).unwrap().len(), before);
+    assert!(app.state().overlay.is_some(), "nothing is lost");
+}

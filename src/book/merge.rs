@@ -7,10 +7,15 @@
 //! written. Without a base nothing can be merged: any difference between
 //! the stored record and mine is reported.
 
+use super::ops::Entry;
 use super::{Book, BookError, RequestId, Result};
 use crate::audit::{self, FieldConflict, RecordImage, RecordRef, RefKind};
-use crate::domain::{Account, AccountId, Contact, FollowUp, Interaction};
+use crate::domain::{
+    Account, AccountId, Contact, FieldError, FollowUp, Interaction, check_account_entry,
+    check_followup_entry, check_interaction_entry,
+};
 use crate::store::{Batch, StoreError};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::fmt;
 
@@ -50,10 +55,17 @@ pub(super) trait Mergeable: Serialize + DeserializeOwned + Clone {
     fn version(&self) -> u64;
     fn image(self) -> RecordImage;
     fn into_batch(self, batch: &mut Batch);
+    /// The domain's entry rules for what this write changes against the
+    /// stored record (`before`; None for a new one), as of `today`.
+    fn check_entry(
+        &self,
+        before: Option<&Self>,
+        today: NaiveDate,
+    ) -> std::result::Result<(), FieldError>;
 }
 
 macro_rules! mergeable {
-    ($t:ty, $kind:ident, $field:ident, |$s:ident| $account:expr) => {
+    ($t:ty, $kind:ident, $field:ident, |$s:ident| $account:expr, $check:expr) => {
         impl Mergeable for $t {
             const KIND: RefKind = RefKind::$kind;
             fn id(&self) -> u64 {
@@ -72,14 +84,38 @@ macro_rules! mergeable {
             fn into_batch(self, batch: &mut Batch) {
                 batch.$field.push(self);
             }
+            fn check_entry(
+                &self,
+                before: Option<&Self>,
+                today: NaiveDate,
+            ) -> std::result::Result<(), FieldError> {
+                $check(self, before, today)
+            }
         }
     };
 }
 
-mergeable!(Account, Account, accounts, |a| a.id);
-mergeable!(Contact, Contact, contacts, |c| c.account);
-mergeable!(Interaction, Interaction, interactions, |i| i.account);
-mergeable!(FollowUp, FollowUp, followups, |f| f.account);
+/// Contacts have no rule that depends on the day.
+fn no_entry_rule<T>(_: &T, _: Option<&T>, _: NaiveDate) -> std::result::Result<(), FieldError> {
+    Ok(())
+}
+
+mergeable!(Account, Account, accounts, |a| a.id, check_account_entry);
+mergeable!(Contact, Contact, contacts, |c| c.account, no_entry_rule);
+mergeable!(
+    Interaction,
+    Interaction,
+    interactions,
+    |i| i.account,
+    check_interaction_entry
+);
+mergeable!(
+    FollowUp,
+    FollowUp,
+    followups,
+    |f| f.account,
+    check_followup_entry
+);
 
 fn json<T: Serialize>(v: &T) -> serde_json::Value {
     // Plain data records: serialising to JSON cannot fail.
@@ -166,13 +202,19 @@ impl Book {
         current: Option<T>,
         action: &str,
         request: Option<RequestId>,
+        entry: Entry,
     ) -> Result<(super::Applied, Vec<String>)> {
         let mut batch = Batch {
             exact_ids: true,
             ..Batch::default()
         };
         let mut merged = Vec::new();
+        let today = self.clock.today();
+        let checked = entry == Entry::Checked;
         if mine.id() == 0 {
+            if checked {
+                mine.check_entry(None, today).map_err(StoreError::from)?;
+            }
             mine.into_batch(&mut batch);
         } else {
             let r = self.record_ref(&mine);
@@ -195,6 +237,11 @@ impl Book {
             // bump, no audit entry (an undo would otherwise undo nothing).
             if audit::field_diffs(&json(&current), &json(&rec)).is_empty() {
                 return Ok((super::Applied::default(), merged));
+            }
+            // The rules judge what is written: the merged record.
+            if checked {
+                rec.check_entry(Some(&current), today)
+                    .map_err(StoreError::from)?;
             }
             rec.into_batch(&mut batch);
         }
@@ -222,20 +269,11 @@ impl Book {
         base: Option<Account>,
         mine: Account,
         request: Option<RequestId>,
+        entry: Entry,
     ) -> Result<(super::Applied, Vec<String>)> {
-        // Keys are one customer's whatever their case (the CLI finds them
-        // ignoring case, import refuses near-twins): a new key or a rename
-        // that matches another account's key ignoring case is a duplicate,
-        // named by the key already stored.
-        let want = mine.key.trim().to_lowercase();
-        if let Some(other) = self
-            .accounts_map()
-            .values()
-            .find(|a| a.id != mine.id && a.key.to_lowercase() == want)
-        {
-            return Err(StoreError::DuplicateKey(other.key.clone()).into());
-        }
+        // A key equal to another account's ignoring case is refused by the
+        // store's folded key index, in the write's own transaction.
         let current = self.account(mine.id).cloned();
-        self.save_merged(base, mine, current, "save_account", request)
+        self.save_merged(base, mine, current, "save_account", request, entry)
     }
 }

@@ -24,17 +24,14 @@ use crate::domain::{
     InteractionKind,
 };
 use crate::segment::{AgendaItem, Engine, Model, ModelError, TierChange};
-use crate::store::{Batch, BatchResult, Store, StoreError};
+use crate::store::{Batch, BatchResult, Store, StoreError, fold_key};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-/// Meta entry holding the team's scoring model (TOML).
+/// Meta entry holding the team's scoring model (TOML). Snoozes and review
+/// marks are typed records under `store::META_SNOOZE` / `META_REVIEW`.
 pub(crate) const META_MODEL: &str = "model";
-/// Meta entry holding the tiers at the last review (see `mark_review`).
-pub(crate) const META_REVIEW: &str = "review";
-/// Meta entry with snoozed agenda items: `account\tkind\tflag\tuntil` lines.
-pub(crate) const META_SNOOZE: &str = "snoozed";
 
 /// The wall clock stamped on audit entries; replaceable so tests pin it.
 pub type WallClock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -193,12 +190,19 @@ impl Book {
         if let Some(a) = self.account_by_key(key) {
             return Ok(a);
         }
-        let want = key.to_lowercase();
+        // The one key equal ignoring case: a lookup in the folded index.
+        if let [one] = self.store.accounts_ignoring_case(key)?.as_slice()
+            && let Some(a) = self.accounts.get(&one.id)
+        {
+            return Ok(a);
+        }
+        // A miss: rank the keys that come close, for the message.
+        let want = fold_key(key);
         let mut ranked: Vec<(u8, &str, &Account)> = self
             .accounts
             .values()
             .filter_map(|a| {
-                let k = a.key.to_lowercase();
+                let k = fold_key(&a.key);
                 let rank = if k == want {
                     0
                 } else if k.starts_with(&want) {
@@ -541,19 +545,10 @@ impl Book {
 
     /// The last review: its date and each account's tier then.
     pub fn last_review(&self) -> Result<Option<(String, HashMap<AccountId, String>)>> {
-        let Some(bytes) = self.store.meta_get(META_REVIEW)? else {
-            return Ok(None);
-        };
-        let text = String::from_utf8_lossy(&bytes);
-        let mut lines = text.lines();
-        let date = lines.next().unwrap_or_default().to_string();
-        let tiers = lines
-            .filter_map(|l| {
-                let (id, tier) = l.split_once('\t')?;
-                Some((AccountId(id.parse().ok()?), tier.to_string()))
-            })
-            .collect();
-        Ok(Some((date, tiers)))
+        Ok(self
+            .store
+            .review()?
+            .map(|r| (r.day.to_string(), r.tiers.into_iter().collect())))
     }
 }
 
@@ -575,7 +570,7 @@ impl Book {
     /// Today's due and overdue items, without those snoozed past today.
     pub fn agenda(&self, owner: Option<&str>) -> Result<Vec<AgendaItem>> {
         let followups = self.store.followups()?;
-        let snoozed = self.snoozed()?;
+        let snoozed = self.store.snoozes()?;
         let today = self.clock.today();
         Ok(self
             .engine
@@ -583,21 +578,8 @@ impl Book {
             .into_iter()
             .filter(|i| {
                 snoozed
-                    .get(&snooze_key(i))
-                    .is_none_or(|until| *until <= today)
-            })
-            .collect())
-    }
-
-    fn snoozed(&self) -> Result<HashMap<String, NaiveDate>> {
-        let Some(bytes) = self.store.meta_get(META_SNOOZE)? else {
-            return Ok(HashMap::new());
-        };
-        Ok(String::from_utf8_lossy(&bytes)
-            .lines()
-            .filter_map(|l| {
-                let (key, until) = l.rsplit_once('\t')?;
-                Some((key.to_string(), crate::clock::parse_date(until)?))
+                    .until(&snooze_key(i))
+                    .is_none_or(|until| until <= today)
             })
             .collect())
     }

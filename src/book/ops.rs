@@ -2,11 +2,14 @@
 //! server receives `WriteOp`s from clients and answers with `WriteOutcome`s.
 //! `Book::execute` applies an op at most once per client request id.
 
-use super::{Applied, Book, BookError, META_MODEL, META_REVIEW, META_SNOOZE, RequestId, Result};
+use super::{Applied, Book, BookError, META_MODEL, RequestId, Result};
 use crate::audit::RecordImage;
-use crate::domain::{Account, Contact, FollowUp, FollowUpId, Interaction, TierPin};
+use crate::domain::{
+    Account, Contact, FieldError, FollowUp, FollowUpId, Interaction, ReviewMark, Snooze, TierPin,
+};
 use crate::segment::{Model, TierChange};
-use crate::store::{Batch, StoreError};
+use crate::store::envelope::{self, ENVELOPE_V1, Tag};
+use crate::store::{Batch, META_REVIEW, META_SNOOZE, MetaValue, StoreError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +89,19 @@ pub struct WriteOutcome {
     pub undone: Option<u64>,
 }
 
+/// Which rules a write meets beyond the store's invariants (which every
+/// write meets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Entry {
+    /// A front end's write (`execute`: the TUI, the CLI, a team client
+    /// through the server): also the domain's entry rules as of today.
+    Checked,
+    /// The library's single-write helpers (`Book::save_account`, …), used to
+    /// seed a book with history: a follow-up already overdue, an entry of
+    /// a past day written as of that day. Invariants only.
+    Seeded,
+}
+
 /// The result of one op before it becomes an outcome.
 pub(super) struct Done {
     pub applied: Applied,
@@ -130,13 +146,37 @@ impl Done {
     }
 }
 
-const CODEC: bincode::config::Configuration = bincode::config::standard();
+/// Kept with the request id, so that a retry gets exactly the first answer.
+impl envelope::Record for WriteOutcome {
+    const TAG: Tag = Tag::Outcome;
+    const TREE: &'static str = "requests";
+    const VERSION: u16 = 1;
+    fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
+        match version {
+            1 => envelope::payload(p),
+            v => Err(format!("unknown record format version {v}")),
+        }
+    }
+}
+
+/// A recorded outcome: an envelope, or the bare bincode kam wrote before
+/// outcomes were typed records (its first byte, an `Option` tag, is never
+/// the envelope's). None when it cannot be read.
+fn read_outcome(bytes: &[u8]) -> Option<WriteOutcome> {
+    if bytes.first() == Some(&ENVELOPE_V1) {
+        return envelope::decode(bytes).ok();
+    }
+    let legacy = bincode::config::standard();
+    bincode::serde::decode_from_slice::<WriteOutcome, _>(bytes, legacy)
+        .ok()
+        .map(|(o, _)| o)
+}
 
 impl Book {
     /// Applies one write. With a request id, a retry of a write that was
     /// committed returns the first outcome and applies nothing.
     pub fn execute(&mut self, op: WriteOp, request: Option<RequestId>) -> Result<WriteOutcome> {
-        self.once(request, |book| book.run(op, request))
+        self.once(request, |book| book.run(op, request, Entry::Checked))
     }
 
     /// Commits an import that `transfer::import` planned and checked (all
@@ -187,12 +227,7 @@ impl Book {
         if let Some(req) = request
             && outcome.seq.is_some()
         {
-            let bytes =
-                bincode::serde::encode_to_vec(&outcome, CODEC).map_err(|e| StoreError::Codec {
-                    tree: "requests",
-                    detail: e.to_string(),
-                })?;
-            self.store.set_request_outcome(req, bytes)?;
+            self.store.set_request_outcome(req, &outcome)?;
         }
         Ok(outcome)
     }
@@ -200,7 +235,7 @@ impl Book {
     /// The outcome recorded for a request, or (if the process stopped
     /// between commit and recording it) one rebuilt from the audit entry.
     fn replay(&self, seq: u64, bytes: &[u8]) -> Result<WriteOutcome> {
-        if let Ok((o, _)) = bincode::serde::decode_from_slice::<WriteOutcome, _>(bytes, CODEC) {
+        if let Some(o) = read_outcome(bytes) {
             return Ok(o);
         }
         let entry = self.store.audit_entry(seq)?;
@@ -217,12 +252,13 @@ impl Book {
         })
     }
 
-    /// The old single-write methods: same path, no request id.
+    /// The old single-write methods: same path, no request id, and the
+    /// store's invariants only (see `Entry::Seeded`).
     pub(super) fn write_one(&mut self, op: WriteOp) -> Result<Applied> {
-        Ok(self.run(op, None)?.applied)
+        Ok(self.run(op, None, Entry::Seeded)?.applied)
     }
 
-    fn run(&mut self, op: WriteOp, request: Option<RequestId>) -> Result<Done> {
+    fn run(&mut self, op: WriteOp, request: Option<RequestId>, entry: Entry) -> Result<Done> {
         let merged = |(applied, merged): (Applied, Vec<String>), action| {
             let mut d = Done::of(applied, action);
             d.merged = merged;
@@ -230,7 +266,7 @@ impl Book {
         };
         match op {
             WriteOp::SaveAccount { base, account } => Ok(merged(
-                self.save_account_op(base, account, request)?,
+                self.save_account_op(base, account, request, entry)?,
                 "save_account",
             )),
             WriteOp::AddInteraction { mut interaction } => {
@@ -246,7 +282,7 @@ impl Book {
                 } else {
                     "save_interaction"
                 };
-                let r = self.save_merged(None, interaction, current, action, request)?;
+                let r = self.save_merged(None, interaction, current, action, request, entry)?;
                 Ok(merged(r, action))
             }
             WriteOp::SaveContact { base, contact } => {
@@ -254,7 +290,7 @@ impl Book {
                     0 => None,
                     _ => self.store.contact(contact.id)?,
                 };
-                let r = self.save_merged(base, contact, current, "save_contact", request)?;
+                let r = self.save_merged(base, contact, current, "save_contact", request, entry)?;
                 Ok(merged(r, "save_contact"))
             }
             WriteOp::SaveFollowUp { base, followup } => {
@@ -262,7 +298,8 @@ impl Book {
                     0 => None,
                     _ => self.store.followup(followup.id)?,
                 };
-                let r = self.save_merged(base, followup, current, "save_followup", request)?;
+                let r =
+                    self.save_merged(base, followup, current, "save_followup", request, entry)?;
                 Ok(merged(r, "save_followup"))
             }
             WriteOp::CompleteFollowUp { id } => {
@@ -279,32 +316,31 @@ impl Book {
                 Ok(Done::of(a, "complete_followup"))
             }
             WriteOp::Snooze { key, until } => {
-                let today = self.clock.today();
-                let mut snoozed = self.snoozed()?;
-                snoozed.retain(|_, d| *d > today);
-                // The key is tab-separated (see `snooze_key`); only line breaks
-                // could corrupt the stored lines.
-                snoozed.insert(key.replace(['\n', '\r'], " "), until);
-                let mut lines: Vec<String> =
-                    snoozed.iter().map(|(k, d)| format!("{k}\t{d}")).collect();
-                lines.sort();
-                let a = self.write_blob(META_SNOOZE, lines.join("\n"), "snooze", request)?;
+                let snooze = Snooze::from_key(&key, until).ok_or_else(|| {
+                    StoreError::Invalid(FieldError::new("key", "not an agenda item"))
+                })?;
+                let mut snoozes = self.store.snoozes()?;
+                snoozes.set(snooze, self.clock.today());
+                let value = MetaValue::Snoozes(snoozes);
+                let a = self.write_meta(META_SNOOZE, value, "snooze", request)?;
                 Ok(Done::of(a, "snooze"))
             }
             WriteOp::MarkReview => {
-                let mut text = format!("{}\n", self.clock.today());
                 let scores = self.engine.scores();
-                for s in &scores {
-                    text.push_str(&format!("{}\t{}\n", s.account.0, s.tier));
-                }
-                let a = self.write_blob(META_REVIEW, text, "mark_review", request)?;
+                let mark = ReviewMark {
+                    day: self.clock.today(),
+                    tiers: scores.iter().map(|s| (s.account, s.tier.clone())).collect(),
+                };
+                let value = MetaValue::Review(mark);
+                let a = self.write_meta(META_REVIEW, value, "mark_review", request)?;
                 let mut d = Done::of(a, "mark_review");
                 d.count = scores.len();
                 Ok(d)
             }
             WriteOp::SetModel { toml } => {
                 let model = Model::from_toml(&toml)?;
-                let a = self.write_blob(META_MODEL, model.to_toml(), "set_model", request)?;
+                let value = MetaValue::Bytes(model.to_toml().into_bytes());
+                let a = self.write_meta(META_MODEL, value, "set_model", request)?;
                 Ok(Done::of(a, "set_model"))
             }
             WriteOp::Pin { key, tier, reason } => {
@@ -332,15 +368,15 @@ impl Book {
         }
     }
 
-    fn write_blob(
+    fn write_meta(
         &mut self,
         name: &str,
-        text: String,
+        value: MetaValue,
         action: &str,
         request: Option<RequestId>,
     ) -> Result<Applied> {
         let batch = Batch {
-            blobs: vec![(name.to_string(), Some(text.into_bytes()))],
+            blobs: vec![(name.to_string(), Some(value))],
             ..Batch::default()
         };
         self.commit(batch, action, request, None)

@@ -10,7 +10,7 @@ use crate::audit::{self, AuditEntry, RecordChange, RecordImage, RecordRef, RefKi
 use crate::domain::{
     AccountId, ContactId, FollowUpId, Interaction, InteractionId, InteractionKind,
 };
-use crate::store::Batch;
+use crate::store::{Batch, MetaValue};
 use std::collections::HashSet;
 
 /// Bookkeeping written as a consequence of other writes: not undoable alone.
@@ -59,9 +59,10 @@ impl Book {
                 (Some(RecordImage::Contact(x)), _) => batch.contacts.push(x.clone()),
                 (Some(RecordImage::Interaction(x)), _) => batch.interactions.push(x.clone()),
                 (Some(RecordImage::FollowUp(x)), _) => batch.followups.push(x.clone()),
-                (Some(RecordImage::Meta(text)), _) => batch
-                    .blobs
-                    .push((c.record.key.clone(), Some(text.clone().into_bytes()))),
+                (Some(RecordImage::Meta(text)), _) => batch.blobs.push((
+                    c.record.key.clone(),
+                    Some(MetaValue::from_image(&c.record.key, text)),
+                )),
                 (None, RefKind::Meta) => batch.blobs.push((c.record.key.clone(), None)),
                 (None, _) => batch.deletes.push(c.record.clone()),
             }
@@ -101,8 +102,8 @@ impl Book {
                 .map(RecordImage::FollowUp),
             RefKind::Meta => self
                 .store
-                .meta_get(&r.key)?
-                .map(|b| RecordImage::Meta(String::from_utf8_lossy(&b).into_owned())),
+                .meta_value(&r.key)?
+                .map(|v| RecordImage::Meta(v.image())),
         };
         // Content, not version: changes since that were themselves undone
         // leave the record as this change left it.

@@ -3,15 +3,18 @@
 pub mod compact;
 pub(crate) mod enums;
 mod ids;
+mod marks;
 mod money;
 mod records;
+pub mod rules;
 pub mod text;
-mod validate;
 
 pub use enums::{AccountStatus, ContactRole, InteractionKind, Orientation};
 pub use ids::{AccountId, ContactId, FollowUpId, InteractionId};
+pub use marks::{ReviewMark, Snooze, Snoozes};
 pub use money::{Money, MoneyError};
 pub use records::{Account, Contact, FollowUp, Interaction, Profile, Ratings, TierPin};
-pub use validate::{
-    FieldError, sanitize_account, sanitize_contact, sanitize_interaction, validate_key,
+pub use rules::{
+    FieldError, check_account_entry, check_followup_entry, check_interaction_entry,
+    sanitize_account, sanitize_contact, sanitize_followup, sanitize_interaction, validate_key,
 };

@@ -6,7 +6,8 @@ use super::child::{self, Child, Mode, abort};
 use super::codec::{self, RequestEntry};
 use super::error::{Result, StoreError};
 use super::log::SEQ_KEY;
-use super::{Store, keys, put_account};
+use super::meta::MetaValue;
+use super::{Store, keys, put_account, unfold_key};
 use crate::audit::{
     AuditEntry, AuditInfo, RecordChange, RecordImage, RecordRef, RefKind, RequestId,
 };
@@ -34,8 +35,8 @@ pub struct Batch {
     pub followups: Vec<FollowUp>,
     /// Last recorded tier per account (bookkeeping, not audited).
     pub tiers: Vec<(AccountId, String)>,
-    /// Named blobs to set (`Some`) or remove (`None`).
-    pub blobs: Vec<(String, Option<Vec<u8>>)>,
+    /// Named values to set (`Some`) or remove (`None`).
+    pub blobs: Vec<(String, Option<MetaValue>)>,
     /// Records to delete (undo of a creation). Children are deleted before
     /// accounts; an account is deleted after every other write.
     pub deletes: Vec<RecordRef>,
@@ -97,6 +98,7 @@ const AUDIT: usize = 10;
 const AUDIT_ACC: usize = 11;
 const REQ: usize = 12;
 const META: usize = 13;
+const FOLDED: usize = 14;
 
 impl Store {
     /// Sanitizes and gives ids to new records; returns which ids are fresh.
@@ -134,7 +136,7 @@ impl Store {
             *name = text::clean_line(name);
         }
 
-        let trees: [&sled::Tree; 14] = [
+        let trees: [&sled::Tree; 15] = [
             &self.accounts,
             &self.account_keys,
             &self.contacts.records,
@@ -149,6 +151,7 @@ impl Store {
             &self.audit_accounts,
             &self.requests,
             &self.meta,
+            &self.folded_keys,
         ];
         let fresh = Fresh {
             contacts: &fresh_contacts,
@@ -258,7 +261,7 @@ fn write_batch(t: &[TransactionalTree], batch: &Batch, fresh: &Fresh) -> Tx<Batc
         } else {
             out.updated_accounts += 1;
         }
-        let (before, stored) = put_account(&t[ACC], &t[KEYS], a, Mode::Upsert)?;
+        let (before, stored) = put_account(&t[ACC], &t[KEYS], &t[FOLDED], a, Mode::Upsert)?;
         cache.0.insert(stored.id, stored.key.clone());
         if audited {
             let r = RecordRef {
@@ -334,24 +337,21 @@ fn write_batch(t: &[TransactionalTree], batch: &Batch, fresh: &Fresh) -> Tx<Batc
 
     for (name, value) in &batch.blobs {
         let before = match t[BLOBS].get(name.as_bytes())? {
-            Some(b) => Some(codec::decode::<Vec<u8>>(&b).or_else(abort)?),
+            Some(b) => Some(MetaValue::decode(&b).or_else(abort)?),
             None => None,
         };
         match value {
             Some(v) => {
-                t[BLOBS].insert(name.as_bytes(), codec::encode(v).or_else(abort)?)?;
+                t[BLOBS].insert(name.as_bytes(), v.encode().or_else(abort)?)?;
             }
             None => {
                 t[BLOBS].remove(name.as_bytes())?;
             }
         }
-        if audited && before.as_ref() != value.as_ref() {
-            let text = |b: &Vec<u8>| RecordImage::Meta(String::from_utf8_lossy(b).into_owned());
-            changes.push(RecordChange::new(
-                RecordRef::meta(name),
-                before.as_ref().map(text),
-                value.as_ref().map(text),
-            ));
+        let image = |v: &MetaValue| RecordImage::Meta(v.image());
+        let (before, after) = (before.as_ref().map(image), value.as_ref().map(image));
+        if audited && before != after {
+            changes.push(RecordChange::new(RecordRef::meta(name), before, after));
         }
     }
 
@@ -365,6 +365,7 @@ fn write_batch(t: &[TransactionalTree], batch: &Batch, fresh: &Fresh) -> Tx<Batc
         if t[KEYS].get(stored.key.as_bytes())?.as_deref() == Some(&id[..]) {
             t[KEYS].remove(stored.key.as_bytes())?;
         }
+        unfold_key(&t[FOLDED], &keys::fold(&stored.key), stored.id)?;
         t[TIERS].remove(&id)?;
         out.deleted.push(RecordChange::new(
             r.clone(),

@@ -11,8 +11,8 @@ use super::codec::{self, Record};
 use super::error::{Result, StoreError};
 use super::keys;
 use crate::domain::{
-    AccountId, Contact, FieldError, FollowUp, Interaction, sanitize_contact, sanitize_interaction,
-    text,
+    AccountId, Contact, FieldError, FollowUp, Interaction, sanitize_contact, sanitize_followup,
+    sanitize_interaction,
 };
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
@@ -73,11 +73,8 @@ impl Child for Contact {
 impl Child for FollowUp {
     const LABEL: &'static str = "follow-up";
     child_common!();
-    /// The domain has no follow-up validator: only free text to clean.
     fn sanitize(&mut self) -> std::result::Result<(), FieldError> {
-        self.assignee = text::clean_line(&self.assignee);
-        self.note = text::clean_text(&self.note);
-        Ok(())
+        sanitize_followup(self)
     }
     fn record_key(&self) -> Vec<u8> {
         keys::pair(self.account.0, self.id.0).to_vec()

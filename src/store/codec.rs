@@ -16,7 +16,7 @@
 
 use super::error::{Result, StoreError};
 use crate::audit::AuditEntry;
-use crate::domain::{Account, Contact, FollowUp, Interaction};
+use crate::domain::{Account, Contact, FollowUp, Interaction, ReviewMark, Snoozes};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 /// Envelope layout version 1. Anything else in byte 0 is not ours.
@@ -38,6 +38,13 @@ pub enum Tag {
     Blob = 7,
     Audit = 8,
     Request = 9,
+    /// A writer's answer to a client request (the book's `WriteOutcome`),
+    /// kept with the request id so that a retry gets the first answer.
+    Outcome = 10,
+    /// Every snoozed agenda item (`named_blobs` "snoozed").
+    Snoozes = 11,
+    /// The tiers remembered at the last review (`named_blobs` "review").
+    Review = 12,
 }
 
 /// The database header kept in the `meta` tree: proves the directory is a kam
@@ -61,7 +68,8 @@ pub trait Record: Serialize + DeserializeOwned {
     fn from_version(version: u16, payload: &[u8]) -> std::result::Result<Self, String>;
 }
 
-fn payload<T: DeserializeOwned>(p: &[u8]) -> std::result::Result<T, String> {
+/// Decodes a bincode payload (for `Record::from_version` impls outside the store).
+pub fn payload<T: DeserializeOwned>(p: &[u8]) -> std::result::Result<T, String> {
     let (v, used) =
         bincode::serde::decode_from_slice::<T, _>(p, CONFIG).map_err(|e| e.to_string())?;
     if used != p.len() {
@@ -174,7 +182,9 @@ impl Record for AuditEntry {
 }
 
 /// What a client request id led to (`requests` tree): the change's seq and
-/// the writer's outcome, opaque to the store (empty until recorded).
+/// the writer's outcome (empty until recorded). The outcome is an envelope
+/// of its own (see `Store::set_request_outcome`); kam before typed outcomes
+/// wrote bare bincode there, which the book still reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestEntry {
     pub seq: u64,
@@ -190,6 +200,41 @@ impl Record for RequestEntry {
             1 => payload(p),
             v => unknown(v),
         }
+    }
+}
+
+/// Snoozed agenda items (one value in `named_blobs`).
+impl Record for Snoozes {
+    const TAG: Tag = Tag::Snoozes;
+    const TREE: &'static str = "named_blobs";
+    const VERSION: u16 = 1;
+    fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
+        match version {
+            1 => payload(p),
+            v => unknown(v),
+        }
+    }
+}
+
+/// The last review's tiers (one value in `named_blobs`).
+impl Record for ReviewMark {
+    const TAG: Tag = Tag::Review;
+    const TREE: &'static str = "named_blobs";
+    const VERSION: u16 = 1;
+    fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
+        match version {
+            1 => payload(p),
+            v => unknown(v),
+        }
+    }
+}
+
+/// The record-type tag of an envelope, without decoding it (a tree that
+/// holds values of several types, like `named_blobs`).
+pub fn tag_of(bytes: &[u8]) -> Option<u8> {
+    match bytes {
+        [ENVELOPE_V1, tag, ..] if bytes.len() >= HEADER_LEN => Some(*tag),
+        _ => None,
     }
 }
 

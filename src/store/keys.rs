@@ -26,6 +26,32 @@ pub fn timeline(account: u64, at: &DateTime<Utc>, id: u64) -> [u8; 24] {
     k
 }
 
+/// The tree of the case-folded account key index.
+pub const FOLDED_TREE: &str = "account_keys_folded";
+
+/// An account key as the folded index holds it: keys equal ignoring case
+/// fold to the same text.
+pub fn fold(key: &str) -> String {
+    key.to_lowercase()
+}
+
+/// The ids of a folded index entry (big-endian u64s, one after another).
+pub fn id_list(bytes: &[u8]) -> Vec<u64> {
+    bytes
+        .chunks_exact(8)
+        .filter_map(|c| c.try_into().ok().map(u64::from_be_bytes))
+        .collect()
+}
+
+/// `bytes` with `id` added (once).
+pub fn id_list_with(bytes: &[u8], id: u64) -> Vec<u8> {
+    let mut ids = id_list(bytes);
+    if !ids.contains(&id) {
+        ids.push(id);
+    }
+    ids.into_iter().flat_map(u64::to_be_bytes).collect()
+}
+
 /// The trailing id of a composite key.
 #[cfg(test)]
 fn last_id(key: &[u8]) -> Option<u64> {

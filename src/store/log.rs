@@ -2,7 +2,7 @@
 //! table. Entries are written by `Store::apply` (see `batch`).
 
 use super::Store;
-use super::codec::{self, RequestEntry};
+use super::codec::{self, Record, RequestEntry};
 use super::error::{Result, StoreError};
 use crate::audit::{AuditEntry, RequestId};
 use crate::domain::AccountId;
@@ -97,8 +97,10 @@ impl Store {
     }
 
     /// Stores the writer's outcome for a recorded request id, so that a
-    /// retry gets exactly the first answer.
-    pub fn set_request_outcome(&self, req: RequestId, outcome: Vec<u8>) -> Result<()> {
+    /// retry gets exactly the first answer. The outcome is a typed record in
+    /// its own envelope (`Tag::Outcome` for the book's), inside the entry.
+    pub fn set_request_outcome<T: Record>(&self, req: RequestId, outcome: &T) -> Result<()> {
+        let outcome = codec::encode(outcome)?;
         let Some(mut entry) = self.request(req)? else {
             return Err(StoreError::NotFound(format!(
                 "request {}/{}",

@@ -2,16 +2,20 @@
 //!
 //! Trees (keys big-endian, values in the versioned envelope of `codec`):
 //!   meta                 "header" → DbHeader (magic + schema version)
-//!   named_blobs          name → bytes (scoring model TOML, review marks)
+//!   named_blobs          name → model TOML text, Snoozes, ReviewMark (`meta`)
 //!   accounts             id → Account
-//!   account_keys         key → id            (unique key index)
+//!   account_keys         key → id            (unique key index, key order)
+//!   account_keys_folded  lowercased key → ids (raw big-endian u64s; keys
+//!                        are unique ignoring case: one id, except twins
+//!                        stored before schema 2)
 //!   contacts             (account, id) → Contact          + contact_ids
 //!   interactions         (account, at, id) → Interaction  + interaction_ids
 //!   followups            (account, id) → FollowUp         + followup_ids
 //!   tiers                account id → last recorded tier name
 //!   audit                seq → AuditEntry (the change log; see `log`)
 //!   audit_accounts       (account, seq) → ()   (an account's history)
-//!   requests             (client, request) → RequestEntry (exactly-once)
+//!   requests             (client, request) → RequestEntry (exactly-once;
+//!                        its outcome is itself an envelope, Tag::Outcome)
 //!   meta "audit_seq"     last seq, raw u64 big-endian
 //!
 //! Every write runs in one sled transaction over the record and its index
@@ -25,11 +29,16 @@ mod codec;
 mod error;
 mod keys;
 mod log;
+mod meta;
+mod migrate;
 mod open;
 
 pub use batch::{Batch, BatchResult};
 pub use codec::{DB_MAGIC, DbHeader, ENVELOPE_V1, RequestEntry};
 pub use error::{Result, StoreError};
+/// How account keys compare ignoring case (the folded index's form).
+pub use keys::fold as fold_key;
+pub use meta::{META_REVIEW, META_SNOOZE, MetaValue};
 pub use open::{SERVER_FILES, check_dir};
 
 use crate::domain::{
@@ -45,14 +54,17 @@ use std::sync::Arc;
 
 /// Version of the set of trees and key layouts. Bump with a migration in
 /// `open` when a layout changes.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: `account_keys_folded` (built from `account_keys` when a version 1
+/// database is opened, see `migrate`).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Every tree kam creates (used to tell a kam database from another program's).
-pub(crate) const TREE_NAMES: [&str; 15] = [
+pub(crate) const TREE_NAMES: [&str; 16] = [
     "meta",
     "named_blobs",
     "accounts",
     "account_keys",
+    "account_keys_folded",
     "contacts",
     "contact_ids",
     "interactions",
@@ -69,7 +81,7 @@ pub(crate) const TREE_NAMES: [&str; 15] = [
 /// Encoding/decoding of stored values, public for golden-bytes tests and tools
 /// that inspect a database.
 pub mod envelope {
-    pub use super::codec::{Record, Tag, decode, encode};
+    pub use super::codec::{ENVELOPE_V1, Record, Tag, decode, encode, payload, tag_of};
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +109,7 @@ pub struct Store {
     blobs: sled::Tree,
     accounts: sled::Tree,
     account_keys: sled::Tree,
+    folded_keys: sled::Tree,
     contacts: ChildTrees,
     interactions: ChildTrees,
     followups: ChildTrees,
@@ -136,6 +149,7 @@ impl Store {
             blobs: tree("named_blobs")?,
             accounts: tree("accounts")?,
             account_keys: tree("account_keys")?,
+            folded_keys: tree(keys::FOLDED_TREE)?,
             contacts: child("contacts", "contact_ids")?,
             interactions: child("interactions", "interaction_ids")?,
             followups: child("followups", "followup_ids")?,
@@ -194,6 +208,31 @@ impl Store {
         }
     }
 
+    /// The accounts whose key equals `key` ignoring case (one lookup in the
+    /// folded index; more than one only for twins stored before keys had to
+    /// be unique ignoring case).
+    pub fn accounts_ignoring_case(&self, key: &str) -> Result<Vec<Account>> {
+        let Some(ids) = self.folded_keys.get(keys::fold(key).as_bytes())? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for id in keys::id_list(&ids) {
+            match self.account(AccountId(id))? {
+                Some(a) => out.push(a),
+                None => {
+                    return Err(StoreError::Codec {
+                        tree: keys::FOLDED_TREE,
+                        detail: format!(
+                            "key '{key}' points to missing {}",
+                            account_label(AccountId(id))
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// All accounts, ordered by key.
     pub fn accounts(&self) -> Result<Vec<Account>> {
         let mut out = Vec::new();
@@ -217,8 +256,9 @@ impl Store {
         if a.id.0 == 0 {
             a.id = AccountId(self.reserve_id()?);
         }
-        let stored = (&self.accounts, &self.account_keys)
-            .transaction(|(acc, keys)| put_account(acc, keys, a.clone(), Mode::Insert))?;
+        let stored = (&self.accounts, &self.account_keys, &self.folded_keys).transaction(
+            |(acc, keys, folded)| put_account(acc, keys, folded, a.clone(), Mode::Insert),
+        )?;
         self.flush()?;
         Ok(stored.1)
     }
@@ -227,8 +267,9 @@ impl Store {
     /// key moves the key index.
     pub fn update_account(&self, mut a: Account) -> Result<Account> {
         sanitize_account(&mut a)?;
-        let stored = (&self.accounts, &self.account_keys)
-            .transaction(|(acc, keys)| put_account(acc, keys, a.clone(), Mode::Update))?;
+        let stored = (&self.accounts, &self.account_keys, &self.folded_keys).transaction(
+            |(acc, keys, folded)| put_account(acc, keys, folded, a.clone(), Mode::Update),
+        )?;
         self.flush()?;
         Ok(stored.1)
     }
@@ -331,19 +372,6 @@ impl Store {
 
     // ------------------------------------------------------------- meta, tiers
 
-    pub fn meta_get(&self, name: &str) -> Result<Option<Vec<u8>>> {
-        match self.blobs.get(name.as_bytes())? {
-            Some(b) => codec::decode(&b).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    pub fn meta_put(&self, name: &str, value: &[u8]) -> Result<()> {
-        self.blobs
-            .insert(name.as_bytes(), codec::encode(&value.to_vec())?)?;
-        self.flush()
-    }
-
     /// The last tier recorded per account.
     pub fn recorded_tiers(&self) -> Result<HashMap<AccountId, String>> {
         let mut out = HashMap::new();
@@ -384,11 +412,16 @@ impl Store {
 }
 
 /// Writes a sanitized account with its final id inside a transaction,
-/// keeping the key index in step. `Upsert` replaces whatever has the same id.
-/// Returns the record it replaced (if any) and the stored form.
+/// keeping both key indexes in step. `Upsert` replaces whatever has the same
+/// id. Returns the record it replaced (if any) and the stored form.
+///
+/// A key that is new to this account and equals another account's key
+/// ignoring case is a duplicate, named by the key already stored: keys are
+/// one customer's whatever their case (lookups ignore case).
 fn put_account(
     accounts: &TransactionalTree,
     keys: &TransactionalTree,
+    folded: &TransactionalTree,
     mut a: Account,
     mode: Mode,
 ) -> Tx<(Option<Account>, Account)> {
@@ -398,6 +431,7 @@ fn put_account(
     {
         return abort(StoreError::DuplicateKey(a.key.clone()));
     }
+    let fold = keys::fold(&a.key);
     let mut before = None;
     match accounts.get(id_key)? {
         Some(bytes) => {
@@ -427,7 +461,47 @@ fn put_account(
         None if mode == Mode::Update => return abort(StoreError::NotFound(account_label(a.id))),
         None => a.version = 1,
     }
+    let old_fold = before.as_ref().map(|b| keys::fold(&b.key));
+    if old_fold.as_deref() != Some(fold.as_str()) {
+        let ids = folded.get(fold.as_bytes())?;
+        let twin = ids
+            .as_deref()
+            .map(keys::id_list)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|id| *id != a.id.0);
+        if let Some(twin) = twin {
+            let key = match accounts.get(twin.to_be_bytes())? {
+                Some(b) => codec::decode::<Account>(&b).or_else(abort)?.key,
+                None => a.key.clone(),
+            };
+            return abort(StoreError::DuplicateKey(key));
+        }
+        if let Some(old) = old_fold {
+            unfold_key(folded, &old, a.id)?;
+        }
+        let list = keys::id_list_with(ids.as_deref().unwrap_or_default(), a.id.0);
+        folded.insert(fold.as_bytes(), list)?;
+    }
     accounts.insert(&id_key, codec::encode(&a).or_else(abort)?)?;
     keys.insert(a.key.as_bytes(), &id_key)?;
     Ok((before, a))
+}
+
+/// Takes `id` out of the folded index entry of `fold` (the entry goes when
+/// no id is left).
+fn unfold_key(folded: &TransactionalTree, fold: &str, id: AccountId) -> Tx<()> {
+    if let Some(ids) = folded.get(fold.as_bytes())? {
+        let rest: Vec<u8> = keys::id_list(&ids)
+            .into_iter()
+            .filter(|x| *x != id.0)
+            .flat_map(u64::to_be_bytes)
+            .collect();
+        if rest.is_empty() {
+            folded.remove(fold.as_bytes())?;
+        } else {
+            folded.insert(fold.as_bytes(), rest)?;
+        }
+    }
+    Ok(())
 }

@@ -225,7 +225,9 @@ pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<sled::Db> {
                     supported: SCHEMA_VERSION,
                 });
             }
-            // Older schemas would be migrated here, one step at a time.
+            if h.schema < SCHEMA_VERSION {
+                super::migrate::run(&db, h.schema, SCHEMA_VERSION)?;
+            }
         }
         None if had_data => {
             if is_other_program(&db) {

@@ -240,26 +240,6 @@ pub fn parse_money(s: &str) -> Result<Option<Money>, String> {
         .map_err(|e| format!("'{s}' is not an amount: {e}"))
 }
 
-/// A whole number in `range`; empty is absent. `what` names the scale.
-pub fn parse_scale(
-    s: &str,
-    range: std::ops::RangeInclusive<u8>,
-    what: &str,
-) -> Result<Option<u8>, String> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    match s.parse::<u8>() {
-        Ok(n) if range.contains(&n) => Ok(Some(n)),
-        _ => Err(format!(
-            "'{s}' is not a {what} {}–{}",
-            range.start(),
-            range.end()
-        )),
-    }
-}
-
 /// `a; b;c` → `["a", "b", "c"]`, cleaned, empties dropped.
 pub fn parse_tags(s: &str) -> Vec<String> {
     s.split(TAG_SEPARATOR)
@@ -329,15 +309,7 @@ mod tests {
     }
 
     #[test]
-    fn scales_and_tags() {
-        assert_eq!(parse_scale("0", 0..=5, "rating"), Ok(Some(0)));
-        assert_eq!(parse_scale("", 0..=5, "rating"), Ok(None));
-        assert_eq!(
-            parse_scale("6", 0..=5, "rating").unwrap_err(),
-            "'6' is not a rating 0–5"
-        );
-        assert!(parse_scale("-1", 0..=5, "rating").is_err());
-        assert!(parse_scale("0", 1..=5, "satisfaction").is_err());
+    fn tags() {
         assert_eq!(parse_tags(" vip; ;重点\u{202E} ;"), vec!["vip", "重点"]);
     }
 

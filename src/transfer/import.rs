@@ -4,18 +4,17 @@
 //! checked first, and any bad row fails the import with `FILE:LINE: column:
 //! reason` for each problem. Re-importing the same file changes nothing.
 
-use super::columns::{
-    RecordKind, parse_at, parse_bool, parse_date, parse_money, parse_scale, parse_tags,
-};
+use super::columns::{RecordKind, parse_at, parse_bool, parse_date, parse_money, parse_tags};
 use crate::book::{Book, BookError, ImportCounts, RequestId, WriteOutcome};
+use crate::domain::rules::{RATING, SATISFACTION};
 use crate::domain::text::{clean_line, clean_text};
 use crate::domain::{
     Account, AccountId, AccountStatus, Contact, ContactId, ContactRole, FieldError, Interaction,
-    InteractionId, InteractionKind, Money, Orientation, sanitize_account, sanitize_contact,
-    sanitize_interaction,
+    InteractionId, InteractionKind, Money, Orientation, check_account_entry,
+    check_interaction_entry, sanitize_account, sanitize_contact, sanitize_interaction,
 };
-use crate::store::{Batch, Store, StoreError};
-use chrono::{DateTime, Utc};
+use crate::store::{Batch, Store, StoreError, fold_key};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::path::Path;
@@ -108,7 +107,7 @@ pub fn import_into(
     dry_run: bool,
     request: Option<RequestId>,
 ) -> Result<WriteOutcome, ImportFailure> {
-    let plan = plan_import_from(book.store(), kind, input, name, book.user())?;
+    let plan = plan_import_from(book.store(), kind, input, name, book.user(), book.today())?;
     let counts = ImportCounts {
         created: plan.created,
         updated: plan.updated,
@@ -126,15 +125,17 @@ pub fn import_into(
 
 /// Plans the import of `file` and, unless `dry_run`, hands the batch to
 /// `apply` (the store directly, or a service layer that also re-scores).
+/// `today` is the one clock's day, for the domain's date rules.
 pub fn run_import(
     store: &Store,
     kind: RecordKind,
     file: &Path,
     author: &str,
+    today: NaiveDate,
     dry_run: bool,
     apply: impl FnOnce(Batch) -> Result<(), StoreError>,
 ) -> Result<ImportSummary, ImportFailure> {
-    let plan = plan_import(store, kind, file, author)?;
+    let plan = plan_import(store, kind, file, author, today)?;
     let summary = ImportSummary {
         kind,
         created: plan.created,
@@ -155,10 +156,18 @@ pub fn plan_import(
     kind: RecordKind,
     file: &Path,
     author: &str,
+    today: NaiveDate,
 ) -> Result<ImportPlan, ImportFailure> {
     let name = file.display().to_string();
     let f = std::fs::File::open(file).map_err(|e| ImportFailure::Io(format!("{name}: {e}")))?;
-    plan_import_from(store, kind, std::io::BufReader::new(f), &name, author)
+    plan_import_from(
+        store,
+        kind,
+        std::io::BufReader::new(f),
+        &name,
+        author,
+        today,
+    )
 }
 
 /// Like `plan_import`, reading CSV from `input`; `name` is the file name used
@@ -169,6 +178,7 @@ pub fn plan_import_from(
     input: impl std::io::Read,
     name: &str,
     author: &str,
+    today: NaiveDate,
 ) -> Result<ImportPlan, ImportFailure> {
     let name = name.to_string();
     let mut reader = csv::ReaderBuilder::new()
@@ -197,7 +207,7 @@ pub fn plan_import_from(
     }
     let header = Header::parse(kind, &name, &record)?;
 
-    let mut planner = Planner::new(store, kind, author);
+    let mut planner = Planner::new(store, kind, author, today);
     let mut errors = Errors::new(&name);
     while reader.read_byte_record(&mut record).map_err(read_err)? {
         let line = record.position().map_or(0, |p| p.line());
@@ -413,11 +423,11 @@ struct Planner<'s> {
     store: &'s Store,
     kind: RecordKind,
     author: &'s str,
+    /// For the domain's date rules.
+    today: NaiveDate,
     plan: ImportPlan,
     /// Stored accounts by key (for linking, or for the account upsert).
     accounts: Option<HashMap<String, Account>>,
-    /// Stored keys by their lowercase form (built on first need).
-    lower_keys: Option<HashMap<String, Vec<String>>>,
     /// Account keys seen in this file, lowercased, with their line.
     seen_keys: HashMap<String, u64>,
     /// Stored contacts per account and name, oldest first, not yet matched.
@@ -427,14 +437,14 @@ struct Planner<'s> {
 }
 
 impl<'s> Planner<'s> {
-    fn new(store: &'s Store, kind: RecordKind, author: &'s str) -> Self {
+    fn new(store: &'s Store, kind: RecordKind, author: &'s str, today: NaiveDate) -> Self {
         Planner {
             store,
             kind,
             author,
+            today,
             plan: ImportPlan::default(),
             accounts: None,
-            lower_keys: None,
             seen_keys: HashMap::new(),
             contacts: HashMap::new(),
             interactions: HashMap::new(),
@@ -463,23 +473,13 @@ impl<'s> Planner<'s> {
     }
 
     /// The stored account whose key equals `key` ignoring case, when
-    /// exactly one does (keys are matched as the CLI's lookups match them).
+    /// exactly one does (keys are matched as the CLI's lookups match them):
+    /// one lookup in the store's folded key index.
     fn stored_key_ignoring_case(&mut self, key: &str) -> Result<Option<String>, StoreError> {
-        if self.lower_keys.is_none() {
-            let mut lower: HashMap<String, Vec<String>> = HashMap::new();
-            for k in self.stored_accounts()?.keys() {
-                lower.entry(k.to_lowercase()).or_default().push(k.clone());
-            }
-            self.lower_keys = Some(lower);
-        }
-        Ok(self
-            .lower_keys
-            .as_ref()
-            .and_then(|m| m.get(&key.to_lowercase()))
-            .and_then(|ks| match ks.as_slice() {
-                [one] => Some(one.clone()),
-                _ => None,
-            }))
+        Ok(match self.store.accounts_ignoring_case(key)?.as_slice() {
+            [one] => Some(one.key.clone()),
+            _ => None,
+        })
     }
 
     /// The id of the account named in the `account` column, if it exists
@@ -533,7 +533,7 @@ impl<'s> Planner<'s> {
         ) {
             a.orientation = o;
         }
-        let rating = |s: &str| parse_scale(s, 0..=5, "rating");
+        let rating = |s: &str| RATING.parse(s);
         if let Some(v) = row.parse("potential", rating) {
             a.ratings.potential = v;
         }
@@ -557,11 +557,14 @@ impl<'s> Planner<'s> {
         if row.is_bad() {
             return Ok(());
         }
-        if let Err(e) = sanitize_account(&mut a) {
+        // The domain's rules, as a form applies them.
+        if let Err(e) = sanitize_account(&mut a)
+            .and_then(|()| check_account_entry(&a, stored.as_ref(), self.today))
+        {
             row.invalid(e);
             return Ok(());
         }
-        if let Some(first) = self.seen_keys.insert(a.key.to_lowercase(), line) {
+        if let Some(first) = self.seen_keys.insert(fold_key(&a.key), line) {
             row.problems.push((
                 "key",
                 format!("duplicate key '{}' (first on line {first})", a.key),
@@ -698,7 +701,7 @@ impl<'s> Planner<'s> {
         let due = row.parse("due", opt(parse_date)).flatten();
         let paid_at = row.parse("paid_at", opt(parse_date)).flatten();
         let satisfaction = row
-            .parse("satisfaction", |s| parse_scale(s, 1..=5, "satisfaction"))
+            .parse("satisfaction", |s| SATISFACTION.parse(s))
             .flatten();
         let follow_up = row.parse("follow_up", opt(parse_date)).flatten();
         let (Some(account), Some(kind), Some(at)) = (account, kind, at) else {
@@ -731,16 +734,21 @@ impl<'s> Planner<'s> {
             return Ok(());
         }
         let key: DupKey = (i.kind, i.at, i.amount, i.summary.clone());
+        let today = self.today;
         let stored = self.stored_interactions(account)?;
         match stored.get_mut(&key) {
             Some(n) if *n > 0 => {
                 *n -= 1;
                 self.plan.skipped += 1;
             }
-            _ => {
-                self.plan.created += 1;
-                self.plan.batch.interactions.push(i);
-            }
+            // A new entry meets the date rules a form applies to it.
+            _ => match check_interaction_entry(&i, None, today) {
+                Err(e) => row.invalid(e),
+                Ok(()) => {
+                    self.plan.created += 1;
+                    self.plan.batch.interactions.push(i);
+                }
+            },
         }
         Ok(())
     }

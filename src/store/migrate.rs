@@ -1,0 +1,48 @@
+//! Bringing a database written by an older kam up to `SCHEMA_VERSION`, one
+//! step at a time, when it is opened. Each step is idempotent: a step
+//! interrupted by a crash runs again on the next open (the header is
+//! rewritten only after it finished).
+
+use super::codec::{self, DB_MAGIC, DbHeader};
+use super::error::Result;
+use super::keys::{self, FOLDED_TREE};
+use super::open::HEADER_KEY;
+use std::collections::BTreeMap;
+
+/// Runs every step from `found` up to `target` and records the new version.
+pub fn run(db: &sled::Db, found: u32, target: u32) -> Result<()> {
+    // One step per version; versions below 1 were never written.
+    for from in found..target {
+        if from == 1 {
+            fold_keys(db)?;
+        }
+    }
+    let h = DbHeader {
+        magic: DB_MAGIC.into(),
+        schema: target,
+    };
+    db.open_tree("meta")?
+        .insert(HEADER_KEY, codec::encode(&h)?)?;
+    db.flush()?;
+    Ok(())
+}
+
+/// 1 → 2: the case-folded key index, built from the exact one. Keys that
+/// are twins ignoring case (possible before version 2) share one entry.
+fn fold_keys(db: &sled::Db) -> Result<()> {
+    let exact = db.open_tree("account_keys")?;
+    let folded = db.open_tree(FOLDED_TREE)?;
+    let mut map: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for kv in exact.iter() {
+        let (k, id) = kv?;
+        let entry = map
+            .entry(keys::fold(&String::from_utf8_lossy(&k)))
+            .or_default();
+        entry.extend_from_slice(&id);
+    }
+    folded.clear()?;
+    for (k, ids) in map {
+        folded.insert(k.as_bytes(), ids)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,269 @@
+//! Databases written by the previous kam (schema 1: no case-folded key
+//! index; snoozes, review marks and request outcomes as untyped bytes) open
+//! and show the same data. The old formats are written here byte for byte,
+//! with sled directly, as that version wrote them.
+
+use chrono::NaiveDate;
+use kam::audit::RequestId;
+use kam::book::{Book, WriteOp, WriteOutcome, snooze_key};
+use kam::clock::Clock;
+use kam::domain::*;
+use kam::store::envelope::{decode, encode};
+use kam::store::{DbHeader, MetaValue, RequestEntry, SCHEMA_VERSION, Store, StoreError};
+use std::path::Path;
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 3, d).unwrap()
+}
+
+fn account(key: &str) -> Account {
+    Account {
+        key: key.into(),
+        name: key.into(),
+        ..Default::default()
+    }
+}
+
+/// The raw sled database. sled lets its file lock go a moment after the
+/// last handle is dropped (see `store::open`): retry briefly, as kam does.
+fn raw_open(path: &Path) -> sled::Db {
+    for _ in 0..100 {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(e) if e.to_string().contains("could not acquire lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(50))
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("{} stayed locked", path.display())
+}
+
+/// Turns a closed database back into schema 1: no folded index, header 1,
+/// and `more` run on the raw sled database (to write old-format values).
+fn make_old(path: &Path, more: impl FnOnce(&sled::Db)) {
+    let db = raw_open(path);
+    assert!(db.drop_tree("account_keys_folded").unwrap());
+    let h = DbHeader {
+        magic: "kam-db".into(),
+        schema: 1,
+    };
+    db.open_tree("meta")
+        .unwrap()
+        .insert(b"header", encode(&h).unwrap())
+        .unwrap();
+    more(&db);
+    db.flush().unwrap();
+}
+
+fn schema_of(path: &Path) -> u32 {
+    let db = raw_open(path);
+    let b = db
+        .open_tree("meta")
+        .unwrap()
+        .get(b"header")
+        .unwrap()
+        .unwrap();
+    decode::<DbHeader>(&b).unwrap().schema
+}
+
+#[test]
+fn an_old_database_gets_its_folded_key_index_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let (acme, globex) = {
+        let s = Store::open(&path).unwrap();
+        let a = s.insert_account(account("ACME")).unwrap();
+        let g = s.insert_account(account("globex")).unwrap();
+        (a, g)
+    };
+    // Schema 1 did not refuse twins ignoring case: one more, written raw.
+    let twin = Account {
+        id: AccountId(999_999),
+        version: 1,
+        ..account("Acme")
+    };
+    make_old(&path, |db| {
+        db.open_tree("accounts")
+            .unwrap()
+            .insert(twin.id.to_be_bytes(), encode(&twin).unwrap())
+            .unwrap();
+        db.open_tree("account_keys")
+            .unwrap()
+            .insert(b"Acme", &twin.id.to_be_bytes())
+            .unwrap();
+    });
+    assert_eq!(schema_of(&path), 1);
+
+    let s = Store::open(&path).unwrap();
+    let mut ids: Vec<AccountId> = s
+        .accounts_ignoring_case("acme")
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    ids.sort();
+    assert_eq!(ids, vec![acme.id, twin.id], "both twins are indexed");
+    assert_eq!(s.accounts_ignoring_case("GLOBEX").unwrap()[0].id, globex.id);
+    // New near-twins are refused, named by the stored key.
+    match s.insert_account(account("Globex")) {
+        Err(StoreError::DuplicateKey(k)) => assert_eq!(k, "globex"),
+        other => panic!("expected a duplicate key, got {other:?}"),
+    }
+    assert!(matches!(
+        s.insert_account(account("aCmE")),
+        Err(StoreError::DuplicateKey(_))
+    ));
+    // An old twin can still be edited (its key is not new), and renamed
+    // away, which frees its place in the index.
+    let mut t = s.account(twin.id).unwrap().unwrap();
+    t.name = "Acme (old twin)".into();
+    let t = s.update_account(t).unwrap();
+    let mut renamed = t.clone();
+    renamed.key = "ACME-2".into();
+    s.update_account(renamed).unwrap();
+    assert_eq!(s.accounts_ignoring_case("acme").unwrap().len(), 1);
+    assert_eq!(s.accounts_ignoring_case("acme-2").unwrap()[0].id, twin.id);
+    drop(s);
+    assert_eq!(schema_of(&path), SCHEMA_VERSION, "migrated once");
+}
+
+#[test]
+fn old_snooze_and_review_text_show_the_same_and_become_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let today = day(10);
+    let (first, second) = {
+        let s = Store::open(&path).unwrap();
+        let mut book = Book::open(s, Clock::fixed(today), "ann").unwrap();
+        let a = book.save_account(account("ACME")).unwrap().stored.accounts[0].clone();
+        let b = book
+            .save_account(account("GLOBEX"))
+            .unwrap()
+            .stored
+            .accounts[0]
+            .clone();
+        for acc in [&a, &b] {
+            let f = FollowUp {
+                id: FollowUpId(0),
+                version: 0,
+                account: acc.id,
+                due: today,
+                assignee: "ann".into(),
+                note: "call".into(),
+                done_at: None,
+            };
+            book.save_followup(f).unwrap();
+        }
+        let agenda = book.agenda(None).unwrap();
+        let item = |id: AccountId| {
+            agenda
+                .iter()
+                .find(|i| i.account == id && i.follow_up.is_some())
+                .unwrap()
+                .clone()
+        };
+        (item(a.id), item(b.id))
+    };
+    // The previous version's blobs: `key\tuntil` lines; date then
+    // `id\ttier` lines. Written as that version did (a text blob).
+    let snoozed = format!("{}\t{}", snooze_key(&first), day(20));
+    let review = format!(
+        "2025-03-04\n{}\tA\n{}\tC\n",
+        first.account.0, second.account.0
+    );
+    make_old(&path, |db| {
+        let blobs = db.open_tree("named_blobs").unwrap();
+        blobs
+            .insert(b"snoozed", encode(&snoozed.clone().into_bytes()).unwrap())
+            .unwrap();
+        blobs
+            .insert(b"review", encode(&review.clone().into_bytes()).unwrap())
+            .unwrap();
+    });
+
+    let s = Store::open(&path).unwrap();
+    let mut book = Book::open(s, Clock::fixed(today), "ann").unwrap();
+    let shown = |book: &Book| -> Vec<AccountId> {
+        book.agenda(None)
+            .unwrap()
+            .iter()
+            .filter(|i| i.follow_up.is_some())
+            .map(|i| i.account)
+            .collect()
+    };
+    assert_eq!(shown(&book), vec![second.account], "the old snooze holds");
+    let (date, tiers) = book.last_review().unwrap().expect("the old review");
+    assert_eq!(date, "2025-03-04");
+    assert_eq!(tiers[&first.account], "A");
+    assert_eq!(tiers[&second.account], "C");
+
+    // The next snooze keeps the old one and is stored typed.
+    book.snooze(&second, day(15)).unwrap();
+    assert!(shown(&book).is_empty());
+    match book.store().meta_value("snoozed").unwrap() {
+        Some(MetaValue::Snoozes(s)) => {
+            assert_eq!(s.until(&snooze_key(&first)), Some(day(20)));
+            assert_eq!(s.until(&snooze_key(&second)), Some(day(15)));
+        }
+        other => panic!("expected typed snoozes, got {other:?}"),
+    }
+    // Undoing it restores the old text's content, as a typed record.
+    book.execute(WriteOp::Undo, None).unwrap();
+    assert_eq!(shown(&book), vec![second.account]);
+    book.mark_review().unwrap();
+    assert!(matches!(
+        book.store().meta_value("review").unwrap(),
+        Some(MetaValue::Review(r)) if r.day == today
+    ));
+}
+
+#[test]
+fn an_outcome_recorded_as_bare_bytes_is_replayed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let req = RequestId {
+        client_id: 5,
+        request_id: 1,
+    };
+    let first = {
+        let s = Store::open(&path).unwrap();
+        let mut book = Book::open(s, Clock::fixed(day(10)), "ann").unwrap();
+        book.save_account(account("ACME")).unwrap();
+        // A review's outcome counts the accounts marked: a count the audit
+        // entry does not keep, so only the recorded outcome can give it.
+        book.execute(WriteOp::MarkReview, Some(req)).unwrap()
+    };
+    assert_eq!(first.count, 1);
+    // What the previous version kept: bincode of the outcome, no envelope.
+    let bare = bincode::serde::encode_to_vec(&first, bincode::config::standard()).unwrap();
+    make_old(&path, |db| {
+        let entry = RequestEntry {
+            seq: first.seq.unwrap(),
+            outcome: bare,
+        };
+        db.open_tree("requests")
+            .unwrap()
+            .insert(req.key(), encode(&entry).unwrap())
+            .unwrap();
+    });
+    let s = Store::open(&path).unwrap();
+    let mut book = Book::open(s, Clock::fixed(day(10)), "ann").unwrap();
+    let seq = book.last_seq().unwrap();
+    let again: WriteOutcome = book.execute(WriteOp::MarkReview, Some(req)).unwrap();
+    assert_eq!(again, first, "the first answer, not a rebuilt one");
+    assert_eq!(book.last_seq().unwrap(), seq, "applied once");
+    // Newly recorded outcomes are typed records in their own envelope.
+    let req2 = RequestId {
+        client_id: 5,
+        request_id: 2,
+    };
+    let op = WriteOp::SaveAccount {
+        base: None,
+        account: account("GLOBEX"),
+    };
+    let out = book.execute(op, Some(req2)).unwrap();
+    let entry = book.store().request(req2).unwrap().unwrap();
+    assert_eq!(&entry.outcome[..2], &[0xCA, 10], "envelope, Tag::Outcome");
+    assert_eq!(decode::<WriteOutcome>(&entry.outcome).unwrap(), out);
+}

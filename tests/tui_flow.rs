@@ -85,7 +85,7 @@ fn search_open_add_order_and_the_tier_changes_on_screen() {
         .unwrap();
     assert_eq!(order.amount, Some(Money::from_units(9_000_000)));
     assert_eq!(order.author, USER);
-    assert_eq!(app.backend().score(globex).unwrap().tier, "Key");
+    assert_eq!(app.backend().score(globex).unwrap().unwrap().tier, "Key");
 }
 
 #[test]
@@ -143,7 +143,7 @@ fn edit_account_and_escape_asks_before_discarding() {
     assert!(s.contains("Acme Industrial Group"), "{s}");
     let acme = id(&app, "ACME");
     assert_eq!(
-        app.backend().account(acme).unwrap().name,
+        app.backend().account(acme).unwrap().unwrap().name,
         "Acme Industrial Group"
     );
     key(&mut app, KeyCode::Char('e'));
@@ -153,7 +153,7 @@ fn edit_account_and_escape_asks_before_discarding() {
     key(&mut app, KeyCode::Char('y'));
     assert!(app.state().overlay.is_none());
     assert_eq!(
-        app.backend().account(acme).unwrap().name,
+        app.backend().account(acme).unwrap().unwrap().name,
         "Acme Industrial Group"
     );
 }
@@ -170,7 +170,7 @@ fn new_account_contact_and_followup() {
     ctrl(&mut app, 's');
     assert_eq!(app.state().selected_row().unwrap().key, "STARK");
     let stark = id(&app, "STARK");
-    assert_eq!(app.backend().account(stark).unwrap().owner, USER);
+    assert_eq!(app.backend().account(stark).unwrap().unwrap().owner, USER);
 
     key(&mut app, KeyCode::Char('c'));
     typ(&mut app, "Chen Jie");

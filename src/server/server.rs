@@ -548,6 +548,7 @@ fn handle(
                     seq: after,
                     user: user.to_string(),
                     summary,
+                    touched: calls::touched_since(&book, before),
                 });
                 (result, change)
             };
@@ -658,6 +659,7 @@ fn run_command(
             seq,
             user: user.to_string(),
             summary,
+            touched: calls::touched_since(&book, before),
         });
         (result, change)
     };

@@ -5,18 +5,20 @@
 
 pub mod app;
 pub mod data;
-pub mod filter;
+pub mod effect;
+pub use crate::book::query::filter;
 pub mod forms;
-pub mod fuzzy;
+pub use crate::book::query::fuzzy;
 pub mod input;
 pub mod keymap;
 pub mod layout;
+pub mod msg;
 pub mod overlays;
 pub mod panes;
 pub mod render;
 pub mod runner;
+pub mod state;
 pub mod status;
-pub mod team;
 pub mod text;
 pub mod theme;
 pub mod view;

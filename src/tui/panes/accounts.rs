@@ -32,9 +32,15 @@ fn columns(width: u16) -> (bool, bool, bool) {
 pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     let theme = &state.theme;
     let mut title = format!(
-        "Accounts {}/{} · sort {}{}",
+        "Accounts {}/{}{} · sort {}{}",
         state.visible.len(),
-        state.rows.len(),
+        state.accounts_total.max(state.rows.len()),
+        // A lost server: the rows below are the last known ones.
+        if state.lost.is_some() {
+            " · reconnecting…"
+        } else {
+            ""
+        },
         state.sort.label(),
         if state.sort_reverse { " ↑" } else { "" }
     );
@@ -54,7 +60,9 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     let inner = b.inner(area);
     f.render_widget(b, area);
     if state.visible.is_empty() {
-        let msg = if state.rows.is_empty() {
+        let msg = if state.lost.is_some() && state.rows.is_empty() {
+            "The kam server is not reachable; reconnecting…"
+        } else if state.rows.is_empty() && state.accounts_total == 0 {
             "No accounts yet. Press n to add one, or run `kam demo`."
         } else {
             "No account matches the filter."

@@ -1,0 +1,368 @@
+//! The loop's return path: what the backend answered (`Msg`) becomes state
+//! here, and only here or in `app::update`. A write's answer carries what it
+//! changed, applied to the rows on screen; nothing reloads the book. A lost
+//! server keeps the last data on screen and says so.
+
+use super::app::conflict_hint;
+use super::effect::{Effect, Msg, Op, Update};
+use super::state::{Overlay, State};
+use crate::audit::RecordImage;
+use crate::backend::{BackendError, Notice};
+use crate::book::BookError;
+use crate::book::query::Touched;
+use crate::domain::AccountId;
+use crate::segment::TierChange;
+use crate::store::StoreError;
+
+/// Applies one answer; may ask for more (a page after a change that touched
+/// every row, the detail of a touched account).
+pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Loaded {
+            page,
+            matrix,
+            agenda,
+            tiers,
+            keep,
+        } => {
+            state.tiers = tiers;
+            state.matrix = matrix;
+            state.agenda = agenda;
+            clamp_agenda(state);
+            set_page(state, page, keep);
+            return reload_detail(state);
+        }
+        Msg::Listed { page, keep } => set_page(state, page, keep),
+        Msg::Detail { id, detail } => {
+            let same = state.detail.as_ref().map(|d| d.account.id) == Some(id);
+            if !same {
+                state.timeline_selected = 0;
+                state.profile_scroll = 0;
+            }
+            // An answer for an account no longer selected is dropped.
+            if state.selected_id() == Some(id) {
+                state.detail = detail.map(|d| *d);
+            }
+        }
+        Msg::Hits { text, rows } => {
+            if let Some(Overlay::Search(s)) = &mut state.overlay
+                && s.input.text() == text
+            {
+                s.results = rows;
+                s.selected = s.selected.min(s.results.len().saturating_sub(1));
+            }
+        }
+        Msg::Changed(update) => return apply_update(state, update),
+        Msg::Saved {
+            update,
+            tier_changes,
+            new_key,
+            completed,
+        } => {
+            state.overlay = None;
+            let mut fx = apply_update(state, update);
+            if let Some(key) = new_key
+                && let Some(id) = state.rows.iter().find(|r| r.key == key).map(|r| r.id)
+                && state.select_account(id)
+            {
+                fx.push(load_list(state, Some(id)));
+            }
+            let mut msg = describe(state, &tier_changes);
+            match completed {
+                None => state.ok(msg),
+                Some(Ok(update)) => {
+                    fx.extend(apply_update(state, update));
+                    msg.push_str(" · follow-up done");
+                    state.ok(msg);
+                }
+                Some(Err(e)) => state.error(format!("{msg}, but the follow-up is still open: {e}")),
+            }
+            fx.extend(reload_detail(state));
+            return dedup(fx);
+        }
+        Msg::Completed { row, update } => {
+            let fx = apply_update(state, update);
+            state.ok(format!("Done: {} {}", row.key, row.item.text));
+            return fx;
+        }
+        Msg::Snoozed { row, until, update } => {
+            let fx = apply_update(state, update);
+            state.ok(format!("Snoozed {} until {until}", row.key));
+            return fx;
+        }
+        Msg::Reviewed { count, update } => {
+            let fx = apply_update(state, update);
+            state.ok(format!("Review marked: {count} accounts"));
+            return fx;
+        }
+        Msg::Undone { what, update } => {
+            let fx = apply_update(state, update);
+            state.ok(format!("Undone {what}"));
+            return fx;
+        }
+        Msg::History {
+            account,
+            label,
+            entries,
+        } => {
+            state.overlay = Some(Overlay::History {
+                title: label,
+                lines: super::overlays::history::lines(&entries, account),
+                scroll: 0,
+            })
+        }
+        Msg::Failed { op, error } => failed(state, op, error),
+        Msg::Notices(notices) => return notices_in(state, notices),
+        Msg::Peers(peers) => {
+            let focus = state.editing().or(state.selected_id());
+            state.presence = super::status::presence(&peers, focus);
+        }
+    }
+    Vec::new()
+}
+
+/// The effect that fetches the list page this state shows.
+pub fn load_list(state: &State, keep: Option<AccountId>) -> Effect {
+    Effect::LoadList {
+        query: state.list_query(),
+        keep,
+    }
+}
+
+/// Everything again (start, resync, reconnect).
+pub fn reload(state: &State) -> Effect {
+    Effect::Reload {
+        query: state.list_query(),
+        keep: state.selected_id(),
+    }
+}
+
+/// The detail to load when the selection moved to another account (or it
+/// was dropped).
+pub fn follow_selection(state: &State) -> Vec<Effect> {
+    let want = state.selected_id();
+    let have = state.detail.as_ref().map(|d| d.account.id);
+    match want {
+        Some(id) if want != have => vec![Effect::LoadDetail(id)],
+        _ => Vec::new(),
+    }
+}
+
+fn reload_detail(state: &State) -> Vec<Effect> {
+    state
+        .selected_id()
+        .map(Effect::LoadDetail)
+        .into_iter()
+        .collect()
+}
+
+fn dedup(mut fx: Vec<Effect>) -> Vec<Effect> {
+    let mut out: Vec<Effect> = Vec::new();
+    for e in fx.drain(..) {
+        if !out.contains(&e) {
+            out.push(e);
+        }
+    }
+    out
+}
+
+fn clamp_agenda(state: &mut State) {
+    let n = state.agenda.len();
+    state.agenda_selected = state.agenda_selected.min(n.saturating_sub(1));
+}
+
+fn set_page(state: &mut State, page: crate::book::query::ListPage, keep: Option<AccountId>) {
+    state.lost = None;
+    state.accounts_total = page.accounts;
+    let keep = keep.or(state.selected_id());
+    state.rows = page.rows;
+    state.refilter(keep);
+}
+
+/// A change's rows replace those on screen (new ones join, missing ones
+/// leave), re-placed by the list's own filter and sort; the matrix and the
+/// agenda are the change's. A change that touched everything asks for the
+/// page again; the open account's detail is reloaded when it was touched.
+fn apply_update(state: &mut State, u: Update) -> Vec<Effect> {
+    state.matrix = u.matrix;
+    state.agenda = u.agenda;
+    clamp_agenda(state);
+    let keep = state.selected_id();
+    let ids = match u.touched {
+        Touched::All => {
+            let mut fx = vec![load_list(state, keep)];
+            fx.extend(detail_of(keep));
+            return fx;
+        }
+        Touched::Accounts(ids) => ids,
+    };
+    let added = ids
+        .iter()
+        .filter(|id| !state.rows.iter().any(|r| r.id == **id))
+        .count();
+    state.rows.retain(|r| !ids.contains(&r.id));
+    let now = u.rows.len();
+    state.rows.extend(u.rows);
+    // New accounts count in the book's total; vanished ones leave it.
+    let gone = ids.len() - now;
+    state.accounts_total = (state.accounts_total + added).saturating_sub(gone);
+    state.refilter(keep);
+    match keep {
+        Some(id) if ids.contains(&id) => vec![Effect::LoadDetail(id)],
+        _ => Vec::new(),
+    }
+}
+
+fn detail_of(id: Option<AccountId>) -> Vec<Effect> {
+    id.map(Effect::LoadDetail).into_iter().collect()
+}
+
+fn describe(state: &State, changes: &[TierChange]) -> String {
+    let mut parts = vec!["Saved".to_string()];
+    for c in changes.iter().take(3) {
+        let key = state
+            .rows
+            .iter()
+            .find(|r| r.id == c.account)
+            .map(|r| r.key.as_str())
+            .unwrap_or("?");
+        match &c.from {
+            Some(from) => parts.push(format!("{key}: {from} → {}", c.to)),
+            None => parts.push(format!("{key}: {}", c.to)),
+        }
+    }
+    if changes.len() > 3 {
+        parts.push(format!("+{} more tier changes", changes.len() - 3));
+    }
+    parts.join(" · ")
+}
+
+/// A lost server is a state of its own: the rows stay, the list says
+/// "reconnecting…", and the message says what did not happen.
+fn lose(state: &mut State, why: &str) {
+    state.lost = Some(why.to_string());
+}
+
+fn failed(state: &mut State, op: Op, e: BackendError) {
+    if let BackendError::Lost { why } = &e {
+        lose(state, why);
+    }
+    let what = match op {
+        Op::Load => "Could not load",
+        Op::LoadDetail => "Could not load the account",
+        Op::Search => "Search failed",
+        Op::Save => return save_failed(state, e),
+        Op::Complete => "Not marked done",
+        Op::Snooze => "Not snoozed",
+        Op::Review => "Review not marked",
+        Op::Undo => "Not undone",
+        Op::History => "Could not load the history",
+    };
+    let tail = if e.is_lost() {
+        " — reconnecting…"
+    } else {
+        ""
+    };
+    state.error(format!("{what}: {e}{tail}"));
+}
+
+/// A failed save: a conflict moves the open form onto the current record and
+/// marks the fields both sides changed; anything else is reported. The form
+/// stays open either way, so nothing typed is lost.
+fn save_failed(state: &mut State, e: BackendError) {
+    if let BackendError::Book(BookError::Conflict(info)) = &e
+        && let RecordImage::Account(current) = &info.current
+        && let Some(Overlay::Form { form, .. }) = &mut state.overlay
+        && form.base_account().is_some()
+    {
+        let n = form.rebase(current);
+        let who = info
+            .by
+            .as_deref()
+            .map(|u| format!("{u} changed {} meanwhile. ", info.record.label()))
+            .unwrap_or_default();
+        if n == 0 {
+            state.info(format!(
+                "{who}Their changes were taken into the form; check and save again"
+            ));
+        } else {
+            let hint = conflict_hint(&state.keymap, n);
+            state.error(format!("{who}{hint}"));
+        }
+        return;
+    }
+    // A refusal about one field goes next to that field, where it is read.
+    let field = match &e {
+        BackendError::Book(BookError::Store(StoreError::DuplicateKey(k))) => {
+            Some(("key", format!("'{k}' is already used by another account")))
+        }
+        BackendError::Book(BookError::Store(StoreError::Invalid(fe))) => {
+            Some((fe.field, fe.reason.clone()))
+        }
+        _ => None,
+    };
+    if let Some((name, reason)) = field
+        && let Some(Overlay::Form { form, .. }) = &mut state.overlay
+        && form.set_error(name, &reason)
+    {
+        state.error("Not saved: fix the marked field, then save again");
+        return;
+    }
+    if e.is_lost() {
+        state.error(format!(
+            "Not saved: {e} — reconnecting…; the form is kept, save again when it is back"
+        ));
+        return;
+    }
+    state.error(format!("Not saved: {e}"));
+}
+
+/// Notices from the shared book: others' changes refresh what they touched,
+/// with who did what in the message line; a loss keeps the screen and says
+/// so; a reconnect reloads (changes made meanwhile follow as `Changed`).
+fn notices_in(state: &mut State, notices: Vec<Notice>) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    let mut reconnected = false;
+    let mut note: Option<(bool, String)> = None;
+    for n in notices {
+        match n {
+            Notice::Changed {
+                user,
+                summary,
+                touched,
+                ..
+            } => {
+                fx.push(Effect::Refresh(touched));
+                note = Some((false, format!("{user}: {summary}")));
+            }
+            Notice::Resync => fx.push(reload(state)),
+            Notice::Reconnected => {
+                fx.push(reload(state));
+                reconnected = true;
+                state.lost = None;
+                if matches!(note, Some((true, _))) {
+                    note = None;
+                }
+            }
+            Notice::Presence => {}
+            Notice::Lost(why) => {
+                reconnected = false;
+                lose(state, &why);
+                note = Some((true, format!("{why} — reconnecting…")));
+            }
+        }
+    }
+    let note = match note {
+        Some((false, change)) if reconnected => {
+            Some((false, format!("reconnected to the kam server · {change}")))
+        }
+        None if reconnected => Some((false, "reconnected to the kam server".to_string())),
+        other => other,
+    };
+    match note {
+        Some((false, text)) => state.info(text),
+        Some((true, text)) => state.error(text),
+        None => {}
+    }
+    dedup(fx)
+}

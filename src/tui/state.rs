@@ -1,0 +1,336 @@
+//! The TUI's state: one value, changed only by `app::update` (keys) and
+//! `msg::apply` (what the backend answered). Render only reads it.
+
+use super::filter::{Filter, Vocab};
+use super::forms::Form;
+use super::input::LineEdit;
+use super::keymap::{Context, KeyChord, Keymap};
+use super::theme::Theme;
+use super::view::{AccountRow, AgendaRow, Detail, MatrixView, SortKey};
+use crate::book::query::ListQuery;
+use crate::domain::{AccountId, InteractionKind};
+use chrono::NaiveDate;
+use std::collections::VecDeque;
+
+/// How many status messages `messages` can show again.
+pub const MESSAGE_LOG: usize = 20;
+
+/// The five panes. Agenda is a view of its own; the others share the main view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    Accounts,
+    Profile,
+    Timeline,
+    Matrix,
+    Agenda,
+}
+
+impl Pane {
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Accounts => "Accounts",
+            Pane::Profile => "Profile",
+            Pane::Timeline => "Timeline",
+            Pane::Matrix => "Matrix",
+            Pane::Agenda => "Agenda",
+        }
+    }
+
+    fn context(self) -> Context {
+        match self {
+            Pane::Accounts => Context::List,
+            Pane::Profile => Context::Profile,
+            Pane::Timeline => Context::Timeline,
+            Pane::Matrix => Context::Matrix,
+            Pane::Agenda => Context::Agenda,
+        }
+    }
+
+    pub(super) const CYCLE: [Pane; 5] = [
+        Pane::Accounts,
+        Pane::Profile,
+        Pane::Timeline,
+        Pane::Matrix,
+        Pane::Agenda,
+    ];
+}
+
+/// Fuzzy search in progress: the query and the ranked matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Search {
+    pub input: LineEdit,
+    /// The hits, best first (ranked over the loaded rows as one types,
+    /// then as the backend answers over the whole book).
+    pub results: Vec<AccountRow>,
+    pub selected: usize,
+}
+
+/// One modal thing over the panes at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help {
+        scroll: u16,
+    },
+    Search(Search),
+    Filter {
+        input: LineEdit,
+        error: Option<String>,
+    },
+    /// `confirm_discard`: Esc was pressed with unsaved changes.
+    Form {
+        form: Box<Form>,
+        confirm_discard: bool,
+    },
+    /// An account's change history (lines built from the audit trail).
+    History {
+        title: String,
+        lines: Vec<String>,
+        scroll: u16,
+    },
+    /// Text to read in full, wrapped: keymap problems at start, the recent
+    /// status messages.
+    Notice {
+        title: String,
+        lines: Vec<String>,
+        scroll: u16,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Ok,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub tone: Tone,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub user: String,
+    pub db_label: String,
+    /// Who else is on a shared book (`also here: ann · bob is editing this account`).
+    pub presence: String,
+    pub today: NaiveDate,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub focus: Pane,
+    /// The right-hand pane at medium widths (last of profile/timeline/matrix).
+    pub side: Pane,
+    /// The list page loaded for (filter, sort): the backend's answer,
+    /// kept up to date by the deltas of writes and notices.
+    pub rows: Vec<AccountRow>,
+    /// Accounts in the book (the list's "shown/all").
+    pub accounts_total: usize,
+    /// The server cannot be reached: why. The last data stays on screen.
+    pub lost: Option<String>,
+    /// Indices into `rows` after filter and sort.
+    pub visible: Vec<usize>,
+    /// Index into `visible`.
+    pub selected: usize,
+    pub sort: SortKey,
+    pub sort_reverse: bool,
+    pub filter: Filter,
+    pub detail: Option<Detail>,
+    pub timeline_kind: Option<InteractionKind>,
+    pub timeline_selected: usize,
+    pub profile_scroll: u16,
+    pub matrix: MatrixView,
+    /// (row, col) of the selected matrix cell.
+    pub matrix_selected: (usize, usize),
+    pub agenda: Vec<AgendaRow>,
+    pub agenda_selected: usize,
+    pub overlay: Option<Overlay>,
+    pub message: Option<Message>,
+    /// The last `MESSAGE_LOG` messages, oldest first, for `messages`.
+    pub log: VecDeque<Message>,
+    /// Tier names of the model, most important first (filter checks).
+    pub tiers: Vec<String>,
+    pub pending: Vec<KeyChord>,
+    /// Rows a page moves (set from the terminal height on resize).
+    pub page: usize,
+    pub quit: bool,
+}
+
+impl State {
+    pub fn new(user: &str, db_label: &str, today: NaiveDate, keymap: Keymap, theme: Theme) -> Self {
+        State {
+            user: user.to_string(),
+            db_label: db_label.to_string(),
+            presence: String::new(),
+            today,
+            keymap,
+            theme,
+            focus: Pane::Accounts,
+            side: Pane::Profile,
+            rows: Vec::new(),
+            accounts_total: 0,
+            lost: None,
+            visible: Vec::new(),
+            selected: 0,
+            sort: SortKey::default(),
+            sort_reverse: false,
+            filter: Filter::default(),
+            detail: None,
+            timeline_kind: None,
+            timeline_selected: 0,
+            profile_scroll: 0,
+            matrix: MatrixView::default(),
+            matrix_selected: (0, 0),
+            agenda: Vec::new(),
+            agenda_selected: 0,
+            overlay: None,
+            message: None,
+            log: VecDeque::new(),
+            tiers: Vec::new(),
+            pending: Vec::new(),
+            page: 10,
+            quit: false,
+        }
+    }
+
+    fn say(&mut self, text: String, tone: Tone) {
+        let m = Message { text, tone };
+        if self.log.len() == MESSAGE_LOG {
+            self.log.pop_front();
+        }
+        self.log.push_back(m.clone());
+        self.message = Some(m);
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.say(text.into(), Tone::Info);
+    }
+
+    pub fn ok(&mut self, text: impl Into<String>) {
+        self.say(text.into(), Tone::Ok);
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.say(text.into(), Tone::Error);
+    }
+
+    /// What filter values are known (tiers of the current model).
+    pub fn vocab(&self) -> Vocab<'_> {
+        Vocab { tiers: &self.tiers }
+    }
+
+    /// The keymap section that applies now.
+    pub fn context(&self) -> Context {
+        match &self.overlay {
+            Some(Overlay::Form {
+                confirm_discard: true,
+                ..
+            }) => Context::Confirm,
+            Some(Overlay::Form { .. }) => Context::Form,
+            Some(Overlay::Search(_)) | Some(Overlay::Filter { .. }) => Context::Search,
+            Some(Overlay::Help { .. })
+            | Some(Overlay::History { .. })
+            | Some(Overlay::Notice { .. }) => Context::Global,
+            None => self.focus.context(),
+        }
+    }
+
+    /// The keymap section of the pane in focus (under any overlay).
+    pub fn focus_context(&self) -> Context {
+        self.focus.context()
+    }
+
+    pub fn selected_row(&self) -> Option<&AccountRow> {
+        self.visible
+            .get(self.selected)
+            .and_then(|i| self.rows.get(*i))
+    }
+
+    pub fn selected_id(&self) -> Option<AccountId> {
+        self.selected_row().map(|r| r.id)
+    }
+
+    /// Replaces the account rows (after a load or a write), keeping the
+    /// selection on the same account when it is still visible.
+    pub fn set_rows(&mut self, rows: Vec<AccountRow>) {
+        let keep = self.selected_id();
+        self.rows = rows;
+        self.refilter(keep);
+    }
+
+    /// Re-applies filter and sort; selects `keep` if visible.
+    pub fn refilter(&mut self, keep: Option<AccountId>) {
+        let mut visible: Vec<usize> = (0..self.rows.len())
+            .filter(|i| self.filter.matches(&self.rows[*i]))
+            .collect();
+        let (rows, sort) = (&self.rows, self.sort);
+        visible.sort_by(|a, b| sort.compare(&rows[*a], &rows[*b]));
+        if self.sort_reverse {
+            visible.reverse();
+        }
+        self.visible = visible;
+        self.selected = keep
+            .and_then(|id| self.visible.iter().position(|i| self.rows[*i].id == id))
+            .unwrap_or(self.selected)
+            .min(self.visible.len().saturating_sub(1));
+    }
+
+    /// Selects `id`; true when the filter had to be cleared to show it
+    /// (the list page must then be fetched again).
+    #[must_use]
+    pub fn select_account(&mut self, id: AccountId) -> bool {
+        let hidden = !self.visible.iter().any(|i| self.rows[*i].id == id);
+        if hidden {
+            // The account is filtered out: showing it beats keeping the filter.
+            self.filter = Filter::default();
+        }
+        self.refilter(Some(id));
+        hidden
+    }
+
+    /// The account this session has open in a form, if any (presence).
+    pub fn editing(&self) -> Option<AccountId> {
+        use super::forms::FormKind;
+        match &self.overlay {
+            Some(Overlay::Form { form, .. }) => match &form.kind {
+                FormKind::Account(a) => a.as_ref().map(|a| a.id),
+                FormKind::Interaction(id) | FormKind::Contact(id) | FormKind::FollowUp(id) => {
+                    Some(*id)
+                }
+            },
+            _ => None,
+        }
+    }
+
+    /// The list page this state shows.
+    pub fn list_query(&self) -> ListQuery {
+        ListQuery {
+            filter: self.filter.text().to_string(),
+            sort: self.sort,
+            reverse: self.sort_reverse,
+            offset: 0,
+            // The whole filtered list for now; the page/offset window is the
+            // backend's already (`ListQuery::limit`), the TUI's scrolling
+            // window over it is the scale issue's.
+            limit: None,
+        }
+    }
+
+    /// Timeline entries shown (newest first, kind filter applied).
+    pub fn timeline_entries(&self) -> Vec<&crate::domain::Interaction> {
+        match &self.detail {
+            Some(d) => d
+                .interactions
+                .iter()
+                .filter(|i| self.timeline_kind.is_none_or(|k| i.kind == k))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    pub(super) fn account_label(&self) -> Option<(AccountId, String)> {
+        self.selected_row()
+            .map(|r| (r.id, format!("{} {}", r.key, r.name)))
+    }
+}

@@ -12,6 +12,9 @@ use crate::domain::{Account, AccountId, FollowUpId};
 use crate::segment::TierChange;
 use chrono::NaiveDate;
 
+// A few per key press, performed at once: boxing the record would only add
+// noise at every sender.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// The list page, the matrix and my agenda (start, resync, reconnect, a

@@ -28,6 +28,8 @@ pub struct Reply {
     pub then: Option<Then>,
 }
 
+// One per key press, used at once (as `Effect`).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Then {
     Select(AccountId),

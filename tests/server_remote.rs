@@ -6,7 +6,7 @@
 mod server_common;
 
 use kam::backend::{Backend, Notice, Peer};
-use kam::book::query::ListQuery;
+use kam::book::query::{ListQuery, Touched};
 use kam::book::{Book, WriteOp};
 use kam::clock::Clock;
 use kam::domain::{AccountId, Interaction, InteractionKind};
@@ -180,15 +180,28 @@ fn a_write_by_one_client_is_pushed_to_the_other() {
     let got = notices_until(&mut b, |n| {
         n.iter().any(|n| matches!(n, Notice::Changed { .. }))
     });
-    let (user, summary) = got
+    let (user, summary, touched) = got
         .iter()
         .find_map(|n| match n {
-            Notice::Changed { user, summary, .. } => Some((user.clone(), summary.clone())),
+            Notice::Changed {
+                user,
+                summary,
+                touched,
+                ..
+            } => Some((user.clone(), summary.clone(), touched.clone())),
             _ => None,
         })
         .unwrap();
     assert_eq!(user, a.user());
     assert_eq!(summary, "logged note on ACME");
+    // The notice names the rows to refetch; those rows are the news.
+    let Touched::Accounts(ids) = touched else {
+        panic!("{touched:?}")
+    };
+    assert!(ids.contains(&acme), "{ids:?}");
+    let delta = b.delta(Touched::Accounts(ids)).unwrap();
+    assert!(delta.rows.iter().any(|r| r.key == "ACME"));
+    assert_eq!(delta.accounts, 3);
     assert_eq!(count(&b, acme, "called the CFO"), 1);
     // The writer is not told about its own change.
     std::thread::sleep(Duration::from_millis(200));

@@ -67,6 +67,8 @@ pub struct Update {
     pub rows: Vec<AccountRow>,
     pub matrix: MatrixView,
     pub agenda: Vec<AgendaRow>,
+    /// Accounts in the book now.
+    pub accounts: usize,
 }
 
 /// Which request failed (the message and what stays open depend on it).

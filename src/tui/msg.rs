@@ -186,6 +186,7 @@ fn set_page(state: &mut State, page: crate::book::query::ListPage, keep: Option<
 fn apply_update(state: &mut State, u: Update) -> Vec<Effect> {
     state.matrix = u.matrix;
     state.agenda = u.agenda;
+    state.accounts_total = u.accounts;
     clamp_agenda(state);
     let keep = state.selected_id();
     let ids = match u.touched {
@@ -196,16 +197,8 @@ fn apply_update(state: &mut State, u: Update) -> Vec<Effect> {
         }
         Touched::Accounts(ids) => ids,
     };
-    let added = ids
-        .iter()
-        .filter(|id| !state.rows.iter().any(|r| r.id == **id))
-        .count();
     state.rows.retain(|r| !ids.contains(&r.id));
-    let now = u.rows.len();
     state.rows.extend(u.rows);
-    // New accounts count in the book's total; vanished ones leave it.
-    let gone = ids.len() - now;
-    state.accounts_total = (state.accounts_total + added).saturating_sub(gone);
     state.refilter(keep);
     match keep {
         Some(id) if ids.contains(&id) => vec![Effect::LoadDetail(id)],
@@ -365,4 +358,155 @@ fn notices_in(state: &mut State, notices: Vec<Notice>) -> Vec<Effect> {
         None => {}
     }
     dedup(fx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::keymap::Keymap;
+    use super::super::theme::Theme;
+    use super::super::view::{AccountRow, MatrixView};
+    use super::*;
+
+    fn row(id: u64, key: &str, rank: usize) -> AccountRow {
+        AccountRow {
+            id: AccountId(id),
+            key: key.into(),
+            name: key.to_lowercase(),
+            tier_rank: rank,
+            ..Default::default()
+        }
+    }
+
+    fn state() -> State {
+        let mut s = State::new(
+            "li",
+            "test",
+            chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap(),
+            Keymap::defaults(),
+            Theme::new(false),
+        );
+        s.accounts_total = 3;
+        s.rows = vec![row(1, "A", 0), row(2, "B", 1), row(3, "C", 2)];
+        s.refilter(None);
+        s
+    }
+
+    fn update(touched: Touched, rows: Vec<AccountRow>) -> Update {
+        Update {
+            touched,
+            rows,
+            matrix: MatrixView::default(),
+            agenda: Vec::new(),
+            accounts: 3,
+        }
+    }
+
+    fn keys(s: &State) -> Vec<&str> {
+        s.visible.iter().map(|i| s.rows[*i].key.as_str()).collect()
+    }
+
+    #[test]
+    fn a_change_replaces_adds_and_drops_its_rows_in_place_without_a_reload() {
+        let mut s = state();
+        // B moved to the top tier, D is new, C is gone; A is untouched.
+        let ids = vec![AccountId(2), AccountId(3), AccountId(4)];
+        let fx = apply(
+            &mut s,
+            Msg::Changed(update(
+                Touched::Accounts(ids),
+                vec![row(2, "B", 0), row(4, "D", 5)],
+            )),
+        );
+        assert_eq!(keys(&s), vec!["A", "B", "D"]);
+        assert_eq!(s.rows.iter().find(|r| r.key == "B").unwrap().tier_rank, 0);
+        assert_eq!(s.accounts_total, 3);
+        // Only the detail of the selected account (A, untouched) could
+        // need a reload: nothing is asked for.
+        assert!(fx.is_empty(), "{fx:?}");
+        // A change to the selected account reloads its detail, not the list.
+        let fx = apply(
+            &mut s,
+            Msg::Changed(update(
+                Touched::Accounts(vec![AccountId(1)]),
+                vec![row(1, "A", 0)],
+            )),
+        );
+        assert_eq!(fx, vec![Effect::LoadDetail(AccountId(1))]);
+    }
+
+    #[test]
+    fn a_change_to_every_row_asks_for_the_page_again() {
+        let mut s = state();
+        let fx = apply(&mut s, Msg::Changed(update(Touched::All, Vec::new())));
+        assert!(
+            matches!(fx.first(), Some(Effect::LoadList { .. })),
+            "{fx:?}"
+        );
+        assert_eq!(s.rows.len(), 3, "the rows stay until the page is there");
+    }
+
+    fn lost() -> Notice {
+        Notice::Lost("the kam server closed the connection".into())
+    }
+
+    fn text(s: &State) -> String {
+        s.message.as_ref().unwrap().text.clone()
+    }
+
+    #[test]
+    fn a_loss_keeps_the_rows_and_is_a_state_and_the_reconnect_clears_it() {
+        let mut s = state();
+        let fx = apply(&mut s, Msg::Notices(vec![lost()]));
+        assert!(fx.is_empty());
+        assert_eq!(s.rows.len(), 3);
+        assert!(s.lost.is_some());
+        assert!(text(&s).ends_with("reconnecting…"), "{}", text(&s));
+        // A failed load while lost changes no row.
+        apply(
+            &mut s,
+            Msg::Failed {
+                op: Op::Load,
+                error: BackendError::Lost { why: "gone".into() },
+            },
+        );
+        assert_eq!(s.rows.len(), 3);
+        let fx = apply(&mut s, Msg::Notices(vec![Notice::Reconnected]));
+        assert!(matches!(fx.as_slice(), [Effect::Reload { .. }]), "{fx:?}");
+        assert!(s.lost.is_none());
+        assert_eq!(text(&s), "reconnected to the kam server");
+        // Lost and made again within one poll: the reconnect is the news.
+        apply(&mut s, Msg::Notices(vec![lost(), Notice::Reconnected]));
+        assert_eq!(text(&s), "reconnected to the kam server");
+        assert!(s.lost.is_none());
+        // Still down after a reconnect: the error stays.
+        apply(&mut s, Msg::Notices(vec![Notice::Reconnected, lost()]));
+        assert!(s.lost.is_some());
+    }
+
+    #[test]
+    fn others_changes_refresh_what_they_touched_and_are_named() {
+        let mut s = state();
+        let changed = Notice::Changed {
+            seq: 3,
+            user: "ann".into(),
+            summary: "save account (A)".into(),
+            touched: Touched::Accounts(vec![AccountId(1)]),
+        };
+        let fx = apply(
+            &mut s,
+            Msg::Notices(vec![lost(), Notice::Reconnected, changed.clone()]),
+        );
+        assert_eq!(
+            text(&s),
+            "reconnected to the kam server · ann: save account (A)"
+        );
+        assert!(fx.contains(&Effect::Refresh(Touched::Accounts(vec![AccountId(1)]))));
+        let fx = apply(&mut s, Msg::Notices(vec![changed, Notice::Presence]));
+        assert_eq!(text(&s), "ann: save account (A)");
+        assert_eq!(
+            fx,
+            vec![Effect::Refresh(Touched::Accounts(vec![AccountId(1)]))]
+        );
+        assert!(apply(&mut s, Msg::Notices(vec![Notice::Presence])).is_empty());
+    }
 }

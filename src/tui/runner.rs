@@ -303,6 +303,7 @@ fn view_update(b: &dyn Backend, d: Delta) -> Update {
         rows: d.rows,
         matrix: data::matrix(&d.matrix, b.model()),
         agenda: d.agenda,
+        accounts: d.accounts,
     }
 }
 

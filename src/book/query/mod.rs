@@ -325,6 +325,8 @@ pub struct Delta {
     pub rows: Vec<AccountRow>,
     pub matrix: MatrixSummary,
     pub agenda: Vec<AgendaRow>,
+    /// Accounts in the book now.
+    pub accounts: usize,
 }
 
 pub fn delta(book: &Book, touched: Touched, user: &str) -> Result<Delta> {
@@ -337,5 +339,6 @@ pub fn delta(book: &Book, touched: Touched, user: &str) -> Result<Delta> {
         touched,
         matrix: matrix(book)?,
         agenda: agenda(book, Some(user))?,
+        accounts: book.accounts_map().len(),
     })
 }

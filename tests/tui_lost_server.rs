@@ -73,7 +73,7 @@ fn a_killed_server_keeps_the_list_on_screen_says_reconnecting_and_refuses_writes
     }
     assert!(lost.contains("Accounts 3/3 · reconnecting…"), "{lost}");
     assert!(message(&app).contains("not reachable"), "{}", message(&app));
-    assert_eq!(app.state().rows.len(), 3);
+    assert_eq!(app.state().list.rows.len(), 3);
 
     // A write meanwhile is refused with a message; the form keeps the edit.
     tui_common::key(&mut app, KeyCode::Char('e'));

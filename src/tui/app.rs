@@ -65,6 +65,12 @@ pub fn handle_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// A new terminal size: a page is the list's height less borders, header
+/// and status bar.
+pub fn handle_resize(state: &mut State, _width: u16, height: u16) {
+    state.page = (height as usize).saturating_sub(6).max(1);
+}
+
 /// Pasted text goes into the field or prompt being edited.
 pub fn handle_paste(state: &mut State, text: &str) -> Vec<Effect> {
     match &mut state.overlay {
@@ -80,7 +86,7 @@ pub fn handle_paste(state: &mut State, text: &str) -> Vec<Effect> {
         }
         Some(Overlay::Search(s)) => {
             s.input.paste(text);
-            return rerank(s, &state.rows);
+            return rerank(s, &state.list.rows);
         }
         Some(Overlay::Filter { input, .. }) => input.paste(text),
         _ => {}
@@ -121,7 +127,7 @@ fn edit_text(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Some(Overlay::Search(s)) => {
             let changed = s.input.handle(key.code, key.modifiers);
             if changed {
-                return rerank(s, &state.rows);
+                return rerank(s, &state.list.rows);
             }
         }
         Some(Overlay::Filter { input, error }) => {
@@ -168,18 +174,18 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 results: Vec::new(),
                 selected: 0,
             };
-            let fx = rerank(&mut s, &state.rows);
+            let fx = rerank(&mut s, &state.list.rows);
             state.overlay = Some(Overlay::Search(s));
             return fx;
         }
         Action::Filter => {
             state.overlay = Some(Overlay::Filter {
-                input: LineEdit::new(state.filter.text()),
+                input: LineEdit::new(state.list.filter.text()),
                 error: None,
             })
         }
         Action::ClearFilter => {
-            state.filter = Filter::default();
+            state.list.filter = Filter::default();
             let keep = state.selected_id();
             state.refilter(keep);
             state.info("Filter cleared");
@@ -277,7 +283,7 @@ fn update_overlay(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Some(Then::Filter(f)) => {
-            state.filter = f;
+            state.list.filter = f;
             let keep = state.selected_id();
             state.refilter(keep);
             vec![load_list(state, keep)]
@@ -338,13 +344,13 @@ mod tests {
         assert_eq!(s.selected_row().unwrap().key, "K4");
         press(&mut s, KeyCode::Char('j'));
         press(&mut s, KeyCode::Char('j'));
-        assert_eq!(s.selected, 2);
+        assert_eq!(s.list.selected, 2);
         press(&mut s, KeyCode::Char('G'));
-        assert_eq!(s.selected, 4);
+        assert_eq!(s.list.selected, 4);
         press(&mut s, KeyCode::Char('g'));
-        assert_eq!(s.selected, 4, "g alone waits for the second key");
+        assert_eq!(s.list.selected, 4, "g alone waits for the second key");
         press(&mut s, KeyCode::Char('g'));
-        assert_eq!(s.selected, 0);
+        assert_eq!(s.list.selected, 0);
     }
 
     #[test]
@@ -374,8 +380,8 @@ mod tests {
         typ(&mut s, "tier:key");
         press(&mut s, KeyCode::Enter);
         assert!(s.overlay.is_none());
-        assert_eq!(s.visible.len(), 1);
-        assert_eq!(s.filter.text(), "tier:key");
+        assert_eq!(s.list.visible.len(), 1);
+        assert_eq!(s.list.filter.text(), "tier:key");
     }
 
     #[test]

@@ -1,7 +1,11 @@
-//! The terminal UI: keymap, app state and update, panes, overlays, event loop.
+//! The terminal UI: keymap, state per pane, update, panes, overlays, event loop.
 //!
-//! key → keymap (context-aware) → `Action` → `app::update` → `Effect`s
-//! performed through the `Backend` → refreshed views → `render`.
+//! key → keymap (context-aware) → `Action` → `app::update` (the open overlay
+//! or the focused pane handles it) → `Effect`s carrying their data → the
+//! runner performs them through the `Backend` → each answer comes back as a
+//! `Msg` → `msg::apply` → state → `render`. Only `app` and `msg` change the
+//! state; a write's answer carries what it changed, so nothing reloads the
+//! book, and a lost server keeps the last data on screen.
 
 pub mod app;
 pub mod data;

@@ -26,22 +26,22 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             keep,
         } => {
             state.tiers = tiers;
-            state.matrix = matrix;
-            state.agenda = agenda;
+            state.matrix.view = matrix;
+            state.agenda.rows = agenda;
             clamp_agenda(state);
             set_page(state, page, keep);
             return reload_detail(state);
         }
         Msg::Listed { page, keep } => set_page(state, page, keep),
         Msg::Detail { id, detail } => {
-            let same = state.detail.as_ref().map(|d| d.account.id) == Some(id);
+            let same = state.profile.detail.as_ref().map(|d| d.account.id) == Some(id);
             if !same {
-                state.timeline_selected = 0;
-                state.profile_scroll = 0;
+                state.timeline.selected = 0;
+                state.profile.scroll = 0;
             }
             // An answer for an account no longer selected is dropped.
             if state.selected_id() == Some(id) {
-                state.detail = detail.map(|d| *d);
+                state.profile.detail = detail.map(|d| *d);
             }
         }
         Msg::Hits { text, rows } => {
@@ -62,7 +62,7 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.overlay = None;
             let mut fx = apply_update(state, update);
             if let Some(key) = new_key
-                && let Some(id) = state.rows.iter().find(|r| r.key == key).map(|r| r.id)
+                && let Some(id) = state.list.rows.iter().find(|r| r.key == key).map(|r| r.id)
                 && state.select_account(id)
             {
                 fx.push(load_list(state, Some(id)));
@@ -141,7 +141,7 @@ pub fn reload(state: &State) -> Effect {
 /// was dropped).
 pub fn follow_selection(state: &State) -> Vec<Effect> {
     let want = state.selected_id();
-    let have = state.detail.as_ref().map(|d| d.account.id);
+    let have = state.profile.detail.as_ref().map(|d| d.account.id);
     match want {
         Some(id) if want != have => vec![Effect::LoadDetail(id)],
         _ => Vec::new(),
@@ -167,15 +167,15 @@ fn dedup(mut fx: Vec<Effect>) -> Vec<Effect> {
 }
 
 fn clamp_agenda(state: &mut State) {
-    let n = state.agenda.len();
-    state.agenda_selected = state.agenda_selected.min(n.saturating_sub(1));
+    let n = state.agenda.rows.len();
+    state.agenda.selected = state.agenda.selected.min(n.saturating_sub(1));
 }
 
 fn set_page(state: &mut State, page: crate::book::query::ListPage, keep: Option<AccountId>) {
     state.lost = None;
-    state.accounts_total = page.accounts;
+    state.list.accounts_total = page.accounts;
     let keep = keep.or(state.selected_id());
-    state.rows = page.rows;
+    state.list.rows = page.rows;
     state.refilter(keep);
 }
 
@@ -184,9 +184,9 @@ fn set_page(state: &mut State, page: crate::book::query::ListPage, keep: Option<
 /// agenda are the change's. A change that touched everything asks for the
 /// page again; the open account's detail is reloaded when it was touched.
 fn apply_update(state: &mut State, u: Update) -> Vec<Effect> {
-    state.matrix = u.matrix;
-    state.agenda = u.agenda;
-    state.accounts_total = u.accounts;
+    state.matrix.view = u.matrix;
+    state.agenda.rows = u.agenda;
+    state.list.accounts_total = u.accounts;
     clamp_agenda(state);
     let keep = state.selected_id();
     let ids = match u.touched {
@@ -197,8 +197,8 @@ fn apply_update(state: &mut State, u: Update) -> Vec<Effect> {
         }
         Touched::Accounts(ids) => ids,
     };
-    state.rows.retain(|r| !ids.contains(&r.id));
-    state.rows.extend(u.rows);
+    state.list.rows.retain(|r| !ids.contains(&r.id));
+    state.list.rows.extend(u.rows);
     state.refilter(keep);
     match keep {
         Some(id) if ids.contains(&id) => vec![Effect::LoadDetail(id)],
@@ -214,6 +214,7 @@ fn describe(state: &State, changes: &[TierChange]) -> String {
     let mut parts = vec!["Saved".to_string()];
     for c in changes.iter().take(3) {
         let key = state
+            .list
             .rows
             .iter()
             .find(|r| r.id == c.account)
@@ -385,8 +386,8 @@ mod tests {
             Keymap::defaults(),
             Theme::new(false),
         );
-        s.accounts_total = 3;
-        s.rows = vec![row(1, "A", 0), row(2, "B", 1), row(3, "C", 2)];
+        s.list.accounts_total = 3;
+        s.list.rows = vec![row(1, "A", 0), row(2, "B", 1), row(3, "C", 2)];
         s.refilter(None);
         s
     }
@@ -402,7 +403,11 @@ mod tests {
     }
 
     fn keys(s: &State) -> Vec<&str> {
-        s.visible.iter().map(|i| s.rows[*i].key.as_str()).collect()
+        s.list
+            .visible
+            .iter()
+            .map(|i| s.list.rows[*i].key.as_str())
+            .collect()
     }
 
     #[test]
@@ -418,8 +423,11 @@ mod tests {
             )),
         );
         assert_eq!(keys(&s), vec!["A", "B", "D"]);
-        assert_eq!(s.rows.iter().find(|r| r.key == "B").unwrap().tier_rank, 0);
-        assert_eq!(s.accounts_total, 3);
+        assert_eq!(
+            s.list.rows.iter().find(|r| r.key == "B").unwrap().tier_rank,
+            0
+        );
+        assert_eq!(s.list.accounts_total, 3);
         // Only the detail of the selected account (A, untouched) could
         // need a reload: nothing is asked for.
         assert!(fx.is_empty(), "{fx:?}");
@@ -442,7 +450,11 @@ mod tests {
             matches!(fx.first(), Some(Effect::LoadList { .. })),
             "{fx:?}"
         );
-        assert_eq!(s.rows.len(), 3, "the rows stay until the page is there");
+        assert_eq!(
+            s.list.rows.len(),
+            3,
+            "the rows stay until the page is there"
+        );
     }
 
     fn lost() -> Notice {
@@ -458,7 +470,7 @@ mod tests {
         let mut s = state();
         let fx = apply(&mut s, Msg::Notices(vec![lost()]));
         assert!(fx.is_empty());
-        assert_eq!(s.rows.len(), 3);
+        assert_eq!(s.list.rows.len(), 3);
         assert!(s.lost.is_some());
         assert!(text(&s).ends_with("reconnecting…"), "{}", text(&s));
         // A failed load while lost changes no row.
@@ -469,7 +481,7 @@ mod tests {
                 error: BackendError::Lost { why: "gone".into() },
             },
         );
-        assert_eq!(s.rows.len(), 3);
+        assert_eq!(s.list.rows.len(), 3);
         let fx = apply(&mut s, Msg::Notices(vec![Notice::Reconnected]));
         assert!(matches!(fx.as_slice(), [Effect::Reload { .. }]), "{fx:?}");
         assert!(s.lost.is_none());

@@ -128,9 +128,8 @@ impl<'a> App<'a> {
         self.run(fx);
     }
 
-    pub fn resize(&mut self, _width: u16, height: u16) {
-        // A page is the list's height less borders, header and status bar.
-        self.state.page = (height as usize).saturating_sub(6).max(1);
+    pub fn resize(&mut self, width: u16, height: u16) {
+        app::handle_resize(&mut self.state, width, height);
     }
 
     pub fn draw(&self, f: &mut Frame) {

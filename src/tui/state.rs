@@ -110,6 +110,49 @@ pub struct Message {
     pub tone: Tone,
 }
 
+/// The account list: the page the backend answered for (filter, sort),
+/// kept up to date by the deltas of writes and notices.
+#[derive(Debug, Clone, Default)]
+pub struct ListPane {
+    pub rows: Vec<AccountRow>,
+    /// Accounts in the book (the list's "shown/all").
+    pub accounts_total: usize,
+    /// Indices into `rows` after filter and sort.
+    pub visible: Vec<usize>,
+    /// Index into `visible`.
+    pub selected: usize,
+    pub sort: SortKey,
+    pub sort_reverse: bool,
+    pub filter: Filter,
+}
+
+/// The selected account's detail, shown by the profile and the timeline.
+#[derive(Debug, Clone, Default)]
+pub struct ProfilePane {
+    pub detail: Option<Detail>,
+    pub scroll: u16,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TimelinePane {
+    /// Only this kind, or all.
+    pub kind: Option<InteractionKind>,
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MatrixPane {
+    pub view: MatrixView,
+    /// (row, col) of the selected cell.
+    pub selected: (usize, usize),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AgendaPane {
+    pub rows: Vec<AgendaRow>,
+    pub selected: usize,
+}
+
 #[derive(Debug, Clone)]
 pub struct State {
     pub user: String,
@@ -122,29 +165,13 @@ pub struct State {
     pub focus: Pane,
     /// The right-hand pane at medium widths (last of profile/timeline/matrix).
     pub side: Pane,
-    /// The list page loaded for (filter, sort): the backend's answer,
-    /// kept up to date by the deltas of writes and notices.
-    pub rows: Vec<AccountRow>,
-    /// Accounts in the book (the list's "shown/all").
-    pub accounts_total: usize,
     /// The server cannot be reached: why. The last data stays on screen.
     pub lost: Option<String>,
-    /// Indices into `rows` after filter and sort.
-    pub visible: Vec<usize>,
-    /// Index into `visible`.
-    pub selected: usize,
-    pub sort: SortKey,
-    pub sort_reverse: bool,
-    pub filter: Filter,
-    pub detail: Option<Detail>,
-    pub timeline_kind: Option<InteractionKind>,
-    pub timeline_selected: usize,
-    pub profile_scroll: u16,
-    pub matrix: MatrixView,
-    /// (row, col) of the selected matrix cell.
-    pub matrix_selected: (usize, usize),
-    pub agenda: Vec<AgendaRow>,
-    pub agenda_selected: usize,
+    pub list: ListPane,
+    pub profile: ProfilePane,
+    pub timeline: TimelinePane,
+    pub matrix: MatrixPane,
+    pub agenda: AgendaPane,
     pub overlay: Option<Overlay>,
     pub message: Option<Message>,
     /// The last `MESSAGE_LOG` messages, oldest first, for `messages`.
@@ -168,22 +195,12 @@ impl State {
             theme,
             focus: Pane::Accounts,
             side: Pane::Profile,
-            rows: Vec::new(),
-            accounts_total: 0,
             lost: None,
-            visible: Vec::new(),
-            selected: 0,
-            sort: SortKey::default(),
-            sort_reverse: false,
-            filter: Filter::default(),
-            detail: None,
-            timeline_kind: None,
-            timeline_selected: 0,
-            profile_scroll: 0,
-            matrix: MatrixView::default(),
-            matrix_selected: (0, 0),
-            agenda: Vec::new(),
-            agenda_selected: 0,
+            list: ListPane::default(),
+            profile: ProfilePane::default(),
+            timeline: TimelinePane::default(),
+            matrix: MatrixPane::default(),
+            agenda: AgendaPane::default(),
             overlay: None,
             message: None,
             log: VecDeque::new(),
@@ -242,9 +259,10 @@ impl State {
     }
 
     pub fn selected_row(&self) -> Option<&AccountRow> {
-        self.visible
-            .get(self.selected)
-            .and_then(|i| self.rows.get(*i))
+        self.list
+            .visible
+            .get(self.list.selected)
+            .and_then(|i| self.list.rows.get(*i))
     }
 
     pub fn selected_id(&self) -> Option<AccountId> {
@@ -255,35 +273,44 @@ impl State {
     /// selection on the same account when it is still visible.
     pub fn set_rows(&mut self, rows: Vec<AccountRow>) {
         let keep = self.selected_id();
-        self.rows = rows;
+        self.list.rows = rows;
         self.refilter(keep);
     }
 
     /// Re-applies filter and sort; selects `keep` if visible.
     pub fn refilter(&mut self, keep: Option<AccountId>) {
-        let mut visible: Vec<usize> = (0..self.rows.len())
-            .filter(|i| self.filter.matches(&self.rows[*i]))
+        let mut visible: Vec<usize> = (0..self.list.rows.len())
+            .filter(|i| self.list.filter.matches(&self.list.rows[*i]))
             .collect();
-        let (rows, sort) = (&self.rows, self.sort);
+        let (rows, sort) = (&self.list.rows, self.list.sort);
         visible.sort_by(|a, b| sort.compare(&rows[*a], &rows[*b]));
-        if self.sort_reverse {
+        if self.list.sort_reverse {
             visible.reverse();
         }
-        self.visible = visible;
-        self.selected = keep
-            .and_then(|id| self.visible.iter().position(|i| self.rows[*i].id == id))
-            .unwrap_or(self.selected)
-            .min(self.visible.len().saturating_sub(1));
+        self.list.visible = visible;
+        self.list.selected = keep
+            .and_then(|id| {
+                self.list
+                    .visible
+                    .iter()
+                    .position(|i| self.list.rows[*i].id == id)
+            })
+            .unwrap_or(self.list.selected)
+            .min(self.list.visible.len().saturating_sub(1));
     }
 
     /// Selects `id`; true when the filter had to be cleared to show it
     /// (the list page must then be fetched again).
     #[must_use]
     pub fn select_account(&mut self, id: AccountId) -> bool {
-        let hidden = !self.visible.iter().any(|i| self.rows[*i].id == id);
+        let hidden = !self
+            .list
+            .visible
+            .iter()
+            .any(|i| self.list.rows[*i].id == id);
         if hidden {
             // The account is filtered out: showing it beats keeping the filter.
-            self.filter = Filter::default();
+            self.list.filter = Filter::default();
         }
         self.refilter(Some(id));
         hidden
@@ -306,9 +333,9 @@ impl State {
     /// The list page this state shows.
     pub fn list_query(&self) -> ListQuery {
         ListQuery {
-            filter: self.filter.text().to_string(),
-            sort: self.sort,
-            reverse: self.sort_reverse,
+            filter: self.list.filter.text().to_string(),
+            sort: self.list.sort,
+            reverse: self.list.sort_reverse,
             offset: 0,
             // The whole filtered list for now; the page/offset window is the
             // backend's already (`ListQuery::limit`), the TUI's scrolling
@@ -319,11 +346,11 @@ impl State {
 
     /// Timeline entries shown (newest first, kind filter applied).
     pub fn timeline_entries(&self) -> Vec<&crate::domain::Interaction> {
-        match &self.detail {
+        match &self.profile.detail {
             Some(d) => d
                 .interactions
                 .iter()
-                .filter(|i| self.timeline_kind.is_none_or(|k| i.kind == k))
+                .filter(|i| self.timeline.kind.is_none_or(|k| i.kind == k))
                 .collect(),
             None => Vec::new(),
         }

@@ -81,7 +81,7 @@ fn account_action(state: &mut State, action: Action) -> bool {
     };
     let (today, user) = (state.today, state.user.clone());
     match action {
-        Action::Edit => match &state.detail {
+        Action::Edit => match &state.profile.detail {
             Some(d) if d.account.id == id => {
                 let form = Form::account(Some(&d.account), &user);
                 open_form(state, form);
@@ -118,18 +118,23 @@ pub fn update_pane(state: &mut State, action: Action) -> Vec<Effect> {
 
 fn accounts(state: &mut State, action: Action) -> Vec<Effect> {
     if is_move(action) {
-        state.selected = move_index(state.selected, state.visible.len(), action, state.page);
+        state.list.selected = move_index(
+            state.list.selected,
+            state.list.visible.len(),
+            action,
+            state.page,
+        );
     } else if action == Action::Open {
         focus(state, Pane::Profile);
     } else if action == Action::SortNext {
-        state.sort = state.sort.next();
-        state.sort_reverse = false;
+        state.list.sort = state.list.sort.next();
+        state.list.sort_reverse = false;
         let keep = state.selected_id();
         state.refilter(keep);
-        state.info(format!("Sorted by {}", state.sort.label()));
+        state.info(format!("Sorted by {}", state.list.sort.label()));
         return vec![load_list(state, keep)];
     } else if action == Action::SortReverse {
-        state.sort_reverse = !state.sort_reverse;
+        state.list.sort_reverse = !state.list.sort_reverse;
         let keep = state.selected_id();
         state.refilter(keep);
         return vec![load_list(state, keep)];
@@ -141,15 +146,15 @@ fn accounts(state: &mut State, action: Action) -> Vec<Effect> {
 
 fn profile(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
-        Action::Up => state.profile_scroll = state.profile_scroll.saturating_sub(1),
-        Action::Down => state.profile_scroll = state.profile_scroll.saturating_add(1),
+        Action::Up => state.profile.scroll = state.profile.scroll.saturating_sub(1),
+        Action::Down => state.profile.scroll = state.profile.scroll.saturating_add(1),
         Action::PageUp => {
-            state.profile_scroll = state.profile_scroll.saturating_sub(state.page as u16)
+            state.profile.scroll = state.profile.scroll.saturating_sub(state.page as u16)
         }
         Action::PageDown => {
-            state.profile_scroll = state.profile_scroll.saturating_add(state.page as u16)
+            state.profile.scroll = state.profile.scroll.saturating_add(state.page as u16)
         }
-        Action::Top => state.profile_scroll = 0,
+        Action::Top => state.profile.scroll = 0,
         _ => {
             account_action(state, action);
         }
@@ -160,11 +165,11 @@ fn profile(state: &mut State, action: Action) -> Vec<Effect> {
 fn timeline(state: &mut State, action: Action) -> Vec<Effect> {
     if is_move(action) {
         let n = state.timeline_entries().len();
-        state.timeline_selected = move_index(state.timeline_selected, n, action, state.page);
+        state.timeline.selected = move_index(state.timeline.selected, n, action, state.page);
     } else if action == Action::FilterKind {
-        state.timeline_kind = next_kind(state.timeline_kind);
-        state.timeline_selected = 0;
-        state.info(match state.timeline_kind {
+        state.timeline.kind = next_kind(state.timeline.kind);
+        state.timeline.selected = 0;
+        state.info(match state.timeline.kind {
             Some(k) => format!("Timeline: {k} only"),
             None => "Timeline: all kinds".to_string(),
         });
@@ -175,22 +180,22 @@ fn timeline(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 fn matrix(state: &mut State, action: Action) -> Vec<Effect> {
-    let rows = state.matrix.rows.len();
-    let cols = state.matrix.cols.len();
-    let (r, c) = state.matrix_selected;
+    let rows = state.matrix.view.rows.len();
+    let cols = state.matrix.view.cols.len();
+    let (r, c) = state.matrix.selected;
     match action {
-        Action::Up => state.matrix_selected.0 = r.saturating_sub(1),
-        Action::Down => state.matrix_selected.0 = (r + 1).min(rows.saturating_sub(1)),
-        Action::Left => state.matrix_selected.1 = c.saturating_sub(1),
-        Action::Right => state.matrix_selected.1 = (c + 1).min(cols.saturating_sub(1)),
+        Action::Up => state.matrix.selected.0 = r.saturating_sub(1),
+        Action::Down => state.matrix.selected.0 = (r + 1).min(rows.saturating_sub(1)),
+        Action::Left => state.matrix.selected.1 = c.saturating_sub(1),
+        Action::Right => state.matrix.selected.1 = (c + 1).min(cols.saturating_sub(1)),
         // `open` too, for keymaps written before `filter_cell`.
         Action::FilterCell | Action::Open if rows > 0 && cols > 0 => {
             if let Ok(f) = Filter::parse(&format!("cell:{r},{c}"), state.vocab()) {
-                state.filter = f;
-                state.selected = 0;
+                state.list.filter = f;
+                state.list.selected = 0;
                 state.refilter(None);
                 focus(state, Pane::Accounts);
-                if let Some(what) = describe_cell(&state.matrix, (r, c)) {
+                if let Some(what) = describe_cell(&state.matrix.view, (r, c)) {
                     state.info(format!("Showing the accounts of the cell {what}"));
                 }
                 return vec![load_list(state, None)];
@@ -204,15 +209,15 @@ fn matrix(state: &mut State, action: Action) -> Vec<Effect> {
 
 fn agenda(state: &mut State, action: Action) -> Vec<Effect> {
     if is_move(action) {
-        state.agenda_selected = move_index(
-            state.agenda_selected,
-            state.agenda.len(),
+        state.agenda.selected = move_index(
+            state.agenda.selected,
+            state.agenda.rows.len(),
             action,
             state.page,
         );
         return Vec::new();
     }
-    let Some(row) = state.agenda.get(state.agenda_selected).cloned() else {
+    let Some(row) = state.agenda.rows.get(state.agenda.selected).cloned() else {
         if matches!(
             action,
             Action::Open

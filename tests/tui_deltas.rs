@@ -134,3 +134,32 @@ fn a_save_that_moves_tiers_is_applied_from_its_answer_without_a_new_page() {
     drop(app);
     assert_eq!(b.lists.get(), 2);
 }
+
+#[test]
+fn search_finds_accounts_outside_the_filtered_page_and_shows_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = Counting {
+        book: book(dir.path()),
+        lists: Cell::new(0),
+    };
+    let mut app = App::new(&mut b, &opts());
+    key(&mut app, KeyCode::Char('f'));
+    typ(&mut app, "owner:zhang");
+    key(&mut app, KeyCode::Enter);
+    // The page the backend answered holds Globex only.
+    assert_eq!(app.state().list.rows.len(), 1);
+    assert_eq!(app.state().list.rows[0].key, "GLOBEX");
+
+    key(&mut app, KeyCode::Char('/'));
+    typ(&mut app, "umbrella");
+    let shown = screen(&mut app, 120, 40);
+    assert!(shown.contains("Search · 1 matches"), "{shown}");
+    assert!(shown.contains("Umbrella Trading"), "{shown}");
+    key(&mut app, KeyCode::Enter);
+    // Showing it beats keeping the filter: a new page, Umbrella selected.
+    assert_eq!(app.state().selected_row().unwrap().key, "UMBRELLA");
+    assert!(app.state().list.filter.is_empty());
+    assert_eq!(app.state().list.visible.len(), 5);
+    drop(app);
+    assert_eq!(b.lists.get(), 3, "start, filter, then the unfiltered page");
+}

@@ -44,7 +44,10 @@ pub enum Effect {
         base: Option<Account>,
         completes: Option<FollowUpId>,
     },
-    CompleteFollowUp(AgendaRow),
+    CompleteFollowUp {
+        id: FollowUpId,
+        row: AgendaRow,
+    },
     Snooze {
         row: AgendaRow,
         until: NaiveDate,

@@ -225,18 +225,13 @@ pub fn perform(b: &mut dyn Backend, effect: Effect) -> Msg {
                 Err(e) => fail(Op::Save)(e),
             }
         }
-        Effect::CompleteFollowUp(row) => {
-            let Some(id) = row.item.follow_up else {
-                return Msg::Notices(Vec::new());
-            };
-            match b.complete_followup(id) {
-                Ok(w) => Msg::Completed {
-                    row,
-                    update: view_update(b, w.delta),
-                },
-                Err(e) => fail(Op::Complete)(e),
-            }
-        }
+        Effect::CompleteFollowUp { id, row } => match b.complete_followup(id) {
+            Ok(w) => Msg::Completed {
+                row,
+                update: view_update(b, w.delta),
+            },
+            Err(e) => fail(Op::Complete)(e),
+        },
         Effect::Snooze { row, until } => match b.snooze(&row.item, until) {
             Ok(w) => Msg::Snoozed {
                 row,

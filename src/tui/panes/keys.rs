@@ -256,8 +256,8 @@ fn agenda(state: &mut State, action: Action) -> Vec<Effect> {
             open_form(state, form);
         }
         Action::MarkDone => {
-            if row.item.follow_up.is_some() {
-                return vec![Effect::CompleteFollowUp(row)];
+            if let Some(id) = row.item.follow_up {
+                return vec![Effect::CompleteFollowUp { id, row }];
             }
             // Cadence and complaint items are closed by what is logged.
             let key = state.keymap.hint(Context::Agenda, Action::LogTouch);

@@ -181,8 +181,8 @@ fn set_page(state: &mut State, page: crate::book::query::ListPage, keep: Option<
 
 /// A change's rows replace those on screen (new ones join, missing ones
 /// leave), re-placed by the list's own filter and sort; the matrix and the
-/// agenda are the change's. A change that touched everything asks for the
-/// page again; the open account's detail is reloaded when it was touched.
+/// agenda are the change's. A change that touched everything asks for all
+/// of it again; the open account's detail is reloaded when it was touched.
 fn apply_update(state: &mut State, u: Update) -> Vec<Effect> {
     state.matrix.view = u.matrix;
     state.agenda.rows = u.agenda;
@@ -190,11 +190,9 @@ fn apply_update(state: &mut State, u: Update) -> Vec<Effect> {
     clamp_agenda(state);
     let keep = state.selected_id();
     let ids = match u.touched {
-        Touched::All => {
-            let mut fx = vec![load_list(state, keep)];
-            fx.extend(detail_of(keep));
-            return fx;
-        }
+        // The model may have changed too (tier names, the grid): all of it
+        // again, the detail with it.
+        Touched::All => return vec![reload(state)],
         Touched::Accounts(ids) => ids,
     };
     state.list.rows.retain(|r| !ids.contains(&r.id));
@@ -204,10 +202,6 @@ fn apply_update(state: &mut State, u: Update) -> Vec<Effect> {
         Some(id) if ids.contains(&id) => vec![Effect::LoadDetail(id)],
         _ => Vec::new(),
     }
-}
-
-fn detail_of(id: Option<AccountId>) -> Vec<Effect> {
-    id.map(Effect::LoadDetail).into_iter().collect()
 }
 
 fn describe(state: &State, changes: &[TierChange]) -> String {
@@ -446,10 +440,7 @@ mod tests {
     fn a_change_to_every_row_asks_for_the_page_again() {
         let mut s = state();
         let fx = apply(&mut s, Msg::Changed(update(Touched::All, Vec::new())));
-        assert!(
-            matches!(fx.first(), Some(Effect::LoadList { .. })),
-            "{fx:?}"
-        );
+        assert!(matches!(fx.as_slice(), [Effect::Reload { .. }]), "{fx:?}");
         assert_eq!(
             s.list.rows.len(),
             3,

@@ -111,3 +111,52 @@ fn a_killed_server_keeps_the_list_on_screen_says_reconnecting_and_refuses_writes
     assert!(back.contains("Saved After The Loss"), "{back}");
     assert!(alive(server_pid(&t.db).unwrap()));
 }
+
+fn remote(t: &TestDb) -> RemoteBackend {
+    let ep = Endpoint {
+        db: t.db.clone(),
+        as_of_arg: Some(TODAY.into()),
+        exe: EXE.into(),
+    };
+    let hello = ClientHello {
+        as_of: kam::clock::parse_date(TODAY).unwrap(),
+        pinned: true,
+        client_id: new_client_id(),
+        subscribe: true,
+    };
+    RemoteBackend::connect(ep, hello).unwrap()
+}
+
+#[test]
+fn another_users_save_reaches_the_open_tui_as_rows_not_a_new_page() {
+    use kam::backend::Backend;
+    use kam::book::query::ListQuery;
+    let t = TestDb::with_accounts();
+    let mut them = remote(&t);
+    let mut me = tui_common::counting::Counting::new(remote(&t));
+    let mut app = App::new(&mut me, &tui_common::opts());
+    let before = tui_common::screen(&mut app, 100, 24);
+    assert!(before.contains("Acme Corp"), "{before}");
+
+    let page = them.list(&ListQuery::default()).unwrap();
+    let id = page.rows.iter().find(|r| r.key == "ACME").unwrap().id;
+    let mut acme = them.account(id).unwrap().unwrap();
+    acme.name = "Acme Renamed".into();
+    them.save_account(acme).unwrap();
+
+    let mut shown = String::new();
+    let arrived = wait_until(Duration::from_secs(5), || {
+        app.poll_team();
+        shown = tui_common::screen(&mut app, 100, 24);
+        shown.contains("Acme Renamed")
+    });
+    assert!(arrived, "{shown}");
+    assert!(
+        message(&app).ends_with("edited account ACME"),
+        "{}",
+        message(&app)
+    );
+    drop(app);
+    // The notice named ACME: its row came alone, no second page.
+    assert_eq!(me.lists.get(), 1);
+}

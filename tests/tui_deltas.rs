@@ -4,7 +4,6 @@
 
 mod tui_common;
 
-use kam::backend::Backend;
 use kam::book::query::ListQuery;
 use kam::tui::App;
 use ratatui::crossterm::event::KeyCode;

@@ -95,10 +95,19 @@ fn reads_through_the_server_equal_the_embedded_book() {
         reverse: true,
         offset: 1,
         limit: Some(3),
+        around: None,
     };
     let key = r.list(&all).unwrap().rows[3].key.clone();
     let id = id_of(&r, &key);
+    // The window placed around an account holds it, wherever it sorts.
+    let around = ListQuery {
+        limit: Some(2),
+        around: Some(id),
+        ..ListQuery::default()
+    };
+    assert!(r.list(&around).unwrap().rows.iter().any(|a| a.id == id));
     let remote_view = (
+        r.list(&around).unwrap(),
         r.list(&all).unwrap(),
         r.list(&page).unwrap(),
         r.matrix().unwrap(),
@@ -119,9 +128,9 @@ fn reads_through_the_server_equal_the_embedded_book() {
         r.model().to_toml(),
     );
     assert_eq!(r.today(), today());
-    assert!(!remote_view.0.rows.is_empty() && remote_view.3.is_some());
-    assert_eq!(remote_view.0.total, 25);
-    assert!(remote_view.1.rows.len() <= 3 && remote_view.1.offset == 1);
+    assert!(!remote_view.1.rows.is_empty() && remote_view.4.is_some());
+    assert_eq!(remote_view.1.total, 25);
+    assert!(remote_view.2.rows.len() <= 3 && remote_view.2.offset == 1);
     // A filter the model does not know is refused with the parser's words.
     match r.list(&ListQuery {
         filter: "tier:gold".into(),
@@ -135,6 +144,7 @@ fn reads_through_the_server_equal_the_embedded_book() {
     let store = wait_open(&t.db);
     let b = Book::open(store, Clock::fixed(today()), "someone").unwrap();
     let local_view = (
+        Backend::list(&b, &around).unwrap(),
         Backend::list(&b, &all).unwrap(),
         Backend::list(&b, &page).unwrap(),
         Backend::matrix(&b).unwrap(),

@@ -4,6 +4,7 @@
 
 mod tui_common;
 
+use kam::backend::Backend;
 use kam::book::query::ListQuery;
 use kam::tui::App;
 use ratatui::crossterm::event::KeyCode;
@@ -79,4 +80,47 @@ fn search_finds_accounts_outside_the_filtered_page_and_shows_them() {
     assert_eq!(app.state().list.visible.len(), 5);
     drop(app);
     assert_eq!(b.lists.get(), 3, "start, filter, then the unfiltered page");
+}
+
+#[test]
+fn the_list_is_fetched_a_window_at_a_time_and_moves_cross_windows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = Counting::new(book(dir.path()));
+    let order: Vec<String> = b
+        .book
+        .list(&ListQuery::default())
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
+    assert_eq!(order.len(), 5);
+    let mut app = App::new(&mut b, &opts());
+    app.state_mut().list.window = 2;
+    app.refresh();
+    assert_eq!(app.state().list.rows.len(), 2, "one window, not the book");
+    let shown = screen(&mut app, 120, 40);
+    assert!(shown.contains("Accounts 5/5"), "{shown}");
+    let selected = |app: &App| app.state().selected_row().unwrap().key.clone();
+    assert_eq!(selected(&app), order[0]);
+    for want in &order[1..] {
+        key(&mut app, KeyCode::Char('j'));
+        assert_eq!(&selected(&app), want);
+        assert!(app.state().list.rows.len() <= 2);
+    }
+    key(&mut app, KeyCode::Char('j'));
+    assert_eq!(selected(&app), order[4], "the last row stays selected");
+    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::Char('g'));
+    assert_eq!(selected(&app), order[0]);
+    key(&mut app, KeyCode::Char('G'));
+    assert_eq!(selected(&app), order[4]);
+    let shown = screen(&mut app, 120, 40);
+    assert!(shown.contains("Accounts 5/5"), "{shown}");
+    // An account in another window is shown by search: its window comes.
+    key(&mut app, KeyCode::Char('/'));
+    typ(&mut app, &order[0].to_lowercase());
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(selected(&app), order[0]);
+    assert!(app.state().list.rows.len() <= 2);
 }

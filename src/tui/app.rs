@@ -10,7 +10,7 @@ use super::forms::Form;
 use super::fuzzy;
 use super::input::LineEdit;
 use super::keymap::{Action, Context, KeyChord, Lookup};
-use super::msg::load_list;
+use super::msg::{load_list, show_account};
 use super::overlays::keys::{Ctx, Then};
 use super::panes::keys::{focus, open_form, update_pane};
 use super::view::AccountRow;
@@ -277,7 +277,7 @@ fn update_overlay(state: &mut State, action: Action) -> Vec<Effect> {
             let refetch = state.select_account(id);
             focus(state, Pane::Accounts);
             if refetch {
-                vec![load_list(state, Some(id))]
+                vec![show_account(state, id)]
             } else {
                 Vec::new()
             }

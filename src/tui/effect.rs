@@ -23,10 +23,11 @@ pub enum Effect {
         query: ListQuery,
         keep: Option<AccountId>,
     },
-    /// The list page for a new filter or sort.
+    /// A window of the list: for a new filter or sort, around an account
+    /// to show, or at a position the selection moved to.
     LoadList {
         query: ListQuery,
-        keep: Option<AccountId>,
+        keep: Option<Keep>,
     },
     /// The selected account's detail and its timeline's first page.
     LoadDetail(AccountId),
@@ -60,6 +61,17 @@ pub enum Effect {
         account: AccountId,
         label: String,
     },
+}
+
+/// Which row to select in a list window that arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// This account, if the list still has it.
+    Account(AccountId),
+    /// This account, clearing the filter if it hides it.
+    Show(AccountId),
+    /// This position of the whole filtered list.
+    At(usize),
 }
 
 /// What a change did to the views, ready to apply: the rows it touched as
@@ -100,7 +112,7 @@ pub enum Msg {
     },
     Listed {
         page: ListPage,
-        keep: Option<AccountId>,
+        keep: Option<Keep>,
     },
     Detail {
         id: AccountId,

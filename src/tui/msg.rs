@@ -4,12 +4,12 @@
 //! server keeps the last data on screen and says so.
 
 use super::app::conflict_hint;
-use super::effect::{Effect, Msg, Op, Update};
+use super::effect::{Effect, Keep, Msg, Op, Update};
 use super::state::{Overlay, State};
 use crate::audit::RecordImage;
 use crate::backend::{BackendError, Notice};
 use crate::book::BookError;
-use crate::book::query::Touched;
+use crate::book::query::{ListPage, ListQuery, Touched};
 use crate::domain::AccountId;
 use crate::segment::TierChange;
 use crate::store::StoreError;
@@ -29,10 +29,21 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.matrix.view = matrix;
             state.agenda.rows = agenda;
             clamp_agenda(state);
-            set_page(state, page, keep);
+            set_page(state, page, keep.map(Keep::Account));
             return reload_detail(state);
         }
-        Msg::Listed { page, keep } => set_page(state, page, keep),
+        Msg::Listed { page, keep } => {
+            // An account to show that the window around it lacks is
+            // filtered out: showing it beats keeping the filter.
+            if let Some(Keep::Show(id)) = keep
+                && !page.rows.iter().any(|r| r.id == id)
+                && !state.list.filter.is_empty()
+            {
+                state.list.filter = Default::default();
+                return vec![show_account(state, id)];
+            }
+            set_page(state, page, keep);
+        }
         Msg::Detail { id, detail } => {
             let same = state.profile.detail.as_ref().map(|d| d.account.id) == Some(id);
             if !same {
@@ -65,7 +76,7 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
                 && let Some(id) = state.list.rows.iter().find(|r| r.key == key).map(|r| r.id)
                 && state.select_account(id)
             {
-                fx.push(load_list(state, Some(id)));
+                fx.push(show_account(state, id));
             }
             let mut msg = describe(state, &tier_changes);
             match completed {
@@ -121,19 +132,46 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
     Vec::new()
 }
 
-/// The effect that fetches the list page this state shows.
+/// The list from its top for a new filter or sort, keeping `keep`
+/// selected (and its window) if the new list has it.
 pub fn load_list(state: &State, keep: Option<AccountId>) -> Effect {
     Effect::LoadList {
-        query: state.list_query(),
-        keep,
+        query: ListQuery {
+            offset: 0,
+            ..state.list_query(keep)
+        },
+        keep: keep.map(Keep::Account),
     }
 }
 
-/// Everything again (start, resync, reconnect).
+/// The window holding `id`, selected (the filter goes if it hides it).
+pub fn show_account(state: &State, id: AccountId) -> Effect {
+    Effect::LoadList {
+        query: ListQuery {
+            offset: 0,
+            ..state.list_query(Some(id))
+        },
+        keep: Some(Keep::Show(id)),
+    }
+}
+
+/// The window around position `at` of the whole list, `at` selected.
+pub fn load_window(state: &State, at: usize) -> Effect {
+    Effect::LoadList {
+        query: ListQuery {
+            offset: at.saturating_sub(state.list.window / 2),
+            ..state.list_query(None)
+        },
+        keep: Some(Keep::At(at)),
+    }
+}
+
+/// Everything again (start, resync, reconnect), the selection kept.
 pub fn reload(state: &State) -> Effect {
+    let keep = state.selected_id();
     Effect::Reload {
-        query: state.list_query(),
-        keep: state.selected_id(),
+        query: state.list_query(keep),
+        keep,
     }
 }
 
@@ -171,12 +209,24 @@ fn clamp_agenda(state: &mut State) {
     state.agenda.selected = state.agenda.selected.min(n.saturating_sub(1));
 }
 
-fn set_page(state: &mut State, page: crate::book::query::ListPage, keep: Option<AccountId>) {
+fn set_page(state: &mut State, page: ListPage, keep: Option<Keep>) {
     state.lost = None;
     state.list.accounts_total = page.accounts;
-    let keep = keep.or(state.selected_id());
+    state.list.offset = page.offset;
+    state.list.total = page.total;
     state.list.rows = page.rows;
-    state.refilter(keep);
+    match keep {
+        Some(Keep::At(at)) => {
+            state.refilter(None);
+            let last = state.list.visible.len().saturating_sub(1);
+            state.list.selected = at.saturating_sub(page.offset).min(last);
+        }
+        Some(Keep::Account(id) | Keep::Show(id)) => state.refilter(Some(id)),
+        None => {
+            let keep = state.selected_id();
+            state.refilter(keep);
+        }
+    }
 }
 
 /// A change's rows replace those on screen (new ones join, missing ones

@@ -112,9 +112,16 @@ pub struct Message {
 
 /// The account list: the page the backend answered for (filter, sort),
 /// kept up to date by the deltas of writes and notices.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ListPane {
+    /// A window of the filtered, sorted list: `rows[0]` is its `offset`th
+    /// row of `total`.
     pub rows: Vec<AccountRow>,
+    pub offset: usize,
+    /// Rows matching the filter, all windows.
+    pub total: usize,
+    /// Rows fetched at a time.
+    pub window: usize,
     /// Accounts in the book (the list's "shown/all").
     pub accounts_total: usize,
     /// Indices into `rows` after filter and sort.
@@ -124,6 +131,49 @@ pub struct ListPane {
     pub sort: SortKey,
     pub sort_reverse: bool,
     pub filter: Filter,
+}
+
+/// Rows the list asks for at a time: many screens' worth, so moving about
+/// rarely waits, and far below a big book.
+pub const LIST_WINDOW: usize = 1000;
+
+impl Default for ListPane {
+    fn default() -> Self {
+        ListPane {
+            rows: Vec::new(),
+            offset: 0,
+            total: 0,
+            window: LIST_WINDOW,
+            accounts_total: 0,
+            visible: Vec::new(),
+            selected: 0,
+            sort: SortKey::default(),
+            sort_reverse: false,
+            filter: Filter::default(),
+        }
+    }
+}
+
+impl ListPane {
+    /// The whole filtered list is loaded (no other window to fetch).
+    pub fn complete(&self) -> bool {
+        self.offset == 0 && self.rows.len() >= self.total
+    }
+
+    /// How many rows match the filter (the window's own count when it holds
+    /// them all: it follows changes applied since it was fetched).
+    pub fn matching(&self) -> usize {
+        if self.complete() {
+            self.visible.len()
+        } else {
+            self.total
+        }
+    }
+
+    /// Position of the selected row in the whole filtered list.
+    pub fn position(&self) -> usize {
+        self.offset + self.selected
+    }
 }
 
 /// The selected account's detail, shown by the profile and the timeline.
@@ -299,21 +349,27 @@ impl State {
             .min(self.list.visible.len().saturating_sub(1));
     }
 
-    /// Selects `id`; true when the filter had to be cleared to show it
-    /// (the list page must then be fetched again).
+    /// Selects `id`; true when the list must be fetched again to show it
+    /// (it is in another window, or the filter had to be cleared).
     #[must_use]
     pub fn select_account(&mut self, id: AccountId) -> bool {
-        let hidden = !self
+        if self
             .list
             .visible
             .iter()
-            .any(|i| self.list.rows[*i].id == id);
-        if hidden {
-            // The account is filtered out: showing it beats keeping the filter.
-            self.list.filter = Filter::default();
+            .any(|i| self.list.rows[*i].id == id)
+        {
+            self.refilter(Some(id));
+            return false;
         }
-        self.refilter(Some(id));
-        hidden
+        if self.list.complete() {
+            // The account is filtered out: showing it beats keeping the
+            // filter. (In a partial window it may just be elsewhere: the
+            // fetch around it says, see `msg::apply`.)
+            self.list.filter = Filter::default();
+            self.refilter(Some(id));
+        }
+        true
     }
 
     /// The account this session has open in a form, if any (presence).
@@ -330,17 +386,15 @@ impl State {
         }
     }
 
-    /// The list page this state shows.
-    pub fn list_query(&self) -> ListQuery {
+    /// The list window this state shows, placed around `around` if given.
+    pub fn list_query(&self, around: Option<AccountId>) -> ListQuery {
         ListQuery {
             filter: self.list.filter.text().to_string(),
             sort: self.list.sort,
             reverse: self.list.sort_reverse,
-            offset: 0,
-            // The whole filtered list for now; the page/offset window is the
-            // backend's already (`ListQuery::limit`), the TUI's scrolling
-            // window over it is the scale issue's.
-            limit: None,
+            offset: self.list.offset,
+            limit: Some(self.list.window),
+            around,
         }
     }
 

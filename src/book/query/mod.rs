@@ -34,6 +34,10 @@ pub struct ListQuery {
     pub offset: usize,
     /// `None` = to the end.
     pub limit: Option<usize>,
+    /// Place the window so that it holds this account, if it is in the
+    /// filtered list (`offset` is then ignored): a client keeps its
+    /// selection without knowing where the account sorts.
+    pub around: Option<AccountId>,
 }
 
 /// One window of the filtered, sorted list and how long the whole list is.
@@ -166,7 +170,12 @@ pub fn list(book: &Book, q: &ListQuery) -> std::result::Result<ListPage, ListErr
     let mut rows = all_rows(book)?;
     arrange(&mut rows, &filter, q.sort, q.reverse);
     let total = rows.len();
-    let offset = q.offset.min(total);
+    let at = q.around.and_then(|id| rows.iter().position(|r| r.id == id));
+    let offset = match (at, q.limit) {
+        (Some(p), Some(l)) => p.saturating_sub(l / 2).min(total.saturating_sub(l)),
+        (Some(_), None) => 0,
+        (None, _) => q.offset.min(total),
+    };
     let end = q
         .limit
         .map_or(total, |l| offset.saturating_add(l).min(total));

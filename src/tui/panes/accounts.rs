@@ -33,7 +33,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     let theme = &state.theme;
     let mut title = format!(
         "Accounts {}/{}{} · sort {}{}",
-        state.list.visible.len(),
+        state.list.matching(),
         state.list.accounts_total.max(state.list.rows.len()),
         // A lost server: the rows below are the last known ones.
         if state.lost.is_some() {

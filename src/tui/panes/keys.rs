@@ -6,7 +6,7 @@ use super::super::effect::Effect;
 use super::super::filter::Filter;
 use super::super::forms::Form;
 use super::super::keymap::{Action, Context};
-use super::super::msg::load_list;
+use super::super::msg::{load_list, load_window, show_account};
 use super::super::state::{Pane, State};
 use super::super::view::MatrixView;
 use crate::domain::InteractionKind;
@@ -118,12 +118,19 @@ pub fn update_pane(state: &mut State, action: Action) -> Vec<Effect> {
 
 fn accounts(state: &mut State, action: Action) -> Vec<Effect> {
     if is_move(action) {
-        state.list.selected = move_index(
-            state.list.selected,
-            state.list.visible.len(),
-            action,
-            state.page,
-        );
+        // Moves are over the whole filtered list; past the loaded window,
+        // the window there is fetched.
+        let list = &state.list;
+        let len = if list.complete() {
+            list.visible.len()
+        } else {
+            list.total
+        };
+        let to = move_index(list.position(), len, action, state.page);
+        match to.checked_sub(list.offset) {
+            Some(i) if i < list.visible.len() => state.list.selected = i,
+            _ => return vec![load_window(state, to)],
+        }
     } else if action == Action::Open {
         focus(state, Pane::Profile);
     } else if action == Action::SortNext {
@@ -235,7 +242,7 @@ fn agenda(state: &mut State, action: Action) -> Vec<Effect> {
             let refetch = state.select_account(row.item.account);
             focus(state, Pane::Profile);
             if refetch {
-                return vec![load_list(state, Some(row.item.account))];
+                return vec![show_account(state, row.item.account)];
             }
         }
         Action::LogTouch => {

@@ -544,6 +544,7 @@ fn handle(
                     seq: after,
                     user: user.to_string(),
                     summary,
+                    touched: calls::touched_since(&book, before),
                 });
                 (result, change)
             };
@@ -640,6 +641,7 @@ fn run_command(
             seq,
             user: user.to_string(),
             summary,
+            touched: calls::touched_since(&book, before),
         });
         (result, change)
     };

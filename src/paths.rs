@@ -21,3 +21,16 @@ pub fn demo_db() -> Option<PathBuf> {
 pub fn user_keymap() -> Option<PathBuf> {
     base().map(|b| b.config_dir().join("kam").join("keymap.toml"))
 }
+
+/// `$XDG_STATE_HOME/kam/drafts/draft-<crc of the db path>.json`: unsaved form
+/// text the TUI kept when its terminal went away, per database.
+pub fn draft_file(db: &std::path::Path) -> Option<PathBuf> {
+    let dir = base().map(|b| b.state_dir().unwrap_or_else(|| b.data_dir()))?;
+    let db = std::path::absolute(db).unwrap_or_else(|_| db.to_path_buf());
+    let id = crc32fast::hash(db.as_os_str().as_encoded_bytes());
+    Some(
+        dir.join("kam")
+            .join("drafts")
+            .join(format!("draft-{id:08x}.json")),
+    )
+}

@@ -46,8 +46,9 @@ pub fn run(cli: Cli) -> ExitCode {
     match dispatch(cli) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {
+            // Not eprintln!: it panics when stderr is gone (a closed terminal).
             if !e.message.is_empty() {
-                eprintln!("kam: {}", e.message);
+                let _ = writeln!(std::io::stderr(), "kam: {}", e.message);
             }
             ExitCode::from(exit::code(e.kind))
         }
@@ -333,6 +334,7 @@ fn open_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
         agenda,
         keymap_path: crate::paths::user_keymap(),
         color: None,
+        draft_path: crate::paths::draft_file(&ctx.db),
     };
     let fail = |e: color_eyre::Report| CommandError::new(ErrorKind::Failed, format!("{e:#}"));
     if ctx.no_server {

@@ -3,7 +3,8 @@
 //! record to save and the base it was edited from, not "the open form"), and
 //! what comes back (`Msg`), which `msg::apply` turns into state.
 
-use super::forms::Record;
+use super::draft::Draft;
+use super::forms::{Form, Record};
 use super::view::{AccountRow, AgendaRow, Detail, MatrixView};
 use crate::audit::AuditEntry;
 use crate::backend::{BackendError, Notice, Peer};
@@ -61,6 +62,9 @@ pub enum Effect {
         account: AccountId,
         label: String,
     },
+    /// Reopen the form whose unsaved text was kept when the terminal went
+    /// away (it needs the account as it is now).
+    RestoreDraft(Draft),
 }
 
 /// Which row to select in a list window that arrives.
@@ -153,6 +157,11 @@ pub enum Msg {
         account: AccountId,
         label: String,
         entries: Vec<AuditEntry>,
+    },
+    /// A kept draft, reopened (None: the account it was about is gone).
+    Draft {
+        form: Option<Box<Form>>,
+        saved: String,
     },
     Failed {
         op: Op,

@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod data;
+pub mod draft;
 pub mod effect;
 pub use crate::book::query::filter;
 pub mod forms;

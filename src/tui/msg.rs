@@ -122,6 +122,23 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
                 scroll: 0,
             })
         }
+        Msg::Draft { form, saved } => match form {
+            Some(form) if state.overlay.is_none() => {
+                state.overlay = Some(Overlay::Form {
+                    form,
+                    confirm_discard: false,
+                });
+                state.info(format!(
+                    "Restored the unsaved form kept on {saved}, when the terminal went away"
+                ));
+            }
+            Some(_) => state.error(format!(
+                "An unsaved form kept on {saved} was not reopened: another window is open"
+            )),
+            None => state.error(format!(
+                "An unsaved form kept on {saved} was about an account that no longer exists"
+            )),
+        },
         Msg::Failed { op, error } => failed(state, op, error),
         Msg::Notices(notices) => return notices_in(state, notices),
         Msg::Peers(peers) => {

@@ -4,12 +4,13 @@
 
 use super::app;
 use super::data;
+use super::draft::Draft;
 use super::effect::{Effect, Msg, Op, Update};
 use super::forms::Record;
 use super::keymap::{Keymap, KeymapError};
 use super::msg;
 use super::render;
-use super::state::State;
+use super::state::{Overlay, State};
 use super::theme::Theme;
 use crate::backend::{Backend, BackendResult};
 use crate::book::query::{self, Delta, ListQuery};
@@ -34,6 +35,9 @@ pub struct RunOptions {
     pub keymap_path: Option<PathBuf>,
     /// Force colour on or off; `None` = honour `NO_COLOR`.
     pub color: Option<bool>,
+    /// Where unsaved form text is kept when the terminal goes away, and
+    /// offered again at the next start (`paths::draft_file`).
+    pub draft_path: Option<PathBuf>,
 }
 
 pub struct App<'a> {
@@ -77,7 +81,22 @@ impl<'a> App<'a> {
         }
         let problems: Vec<String> = app.keymap_errors.iter().map(|e| e.to_string()).collect();
         app::show_keymap_problems(&mut app.state, &problems);
+        // A draft waits for a start with nothing else on screen.
+        if app.state.overlay.is_none()
+            && let Some(d) = opts.draft_path.as_deref().and_then(Draft::take)
+        {
+            app.run(vec![Effect::RestoreDraft(d)]);
+        }
         app
+    }
+
+    /// The open form's unsaved text, to keep when the terminal goes away.
+    pub fn draft(&self) -> Option<Draft> {
+        let saved = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
+        match &self.state.overlay {
+            Some(Overlay::Form { form, .. }) => Draft::of(form, saved),
+            _ => None,
+        }
     }
 
     pub fn state(&self) -> &State {
@@ -189,6 +208,21 @@ pub fn perform(b: &mut dyn Backend, effect: Effect) -> Msg {
             match got {
                 Ok(detail) => Msg::Detail { id, detail },
                 Err(e) => fail(Op::LoadDetail)(e),
+            }
+        }
+        Effect::RestoreDraft(d) => {
+            let account = match d.account() {
+                Some(id) => match b.account(id) {
+                    Ok(a) => a,
+                    Err(e) => return fail(Op::Load)(e),
+                },
+                None => None,
+            };
+            Msg::Draft {
+                form: d
+                    .reopen(account.as_ref(), b.user(), b.today())
+                    .map(Box::new),
+                saved: d.saved,
             }
         }
         Effect::Search { text } => match b.search(&text, SEARCH_HITS) {
@@ -303,6 +337,9 @@ fn view_update(b: &dyn Backend, d: Delta) -> Update {
 
 /// Runs the TUI until the user quits. The terminal is restored on return,
 /// on error and on panic (ratatui's init installs a restoring panic hook).
+/// When the terminal goes away (end of input, hang-up, SIGHUP, SIGTERM, an
+/// I/O error) it stops within a second and keeps an open form's unsaved text
+/// as a draft, offered at the next start.
 pub fn run(backend: &mut dyn Backend, opts: RunOptions) -> color_eyre::Result<()> {
     let mut app = App::new(backend, &opts);
     // Runs after ratatui's own hook has restored the screen (it chains to
@@ -312,30 +349,74 @@ pub fn run(backend: &mut dyn Backend, opts: RunOptions) -> color_eyre::Result<()
         let _ = execute!(std::io::stdout(), DisableBracketedPaste);
         previous(info);
     }));
+    stop::install();
+    stop::watch_terminal();
     let mut terminal = ratatui::try_init()?;
     // Pasted text arrives as one event, so a newline in it is not Enter.
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
     let result = event_loop(&mut terminal, &mut app);
-    let _ = execute!(std::io::stdout(), DisableBracketedPaste);
-    ratatui::restore();
-    result
+    // The draft first: nothing after this may lose it.
+    let lost = match result {
+        Ok(None) => None,
+        Ok(Some(why)) => Some(color_eyre::eyre::eyre!("{why}")),
+        Err(e) => Some(e),
+    };
+    let kept = lost.as_ref().and_then(|_| keep_draft(&app, &opts));
+    // A closed terminal has nothing to restore (and writing to it fails).
+    if !stop::terminal_closed() {
+        let _ = execute!(std::io::stdout(), DisableBracketedPaste);
+        ratatui::restore();
+    }
+    match (lost, kept) {
+        (None, _) => Ok(()),
+        (Some(e), Some(note)) => Err(e.wrap_err(note)),
+        (Some(e), None) => Err(e),
+    }
+}
+
+/// Keeps the open form's unsaved text; says where, or why it could not.
+fn keep_draft(app: &App, opts: &RunOptions) -> Option<String> {
+    let (draft, path) = (app.draft()?, opts.draft_path.as_deref()?);
+    Some(match draft.save(path) {
+        Ok(()) => format!(
+            "the open form's unsaved text is kept in {} and offered at the next start",
+            path.display()
+        ),
+        Err(e) => format!(
+            "the open form's unsaved text could not be kept ({}: {e})",
+            path.display()
+        ),
+    })
 }
 
 /// How often a live (team) session looks for the others' changes.
 const TEAM_TICK: Duration = Duration::from_millis(200);
+/// How often a session alone looks whether its terminal is still there
+/// (a closed terminal gives no event at all: it must be looked for).
+const ALONE_TICK: Duration = Duration::from_millis(250);
 
-fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> color_eyre::Result<()> {
+/// `Ok(None)`: the user quit; `Ok(Some(why))`: the terminal went away.
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+) -> color_eyre::Result<Option<&'static str>> {
     let size = terminal.size()?;
     app.resize(size.width, size.height);
     app.poll_team();
     terminal.draw(|f| app.draw(f))?;
-    let live = app.backend().is_live();
+    let tick = if app.backend().is_live() {
+        TEAM_TICK
+    } else {
+        ALONE_TICK
+    };
     loop {
-        // Alone, this blocks; in team mode it waits at most a tick. Either
-        // way nothing is drawn or sent while nothing happens (SSH).
-        let input = !live || event::poll(TEAM_TICK)?;
+        if let Some(why) = stop::reason() {
+            return Ok(Some(why));
+        }
+        // Waits at most a tick; nothing is drawn or sent while nothing
+        // happens (SSH).
         let mut redraw = false;
-        if input {
+        if event::poll(tick)? {
             redraw = match event::read()? {
                 Event::Key(k) if k.kind != KeyEventKind::Release => {
                     app.key(k);
@@ -352,12 +433,103 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> color_e
                 _ => false,
             };
             if app.state().quit {
-                return Ok(());
+                return Ok(None);
             }
         }
         redraw |= app.poll_team();
         if redraw {
             terminal.draw(|f| app.draw(f))?;
+        }
+    }
+}
+
+/// Why the TUI must stop without the user: a signal, or a terminal that
+/// is gone (a closed pseudo-terminal reads as end of input for ever).
+mod stop {
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    static SIGNAL: AtomicI32 = AtomicI32::new(0);
+    /// Set by the watcher when the terminal has gone.
+    const GONE: libc::c_int = -1;
+
+    extern "C" fn on_signal(sig: libc::c_int) {
+        // Only an atomic store: async-signal-safe.
+        SIGNAL.store(sig, Ordering::Relaxed);
+    }
+
+    /// Catches SIGHUP and SIGTERM, unless they are ignored already (`nohup`:
+    /// the terminal's end is then seen as a hang-up on input instead).
+    pub fn install() {
+        for sig in [libc::SIGHUP, libc::SIGTERM] {
+            // SAFETY: sigaction with zeroed, then filled, plain C structs;
+            // the handler only stores to an atomic.
+            unsafe {
+                let mut old: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(sig, std::ptr::null(), &mut old) != 0
+                    || old.sa_sigaction == libc::SIG_IGN
+                {
+                    continue;
+                }
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = on_signal as *const () as usize;
+                libc::sigemptyset(&mut sa.sa_mask);
+                libc::sigaction(sig, &sa, std::ptr::null_mut());
+            }
+        }
+    }
+
+    /// The terminal itself is gone (not just a signal).
+    pub fn terminal_closed() -> bool {
+        SIGNAL.load(Ordering::Relaxed) == GONE
+    }
+
+    pub fn reason() -> Option<&'static str> {
+        match SIGNAL.load(Ordering::Relaxed) {
+            libc::SIGHUP => Some("the terminal hung up (SIGHUP)"),
+            libc::SIGTERM => Some("stopped by SIGTERM"),
+            GONE => Some("the terminal was closed"),
+            _ => None,
+        }
+    }
+
+    /// A closed terminal makes crossterm's reader spin on `read() = 0`
+    /// inside its own loop, where the event loop never gets control back.
+    /// So a thread looks for the hang-up, records it, and puts an empty
+    /// non-blocking pipe on descriptor 0: the reader then sees "nothing to
+    /// read", returns, and the event loop stops at its next tick.
+    pub fn watch_terminal() {
+        // SAFETY: isatty on our own descriptor.
+        if unsafe { libc::isatty(0) } != 1 {
+            return;
+        }
+        std::thread::spawn(|| {
+            while !terminal_gone() {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            SIGNAL.store(GONE, Ordering::Relaxed);
+            let mut fds = [0; 2];
+            // SAFETY: a new pipe, its read end duplicated onto descriptor 0
+            // (which only this process's dead terminal used).
+            unsafe {
+                if libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) == 0 {
+                    libc::dup2(fds[0], 0);
+                }
+            }
+        });
+    }
+
+    /// Standard input (a terminal when the watch began) has hung up or
+    /// gone. Not `isatty`: a hung-up terminal answers that with EIO.
+    fn terminal_gone() -> bool {
+        let mut p = libc::pollfd {
+            fd: 0,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: a zero-timeout poll on our own descriptor 0.
+        unsafe {
+            libc::poll(&mut p, 1, 0) >= 0
+                && p.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
         }
     }
 }

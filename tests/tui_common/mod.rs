@@ -138,6 +138,7 @@ pub fn opts() -> RunOptions {
         agenda: false,
         keymap_path: None,
         color: Some(false),
+        draft_path: None,
     }
 }
 

@@ -3,6 +3,8 @@
 //! stdout and its errors to stderr, with a meaningful exit code.
 
 pub mod args;
+mod editor;
+mod model_edit;
 
 use crate::book::Book;
 use crate::clock::Clock;
@@ -43,6 +45,11 @@ pub mod exit {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
+    // Readable reports for an unexpected error or panic. The TUI chains its
+    // terminal-restoring hook in front of this one (tui::runner::run), so
+    // the report prints on a restored screen. A second install (a test
+    // calling run twice) keeps the first.
+    let _ = color_eyre::install();
     match dispatch(cli) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {
@@ -152,8 +159,22 @@ fn dispatch(cli: Cli) -> CmdResult {
     let out = &mut std::io::stdout().lock();
     match cli.command {
         None => open_tui(&ctx, cli.demo, cli.agenda),
-        Some(cmd) => match cmd.into_book_command() {
+        Some(mut cmd) => match {
+            editor::ask_missing_message(&mut cmd)?;
+            cmd.into_book_command()
+        } {
             Err(LocalCommand::Keymap(action)) => keymap_command(action, out),
+            Err(LocalCommand::Completions(shell)) => {
+                let mut cmd = <Cli as clap::CommandFactory>::command();
+                clap_complete::generate(shell, &mut cmd, "kam", out);
+                Ok(())
+            }
+            Err(LocalCommand::Man) => {
+                let cmd = <Cli as clap::CommandFactory>::command();
+                clap_mangen::Man::new(cmd).render(out)?;
+                Ok(())
+            }
+            Err(LocalCommand::ModelEdit) => model_edit::model_edit(&ctx, out),
             Err(LocalCommand::Serve) => serve(&ctx),
             Err(LocalCommand::Server(action)) => server_command(&ctx, action, out),
             Ok(cmd) => book_command(&ctx, cmd, out),

@@ -202,9 +202,10 @@ kam touch ACME --answers 42 -m 'Sent the price list'   # completes follow-up 42"
         /// The account's key
         key: String,
         /// Invoiced amount, e.g. 125000.50 (at most 2 decimals)
+        #[arg(allow_negative_numbers = true)]
         amount: String,
-        /// Gross margin of the order
-        #[arg(long, value_name = "AMOUNT")]
+        /// Gross margin of the order (may be negative)
+        #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
         margin: Option<String>,
         /// Payment due date (YYYY-MM-DD)
         #[arg(long, value_name = "DATE")]
@@ -219,6 +220,7 @@ kam touch ACME --answers 42 -m 'Sent the price list'   # completes follow-up 42"
         /// The account's key
         key: String,
         /// Amount received, e.g. 62500 (at most 2 decimals)
+        #[arg(allow_negative_numbers = true)]
         amount: String,
         /// A summary of the payment
         #[arg(short = 'm', long = "message", value_name = "TEXT")]

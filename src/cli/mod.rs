@@ -157,28 +157,26 @@ fn env_flag(name: &str) -> Result<bool, CommandError> {
 fn dispatch(cli: Cli) -> CmdResult {
     let ctx = Context::from_args(&cli)?;
     let out = &mut std::io::stdout().lock();
-    match cli.command {
-        None => open_tui(&ctx, cli.demo, cli.agenda),
-        Some(mut cmd) => match {
-            editor::ask_missing_message(&mut cmd)?;
-            cmd.into_book_command()
-        } {
-            Err(LocalCommand::Keymap(action)) => keymap_command(action, out),
-            Err(LocalCommand::Completions(shell)) => {
-                let mut cmd = <Cli as clap::CommandFactory>::command();
-                clap_complete::generate(shell, &mut cmd, "kam", out);
-                Ok(())
-            }
-            Err(LocalCommand::Man) => {
-                let cmd = <Cli as clap::CommandFactory>::command();
-                clap_mangen::Man::new(cmd).render(out)?;
-                Ok(())
-            }
-            Err(LocalCommand::ModelEdit) => model_edit::model_edit(&ctx, out),
-            Err(LocalCommand::Serve) => serve(&ctx),
-            Err(LocalCommand::Server(action)) => server_command(&ctx, action, out),
-            Ok(cmd) => book_command(&ctx, cmd, out),
-        },
+    let Some(mut cmd) = cli.command else {
+        return open_tui(&ctx, cli.demo, cli.agenda);
+    };
+    editor::ask_missing_message(&mut cmd)?;
+    match cmd.into_book_command() {
+        Err(LocalCommand::Keymap(action)) => keymap_command(action, out),
+        Err(LocalCommand::Completions(shell)) => {
+            // Into a buffer: clap_complete panics on a failed write,
+            // and `kam completions bash | head` must end quietly.
+            let mut script = Vec::new();
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "kam", &mut script);
+            out.write_all(&script)?;
+            Ok(())
+        }
+        Err(LocalCommand::Man) => man_page(out),
+        Err(LocalCommand::ModelEdit) => model_edit::model_edit(&ctx, out),
+        Err(LocalCommand::Serve) => serve(&ctx),
+        Err(LocalCommand::Server(action)) => server_command(&ctx, action, out),
+        Ok(cmd) => book_command(&ctx, cmd, out),
     }
 }
 
@@ -311,6 +309,21 @@ fn print_status(
     )?;
     for c in &s.clients {
         writeln!(out, "  {}", c.user)?;
+    }
+    Ok(())
+}
+
+/// `kam man`: the manual page from the clap definitions. roff's string
+/// definitions come before `.TH` in clap_mangen's output; the title line is
+/// moved first, where man(7) and tools that sniff a page expect it.
+fn man_page(out: &mut dyn Write) -> CmdResult {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd).render(&mut page)?;
+    let page = String::from_utf8_lossy(&page);
+    let (title, rest): (Vec<&str>, Vec<&str>) = page.lines().partition(|l| l.starts_with(".TH "));
+    for line in title.into_iter().chain(rest) {
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }

@@ -57,12 +57,14 @@ pub fn model_edit(ctx: &Context, out: &mut dyn Write) -> CmdResult {
         })
     };
     book_command(ctx, file_cmd(true), out)?;
-    write!(out, "Apply this model? [y/N] ")?;
+    // The question goes to stderr: stdout keeps the preview and the
+    // result for a script to read.
     out.flush()?;
+    eprint!("Apply this model? [y/N] ");
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-        writeln!(out, "\nnothing applied")?;
+        writeln!(out, "nothing applied")?;
         return Ok(());
     }
     book_command(ctx, file_cmd(false), out)
@@ -75,7 +77,8 @@ fn error_comment(error: &str) -> String {
         s.push_str(&format!("{ERROR_MARK}{line}\n"));
     }
     s.push_str(&format!(
-        "{ERROR_MARK}fix it and save, or quit without saving to give up\n"
+        "{ERROR_MARK}(line numbers count from the line below these comments)\n\
+         {ERROR_MARK}fix it and save, or quit without saving to give up\n"
     ));
     s
 }

@@ -3,6 +3,8 @@
 //! stdout and its errors to stderr, with a meaningful exit code.
 
 pub mod args;
+mod editor;
+mod model_edit;
 
 use crate::book::Book;
 use crate::clock::Clock;
@@ -43,6 +45,11 @@ pub mod exit {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
+    // Readable reports for an unexpected error or panic. The TUI chains its
+    // terminal-restoring hook in front of this one (tui::runner::run), so
+    // the report prints on a restored screen. A second install (a test
+    // calling run twice) keeps the first.
+    let _ = color_eyre::install();
     match dispatch(cli) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {
@@ -151,14 +158,26 @@ fn env_flag(name: &str) -> Result<bool, CommandError> {
 fn dispatch(cli: Cli) -> CmdResult {
     let ctx = Context::from_args(&cli)?;
     let out = &mut std::io::stdout().lock();
-    match cli.command {
-        None => open_tui(&ctx, cli.demo, cli.agenda),
-        Some(cmd) => match cmd.into_book_command() {
-            Err(LocalCommand::Keymap(action)) => keymap_command(action, out),
-            Err(LocalCommand::Serve) => serve(&ctx),
-            Err(LocalCommand::Server(action)) => server_command(&ctx, action, out),
-            Ok(cmd) => book_command(&ctx, cmd, out),
-        },
+    let Some(mut cmd) = cli.command else {
+        return open_tui(&ctx, cli.demo, cli.agenda);
+    };
+    editor::ask_missing_message(&mut cmd)?;
+    match cmd.into_book_command() {
+        Err(LocalCommand::Keymap(action)) => keymap_command(action, out),
+        Err(LocalCommand::Completions(shell)) => {
+            // Into a buffer: clap_complete panics on a failed write,
+            // and `kam completions bash | head` must end quietly.
+            let mut script = Vec::new();
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "kam", &mut script);
+            out.write_all(&script)?;
+            Ok(())
+        }
+        Err(LocalCommand::Man) => man_page(out),
+        Err(LocalCommand::ModelEdit) => model_edit::model_edit(&ctx, out),
+        Err(LocalCommand::Serve) => serve(&ctx),
+        Err(LocalCommand::Server(action)) => server_command(&ctx, action, out),
+        Ok(cmd) => book_command(&ctx, cmd, out),
     }
 }
 
@@ -291,6 +310,21 @@ fn print_status(
     )?;
     for c in &s.clients {
         writeln!(out, "  {}", c.user)?;
+    }
+    Ok(())
+}
+
+/// `kam man`: the manual page from the clap definitions. roff's string
+/// definitions come before `.TH` in clap_mangen's output; the title line is
+/// moved first, where man(7) and tools that sniff a page expect it.
+fn man_page(out: &mut dyn Write) -> CmdResult {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd).render(&mut page)?;
+    let page = String::from_utf8_lossy(&page);
+    let (title, rest): (Vec<&str>, Vec<&str>) = page.lines().partition(|l| l.starts_with(".TH "));
+    for line in title.into_iter().chain(rest) {
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }

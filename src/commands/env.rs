@@ -38,7 +38,7 @@ impl CmdEnv for LocalEnv<'_> {
     }
 
     fn read_file(&mut self, path: &Path) -> std::io::Result<Vec<u8>> {
-        std::fs::read(path)
+        read_input(path)
     }
 
     fn write_file(
@@ -54,4 +54,15 @@ impl CmdEnv for LocalEnv<'_> {
             eprint!("\r{note}");
         }
     }
+}
+
+/// The content of an input file named on the command line; `-` is
+/// standard input (read by the client: a server never reads its stdin).
+pub fn read_input(path: &Path) -> std::io::Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)?;
+        return Ok(bytes);
+    }
+    std::fs::read(path)
 }

@@ -117,6 +117,23 @@ pub enum Command {
     },
     /// Undo your own last change (refused if someone changed the records since)
     Undo,
+    /// Write a complete backup of the database (every record, follow-up,
+    /// snooze, pin, review mark, the model and the audit trail) while others
+    /// keep working
+    Backup {
+        /// The backup file (written atomically), or `-` for standard output
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Restore a backup or restore point into a new or empty directory
+    /// (--db); the file is verified completely before anything is written
+    Restore {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Check every record, index, score and the audit trail; exit 4 when
+    /// anything is wrong
+    Check,
     /// Check or print key bindings
     Keymap {
         #[command(subcommand)]
@@ -213,6 +230,9 @@ impl ValueEnum for Format {
 #[derive(Debug)]
 pub enum LocalCommand {
     Keymap(KeymapCommand),
+    /// A backup: the book command `Backup` to FILE (or `-`: stdout).
+    Backup(PathBuf),
+    Restore(PathBuf),
     Serve,
     Server(ServerCommand),
 }
@@ -264,6 +284,9 @@ impl Command {
             Command::Review => C::Review,
             Command::Log { key, json, limit } => C::Log { key, json, limit },
             Command::Undo => C::Undo,
+            Command::Check => C::Check,
+            Command::Backup { file } => return Err(LocalCommand::Backup(file)),
+            Command::Restore { file } => return Err(LocalCommand::Restore(file)),
             Command::Keymap { action } => return Err(LocalCommand::Keymap(action)),
             Command::Serve => return Err(LocalCommand::Serve),
             Command::Server { action } => return Err(LocalCommand::Server(action)),

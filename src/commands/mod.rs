@@ -3,6 +3,8 @@
 //! their input and output goes through `CmdEnv`, never straight to the
 //! process's files or terminal.
 
+pub mod backup;
+pub mod check;
 mod env;
 mod error;
 pub mod report;
@@ -68,6 +70,11 @@ pub enum Command {
         limit: Option<usize>,
     },
     Undo,
+    /// The whole database as one backup file, to standard output (the CLI
+    /// writes it to a file when one is named).
+    Backup,
+    /// Check every record, index, derived score and the audit sequence.
+    Check,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -190,6 +190,8 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             Ok(())
         }
         Command::Log { key, json, limit } => log_command(book, key, json, limit, env.out()),
+        Command::Backup => super::backup::backup(book, env),
+        Command::Check => super::check::check(book, env),
         Command::Undo => {
             let out = book.execute(WriteOp::Undo, env.request())?;
             let undone = out.undone.unwrap_or_default();

@@ -190,7 +190,12 @@ fn book_command(ctx: &Context, cmd: commands::Command, out: &mut dyn Write) -> C
 /// alone, which lists what is wrong.
 fn check_command(ctx: &Context, out: &mut dyn Write) -> CmdResult {
     let failed = match book_command(ctx, commands::Command::Check, out) {
-        Err(e) if e.kind == ErrorKind::Failed && !db_missing(&ctx.db) => e,
+        Err(e)
+            if matches!(e.kind, ErrorKind::Failed | ErrorKind::Database)
+                && !db_missing(&ctx.db) =>
+        {
+            e
+        }
         other => return other,
     };
     match Store::open(&ctx.db) {

@@ -574,10 +574,58 @@ pub fn restore_hint(db: &Path) -> String {
     let Some(point) = newest_restore_point(db) else {
         return String::new();
     };
-    let target = format!("{}.restored", db.display());
+    let name = db
+        .file_name()
+        .map_or_else(|| "kam".to_string(), |n| n.to_string_lossy().into_owned());
+    let target = db.with_file_name(format!("{name}.restored"));
+    let (p, t) = (shell_word(&point), shell_word(&target));
     format!(
-        " Its newest restore point is {p}: run `kam restore {p} --db {target}`, \
-         then move the damaged directory aside and {target} into its place.",
-        p = point.display()
+        " Its newest restore point is {p}: run `kam restore {p} --db {t}`, then move the \
+         damaged directory aside and {t} into its place."
     )
+}
+
+/// A path as one shell word (quoted when it needs to be), so the command
+/// in a message can be pasted as it is.
+fn shell_word(p: &Path) -> String {
+    let s = p.display().to_string();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:,=@".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hint_names_a_pasteable_command() {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = tmp.path().join("my db");
+        assert_eq!(restore_hint(&db), "");
+        let dir = db.join(RESTORE_POINTS_DIR);
+        std::fs::create_dir_all(&dir).unwrap();
+        for n in [
+            "kam-20260101T000000Z.kambackup",
+            "kam-20260102T000000Z.kambackup",
+        ] {
+            std::fs::write(dir.join(n), b"").unwrap();
+        }
+        let hint = restore_hint(&db);
+        let point = dir.join("kam-20260102T000000Z.kambackup");
+        let target = tmp.path().join("my db.restored");
+        assert!(
+            hint.contains(&format!(
+                "kam restore '{}' --db '{}'",
+                point.display(),
+                target.display()
+            )),
+            "{hint}"
+        );
+        assert_eq!(shell_word(Path::new("/a/b.c")), "/a/b.c");
+        assert_eq!(shell_word(Path::new("it's")), "'it'\\''s'");
+    }
 }

@@ -43,7 +43,9 @@ pub const RESTORE_POINTS_DIR: &str = "restore-points";
 /// File name ending of backups and restore points.
 pub const BACKUP_SUFFIX: &str = ".kambackup";
 /// Entries written to sled per batch when restoring.
-const RESTORE_BATCH: usize = 10_000;
+const RESTORE_BATCH: usize = 1_000;
+/// Batches between flushes when restoring.
+const FLUSH_EVERY: usize = 10;
 /// The id counter a backup may ask a restore to reach (sled hands ids out
 /// one by one; anything beyond this is not a counter kam ran up).
 const MAX_NEXT_ID: u64 = 1 << 36;
@@ -490,6 +492,7 @@ fn write_restore(
         let db = store.db.clone();
         let mut batch = sled::Batch::default();
         let mut pending = 0usize;
+        let mut written = 0usize;
         let mut current: Option<String> = None;
         let mut tree: Option<sled::Tree> = None;
         // The new database's own header goes: the backup's is written in
@@ -505,6 +508,12 @@ fn write_restore(
             pending += 1;
             if pending >= RESTORE_BATCH {
                 flush(&tree, &mut batch, &mut pending)?;
+                written += 1;
+                // sled keeps written pages in memory until they are on
+                // disk: flushing now and then bounds a large restore.
+                if written % FLUSH_EVERY == 0 {
+                    db.flush().map_err(StoreError::from)?;
+                }
             }
             Ok(())
         })?;

@@ -238,7 +238,6 @@ impl Server {
         let user = crate::identity::current_user();
         let book = Book::open(store, opts.clock, &user)?;
         let keep = restore_points::keep();
-        take_restore_point(&book, keep, group_shared);
         let socket = socket_path(&db);
         if socket.exists() {
             if UnixStream::connect(&socket).is_ok() {
@@ -295,6 +294,13 @@ impl Server {
             } else {
                 "private"
             }
+        );
+        // After `ready`: a large database's restore point does not count
+        // against the starting client's patience; clients wait for the book.
+        take_restore_point(
+            &lock(&self.shared.book),
+            self.shared.restore_points,
+            self.shared.group_shared,
         );
         let mut idle_since = Some(Instant::now());
         let mut last_watch = Instant::now();

@@ -511,7 +511,7 @@ fn write_restore(
                 written += 1;
                 // sled keeps written pages in memory until they are on
                 // disk: flushing now and then bounds a large restore.
-                if written % FLUSH_EVERY == 0 {
+                if written.is_multiple_of(FLUSH_EVERY) {
                     db.flush().map_err(StoreError::from)?;
                 }
             }

@@ -635,6 +635,45 @@ mod tests {
             "{hint}"
         );
         assert_eq!(shell_word(Path::new("/a/b.c")), "/a/b.c");
+    }
+
+    /// Rewrites the header of a backup file (checksummed again).
+    fn rewrite_header(file: &Path, edit: impl FnOnce(&mut BackupHeader)) {
+        let mut bytes = std::fs::read(file).unwrap();
+        let mut h = read_header(file, &mut bytes.as_slice()).unwrap();
+        edit(&mut h);
+        let json = serde_json::to_vec(&h).unwrap();
+        bytes[12..16].copy_from_slice(&(json.len() as u32).to_be_bytes());
+        bytes[16..20].copy_from_slice(&crc32fast::hash(&json).to_be_bytes());
+        bytes[20..HEADER_SPACE as usize].fill(0);
+        bytes[20..20 + json.len()].copy_from_slice(&json);
+        std::fs::write(file, bytes).unwrap();
+    }
+
+    #[test]
+    fn a_restored_database_hands_out_ids_past_the_backed_up_ones() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(&tmp.path().join("a")).unwrap();
+        let file = tmp.path().join("a.kambackup");
+        let mut f = File::create_new(&file).unwrap();
+        let h = store.write_backup(&mut f).unwrap();
+        assert!(h.next_id > 0);
+        drop((f, store));
+        // sled jumps its counter by a few million when it reopens a
+        // database: only a counter beyond that shows the restore's own work.
+        let far = 3_500_000;
+        rewrite_header(&file, |h| h.next_id = far);
+        verify(&file).unwrap();
+        let dir = tmp.path().join("b");
+        restore(&file, &dir, &OpenOptions::default()).unwrap();
+        let restored = Store::open(&dir).unwrap();
+        assert!(restored.reserve_id().unwrap() >= far);
+
+        // a counter no kam ran up is damage, refused before writing
+        rewrite_header(&file, |h| h.next_id = u64::MAX);
+        let e = restore(&file, &tmp.path().join("c"), &OpenOptions::default()).unwrap_err();
+        assert!(matches!(e, BackupError::Damaged { .. }), "{e}");
+        assert!(!tmp.path().join("c").exists());
         assert_eq!(shell_word(Path::new("it's")), "'it'\\''s'");
     }
 }

@@ -437,7 +437,11 @@ fn open_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
     }
     let ep = ctx.endpoint()?;
     let mut remote = crate::server::remote::RemoteBackend::connect(ep.clone(), ctx.hello(true))?;
-    if demo && crate::backend::Backend::accounts(&remote).is_empty() {
+    let empty = crate::book::query::ListQuery {
+        limit: Some(0),
+        ..Default::default()
+    };
+    if demo && crate::backend::Backend::list(&remote, &empty).is_ok_and(|p| p.total == 0) {
         eprintln!("creating the demo book in {} …", ctx.db.display());
         let cmd = commands::Command::Demo {
             accounts: DemoParams::DEFAULT_ACCOUNTS,

@@ -568,6 +568,7 @@ fn handle(
                     seq: after,
                     user: user.to_string(),
                     summary,
+                    touched: calls::touched_since(&book, before),
                 });
                 (result, change)
             };
@@ -694,6 +695,7 @@ fn run_command(
             seq,
             user: user.to_string(),
             summary,
+            touched: calls::touched_since(&book, before),
         });
         (result, change)
     };

@@ -1,22 +1,25 @@
-//! The app around the state: performs effects through the backend, keeps
-//! the views in step with it, and runs the terminal event loop.
+//! The app around the state: performs the effects `update` asks for through
+//! the backend and feeds each answer back as a `Msg`; runs the terminal event
+//! loop. It never changes the state itself.
 
-use super::app::{self, Effect, Overlay, State};
+use super::app;
 use super::data;
-use super::forms::FormKind;
+use super::effect::{Effect, Msg, Op, Update};
 use super::forms::Record;
 use super::keymap::{Keymap, KeymapError};
+use super::msg;
 use super::render;
+use super::state::State;
 use super::theme::Theme;
-use crate::backend::Backend;
-use crate::backend::Notice;
+use crate::backend::{Backend, BackendResult};
+use crate::book::query::{self, Delta, ListQuery};
 use crate::domain::AccountId;
-use crate::segment::TierChange;
 use ratatui::Frame;
 use ratatui::crossterm::event::{
     self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEvent, KeyEventKind,
 };
 use ratatui::crossterm::execute;
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -40,6 +43,14 @@ pub struct App<'a> {
     pub keymap_errors: Vec<KeymapError>,
 }
 
+/// How many follow-up effects one input may cause (a guard: answers ask
+/// for a page or a detail, never for an endless chain).
+const MAX_EFFECTS: usize = 64;
+/// Hits a search asks for.
+const SEARCH_HITS: usize = 200;
+/// Interactions of the timeline loaded with an account.
+const TIMELINE_PAGE: usize = 500;
+
 impl<'a> App<'a> {
     pub fn new(backend: &'a mut dyn Backend, opts: &RunOptions) -> App<'a> {
         let (keymap, keymap_errors) = Keymap::load(opts.keymap_path.as_deref());
@@ -59,9 +70,10 @@ impl<'a> App<'a> {
             state,
             keymap_errors,
         };
-        app.refresh();
+        app.run(vec![msg::reload(&app.state)]);
         if opts.agenda {
-            app::update(&mut app.state, super::keymap::Action::ShowAgenda);
+            let fx = app::update(&mut app.state, super::keymap::Action::ShowAgenda);
+            app.run(fx);
         }
         let problems: Vec<String> = app.keymap_errors.iter().map(|e| e.to_string()).collect();
         app::show_keymap_problems(&mut app.state, &problems);
@@ -72,6 +84,8 @@ impl<'a> App<'a> {
         &self.state
     }
 
+    /// Test hook: sets up a state no key sequence reaches quickly.
+    #[doc(hidden)]
     pub fn state_mut(&mut self) -> &mut State {
         &mut self.state
     }
@@ -80,61 +94,22 @@ impl<'a> App<'a> {
         &*self.backend
     }
 
-    /// Reloads list, matrix, agenda and the selected account's detail.
+    /// Loads the list page, matrix, agenda and the selected account again
+    /// (what a reconnect does). Kept data stays when the backend is lost.
     pub fn refresh(&mut self) {
-        match data::snapshot(&*self.backend) {
-            Ok(s) => {
-                self.state.tiers = self
-                    .backend
-                    .model()
-                    .tiers
-                    .iter()
-                    .map(|t| t.name.clone())
-                    .collect();
-                self.state.set_rows(s.rows);
-                self.state.matrix = s.matrix;
-                self.state.agenda = s.agenda;
-                let n = self.state.agenda.len();
-                self.state.agenda_selected = self.state.agenda_selected.min(n.saturating_sub(1));
-            }
-            Err(e) => self.state.error(format!("Could not load: {e}")),
-        }
-        self.state.detail = None;
-        self.sync_detail();
-    }
-
-    /// Loads the detail when the selection moved to another account.
-    fn sync_detail(&mut self) {
-        let want = self.state.selected_id();
-        let have = self.state.detail.as_ref().map(|d| d.account.id);
-        if want == have {
-            return;
-        }
-        let same_account = self.state.detail.is_none() && want.is_some();
-        self.state.detail = None;
-        if !same_account {
-            self.state.timeline_selected = 0;
-            self.state.profile_scroll = 0;
-        }
-        if let Some(id) = want {
-            match data::detail(&*self.backend, id) {
-                Ok(d) => self.state.detail = d,
-                Err(e) => self.state.error(format!("Could not load the account: {e}")),
-            }
-        }
+        self.run(vec![msg::reload(&self.state)]);
     }
 
     pub fn key(&mut self, key: KeyEvent) {
-        let effects = app::handle_key(&mut self.state, key);
-        self.perform(effects);
-        self.sync_detail();
-        self.sync_presence();
+        let fx = app::handle_key(&mut self.state, key);
+        self.run(fx);
+        self.settle();
     }
 
-    /// Team mode: takes in what happened on the shared book — others'
-    /// changes reload the views, with who did what in the message line.
-    /// True when the screen must be redrawn (false: nothing happened, so
-    /// nothing is drawn or sent to the terminal).
+    /// Team mode: takes in what happened on the shared book (others'
+    /// changes, a lost or regained server). True when the screen must be
+    /// redrawn (false: nothing happened, so nothing is drawn or sent to the
+    /// terminal).
     pub fn poll_team(&mut self) -> bool {
         if !self.backend.is_live() {
             return false;
@@ -143,203 +118,187 @@ impl<'a> App<'a> {
         if notices.is_empty() {
             return false;
         }
-        let (reload, note) = read_notices(notices);
-        if reload {
-            self.refresh();
-        }
-        match note {
-            Some((false, text)) => self.state.info(text),
-            Some((true, text)) => self.state.error(text),
-            None => {}
-        }
-        self.sync_presence();
+        self.run_msg(Msg::Notices(notices));
+        self.settle();
         true
     }
 
-    /// The account this session has open in a form, if any.
-    fn editing(&self) -> Option<AccountId> {
-        match &self.state.overlay {
-            Some(Overlay::Form { form, .. }) => match &form.kind {
-                FormKind::Account(a) => a.as_ref().map(|a| a.id),
-                FormKind::Interaction(id) | FormKind::Contact(id) | FormKind::FollowUp(id) => {
-                    Some(*id)
-                }
-            },
-            _ => None,
-        }
-    }
-
-    /// Tells the others what this session edits, and shows who is here.
-    fn sync_presence(&mut self) {
-        if !self.backend.is_live() {
-            return;
-        }
-        let editing = self.editing();
-        self.backend.set_editing(editing);
-        let focus = editing.or(self.state.selected_id());
-        let here = super::status::presence(&self.backend.peers(), focus);
-        self.state.presence = here;
-    }
-
     pub fn paste(&mut self, text: &str) {
-        app::handle_paste(&mut self.state, text);
+        let fx = app::handle_paste(&mut self.state, text);
+        self.run(fx);
     }
 
-    pub fn resize(&mut self, _width: u16, height: u16) {
-        // A page is the list's height less borders, header and status bar.
-        self.state.page = (height as usize).saturating_sub(6).max(1);
+    pub fn resize(&mut self, width: u16, height: u16) {
+        app::handle_resize(&mut self.state, width, height);
     }
 
     pub fn draw(&self, f: &mut Frame) {
         render::draw(f, &self.state);
     }
 
-    fn perform(&mut self, effects: Vec<Effect>) {
-        for e in effects {
-            self.perform_one(e);
+    /// After input: the selected account's detail follows the selection,
+    /// and the others see what this session edits.
+    fn settle(&mut self) {
+        self.run(msg::follow_selection(&self.state));
+        if self.backend.is_live() {
+            self.backend.set_editing(self.state.editing());
+            let peers = self.backend.peers();
+            self.run_msg(Msg::Peers(peers));
         }
     }
 
-    fn perform_one(&mut self, effect: Effect) {
-        let today = self.state.today;
-        match effect {
-            Effect::Save(record) => {
-                let new_key = match &record {
-                    Record::Account(a) => Some(a.key.clone()),
-                    _ => None,
-                };
-                // A touch logged from a follow-up on the agenda answers it.
-                let completes = match (&self.state.overlay, &record) {
-                    (Some(Overlay::Form { form, .. }), Record::Interaction(_)) => form.completes,
-                    _ => None,
-                };
-                // Account edits carry the form's base: merged or a conflict.
-                let result = super::team::save(&self.state, &mut *self.backend, record)
-                    .map(|o| o.tier_changes);
-                match result {
-                    Ok(changes) => {
-                        self.state.overlay = None;
-                        let completed = completes.map(|id| self.backend.complete_followup(id));
-                        self.refresh();
-                        if let Some(key) = new_key
-                            && let Some(id) =
-                                self.state.rows.iter().find(|r| r.key == key).map(|r| r.id)
-                        {
-                            self.state.select_account(id);
-                            self.sync_detail();
-                        }
-                        let mut msg = self.describe(&changes);
-                        match completed {
-                            None => self.state.ok(msg),
-                            Some(Ok(())) => {
-                                msg.push_str(" · follow-up done");
-                                self.state.ok(msg);
-                            }
-                            Some(Err(e)) => self
-                                .state
-                                .error(format!("{msg}, but the follow-up is still open: {e}")),
-                        }
-                    }
-                    // The form stays open with what was typed.
-                    Err(e) => super::team::save_failed(&mut self.state, e),
-                }
-            }
-            Effect::CompleteFollowUp(row) => {
-                let Some(id) = row.item.follow_up else {
-                    return;
-                };
-                match self.backend.complete_followup(id) {
-                    Ok(()) => {
-                        self.refresh();
-                        self.state
-                            .ok(format!("Done: {} {}", row.key, row.item.text));
-                    }
-                    Err(e) => self.state.error(format!("Not marked done: {e}")),
-                }
-            }
-            Effect::Snooze(row, days) => {
-                let until = today + chrono::Days::new(days as u64);
-                match self.backend.snooze(&row.item, until) {
-                    Ok(()) => {
-                        self.refresh();
-                        self.state.ok(format!("Snoozed {} until {until}", row.key));
-                    }
-                    Err(e) => self.state.error(format!("Not snoozed: {e}")),
-                }
-            }
-            Effect::Undo | Effect::History { .. } => {
-                if super::team::perform(&mut self.state, &mut *self.backend, effect) {
-                    self.refresh();
-                }
-            }
-            Effect::MarkReview => match self.backend.mark_review() {
-                Ok(n) => {
-                    self.refresh();
-                    self.state.ok(format!("Review marked: {n} accounts"));
-                }
-                Err(e) => self.state.error(format!("Review not marked: {e}")),
-            },
-        }
+    fn run_msg(&mut self, m: Msg) {
+        let fx = msg::apply(&mut self.state, m);
+        self.run(fx);
     }
 
-    fn describe(&self, changes: &[TierChange]) -> String {
-        let mut parts = vec!["Saved".to_string()];
-        for c in changes.iter().take(3) {
-            let key = self
-                .state
-                .rows
-                .iter()
-                .find(|r| r.id == c.account)
-                .map(|r| r.key.as_str())
-                .unwrap_or("?");
-            match &c.from {
-                Some(from) => parts.push(format!("{key}: {from} → {}", c.to)),
-                None => parts.push(format!("{key}: {}", c.to)),
+    /// Performs effects and feeds each answer back through `msg::apply`,
+    /// which may ask for more.
+    fn run(&mut self, effects: Vec<Effect>) {
+        let mut queue: VecDeque<Effect> = effects.into();
+        let mut n = 0;
+        while let Some(e) = queue.pop_front() {
+            n += 1;
+            if n > MAX_EFFECTS {
+                break;
             }
+            let m = perform(&mut *self.backend, e);
+            queue.extend(msg::apply(&mut self.state, m));
         }
-        if changes.len() > 3 {
-            parts.push(format!("+{} more tier changes", changes.len() - 3));
-        }
-        parts.join(" · ")
     }
 }
 
-/// What a batch of notices means: reload or not, and the message to show
-/// (`true` = an error). A reconnect after a loss says so, so the loss is
-/// not left on the message line once the server answers again.
-fn read_notices(notices: Vec<Notice>) -> (bool, Option<(bool, String)>) {
-    let mut reload = false;
-    let mut reconnected = false;
-    let mut note: Option<(bool, String)> = None;
-    for n in notices {
-        match n {
-            Notice::Changed { user, summary, .. } => {
-                reload = true;
-                note = Some((false, format!("{user}: {summary}")));
+/// One effect through the backend; the answer (or the failure) as a message.
+/// Reads nothing of the state: the effect carries what it needs.
+pub fn perform(b: &mut dyn Backend, effect: Effect) -> Msg {
+    let fail = |op| move |error| Msg::Failed { op, error };
+    match effect {
+        Effect::Reload { query, keep } => loaded(b, &query, keep).unwrap_or_else(fail(Op::Load)),
+        Effect::LoadList { query, keep } => match b.list(&query) {
+            Ok(page) => Msg::Listed { page, keep },
+            Err(e) => fail(Op::Load)(e),
+        },
+        Effect::LoadDetail(id) => {
+            let got = b.detail(id).and_then(|d| match d {
+                Some(d) => Ok(Some(Box::new(data::detail(
+                    d,
+                    b.timeline(id, 0, TIMELINE_PAGE)?,
+                )))),
+                None => Ok(None),
+            });
+            match got {
+                Ok(detail) => Msg::Detail { id, detail },
+                Err(e) => fail(Op::LoadDetail)(e),
             }
-            Notice::Resync => reload = true,
-            Notice::Reconnected => {
-                reload = true;
-                reconnected = true;
-                if matches!(note, Some((true, _))) {
-                    note = None;
+        }
+        Effect::Search { text } => match b.search(&text, SEARCH_HITS) {
+            Ok(rows) => Msg::Hits { text, rows },
+            Err(e) => fail(Op::Search)(e),
+        },
+        Effect::Refresh(touched) => match b.delta(touched) {
+            Ok(d) => Msg::Changed(view_update(b, d)),
+            Err(e) => fail(Op::Load)(e),
+        },
+        Effect::Save {
+            record,
+            base,
+            completes,
+        } => {
+            let new_key = match &record {
+                Record::Account(a) if a.id.0 == 0 => Some(a.key.clone()),
+                _ => None,
+            };
+            match b.execute(record.into_op(base)) {
+                Ok(w) => {
+                    let tier_changes = w.outcome.tier_changes.clone();
+                    let update = view_update(b, w.delta);
+                    // A touch logged from a follow-up on the agenda answers it.
+                    let completed = completes
+                        .map(|id| b.complete_followup(id).map(|w| view_update(b, w.delta)));
+                    Msg::Saved {
+                        update,
+                        tier_changes,
+                        new_key,
+                        completed,
+                    }
+                }
+                Err(e) => fail(Op::Save)(e),
+            }
+        }
+        Effect::CompleteFollowUp { id, row } => match b.complete_followup(id) {
+            Ok(w) => Msg::Completed {
+                row,
+                update: view_update(b, w.delta),
+            },
+            Err(e) => fail(Op::Complete)(e),
+        },
+        Effect::Snooze { row, until } => match b.snooze(&row.item, until) {
+            Ok(w) => Msg::Snoozed {
+                row,
+                until,
+                update: view_update(b, w.delta),
+            },
+            Err(e) => fail(Op::Snooze)(e),
+        },
+        Effect::MarkReview => match b.mark_review() {
+            Ok(w) => Msg::Reviewed {
+                count: w.outcome.count,
+                update: view_update(b, w.delta),
+            },
+            Err(e) => fail(Op::Review)(e),
+        },
+        Effect::Undo => match b.undo() {
+            Ok(w) => {
+                let n = w.outcome.undone.unwrap_or_default();
+                // Name what was undone, as `kam undo` does.
+                let entry = b
+                    .changes_since(n.saturating_sub(1))
+                    .ok()
+                    .and_then(|v| v.into_iter().find(|e| e.seq == n));
+                let what = match entry {
+                    Some(e) => crate::describe::undone_summary(&e, b.user()),
+                    None => format!("#{n}"),
+                };
+                Msg::Undone {
+                    what,
+                    update: view_update(b, w.delta),
                 }
             }
-            Notice::Presence => {}
-            Notice::Lost(why) => {
-                reconnected = false;
-                note = Some((true, why));
-            }
-        }
+            Err(e) => fail(Op::Undo)(e),
+        },
+        Effect::History { account, label } => match b.history(account) {
+            Ok(entries) => Msg::History {
+                account,
+                label,
+                entries,
+            },
+            Err(e) => fail(Op::History)(e),
+        },
     }
-    let note = match note {
-        Some((false, change)) if reconnected => {
-            Some((false, format!("reconnected to the kam server · {change}")))
-        }
-        None if reconnected => Some((false, "reconnected to the kam server".to_string())),
-        other => other,
-    };
-    (reload, note)
+}
+
+fn loaded(b: &dyn Backend, query: &ListQuery, keep: Option<AccountId>) -> BackendResult<Msg> {
+    let page = b.list(query)?;
+    let matrix = data::matrix(&b.matrix()?, b.model());
+    let agenda = b.agenda(Some(b.user()))?;
+    Ok(Msg::Loaded {
+        page,
+        matrix,
+        agenda,
+        tiers: query::tiers_of(b.model()),
+        keep,
+    })
+}
+
+/// A change's delta with the matrix shaped for the pane.
+fn view_update(b: &dyn Backend, d: Delta) -> Update {
+    Update {
+        touched: d.touched,
+        rows: d.rows,
+        matrix: data::matrix(&d.matrix, b.model()),
+        agenda: d.agenda,
+        accounts: d.accounts,
+    }
 }
 
 /// Runs the TUI until the user quits. The terminal is restored on return,
@@ -400,64 +359,5 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> color_e
         if redraw {
             terminal.draw(|f| app.draw(f))?;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lost() -> Notice {
-        Notice::Lost("the kam server closed the connection".into())
-    }
-
-    #[test]
-    fn a_loss_is_an_error_and_the_reconnect_replaces_it() {
-        assert_eq!(
-            read_notices(vec![lost()]),
-            (
-                false,
-                Some((true, "the kam server closed the connection".into()))
-            )
-        );
-        let info = Some((false, "reconnected to the kam server".to_string()));
-        assert_eq!(
-            read_notices(vec![Notice::Reconnected]),
-            (true, info.clone())
-        );
-        // Lost and made again within one poll: the reconnect is the news.
-        assert_eq!(
-            read_notices(vec![lost(), Notice::Reconnected]),
-            (true, info)
-        );
-        // Still down after a reconnect: the error stays.
-        assert!(matches!(
-            read_notices(vec![Notice::Reconnected, lost()]),
-            (true, Some((true, _)))
-        ));
-    }
-
-    #[test]
-    fn changes_caught_up_after_a_reconnect_are_named_too() {
-        let changed = Notice::Changed {
-            seq: 3,
-            user: "ann".into(),
-            summary: "save account (A)".into(),
-        };
-        assert_eq!(
-            read_notices(vec![lost(), Notice::Reconnected, changed.clone()]),
-            (
-                true,
-                Some((
-                    false,
-                    "reconnected to the kam server · ann: save account (A)".into()
-                ))
-            )
-        );
-        assert_eq!(
-            read_notices(vec![changed, Notice::Presence]),
-            (true, Some((false, "ann: save account (A)".into())))
-        );
-        assert_eq!(read_notices(vec![Notice::Presence]), (false, None));
     }
 }

@@ -281,6 +281,27 @@ fish: kam completions fish > ~/.config/fish/completions/kam.fish")]
     /// Print the manual page (roff) to standard output
     #[command(after_help = "Install:\n  kam man > ~/.local/share/man/man1/kam.1")]
     Man,
+    /// Write a complete backup of the database (every record, follow-up,
+    /// snooze, pin, review mark, the model and the audit trail) while others
+    /// keep working
+    Backup {
+        /// The backup file (written atomically), or `-` for standard output
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Restore a backup or restore point into a new or empty directory
+    /// (--db); the file is verified completely before anything is written
+    #[command(
+        after_help = "Example:\n  kam restore ~/kam-2026-11-26.kambackup --db ~/.local/share/kam-restored"
+    )]
+    Restore {
+        /// The backup file (`kam backup`) or a restore point (`<db>/restore-points/…`)
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Check every record, index, score and the audit trail; exit 4 when
+    /// anything is wrong
+    Check,
     /// Check or print key bindings
     Keymap {
         #[command(subcommand)]
@@ -459,6 +480,9 @@ pub enum LocalCommand {
     Man,
     /// `kam model edit`: an editor session around book commands.
     ModelEdit,
+    /// A backup: the book command `Backup` to FILE (or `-`: stdout).
+    Backup(PathBuf),
+    Restore(PathBuf),
     Serve,
     Server(ServerCommand),
 }
@@ -590,6 +614,9 @@ impl Command {
             },
             Command::Completions { shell } => return Err(LocalCommand::Completions(shell)),
             Command::Man => return Err(LocalCommand::Man),
+            Command::Check => C::Check,
+            Command::Backup { file } => return Err(LocalCommand::Backup(file)),
+            Command::Restore { file } => return Err(LocalCommand::Restore(file)),
             Command::Keymap { action } => return Err(LocalCommand::Keymap(action)),
             Command::Serve => return Err(LocalCommand::Serve),
             Command::Server { action } => return Err(LocalCommand::Server(action)),

@@ -175,8 +175,15 @@ fn dispatch(cli: Cli) -> CmdResult {
         }
         Err(LocalCommand::Man) => man_page(out),
         Err(LocalCommand::ModelEdit) => model_edit::model_edit(&ctx, out),
+        Err(LocalCommand::Backup(file)) => backup_command(&ctx, &file, out),
+        Err(LocalCommand::Restore(file)) => {
+            let team = crate::server::is_team_dir(&ctx.db)
+                || ctx.db.parent().is_some_and(crate::server::is_team_dir);
+            commands::backup::restore(&file, &ctx.db, team, out)
+        }
         Err(LocalCommand::Serve) => serve(&ctx),
         Err(LocalCommand::Server(action)) => server_command(&ctx, action, out),
+        Ok(commands::Command::Check) => check_command(&ctx, out),
         Ok(cmd) => book_command(&ctx, cmd, out),
     }
 }
@@ -196,6 +203,84 @@ fn book_command(ctx: &Context, cmd: commands::Command, out: &mut dyn Write) -> C
         return commands::execute(cmd, &mut book, &mut commands::LocalEnv { out });
     }
     crate::server::client::run_command(&ctx.endpoint()?, &ctx.hello(false), &cmd, out)
+}
+
+/// `kam check`: on the book (through the server, or here); when the book
+/// cannot be opened at all (a record that cannot be read), on the store
+/// alone, which lists what is wrong.
+fn check_command(ctx: &Context, out: &mut dyn Write) -> CmdResult {
+    let failed = match book_command(ctx, commands::Command::Check, out) {
+        Err(e)
+            if matches!(e.kind, ErrorKind::Failed | ErrorKind::Database)
+                && !db_missing(&ctx.db) =>
+        {
+            e
+        }
+        other => return other,
+    };
+    match Store::open(&ctx.db) {
+        Ok(store) => commands::check::check_store(&store, out),
+        // In use (a server that runs) or not openable: the first answer.
+        Err(_) => Err(failed),
+    }
+}
+
+/// `kam backup FILE|-`: the book command `Backup` (in this process or on
+/// the server) with its output put in a temp file next to FILE, verified
+/// completely, then renamed into place: FILE is a whole, good backup or
+/// is not touched.
+fn backup_command(ctx: &Context, file: &std::path::Path, out: &mut dyn Write) -> CmdResult {
+    use std::os::unix::fs::OpenOptionsExt;
+    if file.as_os_str() == "-" {
+        return book_command(ctx, commands::Command::Backup, out);
+    }
+    let name = file.file_name().ok_or_else(|| {
+        CommandError::new(
+            ErrorKind::Usage,
+            format!("{} is not a file name", file.display()),
+        )
+    })?;
+    let tmp = file.with_file_name(format!(
+        ".{}.kam-backup-{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let at = |p: &std::path::Path, e: std::io::Error| {
+        CommandError::new(ErrorKind::Failed, format!("{}: {e}", p.display()))
+    };
+    let result = (|| {
+        // The backup holds the whole database: as private as its files.
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(|e| at(&tmp, e))?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+        book_command(ctx, commands::Command::Backup, &mut w)?;
+        let f = w.into_inner().map_err(|e| at(&tmp, e.into_error()))?;
+        f.sync_all().map_err(|e| at(&tmp, e))?;
+        let header =
+            crate::store::backup::verify(&tmp).map_err(commands::backup::backup_failure)?;
+        std::fs::rename(&tmp, file).map_err(|e| at(file, e))?;
+        commands::backup::sync_dir(file);
+        Ok(header)
+    })();
+    match result {
+        Ok(header) => {
+            writeln!(
+                out,
+                "backup written to {}: {}",
+                file.display(),
+                commands::backup::describe(&header)
+            )?;
+            Ok(())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
 }
 
 /// `kam serve`: the first line on stdout tells a starting client the outcome

@@ -18,6 +18,10 @@ pub trait CmdEnv {
         path: &Path,
         fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
     ) -> std::io::Result<()>;
+    /// Sends a large output (a backup) to standard output from `file`,
+    /// from its start, in pieces: never whole in memory. In the server it
+    /// goes to the client after the command has released the book.
+    fn send_file(&mut self, file: std::fs::File) -> std::io::Result<()>;
     /// A progress note for a long command (shown on a terminal, else dropped).
     fn progress(&mut self, _note: &str) {}
     /// The client's id for this command: a write resent after a lost
@@ -47,6 +51,13 @@ impl CmdEnv for LocalEnv<'_> {
         fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
         write_atomically(path, fill)
+    }
+
+    fn send_file(&mut self, mut file: std::fs::File) -> std::io::Result<()> {
+        use std::io::Seek;
+        file.seek(std::io::SeekFrom::Start(0))?;
+        std::io::copy(&mut file, self.out)?;
+        Ok(())
     }
 
     fn progress(&mut self, note: &str) {

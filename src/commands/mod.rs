@@ -4,6 +4,8 @@
 //! process's files or terminal.
 
 mod account;
+pub mod backup;
+pub mod check;
 mod daily;
 mod env;
 mod error;
@@ -123,6 +125,11 @@ pub enum Command {
         limit: Option<usize>,
         json: bool,
     },
+    /// The whole database as one backup file, to standard output (the CLI
+    /// writes it to a file when one is named).
+    Backup,
+    /// Check every record, index, derived score and the audit sequence.
+    Check,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -152,6 +159,7 @@ pub enum ModelCommand {
     Apply { file: PathBuf, dry_run: bool },
     Preset { name: String, dry_run: bool },
 }
+
 /// True for the commands that change the book (dry runs do not).
 pub fn is_write(cmd: &Command) -> bool {
     match cmd {

@@ -204,6 +204,8 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             limit,
             json,
         } => super::view::timeline(book, &key, kind.as_deref(), limit, json, env.out()),
+        Command::Backup => super::backup::backup(book, env),
+        Command::Check => super::check::check(book, env),
         Command::Undo => {
             let out = book.execute(WriteOp::Undo, env.request())?;
             let undone = out.undone.unwrap_or_default();

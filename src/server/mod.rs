@@ -13,6 +13,7 @@ pub mod frame;
 pub mod peer;
 pub mod protocol;
 pub mod remote;
+pub mod restore_points;
 /// The server proper (named as in the team-mode design).
 #[allow(clippy::module_inception)]
 pub mod server;

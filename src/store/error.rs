@@ -7,8 +7,8 @@ use std::path::PathBuf;
 pub enum StoreError {
     #[error(
         "the kam database at {} is damaged ({detail}). Restore that directory from a backup, \
-         or move it aside and re-import your last export, then start kam again.",
-        path.display()
+         or move it aside and re-import your last export, then start kam again.{}",
+        path.display(), super::restore_hint(path)
     )]
     Damaged { path: PathBuf, detail: String },
 

@@ -26,7 +26,9 @@
 mod batch;
 mod child;
 mod codec;
+mod dump;
 mod error;
+mod integrity;
 mod keys;
 mod log;
 mod meta;
@@ -35,7 +37,12 @@ mod open;
 
 pub use batch::{Batch, BatchResult};
 pub use codec::{DB_MAGIC, DbHeader, ENVELOPE_V1, RequestEntry};
+pub use dump::{
+    BACKUP_FORMAT, BACKUP_MAGIC, BACKUP_SUFFIX, BackupError, BackupHeader, RESTORE_POINTS_DIR,
+    TreeCount, newest_restore_point, restore_hint, restore_points,
+};
 pub use error::{Result, StoreError};
+pub use integrity::{Problem, Verified};
 /// How account keys compare ignoring case (the folded index's form).
 pub use keys::fold as fold_key;
 pub use meta::{META_REVIEW, META_SNOOZE, MetaValue};
@@ -57,6 +64,11 @@ use std::sync::Arc;
 /// 2: `account_keys_folded` (built from `account_keys` when a version 1
 /// database is opened, see `migrate`).
 pub const SCHEMA_VERSION: u32 = 2;
+
+/// Backups: write, verify and restore (see `dump` for the file layout).
+pub mod backup {
+    pub use super::dump::{read_header, restore, verify};
+}
 
 /// Every tree kam creates (used to tell a kam database from another program's).
 pub(crate) const TREE_NAMES: [&str; 16] = [

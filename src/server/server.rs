@@ -227,7 +227,7 @@ impl Server {
         let book = Book::open(store, opts.clock, &user)?;
         let socket = socket_path(&db);
         if socket.exists() {
-            if UnixStream::connect(&socket).is_ok() {
+            if super::SocketAddr::connect(&db).is_ok() {
                 return Err(CommandError::new(
                     ErrorKind::Failed,
                     format!("a kam server is already running on {}", socket.display()),
@@ -237,7 +237,7 @@ impl Server {
         }
         // The umask set by the store (077, or 007 in a team directory)
         // already applies; the explicit mode documents the intent.
-        let listener = UnixListener::bind(&socket).map_err(|e| {
+        let listener = super::SocketAddr::bind(&db).map_err(|e| {
             CommandError::new(ErrorKind::Failed, format!("{}: {e}", socket.display()))
         })?;
         let mode = if group_shared { 0o660 } else { 0o600 };

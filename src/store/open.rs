@@ -5,7 +5,6 @@ use super::codec::{self, DB_MAGIC, DbHeader};
 use super::error::{Result, StoreError};
 use super::{OpenOptions, SCHEMA_VERSION, TREE_NAMES};
 use std::fs;
-use std::os::unix::fs::DirBuilderExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Mutex;
@@ -159,13 +158,10 @@ fn short_detail(m: &str) -> String {
 /// Opens (or creates) the sled database in `dir` and checks its header.
 pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<sled::Db> {
     let found = inspect(dir)?;
-    set_umask(opts.group_shared);
-    let dir_mode = if opts.group_shared { 0o770 } else { 0o700 };
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(dir_mode)
-        .create(dir)
+    crate::paths::create_db_dir(dir, opts.group_shared)
         .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
+    // A database in a team directory is the team's, however it is opened.
+    set_umask(opts.group_shared || crate::paths::is_team_dir(dir));
     let had_data = matches!(found, Found::Sled { had_data: true });
     let damaged = |detail: String| StoreError::Damaged {
         path: dir.to_path_buf(),

@@ -27,6 +27,7 @@ mod batch;
 mod child;
 mod codec;
 mod error;
+mod guard;
 mod keys;
 mod log;
 mod meta;
@@ -39,7 +40,7 @@ pub use error::{Result, StoreError};
 /// How account keys compare ignoring case (the folded index's form).
 pub use keys::fold as fold_key;
 pub use meta::{META_REVIEW, META_SNOOZE, MetaValue};
-pub use open::{SERVER_FILES, check_dir};
+pub use open::{GUARD_FILES, SERVER_FILES, check_dir, is_kam_file};
 
 use crate::domain::{
     Account, AccountId, Contact, ContactId, FollowUp, FollowUpId, Interaction, InteractionId,

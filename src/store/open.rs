@@ -30,6 +30,15 @@ fn is_sled_file(name: &str) -> bool {
 /// log): they neither make a directory foreign nor count as a database.
 pub const SERVER_FILES: [&str; 3] = ["kam.sock", "kam.lock", "kam-server.log"];
 
+/// The open guard's files (see `guard`): the clean-close marker and the copy
+/// of the files taken before an open that may repair them.
+pub const GUARD_FILES: [&str; 2] = [super::guard::CLOSED_FILE, super::guard::COPY_DIR];
+
+/// The files and directories kam itself keeps in a database directory.
+pub fn is_kam_file(name: &str) -> bool {
+    is_sled_file(name) || SERVER_FILES.contains(&name) || GUARD_FILES.contains(&name)
+}
+
 /// Refuses a directory that exists and holds someone else's files, without
 /// creating or changing anything (the server checks before it starts).
 pub fn check_dir(dir: &Path) -> Result<()> {
@@ -52,7 +61,7 @@ fn inspect(dir: &Path) -> Result<Found> {
     for entry in fs::read_dir(dir).map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))? {
         let entry = entry.map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !SERVER_FILES.contains(&name.as_str()) {
+        if !SERVER_FILES.contains(&name.as_str()) && !GUARD_FILES.contains(&name.as_str()) {
             names.push(name);
         }
     }

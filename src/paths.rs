@@ -80,10 +80,7 @@ pub fn create_db_dir(dir: &Path, group: bool) -> std::io::Result<Vec<PathBuf>> {
     };
     let mut created = Vec::new();
     for d in &missing {
-        match std::fs::DirBuilder::new()
-            .mode(mode & 0o777)
-            .create(d)
-        {
+        match std::fs::DirBuilder::new().mode(mode & 0o777).create(d) {
             Ok(()) => created.push(d.clone()),
             // Someone else made it meanwhile: theirs, not ours to undo.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
@@ -109,16 +106,16 @@ mod tests {
         let private = tmp.path().join("p/q");
         assert_eq!(missing_dirs(&private).unwrap().len(), 2);
         assert_eq!(create_db_dir(&private, false).unwrap().len(), 2);
-        assert_eq!(
-            std::fs::metadata(&private).unwrap().mode() & 0o7777,
-            0o700
-        );
+        assert_eq!(std::fs::metadata(&private).unwrap().mode() & 0o7777, 0o700);
         assert!(create_db_dir(&private, false).unwrap().is_empty());
         let team = tmp.path().join("team");
         std::fs::create_dir(&team).unwrap();
         std::fs::set_permissions(&team, std::fs::Permissions::from_mode(0o2770)).unwrap();
         let db = team.join("sales/east");
-        assert_eq!(create_db_dir(&db, false).unwrap(), vec![team.join("sales"), db.clone()]);
+        assert_eq!(
+            create_db_dir(&db, false).unwrap(),
+            vec![team.join("sales"), db.clone()]
+        );
         for d in [team.join("sales"), db.clone()] {
             assert_eq!(std::fs::metadata(&d).unwrap().mode() & 0o7777, 0o2770);
             assert!(is_team_dir(&d));

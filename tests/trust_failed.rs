@@ -32,7 +32,10 @@ fn the_tui_without_a_terminal_fails_before_creating_the_database() {
                 .assert()
                 .failure()
                 .stderr(predicates::str::contains("needs a terminal"));
-            assert!(!tmp.path().join("new").exists(), "no_server={no_server} {args:?}");
+            assert!(
+                !tmp.path().join("new").exists(),
+                "no_server={no_server} {args:?}"
+            );
         }
     }
 }
@@ -68,6 +71,9 @@ fn a_failed_first_import_leaves_no_database() {
             .args(["import", "accounts", csv.to_str().unwrap()])
             .assert()
             .success();
-        kam(&db, no_server).args(["server", "stop"]).assert().success();
+        kam(&db, no_server)
+            .args(["server", "stop"])
+            .assert()
+            .success();
     }
 }

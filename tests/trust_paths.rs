@@ -55,7 +55,11 @@ fn a_new_database_in_a_team_directory_is_group_shared() {
         .args(["import", "accounts", csv.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let status: serde_json::Value =
         serde_json::from_str(&ok(&db, &["server", "status", "--json"])).unwrap();
     assert_eq!(status["group_shared"], true, "{status}");
@@ -74,7 +78,11 @@ fn a_new_database_in_a_team_directory_is_group_shared() {
         .args(["import", "accounts", csv.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(mode(&local), 0o2770);
     assert_eq!(mode(&local.join("db")) & 0o777, 0o660);
 }

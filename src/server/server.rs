@@ -352,7 +352,13 @@ impl Server {
         }
         // Waits for a running command; every write is flushed already.
         let book = lock(&self.shared.book);
-        if let Err(e) = book.store().flush() {
+        // Files replaced under the server are not its to mark closed.
+        let closed = if self.shared.files_ok() {
+            book.store().close_now()
+        } else {
+            book.store().flush()
+        };
+        if let Err(e) = closed {
             eprintln!("kam server: flush: {e}");
         }
         // Exit with the book locked: no client thread can start a write now.

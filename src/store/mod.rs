@@ -106,6 +106,8 @@ impl Default for OpenOptions {
 #[derive(Clone)]
 pub struct Store {
     path: Arc<PathBuf>,
+    /// Marks the orderly close when the last handle goes (see `guard`).
+    closer: Arc<guard::Closer>,
     db: sled::Db,
     blobs: sled::Tree,
     accounts: sled::Tree,
@@ -138,6 +140,7 @@ impl Store {
 
     pub fn open_with(dir: &Path, opts: &OpenOptions) -> Result<Store> {
         let db = open::open_db(dir, opts)?;
+        let closer = Arc::new(guard::Closer::new(dir, db.clone()));
         let tree = |name: &str| db.open_tree(name);
         let child = |records: &str, ids: &str| -> sled::Result<ChildTrees> {
             Ok(ChildTrees {
@@ -147,6 +150,7 @@ impl Store {
         };
         Ok(Store {
             path: Arc::new(dir.to_path_buf()),
+            closer,
             blobs: tree("named_blobs")?,
             accounts: tree("accounts")?,
             account_keys: tree("account_keys")?,
@@ -175,6 +179,13 @@ impl Store {
                 return Ok(id);
             }
         }
+    }
+
+    /// Flushes and marks the database closed orderly, for a process that
+    /// exits without dropping its handles (the server). The next open then
+    /// trusts the files as they are.
+    pub fn close_now(&self) -> Result<()> {
+        Ok(self.closer.close_now()?)
     }
 
     /// Makes every write so far durable.

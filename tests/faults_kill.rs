@@ -54,8 +54,7 @@ fn acknowledged_writes_survive_a_killed_server() {
                         n += 1;
                         let key = format!("R{round}C{c}N{n}");
                         let csv = dir.join(format!("{key}.csv"));
-                        std::fs::write(&csv, format!("key,name,owner\n{key},{key},ann\n"))
-                            .unwrap();
+                        std::fs::write(&csv, format!("key,name,owner\n{key},{key},ann\n")).unwrap();
                         let out = run(&db, &["import", "accounts", csv.to_str().unwrap()]);
                         *attempts.lock().unwrap() += 1;
                         if out.status.success() {
@@ -90,8 +89,14 @@ fn acknowledged_writes_survive_a_killed_server() {
             .collect();
         let acked = acked.lock().unwrap();
         let lost: Vec<_> = acked.difference(&stored).collect();
-        assert!(lost.is_empty(), "round {round}: acknowledged but lost: {lost:?}");
-        assert!(!acked.is_empty(), "round {round}: no write was acknowledged");
+        assert!(
+            lost.is_empty(),
+            "round {round}: acknowledged but lost: {lost:?}"
+        );
+        assert!(
+            !acked.is_empty(),
+            "round {round}: no write was acknowledged"
+        );
         acked_total += acked.len();
         attempted_total += *attempts.lock().unwrap();
     }

@@ -119,9 +119,13 @@ fn pick(open: &[PathBuf]) -> PathBuf {
 
 /// A full disk, a quota, or the file size limit (`RLIMIT_FSIZE`).
 pub(super) fn is_full(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind as K;
     matches!(
         e.raw_os_error(),
         Some(libc::ENOSPC) | Some(libc::EDQUOT) | Some(libc::EFBIG)
+    ) || matches!(
+        e.kind(),
+        K::StorageFull | K::QuotaExceeded | K::FileTooLarge
     )
 }
 

@@ -150,6 +150,12 @@ fn copy_files(dir: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 fn io_err(dir: &Path, what: &str, e: std::io::Error) -> StoreError {
+    if super::error::is_full(&e) {
+        return StoreError::Full {
+            path: dir.to_path_buf(),
+            detail: format!("{what}: {e}"),
+        };
+    }
     StoreError::Io(format!("{}: {what}: {e}", dir.display()))
 }
 

@@ -181,6 +181,12 @@ fn open_sled(dir: &Path, opts: &OpenOptions, had_data: bool) -> Result<sled::Db>
         Ok(Err(sled::Error::Io(e))) if e.kind() == std::io::ErrorKind::PermissionDenied => {
             return Err(StoreError::Io(format!("{}: {e}", dir.display())));
         }
+        Ok(Err(sled::Error::Io(e))) if super::error::is_full(&e) => {
+            return Err(StoreError::Full {
+                path: dir.to_path_buf(),
+                detail: e.to_string(),
+            });
+        }
         Ok(Err(e)) if had_data => return Err(damaged(sled_detail(&e))),
         Ok(Err(e)) => return Err(StoreError::Io(format!("{}: {e}", dir.display()))),
         Ok(Ok(db)) => db,

@@ -168,6 +168,11 @@ fn flipped_bytes_and_cuts_give_the_data_or_the_damaged_error() {
             }
         }
     }
-    eprintln!("storage faults: {case} cases, {tally:?}");
+    println!(
+        "FAULT-CAMPAIGN storage: {case} damaged copies, {} opens: {} identical, {} refused as damaged, 0 panics, 0 with fewer records",
+        tally.identical + tally.damaged,
+        tally.identical,
+        tally.damaged
+    );
     assert!(tally.damaged > 0 && tally.identical > 0, "{tally:?}");
 }

@@ -254,7 +254,9 @@ pub fn after_open(dir: &Path, db: &sled::Db, plan: &Plan) -> Result<()> {
                 .iter()
                 .filter_map(|(name, was)| {
                     let now = trees.get(name).copied().unwrap_or(0);
-                    (now != *was).then(|| format!("{name}: {was} then, {now} now"))
+                    // More is someone else's writing (an older kam, a tool),
+                    // not a loss.
+                    (now < *was).then(|| format!("{name}: {was} then, {now} now"))
                 })
                 .collect();
             if !lost.is_empty() {

@@ -23,10 +23,10 @@ export KAM_FAULT_SEED="${SEED:-$(date +%s)}"
 
 echo "fault campaign: rounds=$KAM_FAULT_ROUNDS kills=$KAM_FAULT_KILLS offsets=$KAM_FAULT_OFFSETS cases=$PROPTEST_CASES seed=$KAM_FAULT_SEED"
 start=$(date +%s)
+log=/tmp/kam-fault-campaign.log
+status=0
 cargo test --test faults_kill --test faults_storage --test faults_disk \
-    --test faults_fuzz --test faults_escape -- --nocapture --test-threads=1 2>&1 |
-    tee /tmp/kam-fault-campaign.log |
-    grep -E '^(FAULT-CAMPAIGN|storage faults|test result|test .*FAILED)' || true
-status=${PIPESTATUS[0]}
-echo "fault campaign: $(( $(date +%s) - start ))s, exit $status (full log: /tmp/kam-fault-campaign.log)"
+    --test faults_fuzz --test faults_escape -- --nocapture --test-threads=1 >"$log" 2>&1 || status=$?
+grep -oE 'FAULT-CAMPAIGN.*|^test result.*|^test .*FAILED' "$log" || true
+echo "fault campaign: $(( $(date +%s) - start ))s, exit $status (full log: $log)"
 exit "$status"

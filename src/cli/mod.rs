@@ -4,6 +4,7 @@
 
 pub mod args;
 mod editor;
+mod fresh;
 mod model_edit;
 
 use crate::book::Book;
@@ -198,11 +199,24 @@ fn book_command(ctx: &Context, cmd: commands::Command, out: &mut dyn Write) -> C
             ctx.db.display()
         )));
     }
+    let fresh = fresh::Fresh::note(&ctx.db);
     if ctx.no_server {
-        let mut book = ctx.book()?;
-        return commands::execute(cmd, &mut book, &mut commands::LocalEnv { out });
+        let result = ctx.book().and_then(|mut book| {
+            commands::execute(cmd, &mut book, &mut commands::LocalEnv { out })
+        });
+        if let (Err(_), Some(fresh)) = (&result, fresh) {
+            fresh.discard_local();
+        }
+        return result;
     }
-    crate::server::client::run_command(&ctx.endpoint()?, &ctx.hello(false), &cmd, out)
+    let hello = ctx.hello(false);
+    let result = ctx
+        .endpoint()
+        .and_then(|ep| crate::server::client::run_command(&ep, &hello, &cmd, out));
+    if let (Err(_), Some(fresh)) = (&result, fresh) {
+        fresh.discard_served(&hello);
+    }
+    result
 }
 
 /// `kam check`: on the book (through the server, or here); when the book
@@ -448,6 +462,29 @@ fn keymap_command(action: KeymapCommand, out: &mut dyn Write) -> CmdResult {
 /// sees the others' changes live), or on the database in this process with
 /// `--no-server`.
 fn open_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
+    use std::io::IsTerminal;
+    // Before anything is opened or created: without a terminal the TUI
+    // could only fail, and must not leave a new database behind.
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(CommandError::new(
+            ErrorKind::Usage,
+            "kam without a command opens the terminal interface, and needs a terminal \
+             (standard input and output); in scripts use a command such as `kam segments`",
+        ));
+    }
+    let fresh = fresh::Fresh::note(&ctx.db);
+    let result = run_tui(ctx, demo, agenda);
+    if let (Err(_), Some(fresh)) = (&result, fresh) {
+        if ctx.no_server {
+            fresh.discard_local();
+        } else {
+            fresh.discard_served(&ctx.hello(false));
+        }
+    }
+    result
+}
+
+fn run_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
     let opts = crate::tui::RunOptions {
         db_label: ctx.db.display().to_string(),
         agenda,

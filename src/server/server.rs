@@ -240,7 +240,7 @@ impl Server {
         let keep = restore_points::keep();
         let socket = socket_path(&db);
         if socket.exists() {
-            if UnixStream::connect(&socket).is_ok() {
+            if super::SocketAddr::connect(&db).is_ok() {
                 return Err(CommandError::new(
                     ErrorKind::Failed,
                     format!("a kam server is already running on {}", socket.display()),
@@ -250,7 +250,7 @@ impl Server {
         }
         // The umask set by the store (077, or 007 in a team directory)
         // already applies; the explicit mode documents the intent.
-        let listener = UnixListener::bind(&socket).map_err(|e| {
+        let listener = super::SocketAddr::bind(&db).map_err(|e| {
             CommandError::new(ErrorKind::Failed, format!("{}: {e}", socket.display()))
         })?;
         let mode = if group_shared { 0o660 } else { 0o600 };
@@ -373,7 +373,13 @@ impl Server {
         }
         // Waits for a running command; every write is flushed already.
         let book = lock(&self.shared.book);
-        if let Err(e) = book.store().flush() {
+        // Files replaced under the server are not its to mark closed.
+        let closed = if self.shared.files_ok() {
+            book.store().close_now()
+        } else {
+            book.store().flush()
+        };
+        if let Err(e) = closed {
             eprintln!("kam server: flush: {e}");
         }
         // Exit with the book locked: no client thread can start a write now.

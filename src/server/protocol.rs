@@ -6,7 +6,7 @@
 //! After it, every message is a serde value sent with `frame::send`.
 
 use crate::book::{BookError, ConflictInfo, WriteOp};
-use crate::commands::{Command, CommandError};
+use crate::commands::{Command, CommandError, Output};
 use crate::domain::AccountId;
 use crate::store::StoreError;
 use chrono::NaiveDate;
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub const MAGIC: [u8; 4] = *b"KAMP";
 /// Bump on any change to the messages below.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// Largest message a client may send (input files of an import included).
 pub const CLIENT_MESSAGE_LIMIT: usize = 256 * 1024 * 1024;
@@ -73,6 +73,8 @@ pub enum Request {
         files: Vec<InputFile>,
         /// Identifies a write for exactly-once retries.
         request: u64,
+        /// The client's terminal width and colour, for text output.
+        output: Output,
     },
     /// Who is connected, since when.
     Status,
@@ -184,6 +186,10 @@ pub enum Reply {
     },
     /// The command finished (the client turns an error into its exit code).
     Done(Result<(), CommandError>),
+    /// A step of a long command, for the client's progress bar.
+    Progress { done: u64, total: u64, what: String },
+    /// A remark for the client's stderr (a filter that matched nothing).
+    Warning(String),
     Status(ServerStatus),
     /// A change committed by someone (pushed to subscribers).
     Changed(Change),

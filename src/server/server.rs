@@ -517,12 +517,22 @@ fn handle(
             command,
             files,
             request,
+            output,
         } => {
             let request = RequestId {
                 client_id,
                 request_id: request,
             };
-            run_command(shared, user, command, files, request, tx)
+            let env = RemoteEnv {
+                out: Vec::new(),
+                files: files.into_iter().collect(),
+                written: Vec::new(),
+                // Request 0 is a client that does not resend (nothing to dedupe).
+                request: (request.request_id != 0).then_some(request),
+                output,
+                tx: tx.clone(),
+            };
+            run_command(shared, user, command, env, tx)
         }
         Request::Call { request, call } => {
             let id = RequestId {
@@ -545,6 +555,9 @@ fn handle(
                     user: user.to_string(),
                     summary,
                 });
+                if change.is_some() {
+                    refresh_calendars(&book);
+                }
                 (result, change)
             };
             if let Some(c) = change {
@@ -568,6 +581,15 @@ fn handle(
     }
 }
 
+/// Rewrites the `agenda-<user>.ics` files in the database directory after
+/// a write, for calendar programs subscribed to them. A failure is logged:
+/// the write itself stands.
+fn refresh_calendars(book: &Book) {
+    if let Err(e) = exec::ics::write_agenda_files(book, book.store().path()) {
+        eprintln!("kam server: cannot update the agenda calendars: {e}");
+    }
+}
+
 /// The command's view of the world inside the server: output is collected
 /// and sent back, input files are the bytes the client sent along, output
 /// files go back to the client to write.
@@ -576,11 +598,31 @@ struct RemoteEnv {
     files: HashMap<Vec<u8>, Result<Vec<u8>, String>>,
     written: Vec<(Vec<u8>, Vec<u8>)>,
     request: Option<RequestId>,
+    output: exec::Output,
+    /// Progress and warnings go to the client as they happen.
+    tx: SyncSender<Reply>,
 }
 
 impl CmdEnv for RemoteEnv {
     fn request(&self) -> Option<RequestId> {
         self.request
+    }
+
+    fn output(&self) -> exec::Output {
+        self.output
+    }
+
+    fn progress(&mut self, step: exec::Progress) {
+        // A client that went away only misses its progress bar.
+        let _ = self.tx.send(Reply::Progress {
+            done: step.done,
+            total: step.total,
+            what: step.what,
+        });
+    }
+
+    fn warn(&mut self, message: &str) {
+        let _ = self.tx.send(Reply::Warning(message.to_string()));
     }
 
     fn out(&mut self) -> &mut dyn Write {
@@ -613,21 +655,13 @@ fn run_command(
     shared: &Shared,
     user: &str,
     cmd: exec::Command,
-    files: Vec<protocol::InputFile>,
-    request: RequestId,
+    mut env: RemoteEnv,
     tx: &SyncSender<Reply>,
 ) -> bool {
     let done = |result| tx.send(Reply::Done(result)).is_ok();
     let writes = exec::is_write(&cmd);
     // The demo writes unaudited batches: no seq to compare.
     let demo = matches!(cmd, exec::Command::Demo { .. });
-    let mut env = RemoteEnv {
-        out: Vec::new(),
-        files: files.into_iter().collect(),
-        written: Vec::new(),
-        // Request 0 is a client that does not resend (nothing to dedupe).
-        request: (request.request_id != 0).then_some(request),
-    };
     let (result, change) = {
         let mut book = lock(&shared.book);
         book.set_user(user);
@@ -641,6 +675,9 @@ fn run_command(
             user: user.to_string(),
             summary,
         });
+        if change.is_some() {
+            refresh_calendars(&book);
+        }
         (result, change)
     };
     if let Some(c) = change {

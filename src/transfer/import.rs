@@ -15,6 +15,7 @@ use crate::domain::{
 };
 use crate::store::{Batch, Store, StoreError, fold_key};
 use chrono::{DateTime, NaiveDate, Utc};
+use super::decode::{self, ReadOptions};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::path::Path;
@@ -39,6 +40,8 @@ pub struct ImportErrors {
     pub errors: Vec<String>,
     /// Problems found beyond `MAX_REPORTED`.
     pub more: usize,
+    /// Which option may fix them (a file in another encoding).
+    pub hint: Option<String>,
 }
 
 impl fmt::Display for ImportErrors {
@@ -51,6 +54,9 @@ impl fmt::Display for ImportErrors {
         }
         if self.more > 0 {
             write!(f, "\n… and {} more", self.more)?;
+        }
+        if let Some(h) = &self.hint {
+            write!(f, "\n{h}")?;
         }
         Ok(())
     }
@@ -107,7 +113,44 @@ pub fn import_into(
     dry_run: bool,
     request: Option<RequestId>,
 ) -> Result<WriteOutcome, ImportFailure> {
-    let plan = plan_import_from(book.store(), kind, input, name, book.user(), book.today())?;
+    let mut raw = Vec::new();
+    let mut input = input;
+    input
+        .read_to_end(&mut raw)
+        .map_err(|e| ImportFailure::Io(format!("{name}: {e}")))?;
+    let source = Source {
+        raw: &raw,
+        name,
+        options: &ReadOptions::default(),
+    };
+    import_source(book, kind, &source, dry_run, request, &mut |_, _| {})
+}
+
+/// A file to import: its bytes, its name for messages, how to read it.
+pub struct Source<'a> {
+    pub raw: &'a [u8],
+    pub name: &'a str,
+    pub options: &'a ReadOptions,
+}
+
+/// `import_into` for a file from another tool (encoding, delimiter, column
+/// map, vCard), reporting `progress(done, total)` in bytes read.
+pub fn import_source(
+    book: &mut Book,
+    kind: RecordKind,
+    source: &Source,
+    dry_run: bool,
+    request: Option<RequestId>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<WriteOutcome, ImportFailure> {
+    let plan = plan_source(
+        book.store(),
+        kind,
+        source,
+        book.user(),
+        book.today(),
+        progress,
+    )?;
     let counts = ImportCounts {
         created: plan.created,
         updated: plan.updated,
@@ -180,8 +223,93 @@ pub fn plan_import_from(
     author: &str,
     today: NaiveDate,
 ) -> Result<ImportPlan, ImportFailure> {
+    let mut raw = Vec::new();
+    let mut input = input;
+    input
+        .read_to_end(&mut raw)
+        .map_err(|e| ImportFailure::Io(format!("{name}: {e}")))?;
+    let source = Source {
+        raw: &raw,
+        name,
+        options: &ReadOptions::default(),
+    };
+    plan_source(store, kind, &source, author, today, &mut |_, _| {})
+}
+
+/// Plans the import of a file from any tool: decodes it, takes contacts
+/// from a vCard file, detects the delimiter, renames mapped columns.
+pub fn plan_source(
+    store: &Store,
+    kind: RecordKind,
+    source: &Source,
+    author: &str,
+    today: NaiveDate,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<ImportPlan, ImportFailure> {
+    let name = source.name.to_string();
+    let options = source.options;
+    let decoded = decode::decode(source.raw, options.encoding)
+        .map_err(|e| ImportFailure::Header(format!("{name}: {e}")))?;
+    let vcard_rows;
+    let mut line_map = None;
+    let (bytes, delimiter): (&[u8], u8) = if super::vcard::is_vcard(&decoded.bytes) {
+        if kind != RecordKind::Contacts {
+            return Err(ImportFailure::Header(format!(
+                "{name}: this is a vCard file; import it with `kam import contacts`"
+            )));
+        }
+        let (rows, lines) = super::vcard::to_csv(&decoded.bytes)
+            .map_err(|e| ImportFailure::Header(format!("{name}:{e}")))?;
+        vcard_rows = rows;
+        line_map = Some(lines);
+        (&vcard_rows, b',')
+    } else {
+        let d = decode::delimiter(&decoded.bytes, options.delimiter);
+        (&decoded.bytes, d)
+    };
+    let map = match &options.map {
+        Some(spec) => decode::parse_map(spec).map_err(ImportFailure::Header)?,
+        None => Vec::new(),
+    };
+    let columns = HeaderOptions {
+        map: &map,
+        skip_unknown: options.skip_unknown,
+        delimiter,
+        line_map: line_map.as_deref(),
+    };
+    let total = bytes.len() as u64;
+    let mut plan = plan_csv(store, kind, bytes, &name, &columns, author, today, progress);
+    if let (Err(ImportFailure::Rows(errors)), Some(hint)) = (&mut plan, decoded.hint) {
+        errors.hint = Some(hint);
+    }
+    progress(total, total);
+    plan
+}
+
+/// How the header line is read.
+struct HeaderOptions<'a> {
+    map: &'a [(String, String)],
+    skip_unknown: bool,
+    delimiter: u8,
+    /// For a vCard file: the line each card starts on (its row's line).
+    line_map: Option<&'a [u64]>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_csv(
+    store: &Store,
+    kind: RecordKind,
+    input: &[u8],
+    name: &str,
+    columns: &HeaderOptions,
+    author: &str,
+    today: NaiveDate,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<ImportPlan, ImportFailure> {
     let name = name.to_string();
+    let total = input.len() as u64;
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(columns.delimiter)
         .has_headers(false)
         // Field counts are checked here, so that the error names the line.
         .flexible(true)
@@ -205,12 +333,16 @@ pub fn plan_import_from(
              (export with --format csv to get one)"
         )));
     }
-    let header = Header::parse(kind, &name, &record)?;
+    let header = Header::parse(kind, &name, &record, columns)?;
 
     let mut planner = Planner::new(store, kind, author, today);
     let mut errors = Errors::new(&name);
     while reader.read_byte_record(&mut record).map_err(read_err)? {
-        let line = record.position().map_or(0, |p| p.line());
+        let mut line = record.position().map_or(0, |p| p.line());
+        if let Some(map) = columns.line_map {
+            line = map.get((line as usize).saturating_sub(2)).copied().unwrap_or(line);
+        }
+        progress(record.position().map_or(0, |p| p.byte()), total);
         if record.len() != header.names.len() {
             errors.push(
                 line,
@@ -288,6 +420,25 @@ impl<'a> Errors<'a> {
     }
 }
 
+/// The name of a column `--skip-unknown` ignores (in messages).
+const SKIPPED: &str = "(skipped column)";
+
+/// What may help with an unknown header column: the whole header in one
+/// column that holds another delimiter, or columns to map or skip.
+fn header_advice(text: &str, columns: usize, delimiter: u8) -> String {
+    if columns == 1 {
+        for (c, option) in [(';', "';'"), ('\t', "'\\t'"), (',', "','")] {
+            if text.contains(c) && c as u8 != delimiter {
+                return format!(
+                    "\nthe whole header is one column containing {option}: try --delimiter {option}"
+                );
+            }
+        }
+    }
+    "\nrename columns with --map 'Their Name=kam_name', or ignore them with --skip-unknown"
+        .into()
+}
+
 /// The header line: which known column each field holds.
 struct Header {
     names: Vec<&'static str>,
@@ -299,7 +450,16 @@ impl Header {
         kind: RecordKind,
         file: &str,
         record: &csv::ByteRecord,
+        options: &HeaderOptions,
     ) -> Result<Self, ImportFailure> {
+        for (_, to) in options.map {
+            if !kind.columns().contains(&to.as_str()) {
+                return Err(ImportFailure::Header(format!(
+                    "--map: '{to}' is not a column of {kind}; known columns: {}",
+                    kind.columns().join(", ")
+                )));
+            }
+        }
         let known = kind.columns();
         let mut names = Vec::with_capacity(record.len());
         let mut index = HashMap::new();
@@ -313,12 +473,22 @@ impl Header {
             let text = std::str::from_utf8(raw).map_err(|_| {
                 ImportFailure::Header(format!("{file}:1: the header is not valid UTF-8"))
             })?;
-            let wanted = text.trim().to_ascii_lowercase();
+            let given = text.trim().to_lowercase();
+            let wanted = options
+                .map
+                .iter()
+                .find(|(from, _)| *from == given)
+                .map_or(given.clone(), |(_, to)| to.clone());
             let Some(&name) = known.iter().find(|k| **k == wanted) else {
+                if options.skip_unknown {
+                    names.push(SKIPPED);
+                    continue;
+                }
                 return Err(ImportFailure::Header(format!(
-                    "{file}:1: unknown column '{}' for {kind}; known columns: {}",
+                    "{file}:1: unknown column '{}' for {kind}; known columns: {}{}",
                     clean_line(text),
-                    known.join(", ")
+                    known.join(", "),
+                    header_advice(text, record.len(), options.delimiter)
                 )));
             };
             if index.insert(name, i).is_some() {
@@ -414,6 +584,53 @@ fn parse_enum<T>(
     })
 }
 
+/// One account's stored contacts, by e-mail (lowercased) and by name
+/// (oldest first), each handed out once.
+struct ContactIndex {
+    records: HashMap<ContactId, Contact>,
+    by_email: HashMap<String, ContactId>,
+    by_name: HashMap<String, VecDeque<ContactId>>,
+}
+
+impl ContactIndex {
+    fn new(mut stored: Vec<Contact>) -> Self {
+        stored.sort_by_key(|c| c.id);
+        let mut ix = ContactIndex {
+            records: HashMap::new(),
+            by_email: HashMap::new(),
+            by_name: HashMap::new(),
+        };
+        for c in stored {
+            if !c.email.is_empty() {
+                ix.by_email.entry(c.email.to_lowercase()).or_insert(c.id);
+            }
+            ix.by_name.entry(c.name.clone()).or_default().push_back(c.id);
+            ix.records.insert(c.id, c);
+        }
+        ix
+    }
+
+    fn take(&mut self, name: &str, email: &str) -> Option<Contact> {
+        let by_email = (!email.is_empty())
+            .then(|| self.by_email.get(&email.to_lowercase()).copied())
+            .flatten()
+            .filter(|id| self.records.contains_key(id));
+        let id = match by_email {
+            Some(id) => Some(id),
+            None => {
+                let queue = self.by_name.get_mut(name)?;
+                loop {
+                    let id = queue.pop_front()?;
+                    if self.records.contains_key(&id) {
+                        break Some(id);
+                    }
+                }
+            }
+        }?;
+        self.records.remove(&id)
+    }
+}
+
 /// Interactions that are "the same" for re-import: one stored record absorbs
 /// one identical row.
 type DupKey = (InteractionKind, DateTime<Utc>, Option<Money>, String);
@@ -430,8 +647,10 @@ struct Planner<'s> {
     accounts: Option<HashMap<String, Account>>,
     /// Account keys seen in this file, lowercased, with their line.
     seen_keys: HashMap<String, u64>,
-    /// Stored contacts per account and name, oldest first, not yet matched.
-    contacts: HashMap<AccountId, HashMap<String, VecDeque<Contact>>>,
+    /// Stored contacts per account, by e-mail and by name, not yet matched.
+    contacts: HashMap<AccountId, ContactIndex>,
+    /// Stored account names, lowercased (None: more than one account).
+    account_names: Option<HashMap<String, Option<AccountId>>>,
     /// Stored interactions per account, counted by duplicate key.
     interactions: HashMap<AccountId, HashMap<DupKey, usize>>,
 }
@@ -447,6 +666,7 @@ impl<'s> Planner<'s> {
             accounts: None,
             seen_keys: HashMap::new(),
             contacts: HashMap::new(),
+            account_names: None,
             interactions: HashMap::new(),
         }
     }
@@ -495,10 +715,32 @@ impl<'s> Planner<'s> {
             found = self.stored_accounts()?.get(&k).map(|a| a.id);
         }
         if found.is_none() {
+            // A vCard names the account by its name (ORG).
+            found = self.account_named(&key)?;
+        }
+        if found.is_none() {
             row.problems
                 .push(("account", format!("unknown account key '{key}'")));
         }
         Ok(found)
+    }
+
+    /// The one stored account called `name` (any case), if exactly one is.
+    fn account_named(&mut self, name: &str) -> Result<Option<AccountId>, StoreError> {
+        if self.account_names.is_none() {
+            let mut names: HashMap<String, Option<AccountId>> = HashMap::new();
+            for a in self.stored_accounts()?.values() {
+                names
+                    .entry(a.name.to_lowercase())
+                    .and_modify(|v| *v = None)
+                    .or_insert(Some(a.id));
+            }
+            self.account_names = Some(names);
+        }
+        Ok(self
+            .account_names
+            .as_ref()
+            .and_then(|m| m.get(&name.to_lowercase()).copied().flatten()))
     }
 
     fn add_account(&mut self, line: u64, row: &mut Row) -> Result<(), StoreError> {
@@ -607,7 +849,10 @@ impl<'s> Planner<'s> {
         // names pair up with stored contacts oldest first, so re-importing an
         // export matches every contact to itself.
         let stored = match account {
-            Some(id) => self.unmatched_contact(id, &name)?,
+            Some(id) => {
+                let email = clean_line(row.get("email").unwrap_or_default());
+                self.unmatched_contact(id, &name, &email)?
+            }
             None => None,
         };
         let mut c = stored.clone().unwrap_or_else(|| Contact {
@@ -657,25 +902,23 @@ impl<'s> Planner<'s> {
         Ok(())
     }
 
+    /// The stored contact a row updates: the one with its e-mail, else the
+    /// oldest unmatched one with its name. Each stored contact is matched
+    /// once, through per-account indexes (no scan per row).
     fn unmatched_contact(
         &mut self,
         account: AccountId,
         name: &str,
+        email: &str,
     ) -> Result<Option<Contact>, StoreError> {
         if !self.contacts.contains_key(&account) {
-            let mut stored = self.store.contacts_of(account)?;
-            stored.sort_by_key(|c| c.id);
-            let mut by_name: HashMap<String, VecDeque<Contact>> = HashMap::new();
-            for c in stored {
-                by_name.entry(c.name.clone()).or_default().push_back(c);
-            }
-            self.contacts.insert(account, by_name);
+            let stored = self.store.contacts_of(account)?;
+            self.contacts.insert(account, ContactIndex::new(stored));
         }
         Ok(self
             .contacts
             .get_mut(&account)
-            .and_then(|m| m.get_mut(name))
-            .and_then(VecDeque::pop_front))
+            .and_then(|ix| ix.take(name, email)))
     }
 
     fn add_interaction(&mut self, row: &mut Row) -> Result<(), StoreError> {

@@ -2,5 +2,8 @@
 //! (parse, check, plan) and export. Above `book`, below `commands`.
 
 pub mod columns;
+pub mod contentline;
 pub mod export;
+pub mod decode;
 pub mod import;
+pub mod vcard;

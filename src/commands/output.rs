@@ -110,9 +110,9 @@ impl ProgressView {
                 Some(p.total),
                 indicatif::ProgressDrawTarget::stderr(),
             );
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{msg} [{bar:30}] {pos}/{len} ({eta})",
-            ) {
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta})")
+            {
                 b.set_style(style.progress_chars("=> "));
             }
             b

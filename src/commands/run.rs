@@ -54,20 +54,14 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             let request = env.request();
             let mut ticker: Option<super::output::Ticker> = None;
             let what = format!("import {kind}");
-            let outcome = import::import_source(
-                book,
-                kind,
-                &source,
-                dry_run,
-                request,
-                &mut |done, total| {
+            let outcome =
+                import::import_source(book, kind, &source, dry_run, request, &mut |done, total| {
                     let t = ticker.get_or_insert_with(|| super::output::Ticker::new(&what, total));
                     if let Some(step) = t.step(done) {
                         env.progress(step);
                     }
-                },
-            )
-            .map_err(import_failure)?;
+                })
+                .map_err(import_failure)?;
             if let (true, Some(n)) = (dry_run, outcome.import) {
                 writeln!(
                     env.out(),

@@ -38,6 +38,7 @@ impl Column {
     }
 
     /// May be cut down to `min` cells; columns with a lower `order` first.
+    /// A `min` of 0 lets the column go entirely on a narrow terminal.
     pub fn shrinks(mut self, order: u8, min: usize) -> Column {
         self.shrink = Some((order, min));
         self
@@ -106,9 +107,17 @@ impl Table {
             if total <= limit {
                 break;
             }
-            let cut = w[i].saturating_sub(min).min(total - limit);
+            let mut cut = w[i].saturating_sub(min).min(total - limit);
+            // A column that may go goes rather than show two cells of "x…".
+            if min == 0 && w[i] - cut < 4 {
+                cut = w[i];
+            }
             w[i] -= cut;
             total -= cut;
+            if w[i] == 0 {
+                // A column shrunk to nothing is left out, its gap too.
+                total = total.saturating_sub(GAP);
+            }
         }
         w
     }
@@ -120,10 +129,15 @@ impl Table {
         let header: Vec<Cell> = self.columns.iter().map(|c| Cell::from(c.title)).collect();
         for row in std::iter::once(&header).chain(self.rows.iter()) {
             let mut line = String::new();
+            let mut first = true;
             for (i, cell) in row.iter().enumerate() {
-                if i > 0 {
+                if w[i] == 0 {
+                    continue;
+                }
+                if !first {
                     line.push_str(&" ".repeat(GAP));
                 }
+                first = false;
                 let text = fit(&cell.text, w[i]);
                 let pad = " ".repeat(w[i].saturating_sub(width(&text)));
                 let text = match (cell.style, output.color) {
@@ -233,6 +247,20 @@ mod tests {
     }
 
     #[test]
+    fn a_column_that_may_vanish_goes_with_its_gap() {
+        let mut t = Table::new(vec![
+            Column::left("KEY"),
+            Column::left("FLAGS").shrinks(1, 0),
+        ]);
+        t.push(vec!["K1".into(), "declining".into()]);
+        let out = t.render(&Output {
+            width: Some(4),
+            color: false,
+        });
+        assert_eq!(out, "KEY\nK1\n");
+    }
+
+    #[test]
     fn colour_only_when_asked() {
         let mut t = Table::new(vec![Column::left("TIER"), Column::left("X")]);
         t.push(vec![Cell::styled("Key", Some("1;32")), "x".into()]);
@@ -244,9 +272,6 @@ mod tests {
         });
         assert!(coloured.contains("\x1b[1;32mKey\x1b[0m"));
         // Padding stays outside the colour, so columns still line up.
-        assert_eq!(
-            coloured.lines().nth(1).unwrap(),
-            "\x1b[1;32mKey\x1b[0m   x"
-        );
+        assert_eq!(coloured.lines().nth(1).unwrap(), "\x1b[1;32mKey\x1b[0m   x");
     }
 }

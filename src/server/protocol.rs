@@ -187,7 +187,11 @@ pub enum Reply {
     /// The command finished (the client turns an error into its exit code).
     Done(Result<(), CommandError>),
     /// A step of a long command, for the client's progress bar.
-    Progress { done: u64, total: u64, what: String },
+    Progress {
+        done: u64,
+        total: u64,
+        what: String,
+    },
     /// A remark for the client's stderr (a filter that matched nothing).
     Warning(String),
     Status(ServerStatus),

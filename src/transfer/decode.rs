@@ -122,7 +122,8 @@ fn suspect(raw: &[u8]) -> String {
     if zeros * 4 > raw.len() {
         return "this file looks like UTF-16: try --encoding utf-16".into();
     }
-    if let Some(text) = encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(raw)
+    if let Some(text) =
+        encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(raw)
         && text.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
     {
         return "this file looks like GB18030 (a spreadsheet saved on a Chinese system): \

@@ -5,6 +5,7 @@
 //! reason` for each problem. Re-importing the same file changes nothing.
 
 use super::columns::{RecordKind, parse_at, parse_bool, parse_date, parse_money, parse_tags};
+use super::decode::{self, ReadOptions};
 use crate::book::{Book, BookError, ImportCounts, RequestId, WriteOutcome};
 use crate::domain::rules::{RATING, SATISFACTION};
 use crate::domain::text::{clean_line, clean_text};
@@ -15,7 +16,6 @@ use crate::domain::{
 };
 use crate::store::{Batch, Store, StoreError, fold_key};
 use chrono::{DateTime, NaiveDate, Utc};
-use super::decode::{self, ReadOptions};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::path::Path;
@@ -340,7 +340,10 @@ fn plan_csv(
     while reader.read_byte_record(&mut record).map_err(read_err)? {
         let mut line = record.position().map_or(0, |p| p.line());
         if let Some(map) = columns.line_map {
-            line = map.get((line as usize).saturating_sub(2)).copied().unwrap_or(line);
+            line = map
+                .get((line as usize).saturating_sub(2))
+                .copied()
+                .unwrap_or(line);
         }
         progress(record.position().map_or(0, |p| p.byte()), total);
         if record.len() != header.names.len() {
@@ -435,8 +438,7 @@ fn header_advice(text: &str, columns: usize, delimiter: u8) -> String {
             }
         }
     }
-    "\nrename columns with --map 'Their Name=kam_name', or ignore them with --skip-unknown"
-        .into()
+    "\nrename columns with --map 'Their Name=kam_name', or ignore them with --skip-unknown".into()
 }
 
 /// The header line: which known column each field holds.
@@ -604,7 +606,10 @@ impl ContactIndex {
             if !c.email.is_empty() {
                 ix.by_email.entry(c.email.to_lowercase()).or_insert(c.id);
             }
-            ix.by_name.entry(c.name.clone()).or_default().push_back(c.id);
+            ix.by_name
+                .entry(c.name.clone())
+                .or_default()
+                .push_back(c.id);
             ix.records.insert(c.id, c);
         }
         ix

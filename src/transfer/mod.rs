@@ -3,7 +3,7 @@
 
 pub mod columns;
 pub mod contentline;
-pub mod export;
 pub mod decode;
+pub mod export;
 pub mod import;
 pub mod vcard;

@@ -79,7 +79,8 @@ pub enum ExportVcardError {
 /// The cards of `text` as contact CSV (with a header line), and the line
 /// each card begins on, for error messages. An error is `LINE: reason`.
 pub fn to_csv(text: &[u8]) -> Result<(Vec<u8>, Vec<u64>), String> {
-    let text = std::str::from_utf8(text).map_err(|_| "1: the vCard file is not UTF-8".to_string())?;
+    let text =
+        std::str::from_utf8(text).map_err(|_| "1: the vCard file is not UTF-8".to_string())?;
     let columns = RecordKind::Contacts.columns();
     let mut w = csv::Writer::from_writer(Vec::new());
     let csv_err = |e: csv::Error| format!("1: {e}");
@@ -191,6 +192,10 @@ mod tests {
             text.lines().nth(1).unwrap(),
             "K1,\"王芳, PhD\",CFO,executive,w@x.test,+1 555,true,,2025-01-02"
         );
-        assert!(to_csv(b"BEGIN:VCARD\nFN:x\n").unwrap_err().starts_with("1: BEGIN"));
+        assert!(
+            to_csv(b"BEGIN:VCARD\nFN:x\n")
+                .unwrap_err()
+                .starts_with("1: BEGIN")
+        );
     }
 }

@@ -866,6 +866,10 @@ impl<'s> Planner<'s> {
             name: name.clone(),
             ..Default::default()
         });
+        // Matched by e-mail: the row may rename the contact.
+        if !name.is_empty() {
+            c.name = name.clone();
+        }
         row.set_line("title", &mut c.title);
         if let Some(r) = row.parse("role", |s| {
             if s.trim().is_empty() {

@@ -81,10 +81,8 @@ pub enum ExportVcardError {
 pub fn to_csv(text: &[u8]) -> Result<(Vec<u8>, Vec<u64>), String> {
     let text =
         std::str::from_utf8(text).map_err(|_| "1: the vCard file is not UTF-8".to_string())?;
-    let columns = RecordKind::Contacts.columns();
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let csv_err = |e: csv::Error| format!("1: {e}");
-    w.write_record(columns).map_err(csv_err)?;
+    let mut cards: Vec<Vec<(&'static str, String)>> = Vec::new();
+    let mut kam_cards = true;
     let mut starts = Vec::new();
     let mut current: Option<(u64, Vec<(&'static str, String)>)> = None;
     for (n, l) in unfold(text) {
@@ -100,21 +98,16 @@ pub fn to_csv(text: &[u8]) -> Result<(Vec<u8>, Vec<u64>), String> {
             }
             ("END", Some(_)) if value.eq_ignore_ascii_case("VCARD") => {
                 let (start, fields) = current.take().unwrap_or_default();
-                let get = |c: &str| {
-                    fields
-                        .iter()
-                        .find(|(k, _)| *k == c)
-                        .map(|(_, v)| v.as_str())
-                        .unwrap_or_default()
-                };
-                let row: Vec<&str> = columns.iter().map(|c| get(c)).collect();
-                w.write_record(&row).map_err(csv_err)?;
+                cards.push(fields);
                 starts.push(start);
             }
             (_, None) => return Err(format!("{n}: a property outside BEGIN:VCARD … END:VCARD")),
             (_, Some((_, fields))) => {
                 let column = match name.as_str() {
-                    "X-KAM-ACCOUNT" => "account",
+                    "X-KAM-ACCOUNT" => {
+                        fields.push(("kam", String::new()));
+                        "account"
+                    }
                     // The key wins over the name when both are present.
                     "ORG" if !fields.iter().any(|(k, _)| *k == "account") => "account",
                     "FN" => "name",
@@ -148,6 +141,34 @@ pub fn to_csv(text: &[u8]) -> Result<(Vec<u8>, Vec<u64>), String> {
     if let Some((start, _)) = current {
         return Err(format!("{start}: BEGIN:VCARD without END:VCARD"));
     }
+    // kam's own cards leave out empty fields: every column is meant. A card
+    // from another program leaves out what it does not know, which must not
+    // blank what kam has: only the columns every card has are imported.
+    kam_cards &= cards.iter().all(|c| c.iter().any(|(k, _)| *k == "kam"));
+    let columns: Vec<&str> = RecordKind::Contacts
+        .columns()
+        .iter()
+        .copied()
+        .filter(|col| {
+            kam_cards
+                || matches!(*col, "account" | "name")
+                || cards.iter().all(|c| c.iter().any(|(k, _)| k == col))
+        })
+        .collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let csv_err = |e: csv::Error| format!("1: {e}");
+    w.write_record(&columns).map_err(csv_err)?;
+    for fields in &cards {
+        let get = |c: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| *k == c)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_default()
+        };
+        let row: Vec<&str> = columns.iter().map(|c| get(c)).collect();
+        w.write_record(&row).map_err(csv_err)?;
+    }
     let bytes = w.into_inner().map_err(|e| format!("1: {e}"))?;
     Ok((bytes, starts))
 }
@@ -166,9 +187,10 @@ mod tests {
         let (csv, lines) = to_csv(vcf.as_bytes()).unwrap();
         let text = String::from_utf8(csv).unwrap();
         let rows: Vec<&str> = text.lines().collect();
-        assert_eq!(rows[0], RecordKind::Contacts.columns().join(","));
-        assert_eq!(rows[1], "\"Acme, Inc\",Li Wei,,,li@acme.test,+86-1,,,");
-        assert_eq!(rows[2], "ACME,Bo,,,,,,,");
+        // Only what every card has (a card from elsewhere blanks nothing).
+        assert_eq!(rows[0], "account,name");
+        assert_eq!(rows[1], "\"Acme, Inc\",Li Wei");
+        assert_eq!(rows[2], "ACME,Bo");
         assert_eq!(lines, vec![1, 9]);
     }
 

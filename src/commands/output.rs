@@ -62,24 +62,6 @@ impl Ticker {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ticker_reports_about_once_per_percent_and_the_end() {
-        let mut t = Ticker::new("import", 10_000);
-        let steps: Vec<Progress> = (0..=10_000).filter_map(|n| t.step(n)).collect();
-        assert_eq!(steps.len(), 101);
-        assert_eq!(steps.first().unwrap().done, 0);
-        assert_eq!(steps.last().unwrap().done, 10_000);
-        let mut small = Ticker::new("x", 3);
-        let n = (0..=3).filter_map(|n| small.step(n)).count();
-        assert_eq!(n, 4);
-        assert!(small.step(3).is_none(), "the end is reported once");
-    }
-}
-
 /// Progress shown as a bar on stderr: only when stderr is a terminal and
 /// the user did not ask for `--quiet`, so pipes and logs stay clean.
 pub struct ProgressView {
@@ -133,5 +115,23 @@ impl ProgressView {
 impl Drop for ProgressView {
     fn drop(&mut self) {
         self.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticker_reports_about_once_per_percent_and_the_end() {
+        let mut t = Ticker::new("import", 10_000);
+        let steps: Vec<Progress> = (0..=10_000).filter_map(|n| t.step(n)).collect();
+        assert_eq!(steps.len(), 101);
+        assert_eq!(steps.first().unwrap().done, 0);
+        assert_eq!(steps.last().unwrap().done, 10_000);
+        let mut small = Ticker::new("x", 3);
+        let n = (0..=3).filter_map(|n| small.step(n)).count();
+        assert_eq!(n, 4);
+        assert!(small.step(3).is_none(), "the end is reported once");
     }
 }

@@ -200,6 +200,34 @@ fn progress_is_relayed_from_the_server_and_piped_stderr_stays_clean() {
     let last = steps.last().unwrap();
     assert_eq!(last.done, last.total);
 
+    // A model switch reports its re-scoring too.
+    let cmd = kam::commands::Command::Model(kam::commands::ModelCommand::Preset {
+        name: "volume-loyalty".into(),
+        dry_run: false,
+    });
+    let mut events = Collect(Vec::new(), Vec::new());
+    run_command_with(
+        &ep,
+        &hello,
+        &cmd,
+        Default::default(),
+        &mut Vec::new(),
+        &mut events,
+    )
+    .unwrap();
+    let what: Vec<(u64, u64, &str)> = events
+        .0
+        .iter()
+        .map(|s| (s.done, s.total, s.what.as_str()))
+        .collect();
+    assert_eq!(
+        what,
+        [
+            (0, 1, "model volume-loyalty"),
+            (1, 1, "model volume-loyalty")
+        ]
+    );
+
     // The same through the binary, stderr piped: no bar, no noise.
     let out = run(&t.db, &["import", "accounts", csv.to_str().unwrap()]);
     assert!(out.status.success());

@@ -134,4 +134,16 @@ mod tests {
         assert_eq!(n, 4);
         assert!(small.step(3).is_none(), "the end is reported once");
     }
+
+    #[test]
+    fn quiet_never_draws() {
+        let mut v = ProgressView::stderr(true);
+        assert!(!v.enabled());
+        v.show(&Progress {
+            done: 1,
+            total: 2,
+            what: "x".into(),
+        });
+        assert!(v.bar.is_none());
+    }
 }

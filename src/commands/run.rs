@@ -355,6 +355,12 @@ fn model_command(book: &mut Book, action: ModelCommand, env: &mut dyn CmdEnv) ->
             (m, dry_run)
         }
     };
+    // Re-scoring is one step of the engine: the bar shows it started and
+    // ended (on a large book it is the wait worth seeing).
+    let mut ticker = super::output::Ticker::new(format!("model {}", model.name), 1);
+    if let Some(step) = ticker.step(0) {
+        env.progress(step);
+    }
     let changes = if dry_run {
         book.engine().dry_run(&model)
     } else {
@@ -363,6 +369,9 @@ fn model_command(book: &mut Book, action: ModelCommand, env: &mut dyn CmdEnv) ->
         };
         book.execute(op, env.request())?.tier_changes
     };
+    if let Some(step) = ticker.step(1) {
+        env.progress(step);
+    }
     let out = env.out();
     writeln!(
         out,

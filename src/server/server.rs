@@ -281,6 +281,8 @@ impl Server {
                 "private"
             }
         );
+        // A new server may run on a new day: overdue items move to today.
+        refresh_calendars(&lock(&self.shared.book));
         let mut idle_since = Some(Instant::now());
         let mut last_watch = Instant::now();
         let why = loop {
@@ -585,6 +587,9 @@ fn handle(
 /// a write, for calendar programs subscribed to them. A failure is logged:
 /// the write itself stands.
 fn refresh_calendars(book: &Book) {
+    if book.accounts_map().is_empty() {
+        return;
+    }
     if let Err(e) = exec::ics::write_agenda_files(book, book.store().path()) {
         eprintln!("kam server: cannot update the agenda calendars: {e}");
     }

@@ -28,6 +28,12 @@ fn gbk_needs_its_name_and_the_error_says_so() {
     assert!(err.contains(":2: name: invalid UTF-8"), "{err}");
     assert!(err.contains("try --encoding gb18030"), "{err}");
     ok(&t.db, &["import", "accounts", file, "--encoding", "gbk"]);
+    // A header in Chinese: the same advice.
+    let (head, _, _) = encoding_rs::GBK.encode("代码,名称\nX,Y\n");
+    std::fs::write(&f, &head).unwrap();
+    let (code, err) = fail(&t.db, &["import", "accounts", file]);
+    assert_eq!(code, 3);
+    assert!(err.contains("try --encoding gb18030"), "{err}");
     let csv = ok(&t.db, &["export", "accounts"]);
     assert!(csv.contains("HW,华为技术"), "{csv}");
 }

@@ -263,6 +263,13 @@ pub fn plan_source(
         vcard_rows = rows;
         line_map = Some(lines);
         (&vcard_rows, b',')
+    } else if [".vcf", ".vcard"]
+        .iter()
+        .any(|ext| name.to_ascii_lowercase().ends_with(ext))
+    {
+        return Err(ImportFailure::Header(format!(
+            "{name}:1: a vCard file must start with BEGIN:VCARD"
+        )));
     } else {
         let d = decode::delimiter(&decoded.bytes, options.delimiter);
         (&decoded.bytes, d)
@@ -279,8 +286,13 @@ pub fn plan_source(
     };
     let total = bytes.len() as u64;
     let mut plan = plan_csv(store, kind, bytes, &name, &columns, author, today, progress);
-    if let (Err(ImportFailure::Rows(errors)), Some(hint)) = (&mut plan, decoded.hint) {
-        errors.hint = Some(hint);
+    match (&mut plan, decoded.hint) {
+        (Err(ImportFailure::Rows(errors)), Some(hint)) => errors.hint = Some(hint),
+        (Err(ImportFailure::Header(message)), Some(hint)) if message.contains("UTF-8") => {
+            message.push('\n');
+            message.push_str(&hint);
+        }
+        _ => {}
     }
     progress(total, total);
     plan

@@ -5,8 +5,10 @@
 //! reason` for each problem. Re-importing the same file changes nothing.
 
 use super::columns::{RecordKind, parse_at, parse_bool, parse_date, parse_money, parse_tags};
-use super::decode::{self, ReadOptions};
-use crate::book::{Book, BookError, ImportCounts, RequestId, WriteOutcome};
+use super::contact_index::ContactIndex;
+use super::decode::ReadOptions;
+pub use super::source::{Source, import_source, plan_source};
+use crate::book::{Book, BookError, RequestId, WriteOutcome};
 use crate::domain::rules::{RATING, SATISFACTION};
 use crate::domain::text::{clean_line, clean_text};
 use crate::domain::{
@@ -16,7 +18,7 @@ use crate::domain::{
 };
 use crate::store::{Batch, Store, StoreError, fold_key};
 use chrono::{DateTime, NaiveDate, Utc};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
@@ -126,46 +128,6 @@ pub fn import_into(
     import_source(book, kind, &source, dry_run, request, &mut |_, _| {})
 }
 
-/// A file to import: its bytes, its name for messages, how to read it.
-pub struct Source<'a> {
-    pub raw: &'a [u8],
-    pub name: &'a str,
-    pub options: &'a ReadOptions,
-}
-
-/// `import_into` for a file from another tool (encoding, delimiter, column
-/// map, vCard), reporting `progress(done, total)` in bytes read.
-pub fn import_source(
-    book: &mut Book,
-    kind: RecordKind,
-    source: &Source,
-    dry_run: bool,
-    request: Option<RequestId>,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<WriteOutcome, ImportFailure> {
-    let plan = plan_source(
-        book.store(),
-        kind,
-        source,
-        book.user(),
-        book.today(),
-        progress,
-    )?;
-    let counts = ImportCounts {
-        created: plan.created,
-        updated: plan.updated,
-        skipped: plan.skipped,
-    };
-    if dry_run {
-        return Ok(WriteOutcome {
-            action: "import".into(),
-            import: Some(counts),
-            ..WriteOutcome::default()
-        });
-    }
-    Ok(book.import(plan.batch, counts, request)?)
-}
-
 /// Plans the import of `file` and, unless `dry_run`, hands the batch to
 /// `apply` (the store directly, or a service layer that also re-scores).
 /// `today` is the one clock's day, for the domain's date rules.
@@ -236,79 +198,17 @@ pub fn plan_import_from(
     plan_source(store, kind, &source, author, today, &mut |_, _| {})
 }
 
-/// Plans the import of a file from any tool: decodes it, takes contacts
-/// from a vCard file, detects the delimiter, renames mapped columns.
-pub fn plan_source(
-    store: &Store,
-    kind: RecordKind,
-    source: &Source,
-    author: &str,
-    today: NaiveDate,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<ImportPlan, ImportFailure> {
-    let name = source.name.to_string();
-    let options = source.options;
-    let decoded = decode::decode(source.raw, options.encoding)
-        .map_err(|e| ImportFailure::Header(format!("{name}: {e}")))?;
-    let vcard_rows;
-    let mut line_map = None;
-    let (bytes, delimiter): (&[u8], u8) = if super::vcard::is_vcard(&decoded.bytes) {
-        if kind != RecordKind::Contacts {
-            return Err(ImportFailure::Header(format!(
-                "{name}: this is a vCard file; import it with `kam import contacts`"
-            )));
-        }
-        let (rows, lines) = super::vcard::to_csv(&decoded.bytes)
-            .map_err(|e| ImportFailure::Header(format!("{name}:{e}")))?;
-        vcard_rows = rows;
-        line_map = Some(lines);
-        (&vcard_rows, b',')
-    } else if [".vcf", ".vcard"]
-        .iter()
-        .any(|ext| name.to_ascii_lowercase().ends_with(ext))
-    {
-        return Err(ImportFailure::Header(format!(
-            "{name}:1: a vCard file must start with BEGIN:VCARD"
-        )));
-    } else {
-        let d = decode::delimiter(&decoded.bytes, options.delimiter);
-        (&decoded.bytes, d)
-    };
-    let map = match &options.map {
-        Some(spec) => decode::parse_map(spec).map_err(ImportFailure::Header)?,
-        None => Vec::new(),
-    };
-    let columns = HeaderOptions {
-        map: &map,
-        skip_unknown: options.skip_unknown,
-        delimiter,
-        line_map: line_map.as_deref(),
-    };
-    let total = bytes.len() as u64;
-    let mut plan = plan_csv(store, kind, bytes, &name, &columns, author, today, progress);
-    match (&mut plan, decoded.hint) {
-        (Err(ImportFailure::Rows(errors)), Some(hint)) => errors.hint = Some(hint),
-        (Err(ImportFailure::Header(message)), Some(hint)) if message.contains("UTF-8") => {
-            message.push('\n');
-            message.push_str(&hint);
-        }
-        _ => {}
-    }
-    progress(total, total);
-    plan
-}
-
 /// How the header line is read.
-struct HeaderOptions<'a> {
-    map: &'a [(String, String)],
-    skip_unknown: bool,
-    delimiter: u8,
+pub(super) struct HeaderOptions<'a> {
+    pub map: &'a [(String, String)],
+    pub skip_unknown: bool,
+    pub delimiter: u8,
     /// For a vCard file: the line each card starts on (its row's line).
-    line_map: Option<&'a [u64]>,
+    pub line_map: Option<&'a [u64]>,
 }
 
 #[allow(clippy::too_many_arguments)]
-fn plan_csv(
+pub(super) fn plan_csv(
     store: &Store,
     kind: RecordKind,
     input: &[u8],
@@ -596,56 +496,6 @@ fn parse_enum<T>(
             clean_line(raw)
         )
     })
-}
-
-/// One account's stored contacts, by e-mail (lowercased) and by name
-/// (oldest first), each handed out once.
-struct ContactIndex {
-    records: HashMap<ContactId, Contact>,
-    by_email: HashMap<String, ContactId>,
-    by_name: HashMap<String, VecDeque<ContactId>>,
-}
-
-impl ContactIndex {
-    fn new(mut stored: Vec<Contact>) -> Self {
-        stored.sort_by_key(|c| c.id);
-        let mut ix = ContactIndex {
-            records: HashMap::new(),
-            by_email: HashMap::new(),
-            by_name: HashMap::new(),
-        };
-        for c in stored {
-            if !c.email.is_empty() {
-                ix.by_email.entry(c.email.to_lowercase()).or_insert(c.id);
-            }
-            ix.by_name
-                .entry(c.name.clone())
-                .or_default()
-                .push_back(c.id);
-            ix.records.insert(c.id, c);
-        }
-        ix
-    }
-
-    fn take(&mut self, name: &str, email: &str) -> Option<Contact> {
-        let by_email = (!email.is_empty())
-            .then(|| self.by_email.get(&email.to_lowercase()).copied())
-            .flatten()
-            .filter(|id| self.records.contains_key(id));
-        let id = match by_email {
-            Some(id) => Some(id),
-            None => {
-                let queue = self.by_name.get_mut(name)?;
-                loop {
-                    let id = queue.pop_front()?;
-                    if self.records.contains_key(&id) {
-                        break Some(id);
-                    }
-                }
-            }
-        }?;
-        self.records.remove(&id)
-    }
 }
 
 /// Interactions that are "the same" for re-import: one stored record absorbs

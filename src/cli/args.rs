@@ -65,8 +65,8 @@ pub enum ColorChoice {
 /// How `kam import` reads a file written by another program.
 #[derive(Debug, Args)]
 pub struct ImportFileArgs {
-    /// Text encoding of the file (default: detected; UTF-8 with or without
-    /// BOM, UTF-16 with BOM)
+    /// Text encoding of the file: utf-8, gb18030, gbk or utf-16 (default:
+    /// UTF-8, or UTF-16 when the file starts with its byte-order mark)
     #[arg(long, value_name = "ENCODING", value_parser = parse_encoding)]
     pub encoding: Option<crate::transfer::decode::Encoding>,
     /// Field separator: ',' ';' or '\t' (default: ',' unless the header line

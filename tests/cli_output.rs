@@ -283,28 +283,34 @@ fn agenda_as_icalendar_and_the_file_the_server_keeps() {
     let key = v["accounts"][0]["key"].as_str().unwrap().to_string();
     let tier = v["accounts"][0]["tier"].as_str().unwrap().to_string();
     ok(&t.db, &["pin", &key, &tier, "--reason", "test"]);
-    let files: Vec<_> = std::fs::read_dir(&t.db)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("agenda-") && n.ends_with(".ics"))
-        .collect();
-    assert!(
-        !files.is_empty(),
-        "no agenda-<user>.ics in the database directory"
-    );
-    let mut from_files = 0;
-    for f in &files {
-        let text = std::fs::read_to_string(t.db.join(f)).unwrap();
-        from_files += ics_lines(&text)
-            .iter()
-            .filter(|l| *l == "BEGIN:VEVENT")
-            .count();
-    }
     let all = ics_lines(&ok(&t.db, &["agenda", "--owner", "all", "--ics"]));
-    assert_eq!(
-        from_files,
-        all.iter().filter(|l| *l == "BEGIN:VEVENT").count(),
-        "the per-owner files hold the whole agenda"
-    );
+    let want = all.iter().filter(|l| *l == "BEGIN:VEVENT").count();
+    // The server rewrites the files shortly after a write (not on the
+    // write's own path): wait for them.
+    let start = std::time::Instant::now();
+    loop {
+        let files: Vec<_> = std::fs::read_dir(&t.db)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("agenda-") && n.ends_with(".ics"))
+            .collect();
+        let mut from_files = 0;
+        for f in &files {
+            let text = std::fs::read_to_string(t.db.join(f)).unwrap();
+            from_files += ics_lines(&text)
+                .iter()
+                .filter(|l| *l == "BEGIN:VEVENT")
+                .count();
+        }
+        if !files.is_empty() && from_files == want {
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "the per-owner files ({files:?}, {from_files} events) should hold the whole \
+             agenda ({want} events)"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }

@@ -11,6 +11,7 @@
 
 mod merge;
 pub mod ops;
+pub mod query;
 mod undo;
 
 pub use crate::audit::{FieldConflict, RequestId};

@@ -14,7 +14,7 @@ use super::protocol::{
     self, Change, Hello, PROTOCOL_VERSION, PeerInfo, Reply, Request, ServerInfo, ServerStatus,
     Welcome,
 };
-use super::{calls, lock_path, peer, socket_path, spawn};
+use super::{calls, lock_path, peer, restore_points, socket_path, spawn};
 use crate::book::{Book, RequestId};
 use crate::clock::Clock;
 use crate::commands::{self as exec, CmdEnv};
@@ -81,6 +81,25 @@ struct Shared {
     /// The database file as opened: (device, inode); replaced or truncated
     /// under the server means someone else is at the files.
     db_file: Mutex<Option<(u64, u64, u64)>>,
+    /// Restore points to keep (`KAM_RESTORE_POINTS`).
+    restore_points: usize,
+    /// A write changed the book since the agenda calendars were written.
+    /// They are rewritten by the main thread (`CALENDARS_EVERY`), not on
+    /// the write's path: on a large book the whole agenda takes a while.
+    calendars_due: AtomicBool,
+}
+
+/// How often at most the agenda calendars are rewritten after writes.
+const CALENDARS_EVERY: Duration = Duration::from_secs(2);
+
+/// A restore point if one is due (see `restore_points`); a failure is
+/// logged, never the client's failure.
+fn take_restore_point(book: &Book, keep: usize, group_shared: bool) {
+    match restore_points::take_if_due(book, keep, group_shared, chrono::Utc::now()) {
+        Ok(Some(path)) => eprintln!("kam server: restore point {}", path.display()),
+        Ok(None) => {}
+        Err(e) => eprintln!("kam server: restore point failed: {e}"),
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -225,9 +244,10 @@ impl Server {
         )?;
         let user = crate::identity::current_user();
         let book = Book::open(store, opts.clock, &user)?;
+        let keep = restore_points::keep();
         let socket = socket_path(&db);
         if socket.exists() {
-            if UnixStream::connect(&socket).is_ok() {
+            if super::SocketAddr::connect(&db).is_ok() {
                 return Err(CommandError::new(
                     ErrorKind::Failed,
                     format!("a kam server is already running on {}", socket.display()),
@@ -237,7 +257,7 @@ impl Server {
         }
         // The umask set by the store (077, or 007 in a team directory)
         // already applies; the explicit mode documents the intent.
-        let listener = UnixListener::bind(&socket).map_err(|e| {
+        let listener = super::SocketAddr::bind(&db).map_err(|e| {
             CommandError::new(ErrorKind::Failed, format!("{}: {e}", socket.display()))
         })?;
         let mode = if group_shared { 0o660 } else { 0o600 };
@@ -258,6 +278,8 @@ impl Server {
             stop: Mutex::new(None),
             stopping: AtomicBool::new(false),
             db_file: Mutex::new(None),
+            restore_points: keep,
+            calendars_due: AtomicBool::new(false),
         });
         shared.files_ok();
         Ok(Server {
@@ -283,8 +305,16 @@ impl Server {
         );
         // A new server may run on a new day: overdue items move to today.
         refresh_calendars(&lock(&self.shared.book));
+        // After `ready`: a large database's restore point does not count
+        // against the starting client's patience; clients wait for the book.
+        take_restore_point(
+            &lock(&self.shared.book),
+            self.shared.restore_points,
+            self.shared.group_shared,
+        );
         let mut idle_since = Some(Instant::now());
         let mut last_watch = Instant::now();
+        let mut last_calendars = Instant::now();
         let why = loop {
             if wait_readable(&self.listener, WATCH_EVERY) {
                 match self.listener.accept() {
@@ -297,6 +327,12 @@ impl Server {
             }
             if let Some(why) = lock(&self.shared.stop).clone() {
                 break why;
+            }
+            if last_calendars.elapsed() >= CALENDARS_EVERY
+                && self.shared.calendars_due.swap(false, Ordering::Relaxed)
+            {
+                last_calendars = Instant::now();
+                refresh_calendars(&lock(&self.shared.book));
             }
             if last_watch.elapsed() >= WATCH_EVERY {
                 last_watch = Instant::now();
@@ -314,6 +350,10 @@ impl Server {
                 }
             }
         };
+        // The last writes' calendars, unless the database went away.
+        if self.shared.calendars_due.load(Ordering::Relaxed) && self.gone().is_none() {
+            refresh_calendars(&lock(&self.shared.book));
+        }
         self.shutdown(&why);
         why
     }
@@ -354,7 +394,13 @@ impl Server {
         }
         // Waits for a running command; every write is flushed already.
         let book = lock(&self.shared.book);
-        if let Err(e) = book.store().flush() {
+        // Files replaced under the server are not its to mark closed.
+        let closed = if self.shared.files_ok() {
+            book.store().close_now()
+        } else {
+            book.store().flush()
+        };
+        if let Err(e) = closed {
             eprintln!("kam server: flush: {e}");
         }
         // Exit with the book locked: no client thread can start a write now.
@@ -529,6 +575,7 @@ fn handle(
                 out: Vec::new(),
                 files: files.into_iter().collect(),
                 written: Vec::new(),
+                large: None,
                 // Request 0 is a client that does not resend (nothing to dedupe).
                 request: (request.request_id != 0).then_some(request),
                 output,
@@ -549,6 +596,9 @@ fn handle(
                     Call::Execute(op) => Some(calls::summary(&book, op)),
                     _ => None,
                 };
+                if summary.is_some() {
+                    take_restore_point(&book, shared.restore_points, shared.group_shared);
+                }
                 let result = calls::answer(&mut book, call, id);
                 let after = book.last_seq().unwrap_or(0);
                 // A resent write that was applied before changes nothing now.
@@ -556,9 +606,10 @@ fn handle(
                     seq: after,
                     user: user.to_string(),
                     summary,
+                    touched: calls::touched_since(&book, before),
                 });
                 if change.is_some() {
-                    refresh_calendars(&book);
+                    shared.calendars_due.store(true, Ordering::Relaxed);
                 }
                 (result, change)
             };
@@ -602,6 +653,8 @@ struct RemoteEnv {
     out: Vec<u8>,
     files: HashMap<Vec<u8>, Result<Vec<u8>, String>>,
     written: Vec<(Vec<u8>, Vec<u8>)>,
+    /// A large output (a backup) sent after the book is released.
+    large: Option<std::fs::File>,
     request: Option<RequestId>,
     output: exec::Output,
     /// Progress and warnings go to the client as they happen.
@@ -654,6 +707,30 @@ impl CmdEnv for RemoteEnv {
             .push((path.as_os_str().as_encoded_bytes().to_vec(), bytes));
         Ok(())
     }
+
+    fn send_file(&mut self, file: std::fs::File) -> std::io::Result<()> {
+        self.large = Some(file);
+        Ok(())
+    }
+}
+
+/// Streams a large output to the client in small pieces: the bounded
+/// queue then holds at most `QUEUE` of them.
+fn stream_file(mut file: std::fs::File, tx: &SyncSender<Reply>) -> Result<(), CommandError> {
+    use std::io::{Read, Seek, SeekFrom};
+    const PIECE: usize = 64 * 1024;
+    file.seek(SeekFrom::Start(0))?;
+    loop {
+        let mut buf = vec![0u8; PIECE];
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        buf.truncate(n);
+        if tx.send(Reply::Output(buf)).is_err() {
+            return Err(CommandError::quiet());
+        }
+    }
 }
 
 fn run_command(
@@ -671,6 +748,9 @@ fn run_command(
         let mut book = lock(&shared.book);
         book.set_user(user);
         let summary = exec::summary(&cmd);
+        if writes {
+            take_restore_point(&book, shared.restore_points, shared.group_shared);
+        }
         let before = book.last_seq().unwrap_or(0);
         let result = exec::execute(cmd, &mut book, &mut env);
         let seq = book.last_seq().unwrap_or(0);
@@ -679,9 +759,10 @@ fn run_command(
             seq,
             user: user.to_string(),
             summary,
+            touched: calls::touched_since(&book, before),
         });
         if change.is_some() {
-            refresh_calendars(&book);
+            shared.calendars_due.store(true, Ordering::Relaxed);
         }
         (result, change)
     };
@@ -693,6 +774,13 @@ fn run_command(
             return false;
         }
     }
+    let result = match (result, env.large) {
+        (Ok(()), Some(file)) => match stream_file(file, tx) {
+            Err(e) if e.kind == ErrorKind::Quiet => return false,
+            r => r,
+        },
+        (r, _) => r,
+    };
     for (path, bytes) in env.written {
         if tx.send(Reply::WriteFile { path, bytes }).is_err() {
             return false;

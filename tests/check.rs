@@ -169,7 +169,7 @@ fn scores_that_drifted_from_the_records_are_named() {
     let mut book = Book::open(store.clone(), Clock::fixed(today), "ann").unwrap();
     let run = |book: &mut Book| {
         let mut out = Vec::new();
-        let r = commands::execute(Command::Check, book, &mut LocalEnv { out: &mut out });
+        let r = commands::execute(Command::Check, book, &mut LocalEnv::new(&mut out));
         (r, String::from_utf8(out).unwrap())
     };
     let (r, text) = run(&mut book);

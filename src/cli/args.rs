@@ -171,6 +171,7 @@ pub enum Command {
     },
     /// The tier matrix: count, revenue and share per cell
     Matrix {
+        /// Print JSON (cells with tier, count, revenue as a string, share; tier totals)
         #[arg(long)]
         json: bool,
     },

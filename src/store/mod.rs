@@ -17,6 +17,8 @@
 //!   requests             (client, request) → RequestEntry (exactly-once;
 //!                        its outcome is itself an envelope, Tag::Outcome)
 //!   meta "audit_seq"     last seq, raw u64 big-endian
+//!   derived              the engine's inputs per account, tagged with the
+//!                        seq they reflect (disposable; see `derived`)
 //!
 //! Every write runs in one sled transaction over the record and its index
 //! entries, then flushes: an `Ok` from a write method means durable. A
@@ -26,6 +28,7 @@
 mod batch;
 mod child;
 mod codec;
+mod derived;
 mod error;
 mod keys;
 mod log;
@@ -35,6 +38,7 @@ mod open;
 
 pub use batch::{Batch, BatchResult};
 pub use codec::{DB_MAGIC, DbHeader, ENVELOPE_V1, RequestEntry};
+pub use derived::{DerivedHead, DerivedMiss};
 pub use error::{Result, StoreError};
 /// How account keys compare ignoring case (the folded index's form).
 pub use keys::fold as fold_key;
@@ -59,7 +63,7 @@ use std::sync::Arc;
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// Every tree kam creates (used to tell a kam database from another program's).
-pub(crate) const TREE_NAMES: [&str; 16] = [
+pub(crate) const TREE_NAMES: [&str; 17] = [
     "meta",
     "named_blobs",
     "accounts",
@@ -75,6 +79,7 @@ pub(crate) const TREE_NAMES: [&str; 16] = [
     "audit",
     "audit_accounts",
     "requests",
+    derived::DERIVED_TREE,
     "__sled__default",
 ];
 
@@ -118,6 +123,9 @@ pub struct Store {
     audit: sled::Tree,
     audit_accounts: sled::Tree,
     requests: sled::Tree,
+    derived: sled::Tree,
+    /// Writes of this handle (and its clones) that bypassed the change log.
+    unlogged: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -158,6 +166,8 @@ impl Store {
             audit: tree("audit")?,
             audit_accounts: tree("audit_accounts")?,
             requests: tree("requests")?,
+            derived: tree(derived::DERIVED_TREE)?,
+            unlogged: Arc::default(),
             db,
         })
     }
@@ -256,6 +266,7 @@ impl Store {
         if a.id.0 == 0 {
             a.id = AccountId(self.reserve_id()?);
         }
+        self.invalidate_derived()?;
         let stored = (&self.accounts, &self.account_keys, &self.folded_keys).transaction(
             |(acc, keys, folded)| put_account(acc, keys, folded, a.clone(), Mode::Insert),
         )?;
@@ -267,6 +278,7 @@ impl Store {
     /// key moves the key index.
     pub fn update_account(&self, mut a: Account) -> Result<Account> {
         sanitize_account(&mut a)?;
+        self.invalidate_derived()?;
         let stored = (&self.accounts, &self.account_keys, &self.folded_keys).transaction(
             |(acc, keys, folded)| put_account(acc, keys, folded, a.clone(), Mode::Update),
         )?;
@@ -294,6 +306,7 @@ impl Store {
 
     /// Writes an already sanitized record and flushes.
     fn put_child<T: child::Child>(&self, trees: &ChildTrees, rec: T, mode: Mode) -> Result<T> {
+        self.invalidate_derived()?;
         let stored = (&self.accounts, &trees.records, &trees.ids)
             .transaction(|(acc, recs, ids)| child::put(acc, recs, ids, rec.clone(), mode))?;
         self.flush()?;

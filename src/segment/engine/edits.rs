@@ -10,6 +10,7 @@ use crate::domain::{Account, AccountId, Contact, ContactId, Interaction, Interac
 impl Engine {
     pub fn upsert_account(&mut self, a: &Account) -> Vec<TierChange> {
         let mut step = Step::default();
+        self.changed.insert(a.id);
         self.touch(a.id, &mut step, true);
         let st = self.accounts.entry(a.id).or_default();
         Self::set_account_fields(st, a);
@@ -20,6 +21,7 @@ impl Engine {
     /// Forgets an account and what hangs on it; others may change tier.
     pub fn remove_account(&mut self, id: AccountId) -> Vec<TierChange> {
         let mut step = Step::default();
+        self.changed.insert(id);
         if let Some(st) = self.accounts.get_mut(&id) {
             st.known = false;
             st.events.clear();
@@ -39,8 +41,10 @@ impl Engine {
             && let Some(st) = self.accounts.get_mut(&prev)
         {
             st.contacts.retain(|x| x.id != c.id);
+            self.changed.insert(prev);
             self.refresh_data(prev, &mut step);
         }
+        self.changed.insert(c.account);
         let st = self.accounts.entry(c.account).or_default();
         let lite = ContactLite::from_contact(c);
         match st.contacts.iter_mut().find(|x| x.id == c.id) {
@@ -57,6 +61,7 @@ impl Engine {
             && let Some(st) = self.accounts.get_mut(&acc)
         {
             st.contacts.retain(|x| x.id != id);
+            self.changed.insert(acc);
             self.refresh_data(acc, &mut step);
         }
         self.finish(step)
@@ -69,8 +74,10 @@ impl Engine {
             && let Some(st) = self.accounts.get_mut(&prev)
         {
             st.events.retain(|e| e.id != i.id);
+            self.changed.insert(prev);
             self.refresh_data(prev, &mut step);
         }
+        self.changed.insert(i.account);
         let st = self.accounts.entry(i.account).or_default();
         st.events.retain(|e| e.id != i.id);
         let ev = Ev::from_interaction(i);
@@ -86,6 +93,7 @@ impl Engine {
             && let Some(st) = self.accounts.get_mut(&acc)
         {
             st.events.retain(|e| e.id != id);
+            self.changed.insert(acc);
             self.refresh_data(acc, &mut step);
         }
         self.finish(step)

@@ -32,6 +32,7 @@ mod edits;
 mod place;
 mod queries;
 mod rebuild;
+mod snapshot;
 mod state;
 mod step;
 
@@ -44,6 +45,7 @@ use chrono::NaiveDate;
 use state::{CritInfo, F, IdMap};
 use std::collections::BTreeSet;
 
+pub use snapshot::{AccountInputs, RestoreError};
 pub(super) use state::AccState;
 
 /// Incremental segmentation state for all accounts.
@@ -71,6 +73,9 @@ pub struct Engine {
     cap_cell: Vec<bool>,
     /// (capped tier, overflow tier) indices.
     cap_tiers: Option<(usize, usize)>,
+    /// Accounts whose inputs (events, contacts, existence) changed since
+    /// the last `take_changed`: what a snapshot save must rewrite.
+    changed: BTreeSet<AccountId>,
 }
 
 impl Engine {
@@ -91,6 +96,7 @@ impl Engine {
             cell_tier: Vec::new(),
             cap_cell: Vec::new(),
             cap_tiers: None,
+            changed: BTreeSet::new(),
         };
         e.setup_model();
         e.recompute_all();

@@ -26,6 +26,7 @@
 //! id) in that same transaction.
 
 mod batch;
+mod bulk;
 mod child;
 mod codec;
 mod derived;
@@ -37,6 +38,7 @@ mod migrate;
 mod open;
 
 pub use batch::{Batch, BatchResult};
+pub use bulk::BulkRecords;
 pub use codec::{DB_MAGIC, DbHeader, ENVELOPE_V1, RequestEntry};
 pub use derived::{DerivedHead, DerivedMiss};
 pub use error::{Result, StoreError};
@@ -152,7 +154,7 @@ impl Store {
                 ids: tree(ids)?,
             })
         };
-        Ok(Store {
+        let store = Store {
             path: Arc::new(dir.to_path_buf()),
             blobs: tree("named_blobs")?,
             accounts: tree("accounts")?,
@@ -169,7 +171,16 @@ impl Store {
             derived: tree(derived::DERIVED_TREE)?,
             unlogged: Arc::default(),
             db,
-        })
+        };
+        if store.bulk_interrupted()? {
+            return Err(StoreError::Damaged {
+                path: dir.to_path_buf(),
+                detail: "a demo load was interrupted and left it incomplete; delete the \
+                         directory and run the demo again"
+                    .into(),
+            });
+        }
+        Ok(store)
     }
 
     pub fn path(&self) -> &Path {

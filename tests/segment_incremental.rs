@@ -68,6 +68,10 @@ enum Op {
     },
     /// Snapshot → restore, as a close and a cold open do.
     Reopen,
+    /// Hands the account to the other owner (the agenda's owner index).
+    Reassign {
+        acc: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -107,6 +111,7 @@ fn op() -> impl Strategy<Value = Op> {
         (0usize..1000, 0u8..4).prop_map(|(acc, tier)| Op::Pin { acc, tier }),
         (0usize..1000).prop_map(|acc| Op::Unpin { acc }),
         Just(Op::Reopen),
+        (0usize..1000).prop_map(|acc| Op::Reassign { acc }),
     ]
 }
 
@@ -329,6 +334,13 @@ fn run(model: Model, n0: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 inc = reopened(&model, &w, &inc);
                 Vec::new()
             }
+            Op::Reassign { acc } => {
+                let id = pick(acc);
+                let a = &mut w.accounts[(id.0 - 1) as usize];
+                a.owner = if a.owner == "ann" { "bob" } else { "ann" }.into();
+                let a = a.clone();
+                inc.upsert_account(&a)
+            }
         };
         let full = rebuilt(&model, &w);
         let got = inc.scores();
@@ -350,6 +362,9 @@ fn run(model: Model, n0: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
         prop_assert_eq!(reported.len(), changes.len(), "duplicate change reports");
         prop_assert_eq!(reported, expected, "step {} {:?}", step, op);
         prop_assert_eq!(inc.matrix(), full.matrix());
+        for owner in [Some("ann"), Some("bob"), None] {
+            prop_assert_eq!(inc.agenda(owner, &[]), full.agenda(owner, &[]), "{:?}", owner);
+        }
         prev = now;
     }
     Ok(())

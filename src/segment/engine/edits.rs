@@ -13,7 +13,9 @@ impl Engine {
         self.changed.insert(a.id);
         self.touch(a.id, &mut step, true);
         let st = self.accounts.entry(a.id).or_default();
+        let old = st.known.then(|| st.owner.clone());
         Self::set_account_fields(st, a);
+        self.reindex_owner(a.id, old.as_deref());
         self.refresh_data(a.id, &mut step);
         self.finish(step)
     }
@@ -23,10 +25,12 @@ impl Engine {
         let mut step = Step::default();
         self.changed.insert(id);
         if let Some(st) = self.accounts.get_mut(&id) {
+            let old = st.known.then(|| st.owner.clone());
             st.known = false;
             st.events.clear();
             st.contacts.clear();
             self.refresh_data(id, &mut step);
+            self.reindex_owner(id, old.as_deref());
             self.accounts.remove(&id);
             self.inter_acc.retain(|_, a| *a != id);
             self.contact_acc.retain(|_, a| *a != id);

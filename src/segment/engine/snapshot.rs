@@ -209,6 +209,7 @@ impl Engine {
         if let Some(a) = accounts.iter().find(|a| !seen.contains(&a.id)) {
             return Err(RestoreError::MissingAccount(a.id));
         }
+        e.index_owners();
         e.recompute_all();
         Ok(e)
     }
@@ -250,6 +251,7 @@ impl Engine {
             st.events.sort_by_key(|e| (e.at, e.id));
             st.events.shrink_to_fit();
         }
+        self.index_owners();
         self.recompute_all();
         Ok(())
     }

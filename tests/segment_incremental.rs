@@ -363,7 +363,12 @@ fn run(model: Model, n0: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
         prop_assert_eq!(reported, expected, "step {} {:?}", step, op);
         prop_assert_eq!(inc.matrix(), full.matrix());
         for owner in [Some("ann"), Some("bob"), None] {
-            prop_assert_eq!(inc.agenda(owner, &[]), full.agenda(owner, &[]), "{:?}", owner);
+            prop_assert_eq!(
+                inc.agenda(owner, &[]),
+                full.agenda(owner, &[]),
+                "{:?}",
+                owner
+            );
         }
         prev = now;
     }

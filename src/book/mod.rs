@@ -122,7 +122,7 @@ impl Book {
             Some(bytes) => Model::from_toml(&String::from_utf8_lossy(&bytes))?,
             None => Model::default(),
         };
-        let accounts = store.accounts()?;
+        let accounts = store.accounts_by_id()?;
         let (engine, derived) = derived::load_engine(&store, model, clock.today(), &accounts)?;
         let with_history = engine.accounts_with_history().collect();
         let recorded = store.recorded_tiers()?;
@@ -402,10 +402,18 @@ impl Book {
     fn log_drift(&mut self) -> Result<()> {
         let mut batch = Batch::default();
         let today = self.clock.today();
-        for s in self.engine.scores() {
-            if !self.with_history.contains(&s.account) {
+        // The tier alone is cheap; a full score only for accounts that moved.
+        for id in self.engine.account_ids() {
+            if !self.with_history.contains(&id) {
                 continue;
             }
+            let tier = self.engine.tier(id);
+            if tier.is_some() && self.recorded.get(&id) == tier.as_ref() {
+                continue;
+            }
+            let Some(s) = self.engine.score(id) else {
+                continue;
+            };
             match self.recorded.get(&s.account) {
                 Some(t) if *t == s.tier => {}
                 Some(t) => {

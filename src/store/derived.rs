@@ -106,8 +106,9 @@ impl Store {
     }
 
     /// Forgets the snapshot: called before any write the change log does not
-    /// record, so that the snapshot cannot outlive it.
-    pub(crate) fn invalidate_derived(&self) -> Result<()> {
+    /// record, so that the snapshot cannot outlive it (public for tools and
+    /// benchmarks that want the next open to rebuild).
+    pub fn invalidate_derived(&self) -> Result<()> {
         self.unlogged.fetch_add(1, Ordering::SeqCst);
         self.derived.remove(HEAD)?;
         Ok(())

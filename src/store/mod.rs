@@ -271,6 +271,16 @@ impl Store {
         Ok(out)
     }
 
+    /// All accounts, ordered by id: one sequential scan, for loading the
+    /// whole book (no key index lookups).
+    pub fn accounts_by_id(&self) -> Result<Vec<Account>> {
+        self.accounts
+            .iter()
+            .values()
+            .map(|v| codec::decode(&v?))
+            .collect()
+    }
+
     /// Inserts a new account: id 0 gets a fresh id, version becomes 1.
     pub fn insert_account(&self, mut a: Account) -> Result<Account> {
         sanitize_account(&mut a)?;

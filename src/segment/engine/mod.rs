@@ -131,6 +131,14 @@ impl Engine {
         ids
     }
 
+    /// The tier in force of a known account (a pin wins), without scoring it.
+    pub fn tier(&self, id: AccountId) -> Option<String> {
+        self.accounts
+            .get(&id)
+            .filter(|s| s.known)
+            .map(|s| self.effective_tier(s))
+    }
+
     /// The known accounts `owner` owns, ascending.
     pub fn accounts_of_owner(&self, owner: &str) -> Vec<AccountId> {
         self.owners

@@ -351,7 +351,11 @@ impl Server {
             let _ = c.stream.shutdown(std::net::Shutdown::Both);
         }
         // Waits for a running command; every write is flushed already.
-        let book = lock(&self.shared.book);
+        let mut book = lock(&self.shared.book);
+        // The engine's snapshot, so the next start need not rebuild.
+        if let Err(e) = book.save_derived() {
+            eprintln!("kam server: snapshot: {e}");
+        }
         if let Err(e) = book.store().flush() {
             eprintln!("kam server: flush: {e}");
         }

@@ -1,40 +1,120 @@
-//! The interface the TUI talks to. The embedded `Book` implements it now; the
-//! team server's client will implement it too, so the UI never knows whether
-//! sled is in this process or behind a socket.
+//! The interface the front ends talk to: the embedded `Book` implements it,
+//! and so does the team server's client (`server::remote::RemoteBackend`), so
+//! the UI never knows whether sled is in this process or behind a socket.
+//!
+//! Every method can fail: a server may be gone, and the caller must be able
+//! to tell that (`BackendError::Lost`: keep what is on screen, say
+//! "reconnecting…") from a refusal by the book (a conflict keeps both sides
+//! for the form). Reads are the questions the screens ask — a page of list
+//! rows, one account, a page of its timeline, the matrix, an agenda, search
+//! hits — so a big book is never shipped whole. A write answers with what it
+//! changed (`Delta`), which the caller applies instead of reloading.
 
 use crate::audit::AuditEntry;
+use crate::book::query::{
+    self, AccountDetail, AccountRow, AgendaRow, Delta, ListPage, ListQuery, MatrixSummary, Page,
+    Touched,
+};
 use crate::book::{Book, BookError, WriteOp, WriteOutcome, snooze_key};
 use crate::domain::{Account, AccountId, Contact, FollowUp, FollowUpId, Interaction};
-use crate::segment::{AccountScore, AgendaItem, Explanation, Matrix, Model, TierChange};
+use crate::segment::{AccountScore, AgendaItem, Model, TierChange};
 use chrono::NaiveDate;
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
 
-pub type BackendResult<T> = Result<T, BookError>;
+/// Why a backend call did not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    /// The server cannot be reached now (it is being restarted, or cannot
+    /// be). Nothing was written; what the caller shows is still the last
+    /// known state.
+    #[error("the kam server is not reachable ({why})")]
+    Lost { why: String },
+    /// The book refused or failed; kinds a front end acts on keep their data
+    /// (`BookError::Conflict` carries both sides).
+    #[error(transparent)]
+    Book(#[from] BookError),
+    /// The question cannot be answered as asked (a filter naming a tier the
+    /// model does not have), with the reason to show.
+    #[error("{0}")]
+    Refused(String),
+}
 
-/// The tiers remembered at the last review: its date and each account's tier.
-pub type Review = (String, HashMap<AccountId, String>);
+impl BackendError {
+    pub fn is_lost(&self) -> bool {
+        matches!(self, BackendError::Lost { .. })
+    }
+}
+
+impl From<crate::store::StoreError> for BackendError {
+    fn from(e: crate::store::StoreError) -> Self {
+        BackendError::Book(e.into())
+    }
+}
+
+impl From<query::ListError> for BackendError {
+    fn from(e: query::ListError) -> Self {
+        match e {
+            query::ListError::Filter(m) => BackendError::Refused(m),
+            query::ListError::Book(b) => BackendError::Book(b),
+        }
+    }
+}
+
+pub type BackendResult<T> = Result<T, BackendError>;
+
+pub use crate::book::query::Review;
+
+/// A write's outcome (exactly once, as the book recorded it) and what it
+/// changed, for the writer's own screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Written {
+    pub outcome: WriteOutcome,
+    pub delta: Delta,
+}
 
 pub trait Backend {
     /// The OS user running this session.
     fn user(&self) -> &str;
     /// "Today" for every date-dependent view (the one clock).
     fn today(&self) -> NaiveDate;
+    /// The scoring model (kept by the backend, refreshed after changes).
     fn model(&self) -> &Model;
 
-    /// All accounts, in key order.
-    fn accounts(&self) -> Vec<Account>;
-    fn account(&self, id: AccountId) -> Option<Account>;
-    fn scores(&self) -> Vec<AccountScore>;
-    fn score(&self, id: AccountId) -> Option<AccountScore>;
-    fn explain(&self, id: AccountId) -> Option<Explanation>;
-    fn matrix(&self) -> Matrix;
-    /// Due and overdue items; `owner` None = everyone's.
-    fn agenda(&self, owner: Option<&str>) -> BackendResult<Vec<AgendaItem>>;
+    // ---- the questions the screens ask
+
+    /// One window of the account list for (filter, sort, offset, limit),
+    /// with the total; a filter the model does not know is `Refused`.
+    fn list(&self, q: &ListQuery) -> BackendResult<ListPage>;
+    /// The current rows of these accounts (a change's rows).
+    fn rows(&self, ids: &[AccountId]) -> BackendResult<Vec<AccountRow>>;
+    /// Fuzzy hits over key, name, owner and tags, best first.
+    fn search(&self, text: &str, limit: usize) -> BackendResult<Vec<AccountRow>>;
+    /// One account as the profile shows it; `None` if there is none.
+    fn detail(&self, id: AccountId) -> BackendResult<Option<AccountDetail>>;
+    /// A page of an account's interactions, newest first.
+    fn timeline(
+        &self,
+        id: AccountId,
+        offset: usize,
+        limit: usize,
+    ) -> BackendResult<Page<Interaction>>;
+    /// The tier matrix with the moves since the last review.
+    fn matrix(&self) -> BackendResult<MatrixSummary>;
+    /// Due and overdue items with their account's names, most important
+    /// first; `owner` None = everyone's.
+    fn agenda(&self, owner: Option<&str>) -> BackendResult<Vec<AgendaRow>>;
+    /// What a change touched, as this session shows it: the rows, the
+    /// matrix, this user's agenda (after someone else's change).
+    fn delta(&self, touched: Touched) -> BackendResult<Delta>;
+
+    // ---- single records (forms, checks)
+
+    fn account(&self, id: AccountId) -> BackendResult<Option<Account>>;
+    fn score(&self, id: AccountId) -> BackendResult<Option<AccountScore>>;
     fn contacts_of(&self, id: AccountId) -> BackendResult<Vec<Contact>>;
     /// Oldest first.
     fn interactions_of(&self, id: AccountId) -> BackendResult<Vec<Interaction>>;
     fn followups_of(&self, id: AccountId) -> BackendResult<Vec<FollowUp>>;
-    fn last_review(&self) -> BackendResult<Option<Review>>;
 
     /// One account's change history, oldest first.
     fn history(&self, id: AccountId) -> BackendResult<Vec<AuditEntry>>;
@@ -45,7 +125,7 @@ pub trait Backend {
 
     /// Every write goes through here (the team client sends it to the
     /// server, with a request id so that a retry is applied once).
-    fn execute(&mut self, op: WriteOp) -> BackendResult<WriteOutcome>;
+    fn execute(&mut self, op: WriteOp) -> BackendResult<Written>;
 
     /// New (id 0) or edited account without a base: a stale version is
     /// reported as a conflict, never overwritten. Returns the tier changes.
@@ -54,11 +134,12 @@ pub trait Backend {
             base: None,
             account: a,
         };
-        Ok(self.execute(op)?.tier_changes)
+        Ok(self.execute(op)?.outcome.tier_changes)
     }
     fn add_interaction(&mut self, i: Interaction) -> BackendResult<Vec<TierChange>> {
         Ok(self
             .execute(WriteOp::AddInteraction { interaction: i })?
+            .outcome
             .tier_changes)
     }
     fn save_contact(&mut self, c: Contact) -> BackendResult<Vec<TierChange>> {
@@ -66,7 +147,7 @@ pub trait Backend {
             base: None,
             contact: c,
         };
-        Ok(self.execute(op)?.tier_changes)
+        Ok(self.execute(op)?.outcome.tier_changes)
     }
     fn save_followup(&mut self, f: FollowUp) -> BackendResult<()> {
         let op = WriteOp::SaveFollowUp {
@@ -75,23 +156,23 @@ pub trait Backend {
         };
         self.execute(op).map(|_| ())
     }
-    fn complete_followup(&mut self, id: FollowUpId) -> BackendResult<()> {
-        self.execute(WriteOp::CompleteFollowUp { id }).map(|_| ())
+    fn complete_followup(&mut self, id: FollowUpId) -> BackendResult<Written> {
+        self.execute(WriteOp::CompleteFollowUp { id })
     }
     /// Hides an agenda item until `until` (a day, a week…).
-    fn snooze(&mut self, item: &AgendaItem, until: NaiveDate) -> BackendResult<()> {
+    fn snooze(&mut self, item: &AgendaItem, until: NaiveDate) -> BackendResult<Written> {
         let op = WriteOp::Snooze {
             key: snooze_key(item),
             until,
         };
-        self.execute(op).map(|_| ())
+        self.execute(op)
     }
-    /// Remembers every tier now; returns how many accounts.
-    fn mark_review(&mut self) -> BackendResult<usize> {
-        Ok(self.execute(WriteOp::MarkReview)?.count)
+    /// Remembers every tier now.
+    fn mark_review(&mut self) -> BackendResult<Written> {
+        self.execute(WriteOp::MarkReview)
     }
     /// Undoes this user's own last change.
-    fn undo(&mut self) -> BackendResult<WriteOutcome> {
+    fn undo(&mut self) -> BackendResult<Written> {
         self.execute(WriteOp::Undo)
     }
 
@@ -122,6 +203,9 @@ pub enum Notice {
         seq: u64,
         user: String,
         summary: String,
+        /// The list rows it touched: refetch those (and the matrix and the
+        /// agenda), not the book.
+        touched: Touched,
     },
     /// Notices were lost (this session was slow): reload everything.
     Resync,
@@ -154,49 +238,99 @@ impl Backend for Book {
     fn model(&self) -> &Model {
         self.engine().model()
     }
-    fn accounts(&self) -> Vec<Account> {
-        Book::accounts(self).into_iter().cloned().collect()
+    fn list(&self, q: &ListQuery) -> BackendResult<ListPage> {
+        Ok(query::list(self, q)?)
     }
-    fn account(&self, id: AccountId) -> Option<Account> {
-        Book::account(self, id).cloned()
+    fn rows(&self, ids: &[AccountId]) -> BackendResult<Vec<AccountRow>> {
+        Ok(query::rows(self, ids)?)
     }
-    fn scores(&self) -> Vec<AccountScore> {
-        self.engine().scores()
+    fn search(&self, text: &str, limit: usize) -> BackendResult<Vec<AccountRow>> {
+        Ok(query::search(self, text, limit)?)
     }
-    fn score(&self, id: AccountId) -> Option<AccountScore> {
-        self.engine().score(id)
+    fn detail(&self, id: AccountId) -> BackendResult<Option<AccountDetail>> {
+        Ok(query::detail(self, id)?)
     }
-    fn explain(&self, id: AccountId) -> Option<Explanation> {
-        self.engine().explain(id)
+    fn timeline(
+        &self,
+        id: AccountId,
+        offset: usize,
+        limit: usize,
+    ) -> BackendResult<Page<Interaction>> {
+        Ok(query::timeline(self, id, offset, limit)?)
     }
-    fn matrix(&self) -> Matrix {
-        self.engine().matrix()
+    fn matrix(&self) -> BackendResult<MatrixSummary> {
+        Ok(query::matrix(self)?)
     }
-    fn agenda(&self, owner: Option<&str>) -> BackendResult<Vec<AgendaItem>> {
-        Book::agenda(self, owner)
+    fn agenda(&self, owner: Option<&str>) -> BackendResult<Vec<AgendaRow>> {
+        Ok(query::agenda(self, owner)?)
+    }
+    fn delta(&self, touched: Touched) -> BackendResult<Delta> {
+        Ok(query::delta(self, touched, Book::user(self))?)
+    }
+    fn account(&self, id: AccountId) -> BackendResult<Option<Account>> {
+        Ok(Book::account(self, id).cloned())
+    }
+    fn score(&self, id: AccountId) -> BackendResult<Option<AccountScore>> {
+        Ok(self.engine().score(id))
     }
     fn contacts_of(&self, id: AccountId) -> BackendResult<Vec<Contact>> {
-        Book::contacts_of(self, id)
+        Ok(Book::contacts_of(self, id)?)
     }
     fn interactions_of(&self, id: AccountId) -> BackendResult<Vec<Interaction>> {
-        Book::interactions_of(self, id)
+        Ok(Book::interactions_of(self, id)?)
     }
     fn followups_of(&self, id: AccountId) -> BackendResult<Vec<FollowUp>> {
         Ok(self.store().followups_of(id)?)
     }
-    fn last_review(&self) -> BackendResult<Option<Review>> {
-        Book::last_review(self)
-    }
     fn history(&self, id: AccountId) -> BackendResult<Vec<AuditEntry>> {
-        Book::history(self, id)
+        Ok(Book::history(self, id)?)
     }
     fn changes_since(&self, seq: u64) -> BackendResult<Vec<AuditEntry>> {
-        Book::changes_since(self, seq)
+        Ok(Book::changes_since(self, seq)?)
     }
     fn last_seq(&self) -> BackendResult<u64> {
-        Book::last_seq(self)
+        Ok(Book::last_seq(self)?)
     }
-    fn execute(&mut self, op: WriteOp) -> BackendResult<WriteOutcome> {
-        Book::execute(self, op, None)
+    fn execute(&mut self, op: WriteOp) -> BackendResult<Written> {
+        Ok(written(self, op, None)?)
     }
+}
+
+/// Runs a write on the book and says what it changed (the server answers
+/// `Call::Execute` with this too). A resent write (same request) is not
+/// applied again; its delta is read from the book as it is now.
+pub fn written(
+    book: &mut Book,
+    op: WriteOp,
+    request: Option<crate::book::RequestId>,
+) -> Result<Written, BookError> {
+    let before = Book::last_seq(book)?;
+    let outcome = Book::execute(book, op, request)?;
+    // A write applied earlier (a resend) changed nothing now: its own
+    // records and tier moves are what it touched.
+    let touched = match outcome.seq {
+        Some(seq) if seq > before => query::touched_since(book, before)?,
+        _ => Touched::Accounts(outcome_accounts(&outcome)),
+    };
+    let delta = query::delta(book, touched, Book::user(book))?;
+    Ok(Written { outcome, delta })
+}
+
+fn outcome_accounts(o: &WriteOutcome) -> Vec<AccountId> {
+    use crate::audit::RecordImage;
+    let mut ids: Vec<AccountId> = o
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            RecordImage::Account(a) => Some(a.id),
+            RecordImage::Contact(c) => Some(c.account),
+            RecordImage::Interaction(i) => Some(i.account),
+            RecordImage::FollowUp(f) => Some(f.account),
+            RecordImage::Meta(_) => None,
+        })
+        .chain(o.tier_changes.iter().map(|t| t.account))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }

@@ -84,7 +84,7 @@ fn a_user_adds_an_order_in_the_real_binary() {
     };
     let book = Book::open(store, Clock::fixed(today()), USER).unwrap();
     let globex = book.account_by_key("GLOBEX").unwrap().id;
-    assert_eq!(book.score(globex).unwrap().tier, "Key");
+    assert_eq!(book.score(globex).unwrap().unwrap().tier, "Key");
     let orders = Backend::interactions_of(&book, globex).unwrap();
     assert!(
         orders

@@ -6,6 +6,7 @@
 mod server_common;
 
 use kam::backend::{Backend, Notice, Peer};
+use kam::book::query::{ListQuery, Touched};
 use kam::book::{Book, WriteOp};
 use kam::clock::Clock;
 use kam::domain::{AccountId, Interaction, InteractionKind};
@@ -44,7 +45,13 @@ fn remote(db: &Path) -> RemoteBackend {
 }
 
 fn id_of(b: &dyn Backend, key: &str) -> AccountId {
-    b.accounts().iter().find(|a| a.key == key).unwrap().id
+    b.list(&ListQuery::default())
+        .unwrap()
+        .rows
+        .iter()
+        .find(|a| a.key == key)
+        .unwrap()
+        .id
 }
 
 fn note(account: AccountId, summary: &str) -> Interaction {
@@ -81,46 +88,78 @@ fn reads_through_the_server_equal_the_embedded_book() {
     ok(&t.db, &["demo", "--accounts", "25", "--seed", "7"]);
     ok(&t.db, &["review"]);
     let r = remote(&t.db);
-    let key = r.accounts()[3].key.clone();
+    let all = ListQuery::default();
+    let page = ListQuery {
+        filter: "tier:key".into(),
+        sort: kam::book::query::SortKey::Revenue,
+        reverse: true,
+        offset: 1,
+        limit: Some(3),
+        around: None,
+    };
+    let key = r.list(&all).unwrap().rows[3].key.clone();
     let id = id_of(&r, &key);
+    // The window placed around an account holds it, wherever it sorts.
+    let around = ListQuery {
+        limit: Some(2),
+        around: Some(id),
+        ..ListQuery::default()
+    };
+    assert!(r.list(&around).unwrap().rows.iter().any(|a| a.id == id));
     let remote_view = (
-        r.accounts(),
-        r.scores(),
-        r.matrix(),
-        r.explain(id),
-        r.score(id),
-        r.account(id),
+        r.list(&around).unwrap(),
+        r.list(&all).unwrap(),
+        r.list(&page).unwrap(),
+        r.matrix().unwrap(),
+        r.detail(id).unwrap(),
+        r.timeline(id, 1, 2).unwrap(),
+        r.search("a", 5).unwrap(),
         r.agenda(None).unwrap(),
     );
     let remote_more = (
+        r.rows(&[id]).unwrap(),
+        r.account(id).unwrap(),
+        r.score(id).unwrap(),
         r.contacts_of(id).unwrap(),
         r.interactions_of(id).unwrap(),
         r.followups_of(id).unwrap(),
-        r.last_review().unwrap(),
         r.history(id).unwrap(),
         r.last_seq().unwrap(),
         r.model().to_toml(),
     );
     assert_eq!(r.today(), today());
-    assert!(!remote_view.0.is_empty() && remote_view.3.is_some());
+    assert!(!remote_view.1.rows.is_empty() && remote_view.4.is_some());
+    assert_eq!(remote_view.1.total, 25);
+    assert!(remote_view.2.rows.len() <= 3 && remote_view.2.offset == 1);
+    // A filter the model does not know is refused with the parser's words.
+    match r.list(&ListQuery {
+        filter: "tier:gold".into(),
+        ..ListQuery::default()
+    }) {
+        Err(kam::backend::BackendError::Refused(m)) => assert!(m.contains("no tier 'gold'"), "{m}"),
+        other => panic!("{other:?}"),
+    }
     drop(r);
     ok(&t.db, &["server", "stop"]);
     let store = wait_open(&t.db);
     let b = Book::open(store, Clock::fixed(today()), "someone").unwrap();
     let local_view = (
-        Backend::accounts(&b),
-        Backend::scores(&b),
-        Backend::matrix(&b),
-        Backend::explain(&b, id),
-        Backend::score(&b, id),
-        Backend::account(&b, id),
+        Backend::list(&b, &around).unwrap(),
+        Backend::list(&b, &all).unwrap(),
+        Backend::list(&b, &page).unwrap(),
+        Backend::matrix(&b).unwrap(),
+        Backend::detail(&b, id).unwrap(),
+        Backend::timeline(&b, id, 1, 2).unwrap(),
+        Backend::search(&b, "a", 5).unwrap(),
         Backend::agenda(&b, None).unwrap(),
     );
     let local_more = (
+        Backend::rows(&b, &[id]).unwrap(),
+        Backend::account(&b, id).unwrap(),
+        Backend::score(&b, id).unwrap(),
         Backend::contacts_of(&b, id).unwrap(),
         Backend::interactions_of(&b, id).unwrap(),
         Backend::followups_of(&b, id).unwrap(),
-        Backend::last_review(&b).unwrap(),
         Backend::history(&b, id).unwrap(),
         Backend::last_seq(&b).unwrap(),
         Backend::model(&b).to_toml(),
@@ -151,15 +190,28 @@ fn a_write_by_one_client_is_pushed_to_the_other() {
     let got = notices_until(&mut b, |n| {
         n.iter().any(|n| matches!(n, Notice::Changed { .. }))
     });
-    let (user, summary) = got
+    let (user, summary, touched) = got
         .iter()
         .find_map(|n| match n {
-            Notice::Changed { user, summary, .. } => Some((user.clone(), summary.clone())),
+            Notice::Changed {
+                user,
+                summary,
+                touched,
+                ..
+            } => Some((user.clone(), summary.clone(), touched.clone())),
             _ => None,
         })
         .unwrap();
     assert_eq!(user, a.user());
     assert_eq!(summary, "logged note on ACME");
+    // The notice names the rows to refetch; those rows are the news.
+    let Touched::Accounts(ids) = touched else {
+        panic!("{touched:?}")
+    };
+    assert!(ids.contains(&acme), "{ids:?}");
+    let delta = b.delta(Touched::Accounts(ids)).unwrap();
+    assert!(delta.rows.iter().any(|r| r.key == "ACME"));
+    assert_eq!(delta.accounts, 3);
     assert_eq!(count(&b, acme, "called the CFO"), 1);
     // The writer is not told about its own change.
     std::thread::sleep(Duration::from_millis(200));
@@ -195,7 +247,7 @@ fn a_write_resent_after_a_lost_answer_is_applied_once() {
             interaction: note(acme, "sent the offer"),
         })
         .unwrap();
-    assert!(out.seq.unwrap() > seq_before);
+    assert!(out.outcome.seq.unwrap() > seq_before);
     assert_eq!(count(&a, acme, "sent the offer"), 1);
     let notices = a.poll_changes();
     assert!(notices.contains(&Notice::Reconnected), "{notices:?}");
@@ -331,7 +383,7 @@ fn a_client_reconnects_to_a_new_server_and_catches_up() {
     });
     assert!(got.iter().any(|n| matches!(n, Notice::Lost(_))), "{got:?}");
     let initech = id_of(&a, "INITECH");
-    assert_eq!(a.score(initech).unwrap().tier, "Key");
+    assert_eq!(a.score(initech).unwrap().unwrap().tier, "Key");
     assert_ne!(server_pid(&t.db).unwrap(), old_pid as i32);
 }
 

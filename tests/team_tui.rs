@@ -90,7 +90,7 @@ fn a_stale_account_form_shows_the_conflict_and_saves_after_a_choice() {
     assert_eq!(form.get("name"), "Acme Group", "my other change is kept");
     // Nothing was written.
     assert_eq!(app.backend().last_seq().unwrap(), seq_after_them);
-    let stored = app.backend().account(acme.id).unwrap();
+    let stored = app.backend().account(acme.id).unwrap().unwrap();
     assert_eq!(
         (stored.name.as_str(), stored.region.as_str()),
         ("Acme Industrial", "West")
@@ -114,7 +114,7 @@ fn a_stale_account_form_shows_the_conflict_and_saves_after_a_choice() {
     assert!(!bar.contains("take theirs"), "{hints}");
     ctrl(&mut app, 's');
     assert!(app.state().overlay.is_none(), "{}", message(&app));
-    let stored = app.backend().account(acme.id).unwrap();
+    let stored = app.backend().account(acme.id).unwrap().unwrap();
     assert_eq!(
         (
             stored.name.as_str(),
@@ -143,7 +143,7 @@ fn a_stale_account_form_shows_the_conflict_and_saves_after_a_choice() {
         m.starts_with("Undone #") && m.contains("save_account on ACME (by you)"),
         "{m}"
     );
-    let stored = app.backend().account(acme.id).unwrap();
+    let stored = app.backend().account(acme.id).unwrap().unwrap();
     assert_eq!(
         (stored.name.as_str(), stored.region.as_str()),
         ("Acme Industrial", "West")
@@ -181,5 +181,8 @@ fn take_theirs_keeps_their_value() {
     ctrl(&mut app, 't');
     ctrl(&mut app, 's');
     assert!(app.state().overlay.is_none(), "{}", message(&app));
-    assert_eq!(app.backend().account(acme.id).unwrap().region, "West");
+    assert_eq!(
+        app.backend().account(acme.id).unwrap().unwrap().region,
+        "West"
+    );
 }

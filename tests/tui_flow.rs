@@ -23,7 +23,13 @@ fn line_with<'a>(screen: &'a str, needle: &str) -> &'a str {
 }
 
 fn id(app: &App, key: &str) -> AccountId {
-    app.state().rows.iter().find(|r| r.key == key).unwrap().id
+    app.state()
+        .list
+        .rows
+        .iter()
+        .find(|r| r.key == key)
+        .unwrap()
+        .id
 }
 
 #[test]
@@ -85,7 +91,7 @@ fn search_open_add_order_and_the_tier_changes_on_screen() {
         .unwrap();
     assert_eq!(order.amount, Some(Money::from_units(9_000_000)));
     assert_eq!(order.author, USER);
-    assert_eq!(app.backend().score(globex).unwrap().tier, "Key");
+    assert_eq!(app.backend().score(globex).unwrap().unwrap().tier, "Key");
 }
 
 #[test]
@@ -143,7 +149,7 @@ fn edit_account_and_escape_asks_before_discarding() {
     assert!(s.contains("Acme Industrial Group"), "{s}");
     let acme = id(&app, "ACME");
     assert_eq!(
-        app.backend().account(acme).unwrap().name,
+        app.backend().account(acme).unwrap().unwrap().name,
         "Acme Industrial Group"
     );
     key(&mut app, KeyCode::Char('e'));
@@ -153,7 +159,7 @@ fn edit_account_and_escape_asks_before_discarding() {
     key(&mut app, KeyCode::Char('y'));
     assert!(app.state().overlay.is_none());
     assert_eq!(
-        app.backend().account(acme).unwrap().name,
+        app.backend().account(acme).unwrap().unwrap().name,
         "Acme Industrial Group"
     );
 }
@@ -170,7 +176,7 @@ fn new_account_contact_and_followup() {
     ctrl(&mut app, 's');
     assert_eq!(app.state().selected_row().unwrap().key, "STARK");
     let stark = id(&app, "STARK");
-    assert_eq!(app.backend().account(stark).unwrap().owner, USER);
+    assert_eq!(app.backend().account(stark).unwrap().unwrap().owner, USER);
 
     key(&mut app, KeyCode::Char('c'));
     typ(&mut app, "Chen Jie");
@@ -214,23 +220,30 @@ fn agenda_mark_done_snooze_and_log_touch() {
     let fu = &app.backend().followups_of(acme).unwrap()[0];
     assert_eq!(fu.done_at, Some(today()));
 
-    let n = app.state().agenda.len();
-    let snoozed = app.state().agenda[0].item.text.clone();
+    let n = app.state().agenda.rows.len();
+    let snoozed = app.state().agenda.rows[0].item.text.clone();
     key(&mut app, KeyCode::Char('z'));
-    assert_eq!(app.state().agenda.len(), n - 1);
-    assert!(app.state().agenda.iter().all(|r| r.item.text != snoozed));
+    assert_eq!(app.state().agenda.rows.len(), n - 1);
+    assert!(
+        app.state()
+            .agenda
+            .rows
+            .iter()
+            .all(|r| r.item.text != snoozed)
+    );
 
     // Log a touch on the first cadence item: the form is prefilled.
     let pos = app
         .state()
         .agenda
+        .rows
         .iter()
         .position(|r| r.item.kind == kam::segment::AgendaKind::Cadence)
         .unwrap();
     for _ in 0..pos {
         key(&mut app, KeyCode::Char('j'));
     }
-    let account = app.state().agenda[pos].item.account;
+    let account = app.state().agenda.rows[pos].item.account;
     key(&mut app, KeyCode::Char('t'));
     let s = screen(&mut app, 100, 30);
     assert!(line_with(&s, "Kind").contains("call"), "{s}");
@@ -238,6 +251,7 @@ fn agenda_mark_done_snooze_and_log_touch() {
     assert!(
         app.state()
             .agenda
+            .rows
             .iter()
             .all(|r| !(r.item.account == account
                 && r.item.kind == kam::segment::AgendaKind::Cadence)),
@@ -255,7 +269,7 @@ fn agenda_mark_done_snooze_and_log_touch() {
     // Open jumps to the account's profile.
     key(&mut app, KeyCode::Char('g'));
     key(&mut app, KeyCode::Char('g'));
-    let target = app.state().agenda[0].item.account;
+    let target = app.state().agenda.rows[0].item.account;
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.state().focus, Pane::Profile);
     assert_eq!(app.state().selected_id(), Some(target));
@@ -277,9 +291,9 @@ fn matrix_cell_filters_the_list_and_review_marks_moves() {
     assert_eq!(app.state().focus, Pane::Accounts);
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("filter cell:0,1"), "{s}");
-    assert_eq!(app.state().visible.len(), 2, "{s}");
+    assert_eq!(app.state().list.visible.len(), 2, "{s}");
     key(&mut app, KeyCode::Char('F'));
-    assert_eq!(app.state().visible.len(), 5);
+    assert_eq!(app.state().list.visible.len(), 5);
 
     // A big order moves Initech; the move shows against the review.
     key(&mut app, KeyCode::Char('/'));
@@ -295,7 +309,7 @@ fn matrix_cell_filters_the_list_and_review_marks_moves() {
     ctrl(&mut app, 's');
     let s = screen(&mut app, 80, 24);
     assert!(line_with(&s, "Initech").contains("KEY↕"), "{s}");
-    let rows: Vec<&AccountRow> = app.state().rows.iter().filter(|r| r.moved).collect();
+    let rows: Vec<&AccountRow> = app.state().list.rows.iter().filter(|r| r.moved).collect();
     assert!(rows.iter().any(|r| r.key == "INITECH"));
 }
 
@@ -309,9 +323,10 @@ fn sort_and_filter_in_the_title() {
     assert!(s.contains("sort name"), "{s}");
     let names: Vec<&str> = app
         .state()
+        .list
         .visible
         .iter()
-        .map(|i| app.state().rows[*i].name.as_str())
+        .map(|i| app.state().list.rows[*i].name.as_str())
         .collect();
     assert_eq!(names[0], "Acme Industrial");
     key(&mut app, KeyCode::Char('f'));
@@ -495,6 +510,7 @@ fn log_touch_from_the_agenda_leaves_the_summary_empty_and_shows_why() {
     let row = app
         .state()
         .agenda
+        .rows
         .iter()
         .position(|r| r.key == "HUAWEI" && r.item.kind.as_str() == "cadence")
         .unwrap();
@@ -562,8 +578,8 @@ fn matrix_names_its_axes_and_enter_filters_the_cell_by_tier() {
     // Mark the review, then move an account: the cell says so in words.
     key(&mut app, KeyCode::Char('4'));
     key(&mut app, KeyCode::Char('r'));
-    app.state_mut().rows[0].moved = true;
-    app.state_mut().matrix.cells[0][1].moved = 1;
+    app.state_mut().list.rows[0].moved = true;
+    app.state_mut().matrix.view.cells[0][1].moved = 1;
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("1 moved since review"), "{s}");
 }
@@ -637,6 +653,7 @@ fn a_touch_logged_from_a_follow_up_completes_it() {
     let row = app
         .state()
         .agenda
+        .rows
         .iter()
         .position(|r| r.item.follow_up.is_some())
         .unwrap();
@@ -652,6 +669,7 @@ fn a_touch_logged_from_a_follow_up_completes_it() {
     assert!(
         app.state()
             .agenda
+            .rows
             .iter()
             .all(|r| r.item.follow_up.is_none())
     );

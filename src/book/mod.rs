@@ -12,6 +12,7 @@
 mod derived;
 mod merge;
 pub mod ops;
+pub mod query;
 mod undo;
 
 pub use crate::audit::{FieldConflict, RequestId};

@@ -7,6 +7,24 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// The exit codes, shown under `kam --help` (tests/cli_conventions.rs runs
+/// a command for each and checks it).
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success (also when the reader of the output went away: `kam segments | head`)
+  1  runtime failure (I/O, lost server connection)
+  2  usage error (unknown option, missing argument, missing -m without a terminal)
+  3  invalid input (bad CSV rows, unknown key or tier, bad date/amount/kind, invalid model or keymap)
+  4  the database cannot be opened (missing, damaged, locked, foreign or newer)
+
+A FILE argument of `-` is standard input (import, model apply) or standard output (export -o).
+
+Examples:
+  kam agenda
+  kam touch ACME --kind visit -m 'Walked the plant; wants a Q1 quote' --follow-up 2026-12-01
+  kam followup done 42
+  kam export accounts --format json -o - | jq '.[].key'";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "kam",
@@ -14,7 +32,8 @@ use std::path::PathBuf;
     about = "Key account management in the terminal",
     long_about = "kam keeps customer accounts, contacts and interactions, scores every account \
 on value and potential, places it in a tier matrix and turns tiers into a daily follow-up \
-agenda. Without a command it opens the terminal UI."
+agenda. Without a command it opens the terminal UI.",
+    after_help = EXIT_CODES_HELP
 )]
 pub struct Cli {
     // The environment fallbacks (KAM_DB, KAM_TODAY, KAM_NO_SERVER) are read
@@ -52,30 +71,42 @@ pub enum Command {
     /// Fill an empty database with a realistic, deterministic demo book
     Demo(DemoArgs),
     /// Import records from a CSV file (all rows or nothing)
+    #[command(
+        after_help = "Examples:\n  kam import accounts accounts.csv --dry-run\n  \
+        iconv -f gbk -t utf-8 old.csv | kam import contacts -"
+    )]
     Import {
+        /// What the file holds
         kind: RecordKind,
+        /// The CSV file (`-`: standard input)
         file: PathBuf,
         /// Check the file and report what would change, write nothing
         #[arg(long)]
         dry_run: bool,
     },
     /// Export records as CSV or JSON
+    #[command(after_help = "Example:\n  kam export interactions --format json -o - | jq length")]
     Export {
+        /// What to export
         kind: RecordKind,
+        /// Output format
         #[arg(long, value_enum, default_value_t = Format::Csv)]
         format: Format,
-        /// Write to FILE instead of standard output (atomically)
+        /// Write to FILE instead of standard output (atomically; `-`: standard output)
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
     },
     /// Every account with its tier, scores and flags
     Segments {
+        /// Print JSON instead of a table
         #[arg(long)]
         json: bool,
     },
     /// Why an account has its tier, criterion by criterion
     Explain {
+        /// The account's key (any case; a near miss lists close keys)
         key: String,
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
     },
@@ -84,6 +115,7 @@ pub enum Command {
         /// Whose agenda (default: the current user; `all` for everyone)
         #[arg(long)]
         owner: Option<String>,
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
     },
@@ -95,20 +127,30 @@ pub enum Command {
         action: ModelCommand,
     },
     /// Pin an account's tier by hand (the computed tier is still shown)
+    #[command(
+        after_help = "Example:\n  kam pin ACME Key --reason 'strategic partner, board decision'"
+    )]
     Pin {
+        /// The account's key
         key: String,
+        /// A tier of the current model (`kam matrix` lists them)
         tier: String,
+        /// Why the tier is set by hand (kept with the pin and in the log)
         #[arg(long)]
         reason: String,
     },
     /// Remove a hand-set tier
-    Unpin { key: String },
+    Unpin {
+        /// The account's key
+        key: String,
+    },
     /// Mark a tier review: later moves are shown against this point
     Review,
     /// The audit trail, newest first: who changed what, when, field by field
     Log {
         /// Only the changes to this account
         key: Option<String>,
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
         /// Show at most N changes
@@ -117,6 +159,149 @@ pub enum Command {
     },
     /// Undo your own last change (refused if someone changed the records since)
     Undo,
+    /// Log a touch (call, visit, meeting or e-mail) on an account's timeline
+    #[command(
+        after_help = "Without -m, a terminal opens $VISUAL/$EDITOR (else vi) for the summary.\n\n\
+Examples:\n  kam touch ACME -m 'Called Li Wei about the renewal'\n  \
+kam touch ACME --kind visit --follow-up 2026-12-01 -m 'Plant tour; quote by December'\n  \
+kam touch ACME --answers 42 -m 'Sent the price list'   # completes follow-up 42"
+    )]
+    Touch {
+        /// The account's key
+        key: String,
+        /// What kind of touch: call (default), visit, meeting or email
+        #[arg(long, value_name = "KIND")]
+        kind: Option<String>,
+        /// What was said or agreed
+        #[arg(short = 'm', long = "message", value_name = "TEXT")]
+        message: Option<String>,
+        /// When it happened (YYYY-MM-DD or RFC 3339; default today, not in the future)
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+        /// Ask for a follow-up on this day (shows on the agenda)
+        #[arg(long = "follow-up", value_name = "DATE")]
+        follow_up: Option<String>,
+        /// The open follow-up (ID from `kam followup list`) this touch answers: it is marked done
+        #[arg(long, value_name = "ID")]
+        answers: Option<u64>,
+    },
+    /// Add a note to an account's timeline
+    #[command(after_help = "Example:\n  kam note ACME -m 'New CFO from January: Zhang Min'")]
+    Note {
+        /// The account's key
+        key: String,
+        /// The note (without it, a terminal opens $VISUAL/$EDITOR)
+        #[arg(short = 'm', long = "message", value_name = "TEXT")]
+        message: Option<String>,
+    },
+    /// Log an order (exact amount, optional margin and payment due date)
+    #[command(
+        after_help = "Example:\n  kam order ACME 125000.00 --margin 31250 --due 2027-01-15 -m 'Q1 frame contract'"
+    )]
+    Order {
+        /// The account's key
+        key: String,
+        /// Invoiced amount, e.g. 125000.50 (at most 2 decimals)
+        #[arg(allow_negative_numbers = true)]
+        amount: String,
+        /// Gross margin of the order (may be negative)
+        #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
+        margin: Option<String>,
+        /// Payment due date (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE")]
+        due: Option<String>,
+        /// A summary of the order
+        #[arg(short = 'm', long = "message", value_name = "TEXT")]
+        message: Option<String>,
+    },
+    /// Log a payment received
+    #[command(after_help = "Example:\n  kam payment ACME 62500 -m 'First instalment'")]
+    Payment {
+        /// The account's key
+        key: String,
+        /// Amount received, e.g. 62500 (at most 2 decimals)
+        #[arg(allow_negative_numbers = true)]
+        amount: String,
+        /// A summary of the payment
+        #[arg(short = 'm', long = "message", value_name = "TEXT")]
+        message: Option<String>,
+    },
+    /// Log a complaint (its resolution deadline goes on the agenda)
+    #[command(after_help = "Example:\n  kam complaint ACME -m 'Late delivery of batch 7'")]
+    Complaint {
+        /// The account's key
+        key: String,
+        /// What the customer complains about (without it, a terminal opens $VISUAL/$EDITOR)
+        #[arg(short = 'm', long = "message", value_name = "TEXT")]
+        message: Option<String>,
+    },
+    /// Add, complete, snooze or list follow-ups
+    #[command(name = "followup")]
+    FollowUp {
+        #[command(subcommand)]
+        action: FollowUpCommand,
+    },
+    /// Change an account's fields
+    Account {
+        #[command(subcommand)]
+        action: AccountCommand,
+    },
+    /// An account's profile: fields, contacts, scores, flags, open follow-ups
+    Show {
+        /// The account's key
+        key: String,
+        /// Print JSON (export's column names) instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// An account's timeline, newest first
+    #[command(after_help = "Example:\n  kam timeline ACME --kind order --limit 5")]
+    Timeline {
+        /// The account's key
+        key: String,
+        /// Only entries of this kind (order, payment, visit, call, email, meeting, complaint, …)
+        #[arg(long, value_name = "KIND")]
+        kind: Option<String>,
+        /// Show at most N entries
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        /// Print JSON (export's column names, plus the entry's id) instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script
+    #[command(after_help = "Install:\n  \
+bash: kam completions bash > ~/.local/share/bash-completion/completions/kam\n  \
+zsh:  kam completions zsh > ~/.zfunc/_kam   (with fpath+=~/.zfunc before compinit)\n  \
+fish: kam completions fish > ~/.config/fish/completions/kam.fish")]
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to standard output
+    #[command(after_help = "Install:\n  kam man > ~/.local/share/man/man1/kam.1")]
+    Man,
+    /// Write a complete backup of the database (every record, follow-up,
+    /// snooze, pin, review mark, the model and the audit trail) while others
+    /// keep working
+    Backup {
+        /// The backup file (written atomically), or `-` for standard output
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Restore a backup or restore point into a new or empty directory
+    /// (--db); the file is verified completely before anything is written
+    #[command(
+        after_help = "Example:\n  kam restore ~/kam-2026-11-26.kambackup --db ~/.local/share/kam-restored"
+    )]
+    Restore {
+        /// The backup file (`kam backup`) or a restore point (`<db>/restore-points/…`)
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Check every record, index, score and the audit trail; exit 4 when
+    /// anything is wrong
+    Check,
     /// Check or print key bindings
     Keymap {
         #[command(subcommand)]
@@ -136,6 +321,7 @@ pub enum Command {
 pub enum ServerCommand {
     /// Pid, uptime and connected users of the database's server
     Status {
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
     },
@@ -165,6 +351,7 @@ pub enum ModelCommand {
     Show,
     /// Replace the model with the one in FILE (TOML)
     Apply {
+        /// The model file (TOML; `-`: standard input)
         file: PathBuf,
         /// List the accounts that would change tier, change nothing
         #[arg(long)]
@@ -172,15 +359,91 @@ pub enum ModelCommand {
     },
     /// Switch to a built-in preset (value-potential, volume-loyalty, revenue-bands)
     Preset {
+        /// The preset's name
         name: String,
+        /// List the accounts that would change tier, change nothing
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Edit the model in $VISUAL/$EDITOR, preview who moves, confirm, apply
+    #[command(
+        after_help = "A TOML mistake reopens the editor with the error at the top \
+(quit without changing the file to give up). After the preview, the answer to \
+\"Apply? [y/N]\" is read from standard input: `yes | kam model edit` applies \
+without asking; end of input or an empty answer changes nothing."
+    )]
+    Edit,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FollowUpCommand {
+    /// Add a follow-up, assigned to you
+    #[command(
+        after_help = "Example:\n  kam followup add ACME --due 2026-12-01 -m 'Send the Q1 quote'"
+    )]
+    Add {
+        /// The account's key
+        key: String,
+        /// The day it is due (YYYY-MM-DD, today or later)
+        #[arg(long, value_name = "DATE")]
+        due: String,
+        /// What to do (without it, a terminal opens $VISUAL/$EDITOR)
+        #[arg(short = 'm', long = "message", value_name = "TEXT")]
+        message: Option<String>,
+    },
+    /// Mark a follow-up done today
+    Done {
+        /// The follow-up's ID (`kam followup list`)
+        id: u64,
+    },
+    /// Hide a follow-up from the agenda for some days
+    Snooze {
+        /// The follow-up's ID (`kam followup list`)
+        id: u64,
+        /// How many days
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        days: u32,
+    },
+    /// Open follow-ups, earliest due first
+    List {
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+        /// Whose follow-ups (default: yours; `all` for everyone)
+        #[arg(long, value_name = "USER")]
+        owner: Option<String>,
     },
 }
 
 #[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Set fields, named as the CSV columns, with the form's rules
+    #[command(
+        after_help = "Fields: name, owner, backup_owner, industry, region, status, since, \
+orientation, potential, loyalty, strategic_fit, tech_cooperation, tags (separated by ;), \
+background, finance, organisation, competitors, suppliers, downstream, plans, needs. \
+An empty value clears a field.\n\nExample:\n  kam account set ACME potential=4 owner=ann 'tags=vip;export'"
+    )]
+    Set {
+        /// The account's key
+        key: String,
+        /// FIELD=VALUE pairs
+        #[arg(value_name = "FIELD=VALUE", required = true, value_parser = parse_assignment)]
+        fields: Vec<(String, String)>,
+    },
+}
+
+/// `FIELD=VALUE` (the value may be empty, or hold more `=`).
+fn parse_assignment(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((f, v)) if !f.trim().is_empty() => Ok((f.trim().to_string(), v.to_string())),
+        _ => Err(format!("'{s}' is not FIELD=VALUE")),
+    }
+}
+
+#[derive(Debug, Subcommand)]
 pub enum KeymapCommand {
-    /// Validate the user keymap file; exit 1 with a report when it has errors
+    /// Validate the user keymap file; exit 3 with a report when it has errors
     Check {
         /// Keymap file (default: $XDG_CONFIG_HOME/kam/keymap.toml)
         file: Option<PathBuf>,
@@ -213,6 +476,13 @@ impl ValueEnum for Format {
 #[derive(Debug)]
 pub enum LocalCommand {
     Keymap(KeymapCommand),
+    Completions(clap_complete::Shell),
+    Man,
+    /// `kam model edit`: an editor session around book commands.
+    ModelEdit,
+    /// A backup: the book command `Backup` to FILE (or `-`: stdout).
+    Backup(PathBuf),
+    Restore(PathBuf),
     Serve,
     Server(ServerCommand),
 }
@@ -244,7 +514,8 @@ impl Command {
             } => C::Export {
                 kind,
                 format,
-                output,
+                // `-o -` is standard output, as if no file were named.
+                output: output.filter(|p| p.as_os_str() != "-"),
             },
             Command::Segments { json } => C::Segments { json },
             Command::Explain { key, json } => C::Explain { key, json },
@@ -258,12 +529,94 @@ impl Command {
                 ModelCommand::Preset { name, dry_run } => {
                     commands::ModelCommand::Preset { name, dry_run }
                 }
+                ModelCommand::Edit => return Err(LocalCommand::ModelEdit),
             }),
             Command::Pin { key, tier, reason } => C::Pin { key, tier, reason },
             Command::Unpin { key } => C::Unpin { key },
             Command::Review => C::Review,
             Command::Log { key, json, limit } => C::Log { key, json, limit },
             Command::Undo => C::Undo,
+            // A missing message was asked for (`cli::editor`) before this;
+            // one still missing is an optional summary left empty.
+            Command::Touch {
+                key,
+                kind,
+                message,
+                at,
+                follow_up,
+                answers,
+            } => C::Touch {
+                key,
+                kind,
+                message: message.unwrap_or_default(),
+                at,
+                follow_up,
+                answers,
+            },
+            Command::Note { key, message } => C::Note {
+                key,
+                message: message.unwrap_or_default(),
+            },
+            Command::Order {
+                key,
+                amount,
+                margin,
+                due,
+                message,
+            } => C::Order {
+                key,
+                amount,
+                margin,
+                due,
+                message: message.unwrap_or_default(),
+            },
+            Command::Payment {
+                key,
+                amount,
+                message,
+            } => C::Payment {
+                key,
+                amount,
+                message: message.unwrap_or_default(),
+            },
+            Command::Complaint { key, message } => C::Complaint {
+                key,
+                message: message.unwrap_or_default(),
+            },
+            Command::FollowUp { action } => C::FollowUp(match action {
+                FollowUpCommand::Add { key, due, message } => commands::FollowUpCommand::Add {
+                    key,
+                    due,
+                    message: message.unwrap_or_default(),
+                },
+                FollowUpCommand::Done { id } => commands::FollowUpCommand::Done { id },
+                FollowUpCommand::Snooze { id, days } => {
+                    commands::FollowUpCommand::Snooze { id, days }
+                }
+                FollowUpCommand::List { json, owner } => {
+                    commands::FollowUpCommand::List { json, owner }
+                }
+            }),
+            Command::Account {
+                action: AccountCommand::Set { key, fields },
+            } => C::AccountSet { key, fields },
+            Command::Show { key, json } => C::Show { key, json },
+            Command::Timeline {
+                key,
+                kind,
+                limit,
+                json,
+            } => C::Timeline {
+                key,
+                kind,
+                limit,
+                json,
+            },
+            Command::Completions { shell } => return Err(LocalCommand::Completions(shell)),
+            Command::Man => return Err(LocalCommand::Man),
+            Command::Check => C::Check,
+            Command::Backup { file } => return Err(LocalCommand::Backup(file)),
+            Command::Restore { file } => return Err(LocalCommand::Restore(file)),
             Command::Keymap { action } => return Err(LocalCommand::Keymap(action)),
             Command::Serve => return Err(LocalCommand::Serve),
             Command::Server { action } => return Err(LocalCommand::Server(action)),

@@ -3,6 +3,9 @@
 //! stdout and its errors to stderr, with a meaningful exit code.
 
 pub mod args;
+mod editor;
+mod fresh;
+mod model_edit;
 
 use crate::book::Book;
 use crate::clock::Clock;
@@ -43,11 +46,17 @@ pub mod exit {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
+    // Readable reports for an unexpected error or panic. The TUI chains its
+    // terminal-restoring hook in front of this one (tui::runner::run), so
+    // the report prints on a restored screen. A second install (a test
+    // calling run twice) keeps the first.
+    let _ = color_eyre::install();
     match dispatch(cli) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {
+            // Not eprintln!: it panics when stderr is gone (a closed terminal).
             if !e.message.is_empty() {
-                eprintln!("kam: {}", e.message);
+                let _ = writeln!(std::io::stderr(), "kam: {}", e.message);
             }
             ExitCode::from(exit::code(e.kind))
         }
@@ -150,14 +159,33 @@ fn env_flag(name: &str) -> Result<bool, CommandError> {
 fn dispatch(cli: Cli) -> CmdResult {
     let ctx = Context::from_args(&cli)?;
     let out = &mut std::io::stdout().lock();
-    match cli.command {
-        None => open_tui(&ctx, cli.demo, cli.agenda),
-        Some(cmd) => match cmd.into_book_command() {
-            Err(LocalCommand::Keymap(action)) => keymap_command(action, out),
-            Err(LocalCommand::Serve) => serve(&ctx),
-            Err(LocalCommand::Server(action)) => server_command(&ctx, action, out),
-            Ok(cmd) => book_command(&ctx, cmd, out),
-        },
+    let Some(mut cmd) = cli.command else {
+        return open_tui(&ctx, cli.demo, cli.agenda);
+    };
+    editor::ask_missing_message(&mut cmd)?;
+    match cmd.into_book_command() {
+        Err(LocalCommand::Keymap(action)) => keymap_command(action, out),
+        Err(LocalCommand::Completions(shell)) => {
+            // Into a buffer: clap_complete panics on a failed write,
+            // and `kam completions bash | head` must end quietly.
+            let mut script = Vec::new();
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "kam", &mut script);
+            out.write_all(&script)?;
+            Ok(())
+        }
+        Err(LocalCommand::Man) => man_page(out),
+        Err(LocalCommand::ModelEdit) => model_edit::model_edit(&ctx, out),
+        Err(LocalCommand::Backup(file)) => backup_command(&ctx, &file, out),
+        Err(LocalCommand::Restore(file)) => {
+            let team = crate::server::is_team_dir(&ctx.db)
+                || ctx.db.parent().is_some_and(crate::server::is_team_dir);
+            commands::backup::restore(&file, &ctx.db, team, out)
+        }
+        Err(LocalCommand::Serve) => serve(&ctx),
+        Err(LocalCommand::Server(action)) => server_command(&ctx, action, out),
+        Ok(commands::Command::Check) => check_command(&ctx, out),
+        Ok(cmd) => book_command(&ctx, cmd, out),
     }
 }
 
@@ -171,11 +199,102 @@ fn book_command(ctx: &Context, cmd: commands::Command, out: &mut dyn Write) -> C
             ctx.db.display()
         )));
     }
+    let fresh = fresh::Fresh::note(&ctx.db);
     if ctx.no_server {
-        let mut book = ctx.book()?;
-        return commands::execute(cmd, &mut book, &mut commands::LocalEnv { out });
+        let result = ctx.book().and_then(|mut book| {
+            commands::execute(cmd, &mut book, &mut commands::LocalEnv { out })
+        });
+        if let (Err(_), Some(fresh)) = (&result, fresh) {
+            fresh.discard_local();
+        }
+        return result;
     }
-    crate::server::client::run_command(&ctx.endpoint()?, &ctx.hello(false), &cmd, out)
+    let hello = ctx.hello(false);
+    let result = ctx
+        .endpoint()
+        .and_then(|ep| crate::server::client::run_command(&ep, &hello, &cmd, out));
+    if let (Err(_), Some(fresh)) = (&result, fresh) {
+        fresh.discard_served(&hello);
+    }
+    result
+}
+
+/// `kam check`: on the book (through the server, or here); when the book
+/// cannot be opened at all (a record that cannot be read), on the store
+/// alone, which lists what is wrong.
+fn check_command(ctx: &Context, out: &mut dyn Write) -> CmdResult {
+    let failed = match book_command(ctx, commands::Command::Check, out) {
+        Err(e)
+            if matches!(e.kind, ErrorKind::Failed | ErrorKind::Database)
+                && !db_missing(&ctx.db) =>
+        {
+            e
+        }
+        other => return other,
+    };
+    match Store::open(&ctx.db) {
+        Ok(store) => commands::check::check_store(&store, out),
+        // In use (a server that runs) or not openable: the first answer.
+        Err(_) => Err(failed),
+    }
+}
+
+/// `kam backup FILE|-`: the book command `Backup` (in this process or on
+/// the server) with its output put in a temp file next to FILE, verified
+/// completely, then renamed into place: FILE is a whole, good backup or
+/// is not touched.
+fn backup_command(ctx: &Context, file: &std::path::Path, out: &mut dyn Write) -> CmdResult {
+    use std::os::unix::fs::OpenOptionsExt;
+    if file.as_os_str() == "-" {
+        return book_command(ctx, commands::Command::Backup, out);
+    }
+    let name = file.file_name().ok_or_else(|| {
+        CommandError::new(
+            ErrorKind::Usage,
+            format!("{} is not a file name", file.display()),
+        )
+    })?;
+    let tmp = file.with_file_name(format!(
+        ".{}.kam-backup-{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let at = |p: &std::path::Path, e: std::io::Error| {
+        CommandError::new(ErrorKind::Failed, format!("{}: {e}", p.display()))
+    };
+    let result = (|| {
+        // The backup holds the whole database: as private as its files.
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(|e| at(&tmp, e))?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+        book_command(ctx, commands::Command::Backup, &mut w)?;
+        let f = w.into_inner().map_err(|e| at(&tmp, e.into_error()))?;
+        f.sync_all().map_err(|e| at(&tmp, e))?;
+        let header =
+            crate::store::backup::verify(&tmp).map_err(commands::backup::backup_failure)?;
+        std::fs::rename(&tmp, file).map_err(|e| at(file, e))?;
+        commands::backup::sync_dir(file);
+        Ok(header)
+    })();
+    match result {
+        Ok(header) => {
+            writeln!(
+                out,
+                "backup written to {}: {}",
+                file.display(),
+                commands::backup::describe(&header)
+            )?;
+            Ok(())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
 }
 
 /// `kam serve`: the first line on stdout tells a starting client the outcome
@@ -294,6 +413,21 @@ fn print_status(
     Ok(())
 }
 
+/// `kam man`: the manual page from the clap definitions. roff's string
+/// definitions come before `.TH` in clap_mangen's output; the title line is
+/// moved first, where man(7) and tools that sniff a page expect it.
+fn man_page(out: &mut dyn Write) -> CmdResult {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd).render(&mut page)?;
+    let page = String::from_utf8_lossy(&page);
+    let (title, rest): (Vec<&str>, Vec<&str>) = page.lines().partition(|l| l.starts_with(".TH "));
+    for line in title.into_iter().chain(rest) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
 fn keymap_command(action: KeymapCommand, out: &mut dyn Write) -> CmdResult {
     match action {
         KeymapCommand::PrintDefault => {
@@ -328,11 +462,35 @@ fn keymap_command(action: KeymapCommand, out: &mut dyn Write) -> CmdResult {
 /// sees the others' changes live), or on the database in this process with
 /// `--no-server`.
 fn open_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
+    use std::io::IsTerminal;
+    // Before anything is opened or created: without a terminal the TUI
+    // could only fail, and must not leave a new database behind.
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(CommandError::new(
+            ErrorKind::Usage,
+            "kam without a command opens the terminal interface, and needs a terminal \
+             (standard input and output); in scripts use a command such as `kam segments`",
+        ));
+    }
+    let fresh = fresh::Fresh::note(&ctx.db);
+    let result = run_tui(ctx, demo, agenda);
+    if let (Err(_), Some(fresh)) = (&result, fresh) {
+        if ctx.no_server {
+            fresh.discard_local();
+        } else {
+            fresh.discard_served(&ctx.hello(false));
+        }
+    }
+    result
+}
+
+fn run_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
     let opts = crate::tui::RunOptions {
         db_label: ctx.db.display().to_string(),
         agenda,
         keymap_path: crate::paths::user_keymap(),
         color: None,
+        draft_path: crate::paths::draft_file(&ctx.db),
     };
     let fail = |e: color_eyre::Report| CommandError::new(ErrorKind::Failed, format!("{e:#}"));
     if ctx.no_server {
@@ -352,7 +510,11 @@ fn open_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
     }
     let ep = ctx.endpoint()?;
     let mut remote = crate::server::remote::RemoteBackend::connect(ep.clone(), ctx.hello(true))?;
-    if demo && crate::backend::Backend::accounts(&remote).is_empty() {
+    let empty = crate::book::query::ListQuery {
+        limit: Some(0),
+        ..Default::default()
+    };
+    if demo && crate::backend::Backend::list(&remote, &empty).is_ok_and(|p| p.total == 0) {
         eprintln!("creating the demo book in {} …", ctx.db.display());
         let cmd = commands::Command::Demo {
             accounts: DemoParams::DEFAULT_ACCOUNTS,

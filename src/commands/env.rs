@@ -18,6 +18,10 @@ pub trait CmdEnv {
         path: &Path,
         fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
     ) -> std::io::Result<()>;
+    /// Sends a large output (a backup) to standard output from `file`,
+    /// from its start, in pieces: never whole in memory. In the server it
+    /// goes to the client after the command has released the book.
+    fn send_file(&mut self, file: std::fs::File) -> std::io::Result<()>;
     /// A progress note for a long command (shown on a terminal, else dropped).
     fn progress(&mut self, _note: &str) {}
     /// The client's id for this command: a write resent after a lost
@@ -38,7 +42,7 @@ impl CmdEnv for LocalEnv<'_> {
     }
 
     fn read_file(&mut self, path: &Path) -> std::io::Result<Vec<u8>> {
-        std::fs::read(path)
+        read_input(path)
     }
 
     fn write_file(
@@ -49,9 +53,27 @@ impl CmdEnv for LocalEnv<'_> {
         write_atomically(path, fill)
     }
 
+    fn send_file(&mut self, mut file: std::fs::File) -> std::io::Result<()> {
+        use std::io::Seek;
+        file.seek(std::io::SeekFrom::Start(0))?;
+        std::io::copy(&mut file, self.out)?;
+        Ok(())
+    }
+
     fn progress(&mut self, note: &str) {
         if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
             eprint!("\r{note}");
         }
     }
+}
+
+/// The content of an input file named on the command line; `-` is
+/// standard input (read by the client: a server never reads its stdin).
+pub fn read_input(path: &Path) -> std::io::Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)?;
+        return Ok(bytes);
+    }
+    std::fs::read(path)
 }

@@ -3,12 +3,18 @@
 //! their input and output goes through `CmdEnv`, never straight to the
 //! process's files or terminal.
 
+mod account;
+pub mod backup;
+pub mod check;
+mod daily;
 mod env;
 mod error;
+mod followup;
 pub mod report;
 mod run;
+mod view;
 
-pub use env::{CmdEnv, LocalEnv};
+pub use env::{CmdEnv, LocalEnv, read_input};
 pub use error::{CmdResult, CommandError, ErrorKind};
 pub use run::{execute, fill_demo};
 
@@ -68,6 +74,83 @@ pub enum Command {
         limit: Option<usize>,
     },
     Undo,
+    /// `kam touch`: a call, visit, meeting or e-mail on the timeline.
+    /// Dates, kinds and amounts stay text here: the command checks them, so a
+    /// bad value is invalid input (exit 3), not a usage mistake.
+    Touch {
+        key: String,
+        /// None: call.
+        kind: Option<String>,
+        message: String,
+        /// None: today.
+        at: Option<String>,
+        follow_up: Option<String>,
+        /// The follow-up this touch answers: completed with it.
+        answers: Option<u64>,
+    },
+    Note {
+        key: String,
+        message: String,
+    },
+    Order {
+        key: String,
+        amount: String,
+        margin: Option<String>,
+        due: Option<String>,
+        message: String,
+    },
+    Payment {
+        key: String,
+        amount: String,
+        message: String,
+    },
+    Complaint {
+        key: String,
+        message: String,
+    },
+    FollowUp(FollowUpCommand),
+    /// `kam account set KEY FIELD=VALUE…` (fields named as the CSV columns).
+    AccountSet {
+        key: String,
+        fields: Vec<(String, String)>,
+    },
+    /// The profile of one account.
+    Show {
+        key: String,
+        json: bool,
+    },
+    Timeline {
+        key: String,
+        kind: Option<String>,
+        limit: Option<usize>,
+        json: bool,
+    },
+    /// The whole database as one backup file, to standard output (the CLI
+    /// writes it to a file when one is named).
+    Backup,
+    /// Check every record, index, derived score and the audit sequence.
+    Check,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FollowUpCommand {
+    Add {
+        key: String,
+        due: String,
+        message: String,
+    },
+    Done {
+        id: u64,
+    },
+    Snooze {
+        id: u64,
+        days: u32,
+    },
+    /// `owner`: None = the current user, `all` = everyone.
+    List {
+        json: bool,
+        owner: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,6 +159,7 @@ pub enum ModelCommand {
     Apply { file: PathBuf, dry_run: bool },
     Preset { name: String, dry_run: bool },
 }
+
 /// True for the commands that change the book (dry runs do not).
 pub fn is_write(cmd: &Command) -> bool {
     match cmd {
@@ -83,7 +167,14 @@ pub fn is_write(cmd: &Command) -> bool {
         | Command::Pin { .. }
         | Command::Unpin { .. }
         | Command::Review
-        | Command::Undo => true,
+        | Command::Undo
+        | Command::Touch { .. }
+        | Command::Note { .. }
+        | Command::Order { .. }
+        | Command::Payment { .. }
+        | Command::Complaint { .. }
+        | Command::AccountSet { .. } => true,
+        Command::FollowUp(f) => !matches!(f, FollowUpCommand::List { .. }),
         Command::Import { dry_run, .. } => !dry_run,
         Command::Model(action) => match action {
             ModelCommand::Show => false,
@@ -124,6 +215,29 @@ pub fn summary(cmd: &Command) -> String {
         Command::Model(ModelCommand::Apply { .. }) => "applied a scoring model".into(),
         Command::Model(ModelCommand::Preset { name, .. }) => {
             format!("switched the scoring model to {name}")
+        }
+        Command::Touch { key, kind, .. } => {
+            format!("logged a {} with {key}", kind.as_deref().unwrap_or("call"))
+        }
+        Command::Note { key, .. } => format!("noted on {key}"),
+        Command::Order { key, amount, .. } => format!("logged an order of {amount} for {key}"),
+        Command::Payment { key, amount, .. } => {
+            format!("logged a payment of {amount} from {key}")
+        }
+        Command::Complaint { key, .. } => format!("logged a complaint from {key}"),
+        Command::FollowUp(FollowUpCommand::Add { key, due, .. }) => {
+            format!("added a follow-up on {key} due {due}")
+        }
+        Command::FollowUp(FollowUpCommand::Done { id }) => format!("completed follow-up {id}"),
+        Command::FollowUp(FollowUpCommand::Snooze { id, days }) => {
+            format!(
+                "snoozed follow-up {id} for {}",
+                report::plural(*days as usize, "day")
+            )
+        }
+        Command::AccountSet { key, fields } => {
+            let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
+            format!("set {} on {key}", names.join(", "))
         }
         other => format!("{other:?}"),
     }

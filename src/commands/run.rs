@@ -190,6 +190,22 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             Ok(())
         }
         Command::Log { key, json, limit } => log_command(book, key, json, limit, env.out()),
+        Command::Touch { .. }
+        | Command::Note { .. }
+        | Command::Order { .. }
+        | Command::Payment { .. }
+        | Command::Complaint { .. } => super::daily::execute(cmd, book, env),
+        Command::FollowUp(action) => super::followup::execute(action, book, env),
+        Command::AccountSet { key, fields } => super::account::set(book, &key, &fields, env),
+        Command::Show { key, json } => super::view::show(book, &key, json, env.out()),
+        Command::Timeline {
+            key,
+            kind,
+            limit,
+            json,
+        } => super::view::timeline(book, &key, kind.as_deref(), limit, json, env.out()),
+        Command::Backup => super::backup::backup(book, env),
+        Command::Check => super::check::check(book, env),
         Command::Undo => {
             let out = book.execute(WriteOp::Undo, env.request())?;
             let undone = out.undone.unwrap_or_default();
@@ -234,7 +250,7 @@ fn log_command(
     Ok(())
 }
 
-fn print_changes(book: &Book, changes: &[TierChange], out: &mut dyn Write) -> CmdResult {
+pub(super) fn print_changes(book: &Book, changes: &[TierChange], out: &mut dyn Write) -> CmdResult {
     for c in changes {
         let key = book
             .account(c.account)

@@ -5,40 +5,51 @@
 
 use super::frame;
 use super::protocol::{Call, WireError};
-use crate::backend::Backend;
+use crate::backend::{Backend, BackendResult, written};
+use crate::book::query::{self, Touched};
 use crate::book::{Book, RequestId, WriteOp};
 use serde::Serialize;
 
 /// Runs one call. `request` names a write for exactly-once.
 pub fn answer(book: &mut Book, call: Call, request: RequestId) -> Result<Vec<u8>, WireError> {
-    fn enc<T: Serialize>(v: &T) -> Result<Vec<u8>, WireError> {
-        frame::encode(v).map_err(|e| WireError::Other(format!("cannot encode the answer: {e}")))
-    }
-    fn res<T: Serialize>(r: Result<T, crate::book::BookError>) -> Result<Vec<u8>, WireError> {
+    fn res<T: Serialize>(r: BackendResult<T>) -> Result<Vec<u8>, WireError> {
         match r {
-            Ok(v) => enc(&v),
+            Ok(v) => frame::encode(&v)
+                .map_err(|e| WireError::Other(format!("cannot encode the answer: {e}"))),
             Err(e) => Err(WireError::from(&e)),
         }
     }
     let b: &mut Book = book;
     match call {
-        Call::Model => enc(&Backend::model(b).to_toml()),
-        Call::Accounts => enc(&Backend::accounts(b)),
-        Call::Account(id) => enc(&Backend::account(b, id)),
-        Call::Scores => enc(&Backend::scores(b)),
-        Call::Score(id) => enc(&Backend::score(b, id)),
-        Call::Explain(id) => enc(&Backend::explain(b, id)),
-        Call::Matrix => enc(&Backend::matrix(b)),
+        Call::Model => res(Ok(Backend::model(b).to_toml())),
+        Call::List(q) => res(Backend::list(b, &q)),
+        Call::Rows(ids) => res(Backend::rows(b, &ids)),
+        Call::Search { text, limit } => res(Backend::search(b, &text, limit)),
+        Call::Detail(id) => res(Backend::detail(b, id)),
+        Call::Timeline {
+            account,
+            offset,
+            limit,
+        } => res(Backend::timeline(b, account, offset, limit)),
+        Call::Matrix => res(Backend::matrix(b)),
         Call::Agenda(owner) => res(Backend::agenda(b, owner.as_deref())),
+        Call::Delta(touched) => res(Backend::delta(b, touched)),
+        Call::Account(id) => res(Backend::account(b, id)),
+        Call::Score(id) => res(Backend::score(b, id)),
         Call::ContactsOf(id) => res(Backend::contacts_of(b, id)),
         Call::InteractionsOf(id) => res(Backend::interactions_of(b, id)),
         Call::FollowupsOf(id) => res(Backend::followups_of(b, id)),
-        Call::LastReview => res(Backend::last_review(b)),
         Call::History(id) => res(Backend::history(b, id)),
         Call::ChangesSince(seq) => res(Backend::changes_since(b, seq)),
         Call::LastSeq => res(Backend::last_seq(b)),
-        Call::Execute(op) => res(b.execute(op, Some(request))),
+        Call::Execute(op) => res(written(b, op, Some(request)).map_err(Into::into)),
     }
+}
+
+/// The list rows the changes after `seq` touched, for the notice to the
+/// other clients (`All` when the log cannot be read: they reload).
+pub fn touched_since(book: &Book, seq: u64) -> Touched {
+    query::touched_since(book, seq).unwrap_or(Touched::All)
 }
 
 /// One line describing a write, for the other users' status bars.

@@ -187,7 +187,7 @@ pub fn run_command(
     let files = exec::input_files(cmd)
         .into_iter()
         .map(|p| {
-            let bytes = std::fs::read(&p).map_err(|e| e.to_string());
+            let bytes = crate::commands::read_input(&p).map_err(|e| e.to_string());
             (p.as_os_str().as_bytes().to_vec(), bytes)
         })
         .collect();

@@ -5,6 +5,7 @@
 //! server of different kam versions can still tell each other so clearly.
 //! After it, every message is a serde value sent with `frame::send`.
 
+use crate::book::query::{ListQuery, Touched};
 use crate::book::{BookError, ConflictInfo, WriteOp};
 use crate::commands::{Command, CommandError};
 use crate::domain::AccountId;
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub const MAGIC: [u8; 4] = *b"KAMP";
 /// Bump on any change to the messages below.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// Largest message a client may send (input files of an import included).
 pub const CLIENT_MESSAGE_LIMIT: usize = 256 * 1024 * 1024;
@@ -95,20 +96,30 @@ pub enum Request {
 pub enum Call {
     /// The scoring model, as TOML.
     Model,
-    Accounts,
-    Account(AccountId),
-    Scores,
-    Score(AccountId),
-    Explain(AccountId),
+    List(ListQuery),
+    Rows(Vec<AccountId>),
+    Search {
+        text: String,
+        limit: usize,
+    },
+    Detail(AccountId),
+    Timeline {
+        account: AccountId,
+        offset: usize,
+        limit: usize,
+    },
     Matrix,
     Agenda(Option<String>),
+    Delta(Touched),
+    Account(AccountId),
+    Score(AccountId),
     ContactsOf(AccountId),
     InteractionsOf(AccountId),
     FollowupsOf(AccountId),
-    LastReview,
     History(AccountId),
     ChangesSince(u64),
     LastSeq,
+    /// A write; answered with its outcome and what it changed.
     Execute(WriteOp),
 }
 
@@ -127,6 +138,8 @@ pub enum WireError {
     Model(String),
     DuplicateKey(String),
     NotFound(String),
+    /// A question that cannot be answered as asked (`BackendError::Refused`).
+    Refused(String),
     /// Any other failure, as its message.
     Other(String),
 }
@@ -167,7 +180,28 @@ impl From<WireError> for BookError {
             WireError::Model(m) => BookError::Model(m),
             WireError::DuplicateKey(k) => BookError::Store(StoreError::DuplicateKey(k)),
             WireError::NotFound(w) => BookError::Store(StoreError::NotFound(w)),
-            WireError::Other(m) => BookError::Remote(m),
+            WireError::Refused(m) | WireError::Other(m) => BookError::Remote(m),
+        }
+    }
+}
+
+impl From<&crate::backend::BackendError> for WireError {
+    fn from(e: &crate::backend::BackendError) -> Self {
+        use crate::backend::BackendError;
+        match e {
+            BackendError::Book(b) => WireError::from(b),
+            BackendError::Refused(m) => WireError::Refused(m.clone()),
+            // The server itself never loses the server.
+            BackendError::Lost { why } => WireError::Other(why.clone()),
+        }
+    }
+}
+
+impl From<WireError> for crate::backend::BackendError {
+    fn from(e: WireError) -> Self {
+        match e {
+            WireError::Refused(m) => crate::backend::BackendError::Refused(m),
+            other => crate::backend::BackendError::Book(other.into()),
         }
     }
 }
@@ -204,6 +238,8 @@ pub struct Change {
     pub seq: u64,
     pub user: String,
     pub summary: String,
+    /// The list rows it touched (clients refetch those, not the book).
+    pub touched: Touched,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

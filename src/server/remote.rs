@@ -13,12 +13,14 @@ use super::frame::{self, FrameError};
 use super::protocol::{self, Call, PeerInfo, Reply, Request, ServerInfo, WireError};
 use super::spawn::Endpoint;
 use crate::audit::AuditEntry;
-use crate::backend::{Backend, BackendResult, Notice, Peer, Review};
-use crate::book::{BookError, WriteOp, WriteOutcome};
+use crate::backend::{Backend, BackendError, BackendResult, Notice, Peer, Written};
+use crate::book::WriteOp;
+use crate::book::query::{
+    AccountDetail, AccountRow, AgendaRow, Delta, ListPage, ListQuery, MatrixSummary, Page, Touched,
+};
 use crate::commands::{CommandError, ErrorKind};
 use crate::domain::{Account, AccountId, Contact, FollowUp, Interaction};
-use crate::segment::{AccountScore, AgendaItem, Explanation, Matrix, Model};
-use crate::store::StoreError;
+use crate::segment::{AccountScore, Model};
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use std::cell::{Cell, RefCell};
@@ -85,10 +87,10 @@ fn read_loop(reader: &mut BufReader<UnixStream>, tx: std::sync::mpsc::Sender<Inb
     }
 }
 
-fn lost(why: &str) -> BookError {
-    BookError::Store(StoreError::Io(format!(
-        "the connection to the kam server was lost ({why})"
-    )))
+fn lost(why: &str) -> BackendError {
+    BackendError::Lost {
+        why: why.to_string(),
+    }
 }
 
 pub struct RemoteBackend {
@@ -156,7 +158,7 @@ impl RemoteBackend {
 
     fn sync_model(&mut self) -> BackendResult<()> {
         let toml: String = self.call(Call::Model)?;
-        self.model = Model::from_toml(&toml)?;
+        self.model = Model::from_toml(&toml).map_err(crate::book::BookError::from)?;
         self.model_stale.set(false);
         Ok(())
     }
@@ -229,6 +231,7 @@ impl RemoteBackend {
                     seq: c.seq,
                     user: c.user,
                     summary: c.summary,
+                    touched: c.touched,
                 }
             }
             Reply::Resync => {
@@ -288,6 +291,7 @@ impl RemoteBackend {
                     seq: e.seq,
                     user: e.user.clone(),
                     summary: format!("{}{what}", e.action.replace('_', " ")),
+                    touched: Touched::Accounts(e.accounts()),
                 });
             }
         }
@@ -307,10 +311,6 @@ impl RemoteBackend {
             *guard = None;
         }
     }
-
-    fn read<T: DeserializeOwned + Default>(&self, call: Call) -> T {
-        self.call(call).unwrap_or_default()
-    }
 }
 
 impl Backend for RemoteBackend {
@@ -323,30 +323,47 @@ impl Backend for RemoteBackend {
     fn model(&self) -> &Model {
         &self.model
     }
-    fn accounts(&self) -> Vec<Account> {
-        self.read(Call::Accounts)
+    fn list(&self, q: &ListQuery) -> BackendResult<ListPage> {
+        self.call(Call::List(q.clone()))
     }
-    fn account(&self, id: AccountId) -> Option<Account> {
-        self.read(Call::Account(id))
+    fn rows(&self, ids: &[AccountId]) -> BackendResult<Vec<AccountRow>> {
+        self.call(Call::Rows(ids.to_vec()))
     }
-    fn scores(&self) -> Vec<AccountScore> {
-        self.read(Call::Scores)
+    fn search(&self, text: &str, limit: usize) -> BackendResult<Vec<AccountRow>> {
+        self.call(Call::Search {
+            text: text.to_string(),
+            limit,
+        })
     }
-    fn score(&self, id: AccountId) -> Option<AccountScore> {
-        self.read(Call::Score(id))
+    fn detail(&self, id: AccountId) -> BackendResult<Option<AccountDetail>> {
+        self.call(Call::Detail(id))
     }
-    fn explain(&self, id: AccountId) -> Option<Explanation> {
-        self.read(Call::Explain(id))
+    fn timeline(
+        &self,
+        account: AccountId,
+        offset: usize,
+        limit: usize,
+    ) -> BackendResult<Page<Interaction>> {
+        self.call(Call::Timeline {
+            account,
+            offset,
+            limit,
+        })
     }
-    fn matrix(&self) -> Matrix {
-        match self.call(Call::Matrix) {
-            Ok(m) => m,
-            // An empty matrix of the known model's shape.
-            Err(_) => crate::segment::Engine::new(self.model.clone(), self.today()).matrix(),
-        }
+    fn matrix(&self) -> BackendResult<MatrixSummary> {
+        self.call(Call::Matrix)
     }
-    fn agenda(&self, owner: Option<&str>) -> BackendResult<Vec<AgendaItem>> {
+    fn agenda(&self, owner: Option<&str>) -> BackendResult<Vec<AgendaRow>> {
         self.call(Call::Agenda(owner.map(str::to_string)))
+    }
+    fn delta(&self, touched: Touched) -> BackendResult<Delta> {
+        self.call(Call::Delta(touched))
+    }
+    fn account(&self, id: AccountId) -> BackendResult<Option<Account>> {
+        self.call(Call::Account(id))
+    }
+    fn score(&self, id: AccountId) -> BackendResult<Option<AccountScore>> {
+        self.call(Call::Score(id))
     }
     fn contacts_of(&self, id: AccountId) -> BackendResult<Vec<Contact>> {
         self.call(Call::ContactsOf(id))
@@ -356,9 +373,6 @@ impl Backend for RemoteBackend {
     }
     fn followups_of(&self, id: AccountId) -> BackendResult<Vec<FollowUp>> {
         self.call(Call::FollowupsOf(id))
-    }
-    fn last_review(&self) -> BackendResult<Option<Review>> {
-        self.call(Call::LastReview)
     }
     fn history(&self, id: AccountId) -> BackendResult<Vec<AuditEntry>> {
         self.call(Call::History(id))
@@ -370,17 +384,17 @@ impl Backend for RemoteBackend {
         self.call(Call::LastSeq)
     }
 
-    fn execute(&mut self, op: WriteOp) -> BackendResult<WriteOutcome> {
+    fn execute(&mut self, op: WriteOp) -> BackendResult<Written> {
         // A model change (set, or restored by an undo) re-shapes the views.
         let model_may_change = matches!(op, WriteOp::SetModel { .. } | WriteOp::Undo);
-        let outcome: WriteOutcome = self.call(Call::Execute(op))?;
-        if let Some(seq) = outcome.seq {
+        let written: Written = self.call(Call::Execute(op))?;
+        if let Some(seq) = written.outcome.seq {
             self.last_seq.set(self.last_seq.get().max(seq));
         }
         if model_may_change || self.model_stale.get() {
             self.sync_model()?;
         }
-        Ok(outcome)
+        Ok(written)
     }
 
     fn is_live(&self) -> bool {

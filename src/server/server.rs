@@ -14,7 +14,7 @@ use super::protocol::{
     self, Change, Hello, PROTOCOL_VERSION, PeerInfo, Reply, Request, ServerInfo, ServerStatus,
     Welcome,
 };
-use super::{calls, lock_path, peer, socket_path, spawn};
+use super::{calls, lock_path, peer, restore_points, socket_path, spawn};
 use crate::book::{Book, RequestId};
 use crate::clock::Clock;
 use crate::commands::{self as exec, CmdEnv};
@@ -81,6 +81,18 @@ struct Shared {
     /// The database file as opened: (device, inode); replaced or truncated
     /// under the server means someone else is at the files.
     db_file: Mutex<Option<(u64, u64, u64)>>,
+    /// Restore points to keep (`KAM_RESTORE_POINTS`).
+    restore_points: usize,
+}
+
+/// A restore point if one is due (see `restore_points`); a failure is
+/// logged, never the client's failure.
+fn take_restore_point(book: &Book, keep: usize, group_shared: bool) {
+    match restore_points::take_if_due(book, keep, group_shared, chrono::Utc::now()) {
+        Ok(Some(path)) => eprintln!("kam server: restore point {}", path.display()),
+        Ok(None) => {}
+        Err(e) => eprintln!("kam server: restore point failed: {e}"),
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -225,9 +237,10 @@ impl Server {
         )?;
         let user = crate::identity::current_user();
         let book = Book::open(store, opts.clock, &user)?;
+        let keep = restore_points::keep();
         let socket = socket_path(&db);
         if socket.exists() {
-            if UnixStream::connect(&socket).is_ok() {
+            if super::SocketAddr::connect(&db).is_ok() {
                 return Err(CommandError::new(
                     ErrorKind::Failed,
                     format!("a kam server is already running on {}", socket.display()),
@@ -237,7 +250,7 @@ impl Server {
         }
         // The umask set by the store (077, or 007 in a team directory)
         // already applies; the explicit mode documents the intent.
-        let listener = UnixListener::bind(&socket).map_err(|e| {
+        let listener = super::SocketAddr::bind(&db).map_err(|e| {
             CommandError::new(ErrorKind::Failed, format!("{}: {e}", socket.display()))
         })?;
         let mode = if group_shared { 0o660 } else { 0o600 };
@@ -258,6 +271,7 @@ impl Server {
             stop: Mutex::new(None),
             stopping: AtomicBool::new(false),
             db_file: Mutex::new(None),
+            restore_points: keep,
         });
         shared.files_ok();
         Ok(Server {
@@ -280,6 +294,13 @@ impl Server {
             } else {
                 "private"
             }
+        );
+        // After `ready`: a large database's restore point does not count
+        // against the starting client's patience; clients wait for the book.
+        take_restore_point(
+            &lock(&self.shared.book),
+            self.shared.restore_points,
+            self.shared.group_shared,
         );
         let mut idle_since = Some(Instant::now());
         let mut last_watch = Instant::now();
@@ -356,7 +377,13 @@ impl Server {
         if let Err(e) = book.save_derived() {
             eprintln!("kam server: snapshot: {e}");
         }
-        if let Err(e) = book.store().flush() {
+        // Files replaced under the server are not its to mark closed.
+        let closed = if self.shared.files_ok() {
+            book.store().close_now()
+        } else {
+            book.store().flush()
+        };
+        if let Err(e) = closed {
             eprintln!("kam server: flush: {e}");
         }
         // Exit with the book locked: no client thread can start a write now.
@@ -541,6 +568,9 @@ fn handle(
                     Call::Execute(op) => Some(calls::summary(&book, op)),
                     _ => None,
                 };
+                if summary.is_some() {
+                    take_restore_point(&book, shared.restore_points, shared.group_shared);
+                }
                 let result = calls::answer(&mut book, call, id);
                 let after = book.last_seq().unwrap_or(0);
                 // A resent write that was applied before changes nothing now.
@@ -548,6 +578,7 @@ fn handle(
                     seq: after,
                     user: user.to_string(),
                     summary,
+                    touched: calls::touched_since(&book, before),
                 });
                 (result, change)
             };
@@ -579,6 +610,8 @@ struct RemoteEnv {
     out: Vec<u8>,
     files: HashMap<Vec<u8>, Result<Vec<u8>, String>>,
     written: Vec<(Vec<u8>, Vec<u8>)>,
+    /// A large output (a backup) sent after the book is released.
+    large: Option<std::fs::File>,
     request: Option<RequestId>,
 }
 
@@ -611,6 +644,30 @@ impl CmdEnv for RemoteEnv {
             .push((path.as_os_str().as_encoded_bytes().to_vec(), bytes));
         Ok(())
     }
+
+    fn send_file(&mut self, file: std::fs::File) -> std::io::Result<()> {
+        self.large = Some(file);
+        Ok(())
+    }
+}
+
+/// Streams a large output to the client in small pieces: the bounded
+/// queue then holds at most `QUEUE` of them.
+fn stream_file(mut file: std::fs::File, tx: &SyncSender<Reply>) -> Result<(), CommandError> {
+    use std::io::{Read, Seek, SeekFrom};
+    const PIECE: usize = 64 * 1024;
+    file.seek(SeekFrom::Start(0))?;
+    loop {
+        let mut buf = vec![0u8; PIECE];
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        buf.truncate(n);
+        if tx.send(Reply::Output(buf)).is_err() {
+            return Err(CommandError::quiet());
+        }
+    }
 }
 
 fn run_command(
@@ -629,6 +686,7 @@ fn run_command(
         out: Vec::new(),
         files: files.into_iter().collect(),
         written: Vec::new(),
+        large: None,
         // Request 0 is a client that does not resend (nothing to dedupe).
         request: (request.request_id != 0).then_some(request),
     };
@@ -636,6 +694,9 @@ fn run_command(
         let mut book = lock(&shared.book);
         book.set_user(user);
         let summary = exec::summary(&cmd);
+        if writes {
+            take_restore_point(&book, shared.restore_points, shared.group_shared);
+        }
         let before = book.last_seq().unwrap_or(0);
         let result = exec::execute(cmd, &mut book, &mut env);
         let seq = book.last_seq().unwrap_or(0);
@@ -644,6 +705,7 @@ fn run_command(
             seq,
             user: user.to_string(),
             summary,
+            touched: calls::touched_since(&book, before),
         });
         (result, change)
     };
@@ -655,6 +717,13 @@ fn run_command(
             return false;
         }
     }
+    let result = match (result, env.large) {
+        (Ok(()), Some(file)) => match stream_file(file, tx) {
+            Err(e) if e.kind == ErrorKind::Quiet => return false,
+            r => r,
+        },
+        (r, _) => r,
+    };
     for (path, bytes) in env.written {
         if tx.send(Reply::WriteFile { path, bytes }).is_err() {
             return false;

@@ -10,7 +10,7 @@ use crate::commands::{CommandError, ErrorKind};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -69,7 +69,7 @@ pub fn lock_for(path: &Path, timeout: Duration) -> std::io::Result<File> {
 /// Connects to a running server; `Ok(None)` when none is running.
 pub fn connect_running(db: &Path) -> Result<Option<UnixStream>, CommandError> {
     let sock = socket_path(db);
-    match UnixStream::connect(&sock) {
+    match super::SocketAddr::connect(db) {
         Ok(s) => Ok(Some(s)),
         Err(e)
             if matches!(
@@ -137,11 +137,8 @@ pub fn connect_or_start(ep: &Endpoint) -> Result<UnixStream, CommandError> {
 fn start(ep: &Endpoint) -> Result<(), CommandError> {
     // Refuse someone else's directory before creating anything in it.
     crate::store::check_dir(&ep.db)?;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&ep.db)
-        .map_err(|e| dir_failure(&ep.db, e))?;
+    // Private, or a team directory inside a team directory.
+    crate::paths::create_db_dir(&ep.db, false).map_err(|e| dir_failure(&ep.db, e))?;
     let lock = lock_path(&ep.db);
     let _guard = lock_for(&lock, START_TIMEOUT).map_err(|e| dir_failure(&ep.db, e))?;
     if connect_running(&ep.db)?.is_some() {

@@ -242,6 +242,22 @@ pub fn tag_of(bytes: &[u8]) -> Option<u8> {
     }
 }
 
+/// Checks an envelope's format byte and checksum without decoding it (any
+/// record type); returns its tag. For `Store::verify`.
+pub fn check_envelope(bytes: &[u8]) -> std::result::Result<u8, String> {
+    if bytes.len() < HEADER_LEN {
+        return Err(format!("value of {} bytes is too short", bytes.len()));
+    }
+    if bytes[0] != ENVELOPE_V1 {
+        return Err(format!("unknown envelope format 0x{:02x}", bytes[0]));
+    }
+    let crc = u32::from_be_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+    if crc32fast::hash(&bytes[HEADER_LEN..]) != crc {
+        return Err("checksum mismatch".into());
+    }
+    Ok(bytes[1])
+}
+
 /// Wraps `v` in an envelope.
 pub fn encode<T: Record>(v: &T) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(128);

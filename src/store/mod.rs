@@ -30,7 +30,10 @@ mod bulk;
 mod child;
 mod codec;
 mod derived;
+mod dump;
 mod error;
+mod guard;
+mod integrity;
 mod keys;
 mod log;
 mod meta;
@@ -41,11 +44,16 @@ pub use batch::{Batch, BatchResult};
 pub use bulk::BulkRecords;
 pub use codec::{DB_MAGIC, DbHeader, ENVELOPE_V1, RequestEntry};
 pub use derived::{DerivedHead, DerivedMiss};
+pub use dump::{
+    BACKUP_FORMAT, BACKUP_MAGIC, BACKUP_SUFFIX, BackupError, BackupHeader, RESTORE_POINTS_DIR,
+    TreeCount, newest_restore_point, restore_hint, restore_points,
+};
 pub use error::{Result, StoreError};
+pub use integrity::{Problem, Verified};
 /// How account keys compare ignoring case (the folded index's form).
 pub use keys::fold as fold_key;
 pub use meta::{META_REVIEW, META_SNOOZE, MetaValue};
-pub use open::{SERVER_FILES, check_dir};
+pub use open::{GUARD_FILES, SERVER_FILES, check_dir, is_kam_file};
 
 use crate::domain::{
     Account, AccountId, Contact, ContactId, FollowUp, FollowUpId, Interaction, InteractionId,
@@ -63,6 +71,11 @@ use std::sync::Arc;
 /// 2: `account_keys_folded` (built from `account_keys` when a version 1
 /// database is opened, see `migrate`).
 pub const SCHEMA_VERSION: u32 = 2;
+
+/// Backups: write, verify and restore (see `dump` for the file layout).
+pub mod backup {
+    pub use super::dump::{read_header, restore, verify};
+}
 
 /// Every tree kam creates (used to tell a kam database from another program's).
 pub(crate) const TREE_NAMES: [&str; 17] = [
@@ -112,6 +125,8 @@ impl Default for OpenOptions {
 #[derive(Clone)]
 pub struct Store {
     path: Arc<PathBuf>,
+    /// Marks the orderly close when the last handle goes (see `guard`).
+    closer: Arc<guard::Closer>,
     db: sled::Db,
     blobs: sled::Tree,
     accounts: sled::Tree,
@@ -147,6 +162,7 @@ impl Store {
 
     pub fn open_with(dir: &Path, opts: &OpenOptions) -> Result<Store> {
         let db = open::open_db(dir, opts)?;
+        let closer = Arc::new(guard::Closer::new(dir, db.clone()));
         let tree = |name: &str| db.open_tree(name);
         let child = |records: &str, ids: &str| -> sled::Result<ChildTrees> {
             Ok(ChildTrees {
@@ -156,6 +172,7 @@ impl Store {
         };
         let store = Store {
             path: Arc::new(dir.to_path_buf()),
+            closer,
             blobs: tree("named_blobs")?,
             accounts: tree("accounts")?,
             account_keys: tree("account_keys")?,
@@ -195,6 +212,13 @@ impl Store {
                 return Ok(id);
             }
         }
+    }
+
+    /// Flushes and marks the database closed orderly, for a process that
+    /// exits without dropping its handles (the server). The next open then
+    /// trusts the files as they are.
+    pub fn close_now(&self) -> Result<()> {
+        Ok(self.closer.close_now()?)
     }
 
     /// Makes every write so far durable.

@@ -2,10 +2,9 @@
 //! one, and refuse (never touch, never re-create) anything else.
 
 use super::codec::{self, DB_MAGIC, DbHeader};
-use super::error::{Result, StoreError};
+use super::error::{Result, StoreError, short_detail, sled_detail};
 use super::{OpenOptions, SCHEMA_VERSION, TREE_NAMES};
 use std::fs;
-use std::os::unix::fs::DirBuilderExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Mutex;
@@ -28,8 +27,27 @@ fn is_sled_file(name: &str) -> bool {
 }
 
 /// Files the team server keeps next to the database (socket, start lock,
-/// log): they neither make a directory foreign nor count as a database.
-pub const SERVER_FILES: [&str; 3] = ["kam.sock", "kam.lock", "kam-server.log"];
+/// log, the daily restore points): they neither make a directory foreign
+/// nor count as a database.
+pub const SERVER_FILES: [&str; 4] = [
+    "kam.sock",
+    "kam.lock",
+    "kam-server.log",
+    super::dump::RESTORE_POINTS_DIR,
+];
+
+/// The open guard's files (see `guard`): the clean-close marker and the copy
+/// of the files taken before an open that may repair them.
+pub const GUARD_FILES: [&str; 3] = [
+    super::guard::CLOSED_FILE,
+    super::guard::CLOSED_TMP,
+    super::guard::COPY_DIR,
+];
+
+/// The files and directories kam itself keeps in a database directory.
+pub fn is_kam_file(name: &str) -> bool {
+    is_sled_file(name) || SERVER_FILES.contains(&name) || GUARD_FILES.contains(&name)
+}
 
 /// Refuses a directory that exists and holds someone else's files, without
 /// creating or changing anything (the server checks before it starts).
@@ -53,7 +71,7 @@ fn inspect(dir: &Path) -> Result<Found> {
     for entry in fs::read_dir(dir).map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))? {
         let entry = entry.map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !SERVER_FILES.contains(&name.as_str()) {
+        if !SERVER_FILES.contains(&name.as_str()) && !GUARD_FILES.contains(&name.as_str()) {
             names.push(name);
         }
     }
@@ -88,7 +106,7 @@ fn set_umask(group_shared: bool) {
 /// Runs `f` with panics caught and the panic message kept off the terminal:
 /// sled 0.34 may panic on corrupt files instead of returning an error.
 /// Callers are serialised so that concurrent opens restore hooks in order.
-fn quietly<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+pub(super) fn quietly<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
     static HOOK: Mutex<()> = Mutex::new(());
     let _guard = HOOK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let prev = std::panic::take_hook();
@@ -130,43 +148,22 @@ fn is_lock_error(e: &sled::Error) -> bool {
     }
 }
 
-/// sled's error as a short phrase for the damage message: its own text
-/// names internals ("file offset None backtrace ()").
-fn sled_detail(e: &sled::Error) -> String {
-    match e {
-        sled::Error::Corruption { at: Some(at), .. } => {
-            format!("corrupted data at offset {}", at.lid())
-        }
-        sled::Error::Corruption { at: None, .. } => "corrupted data".into(),
-        sled::Error::Io(io) => format!("read error: {io}"),
-        sled::Error::CollectionNotFound(_) => "a part of the database is missing".into(),
-        sled::Error::Unsupported(m) | sled::Error::ReportableBug(m) => short_detail(m),
-    }
-}
-
-/// The first line of a storage engine message, cut to a readable length.
-fn short_detail(m: &str) -> String {
-    const MAX: usize = 80;
-    let line = m.lines().next().unwrap_or_default().trim();
-    if line.chars().count() > MAX {
-        let cut: String = line.chars().take(MAX - 1).collect();
-        format!("{cut}…")
-    } else {
-        line.to_string()
-    }
-}
-
 /// Opens (or creates) the sled database in `dir` and checks its header.
 pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<sled::Db> {
     let found = inspect(dir)?;
-    set_umask(opts.group_shared);
-    let dir_mode = if opts.group_shared { 0o770 } else { 0o700 };
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(dir_mode)
-        .create(dir)
-        .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
     let had_data = matches!(found, Found::Sled { had_data: true });
+    let plan = super::guard::before_open(dir, had_data)?;
+    let db = open_sled(dir, opts, had_data).map_err(|e| super::guard::name_copy(&plan, e))?;
+    super::guard::after_open(dir, &db, &plan)?;
+    Ok(db)
+}
+
+/// Opens sled and checks (or writes) the kam header.
+fn open_sled(dir: &Path, opts: &OpenOptions, had_data: bool) -> Result<sled::Db> {
+    crate::paths::create_db_dir(dir, opts.group_shared)
+        .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
+    // A database in a team directory is the team's, however it is opened.
+    set_umask(opts.group_shared || crate::paths::is_team_dir(dir));
     let damaged = |detail: String| StoreError::Damaged {
         path: dir.to_path_buf(),
         detail,
@@ -189,6 +186,12 @@ pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<sled::Db> {
         }
         Ok(Err(sled::Error::Io(e))) if e.kind() == std::io::ErrorKind::PermissionDenied => {
             return Err(StoreError::Io(format!("{}: {e}", dir.display())));
+        }
+        Ok(Err(sled::Error::Io(e))) if super::error::is_full(&e) => {
+            return Err(StoreError::Full {
+                path: dir.to_path_buf(),
+                detail: e.to_string(),
+            });
         }
         Ok(Err(e)) if had_data => return Err(damaged(sled_detail(&e))),
         Ok(Err(e)) => return Err(StoreError::Io(format!("{}: {e}", dir.display()))),

@@ -1,78 +1,12 @@
-//! Builds the views from the backend: the only place the TUI reads it.
+//! Shapes what the backend answers into what the panes show. Pure: the
+//! runner asks the backend (a page, one account, the matrix), this turns the
+//! answers into views, so render code never sees the store or the engine.
 
 use super::panes::flag_words;
-use super::view::{AccountRow, AgendaRow, Detail, ExplainRow, MatrixCell, MatrixView};
-use crate::backend::{Backend, BackendResult, Review};
-use crate::domain::AccountId;
-use crate::segment::{AccountScore, Metrics};
-use std::collections::HashMap;
-
-/// Everything the main view shows except the selected account's detail.
-pub struct Snapshot {
-    pub rows: Vec<AccountRow>,
-    pub matrix: MatrixView,
-    pub agenda: Vec<AgendaRow>,
-}
-
-pub fn snapshot(b: &dyn Backend) -> BackendResult<Snapshot> {
-    let review = b.last_review()?;
-    let rows = rows(b, review.as_ref());
-    let matrix = matrix(b, &rows, review.as_ref());
-    let agenda = agenda(b, &rows)?;
-    Ok(Snapshot {
-        rows,
-        matrix,
-        agenda,
-    })
-}
-
-pub fn rows(b: &dyn Backend, review: Option<&Review>) -> Vec<AccountRow> {
-    let model = b.model();
-    let scores: HashMap<AccountId, AccountScore> =
-        b.scores().into_iter().map(|s| (s.account, s)).collect();
-    b.accounts()
-        .into_iter()
-        .map(|a| {
-            let s = scores.get(&a.id);
-            let tier = s.map(|s| s.tier.clone()).unwrap_or_default();
-            let tier_rank = model
-                .tier(&tier)
-                .map(|t| t.priority as usize)
-                .unwrap_or(usize::MAX);
-            let moved = match (review, s) {
-                (Some((_, tiers)), Some(s)) => tiers.get(&a.id) != Some(&s.tier),
-                _ => false,
-            };
-            let cell = s.map(|s| {
-                let (r, c) = model.grid.locate(s.value_score, s.potential_score);
-                format!("{r},{c}")
-            });
-            AccountRow {
-                id: a.id,
-                key: a.key,
-                name: a.name,
-                owner: a.owner,
-                backup_owner: a.backup_owner,
-                region: a.region,
-                industry: a.industry,
-                status: a.status.to_string(),
-                tags: a.tags,
-                tier,
-                tier_rank,
-                pinned: s.is_some_and(|s| s.pinned),
-                value: s.map(|s| s.value_score).unwrap_or(0.0),
-                potential: s.map(|s| s.potential_score).unwrap_or(0.0),
-                revenue_12m: s.map(|s| s.metrics.revenue_12m).unwrap_or_default(),
-                next_due: s.and_then(|s| s.next_due),
-                flags: s
-                    .map(|s| s.flags.iter().map(|f| f.as_str().to_string()).collect())
-                    .unwrap_or_default(),
-                moved,
-                cell,
-            }
-        })
-        .collect()
-}
+use super::view::{Detail, ExplainRow, MatrixCell, MatrixView};
+use crate::book::query::{AccountDetail, MatrixSummary, Page};
+use crate::domain::Interaction;
+use crate::segment::{Metrics, Model};
 
 /// Band labels along cuts, low to high: `<40`, `40–70`, `≥70`.
 fn bands(cuts: &[f64]) -> Vec<String> {
@@ -87,15 +21,15 @@ fn bands(cuts: &[f64]) -> Vec<String> {
     out
 }
 
-pub fn matrix(b: &dyn Backend, rows: &[AccountRow], review: Option<&Review>) -> MatrixView {
-    let m = b.matrix();
-    let model = b.model();
-    let mut moved: HashMap<String, usize> = HashMap::new();
-    for r in rows.iter().filter(|r| r.moved) {
-        if let Some(c) = &r.cell {
-            *moved.entry(c.clone()).or_default() += 1;
-        }
-    }
+pub fn matrix(summary: &MatrixSummary, model: &Model) -> MatrixView {
+    let m = &summary.matrix;
+    let moved = |r: usize, c: usize| {
+        summary
+            .moved
+            .iter()
+            .find(|(cell, _)| *cell == (r, c))
+            .map_or(0, |(_, n)| *n)
+    };
     let mut potential = bands(&model.grid.potential_cuts);
     potential.reverse();
     let cells = (0..m.rows)
@@ -108,7 +42,7 @@ pub fn matrix(b: &dyn Backend, rows: &[AccountRow], review: Option<&Review>) -> 
                         overflow: cell.overflow,
                         revenue: cell.revenue_12m,
                         share: cell.share,
-                        moved: moved.get(&format!("{r},{c}")).copied().unwrap_or(0),
+                        moved: moved(r, c),
                     },
                     None => MatrixCell::default(),
                 })
@@ -121,37 +55,11 @@ pub fn matrix(b: &dyn Backend, rows: &[AccountRow], review: Option<&Review>) -> 
         col_axis: m.value_label.clone(),
         rows: potential,
         cols: bands(&model.grid.value_cuts),
-        last_review: review.map(|(d, _)| d.clone()),
+        last_review: summary.last_review.clone(),
         overflow_to: model.cap.as_ref().map(|c| c.overflow.clone()),
         overflow_total: m.cells.iter().map(|c| c.overflow).sum(),
         cells,
     }
-}
-
-/// My agenda, most important tier first, then most overdue.
-pub fn agenda(b: &dyn Backend, rows: &[AccountRow]) -> BackendResult<Vec<AgendaRow>> {
-    let names: HashMap<AccountId, (&str, &str)> = rows
-        .iter()
-        .map(|r| (r.id, (r.key.as_str(), r.name.as_str())))
-        .collect();
-    let mut items = b.agenda(Some(b.user()))?;
-    items.sort_by(|a, b| {
-        a.priority
-            .cmp(&b.priority)
-            .then(b.days_late.cmp(&a.days_late))
-            .then(a.due.cmp(&b.due))
-    });
-    Ok(items
-        .into_iter()
-        .map(|item| {
-            let (key, name) = names.get(&item.account).copied().unwrap_or(("?", "?"));
-            AgendaRow {
-                key: key.to_string(),
-                name: name.to_string(),
-                item,
-            }
-        })
-        .collect())
 }
 
 fn metrics_lines(m: &Metrics) -> Vec<(String, String)> {
@@ -190,24 +98,20 @@ fn metrics_lines(m: &Metrics) -> Vec<(String, String)> {
     v
 }
 
-pub fn detail(b: &dyn Backend, id: AccountId) -> BackendResult<Option<Detail>> {
-    let Some(account) = b.account(id) else {
-        return Ok(None);
-    };
-    let contacts = b.contacts_of(id)?;
-    let mut interactions = b.interactions_of(id)?;
-    interactions.reverse();
-    let followups = b
-        .followups_of(id)?
-        .into_iter()
-        .filter(|f| f.done_at.is_none())
-        .collect();
-    let score = b.score(id);
-    let explanation = b.explain(id);
+/// The profile and timeline of one account: its detail and the first page
+/// of its timeline (newest first).
+pub fn detail(d: AccountDetail, timeline: Page<Interaction>) -> Detail {
+    let AccountDetail {
+        account,
+        score,
+        explanation,
+        contacts,
+        followups,
+    } = d;
     let mut d = Detail {
         account,
         contacts,
-        interactions,
+        interactions: timeline.items,
         followups,
         ..Default::default()
     };
@@ -246,7 +150,7 @@ pub fn detail(b: &dyn Backend, id: AccountId) -> BackendResult<Option<Detail>> {
             .collect();
         d.reasons = e.reasons.clone();
     }
-    Ok(Some(d))
+    d
 }
 
 #[cfg(test)]

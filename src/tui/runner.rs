@@ -1,22 +1,26 @@
-//! The app around the state: performs effects through the backend, keeps
-//! the views in step with it, and runs the terminal event loop.
+//! The app around the state: performs the effects `update` asks for through
+//! the backend and feeds each answer back as a `Msg`; runs the terminal event
+//! loop. It never changes the state itself.
 
-use super::app::{self, Effect, Overlay, State};
+use super::app;
 use super::data;
-use super::forms::FormKind;
+use super::draft::Draft;
+use super::effect::{Effect, Msg, Op, Update};
 use super::forms::Record;
 use super::keymap::{Keymap, KeymapError};
+use super::msg;
 use super::render;
+use super::state::{Overlay, State};
 use super::theme::Theme;
-use crate::backend::Backend;
-use crate::backend::Notice;
+use crate::backend::{Backend, BackendResult};
+use crate::book::query::{self, Delta, ListQuery};
 use crate::domain::AccountId;
-use crate::segment::TierChange;
 use ratatui::Frame;
 use ratatui::crossterm::event::{
     self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEvent, KeyEventKind,
 };
 use ratatui::crossterm::execute;
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -31,6 +35,9 @@ pub struct RunOptions {
     pub keymap_path: Option<PathBuf>,
     /// Force colour on or off; `None` = honour `NO_COLOR`.
     pub color: Option<bool>,
+    /// Where unsaved form text is kept when the terminal goes away, and
+    /// offered again at the next start (`paths::draft_file`).
+    pub draft_path: Option<PathBuf>,
 }
 
 pub struct App<'a> {
@@ -39,6 +46,14 @@ pub struct App<'a> {
     /// Problems in the user's keymap file, reported once at start.
     pub keymap_errors: Vec<KeymapError>,
 }
+
+/// How many follow-up effects one input may cause (a guard: answers ask
+/// for a page or a detail, never for an endless chain).
+const MAX_EFFECTS: usize = 64;
+/// Hits a search asks for.
+const SEARCH_HITS: usize = 200;
+/// Interactions of the timeline loaded with an account.
+const TIMELINE_PAGE: usize = 500;
 
 impl<'a> App<'a> {
     pub fn new(backend: &'a mut dyn Backend, opts: &RunOptions) -> App<'a> {
@@ -59,19 +74,37 @@ impl<'a> App<'a> {
             state,
             keymap_errors,
         };
-        app.refresh();
+        app.run(vec![msg::reload(&app.state)]);
         if opts.agenda {
-            app::update(&mut app.state, super::keymap::Action::ShowAgenda);
+            let fx = app::update(&mut app.state, super::keymap::Action::ShowAgenda);
+            app.run(fx);
         }
         let problems: Vec<String> = app.keymap_errors.iter().map(|e| e.to_string()).collect();
         app::show_keymap_problems(&mut app.state, &problems);
+        // A draft waits for a start with nothing else on screen.
+        if app.state.overlay.is_none()
+            && let Some(d) = opts.draft_path.as_deref().and_then(Draft::take)
+        {
+            app.run(vec![Effect::RestoreDraft(d)]);
+        }
         app
+    }
+
+    /// The open form's unsaved text, to keep when the terminal goes away.
+    pub fn draft(&self) -> Option<Draft> {
+        let saved = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
+        match &self.state.overlay {
+            Some(Overlay::Form { form, .. }) => Draft::of(form, saved),
+            _ => None,
+        }
     }
 
     pub fn state(&self) -> &State {
         &self.state
     }
 
+    /// Test hook: sets up a state no key sequence reaches quickly.
+    #[doc(hidden)]
     pub fn state_mut(&mut self) -> &mut State {
         &mut self.state
     }
@@ -80,61 +113,22 @@ impl<'a> App<'a> {
         &*self.backend
     }
 
-    /// Reloads list, matrix, agenda and the selected account's detail.
+    /// Loads the list page, matrix, agenda and the selected account again
+    /// (what a reconnect does). Kept data stays when the backend is lost.
     pub fn refresh(&mut self) {
-        match data::snapshot(&*self.backend) {
-            Ok(s) => {
-                self.state.tiers = self
-                    .backend
-                    .model()
-                    .tiers
-                    .iter()
-                    .map(|t| t.name.clone())
-                    .collect();
-                self.state.set_rows(s.rows);
-                self.state.matrix = s.matrix;
-                self.state.agenda = s.agenda;
-                let n = self.state.agenda.len();
-                self.state.agenda_selected = self.state.agenda_selected.min(n.saturating_sub(1));
-            }
-            Err(e) => self.state.error(format!("Could not load: {e}")),
-        }
-        self.state.detail = None;
-        self.sync_detail();
-    }
-
-    /// Loads the detail when the selection moved to another account.
-    fn sync_detail(&mut self) {
-        let want = self.state.selected_id();
-        let have = self.state.detail.as_ref().map(|d| d.account.id);
-        if want == have {
-            return;
-        }
-        let same_account = self.state.detail.is_none() && want.is_some();
-        self.state.detail = None;
-        if !same_account {
-            self.state.timeline_selected = 0;
-            self.state.profile_scroll = 0;
-        }
-        if let Some(id) = want {
-            match data::detail(&*self.backend, id) {
-                Ok(d) => self.state.detail = d,
-                Err(e) => self.state.error(format!("Could not load the account: {e}")),
-            }
-        }
+        self.run(vec![msg::reload(&self.state)]);
     }
 
     pub fn key(&mut self, key: KeyEvent) {
-        let effects = app::handle_key(&mut self.state, key);
-        self.perform(effects);
-        self.sync_detail();
-        self.sync_presence();
+        let fx = app::handle_key(&mut self.state, key);
+        self.run(fx);
+        self.settle();
     }
 
-    /// Team mode: takes in what happened on the shared book — others'
-    /// changes reload the views, with who did what in the message line.
-    /// True when the screen must be redrawn (false: nothing happened, so
-    /// nothing is drawn or sent to the terminal).
+    /// Team mode: takes in what happened on the shared book (others'
+    /// changes, a lost or regained server). True when the screen must be
+    /// redrawn (false: nothing happened, so nothing is drawn or sent to the
+    /// terminal).
     pub fn poll_team(&mut self) -> bool {
         if !self.backend.is_live() {
             return false;
@@ -143,207 +137,209 @@ impl<'a> App<'a> {
         if notices.is_empty() {
             return false;
         }
-        let (reload, note) = read_notices(notices);
-        if reload {
-            self.refresh();
-        }
-        match note {
-            Some((false, text)) => self.state.info(text),
-            Some((true, text)) => self.state.error(text),
-            None => {}
-        }
-        self.sync_presence();
+        self.run_msg(Msg::Notices(notices));
+        self.settle();
         true
     }
 
-    /// The account this session has open in a form, if any.
-    fn editing(&self) -> Option<AccountId> {
-        match &self.state.overlay {
-            Some(Overlay::Form { form, .. }) => match &form.kind {
-                FormKind::Account(a) => a.as_ref().map(|a| a.id),
-                FormKind::Interaction(id) | FormKind::Contact(id) | FormKind::FollowUp(id) => {
-                    Some(*id)
-                }
-            },
-            _ => None,
-        }
-    }
-
-    /// Tells the others what this session edits, and shows who is here.
-    fn sync_presence(&mut self) {
-        if !self.backend.is_live() {
-            return;
-        }
-        let editing = self.editing();
-        self.backend.set_editing(editing);
-        let focus = editing.or(self.state.selected_id());
-        let here = super::status::presence(&self.backend.peers(), focus);
-        self.state.presence = here;
-    }
-
     pub fn paste(&mut self, text: &str) {
-        app::handle_paste(&mut self.state, text);
+        let fx = app::handle_paste(&mut self.state, text);
+        self.run(fx);
     }
 
-    pub fn resize(&mut self, _width: u16, height: u16) {
-        // A page is the list's height less borders, header and status bar.
-        self.state.page = (height as usize).saturating_sub(6).max(1);
+    pub fn resize(&mut self, width: u16, height: u16) {
+        app::handle_resize(&mut self.state, width, height);
     }
 
     pub fn draw(&self, f: &mut Frame) {
         render::draw(f, &self.state);
     }
 
-    fn perform(&mut self, effects: Vec<Effect>) {
-        for e in effects {
-            self.perform_one(e);
+    /// After input: the selected account's detail follows the selection,
+    /// and the others see what this session edits.
+    fn settle(&mut self) {
+        self.run(msg::follow_selection(&self.state));
+        if self.backend.is_live() {
+            self.backend.set_editing(self.state.editing());
+            let peers = self.backend.peers();
+            self.run_msg(Msg::Peers(peers));
         }
     }
 
-    fn perform_one(&mut self, effect: Effect) {
-        let today = self.state.today;
-        match effect {
-            Effect::Save(record) => {
-                let new_key = match &record {
-                    Record::Account(a) => Some(a.key.clone()),
-                    _ => None,
-                };
-                // A touch logged from a follow-up on the agenda answers it.
-                let completes = match (&self.state.overlay, &record) {
-                    (Some(Overlay::Form { form, .. }), Record::Interaction(_)) => form.completes,
-                    _ => None,
-                };
-                // Account edits carry the form's base: merged or a conflict.
-                let result = super::team::save(&self.state, &mut *self.backend, record)
-                    .map(|o| o.tier_changes);
-                match result {
-                    Ok(changes) => {
-                        self.state.overlay = None;
-                        let completed = completes.map(|id| self.backend.complete_followup(id));
-                        self.refresh();
-                        if let Some(key) = new_key
-                            && let Some(id) =
-                                self.state.rows.iter().find(|r| r.key == key).map(|r| r.id)
-                        {
-                            self.state.select_account(id);
-                            self.sync_detail();
-                        }
-                        let mut msg = self.describe(&changes);
-                        match completed {
-                            None => self.state.ok(msg),
-                            Some(Ok(())) => {
-                                msg.push_str(" · follow-up done");
-                                self.state.ok(msg);
-                            }
-                            Some(Err(e)) => self
-                                .state
-                                .error(format!("{msg}, but the follow-up is still open: {e}")),
-                        }
-                    }
-                    // The form stays open with what was typed.
-                    Err(e) => super::team::save_failed(&mut self.state, e),
-                }
-            }
-            Effect::CompleteFollowUp(row) => {
-                let Some(id) = row.item.follow_up else {
-                    return;
-                };
-                match self.backend.complete_followup(id) {
-                    Ok(()) => {
-                        self.refresh();
-                        self.state
-                            .ok(format!("Done: {} {}", row.key, row.item.text));
-                    }
-                    Err(e) => self.state.error(format!("Not marked done: {e}")),
-                }
-            }
-            Effect::Snooze(row, days) => {
-                let until = today + chrono::Days::new(days as u64);
-                match self.backend.snooze(&row.item, until) {
-                    Ok(()) => {
-                        self.refresh();
-                        self.state.ok(format!("Snoozed {} until {until}", row.key));
-                    }
-                    Err(e) => self.state.error(format!("Not snoozed: {e}")),
-                }
-            }
-            Effect::Undo | Effect::History { .. } => {
-                if super::team::perform(&mut self.state, &mut *self.backend, effect) {
-                    self.refresh();
-                }
-            }
-            Effect::MarkReview => match self.backend.mark_review() {
-                Ok(n) => {
-                    self.refresh();
-                    self.state.ok(format!("Review marked: {n} accounts"));
-                }
-                Err(e) => self.state.error(format!("Review not marked: {e}")),
-            },
-        }
+    fn run_msg(&mut self, m: Msg) {
+        let fx = msg::apply(&mut self.state, m);
+        self.run(fx);
     }
 
-    fn describe(&self, changes: &[TierChange]) -> String {
-        let mut parts = vec!["Saved".to_string()];
-        for c in changes.iter().take(3) {
-            let key = self
-                .state
-                .rows
-                .iter()
-                .find(|r| r.id == c.account)
-                .map(|r| r.key.as_str())
-                .unwrap_or("?");
-            match &c.from {
-                Some(from) => parts.push(format!("{key}: {from} → {}", c.to)),
-                None => parts.push(format!("{key}: {}", c.to)),
+    /// Performs effects and feeds each answer back through `msg::apply`,
+    /// which may ask for more.
+    fn run(&mut self, effects: Vec<Effect>) {
+        let mut queue: VecDeque<Effect> = effects.into();
+        let mut n = 0;
+        while let Some(e) = queue.pop_front() {
+            n += 1;
+            if n > MAX_EFFECTS {
+                break;
             }
+            let m = perform(&mut *self.backend, e);
+            queue.extend(msg::apply(&mut self.state, m));
         }
-        if changes.len() > 3 {
-            parts.push(format!("+{} more tier changes", changes.len() - 3));
-        }
-        parts.join(" · ")
     }
 }
 
-/// What a batch of notices means: reload or not, and the message to show
-/// (`true` = an error). A reconnect after a loss says so, so the loss is
-/// not left on the message line once the server answers again.
-fn read_notices(notices: Vec<Notice>) -> (bool, Option<(bool, String)>) {
-    let mut reload = false;
-    let mut reconnected = false;
-    let mut note: Option<(bool, String)> = None;
-    for n in notices {
-        match n {
-            Notice::Changed { user, summary, .. } => {
-                reload = true;
-                note = Some((false, format!("{user}: {summary}")));
+/// One effect through the backend; the answer (or the failure) as a message.
+/// Reads nothing of the state: the effect carries what it needs.
+pub fn perform(b: &mut dyn Backend, effect: Effect) -> Msg {
+    let fail = |op| move |error| Msg::Failed { op, error };
+    match effect {
+        Effect::Reload { query, keep } => loaded(b, &query, keep).unwrap_or_else(fail(Op::Load)),
+        Effect::LoadList { query, keep } => match b.list(&query) {
+            Ok(page) => Msg::Listed { page, keep },
+            Err(e) => fail(Op::Load)(e),
+        },
+        Effect::LoadDetail(id) => {
+            let got = b.detail(id).and_then(|d| match d {
+                Some(d) => Ok(Some(Box::new(data::detail(
+                    d,
+                    b.timeline(id, 0, TIMELINE_PAGE)?,
+                )))),
+                None => Ok(None),
+            });
+            match got {
+                Ok(detail) => Msg::Detail { id, detail },
+                Err(e) => fail(Op::LoadDetail)(e),
             }
-            Notice::Resync => reload = true,
-            Notice::Reconnected => {
-                reload = true;
-                reconnected = true;
-                if matches!(note, Some((true, _))) {
-                    note = None;
+        }
+        Effect::RestoreDraft(d) => {
+            let account = match d.account() {
+                Some(id) => match b.account(id) {
+                    Ok(a) => a,
+                    Err(e) => return fail(Op::Load)(e),
+                },
+                None => None,
+            };
+            Msg::Draft {
+                form: d
+                    .reopen(account.as_ref(), b.user(), b.today())
+                    .map(Box::new),
+                saved: d.saved,
+            }
+        }
+        Effect::Search { text } => match b.search(&text, SEARCH_HITS) {
+            Ok(rows) => Msg::Hits { text, rows },
+            Err(e) => fail(Op::Search)(e),
+        },
+        Effect::Refresh(touched) => match b.delta(touched) {
+            Ok(d) => Msg::Changed(view_update(b, d)),
+            Err(e) => fail(Op::Load)(e),
+        },
+        Effect::Save {
+            record,
+            base,
+            completes,
+        } => {
+            let new_key = match &record {
+                Record::Account(a) if a.id.0 == 0 => Some(a.key.clone()),
+                _ => None,
+            };
+            match b.execute(record.into_op(base)) {
+                Ok(w) => {
+                    let tier_changes = w.outcome.tier_changes.clone();
+                    let update = view_update(b, w.delta);
+                    // A touch logged from a follow-up on the agenda answers it.
+                    let completed = completes
+                        .map(|id| b.complete_followup(id).map(|w| view_update(b, w.delta)));
+                    Msg::Saved {
+                        update,
+                        tier_changes,
+                        new_key,
+                        completed,
+                    }
+                }
+                Err(e) => fail(Op::Save)(e),
+            }
+        }
+        Effect::CompleteFollowUp { id, row } => match b.complete_followup(id) {
+            Ok(w) => Msg::Completed {
+                row,
+                update: view_update(b, w.delta),
+            },
+            Err(e) => fail(Op::Complete)(e),
+        },
+        Effect::Snooze { row, until } => match b.snooze(&row.item, until) {
+            Ok(w) => Msg::Snoozed {
+                row,
+                until,
+                update: view_update(b, w.delta),
+            },
+            Err(e) => fail(Op::Snooze)(e),
+        },
+        Effect::MarkReview => match b.mark_review() {
+            Ok(w) => Msg::Reviewed {
+                count: w.outcome.count,
+                update: view_update(b, w.delta),
+            },
+            Err(e) => fail(Op::Review)(e),
+        },
+        Effect::Undo => match b.undo() {
+            Ok(w) => {
+                let n = w.outcome.undone.unwrap_or_default();
+                // Name what was undone, as `kam undo` does.
+                let entry = b
+                    .changes_since(n.saturating_sub(1))
+                    .ok()
+                    .and_then(|v| v.into_iter().find(|e| e.seq == n));
+                let what = match entry {
+                    Some(e) => crate::describe::undone_summary(&e, b.user()),
+                    None => format!("#{n}"),
+                };
+                Msg::Undone {
+                    what,
+                    update: view_update(b, w.delta),
                 }
             }
-            Notice::Presence => {}
-            Notice::Lost(why) => {
-                reconnected = false;
-                note = Some((true, why));
-            }
-        }
+            Err(e) => fail(Op::Undo)(e),
+        },
+        Effect::History { account, label } => match b.history(account) {
+            Ok(entries) => Msg::History {
+                account,
+                label,
+                entries,
+            },
+            Err(e) => fail(Op::History)(e),
+        },
     }
-    let note = match note {
-        Some((false, change)) if reconnected => {
-            Some((false, format!("reconnected to the kam server · {change}")))
-        }
-        None if reconnected => Some((false, "reconnected to the kam server".to_string())),
-        other => other,
-    };
-    (reload, note)
+}
+
+fn loaded(b: &dyn Backend, query: &ListQuery, keep: Option<AccountId>) -> BackendResult<Msg> {
+    let page = b.list(query)?;
+    let matrix = data::matrix(&b.matrix()?, b.model());
+    let agenda = b.agenda(Some(b.user()))?;
+    Ok(Msg::Loaded {
+        page,
+        matrix,
+        agenda,
+        tiers: query::tiers_of(b.model()),
+        keep,
+    })
+}
+
+/// A change's delta with the matrix shaped for the pane.
+fn view_update(b: &dyn Backend, d: Delta) -> Update {
+    Update {
+        touched: d.touched,
+        rows: d.rows,
+        matrix: data::matrix(&d.matrix, b.model()),
+        agenda: d.agenda,
+        accounts: d.accounts,
+    }
 }
 
 /// Runs the TUI until the user quits. The terminal is restored on return,
 /// on error and on panic (ratatui's init installs a restoring panic hook).
+/// When the terminal goes away (end of input, hang-up, SIGHUP, SIGTERM, an
+/// I/O error) it stops within a second and keeps an open form's unsaved text
+/// as a draft, offered at the next start.
 pub fn run(backend: &mut dyn Backend, opts: RunOptions) -> color_eyre::Result<()> {
     let mut app = App::new(backend, &opts);
     // Runs after ratatui's own hook has restored the screen (it chains to
@@ -353,30 +349,74 @@ pub fn run(backend: &mut dyn Backend, opts: RunOptions) -> color_eyre::Result<()
         let _ = execute!(std::io::stdout(), DisableBracketedPaste);
         previous(info);
     }));
+    stop::install();
+    stop::watch_terminal();
     let mut terminal = ratatui::try_init()?;
     // Pasted text arrives as one event, so a newline in it is not Enter.
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
     let result = event_loop(&mut terminal, &mut app);
-    let _ = execute!(std::io::stdout(), DisableBracketedPaste);
-    ratatui::restore();
-    result
+    // The draft first: nothing after this may lose it.
+    let lost = match result {
+        Ok(None) => None,
+        Ok(Some(why)) => Some(color_eyre::eyre::eyre!("{why}")),
+        Err(e) => Some(e),
+    };
+    let kept = lost.as_ref().and_then(|_| keep_draft(&app, &opts));
+    // A closed terminal has nothing to restore (and writing to it fails).
+    if !stop::terminal_closed() {
+        let _ = execute!(std::io::stdout(), DisableBracketedPaste);
+        ratatui::restore();
+    }
+    match (lost, kept) {
+        (None, _) => Ok(()),
+        (Some(e), Some(note)) => Err(e.wrap_err(note)),
+        (Some(e), None) => Err(e),
+    }
+}
+
+/// Keeps the open form's unsaved text; says where, or why it could not.
+fn keep_draft(app: &App, opts: &RunOptions) -> Option<String> {
+    let (draft, path) = (app.draft()?, opts.draft_path.as_deref()?);
+    Some(match draft.save(path) {
+        Ok(()) => format!(
+            "the open form's unsaved text is kept in {} and offered at the next start",
+            path.display()
+        ),
+        Err(e) => format!(
+            "the open form's unsaved text could not be kept ({}: {e})",
+            path.display()
+        ),
+    })
 }
 
 /// How often a live (team) session looks for the others' changes.
 const TEAM_TICK: Duration = Duration::from_millis(200);
+/// How often a session alone looks whether its terminal is still there
+/// (a closed terminal gives no event at all: it must be looked for).
+const ALONE_TICK: Duration = Duration::from_millis(250);
 
-fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> color_eyre::Result<()> {
+/// `Ok(None)`: the user quit; `Ok(Some(why))`: the terminal went away.
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+) -> color_eyre::Result<Option<&'static str>> {
     let size = terminal.size()?;
     app.resize(size.width, size.height);
     app.poll_team();
     terminal.draw(|f| app.draw(f))?;
-    let live = app.backend().is_live();
+    let tick = if app.backend().is_live() {
+        TEAM_TICK
+    } else {
+        ALONE_TICK
+    };
     loop {
-        // Alone, this blocks; in team mode it waits at most a tick. Either
-        // way nothing is drawn or sent while nothing happens (SSH).
-        let input = !live || event::poll(TEAM_TICK)?;
+        if let Some(why) = stop::reason() {
+            return Ok(Some(why));
+        }
+        // Waits at most a tick; nothing is drawn or sent while nothing
+        // happens (SSH).
         let mut redraw = false;
-        if input {
+        if event::poll(tick)? {
             redraw = match event::read()? {
                 Event::Key(k) if k.kind != KeyEventKind::Release => {
                     app.key(k);
@@ -393,7 +433,7 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> color_e
                 _ => false,
             };
             if app.state().quit {
-                return Ok(());
+                return Ok(None);
             }
         }
         redraw |= app.poll_team();
@@ -403,61 +443,93 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> color_e
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Why the TUI must stop without the user: a signal, or a terminal that
+/// is gone (a closed pseudo-terminal reads as end of input for ever).
+mod stop {
+    use std::sync::atomic::{AtomicI32, Ordering};
 
-    fn lost() -> Notice {
-        Notice::Lost("the kam server closed the connection".into())
+    static SIGNAL: AtomicI32 = AtomicI32::new(0);
+    /// Set by the watcher when the terminal has gone.
+    const GONE: libc::c_int = -1;
+
+    extern "C" fn on_signal(sig: libc::c_int) {
+        // Only an atomic store: async-signal-safe.
+        SIGNAL.store(sig, Ordering::Relaxed);
     }
 
-    #[test]
-    fn a_loss_is_an_error_and_the_reconnect_replaces_it() {
-        assert_eq!(
-            read_notices(vec![lost()]),
-            (
-                false,
-                Some((true, "the kam server closed the connection".into()))
-            )
-        );
-        let info = Some((false, "reconnected to the kam server".to_string()));
-        assert_eq!(
-            read_notices(vec![Notice::Reconnected]),
-            (true, info.clone())
-        );
-        // Lost and made again within one poll: the reconnect is the news.
-        assert_eq!(
-            read_notices(vec![lost(), Notice::Reconnected]),
-            (true, info)
-        );
-        // Still down after a reconnect: the error stays.
-        assert!(matches!(
-            read_notices(vec![Notice::Reconnected, lost()]),
-            (true, Some((true, _)))
-        ));
+    /// Catches SIGHUP and SIGTERM, unless they are ignored already (`nohup`:
+    /// the terminal's end is then seen as a hang-up on input instead).
+    pub fn install() {
+        for sig in [libc::SIGHUP, libc::SIGTERM] {
+            // SAFETY: sigaction with zeroed, then filled, plain C structs;
+            // the handler only stores to an atomic.
+            unsafe {
+                let mut old: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(sig, std::ptr::null(), &mut old) != 0
+                    || old.sa_sigaction == libc::SIG_IGN
+                {
+                    continue;
+                }
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = on_signal as *const () as usize;
+                libc::sigemptyset(&mut sa.sa_mask);
+                libc::sigaction(sig, &sa, std::ptr::null_mut());
+            }
+        }
     }
 
-    #[test]
-    fn changes_caught_up_after_a_reconnect_are_named_too() {
-        let changed = Notice::Changed {
-            seq: 3,
-            user: "ann".into(),
-            summary: "save account (A)".into(),
+    /// The terminal itself is gone (not just a signal).
+    pub fn terminal_closed() -> bool {
+        SIGNAL.load(Ordering::Relaxed) == GONE
+    }
+
+    pub fn reason() -> Option<&'static str> {
+        match SIGNAL.load(Ordering::Relaxed) {
+            libc::SIGHUP => Some("the terminal hung up (SIGHUP)"),
+            libc::SIGTERM => Some("stopped by SIGTERM"),
+            GONE => Some("the terminal was closed"),
+            _ => None,
+        }
+    }
+
+    /// A closed terminal makes crossterm's reader spin on `read() = 0`
+    /// inside its own loop, where the event loop never gets control back.
+    /// So a thread looks for the hang-up, records it, and puts an empty
+    /// non-blocking pipe on descriptor 0: the reader then sees "nothing to
+    /// read", returns, and the event loop stops at its next tick.
+    pub fn watch_terminal() {
+        // SAFETY: isatty on our own descriptor.
+        if unsafe { libc::isatty(0) } != 1 {
+            return;
+        }
+        std::thread::spawn(|| {
+            while !terminal_gone() {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            SIGNAL.store(GONE, Ordering::Relaxed);
+            let mut fds = [0; 2];
+            // SAFETY: a new pipe, its read end duplicated onto descriptor 0
+            // (which only this process's dead terminal used).
+            unsafe {
+                if libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) == 0 {
+                    libc::dup2(fds[0], 0);
+                }
+            }
+        });
+    }
+
+    /// Standard input (a terminal when the watch began) has hung up or
+    /// gone. Not `isatty`: a hung-up terminal answers that with EIO.
+    fn terminal_gone() -> bool {
+        let mut p = libc::pollfd {
+            fd: 0,
+            events: libc::POLLIN,
+            revents: 0,
         };
-        assert_eq!(
-            read_notices(vec![lost(), Notice::Reconnected, changed.clone()]),
-            (
-                true,
-                Some((
-                    false,
-                    "reconnected to the kam server · ann: save account (A)".into()
-                ))
-            )
-        );
-        assert_eq!(
-            read_notices(vec![changed, Notice::Presence]),
-            (true, Some((false, "ann: save account (A)".into())))
-        );
-        assert_eq!(read_notices(vec![Notice::Presence]), (false, None));
+        // SAFETY: a zero-timeout poll on our own descriptor 0.
+        unsafe {
+            libc::poll(&mut p, 1, 0) >= 0
+                && p.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+        }
     }
 }

@@ -2,6 +2,8 @@
 //! deterministic dataset, a fixed as-of date and a fixed user name.
 #![allow(dead_code)]
 
+pub mod counting;
+
 use chrono::NaiveDate;
 use kam::book::Book;
 use kam::clock::Clock;
@@ -136,6 +138,7 @@ pub fn opts() -> RunOptions {
         agenda: false,
         keymap_path: None,
         color: Some(false),
+        draft_path: None,
     }
 }
 

@@ -4,6 +4,7 @@ pub mod confirm;
 pub mod form;
 pub mod help;
 pub mod history;
+pub mod keys;
 pub mod notice;
 pub mod search;
 

@@ -34,10 +34,7 @@ pub fn render_search(f: &mut Frame, area: Rect, state: &State, s: &Search) {
     let list_h = inner.height.saturating_sub(1) as usize;
     let offset = s.selected.saturating_sub(list_h.saturating_sub(1));
     let mut lines = Vec::new();
-    for (k, idx) in s.results.iter().enumerate().skip(offset).take(list_h) {
-        let Some(row) = state.rows.get(*idx) else {
-            continue;
-        };
+    for (k, row) in s.results.iter().enumerate().skip(offset).take(list_h) {
         let text = fit(
             &format!(
                 "{:<4}{:<12} {}  · {}",

@@ -33,19 +33,26 @@ fn columns(width: u16) -> (bool, bool, bool) {
 pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     let theme = &state.theme;
     let mut title = format!(
-        "Accounts {}/{} · sort {}{}",
-        state.visible.len(),
-        state.rows.len(),
-        state.sort.label(),
-        if state.sort_reverse { " ↑" } else { "" }
+        "Accounts {}/{}{} · sort {}{}",
+        state.list.matching(),
+        state.list.accounts_total.max(state.list.rows.len()),
+        // A lost server: the rows below are the last known ones.
+        if state.lost.is_some() {
+            " · reconnecting…"
+        } else {
+            ""
+        },
+        state.list.sort.label(),
+        if state.list.sort_reverse { " ↑" } else { "" }
     );
-    if !state.filter.is_empty() {
-        title.push_str(&format!(" · filter {}", safe(state.filter.text())));
+    if !state.list.filter.is_empty() {
+        title.push_str(&format!(" · filter {}", safe(state.list.filter.text())));
         // `cell:0,1` means nothing by itself: name the cell's tier.
         if let Some(cell) = state
+            .list
             .filter
             .cell()
-            .and_then(|(r, c)| state.matrix.cells.get(r)?.get(c))
+            .and_then(|(r, c)| state.matrix.view.cells.get(r)?.get(c))
         {
             title.push_str(&format!(" ({})", safe(&cell.tier)));
         }
@@ -54,9 +61,11 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     let b = block(title, focused, theme);
     let inner = b.inner(area);
     f.render_widget(b, area);
-    if state.visible.is_empty() {
+    if state.list.visible.is_empty() {
         // The key named is the one in force (a user may have rebound it).
-        let msg = if state.rows.is_empty() {
+        let msg = if state.lost.is_some() && state.list.rows.is_empty() {
+            "The kam server is not reachable; reconnecting…".to_string()
+        } else if state.list.rows.is_empty() && state.list.accounts_total == 0 {
             match state.keymap.key_in(Place::List, Action::NewAccount) {
                 Some(k) => format!("No accounts yet. Press {k} to add one, or run `kam demo`."),
                 None => "No accounts yet. Run `kam demo`, or bind new_account in your keymap."
@@ -91,17 +100,18 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     header.extend(["Rev12m", "Next due", "Flags"]);
 
     let height = inner.height.saturating_sub(1) as usize;
-    let offset = state.selected.saturating_sub(height.saturating_sub(1));
+    let offset = state.list.selected.saturating_sub(height.saturating_sub(1));
     // Flags take what they need of the rows on screen while Name keeps what
     // its names need (up to NAME_MAX); when both cannot fit, flags keep at
     // least FLAGS_MIN and Name the rest.
     let on_screen = || {
         state
+            .list
             .visible
             .iter()
             .skip(offset)
             .take(height)
-            .filter_map(|i| state.rows.get(*i))
+            .filter_map(|i| state.list.rows.get(*i))
     };
     let flags_need = on_screen()
         .map(|r| width(&flags_text(r)))
@@ -131,11 +141,12 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     };
     widths.push(Constraint::Length(flags_w as u16));
     let rows = state
+        .list
         .visible
         .iter()
         .skip(offset)
         .take(height)
-        .filter_map(|i| state.rows.get(*i))
+        .filter_map(|i| state.list.rows.get(*i))
         .map(|r| {
             let mut badge = tier_badge(&r.tier);
             badge.push(if r.pinned {
@@ -171,6 +182,6 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         .header(Row::new(header).style(theme.header()))
         .column_spacing(1)
         .row_highlight_style(theme.selected());
-    let mut ts = TableState::default().with_selected(Some(state.selected - offset));
+    let mut ts = TableState::default().with_selected(Some(state.list.selected - offset));
     f.render_stateful_widget(table, inner, &mut ts);
 }

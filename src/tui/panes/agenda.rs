@@ -10,17 +10,22 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     let theme = &state.theme;
-    let late = state.agenda.iter().filter(|r| r.item.days_late > 0).count();
+    let late = state
+        .agenda
+        .rows
+        .iter()
+        .filter(|r| r.item.days_late > 0)
+        .count();
     let title = format!(
         "Agenda · {} · {} due, {} overdue",
         safe(&state.user),
-        state.agenda.len(),
+        state.agenda.rows.len(),
         late
     );
     let b = block(title, focused, theme);
     let inner = b.inner(area);
     f.render_widget(b, area);
-    if state.agenda.is_empty() {
+    if state.agenda.rows.is_empty() {
         f.render_widget(
             Paragraph::new(Line::styled("Nothing due today. Well done.", theme.dim())),
             inner,
@@ -39,12 +44,13 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         header.push("Key");
     }
     let height = inner.height.saturating_sub(1) as usize;
-    let sel = state.agenda_selected.min(state.agenda.len() - 1);
+    let sel = state.agenda.selected.min(state.agenda.rows.len() - 1);
     let offset = sel.saturating_sub(height.saturating_sub(1));
     // The account column takes what the names on screen need (up to a
     // quarter of the width); What, the longest text, gets the rest.
     let name_w = state
         .agenda
+        .rows
         .iter()
         .skip(offset)
         .take(height)
@@ -54,7 +60,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         .clamp(7, (inner.width as usize / 4).max(7));
     widths.extend([Constraint::Length(name_w as u16), Constraint::Fill(1)]);
     header.extend(["Account", "What"]);
-    let rows = state.agenda.iter().skip(offset).take(height).map(|r| {
+    let rows = state.agenda.rows.iter().skip(offset).take(height).map(|r| {
         let i = &r.item;
         let late = if i.days_late > 0 {
             Span::styled(format!("{:>4}d", i.days_late), theme.error())

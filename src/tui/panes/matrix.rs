@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     let theme = &state.theme;
-    let m = &state.matrix;
+    let m = &state.matrix.view;
     let mut title = format!("Matrix · {}", safe(&m.model));
     match &m.last_review {
         Some(d) => title.push_str(&format!(" · reviewed {}", safe(d))),
@@ -77,7 +77,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
             let Some(cell) = m.cells.get(r).and_then(|row| row.get(c)) else {
                 continue;
             };
-            let selected = state.matrix_selected == (r, c);
+            let selected = state.matrix.selected == (r, c);
             let border = if selected && focused {
                 theme.border(true).patch(theme.selected())
             } else {

@@ -259,6 +259,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     let inner = b.inner(area);
     f.render_widget(b, area);
     let Some(d) = state
+        .profile
         .detail
         .as_ref()
         .filter(|d| Some(d.account.id) == state.selected_id())
@@ -271,7 +272,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     };
     let all = lines(d, state, inner.width as usize);
     let max_scroll = all.len().saturating_sub(inner.height as usize) as u16;
-    let scroll = state.profile_scroll.min(max_scroll);
+    let scroll = state.profile.scroll.min(max_scroll);
     let visible: Vec<Line> = all
         .into_iter()
         .skip(scroll as usize)

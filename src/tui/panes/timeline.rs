@@ -59,7 +59,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         Some(r) => format!("Timeline · {}", safe(&r.key)),
         None => "Timeline".to_string(),
     };
-    if let Some(k) = state.timeline_kind {
+    if let Some(k) = state.timeline.kind {
         title.push_str(&format!(" · {k} only"));
     }
     let b = block(title, focused, theme);
@@ -67,7 +67,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     f.render_widget(b, area);
     let entries = state.timeline_entries();
     if entries.is_empty() {
-        let msg = if state.detail.is_none() {
+        let msg = if state.profile.detail.is_none() {
             "No account selected."
         } else {
             "Nothing recorded yet."
@@ -77,7 +77,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     }
     let w = inner.width as usize;
     let h = inner.height as usize;
-    let selected = state.timeline_selected.min(entries.len() - 1);
+    let selected = state.timeline.selected.min(entries.len() - 1);
     // Each entry takes a head line and its summary lines; the selected one
     // and system entries (tier changes with their reasons) show in full.
     let entry_lines = |idx: usize, i: &Interaction| -> Vec<Line<'static>> {

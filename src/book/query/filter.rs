@@ -3,7 +3,7 @@
 //! word matches key or name. Matching is case-insensitive substring; a tier
 //! or flag that matches no known name is an error naming the known ones.
 
-use super::view::AccountRow;
+use super::AccountRow;
 use crate::segment::Flag;
 
 pub const FIELDS: [&str; 10] = [

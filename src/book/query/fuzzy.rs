@@ -1,6 +1,6 @@
 //! Fuzzy search over accounts (key, name, tags, owner) with nucleo-matcher.
 
-use super::view::AccountRow;
+use super::AccountRow;
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 

@@ -1,0 +1,354 @@
+//! The questions the screens ask, answered from the book: compact list rows
+//! and a page of them for (filter, sort, offset, limit), fuzzy search, one
+//! account's detail, a page of its timeline, the matrix with the moves since
+//! the last review, and an agenda with account names.
+//!
+//! Pure reads over `Book`, so the embedded backend and the server answer
+//! alike, and the filter language and fuzzy ranking (which the server must
+//! evaluate) live here, below the backend, not in the TUI. A client asks for
+//! a page; it never needs every account to show a list.
+
+pub mod filter;
+pub mod fuzzy;
+mod rows;
+
+pub use rows::{AccountRow, AgendaRow, SortKey};
+
+use super::{Book, Result};
+use crate::domain::{Account, AccountId, Contact, FollowUp, Interaction};
+use crate::segment::{AccountScore, Explanation, Matrix};
+use filter::{Filter, Vocab};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// The tiers remembered at the last review: its date and each account's tier.
+pub type Review = (String, HashMap<AccountId, String>);
+
+/// Which rows of the account list: the filter expression as typed (the
+/// server parses it against its model), the order, and the window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListQuery {
+    pub filter: String,
+    pub sort: SortKey,
+    pub reverse: bool,
+    pub offset: usize,
+    /// `None` = to the end.
+    pub limit: Option<usize>,
+    /// Place the window so that it holds this account, if it is in the
+    /// filtered list (`offset` is then ignored): a client keeps its
+    /// selection without knowing where the account sorts.
+    pub around: Option<AccountId>,
+}
+
+/// One window of the filtered, sorted list and how long the whole list is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListPage {
+    pub rows: Vec<AccountRow>,
+    pub offset: usize,
+    /// Rows matching the filter (all pages).
+    pub total: usize,
+    /// Accounts in the book, filter or not.
+    pub accounts: usize,
+}
+
+/// A window of a longer sequence.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub offset: usize,
+    pub total: usize,
+}
+
+/// The tier matrix and how many accounts of each cell moved since the last
+/// review (counted here: a client holding a page could not).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatrixSummary {
+    pub matrix: Matrix,
+    /// (row, col) → accounts whose tier differs from the last review's.
+    pub moved: Vec<((usize, usize), usize)>,
+    pub last_review: Option<String>,
+}
+
+/// One account as the profile shows it, in one answer (the timeline is
+/// paged apart: `timeline`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountDetail {
+    pub account: Account,
+    pub score: Option<AccountScore>,
+    pub explanation: Option<Explanation>,
+    pub contacts: Vec<Contact>,
+    /// Open follow-ups only.
+    pub followups: Vec<FollowUp>,
+}
+
+/// The model's tier names, most important first (filter checks).
+pub fn tiers(book: &Book) -> Vec<String> {
+    tiers_of(book.engine().model())
+}
+
+pub fn tiers_of(model: &crate::segment::Model) -> Vec<String> {
+    model.tiers.iter().map(|t| t.name.clone()).collect()
+}
+
+/// One account's list line.
+pub fn row(book: &Book, review: Option<&Review>, a: &Account) -> AccountRow {
+    let model = book.engine().model();
+    let s = book.engine().score(a.id);
+    let s = s.as_ref();
+    let tier = s.map(|s| s.tier.clone()).unwrap_or_default();
+    let tier_rank = model
+        .tier(&tier)
+        .map(|t| t.priority as usize)
+        .unwrap_or(usize::MAX);
+    let moved = match (review, s) {
+        (Some((_, tiers)), Some(s)) => tiers.get(&a.id) != Some(&s.tier),
+        _ => false,
+    };
+    let cell = s.map(|s| {
+        let (r, c) = model.grid.locate(s.value_score, s.potential_score);
+        format!("{r},{c}")
+    });
+    AccountRow {
+        id: a.id,
+        key: a.key.clone(),
+        name: a.name.clone(),
+        owner: a.owner.clone(),
+        backup_owner: a.backup_owner.clone(),
+        region: a.region.clone(),
+        industry: a.industry.clone(),
+        status: a.status.to_string(),
+        tags: a.tags.clone(),
+        tier,
+        tier_rank,
+        pinned: s.is_some_and(|s| s.pinned),
+        value: s.map(|s| s.value_score).unwrap_or(0.0),
+        potential: s.map(|s| s.potential_score).unwrap_or(0.0),
+        revenue_12m: s.map(|s| s.metrics.revenue_12m).unwrap_or_default(),
+        next_due: s.and_then(|s| s.next_due),
+        flags: s
+            .map(|s| s.flags.iter().map(|f| f.as_str().to_string()).collect())
+            .unwrap_or_default(),
+        moved,
+        cell,
+    }
+}
+
+/// The current rows of these accounts (those that exist), in the order asked.
+pub fn rows(book: &Book, ids: &[AccountId]) -> Result<Vec<AccountRow>> {
+    let review = book.last_review()?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| book.account(*id))
+        .map(|a| row(book, review.as_ref(), a))
+        .collect())
+}
+
+fn all_rows(book: &Book) -> Result<Vec<AccountRow>> {
+    let review = book.last_review()?;
+    Ok(book
+        .accounts()
+        .into_iter()
+        .map(|a| row(book, review.as_ref(), a))
+        .collect())
+}
+
+/// Filters and sorts `rows` in place as the list shows them (shared by the
+/// server's page and a client re-placing the rows a write changed).
+pub fn arrange(rows: &mut Vec<AccountRow>, filter: &Filter, sort: SortKey, reverse: bool) {
+    rows.retain(|r| filter.matches(r));
+    rows.sort_by(|a, b| sort.compare(a, b));
+    if reverse {
+        rows.reverse();
+    }
+}
+
+/// One page of the list. A filter the model does not know is refused with
+/// the parser's message.
+pub fn list(book: &Book, q: &ListQuery) -> std::result::Result<ListPage, ListError> {
+    let tiers = tiers(book);
+    let filter = Filter::parse(&q.filter, Vocab { tiers: &tiers }).map_err(ListError::Filter)?;
+    let mut rows = all_rows(book)?;
+    arrange(&mut rows, &filter, q.sort, q.reverse);
+    let total = rows.len();
+    let at = q.around.and_then(|id| rows.iter().position(|r| r.id == id));
+    let offset = match (at, q.limit) {
+        (Some(p), Some(l)) => p.saturating_sub(l / 2).min(total.saturating_sub(l)),
+        (Some(_), None) => 0,
+        (None, _) => q.offset.min(total),
+    };
+    let end = q
+        .limit
+        .map_or(total, |l| offset.saturating_add(l).min(total));
+    Ok(ListPage {
+        rows: rows.drain(offset..end).collect(),
+        offset,
+        total,
+        accounts: book.accounts_map().len(),
+    })
+}
+
+/// Why a page could not be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error("{0}")]
+    Filter(String),
+    #[error(transparent)]
+    Book(#[from] super::BookError),
+}
+
+/// Fuzzy hits over key, name, owner and tags, best first, at most `limit`.
+pub fn search(book: &Book, text: &str, limit: usize) -> Result<Vec<AccountRow>> {
+    let mut rows = all_rows(book)?;
+    // Ties keep the list's default order.
+    rows.sort_by(|a, b| SortKey::default().compare(a, b));
+    Ok(fuzzy::rank(text, &rows)
+        .into_iter()
+        .take(limit)
+        .map(|i| rows[i].clone())
+        .collect())
+}
+
+/// `owner`'s agenda (everyone's for `None`), most important tier first,
+/// then most overdue, each with its account's key and name.
+pub fn agenda(book: &Book, owner: Option<&str>) -> Result<Vec<AgendaRow>> {
+    let mut items = book.agenda(owner)?;
+    items.sort_by(|a, b| {
+        a.priority
+            .cmp(&b.priority)
+            .then(b.days_late.cmp(&a.days_late))
+            .then(a.due.cmp(&b.due))
+    });
+    Ok(items
+        .into_iter()
+        .map(|item| {
+            let (key, name) = book
+                .account(item.account)
+                .map(|a| (a.key.clone(), a.name.clone()))
+                .unwrap_or_else(|| ("?".into(), "?".into()));
+            AgendaRow { key, name, item }
+        })
+        .collect())
+}
+
+pub fn matrix(book: &Book) -> Result<MatrixSummary> {
+    let review = book.last_review()?;
+    let mut moved: HashMap<(usize, usize), usize> = HashMap::new();
+    if let Some((_, tiers)) = &review {
+        let model = book.engine().model();
+        for s in book.engine().scores() {
+            if tiers.get(&s.account) != Some(&s.tier) {
+                let cell = model.grid.locate(s.value_score, s.potential_score);
+                *moved.entry(cell).or_default() += 1;
+            }
+        }
+    }
+    let mut moved: Vec<_> = moved.into_iter().collect();
+    moved.sort();
+    Ok(MatrixSummary {
+        matrix: book.engine().matrix(),
+        moved,
+        last_review: review.map(|(d, _)| d),
+    })
+}
+
+pub fn detail(book: &Book, id: AccountId) -> Result<Option<AccountDetail>> {
+    let Some(account) = book.account(id).cloned() else {
+        return Ok(None);
+    };
+    Ok(Some(AccountDetail {
+        score: book.engine().score(id),
+        explanation: book.engine().explain(id),
+        contacts: book.contacts_of(id)?,
+        followups: book
+            .store()
+            .followups_of(id)?
+            .into_iter()
+            .filter(|f| f.done_at.is_none())
+            .collect(),
+        account,
+    }))
+}
+
+/// A page of an account's interactions, newest first.
+pub fn timeline(
+    book: &Book,
+    id: AccountId,
+    offset: usize,
+    limit: usize,
+) -> Result<Page<Interaction>> {
+    let mut all = book.interactions_of(id)?;
+    all.reverse();
+    let total = all.len();
+    let offset = offset.min(total);
+    let end = offset.saturating_add(limit).min(total);
+    Ok(Page {
+        items: all.drain(offset..end).collect(),
+        offset,
+        total,
+    })
+}
+
+/// Which list rows a change touched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Touched {
+    Accounts(Vec<AccountId>),
+    /// Every row may differ (a model change, a review mark, a big import):
+    /// the client fetches its page again.
+    All,
+}
+
+/// Past this many accounts, a change is answered by a fresh page rather
+/// than by rows one by one.
+const MANY: usize = 500;
+
+/// What the changes after `seq` touched. The snooze list changes only the
+/// agenda, which every `Delta` carries anyway.
+pub fn touched_since(book: &Book, seq: u64) -> Result<Touched> {
+    let mut ids = Vec::new();
+    for e in book.changes_since(seq)? {
+        let global = e.changes.iter().any(|c| {
+            c.record.kind == crate::audit::RefKind::Meta
+                && c.record.key != crate::store::META_SNOOZE
+        });
+        if global {
+            return Ok(Touched::All);
+        }
+        ids.extend(e.accounts());
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(if ids.len() > MANY {
+        Touched::All
+    } else {
+        Touched::Accounts(ids)
+    })
+}
+
+/// What a client needs after a change to show it without refetching the
+/// book: the touched rows as they are now, the matrix and the agenda of
+/// `user`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delta {
+    pub touched: Touched,
+    /// The current rows of `touched` (accounts that no longer exist are
+    /// missing: the client drops them).
+    pub rows: Vec<AccountRow>,
+    pub matrix: MatrixSummary,
+    pub agenda: Vec<AgendaRow>,
+    /// Accounts in the book now.
+    pub accounts: usize,
+}
+
+pub fn delta(book: &Book, touched: Touched, user: &str) -> Result<Delta> {
+    let rows = match &touched {
+        Touched::Accounts(ids) => rows(book, ids)?,
+        Touched::All => Vec::new(),
+    };
+    Ok(Delta {
+        rows,
+        touched,
+        matrix: matrix(book)?,
+        agenda: agenda(book, Some(user))?,
+        accounts: book.accounts_map().len(),
+    })
+}

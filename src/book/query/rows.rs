@@ -1,0 +1,145 @@
+//! One compact line per account (what the list, filter and search read),
+//! the list's sort orders, and the agenda line with its account's names.
+
+use crate::domain::{AccountId, Money};
+use crate::segment::AgendaItem;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// One line of the account list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountRow {
+    pub id: AccountId,
+    pub key: String,
+    pub name: String,
+    pub owner: String,
+    pub backup_owner: String,
+    pub region: String,
+    pub industry: String,
+    pub status: String,
+    pub tags: Vec<String>,
+    pub tier: String,
+    /// Position of the tier in the model (0 = most important), for sorting.
+    pub tier_rank: usize,
+    pub pinned: bool,
+    pub value: f64,
+    pub potential: f64,
+    pub revenue_12m: Money,
+    pub next_due: Option<NaiveDate>,
+    pub flags: Vec<String>,
+    /// Tier differs from the one at the last review.
+    pub moved: bool,
+    /// Matrix cell as "row,col" (for `cell:` filters).
+    pub cell: Option<String>,
+}
+
+/// Sortable columns of the account list, in the order `sort_next` cycles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum SortKey {
+    #[default]
+    Tier,
+    Name,
+    Owner,
+    Value,
+    Potential,
+    Revenue,
+    NextDue,
+    Flags,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 8] = [
+        SortKey::Tier,
+        SortKey::Name,
+        SortKey::Owner,
+        SortKey::Value,
+        SortKey::Potential,
+        SortKey::Revenue,
+        SortKey::NextDue,
+        SortKey::Flags,
+    ];
+
+    pub fn next(self) -> SortKey {
+        let i = SortKey::ALL.iter().position(|k| *k == self).unwrap_or(0);
+        SortKey::ALL[(i + 1) % SortKey::ALL.len()]
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Tier => "tier",
+            SortKey::Name => "name",
+            SortKey::Owner => "owner",
+            SortKey::Value => "value",
+            SortKey::Potential => "potential",
+            SortKey::Revenue => "revenue",
+            SortKey::NextDue => "next due",
+            SortKey::Flags => "flags",
+        }
+    }
+
+    /// Compares in the column's natural order: most important first for
+    /// tier, scores, revenue and flags; earliest first for dates; A–Z for text.
+    pub fn compare(self, a: &AccountRow, b: &AccountRow) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        let by_score = |x: f64, y: f64| y.partial_cmp(&x).unwrap_or(Ordering::Equal);
+        let primary = match self {
+            SortKey::Tier => a
+                .tier_rank
+                .cmp(&b.tier_rank)
+                .then(by_score(a.value, b.value)),
+            SortKey::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+            SortKey::Owner => a.owner.cmp(&b.owner),
+            SortKey::Value => by_score(a.value, b.value),
+            SortKey::Potential => by_score(a.potential, b.potential),
+            SortKey::Revenue => b.revenue_12m.cmp(&a.revenue_12m),
+            // Accounts with nothing due go last.
+            SortKey::NextDue => match (a.next_due, b.next_due) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            },
+            SortKey::Flags => b.flags.len().cmp(&a.flags.len()),
+        };
+        primary.then_with(|| a.key.cmp(&b.key))
+    }
+}
+
+/// One agenda line: the engine's item plus the account's key and name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgendaRow {
+    pub item: AgendaItem,
+    pub key: String,
+    pub name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_orders() {
+        let a = AccountRow {
+            key: "A".into(),
+            name: "beta".into(),
+            tier_rank: 1,
+            value: 50.0,
+            next_due: None,
+            ..Default::default()
+        };
+        let b = AccountRow {
+            key: "B".into(),
+            name: "Alpha".into(),
+            tier_rank: 0,
+            value: 10.0,
+            next_due: NaiveDate::from_ymd_opt(2025, 1, 1),
+            ..Default::default()
+        };
+        use std::cmp::Ordering::*;
+        assert_eq!(SortKey::Tier.compare(&a, &b), Greater);
+        assert_eq!(SortKey::Name.compare(&a, &b), Greater);
+        assert_eq!(SortKey::Value.compare(&a, &b), Less);
+        assert_eq!(SortKey::NextDue.compare(&a, &b), Greater);
+        assert_eq!(SortKey::Flags.next(), SortKey::Tier);
+    }
+}

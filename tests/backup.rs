@@ -1,0 +1,390 @@
+//! `kam backup` / `kam restore` and the server's restore points, with the
+//! real binary, real servers and real sled databases in temp dirs.
+
+mod server_common;
+
+use chrono::NaiveDate;
+use kam::book::{Book, WriteOp};
+use kam::clock::Clock;
+use kam::domain::FollowUp;
+use kam::store::Store;
+use server_common::{TODAY, TestDb, kam, ok, run};
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+fn today() -> NaiveDate {
+    TODAY.parse().unwrap()
+}
+
+/// A book with something in every tree: the demo, then a follow-up done
+/// and one open, a snooze, a pin, a review mark, another model, and the
+/// audit trail and request outcomes those writes leave.
+fn rich_db(t: &TestDb) {
+    ok(
+        &t.db,
+        &[
+            "--no-server",
+            "demo",
+            "--accounts",
+            "30",
+            "--interactions",
+            "200",
+        ],
+    );
+    let store = Store::open(&t.db).unwrap();
+    let mut book = Book::open(store, Clock::fixed(today()), "ann").unwrap();
+    let acc = book.accounts()[0].clone();
+    let second = book.accounts()[1].clone();
+    let f = FollowUp {
+        account: acc.id,
+        due: today(),
+        assignee: "ann".into(),
+        note: "call about the renewal".into(),
+        id: Default::default(),
+        version: 0,
+        done_at: None,
+    };
+    book.execute(
+        WriteOp::SaveFollowUp {
+            base: None,
+            followup: f,
+        },
+        None,
+    )
+    .unwrap();
+    let open: Vec<_> = book.store().followups_of(acc.id).unwrap();
+    let done = open.last().unwrap().id;
+    book.execute(WriteOp::CompleteFollowUp { id: done }, None)
+        .unwrap();
+    let f2 = FollowUp {
+        account: second.id,
+        due: today(),
+        assignee: "bob".into(),
+        note: "second follow-up".into(),
+        id: Default::default(),
+        version: 0,
+        done_at: None,
+    };
+    book.execute(
+        WriteOp::SaveFollowUp {
+            base: None,
+            followup: f2,
+        },
+        None,
+    )
+    .unwrap();
+    book.execute(
+        WriteOp::Snooze {
+            key: format!("{}\tcadence\t", second.id.0),
+            until: today() + chrono::Days::new(3),
+        },
+        None,
+    )
+    .unwrap();
+    drop(book);
+    ok(
+        &t.db,
+        &["pin", &acc.key, "Key", "--reason", "board decision"],
+    );
+    ok(&t.db, &["review"]);
+    ok(&t.db, &["model", "preset", "volume-loyalty"]);
+    ok(&t.db, &["server", "stop"]);
+}
+
+/// A tree's entries, raw.
+type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// Every tree of a stopped database, raw.
+fn trees(db: &Path) -> BTreeMap<String, Entries> {
+    let sled = sled::Config::new().path(db).open().unwrap();
+    let mut out = BTreeMap::new();
+    for name in sled.tree_names() {
+        let tree = sled.open_tree(&name).unwrap();
+        let kv = tree
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv.unwrap();
+                (k.to_vec(), v.to_vec())
+            })
+            .collect();
+        out.insert(String::from_utf8_lossy(&name).into_owned(), kv);
+    }
+    out
+}
+
+fn body(file: &Path) -> Vec<u8> {
+    std::fs::read(file).unwrap()[4096..].to_vec()
+}
+
+/// The views a user and a script see of a database.
+fn views(db: &Path) -> Vec<String> {
+    let mut v = Vec::new();
+    for kind in ["accounts", "contacts", "interactions"] {
+        v.push(ok(db, &["export", kind]));
+        v.push(ok(db, &["export", kind, "--format", "json"]));
+    }
+    v.push(ok(db, &["log", "--json"]));
+    v.push(ok(db, &["model", "show"]));
+    v.push(ok(db, &["segments", "--json"]));
+    v.push(ok(db, &["agenda", "--owner", "all", "--json"]));
+    v.push(ok(db, &["matrix"]));
+    v
+}
+
+fn stop(db: &Path) {
+    ok(db, &["server", "stop"]);
+    // the server lets go of the database a moment after answering
+    std::thread::sleep(std::time::Duration::from_millis(300));
+}
+
+#[test]
+fn backup_restore_backup_gives_the_same_database() {
+    let t = TestDb::new();
+    rich_db(&t);
+    let b1 = t.dir.path().join("b1.kambackup");
+    let out = ok(&t.db, &["backup", b1.to_str().unwrap()]);
+    assert!(
+        out.contains("backup written to") && out.contains("30 accounts"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::metadata(&b1).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let restored = t.dir.path().join("restored");
+    let out = ok(
+        &restored,
+        &[
+            "restore",
+            b1.to_str().unwrap(),
+            "--db",
+            restored.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.contains("restored") && out.contains("30 accounts"),
+        "{out}"
+    );
+    assert_eq!(views(&restored), views(&t.db));
+    let b2 = t.dir.path().join("b2.kambackup");
+    ok(&restored, &["backup", b2.to_str().unwrap()]);
+    assert!(body(&b1) == body(&b2), "the bodies differ");
+    ok(&restored, &["check"]);
+    stop(&t.db);
+    stop(&restored);
+    // every tree, byte for byte: follow-ups, snoozes, review, pins, model,
+    // audit trail, request outcomes, indexes
+    let (a, b) = (trees(&t.db), trees(&restored));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, entries) in &a {
+        assert!(entries == &b[name], "tree {name} differs");
+    }
+    for name in ["followups", "named_blobs", "audit", "requests", "tiers"] {
+        assert!(!a[name].is_empty(), "{name} should hold something");
+    }
+
+    // New records in the restored database get ids of their own.
+    let csv = t.dir.path().join("new.csv");
+    std::fs::write(&csv, "key,name,owner\nNEWCO,New Co,ann\n").unwrap();
+    ok(&restored, &["import", "accounts", csv.to_str().unwrap()]);
+    ok(&restored, &["check"]);
+    stop(&restored);
+}
+
+#[test]
+fn backup_to_stdout_is_a_backup_and_restores() {
+    let t = TestDb::with_accounts();
+    let out = run(&t.db, &["backup", "-"]);
+    assert!(out.status.success());
+    assert_eq!(&out.stdout[..8], b"\x89KAMBAK\n");
+    let file = t.dir.path().join("piped.kambackup");
+    std::fs::write(&file, &out.stdout).unwrap();
+    let r = t.dir.path().join("r");
+    ok(&r, &["restore", file.to_str().unwrap()]);
+    assert_eq!(
+        ok(&r, &["export", "accounts"]),
+        ok(&t.db, &["export", "accounts"])
+    );
+    stop(&r);
+}
+
+/// Writes `bytes` as a backup file and tries to restore it into a new dir.
+fn restore_bytes(t: &TestDb, name: &str, bytes: &[u8]) -> (std::process::Output, PathBuf) {
+    let file = t.dir.path().join(name);
+    std::fs::write(&file, bytes).unwrap();
+    let target = t.dir.path().join(format!("{name}.db"));
+    let out = kam(&target)
+        .args(["restore", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    (out, target)
+}
+
+#[test]
+fn damaged_foreign_and_newer_backups_are_refused_before_anything_is_written() {
+    let t = TestDb::with_accounts();
+    let good = t.dir.path().join("good.kambackup");
+    ok(&t.db, &["backup", good.to_str().unwrap()]);
+    let bytes = std::fs::read(&good).unwrap();
+
+    let mut flipped = bytes.clone();
+    let at = 4096 + (bytes.len() - 4096) / 2;
+    flipped[at] ^= 0x20;
+    let mut newer = bytes.clone();
+    newer[8..12].copy_from_slice(&99u32.to_be_bytes());
+    let mut header = bytes.clone();
+    header[40] ^= 1;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("flipped", flipped, "damaged"),
+        ("truncated", bytes[..bytes.len() - 10].to_vec(), "damaged"),
+        ("header", header, "damaged"),
+        ("short", bytes[..100].to_vec(), "damaged"),
+        ("csv", b"key,name\nA,B\n".to_vec(), "not a kam backup"),
+        ("empty", Vec::new(), "not a kam backup"),
+        ("newer", newer, "newer kam"),
+    ];
+    for (name, data, says) in cases {
+        let (out, target) = restore_bytes(&t, name, &data);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{name}: {err}");
+        assert!(err.contains(says), "{name}: {err}");
+        assert!(!target.exists(), "{name}: a failed restore left {target:?}");
+    }
+
+    // The target must be empty or new; an existing database is never touched.
+    let before = ok(&t.db, &["export", "accounts"]);
+    stop(&t.db);
+    let out = kam(&t.db)
+        .args(["restore", good.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
+    assert_eq!(ok(&t.db, &["export", "accounts"]), before);
+    // An empty existing directory is fine, and stays after a failed restore.
+    let empty = t.dir.path().join("empty-dir");
+    std::fs::create_dir(&empty).unwrap();
+    let out = kam(&empty)
+        .args(["restore", t.dir.path().join("flipped").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+    ok(&empty, &["restore", good.to_str().unwrap()]);
+    assert_eq!(ok(&empty, &["export", "accounts"]), before);
+    stop(&empty);
+    stop(&t.db);
+}
+
+#[test]
+fn backups_taken_while_others_write_are_consistent() {
+    let t = TestDb::with_accounts();
+    let db = t.db.clone();
+    let writer = std::thread::spawn(move || {
+        for i in 0..15 {
+            let tier = if i % 2 == 0 { "Key" } else { "Maintenance" };
+            ok(
+                &db,
+                &["pin", "ACME", tier, "--reason", &format!("round {i}")],
+            );
+            ok(&db, &["pin", "GLOBEX", "Key", "--reason", "for a while"]);
+            ok(&db, &["unpin", "GLOBEX"]);
+        }
+    });
+    let mut n = 0;
+    while !writer.is_finished() || n < 2 {
+        let file = t.dir.path().join(format!("live{n}.kambackup"));
+        ok(&t.db, &["backup", file.to_str().unwrap()]);
+        let r = t.dir.path().join(format!("live{n}"));
+        ok(&r, &["--no-server", "restore", file.to_str().unwrap()]);
+        let check = kam(&r).args(["--no-server", "check"]).output().unwrap();
+        assert!(
+            check.status.success(),
+            "backup {n}: {}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+        n += 1;
+    }
+    writer.join().unwrap();
+}
+
+#[test]
+fn the_server_keeps_rotating_restore_points_named_by_the_damage_message() {
+    let t = TestDb::new();
+    ok(&t.db, &["--no-server", "demo", "--accounts", "10"]);
+    let points = t.db.join("restore-points");
+    assert!(!points.exists(), "no server ran yet");
+    // The first server start with data takes one.
+    ok(&t.db, &["review"]);
+    let list = || -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(&points)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        v.sort();
+        v
+    };
+    let first = list();
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(
+        std::fs::metadata(&first[0]).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // Later writes of the same day take none.
+    ok(&t.db, &["review"]);
+    assert_eq!(list(), first);
+    // Yesterday's and older ones: the next write takes today's, and only
+    // the newest KAM_RESTORE_POINTS stay.
+    stop(&t.db);
+    let old = |day: &str| points.join(format!("kam-{day}T120000Z.kambackup"));
+    std::fs::rename(&first[0], old("20200103")).unwrap();
+    std::fs::copy(old("20200103"), old("20200101")).unwrap();
+    std::fs::copy(old("20200103"), old("20200102")).unwrap();
+    let out = kam(&t.db)
+        .env("KAM_RESTORE_POINTS", "2")
+        .args(["review"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let now = list();
+    assert_eq!(now.len(), 2, "{now:?}");
+    assert_eq!(now[0], old("20200103"));
+    let newest = now[1].clone();
+    assert!(newest.file_name().unwrap().to_str().unwrap() > "kam-2020");
+
+    // A restore point restores.
+    let r = t.dir.path().join("from-point");
+    ok(&r, &["restore", newest.to_str().unwrap()]);
+    assert_eq!(
+        ok(&r, &["export", "accounts"]),
+        ok(&t.db, &["export", "accounts"])
+    );
+    stop(&r);
+
+    // The damaged-database message names the newest and how to use it.
+    let msg = kam::store::StoreError::Damaged {
+        path: t.db.clone(),
+        detail: "corrupted data".into(),
+    }
+    .to_string();
+    assert!(msg.contains(&newest.display().to_string()), "{msg}");
+    assert!(
+        msg.contains(&format!("kam restore {} --db", newest.display())),
+        "{msg}"
+    );
+
+    // KAM_RESTORE_POINTS=0: none taken.
+    stop(&t.db);
+    for p in list() {
+        std::fs::remove_file(p).unwrap();
+    }
+    let out = kam(&t.db)
+        .env("KAM_RESTORE_POINTS", "0")
+        .args(["review"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(list().is_empty());
+    stop(&t.db);
+}

@@ -26,16 +26,18 @@ fn stop(db: &Path) {
     std::thread::sleep(std::time::Duration::from_millis(300));
 }
 
-/// Changes one tree of a stopped database with sled itself. The clean-close
-/// marker goes first: these tests are about what `check` names, and a
-/// tree edited behind the marker's back is the open guard's case (it
-/// refuses an open that has fewer entries than at the close).
+/// Changes one tree of a stopped database with sled itself, as a faulty
+/// writer that then crashed would: the clean-close marker goes too. (With
+/// the marker in place, the open guard itself refuses a database that lost
+/// entries since its last close — its own tests cover that — and `check`
+/// never gets to look.)
 fn with_tree(db: &Path, tree: &str, f: impl FnOnce(&sled::Tree)) {
-    let _ = std::fs::remove_file(db.join("kam.closed"));
     let sled = sled::Config::new().path(db).open().unwrap();
     let t = sled.open_tree(tree).unwrap();
     f(&t);
     sled.flush().unwrap();
+    drop(sled);
+    let _ = std::fs::remove_file(db.join(kam::store::GUARD_FILES[0]));
 }
 
 /// A database with accounts, contacts, interactions and a few changes.
@@ -167,7 +169,7 @@ fn scores_that_drifted_from_the_records_are_named() {
     let mut book = Book::open(store.clone(), Clock::fixed(today), "ann").unwrap();
     let run = |book: &mut Book| {
         let mut out = Vec::new();
-        let r = commands::execute(Command::Check, book, &mut LocalEnv { out: &mut out });
+        let r = commands::execute(Command::Check, book, &mut LocalEnv::new(&mut out));
         (r, String::from_utf8(out).unwrap())
     };
     let (r, text) = run(&mut book);

@@ -471,6 +471,7 @@ fn send_touch(db: &std::path::Path, client_id: u64, request: u64, answers: Optio
         command,
         files: Vec::new(),
         request,
+        output: kam::commands::Output::default(),
     })
     .unwrap();
     let mut out = Vec::new();

@@ -601,7 +601,8 @@ fn unknown_and_missing_columns_are_header_errors() {
     assert_eq!(
         header_error(import(&store, RecordKind::Accounts, &file)),
         format!(
-            "{}:1: unknown column 'colour' for accounts; known columns: {}",
+            "{}:1: unknown column 'colour' for accounts; known columns: {}\n\
+             rename columns with --map 'Their Name=kam_name', or ignore them with --skip-unknown",
             file.display(),
             RecordKind::Accounts.columns().join(", ")
         )

@@ -298,6 +298,7 @@ fn a_cli_write_resent_with_its_request_id_is_applied_once() {
             command,
             files: Vec::new(),
             request,
+            output: kam::commands::Output::default(),
         })
         .unwrap();
         let mut out = Vec::new();

@@ -62,17 +62,62 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_server: bool,
 
+    /// Colour in text tables: auto (a terminal without NO_COLOR), always, never
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// No progress bars on stderr (they are never drawn when stderr is not a terminal)
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How `kam import` reads a file written by another program.
+#[derive(Debug, Args)]
+pub struct ImportFileArgs {
+    /// Text encoding of the file: utf-8, gb18030, gbk or utf-16 (default:
+    /// UTF-8, or UTF-16 when the file starts with its byte-order mark)
+    #[arg(long, value_name = "ENCODING", value_parser = parse_encoding)]
+    pub encoding: Option<crate::transfer::decode::Encoding>,
+    /// Field separator: ',' ';' or '\t' (default: ',' unless the header line
+    /// shows ';' or tabs)
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+    /// Rename the file's columns to kam's, e.g. 'Company=name,Account Owner=owner'
+    #[arg(long, value_name = "FROM=TO,...")]
+    pub map: Option<String>,
+    /// Ignore columns kam does not know instead of refusing the file
+    #[arg(long)]
+    pub skip_unknown: bool,
+}
+
+fn parse_encoding(s: &str) -> Result<crate::transfer::decode::Encoding, String> {
+    s.parse()
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    crate::transfer::decode::parse_delimiter(s)
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Fill an empty database with a realistic, deterministic demo book
     Demo(DemoArgs),
-    /// Import records from a CSV file (all rows or nothing)
+    /// Import records from a CSV file, or contacts from a vCard file (all
+    /// rows or nothing)
     #[command(
         after_help = "Examples:\n  kam import accounts accounts.csv --dry-run\n  \
+        kam import accounts excel.csv --encoding gb18030 --delimiter ';'\n  \
+        kam import contacts phone.vcf\n  \
         iconv -f gbk -t utf-8 old.csv | kam import contacts -"
     )]
     Import {
@@ -83,6 +128,8 @@ pub enum Command {
         /// Check the file and report what would change, write nothing
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        read: ImportFileArgs,
     },
     /// Export records as CSV or JSON
     #[command(after_help = "Example:\n  kam export interactions --format json -o - | jq length")]
@@ -118,9 +165,15 @@ pub enum Command {
         /// Print JSON instead of text
         #[arg(long)]
         json: bool,
+        /// Print an iCalendar file (one all-day event per item) instead
+        #[arg(long, conflicts_with = "json")]
+        ics: bool,
     },
     /// The tier matrix: count, revenue and share per cell
-    Matrix,
+    Matrix {
+        #[arg(long)]
+        json: bool,
+    },
     /// Show, apply or switch the team's scoring model
     Model {
         #[command(subcommand)]
@@ -502,10 +555,17 @@ impl Command {
                 kind,
                 file,
                 dry_run,
+                read,
             } => C::Import {
                 kind,
                 file,
                 dry_run,
+                options: crate::transfer::decode::ReadOptions {
+                    encoding: read.encoding,
+                    delimiter: read.delimiter,
+                    map: read.map,
+                    skip_unknown: read.skip_unknown,
+                },
             },
             Command::Export {
                 kind,
@@ -519,8 +579,8 @@ impl Command {
             },
             Command::Segments { json } => C::Segments { json },
             Command::Explain { key, json } => C::Explain { key, json },
-            Command::Agenda { owner, json } => C::Agenda { owner, json },
-            Command::Matrix => C::Matrix,
+            Command::Agenda { owner, json, ics } => C::Agenda { owner, json, ics },
+            Command::Matrix { json } => C::Matrix { json },
             Command::Model { action } => C::Model(match action {
                 ModelCommand::Show => commands::ModelCommand::Show,
                 ModelCommand::Apply { file, dry_run } => {

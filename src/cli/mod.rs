@@ -72,6 +72,10 @@ pub struct Context {
     pub as_of: Option<String>,
     /// `--no-server`: open the database in this process.
     pub no_server: bool,
+    /// Width and colour of this process's stdout, for text the server renders.
+    pub output: commands::Output,
+    /// `--quiet`: no progress bars.
+    pub quiet: bool,
 }
 
 impl Context {
@@ -98,6 +102,8 @@ impl Context {
             user: crate::identity::current_user(),
             as_of: as_of.filter(|s| !s.trim().is_empty()),
             no_server,
+            output: output_options(cli.color),
+            quiet: cli.quiet,
         })
     }
 
@@ -135,6 +141,45 @@ impl Context {
     }
 }
 
+/// The client's output options. Width: the terminal's (`$COLUMNS` if the
+/// size cannot be read, else 80); piped, `$COLUMNS` if set, else no limit
+/// (scripts get whole lines; `COLUMNS=$(tput cols) kam … | less` fits).
+/// Colour: `--color`, where `auto` is a terminal without `NO_COLOR`.
+fn output_options(color: args::ColorChoice) -> commands::Output {
+    use std::io::IsTerminal;
+    let tty = std::io::stdout().is_terminal();
+    let columns = env_value("COLUMNS").and_then(|c| c.trim().parse::<u16>().ok());
+    let width = if tty {
+        terminal_width().or(columns).or(Some(80))
+    } else {
+        columns
+    };
+    let color = match color {
+        args::ColorChoice::Always => true,
+        args::ColorChoice::Never => false,
+        args::ColorChoice::Auto => {
+            tty && env_value("NO_COLOR").is_none() && env_value("TERM").as_deref() != Some("dumb")
+        }
+    };
+    commands::Output {
+        width: width.filter(|w| *w > 0),
+        color,
+    }
+}
+
+/// The width of the terminal on stdout (TIOCGWINSZ).
+fn terminal_width() -> Option<u16> {
+    let mut ws = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ fills the winsize we own; fd 1 is only queried.
+    let r = unsafe { libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) };
+    (r == 0 && ws.ws_col > 0).then_some(ws.ws_col)
+}
+
 /// An environment variable that is set and not empty.
 fn env_value(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -157,6 +202,13 @@ fn env_flag(name: &str) -> Result<bool, CommandError> {
 }
 
 fn dispatch(cli: Cli) -> CmdResult {
+    if cli.agenda && cli.command.is_some() {
+        return Err(CommandError::new(
+            ErrorKind::Usage,
+            "--agenda starts the TUI on the agenda and takes no command \
+             (for the agenda as text: `kam agenda`)",
+        ));
+    }
     let ctx = Context::from_args(&cli)?;
     let out = &mut std::io::stdout().lock();
     let Some(mut cmd) = cli.command else {
@@ -202,7 +254,8 @@ fn book_command(ctx: &Context, cmd: commands::Command, out: &mut dyn Write) -> C
     let fresh = fresh::Fresh::note(&ctx.db);
     if ctx.no_server {
         let result = ctx.book().and_then(|mut book| {
-            commands::execute(cmd, &mut book, &mut commands::LocalEnv { out })
+            let env = &mut commands::LocalEnv::with(out, ctx.output, ctx.quiet);
+            commands::execute(cmd, &mut book, env)
         });
         if let (Err(_), Some(fresh)) = (&result, fresh) {
             fresh.discard_local();
@@ -210,9 +263,10 @@ fn book_command(ctx: &Context, cmd: commands::Command, out: &mut dyn Write) -> C
         return result;
     }
     let hello = ctx.hello(false);
-    let result = ctx
-        .endpoint()
-        .and_then(|ep| crate::server::client::run_command(&ep, &hello, &cmd, out));
+    let mut view = crate::server::client::TerminalView::new(ctx.quiet);
+    let result = ctx.endpoint().and_then(|ep| {
+        crate::server::client::run_command_with(&ep, &hello, &cmd, ctx.output, out, &mut view)
+    });
     if let (Err(_), Some(fresh)) = (&result, fresh) {
         fresh.discard_served(&hello);
     }
@@ -503,7 +557,7 @@ fn run_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
                 DemoParams::DEFAULT_ACCOUNTS,
                 DemoParams::default_interactions(DemoParams::DEFAULT_ACCOUNTS),
                 DemoParams::DEFAULT_SEED,
-                &mut commands::LocalEnv { out },
+                &mut commands::LocalEnv::new(out),
             )?;
         }
         return crate::tui::run(&mut book, opts).map_err(fail);

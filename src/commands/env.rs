@@ -1,6 +1,7 @@
 //! Where a command's input comes from and its output goes: this process's
 //! files and stdout, or (in the server) the client's.
 
+use super::output::{Output, Progress, ProgressView};
 use crate::book::RequestId;
 use crate::transfer::export::write_atomically;
 use std::io::Write;
@@ -22,8 +23,16 @@ pub trait CmdEnv {
     /// from its start, in pieces: never whole in memory. In the server it
     /// goes to the client after the command has released the book.
     fn send_file(&mut self, file: std::fs::File) -> std::io::Result<()>;
-    /// A progress note for a long command (shown on a terminal, else dropped).
-    fn progress(&mut self, _note: &str) {}
+    /// A step of a long command (shown as a bar on the client's terminal,
+    /// else dropped). Report through an `output::Ticker`.
+    fn progress(&mut self, _step: Progress) {}
+    /// A remark for the user's stderr, not part of the output (a filter
+    /// that matches nothing).
+    fn warn(&mut self, _message: &str) {}
+    /// The client's terminal width and colour wishes.
+    fn output(&self) -> Output {
+        Output::default()
+    }
     /// The client's id for this command: a write resent after a lost
     /// connection is then applied once (`Book::execute`).
     fn request(&self) -> Option<RequestId> {
@@ -34,6 +43,23 @@ pub trait CmdEnv {
 /// The process's own stdout and files.
 pub struct LocalEnv<'a> {
     pub out: &'a mut dyn Write,
+    output: Output,
+    view: ProgressView,
+}
+
+impl<'a> LocalEnv<'a> {
+    /// Plain output, progress on a terminal's stderr.
+    pub fn new(out: &'a mut dyn Write) -> LocalEnv<'a> {
+        LocalEnv::with(out, Output::default(), false)
+    }
+
+    pub fn with(out: &'a mut dyn Write, output: Output, quiet: bool) -> LocalEnv<'a> {
+        LocalEnv {
+            out,
+            output,
+            view: ProgressView::stderr(quiet),
+        }
+    }
 }
 
 impl CmdEnv for LocalEnv<'_> {
@@ -60,10 +86,20 @@ impl CmdEnv for LocalEnv<'_> {
         Ok(())
     }
 
-    fn progress(&mut self, note: &str) {
-        if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-            eprint!("\r{note}");
+    fn progress(&mut self, step: Progress) {
+        self.view.show(&step);
+        if step.done >= step.total {
+            self.view.finish();
         }
+    }
+
+    fn warn(&mut self, message: &str) {
+        self.view.finish();
+        eprintln!("kam: {message}");
+    }
+
+    fn output(&self) -> Output {
+        self.output
     }
 }
 

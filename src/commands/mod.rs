@@ -10,12 +10,16 @@ mod daily;
 mod env;
 mod error;
 mod followup;
+pub mod ics;
+pub mod output;
 pub mod report;
 mod run;
+pub mod table;
 mod view;
 
 pub use env::{CmdEnv, LocalEnv, read_input};
 pub use error::{CmdResult, CommandError, ErrorKind};
+pub use output::{Output, Progress};
 pub use run::{execute, fill_demo};
 
 use crate::transfer::columns::RecordKind;
@@ -38,6 +42,9 @@ pub enum Command {
         kind: RecordKind,
         file: PathBuf,
         dry_run: bool,
+        /// Encoding, delimiter and column names of a file from another tool.
+        #[serde(default)]
+        options: crate::transfer::decode::ReadOptions,
     },
     Export {
         kind: RecordKind,
@@ -56,8 +63,13 @@ pub enum Command {
     Agenda {
         owner: Option<String>,
         json: bool,
+        /// An iCalendar file instead of text.
+        #[serde(default)]
+        ics: bool,
     },
-    Matrix,
+    Matrix {
+        json: bool,
+    },
     Model(ModelCommand),
     Pin {
         key: String,

@@ -6,7 +6,7 @@ use crate::domain::{Account, AccountId};
 use crate::segment::{AccountScore, AgendaItem, Engine};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 /// Finds the account record of an id (key and name are not in the engine).
 pub trait AccountLookup {
@@ -125,20 +125,19 @@ pub fn segments_json(engine: &Engine, lookup: &impl AccountLookup) -> Value {
 
 pub use crate::domain::text::plural;
 
-/// Pads or truncates to a display width (CJK counts double).
-fn fit(s: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut w = 0;
-    for c in s.chars() {
-        let cw = c.width().unwrap_or(0);
-        if w + cw > width {
-            break;
-        }
-        out.push(c);
-        w += cw;
-    }
-    out.push_str(&" ".repeat(width - w));
-    out
+use super::Output;
+use super::table::{Cell, Column, Table, money};
+use crate::domain::text::pad as fit;
+
+/// The ANSI style of a tier name: the model's most important tiers stand
+/// out, the rest are dimmed.
+fn tier_style(engine: &Engine, tier: &str) -> Option<&'static str> {
+    let mut prios: Vec<u32> = engine.model().tiers.iter().map(|t| t.priority).collect();
+    prios.sort_unstable();
+    prios.dedup();
+    let p = engine.model().tier(tier.trim_end_matches('*'))?.priority;
+    let rank = prios.iter().position(|x| *x == p)?;
+    Some(["1;32", "36", "33"].get(rank).copied().unwrap_or("2"))
 }
 
 fn right(s: &str, width: usize) -> String {
@@ -150,19 +149,20 @@ fn right(s: &str, width: usize) -> String {
     }
 }
 
-/// `kam segments`: one line per account.
-pub fn segments_text(engine: &Engine, lookup: &impl AccountLookup) -> String {
-    let mut out = format!(
-        "{}  {}  {}  {}  {}  {}  {}  {}  FLAGS\n",
-        fit("KEY", 12),
-        fit("NAME", 24),
-        fit("TIER", 12),
-        right("VALUE", 5),
-        right("POT", 5),
-        right("REVENUE_12M", 14),
-        right("ORD", 4),
-        fit("LAST_ORDER", 10),
-    );
+/// `kam segments`: one line per account, fitted to `output.width`.
+pub fn segments_text(engine: &Engine, lookup: &impl AccountLookup, output: &Output) -> String {
+    let mut table = Table::new(vec![
+        Column::left("KEY"),
+        Column::left("NAME").shrinks(1, 8),
+        Column::left("TIER"),
+        Column::right("VALUE"),
+        Column::right("POT"),
+        Column::right("REVENUE_12M"),
+        Column::right("ORD"),
+        Column::left("LAST_ORDER"),
+        // Flags go before the name is cut below 8 cells; `explain` has them.
+        Column::left("FLAGS").shrinks(2, 0),
+    ]);
     for (s, key, name) in ordered(engine, lookup) {
         let tier = if s.pinned {
             format!("{}*", s.tier)
@@ -170,25 +170,25 @@ pub fn segments_text(engine: &Engine, lookup: &impl AccountLookup) -> String {
             s.tier.clone()
         };
         let flags: Vec<&str> = s.flags.iter().map(|f| f.as_str()).collect();
-        out.push_str(&format!(
-            "{}  {}  {}  {}  {}  {}  {}  {}  {}\n",
-            fit(&key, 12),
-            fit(&name, 24),
-            fit(&tier, 12),
-            right(&format!("{:.1}", s.value_score), 5),
-            right(&format!("{:.1}", s.potential_score), 5),
-            right(&s.metrics.revenue_12m.to_string(), 14),
-            right(&s.metrics.orders_12m.to_string(), 4),
-            fit(
-                &s.metrics.last_order.map_or("-".into(), |d| d.to_string()),
-                10
-            ),
-            flags.join(",")
-        ));
+        table.push(vec![
+            key.into(),
+            name.into(),
+            Cell::styled(tier, tier_style(engine, &s.tier)),
+            format!("{:.1}", s.value_score).into(),
+            format!("{:.1}", s.potential_score).into(),
+            money(s.metrics.revenue_12m).into(),
+            s.metrics.orders_12m.to_string().into(),
+            s.metrics
+                .last_order
+                .map_or("-".into(), |d| d.to_string())
+                .into(),
+            flags.join(",").into(),
+        ]);
     }
+    let mut out = table.render(output);
     let p = engine.pareto();
     out.push_str(&format!(
-        "{}; top {} {} {:.1}% of trailing-12-month revenue ({})\n",
+        "{}; top {} {} {:.1}% of 12-month revenue ({})\n",
         plural(p.active_accounts, "active account"),
         p.top20_accounts,
         if p.top20_accounts == 1 {
@@ -197,7 +197,7 @@ pub fn segments_text(engine: &Engine, lookup: &impl AccountLookup) -> String {
             "hold"
         },
         p.top20_revenue_share * 100.0,
-        p.total_revenue_12m
+        money(p.total_revenue_12m)
     ));
     out
 }
@@ -317,12 +317,13 @@ pub fn agenda_json(
     })
 }
 
-/// `kam agenda`.
+/// `kam agenda`, fitted to `output.width`.
 pub fn agenda_text(
     engine: &Engine,
     lookup: &impl AccountLookup,
     owner: Option<&str>,
     items: &[AgendaItem],
+    output: &Output,
 ) -> String {
     let mut out = format!(
         "Agenda {}{} — {} item(s)\n",
@@ -330,6 +331,18 @@ pub fn agenda_text(
         owner.map_or(String::new(), |o| format!(" for {o}")),
         items.len()
     );
+    if items.is_empty() {
+        return out;
+    }
+    let mut table = Table::new(vec![
+        Column::left("DUE"),
+        Column::right("LATE"),
+        Column::left("TIER"),
+        Column::left("KEY"),
+        Column::left("NAME").shrinks(1, 10),
+        Column::left("KIND").shrinks(3, 8),
+        Column::left("TEXT").shrinks(2, 12),
+    ]);
     for i in items {
         let (key, name) = key_name(lookup, i.account);
         let late = if i.days_late > 0 {
@@ -341,24 +354,82 @@ pub fn agenda_text(
             Some(f) => f.as_str().to_string(),
             None => i.kind.as_str().to_string(),
         };
-        out.push_str(&format!(
-            "{}  {}  {}  {}  {}  {}  {}\n",
-            i.due,
-            right(&late, 5),
-            fit(&i.tier, 12),
-            fit(&key, 12),
-            fit(&name, 20),
-            fit(&kind, 19),
-            i.text
-        ));
+        table.push(vec![
+            i.due.to_string().into(),
+            late.into(),
+            Cell::styled(i.tier.clone(), tier_style(engine, &i.tier)),
+            key.into(),
+            name.into(),
+            kind.into(),
+            crate::domain::text::clean_line(&i.text).into(),
+        ]);
     }
+    out.push_str(&table.render(output));
     out
 }
 
-/// `kam matrix`: the grid with count, revenue and share per cell.
-pub fn matrix_text(engine: &Engine) -> String {
-    const W: usize = 22;
+/// `kam matrix --json`: every cell with its tier, count, revenue (a string
+/// with two decimals, exact) and share of revenue.
+pub fn matrix_json(engine: &Engine) -> Value {
     let m = engine.matrix();
+    let cells: Vec<Value> = m
+        .cells
+        .iter()
+        .map(|c| {
+            json!({
+                "row": c.row,
+                "col": c.col,
+                "tier": c.tier,
+                "count": c.count,
+                "overflow": c.overflow,
+                "revenue_12m": c.revenue_12m.to_string(),
+                "share": r4(c.share),
+            })
+        })
+        .collect();
+    let tiers: Vec<Value> = m
+        .tiers
+        .iter()
+        .map(|t| {
+            json!({
+                "tier": t.tier,
+                "accounts": t.accounts,
+                "revenue_12m": t.revenue_12m.to_string(),
+                "revenue_share": r4(t.revenue_share),
+            })
+        })
+        .collect();
+    json!({
+        "as_of": engine.as_of().to_string(),
+        "model": engine.model().name,
+        "value_label": m.value_label,
+        "potential_label": m.potential_label,
+        "value_cuts": m.value_cuts,
+        "potential_cuts": m.potential_cuts,
+        "rows": m.rows,
+        "cols": m.cols,
+        "cells": cells,
+        "tiers": tiers,
+        "total_revenue_12m": m.total_revenue_12m.to_string(),
+    })
+}
+
+/// `kam matrix`: the grid with count, revenue and share per cell; cells
+/// narrow (22 cells down to 12) to fit `output.width`.
+pub fn matrix_text(engine: &Engine, output: &Output) -> String {
+    let m = engine.matrix();
+    let w = match output.width {
+        Some(limit) => (usize::from(limit).saturating_sub(18) / m.cols.max(1)).clamp(12, 22),
+        None => 22,
+    };
+    let paint = |tier: &str| match (output.color, tier_style(engine, tier)) {
+        (true, Some(sgr)) => {
+            let shown = fit(tier, w);
+            let text = shown.trim_end();
+            format!("\x1b[{sgr}m{text}\x1b[0m{}", &shown[text.len()..])
+        }
+        _ => fit(tier, w),
+    };
     let band = |cuts: &[f64], i: usize| -> String {
         match (i.checked_sub(1).and_then(|j| cuts.get(j)), cuts.get(i)) {
             (None, None) => "all".into(),
@@ -378,9 +449,11 @@ pub fn matrix_text(engine: &Engine) -> String {
     for c in 0..m.cols {
         out.push_str(&fit(
             &format!("{} {}", m.value_label, band(&m.value_cuts, c)),
-            W,
+            w,
         ));
     }
+    let end = out.trim_end().len();
+    out.truncate(end);
     out.push('\n');
     for r in 0..m.rows {
         let pb = band(&m.potential_cuts, m.rows - 1 - r);
@@ -397,15 +470,15 @@ pub fn matrix_text(engine: &Engine) -> String {
             } else {
                 format!("{} {accts}", cell.count)
             };
-            lines[0].push_str(&fit(&cell.tier, W));
-            lines[1].push_str(&fit(&count, W));
+            lines[0].push_str(&paint(&cell.tier));
+            lines[1].push_str(&fit(&count, w));
             lines[2].push_str(&fit(
                 &format!(
                     "{} · {:.1}%",
                     cell.revenue_12m.compact(),
                     cell.share * 100.0
                 ),
-                W,
+                w,
             ));
         }
         for l in lines {
@@ -424,7 +497,7 @@ pub fn matrix_text(engine: &Engine) -> String {
             "{} {} {noun}, {} ({:.1}%)\n",
             fit(&t.tier, 14),
             right(&t.accounts.to_string(), 6),
-            t.revenue_12m,
+            money(t.revenue_12m),
             t.revenue_share * 100.0
         ));
     }
@@ -536,10 +609,11 @@ mod tests {
     #[test]
     fn text_renderings_align_and_mention_everything() {
         let (e, accounts) = world();
-        let t = segments_text(&e, &accounts);
+        let t = segments_text(&e, &accounts, &Output::default());
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines.len(), 1 + 6 + 1);
-        // CJK name padded by display width: the TIER column starts at column 40 on every line.
+        // CJK name padded by display width: the TIER column starts at the
+        // same column on every line.
         let tier_col = |l: &str| {
             let i = ["Key", "Development", "Opportunity", "Maintenance"]
                 .iter()
@@ -550,8 +624,12 @@ mod tests {
         };
         let cjk = lines.iter().find(|l| l.contains("华为")).unwrap();
         let other = lines.iter().find(|l| l.contains("Acme 2")).unwrap();
-        assert_eq!((tier_col(cjk), tier_col(other)), (40, 40));
-        let m = matrix_text(&e);
+        assert_eq!(tier_col(cjk), tier_col(other));
+        assert_eq!(
+            tier_col(cjk),
+            tier_col(lines[0].replace("TIER", "Key").as_str())
+        );
+        let m = matrix_text(&e, &Output::default());
         assert!(m.contains("Key") && m.contains("Opportunity") && m.contains("accts"));
         assert!(m.contains("Pareto: top 1 of 5"));
         let x = explain_text(&e, &accounts, AccountId(5)).unwrap();
@@ -562,7 +640,33 @@ mod tests {
         let a = agenda_json(&e, &accounts, Some("ann"), &e.agenda(Some("ann"), &[]));
         assert!(!a["items"].as_array().unwrap().is_empty());
         let none = e.agenda(Some("nobody"), &[]);
-        assert!(agenda_text(&e, &accounts, Some("nobody"), &none).contains("0 item(s)"));
+        assert!(
+            agenda_text(&e, &accounts, Some("nobody"), &none, &Output::default())
+                .contains("0 item(s)")
+        );
+        let mj = matrix_json(&e);
+        let cells = mj["cells"].as_array().unwrap();
+        assert_eq!(
+            cells.len(),
+            mj["rows"].as_u64().unwrap() as usize * mj["cols"].as_u64().unwrap() as usize
+        );
+        let counted: u64 = cells.iter().map(|c| c["count"].as_u64().unwrap()).sum();
+        assert_eq!(counted, 6);
+        // Revenue exact, as a string with two decimals.
+        let revenue: i64 = cells
+            .iter()
+            .map(|c| {
+                let s = c["revenue_12m"].as_str().unwrap();
+                assert_eq!(s.split_once('.').unwrap().1.len(), 2, "{s}");
+                s.replace('.', "").parse::<i64>().unwrap()
+            })
+            .sum();
+        assert_eq!(revenue, 1_500_750);
+        assert!(
+            cells
+                .iter()
+                .all(|c| c["tier"].is_string() && c["share"].is_number())
+        );
     }
 
     #[test]

@@ -23,9 +23,8 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             let interactions =
                 interactions.unwrap_or_else(|| demo::DemoParams::default_interactions(accounts));
             let summary = fill_demo(book, accounts, interactions, seed, env)?;
-            let out = env.out();
             writeln!(
-                out,
+                env.out(),
                 "demo book written to {}: {} accounts, {} contacts, {} interactions, {} follow-ups",
                 book.store().path().display(),
                 summary.accounts,
@@ -33,21 +32,36 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
                 summary.interactions,
                 summary.followups
             )?;
-            write!(out, "{}", report::matrix_text(book.engine()))?;
+            let output = env.output();
+            write!(env.out(), "{}", report::matrix_text(book.engine(), &output))?;
             Ok(())
         }
         Command::Import {
             kind,
             file,
             dry_run,
+            options,
         } => {
             let bytes = env.read_file(&file).map_err(|e| {
                 CommandError::new(ErrorKind::Failed, format!("{}: {e}", file.display()))
             })?;
             let name = file.display().to_string();
+            let source = import::Source {
+                raw: &bytes,
+                name: &name,
+                options: &options,
+            };
+            let request = env.request();
+            let mut ticker: Option<super::output::Ticker> = None;
+            let what = format!("import {kind}");
             let outcome =
-                import::import_into(book, kind, bytes.as_slice(), &name, dry_run, env.request())
-                    .map_err(import_failure)?;
+                import::import_source(book, kind, &source, dry_run, request, &mut |done, total| {
+                    let t = ticker.get_or_insert_with(|| super::output::Ticker::new(&what, total));
+                    if let Some(step) = t.step(done) {
+                        env.progress(step);
+                    }
+                })
+                .map_err(import_failure)?;
             if let (true, Some(n)) = (dry_run, outcome.import) {
                 writeln!(
                     env.out(),
@@ -109,10 +123,11 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
                     report::segments_json(book.engine(), lookup)
                 )?;
             } else {
+                let output = env.output();
                 write!(
                     env.out(),
                     "{}",
-                    report::segments_text(book.engine(), lookup)
+                    report::segments_text(book.engine(), lookup, &output)
                 )?;
             }
             Ok(())
@@ -130,7 +145,7 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             }
             Ok(())
         }
-        Command::Agenda { owner, json } => {
+        Command::Agenda { owner, json, ics } => {
             let owner = match owner.as_deref() {
                 Some("all") => None,
                 Some(o) => Some(o.to_string()),
@@ -139,17 +154,32 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             let lookup = book.accounts_map();
             // Through the book, so snoozed items stay hidden as in the TUI.
             let items = book.agenda(owner.as_deref())?;
-            if json {
+            if let Some(o) = owner.as_deref()
+                && !lookup.values().any(|a| a.owner == o)
+            {
+                env.warn(&format!("no accounts owned by '{o}'"));
+            }
+            if ics {
+                let text = super::ics::calendar(lookup, book.today(), owner.as_deref(), &items);
+                env.out().write_all(text.as_bytes())?;
+            } else if json {
                 let v = report::agenda_json(book.engine(), lookup, owner.as_deref(), &items);
                 writeln!(env.out(), "{v:#}")?;
             } else {
-                let t = report::agenda_text(book.engine(), lookup, owner.as_deref(), &items);
+                let output = env.output();
+                let t =
+                    report::agenda_text(book.engine(), lookup, owner.as_deref(), &items, &output);
                 write!(env.out(), "{t}")?;
             }
             Ok(())
         }
-        Command::Matrix => {
-            write!(env.out(), "{}", report::matrix_text(book.engine()))?;
+        Command::Matrix { json } => {
+            if json {
+                writeln!(env.out(), "{:#}", report::matrix_json(book.engine()))?;
+            } else {
+                let output = env.output();
+                write!(env.out(), "{}", report::matrix_text(book.engine(), &output))?;
+            }
             Ok(())
         }
         Command::Model(action) => model_command(book, action, env),
@@ -275,6 +305,7 @@ fn export_failure(e: export::ExportError) -> CommandError {
         export::ExportError::Store(s) => s.into(),
         // `kam export | head` closes the pipe early: not worth a message.
         export::ExportError::Io(m) if m.contains("Broken pipe") => CommandError::quiet(),
+        export::ExportError::Unsupported(m) => CommandError::new(ErrorKind::Usage, m),
         other => CommandError::new(ErrorKind::Failed, other),
     }
 }
@@ -295,20 +326,21 @@ pub fn fill_demo(
         today: book.today(),
         user: book.user().to_string(),
     };
-    let mut last = 0;
-    let mut notes = Vec::new();
+    let mut ticker = super::output::Ticker::new("demo book", accounts as u64);
+    if let Some(step) = ticker.step(0) {
+        env.progress(step);
+    }
     let summary = demo::write_demo(book.store(), &params, &mut |n| {
-        if n >= last + 1000 {
-            last = n;
-            notes.push(n);
+        if let Some(step) = ticker.step(n as u64) {
+            env.progress(step);
         }
     })
     .map_err(|e| match e {
         demo::DemoError::Store(s) => CommandError::from(s),
         other => CommandError::new(ErrorKind::Invalid, other),
     })?;
-    if let Some(n) = notes.last() {
-        env.progress(&format!("demo book: {n} accounts written\n"));
+    if let Some(step) = ticker.step(accounts as u64) {
+        env.progress(step);
     }
     let (store, clock, user) = (
         book.store().clone(),
@@ -339,6 +371,12 @@ fn model_command(book: &mut Book, action: ModelCommand, env: &mut dyn CmdEnv) ->
             (m, dry_run)
         }
     };
+    // Re-scoring is one step of the engine: the bar shows it started and
+    // ended (on a large book it is the wait worth seeing).
+    let mut ticker = super::output::Ticker::new(format!("model {}", model.name), 1);
+    if let Some(step) = ticker.step(0) {
+        env.progress(step);
+    }
     let changes = if dry_run {
         book.engine().dry_run(&model)
     } else {
@@ -347,6 +385,9 @@ fn model_command(book: &mut Book, action: ModelCommand, env: &mut dyn CmdEnv) ->
         };
         book.execute(op, env.request())?.tier_changes
     };
+    if let Some(step) = ticker.step(1) {
+        env.progress(step);
+    }
     let out = env.out();
     writeln!(
         out,

@@ -58,6 +58,42 @@ pub fn is_clean_line(s: &str) -> bool {
     clean_line(s) == s
 }
 
+/// Display width in terminal cells (CJK = 2).
+pub fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// Cuts `s` to at most `max` cells, ending with `…` when cut. Never splits a
+/// wide character across the limit.
+pub fn fit(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > max - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// `fit` then pad with spaces to exactly `w` cells.
+pub fn pad(s: &str, w: usize) -> String {
+    let mut out = fit(s, w);
+    let used = width(&out);
+    out.extend(std::iter::repeat_n(' ', w.saturating_sub(used)));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +113,15 @@ mod tests {
         assert_eq!(plural(1, "account"), "1 account");
         assert_eq!(plural(0, "account"), "0 accounts");
         assert_eq!(plural(2, "active account"), "2 active accounts");
+    }
+
+    #[test]
+    fn cjk_is_measured_in_cells() {
+        assert_eq!(width("华为"), 4);
+        assert_eq!(fit("华为技术", 5), "华为…");
+        assert_eq!(pad("华为", 6), "华为  ");
+        assert_eq!(width(&pad("华为技术有限公司", 7)), 7);
+        assert_eq!(fit("abc", 3), "abc");
     }
 
     #[test]

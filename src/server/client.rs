@@ -5,7 +5,8 @@ use super::frame::{self, FrameError};
 use super::protocol::{self, Hello, PROTOCOL_VERSION, Reply, Request, ServerInfo, Welcome};
 use super::spawn::{self, Endpoint};
 use crate::commands as exec;
-use crate::commands::{CmdResult, Command, CommandError, ErrorKind};
+use crate::commands::output::ProgressView;
+use crate::commands::{CmdResult, Command, CommandError, ErrorKind, Output, Progress};
 use crate::transfer::export;
 use chrono::NaiveDate;
 use std::ffi::OsStr;
@@ -176,6 +177,40 @@ fn greet(stream: UnixStream, hello: &ClientHello) -> Result<Greeting, CommandErr
     }
 }
 
+/// What a client does with the server's remarks while a command runs.
+pub trait ClientEvents {
+    fn progress(&mut self, step: &Progress);
+    fn warning(&mut self, message: &str);
+}
+
+/// Progress as a bar on this process's stderr (a terminal, not `--quiet`),
+/// warnings as `kam: …` lines on stderr.
+pub struct TerminalView {
+    view: ProgressView,
+}
+
+impl TerminalView {
+    pub fn new(quiet: bool) -> TerminalView {
+        TerminalView {
+            view: ProgressView::stderr(quiet),
+        }
+    }
+}
+
+impl ClientEvents for TerminalView {
+    fn progress(&mut self, step: &Progress) {
+        self.view.show(step);
+        if step.done >= step.total {
+            self.view.finish();
+        }
+    }
+
+    fn warning(&mut self, message: &str) {
+        self.view.finish();
+        eprintln!("kam: {message}");
+    }
+}
+
 /// Runs a book command on the server: input files are read here and sent
 /// along, output is written here, exit code and message come back.
 pub fn run_command(
@@ -183,6 +218,20 @@ pub fn run_command(
     hello: &ClientHello,
     cmd: &Command,
     out: &mut dyn Write,
+) -> CmdResult {
+    let mut view = TerminalView::new(false);
+    run_command_with(ep, hello, cmd, Output::default(), out, &mut view)
+}
+
+/// `run_command` with the client's output options; progress and warnings
+/// go to `events`.
+pub fn run_command_with(
+    ep: &Endpoint,
+    hello: &ClientHello,
+    cmd: &Command,
+    output: Output,
+    out: &mut dyn Write,
+    events: &mut dyn ClientEvents,
 ) -> CmdResult {
     let files = exec::input_files(cmd)
         .into_iter()
@@ -199,6 +248,7 @@ pub fn run_command(
         command: cmd.clone(),
         files,
         request: if writes { 1 } else { 0 },
+        output,
     };
     // Output already written by an attempt whose connection broke: a resend
     // produces the same output, which is not written twice.
@@ -240,6 +290,10 @@ pub fn run_command(
                         CommandError::new(ErrorKind::Failed, format!("{}: {e}", path.display()))
                     })?;
                 }
+                Ok(Reply::Progress { done, total, what }) => {
+                    events.progress(&Progress { done, total, what });
+                }
+                Ok(Reply::Warning(message)) => events.warning(&message),
                 Ok(Reply::Done(result)) => {
                     out.flush()?;
                     return result;

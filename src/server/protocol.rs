@@ -7,7 +7,7 @@
 
 use crate::book::query::{ListQuery, Touched};
 use crate::book::{BookError, ConflictInfo, WriteOp};
-use crate::commands::{Command, CommandError};
+use crate::commands::{Command, CommandError, Output};
 use crate::domain::AccountId;
 use crate::store::StoreError;
 use chrono::NaiveDate;
@@ -74,6 +74,8 @@ pub enum Request {
         files: Vec<InputFile>,
         /// Identifies a write for exactly-once retries.
         request: u64,
+        /// The client's terminal width and colour, for text output.
+        output: Output,
     },
     /// Who is connected, since when.
     Status,
@@ -218,6 +220,14 @@ pub enum Reply {
     },
     /// The command finished (the client turns an error into its exit code).
     Done(Result<(), CommandError>),
+    /// A step of a long command, for the client's progress bar.
+    Progress {
+        done: u64,
+        total: u64,
+        what: String,
+    },
+    /// A remark for the client's stderr (a filter that matched nothing).
+    Warning(String),
     Status(ServerStatus),
     /// A change committed by someone (pushed to subscribers).
     Changed(Change),

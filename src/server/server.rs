@@ -83,7 +83,14 @@ struct Shared {
     db_file: Mutex<Option<(u64, u64, u64)>>,
     /// Restore points to keep (`KAM_RESTORE_POINTS`).
     restore_points: usize,
+    /// A write changed the book since the agenda calendars were written.
+    /// They are rewritten by the main thread (`CALENDARS_EVERY`), not on
+    /// the write's path: on a large book the whole agenda takes a while.
+    calendars_due: AtomicBool,
 }
+
+/// How often at most the agenda calendars are rewritten after writes.
+const CALENDARS_EVERY: Duration = Duration::from_secs(2);
 
 /// A restore point if one is due (see `restore_points`); a failure is
 /// logged, never the client's failure.
@@ -272,6 +279,7 @@ impl Server {
             stopping: AtomicBool::new(false),
             db_file: Mutex::new(None),
             restore_points: keep,
+            calendars_due: AtomicBool::new(false),
         });
         shared.files_ok();
         Ok(Server {
@@ -295,6 +303,8 @@ impl Server {
                 "private"
             }
         );
+        // A new server may run on a new day: overdue items move to today.
+        refresh_calendars(&lock(&self.shared.book));
         // After `ready`: a large database's restore point does not count
         // against the starting client's patience; clients wait for the book.
         take_restore_point(
@@ -304,6 +314,7 @@ impl Server {
         );
         let mut idle_since = Some(Instant::now());
         let mut last_watch = Instant::now();
+        let mut last_calendars = Instant::now();
         let why = loop {
             if wait_readable(&self.listener, WATCH_EVERY) {
                 match self.listener.accept() {
@@ -316,6 +327,12 @@ impl Server {
             }
             if let Some(why) = lock(&self.shared.stop).clone() {
                 break why;
+            }
+            if last_calendars.elapsed() >= CALENDARS_EVERY
+                && self.shared.calendars_due.swap(false, Ordering::Relaxed)
+            {
+                last_calendars = Instant::now();
+                refresh_calendars(&lock(&self.shared.book));
             }
             if last_watch.elapsed() >= WATCH_EVERY {
                 last_watch = Instant::now();
@@ -333,6 +350,10 @@ impl Server {
                 }
             }
         };
+        // The last writes' calendars, unless the database went away.
+        if self.shared.calendars_due.load(Ordering::Relaxed) && self.gone().is_none() {
+            refresh_calendars(&lock(&self.shared.book));
+        }
         self.shutdown(&why);
         why
     }
@@ -548,12 +569,23 @@ fn handle(
             command,
             files,
             request,
+            output,
         } => {
             let request = RequestId {
                 client_id,
                 request_id: request,
             };
-            run_command(shared, user, command, files, request, tx)
+            let env = RemoteEnv {
+                out: Vec::new(),
+                files: files.into_iter().collect(),
+                written: Vec::new(),
+                large: None,
+                // Request 0 is a client that does not resend (nothing to dedupe).
+                request: (request.request_id != 0).then_some(request),
+                output,
+                tx: tx.clone(),
+            };
+            run_command(shared, user, command, env, tx)
         }
         Request::Call { request, call } => {
             let id = RequestId {
@@ -580,6 +612,9 @@ fn handle(
                     summary,
                     touched: calls::touched_since(&book, before),
                 });
+                if change.is_some() {
+                    shared.calendars_due.store(true, Ordering::Relaxed);
+                }
                 (result, change)
             };
             if let Some(c) = change {
@@ -603,6 +638,18 @@ fn handle(
     }
 }
 
+/// Rewrites the `agenda-<user>.ics` files in the database directory after
+/// a write, for calendar programs subscribed to them. A failure is logged:
+/// the write itself stands.
+fn refresh_calendars(book: &Book) {
+    if book.accounts_map().is_empty() {
+        return;
+    }
+    if let Err(e) = exec::ics::write_agenda_files(book, book.store().path()) {
+        eprintln!("kam server: cannot update the agenda calendars: {e}");
+    }
+}
+
 /// The command's view of the world inside the server: output is collected
 /// and sent back, input files are the bytes the client sent along, output
 /// files go back to the client to write.
@@ -613,11 +660,31 @@ struct RemoteEnv {
     /// A large output (a backup) sent after the book is released.
     large: Option<std::fs::File>,
     request: Option<RequestId>,
+    output: exec::Output,
+    /// Progress and warnings go to the client as they happen.
+    tx: SyncSender<Reply>,
 }
 
 impl CmdEnv for RemoteEnv {
     fn request(&self) -> Option<RequestId> {
         self.request
+    }
+
+    fn output(&self) -> exec::Output {
+        self.output
+    }
+
+    fn progress(&mut self, step: exec::Progress) {
+        // A client that went away only misses its progress bar.
+        let _ = self.tx.send(Reply::Progress {
+            done: step.done,
+            total: step.total,
+            what: step.what,
+        });
+    }
+
+    fn warn(&mut self, message: &str) {
+        let _ = self.tx.send(Reply::Warning(message.to_string()));
     }
 
     fn out(&mut self) -> &mut dyn Write {
@@ -674,22 +741,13 @@ fn run_command(
     shared: &Shared,
     user: &str,
     cmd: exec::Command,
-    files: Vec<protocol::InputFile>,
-    request: RequestId,
+    mut env: RemoteEnv,
     tx: &SyncSender<Reply>,
 ) -> bool {
     let done = |result| tx.send(Reply::Done(result)).is_ok();
     let writes = exec::is_write(&cmd);
     // The demo writes unaudited batches: no seq to compare.
     let demo = matches!(cmd, exec::Command::Demo { .. });
-    let mut env = RemoteEnv {
-        out: Vec::new(),
-        files: files.into_iter().collect(),
-        written: Vec::new(),
-        large: None,
-        // Request 0 is a client that does not resend (nothing to dedupe).
-        request: (request.request_id != 0).then_some(request),
-    };
     let (result, change) = {
         let mut book = lock(&shared.book);
         book.set_user(user);
@@ -707,6 +765,9 @@ fn run_command(
             summary,
             touched: calls::touched_since(&book, before),
         });
+        if change.is_some() {
+            shared.calendars_due.store(true, Ordering::Relaxed);
+        }
         (result, change)
     };
     if let Some(c) = change {

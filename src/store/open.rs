@@ -44,9 +44,17 @@ pub const GUARD_FILES: [&str; 3] = [
     super::guard::COPY_DIR,
 ];
 
+/// Files kam keeps beside the database: the server's, the guard's, and the
+/// agenda calendars the server keeps current (`agenda-<owner>.ics`).
+fn is_beside_file(name: &str) -> bool {
+    SERVER_FILES.contains(&name)
+        || GUARD_FILES.contains(&name)
+        || (name.starts_with("agenda-") && name.ends_with(".ics"))
+}
+
 /// The files and directories kam itself keeps in a database directory.
 pub fn is_kam_file(name: &str) -> bool {
-    is_sled_file(name) || SERVER_FILES.contains(&name) || GUARD_FILES.contains(&name)
+    is_sled_file(name) || is_beside_file(name)
 }
 
 /// Refuses a directory that exists and holds someone else's files, without
@@ -71,7 +79,7 @@ fn inspect(dir: &Path) -> Result<Found> {
     for entry in fs::read_dir(dir).map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))? {
         let entry = entry.map_err(|e| StoreError::Io(format!("{}: {e}", dir.display())))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !SERVER_FILES.contains(&name.as_str()) && !GUARD_FILES.contains(&name.as_str()) {
+        if !is_beside_file(&name) {
             names.push(name);
         }
     }

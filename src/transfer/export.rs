@@ -13,15 +13,18 @@ use std::path::Path;
 pub enum Format {
     Csv,
     Json,
+    /// vCard 4, contacts only.
+    Vcard,
 }
 
 impl Format {
-    pub const ALL: [Format; 2] = [Format::Csv, Format::Json];
+    pub const ALL: [Format; 3] = [Format::Csv, Format::Json, Format::Vcard];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Csv => "csv",
             Format::Json => "json",
+            Format::Vcard => "vcard",
         }
     }
 }
@@ -32,6 +35,8 @@ pub enum ExportError {
     Store(#[from] StoreError),
     #[error("cannot write the export: {0}")]
     Io(String),
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// Writes every record of `kind` to `out`.
@@ -48,6 +53,15 @@ pub fn export(
     match format {
         Format::Csv => export_csv(store, kind, out),
         Format::Json => export_json(store, kind, out),
+        Format::Vcard if kind == RecordKind::Contacts => {
+            super::vcard::export(store, out).map_err(|e| match e {
+                super::vcard::ExportVcardError::Store(s) => ExportError::Store(s),
+                super::vcard::ExportVcardError::Io(e) => ExportError::Io(e.to_string()),
+            })
+        }
+        Format::Vcard => Err(ExportError::Unsupported(format!(
+            "--format vcard exports contacts only, not {kind}"
+        ))),
     }
 }
 

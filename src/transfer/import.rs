@@ -5,7 +5,10 @@
 //! reason` for each problem. Re-importing the same file changes nothing.
 
 use super::columns::{RecordKind, parse_at, parse_bool, parse_date, parse_money, parse_tags};
-use crate::book::{Book, BookError, ImportCounts, RequestId, WriteOutcome};
+use super::contact_index::ContactIndex;
+use super::decode::ReadOptions;
+pub use super::source::{Source, import_source, plan_source};
+use crate::book::{Book, BookError, RequestId, WriteOutcome};
 use crate::domain::rules::{RATING, SATISFACTION};
 use crate::domain::text::{clean_line, clean_text};
 use crate::domain::{
@@ -15,7 +18,7 @@ use crate::domain::{
 };
 use crate::store::{Batch, Store, StoreError, fold_key};
 use chrono::{DateTime, NaiveDate, Utc};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
@@ -39,6 +42,8 @@ pub struct ImportErrors {
     pub errors: Vec<String>,
     /// Problems found beyond `MAX_REPORTED`.
     pub more: usize,
+    /// Which option may fix them (a file in another encoding).
+    pub hint: Option<String>,
 }
 
 impl fmt::Display for ImportErrors {
@@ -51,6 +56,9 @@ impl fmt::Display for ImportErrors {
         }
         if self.more > 0 {
             write!(f, "\n… and {} more", self.more)?;
+        }
+        if let Some(h) = &self.hint {
+            write!(f, "\n{h}")?;
         }
         Ok(())
     }
@@ -107,20 +115,17 @@ pub fn import_into(
     dry_run: bool,
     request: Option<RequestId>,
 ) -> Result<WriteOutcome, ImportFailure> {
-    let plan = plan_import_from(book.store(), kind, input, name, book.user(), book.today())?;
-    let counts = ImportCounts {
-        created: plan.created,
-        updated: plan.updated,
-        skipped: plan.skipped,
+    let mut raw = Vec::new();
+    let mut input = input;
+    input
+        .read_to_end(&mut raw)
+        .map_err(|e| ImportFailure::Io(format!("{name}: {e}")))?;
+    let source = Source {
+        raw: &raw,
+        name,
+        options: &ReadOptions::default(),
     };
-    if dry_run {
-        return Ok(WriteOutcome {
-            action: "import".into(),
-            import: Some(counts),
-            ..WriteOutcome::default()
-        });
-    }
-    Ok(book.import(plan.batch, counts, request)?)
+    import_source(book, kind, &source, dry_run, request, &mut |_, _| {})
 }
 
 /// Plans the import of `file` and, unless `dry_run`, hands the batch to
@@ -180,8 +185,43 @@ pub fn plan_import_from(
     author: &str,
     today: NaiveDate,
 ) -> Result<ImportPlan, ImportFailure> {
+    let mut raw = Vec::new();
+    let mut input = input;
+    input
+        .read_to_end(&mut raw)
+        .map_err(|e| ImportFailure::Io(format!("{name}: {e}")))?;
+    let source = Source {
+        raw: &raw,
+        name,
+        options: &ReadOptions::default(),
+    };
+    plan_source(store, kind, &source, author, today, &mut |_, _| {})
+}
+
+/// How the header line is read.
+pub(super) struct HeaderOptions<'a> {
+    pub map: &'a [(String, String)],
+    pub skip_unknown: bool,
+    pub delimiter: u8,
+    /// For a vCard file: the line each card starts on (its row's line).
+    pub line_map: Option<&'a [u64]>,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn plan_csv(
+    store: &Store,
+    kind: RecordKind,
+    input: &[u8],
+    name: &str,
+    columns: &HeaderOptions,
+    author: &str,
+    today: NaiveDate,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<ImportPlan, ImportFailure> {
     let name = name.to_string();
+    let total = input.len() as u64;
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(columns.delimiter)
         .has_headers(false)
         // Field counts are checked here, so that the error names the line.
         .flexible(true)
@@ -205,12 +245,19 @@ pub fn plan_import_from(
              (export with --format csv to get one)"
         )));
     }
-    let header = Header::parse(kind, &name, &record)?;
+    let header = Header::parse(kind, &name, &record, columns)?;
 
     let mut planner = Planner::new(store, kind, author, today);
     let mut errors = Errors::new(&name);
     while reader.read_byte_record(&mut record).map_err(read_err)? {
-        let line = record.position().map_or(0, |p| p.line());
+        let mut line = record.position().map_or(0, |p| p.line());
+        if let Some(map) = columns.line_map {
+            line = map
+                .get((line as usize).saturating_sub(2))
+                .copied()
+                .unwrap_or(line);
+        }
+        progress(record.position().map_or(0, |p| p.byte()), total);
         if record.len() != header.names.len() {
             errors.push(
                 line,
@@ -288,6 +335,24 @@ impl<'a> Errors<'a> {
     }
 }
 
+/// The name of a column `--skip-unknown` ignores (in messages).
+const SKIPPED: &str = "(skipped column)";
+
+/// What may help with an unknown header column: the whole header in one
+/// column that holds another delimiter, or columns to map or skip.
+fn header_advice(text: &str, columns: usize, delimiter: u8) -> String {
+    if columns == 1 {
+        for (c, option) in [(';', "';'"), ('\t', "'\\t'"), (',', "','")] {
+            if text.contains(c) && c as u8 != delimiter {
+                return format!(
+                    "\nthe whole header is one column containing {option}: try --delimiter {option}"
+                );
+            }
+        }
+    }
+    "\nrename columns with --map 'Their Name=kam_name', or ignore them with --skip-unknown".into()
+}
+
 /// The header line: which known column each field holds.
 struct Header {
     names: Vec<&'static str>,
@@ -299,7 +364,16 @@ impl Header {
         kind: RecordKind,
         file: &str,
         record: &csv::ByteRecord,
+        options: &HeaderOptions,
     ) -> Result<Self, ImportFailure> {
+        for (_, to) in options.map {
+            if !kind.columns().contains(&to.as_str()) {
+                return Err(ImportFailure::Header(format!(
+                    "--map: '{to}' is not a column of {kind}; known columns: {}",
+                    kind.columns().join(", ")
+                )));
+            }
+        }
         let known = kind.columns();
         let mut names = Vec::with_capacity(record.len());
         let mut index = HashMap::new();
@@ -313,12 +387,22 @@ impl Header {
             let text = std::str::from_utf8(raw).map_err(|_| {
                 ImportFailure::Header(format!("{file}:1: the header is not valid UTF-8"))
             })?;
-            let wanted = text.trim().to_ascii_lowercase();
+            let given = text.trim().to_lowercase();
+            let wanted = options
+                .map
+                .iter()
+                .find(|(from, _)| *from == given)
+                .map_or(given.clone(), |(_, to)| to.clone());
             let Some(&name) = known.iter().find(|k| **k == wanted) else {
+                if options.skip_unknown {
+                    names.push(SKIPPED);
+                    continue;
+                }
                 return Err(ImportFailure::Header(format!(
-                    "{file}:1: unknown column '{}' for {kind}; known columns: {}",
+                    "{file}:1: unknown column '{}' for {kind}; known columns: {}{}",
                     clean_line(text),
-                    known.join(", ")
+                    known.join(", "),
+                    header_advice(text, record.len(), options.delimiter)
                 )));
             };
             if index.insert(name, i).is_some() {
@@ -430,8 +514,10 @@ struct Planner<'s> {
     accounts: Option<HashMap<String, Account>>,
     /// Account keys seen in this file, lowercased, with their line.
     seen_keys: HashMap<String, u64>,
-    /// Stored contacts per account and name, oldest first, not yet matched.
-    contacts: HashMap<AccountId, HashMap<String, VecDeque<Contact>>>,
+    /// Stored contacts per account, by e-mail and by name, not yet matched.
+    contacts: HashMap<AccountId, ContactIndex>,
+    /// Stored account names, lowercased (None: more than one account).
+    account_names: Option<HashMap<String, Option<AccountId>>>,
     /// Stored interactions per account, counted by duplicate key.
     interactions: HashMap<AccountId, HashMap<DupKey, usize>>,
 }
@@ -447,6 +533,7 @@ impl<'s> Planner<'s> {
             accounts: None,
             seen_keys: HashMap::new(),
             contacts: HashMap::new(),
+            account_names: None,
             interactions: HashMap::new(),
         }
     }
@@ -495,10 +582,32 @@ impl<'s> Planner<'s> {
             found = self.stored_accounts()?.get(&k).map(|a| a.id);
         }
         if found.is_none() {
+            // A vCard names the account by its name (ORG).
+            found = self.account_named(&key)?;
+        }
+        if found.is_none() {
             row.problems
                 .push(("account", format!("unknown account key '{key}'")));
         }
         Ok(found)
+    }
+
+    /// The one stored account called `name` (any case), if exactly one is.
+    fn account_named(&mut self, name: &str) -> Result<Option<AccountId>, StoreError> {
+        if self.account_names.is_none() {
+            let mut names: HashMap<String, Option<AccountId>> = HashMap::new();
+            for a in self.stored_accounts()?.values() {
+                names
+                    .entry(a.name.to_lowercase())
+                    .and_modify(|v| *v = None)
+                    .or_insert(Some(a.id));
+            }
+            self.account_names = Some(names);
+        }
+        Ok(self
+            .account_names
+            .as_ref()
+            .and_then(|m| m.get(&name.to_lowercase()).copied().flatten()))
     }
 
     fn add_account(&mut self, line: u64, row: &mut Row) -> Result<(), StoreError> {
@@ -607,7 +716,10 @@ impl<'s> Planner<'s> {
         // names pair up with stored contacts oldest first, so re-importing an
         // export matches every contact to itself.
         let stored = match account {
-            Some(id) => self.unmatched_contact(id, &name)?,
+            Some(id) => {
+                let email = clean_line(row.get("email").unwrap_or_default());
+                self.unmatched_contact(id, &name, &email)?
+            }
             None => None,
         };
         let mut c = stored.clone().unwrap_or_else(|| Contact {
@@ -616,6 +728,10 @@ impl<'s> Planner<'s> {
             name: name.clone(),
             ..Default::default()
         });
+        // Matched by e-mail: the row may rename the contact.
+        if !name.is_empty() {
+            c.name = name.clone();
+        }
         row.set_line("title", &mut c.title);
         if let Some(r) = row.parse("role", |s| {
             if s.trim().is_empty() {
@@ -657,25 +773,23 @@ impl<'s> Planner<'s> {
         Ok(())
     }
 
+    /// The stored contact a row updates: the one with its e-mail, else the
+    /// oldest unmatched one with its name. Each stored contact is matched
+    /// once, through per-account indexes (no scan per row).
     fn unmatched_contact(
         &mut self,
         account: AccountId,
         name: &str,
+        email: &str,
     ) -> Result<Option<Contact>, StoreError> {
         if !self.contacts.contains_key(&account) {
-            let mut stored = self.store.contacts_of(account)?;
-            stored.sort_by_key(|c| c.id);
-            let mut by_name: HashMap<String, VecDeque<Contact>> = HashMap::new();
-            for c in stored {
-                by_name.entry(c.name.clone()).or_default().push_back(c);
-            }
-            self.contacts.insert(account, by_name);
+            let stored = self.store.contacts_of(account)?;
+            self.contacts.insert(account, ContactIndex::new(stored));
         }
         Ok(self
             .contacts
             .get_mut(&account)
-            .and_then(|m| m.get_mut(name))
-            .and_then(VecDeque::pop_front))
+            .and_then(|ix| ix.take(name, email)))
     }
 
     fn add_interaction(&mut self, row: &mut Row) -> Result<(), StoreError> {

@@ -2,47 +2,15 @@
 //! piece of stored text is cleaned again before it reaches the terminal.
 
 use crate::domain::text::clean_line;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Stored text made safe for one line of the terminal.
 pub fn safe(s: &str) -> String {
     clean_line(s)
 }
 
-pub fn width(s: &str) -> usize {
-    UnicodeWidthStr::width(s)
-}
-
-/// Cuts `s` to at most `max` cells, ending with `…` when cut. Never splits a
-/// wide character across the limit.
-pub fn fit(s: &str, max: usize) -> String {
-    if width(s) <= max {
-        return s.to_string();
-    }
-    if max == 0 {
-        return String::new();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > max - 1 {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    out
-}
-
-/// `fit` then pad with spaces to exactly `w` cells.
-pub fn pad(s: &str, w: usize) -> String {
-    let mut out = fit(s, w);
-    let used = width(&out);
-    out.extend(std::iter::repeat_n(' ', w.saturating_sub(used)));
-    out
-}
+// The pure width helpers live in the domain so that the CLI reports use
+// them too.
+pub use crate::domain::text::{fit, pad, width};
 
 /// Word-wraps `s` into lines of at most `max` cells (long words are cut).
 pub fn wrap(s: &str, max: usize) -> Vec<String> {

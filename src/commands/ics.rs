@@ -1,0 +1,154 @@
+//! The agenda as an iCalendar file (RFC 5545): `kam agenda --ics`, and the
+//! `agenda-<user>.ics` files the server keeps current in the database
+//! directory for a calendar program to subscribe to.
+//!
+//! Every item is an all-day VEVENT (calendar programs that subscribe to a
+//! file show events; many ignore VTODO). Overdue items sit on the agenda's
+//! date, the day they should be done, with the original due date in the
+//! description. UIDs are built from what the item is about, so the same
+//! follow-up keeps its UID when the file is rewritten.
+
+use super::report::AccountLookup;
+use crate::book::Book;
+use crate::segment::AgendaItem;
+use crate::transfer::contentline::{escape, fold};
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// A stable identifier for an agenda item.
+pub fn uid(item: &AgendaItem) -> String {
+    let mut uid = format!("kam-{}", item.kind.as_str());
+    if let Some(f) = item.flag {
+        uid.push('-');
+        uid.push_str(f.as_str());
+    }
+    uid.push_str(&format!("-a{}", item.account.0));
+    if let Some(f) = item.follow_up {
+        uid.push_str(&format!("-f{}", f.0));
+    }
+    if let Some(i) = item.interaction {
+        uid.push_str(&format!("-i{}", i.0));
+    }
+    uid.push_str("@kam");
+    uid
+}
+
+fn day(d: NaiveDate) -> String {
+    d.format("%Y%m%d").to_string()
+}
+
+/// The calendar of `items` as of `as_of`.
+pub fn calendar(
+    lookup: &impl AccountLookup,
+    as_of: NaiveDate,
+    owner: Option<&str>,
+    items: &[AgendaItem],
+) -> String {
+    let mut out = String::new();
+    let mut line = |l: String| out.push_str(&fold(&l));
+    line("BEGIN:VCALENDAR".into());
+    line("VERSION:2.0".into());
+    line("PRODID:-//kam//agenda//EN".into());
+    line("CALSCALE:GREGORIAN".into());
+    line(format!(
+        "X-WR-CALNAME:{}",
+        escape(&match owner {
+            Some(o) => format!("kam agenda ({o})"),
+            None => "kam agenda".to_string(),
+        })
+    ));
+    for i in items {
+        let (key, name) = match lookup.account(i.account) {
+            Some(a) => (a.key.as_str(), a.name.as_str()),
+            None => ("?", ""),
+        };
+        let what = match i.flag {
+            Some(f) => f.as_str(),
+            None => i.kind.as_str(),
+        };
+        let mut summary = format!("{key} {name}: {what}");
+        if !i.text.is_empty() {
+            summary.push_str(" — ");
+            summary.push_str(&i.text);
+        }
+        let mut description = format!("{what} · tier {} · due {}", i.tier, i.due);
+        if i.days_late > 0 {
+            description.push_str(&format!(" ({} days late)", i.days_late));
+        }
+        line("BEGIN:VEVENT".into());
+        line(format!("UID:{}", uid(i)));
+        line(format!("DTSTAMP:{}T000000Z", day(as_of)));
+        line(format!("DTSTART;VALUE=DATE:{}", day(i.due.max(as_of))));
+        line(format!("SUMMARY:{}", escape(&summary)));
+        line(format!("DESCRIPTION:{}", escape(&description)));
+        line(format!("CATEGORIES:{}", escape(what)));
+        line("TRANSP:TRANSPARENT".into());
+        line("END:VEVENT".into());
+    }
+    line("END:VCALENDAR".into());
+    out
+}
+
+/// A name safe for a file: letters, digits, `.`, `_` and `-`.
+fn file_safe(user: &str) -> String {
+    user.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The calendar file of `user` in the database directory `dir`.
+pub fn agenda_file(dir: &Path, user: &str) -> PathBuf {
+    dir.join(format!("agenda-{}.ics", file_safe(user)))
+}
+
+/// Rewrites `agenda-<owner>.ics` for every account owner, each atomically
+/// (a calendar program never reads half a file). One agenda for everyone,
+/// split by owner: a write by one user can move another's agenda.
+pub fn write_agenda_files(book: &Book, dir: &Path) -> std::io::Result<()> {
+    let items = book
+        .agenda(None)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let lookup = book.accounts_map();
+    let owners: BTreeSet<&str> = lookup
+        .values()
+        .map(|a| a.owner.as_str())
+        .filter(|o| !o.is_empty())
+        .collect();
+    let mut by_owner: BTreeMap<&str, Vec<AgendaItem>> =
+        owners.iter().map(|o| (*o, Vec::new())).collect();
+    for item in items {
+        if let Some(list) = lookup
+            .get(&item.account)
+            .and_then(|a| by_owner.get_mut(a.owner.as_str()))
+        {
+            list.push(item);
+        }
+    }
+    for (owner, items) in by_owner {
+        let text = calendar(lookup, book.today(), Some(owner), &items);
+        crate::transfer::export::write_atomically(&agenda_file(dir, owner), &mut |w| {
+            std::io::Write::write_all(w, text.as_bytes())
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_safe() {
+        assert_eq!(
+            agenda_file(Path::new("/db"), "ann/../x y"),
+            Path::new("/db/agenda-ann_.._x_y.ics")
+        );
+    }
+}

@@ -1,12 +1,16 @@
 //! Incremental recalculation equals a full rebuild after any edit sequence,
-//! and the reported tier changes are exactly the tiers that differ.
+//! and the reported tier changes are exactly the tiers that differ. A
+//! `Reopen` step snapshots the engine's inputs through the store's envelope
+//! (as the book saves them), restores an engine from the records and that
+//! snapshot, and carries on editing the restored engine.
 
 use chrono::{Duration, NaiveDate};
 use kam::domain::{
     Account, AccountId, Contact, ContactId, Interaction, InteractionId, InteractionKind, Money,
     TierPin,
 };
-use kam::segment::{Engine, Model};
+use kam::segment::{AccountInputs, Engine, Model};
+use kam::store::envelope::{decode, encode};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -62,6 +66,12 @@ enum Op {
     Unpin {
         acc: usize,
     },
+    /// Snapshot → restore, as a close and a cold open do.
+    Reopen,
+    /// Hands the account to the other owner (the agenda's owner index).
+    Reassign {
+        acc: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -100,6 +110,8 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(contact, days_ago)| Op::ContactLeaves { contact, days_ago }),
         (0usize..1000, 0u8..4).prop_map(|(acc, tier)| Op::Pin { acc, tier }),
         (0usize..1000).prop_map(|acc| Op::Unpin { acc }),
+        Just(Op::Reopen),
+        (0usize..1000).prop_map(|acc| Op::Reassign { acc }),
     ]
 }
 
@@ -158,6 +170,14 @@ fn rebuilt(model: &Model, w: &World) -> Engine {
     let mut e = Engine::new(model.clone(), as_of());
     e.rebuild(&w.accounts, &w.contacts, w.inters.iter());
     e
+}
+
+/// The engine a cold open gives: its inputs saved in the store's envelope,
+/// read back, and restored with the account records.
+fn reopened(model: &Model, w: &World, e: &Engine) -> Engine {
+    let bytes = encode(&e.all_inputs()).unwrap();
+    let inputs: Vec<AccountInputs> = decode(&bytes).unwrap();
+    Engine::restore(model.clone(), as_of(), &w.accounts, inputs).unwrap()
 }
 
 fn tiers(e: &Engine) -> BTreeMap<AccountId, String> {
@@ -310,6 +330,17 @@ fn run(model: Model, n0: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let a = a.clone();
                 inc.upsert_account(&a)
             }
+            Op::Reopen => {
+                inc = reopened(&model, &w, &inc);
+                Vec::new()
+            }
+            Op::Reassign { acc } => {
+                let id = pick(acc);
+                let a = &mut w.accounts[(id.0 - 1) as usize];
+                a.owner = if a.owner == "ann" { "bob" } else { "ann" }.into();
+                let a = a.clone();
+                inc.upsert_account(&a)
+            }
         };
         let full = rebuilt(&model, &w);
         let got = inc.scores();
@@ -331,6 +362,14 @@ fn run(model: Model, n0: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
         prop_assert_eq!(reported.len(), changes.len(), "duplicate change reports");
         prop_assert_eq!(reported, expected, "step {} {:?}", step, op);
         prop_assert_eq!(inc.matrix(), full.matrix());
+        for owner in [Some("ann"), Some("bob"), None] {
+            prop_assert_eq!(
+                inc.agenda(owner, &[]),
+                full.agenda(owner, &[]),
+                "{:?}",
+                owner
+            );
+        }
         prev = now;
     }
     Ok(())

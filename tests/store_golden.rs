@@ -263,3 +263,41 @@ fn request_outcome_golden() {
         "ca0a0001641730b5012a06696d706f7274010403773d310001046e616d6501010203040129",
     );
 }
+
+#[test]
+fn derived_golden() {
+    use kam::segment::{AccountInputs, Engine, Model};
+    use kam::store::DerivedHead;
+    check(
+        &DerivedHead {
+            seq: 42,
+            buckets: 3,
+            accounts: 150,
+        },
+        "ca0d0001f8da7f962a0396",
+    );
+    let a = Account {
+        id: AccountId(7),
+        key: "A".into(),
+        ..Account::default()
+    };
+    let mut i = Interaction::new(AccountId(7), InteractionKind::Order, d(2025, 3, 4));
+    i.id = InteractionId(11);
+    i.amount = Some(Money::from_units(1200));
+    i.due = Some(d(2025, 4, 3));
+    i.follow_up = Some(d(2025, 3, 10));
+    let c = Contact {
+        id: ContactId(5),
+        account: AccountId(7),
+        primary: true,
+        left_at: Some(d(2025, 1, 2)),
+        ..Contact::default()
+    };
+    let mut e = Engine::new(Model::default(), d(2025, 6, 30));
+    e.rebuild(&[a], &[c], [&i]);
+    let bucket: Vec<AccountInputs> = vec![e.inputs(AccountId(7)).unwrap()];
+    check(
+        &bucket,
+        "ca0e000145e6195e0107010b00fc00858ccf0001fc80a903000001fc20901600000001fcf08f16000105010001fc6a8f1600",
+    );
+}

@@ -9,6 +9,7 @@
 //! audit entry; an edit made on an old version is merged field by field or
 //! refused as a conflict (`merge`); a user's last change can be undone (`undo`).
 
+mod derived;
 mod merge;
 pub mod ops;
 pub mod query;
@@ -110,6 +111,8 @@ pub struct Book {
     with_history: HashSet<AccountId>,
     /// Last tier written to the store per account.
     recorded: HashMap<AccountId, String>,
+    /// Where the engine's saved snapshot stands (see `derived`).
+    derived: derived::SnapshotState,
 }
 
 impl Book {
@@ -120,18 +123,9 @@ impl Book {
             Some(bytes) => Model::from_toml(&String::from_utf8_lossy(&bytes))?,
             None => Model::default(),
         };
-        let accounts = store.accounts()?;
-        let contacts = store.contacts()?;
-        let mut interactions = Vec::new();
-        store.for_each_interaction(|i| interactions.push(i))?;
-        let mut engine = Engine::new(model, clock.today());
-        engine.rebuild(&accounts, &contacts, interactions.iter());
-        let with_history = interactions
-            .iter()
-            .filter(|i| i.kind != InteractionKind::System)
-            .map(|i| i.account)
-            .collect();
-        drop(interactions);
+        let accounts = store.accounts_by_id()?;
+        let (engine, derived) = derived::load_engine(&store, model, clock.today(), &accounts)?;
+        let with_history = engine.accounts_with_history().collect();
         let recorded = store.recorded_tiers()?;
         let mut book = Book {
             store,
@@ -142,8 +136,10 @@ impl Book {
             accounts: accounts.into_iter().map(|a| (a.id, a)).collect(),
             with_history,
             recorded,
+            derived,
         };
         book.log_drift()?;
+        book.save_after_rebuild();
         Ok(book)
     }
 
@@ -351,6 +347,7 @@ impl Book {
             note(self.engine.set_model(model), &mut moved);
         }
         let changes = self.log_changes(moved.into_values().collect(), &had_history)?;
+        self.after_write();
         Ok(Applied {
             stored,
             tier_changes: changes,
@@ -406,10 +403,18 @@ impl Book {
     fn log_drift(&mut self) -> Result<()> {
         let mut batch = Batch::default();
         let today = self.clock.today();
-        for s in self.engine.scores() {
-            if !self.with_history.contains(&s.account) {
+        // The tier alone is cheap; a full score only for accounts that moved.
+        for id in self.engine.account_ids() {
+            if !self.with_history.contains(&id) {
                 continue;
             }
+            let tier = self.engine.tier(id);
+            if tier.is_some() && self.recorded.get(&id) == tier.as_ref() {
+                continue;
+            }
+            let Some(s) = self.engine.score(id) else {
+                continue;
+            };
             match self.recorded.get(&s.account) {
                 Some(t) if *t == s.tier => {}
                 Some(t) => {

@@ -34,7 +34,7 @@ mod timeline;
 
 use crate::domain::text::clean_line;
 use crate::domain::{Account, AccountId, Contact, FollowUp, Interaction};
-use crate::store::{Batch, Store, StoreError};
+use crate::store::{BulkRecords, Store, StoreError};
 use account::build_account;
 use chrono::NaiveDate;
 use plan::plan;
@@ -117,14 +117,16 @@ pub enum DemoError {
     Store(#[from] StoreError),
 }
 
-/// Records per `Batch`: big enough to amortise the flush, small enough to
-/// keep memory flat for any book size.
+/// Records per bulk write: big enough to amortise the flush, small enough
+/// to keep memory flat for any book size.
 const CHUNK_RECORDS: usize = 5_000;
 
-/// Writes the demo book into an empty store, streamed in batches of about
-/// 5 000 records. Account ids are reserved up front so that the children
-/// of an account link to it within the same batch. `progress` is called
-/// with the number of accounts written so far after every batch.
+/// Writes the demo book into an empty store, streamed in chunks of about
+/// 5 000 records through the store's bulk load (no transaction per chunk,
+/// one flush; an interrupted load is detected on the next open). Account
+/// ids are reserved up front so that the children of an account link to it
+/// within the same chunk. `progress` is called with the number of accounts
+/// written so far after every chunk.
 pub fn write_demo(
     store: &Store,
     p: &DemoParams,
@@ -138,7 +140,8 @@ pub fn write_demo(
         });
     }
     let mut sum = DemoSummary::default();
-    let mut batch = Batch::default();
+    let mut batch = BulkRecords::default();
+    store.begin_bulk()?;
     let mut pending = 0usize;
     for mut d in generate(p) {
         let id = AccountId(store.reserve_id()?);
@@ -162,15 +165,16 @@ pub fn write_demo(
         batch.interactions.append(&mut d.interactions);
         batch.followups.append(&mut d.followups);
         if pending >= CHUNK_RECORDS {
-            store.apply(std::mem::take(&mut batch))?;
+            store.bulk_insert(std::mem::take(&mut batch))?;
             pending = 0;
             progress(sum.accounts);
         }
     }
     if !batch.is_empty() {
-        store.apply(batch)?;
+        store.bulk_insert(batch)?;
         progress(sum.accounts);
     }
+    store.end_bulk()?;
     Ok(sum)
 }
 

@@ -15,10 +15,13 @@ impl Engine {
     pub fn agenda(&self, owner: Option<&str>, followups: &[FollowUp]) -> Vec<AgendaItem> {
         let as_of = self.as_of;
         let mut items = Vec::new();
-        for id in self.account_ids() {
-            if owner.is_some_and(|o| self.owner(id) != Some(o)) {
-                continue;
-            }
+        // One user's agenda scores only their accounts (the owner index),
+        // not the whole book.
+        let ids = match owner {
+            Some(o) => self.accounts_of_owner(o),
+            None => self.account_ids(),
+        };
+        for id in ids {
             if let Some(sc) = self.score(id) {
                 self.account_items(&sc, &mut items);
             }

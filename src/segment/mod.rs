@@ -14,7 +14,7 @@ mod policy;
 mod rank;
 mod types;
 
-pub use engine::Engine;
+pub use engine::{AccountInputs, Engine, RestoreError};
 pub use metrics::Metrics;
 pub use model::{
     Axis, Cap, Criterion, Grid, Measure, Model, ModelError, Norm, RATING_NEUTRAL, TierPolicy,

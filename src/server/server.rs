@@ -393,7 +393,11 @@ impl Server {
             let _ = c.stream.shutdown(std::net::Shutdown::Both);
         }
         // Waits for a running command; every write is flushed already.
-        let book = lock(&self.shared.book);
+        let mut book = lock(&self.shared.book);
+        // The engine's snapshot, so the next start need not rebuild.
+        if let Err(e) = book.save_derived() {
+            eprintln!("kam server: snapshot: {e}");
+        }
         // Files replaced under the server are not its to mark closed.
         let closed = if self.shared.files_ok() {
             book.store().close_now()

@@ -136,6 +136,16 @@ impl Store {
             *name = text::clean_line(name);
         }
 
+        // A record write the change log will not show: the engine's
+        // snapshot could not tell it missed it, so it goes first.
+        let records = !(batch.accounts.is_empty()
+            && batch.contacts.is_empty()
+            && batch.interactions.is_empty()
+            && batch.followups.is_empty()
+            && batch.deletes.is_empty());
+        if batch.audit.is_none() && records {
+            self.invalidate_derived()?;
+        }
         let trees: [&sled::Tree; 15] = [
             &self.accounts,
             &self.account_keys,

@@ -45,6 +45,10 @@ pub enum Tag {
     Snoozes = 11,
     /// The tiers remembered at the last review (`named_blobs` "review").
     Review = 12,
+    /// What the engine's snapshot reflects (`derived` "head").
+    DerivedHead = 13,
+    /// One bucket of the engine's per-account inputs (`derived`).
+    DerivedBucket = 14,
 }
 
 /// The database header kept in the `meta` tree: proves the directory is a kam

@@ -17,6 +17,8 @@
 //!   requests             (client, request) → RequestEntry (exactly-once;
 //!                        its outcome is itself an envelope, Tag::Outcome)
 //!   meta "audit_seq"     last seq, raw u64 big-endian
+//!   derived              the engine's inputs per account, tagged with the
+//!                        seq they reflect (disposable; see `derived`)
 //!
 //! Every write runs in one sled transaction over the record and its index
 //! entries, then flushes: an `Ok` from a write method means durable. A
@@ -24,8 +26,10 @@
 //! id) in that same transaction.
 
 mod batch;
+mod bulk;
 mod child;
 mod codec;
+mod derived;
 mod dump;
 mod error;
 mod guard;
@@ -37,7 +41,9 @@ mod migrate;
 mod open;
 
 pub use batch::{Batch, BatchResult};
+pub use bulk::BulkRecords;
 pub use codec::{DB_MAGIC, DbHeader, ENVELOPE_V1, RequestEntry};
+pub use derived::{DerivedHead, DerivedMiss};
 pub use dump::{
     BACKUP_FORMAT, BACKUP_MAGIC, BACKUP_SUFFIX, BackupError, BackupHeader, RESTORE_POINTS_DIR,
     TreeCount, newest_restore_point, restore_hint, restore_points,
@@ -72,7 +78,7 @@ pub mod backup {
 }
 
 /// Every tree kam creates (used to tell a kam database from another program's).
-pub(crate) const TREE_NAMES: [&str; 16] = [
+pub(crate) const TREE_NAMES: [&str; 17] = [
     "meta",
     "named_blobs",
     "accounts",
@@ -88,6 +94,7 @@ pub(crate) const TREE_NAMES: [&str; 16] = [
     "audit",
     "audit_accounts",
     "requests",
+    derived::DERIVED_TREE,
     "__sled__default",
 ];
 
@@ -133,6 +140,9 @@ pub struct Store {
     audit: sled::Tree,
     audit_accounts: sled::Tree,
     requests: sled::Tree,
+    derived: sled::Tree,
+    /// Writes of this handle (and its clones) that bypassed the change log.
+    unlogged: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -160,7 +170,7 @@ impl Store {
                 ids: tree(ids)?,
             })
         };
-        Ok(Store {
+        let store = Store {
             path: Arc::new(dir.to_path_buf()),
             closer,
             blobs: tree("named_blobs")?,
@@ -175,8 +185,19 @@ impl Store {
             audit: tree("audit")?,
             audit_accounts: tree("audit_accounts")?,
             requests: tree("requests")?,
+            derived: tree(derived::DERIVED_TREE)?,
+            unlogged: Arc::default(),
             db,
-        })
+        };
+        if store.bulk_interrupted()? {
+            return Err(StoreError::Damaged {
+                path: dir.to_path_buf(),
+                detail: "a demo load was interrupted and left it incomplete; delete the \
+                         directory and run the demo again"
+                    .into(),
+            });
+        }
+        Ok(store)
     }
 
     pub fn path(&self) -> &Path {
@@ -274,12 +295,23 @@ impl Store {
         Ok(out)
     }
 
+    /// All accounts, ordered by id: one sequential scan, for loading the
+    /// whole book (no key index lookups).
+    pub fn accounts_by_id(&self) -> Result<Vec<Account>> {
+        self.accounts
+            .iter()
+            .values()
+            .map(|v| codec::decode(&v?))
+            .collect()
+    }
+
     /// Inserts a new account: id 0 gets a fresh id, version becomes 1.
     pub fn insert_account(&self, mut a: Account) -> Result<Account> {
         sanitize_account(&mut a)?;
         if a.id.0 == 0 {
             a.id = AccountId(self.reserve_id()?);
         }
+        self.invalidate_derived()?;
         let stored = (&self.accounts, &self.account_keys, &self.folded_keys).transaction(
             |(acc, keys, folded)| put_account(acc, keys, folded, a.clone(), Mode::Insert),
         )?;
@@ -291,6 +323,7 @@ impl Store {
     /// key moves the key index.
     pub fn update_account(&self, mut a: Account) -> Result<Account> {
         sanitize_account(&mut a)?;
+        self.invalidate_derived()?;
         let stored = (&self.accounts, &self.account_keys, &self.folded_keys).transaction(
             |(acc, keys, folded)| put_account(acc, keys, folded, a.clone(), Mode::Update),
         )?;
@@ -318,6 +351,7 @@ impl Store {
 
     /// Writes an already sanitized record and flushes.
     fn put_child<T: child::Child>(&self, trees: &ChildTrees, rec: T, mode: Mode) -> Result<T> {
+        self.invalidate_derived()?;
         let stored = (&self.accounts, &trees.records, &trees.ids)
             .transaction(|(acc, recs, ids)| child::put(acc, recs, ids, rec.clone(), mode))?;
         self.flush()?;

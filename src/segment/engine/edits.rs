@@ -10,9 +10,12 @@ use crate::domain::{Account, AccountId, Contact, ContactId, Interaction, Interac
 impl Engine {
     pub fn upsert_account(&mut self, a: &Account) -> Vec<TierChange> {
         let mut step = Step::default();
+        self.changed.insert(a.id);
         self.touch(a.id, &mut step, true);
         let st = self.accounts.entry(a.id).or_default();
+        let old = st.known.then(|| st.owner.clone());
         Self::set_account_fields(st, a);
+        self.reindex_owner(a.id, old.as_deref());
         self.refresh_data(a.id, &mut step);
         self.finish(step)
     }
@@ -20,11 +23,14 @@ impl Engine {
     /// Forgets an account and what hangs on it; others may change tier.
     pub fn remove_account(&mut self, id: AccountId) -> Vec<TierChange> {
         let mut step = Step::default();
+        self.changed.insert(id);
         if let Some(st) = self.accounts.get_mut(&id) {
+            let old = st.known.then(|| st.owner.clone());
             st.known = false;
             st.events.clear();
             st.contacts.clear();
             self.refresh_data(id, &mut step);
+            self.reindex_owner(id, old.as_deref());
             self.accounts.remove(&id);
             self.inter_acc.retain(|_, a| *a != id);
             self.contact_acc.retain(|_, a| *a != id);
@@ -39,8 +45,10 @@ impl Engine {
             && let Some(st) = self.accounts.get_mut(&prev)
         {
             st.contacts.retain(|x| x.id != c.id);
+            self.changed.insert(prev);
             self.refresh_data(prev, &mut step);
         }
+        self.changed.insert(c.account);
         let st = self.accounts.entry(c.account).or_default();
         let lite = ContactLite::from_contact(c);
         match st.contacts.iter_mut().find(|x| x.id == c.id) {
@@ -57,6 +65,7 @@ impl Engine {
             && let Some(st) = self.accounts.get_mut(&acc)
         {
             st.contacts.retain(|x| x.id != id);
+            self.changed.insert(acc);
             self.refresh_data(acc, &mut step);
         }
         self.finish(step)
@@ -69,8 +78,10 @@ impl Engine {
             && let Some(st) = self.accounts.get_mut(&prev)
         {
             st.events.retain(|e| e.id != i.id);
+            self.changed.insert(prev);
             self.refresh_data(prev, &mut step);
         }
+        self.changed.insert(i.account);
         let st = self.accounts.entry(i.account).or_default();
         st.events.retain(|e| e.id != i.id);
         let ev = Ev::from_interaction(i);
@@ -86,6 +97,7 @@ impl Engine {
             && let Some(st) = self.accounts.get_mut(&acc)
         {
             st.events.retain(|e| e.id != id);
+            self.changed.insert(acc);
             self.refresh_data(acc, &mut step);
         }
         self.finish(step)

@@ -32,6 +32,7 @@ mod edits;
 mod place;
 mod queries;
 mod rebuild;
+mod snapshot;
 mod state;
 mod step;
 
@@ -44,6 +45,7 @@ use chrono::NaiveDate;
 use state::{CritInfo, F, IdMap};
 use std::collections::BTreeSet;
 
+pub use snapshot::{AccountInputs, RestoreError};
 pub(super) use state::AccState;
 
 /// Incremental segmentation state for all accounts.
@@ -71,6 +73,11 @@ pub struct Engine {
     cap_cell: Vec<bool>,
     /// (capped tier, overflow tier) indices.
     cap_tiers: Option<(usize, usize)>,
+    /// Accounts whose inputs (events, contacts, existence) changed since
+    /// the last `take_changed`: what a snapshot save must rewrite.
+    changed: BTreeSet<AccountId>,
+    /// Known accounts by owner: the agenda of one user reads only theirs.
+    owners: std::collections::HashMap<String, BTreeSet<AccountId>>,
 }
 
 impl Engine {
@@ -91,6 +98,8 @@ impl Engine {
             cell_tier: Vec::new(),
             cap_cell: Vec::new(),
             cap_tiers: None,
+            changed: BTreeSet::new(),
+            owners: Default::default(),
         };
         e.setup_model();
         e.recompute_all();
@@ -120,6 +129,45 @@ impl Engine {
             .collect();
         ids.sort();
         ids
+    }
+
+    /// The tier in force of a known account (a pin wins), without scoring it.
+    pub fn tier(&self, id: AccountId) -> Option<String> {
+        self.accounts
+            .get(&id)
+            .filter(|s| s.known)
+            .map(|s| self.effective_tier(s))
+    }
+
+    /// The known accounts `owner` owns, ascending.
+    pub fn accounts_of_owner(&self, owner: &str) -> Vec<AccountId> {
+        self.owners
+            .get(owner)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// Moves `id` in the owner index from its old owner to its current one.
+    pub(super) fn reindex_owner(&mut self, id: AccountId, old: Option<&str>) {
+        if let Some(o) = old
+            && let Some(set) = self.owners.get_mut(o)
+        {
+            set.remove(&id);
+            if set.is_empty() {
+                self.owners.remove(o);
+            }
+        }
+        if let Some(st) = self.accounts.get(&id).filter(|s| s.known) {
+            self.owners.entry(st.owner.clone()).or_default().insert(id);
+        }
+    }
+
+    /// Rebuilds the owner index from the accounts (after a load).
+    pub(super) fn index_owners(&mut self) {
+        self.owners.clear();
+        for (id, st) in self.accounts.iter().filter(|(_, s)| s.known) {
+            self.owners.entry(st.owner.clone()).or_default().insert(*id);
+        }
     }
 
     /// The owner the engine was told about (for agenda filtering).

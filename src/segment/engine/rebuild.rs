@@ -2,7 +2,7 @@
 //! that moves every account at once. Builds the rank sets in one pass and
 //! evaluates everyone exactly, resetting the drift counters.
 
-use super::super::metrics::{ContactLite, Ev, Metrics};
+use super::super::metrics::Metrics;
 use super::super::model::Model;
 use super::super::model::Norm;
 use super::super::per_axis::PerAxis;
@@ -86,32 +86,12 @@ impl Engine {
         contacts: &[Contact],
         interactions: impl IntoIterator<Item = &'a Interaction>,
     ) {
-        self.accounts.clear();
-        self.inter_acc.clear();
-        self.contact_acc.clear();
-        for a in accounts {
-            let st = self.accounts.entry(a.id).or_default();
-            Self::set_account_fields(st, a);
-        }
-        for c in contacts {
-            self.contact_acc.insert(c.id, c.account);
-            let st = self.accounts.entry(c.account).or_default();
-            st.contacts.retain(|x| x.id != c.id);
-            st.contacts.push(ContactLite::from_contact(c));
-        }
-        for i in interactions {
-            if let Some(prev) = self.inter_acc.insert(i.id, i.account)
-                && let Some(st) = self.accounts.get_mut(&prev)
-            {
-                st.events.retain(|e| e.id != i.id);
-            }
-            let st = self.accounts.entry(i.account).or_default();
-            st.events.push(Ev::from_interaction(i));
-        }
-        for st in self.accounts.values_mut() {
-            st.events.sort_by_key(|e| (e.at, e.id));
-        }
-        self.recompute_all();
+        let fed: Result<(), std::convert::Infallible> =
+            self.rebuild_streamed(accounts, contacts, |push| {
+                interactions.into_iter().for_each(push);
+                Ok(())
+            });
+        let Ok(()) = fed;
     }
 
     pub(super) fn set_account_fields(st: &mut AccState, a: &Account) {

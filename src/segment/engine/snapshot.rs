@@ -1,0 +1,258 @@
+//! What the engine needs to resume without the store's records: per account,
+//! its compact events and contacts (`AccountInputs`). The account records
+//! themselves (owner, status, ratings, pin) are small and read anyway; the
+//! interactions are what make a cold open slow (a million full records
+//! decoded to keep 60 bytes of each).
+//!
+//! Why inputs and not scores: the inputs do not depend on the model or the
+//! as-of date, so a snapshot stays usable across days and model changes,
+//! and scores, ranks and tiers recomputed from them in memory are exactly
+//! what a full rebuild gives — the same function of the same values — with
+//! no persisted float to trust. Recomputing them is the cheap part
+//! (`recompute_all`); decoding the records is the expensive one.
+
+use super::super::metrics::{ContactLite, Ev};
+use super::super::model::Model;
+use super::Engine;
+use crate::domain::compact;
+use crate::domain::{
+    Account, AccountId, Contact, ContactId, Interaction, InteractionId, InteractionKind, Money,
+};
+use chrono::{DateTime, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// One interaction as the engine keeps it, in its stored form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct EvRecord {
+    id: InteractionId,
+    kind: InteractionKind,
+    secs: i64,
+    nanos: u32,
+    amount: Option<Money>,
+    margin: Option<Money>,
+    #[serde(with = "compact::opt_date")]
+    due: Option<NaiveDate>,
+    #[serde(with = "compact::opt_date")]
+    paid_at: Option<NaiveDate>,
+    satisfaction: Option<u8>,
+    #[serde(with = "compact::opt_date")]
+    follow_up: Option<NaiveDate>,
+}
+
+impl EvRecord {
+    fn of(e: &Ev) -> EvRecord {
+        EvRecord {
+            id: e.id,
+            kind: e.kind,
+            secs: e.at.timestamp(),
+            nanos: e.at.timestamp_subsec_nanos(),
+            amount: e.amount,
+            margin: e.margin,
+            due: e.due,
+            paid_at: e.paid_at,
+            satisfaction: e.satisfaction,
+            follow_up: e.follow_up,
+        }
+    }
+
+    fn ev(&self) -> Option<Ev> {
+        Some(Ev {
+            id: self.id,
+            kind: self.kind,
+            at: DateTime::from_timestamp(self.secs, self.nanos)?,
+            amount: self.amount,
+            margin: self.margin,
+            due: self.due,
+            paid_at: self.paid_at,
+            satisfaction: self.satisfaction,
+            follow_up: self.follow_up,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct ContactRecord {
+    id: ContactId,
+    primary: bool,
+    backup: bool,
+    #[serde(with = "compact::opt_date")]
+    left_at: Option<NaiveDate>,
+}
+
+/// One account's share of the engine's inputs beyond its record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInputs {
+    pub account: AccountId,
+    events: Vec<EvRecord>,
+    contacts: Vec<ContactRecord>,
+}
+
+impl AccountInputs {
+    /// Interactions held (for sizing and tests).
+    pub fn events(&self) -> usize {
+        self.events.len()
+    }
+}
+
+/// Why a snapshot could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RestoreError {
+    #[error("the snapshot has no inputs for account {0}")]
+    MissingAccount(AccountId),
+    #[error("the snapshot holds account {0}, which has no record")]
+    UnknownAccount(AccountId),
+    #[error("the snapshot holds account {0} twice")]
+    Duplicate(AccountId),
+    #[error("interaction {0} is out of range or listed twice")]
+    BadEvent(InteractionId),
+}
+
+impl Engine {
+    /// The inputs the engine holds for one account (None: it holds none,
+    /// e.g. the account was removed).
+    pub fn inputs(&self, id: AccountId) -> Option<AccountInputs> {
+        let st = self.accounts.get(&id)?;
+        Some(AccountInputs {
+            account: id,
+            events: st.events.iter().map(EvRecord::of).collect(),
+            contacts: st
+                .contacts
+                .iter()
+                .map(|c| ContactRecord {
+                    id: c.id,
+                    primary: c.primary,
+                    backup: c.backup,
+                    left_at: c.left_at,
+                })
+                .collect(),
+        })
+    }
+
+    /// Every account's inputs, by id.
+    pub fn all_inputs(&self) -> Vec<AccountInputs> {
+        let mut ids: Vec<AccountId> = self.accounts.keys().copied().collect();
+        ids.sort();
+        ids.into_iter().filter_map(|id| self.inputs(id)).collect()
+    }
+
+    /// The accounts whose inputs changed since the last call (edits only:
+    /// a rebuild or restore starts empty), by id.
+    pub fn take_changed(&mut self) -> Vec<AccountId> {
+        std::mem::take(&mut self.changed).into_iter().collect()
+    }
+
+    /// How many accounts changed since the last `take_changed`.
+    pub fn changed_len(&self) -> usize {
+        self.changed.len()
+    }
+
+    /// Accounts with at least one interaction that is not a system entry.
+    pub fn accounts_with_history(&self) -> impl Iterator<Item = AccountId> + '_ {
+        self.accounts
+            .iter()
+            .filter(|(_, s)| s.events.iter().any(|e| e.kind != InteractionKind::System))
+            .map(|(id, _)| *id)
+    }
+
+    /// An engine from account records and a snapshot of the other inputs,
+    /// scored as of `as_of`: the same engine a full rebuild from the records
+    /// gives, provided the snapshot holds exactly what those records hold.
+    /// Every record account must have inputs and every input a record (a
+    /// snapshot that disagrees with the records is refused, not patched).
+    pub fn restore(
+        model: Model,
+        as_of: NaiveDate,
+        accounts: &[Account],
+        inputs: Vec<AccountInputs>,
+    ) -> Result<Engine, RestoreError> {
+        let mut e = Engine::new(model, as_of);
+        for a in accounts {
+            let st = e.accounts.entry(a.id).or_default();
+            Self::set_account_fields(st, a);
+        }
+        let mut seen: std::collections::HashSet<AccountId> = Default::default();
+        for inp in inputs {
+            let Some(st) = e.accounts.get_mut(&inp.account) else {
+                return Err(RestoreError::UnknownAccount(inp.account));
+            };
+            if !seen.insert(inp.account) {
+                return Err(RestoreError::Duplicate(inp.account));
+            }
+            st.events.reserve_exact(inp.events.len());
+            for r in &inp.events {
+                let ev = r.ev().ok_or(RestoreError::BadEvent(r.id))?;
+                st.events.push(ev);
+            }
+            if !st.events.is_sorted_by_key(|ev| (ev.at, ev.id)) {
+                st.events.sort_by_key(|ev| (ev.at, ev.id));
+            }
+            st.contacts = inp
+                .contacts
+                .iter()
+                .map(|c| ContactLite {
+                    id: c.id,
+                    primary: c.primary,
+                    backup: c.backup,
+                    left_at: c.left_at,
+                })
+                .collect();
+            for ev in &st.events {
+                if e.inter_acc.insert(ev.id, inp.account).is_some() {
+                    return Err(RestoreError::BadEvent(ev.id));
+                }
+            }
+            for c in &st.contacts {
+                e.contact_acc.insert(c.id, inp.account);
+            }
+        }
+        // An account without inputs: the snapshot predates it.
+        if let Some(a) = accounts.iter().find(|a| !seen.contains(&a.id)) {
+            return Err(RestoreError::MissingAccount(a.id));
+        }
+        e.index_owners();
+        e.recompute_all();
+        Ok(e)
+    }
+
+    /// A full rebuild from records given one at a time: the interactions
+    /// are streamed (`feed` calls its argument once per interaction), so a
+    /// million of them are never held as records at once.
+    pub fn rebuild_streamed<E>(
+        &mut self,
+        accounts: &[Account],
+        contacts: &[Contact],
+        feed: impl FnOnce(&mut dyn FnMut(&Interaction)) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.accounts.clear();
+        self.inter_acc.clear();
+        self.contact_acc.clear();
+        self.changed.clear();
+        for a in accounts {
+            let st = self.accounts.entry(a.id).or_default();
+            Self::set_account_fields(st, a);
+        }
+        for c in contacts {
+            self.contact_acc.insert(c.id, c.account);
+            let st = self.accounts.entry(c.account).or_default();
+            st.contacts.retain(|x| x.id != c.id);
+            st.contacts.push(ContactLite::from_contact(c));
+        }
+        let mut push = |i: &Interaction| {
+            if let Some(prev) = self.inter_acc.insert(i.id, i.account)
+                && let Some(st) = self.accounts.get_mut(&prev)
+            {
+                st.events.retain(|e| e.id != i.id);
+            }
+            let st = self.accounts.entry(i.account).or_default();
+            st.events.push(Ev::from_interaction(i));
+        };
+        feed(&mut push)?;
+        for st in self.accounts.values_mut() {
+            st.events.sort_by_key(|e| (e.at, e.id));
+            st.events.shrink_to_fit();
+        }
+        self.index_owners();
+        self.recompute_all();
+        Ok(())
+    }
+}

@@ -1,0 +1,152 @@
+//! Loading new records in bulk (the demo book): no sled transaction, one
+//! atomic sled batch per tree and one flush per call.
+//!
+//! A transaction over fifteen trees costs far more per record than the
+//! record's own bytes, and a bulk load needs none of what it buys: every
+//! record is new (ids freshly reserved, keys checked here), nothing is
+//! read back, nothing is audited. What a transaction would also give —
+//! all trees or none on a crash — is replaced by a marker: `bulk_load`
+//! is set (and flushed) before the first write and removed when the
+//! caller ends the load, and a store opened with the marker present is
+//! reported damaged (an interrupted load), never used half-written.
+
+use super::Store;
+use super::child::Child;
+use super::codec;
+use super::error::{Result, StoreError};
+use super::keys;
+use crate::domain::{Account, AccountId, sanitize_account};
+use std::collections::HashSet;
+
+/// Meta key present while a bulk load is under way.
+pub(super) const BULK_MARK: &[u8] = b"bulk_load";
+
+/// New records for `Store::bulk_insert`: every id 0 (fresh) except
+/// accounts, whose ids are reserved by the caller so that children can
+/// point to them.
+#[derive(Debug, Default)]
+pub struct BulkRecords {
+    pub accounts: Vec<Account>,
+    pub contacts: Vec<crate::domain::Contact>,
+    pub interactions: Vec<crate::domain::Interaction>,
+    pub followups: Vec<crate::domain::FollowUp>,
+}
+
+impl BulkRecords {
+    pub fn len(&self) -> usize {
+        self.accounts.len() + self.contacts.len() + self.interactions.len() + self.followups.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn children<T: Child>(
+    store: &Store,
+    recs: Vec<T>,
+    accounts: &HashSet<AccountId>,
+    records: &mut sled::Batch,
+    ids: &mut sled::Batch,
+) -> Result<()> {
+    for mut r in recs {
+        r.sanitize()?;
+        if r.id() != 0 {
+            return Err(StoreError::Invalid(crate::domain::FieldError::new(
+                "id",
+                "a bulk load only inserts new records",
+            )));
+        }
+        if !accounts.contains(&r.account())
+            && store.accounts.get(r.account().to_be_bytes())?.is_none()
+        {
+            return Err(StoreError::NotFound(format!("account {}", r.account())));
+        }
+        r.set_id(store.reserve_id()?);
+        r.set_version(1);
+        let key = r.record_key();
+        records.insert(key.as_slice(), codec::encode(&r)?);
+        ids.insert(&r.id().to_be_bytes(), key);
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Starts a bulk load: marks the store as being loaded (durably) so that
+    /// an interrupted load is detected on the next open.
+    pub fn begin_bulk(&self) -> Result<()> {
+        self.invalidate_derived()?;
+        self.meta.insert(BULK_MARK, &[1u8])?;
+        self.flush()
+    }
+
+    /// Ends a bulk load: everything written is flushed, then the mark goes.
+    pub fn end_bulk(&self) -> Result<()> {
+        self.flush()?;
+        self.meta.remove(BULK_MARK)?;
+        self.flush()
+    }
+
+    /// Whether a bulk load was begun and not ended.
+    pub fn bulk_interrupted(&self) -> Result<bool> {
+        Ok(self.meta.get(BULK_MARK)?.is_some())
+    }
+
+    /// Inserts new records between `begin_bulk` and `end_bulk`. Records are
+    /// checked as every write checks them (sanitized, account keys unique
+    /// ignoring case, children's accounts present); on an error nothing of
+    /// this call is written. One flush per call.
+    pub fn bulk_insert(&self, recs: BulkRecords) -> Result<()> {
+        if !self.bulk_interrupted()? {
+            return Err(StoreError::Io(
+                "bulk_insert outside begin_bulk/end_bulk".into(),
+            ));
+        }
+        let mut acc = sled::Batch::default();
+        let mut keys_b = sled::Batch::default();
+        let mut folded = sled::Batch::default();
+        let mut ids = HashSet::new();
+        let mut folds = HashSet::new();
+        for mut a in recs.accounts {
+            sanitize_account(&mut a)?;
+            if a.id.0 == 0 {
+                a.id = AccountId(self.reserve_id()?);
+            }
+            let fold = keys::fold(&a.key);
+            if !folds.insert(fold.clone())
+                || self.folded_keys.get(fold.as_bytes())?.is_some()
+                || self.account_keys.get(a.key.as_bytes())?.is_some()
+            {
+                return Err(StoreError::DuplicateKey(a.key));
+            }
+            if !ids.insert(a.id) || self.accounts.get(a.id.to_be_bytes())?.is_some() {
+                return Err(StoreError::Conflict {
+                    record: format!("account {}", a.id),
+                    expected: 0,
+                    found: 1,
+                });
+            }
+            a.version = 1;
+            let id = a.id.to_be_bytes();
+            acc.insert(&id, codec::encode(&a)?);
+            keys_b.insert(a.key.as_bytes(), &id);
+            folded.insert(fold.as_bytes(), keys::id_list_with(&[], a.id.0));
+        }
+        let (mut cr, mut ci) = (sled::Batch::default(), sled::Batch::default());
+        children(self, recs.contacts, &ids, &mut cr, &mut ci)?;
+        let (mut ir, mut ii) = (sled::Batch::default(), sled::Batch::default());
+        children(self, recs.interactions, &ids, &mut ir, &mut ii)?;
+        let (mut fr, mut fi) = (sled::Batch::default(), sled::Batch::default());
+        children(self, recs.followups, &ids, &mut fr, &mut fi)?;
+        self.accounts.apply_batch(acc)?;
+        self.account_keys.apply_batch(keys_b)?;
+        self.folded_keys.apply_batch(folded)?;
+        self.contacts.records.apply_batch(cr)?;
+        self.contacts.ids.apply_batch(ci)?;
+        self.interactions.records.apply_batch(ir)?;
+        self.interactions.ids.apply_batch(ii)?;
+        self.followups.records.apply_batch(fr)?;
+        self.followups.ids.apply_batch(fi)?;
+        self.flush()
+    }
+}

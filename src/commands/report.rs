@@ -3,7 +3,7 @@
 //! read an `Engine` and look accounts up by id for keys and names.
 
 use crate::domain::{Account, AccountId};
-use crate::segment::{AccountScore, AgendaItem, Engine};
+use crate::segment::{AccountScore, AgendaItem, Engine, Matrix};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use unicode_width::UnicodeWidthStr;
@@ -41,6 +41,22 @@ fn r2(x: f64) -> f64 {
 /// decimal so JSON shows `0.4433`, never `0.44329999999999997`.
 fn r4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
+}
+
+/// Accounts and 12-month revenue per tier, as `segments --json` and
+/// `matrix --json` both report them.
+fn tier_totals_json(m: &Matrix) -> Vec<Value> {
+    m.tiers
+        .iter()
+        .map(|t| {
+            json!({
+                "tier": t.tier,
+                "accounts": t.accounts,
+                "revenue_12m": t.revenue_12m.to_string(),
+                "revenue_share": r4(t.revenue_share),
+            })
+        })
+        .collect()
 }
 
 fn date(d: Option<chrono::NaiveDate>) -> Value {
@@ -95,19 +111,7 @@ pub fn segments_json(engine: &Engine, lookup: &impl AccountLookup) -> Value {
             })
         })
         .collect();
-    let matrix = engine.matrix();
-    let tiers: Vec<Value> = matrix
-        .tiers
-        .iter()
-        .map(|t| {
-            json!({
-                "tier": t.tier,
-                "accounts": t.accounts,
-                "revenue_12m": t.revenue_12m.to_string(),
-                "revenue_share": r4(t.revenue_share),
-            })
-        })
-        .collect();
+    let tiers = tier_totals_json(&engine.matrix());
     let p = engine.pareto();
     json!({
         "as_of": engine.as_of().to_string(),
@@ -387,18 +391,7 @@ pub fn matrix_json(engine: &Engine) -> Value {
             })
         })
         .collect();
-    let tiers: Vec<Value> = m
-        .tiers
-        .iter()
-        .map(|t| {
-            json!({
-                "tier": t.tier,
-                "accounts": t.accounts,
-                "revenue_12m": t.revenue_12m.to_string(),
-                "revenue_share": r4(t.revenue_share),
-            })
-        })
-        .collect();
+    let tiers = tier_totals_json(&m);
     json!({
         "as_of": engine.as_of().to_string(),
         "model": engine.model().name,

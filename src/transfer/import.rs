@@ -36,6 +36,22 @@ pub struct ImportPlan {
     pub skipped: usize,
 }
 
+impl ImportPlan {
+    /// Counts a row against what is stored (same: skipped; else updated or
+    /// created) and hands back the record when it must be written.
+    fn upsert<T: PartialEq>(&mut self, stored: Option<T>, new: T) -> Option<T> {
+        match stored {
+            Some(old) if old == new => {
+                self.skipped += 1;
+                return None;
+            }
+            Some(_) => self.updated += 1,
+            None => self.created += 1,
+        }
+        Some(new)
+    }
+}
+
 /// Bad rows, each as `FILE:LINE: column: reason`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportErrors {
@@ -695,16 +711,8 @@ impl<'s> Planner<'s> {
             ));
             return Ok(());
         }
-        match stored {
-            Some(old) if old == a => self.plan.skipped += 1,
-            Some(_) => {
-                self.plan.updated += 1;
-                self.plan.batch.accounts.push(a);
-            }
-            None => {
-                self.plan.created += 1;
-                self.plan.batch.accounts.push(a);
-            }
+        if let Some(a) = self.plan.upsert(stored, a) {
+            self.plan.batch.accounts.push(a);
         }
         Ok(())
     }
@@ -759,16 +767,8 @@ impl<'s> Planner<'s> {
         if row.is_bad() {
             return Ok(());
         }
-        match stored {
-            Some(old) if old == c => self.plan.skipped += 1,
-            Some(_) => {
-                self.plan.updated += 1;
-                self.plan.batch.contacts.push(c);
-            }
-            None => {
-                self.plan.created += 1;
-                self.plan.batch.contacts.push(c);
-            }
+        if let Some(c) = self.plan.upsert(stored, c) {
+            self.plan.batch.contacts.push(c);
         }
         Ok(())
     }

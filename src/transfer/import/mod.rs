@@ -127,11 +127,7 @@ pub fn import_into(
     dry_run: bool,
     request: Option<RequestId>,
 ) -> Result<WriteOutcome, ImportFailure> {
-    let mut raw = Vec::new();
-    let mut input = input;
-    input
-        .read_to_end(&mut raw)
-        .map_err(|e| ImportFailure::Io(format!("{name}: {e}")))?;
+    let raw = read_all(input, name)?;
     let source = Source {
         raw: &raw,
         name,
@@ -197,17 +193,22 @@ pub fn plan_import_from(
     author: &str,
     today: NaiveDate,
 ) -> Result<ImportPlan, ImportFailure> {
-    let mut raw = Vec::new();
-    let mut input = input;
-    input
-        .read_to_end(&mut raw)
-        .map_err(|e| ImportFailure::Io(format!("{name}: {e}")))?;
+    let raw = read_all(input, name)?;
     let source = Source {
         raw: &raw,
         name,
         options: &ReadOptions::default(),
     };
     plan_source(store, kind, &source, author, today, &mut |_, _| {})
+}
+
+/// The whole input, or an I/O error naming it.
+fn read_all(mut input: impl std::io::Read, name: &str) -> Result<Vec<u8>, ImportFailure> {
+    let mut raw = Vec::new();
+    input
+        .read_to_end(&mut raw)
+        .map_err(|e| ImportFailure::Io(format!("{name}: {e}")))?;
+    Ok(raw)
 }
 
 /// How the header line is read.

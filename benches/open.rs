@@ -1,7 +1,7 @@
 //! The book in a real store (sled in a temp dir, filled by `kam demo`'s
 //! writer): a cold open from the snapshot and from the records, the
-//! snapshot load alone, one order through `Book::execute`, and one
-//! owner's agenda.
+//! snapshot load alone, one order through `Book::execute`, one owner's
+//! agenda, and the list page and search a screen asks for.
 //!
 //! Run: `cargo bench --bench open`. The book is 20 000 accounts / 200 000
 //! interactions unless `KAM_BENCH_ACCOUNTS` and `KAM_BENCH_INTERACTIONS`
@@ -10,6 +10,7 @@
 
 use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group};
+use kam::book::query::{self, ListQuery, SortKey};
 use kam::book::{Book, WriteOp};
 use kam::clock::Clock;
 use kam::demo::{DemoParams, write_demo};
@@ -115,6 +116,38 @@ fn bench(c: &mut Criterion) {
 
     g.bench_function("agenda_of_one_owner", |b| {
         b.iter(|| black_box(book.agenda(Some(USER)).unwrap()))
+    });
+
+    // The list and search a screen asks for: a page of 50 rows. Warm = the
+    // prepared rows of this state exist (a scroll, the next keystroke);
+    // after a write = they are rebuilt first (the first read after a change).
+    let page = ListQuery {
+        limit: Some(50),
+        ..Default::default()
+    };
+    g.bench_function("list_page_warm", |b| {
+        b.iter(|| black_box(query::list(&book, &page).unwrap()))
+    });
+    let by_name = ListQuery {
+        sort: SortKey::Name,
+        filter: "owner:a".into(),
+        ..page.clone()
+    };
+    g.bench_function("list_page_filtered_by_name_warm", |b| {
+        b.iter(|| black_box(query::list(&book, &by_name).unwrap()))
+    });
+    g.bench_function("search_keystroke_warm", |b| {
+        b.iter(|| black_box(query::search(&book, "north tec", 50).unwrap()))
+    });
+    let id = book.find_account(&keys[0]).unwrap().id;
+    g.bench_function("list_page_after_a_write", |b| {
+        b.iter(|| {
+            let mut i = Interaction::new(id, InteractionKind::Note, today());
+            i.summary = "bench".into();
+            book.execute(WriteOp::AddInteraction { interaction: i }, None)
+                .unwrap();
+            black_box(query::list(&book, &page).unwrap())
+        })
     });
     g.finish();
 }

@@ -729,3 +729,39 @@ fn declining_names_only_the_reasons_that_hold() {
         "declining: revenue -96% vs previous year; orders 1 in 90 days vs 3 before"
     );
 }
+
+/// Every change that can move a score gives the engine a new stamp (what
+/// the book's prepared list rows are keyed by); reads and clones do not.
+#[test]
+fn stamp_changes_with_every_edit_and_only_then() {
+    let mut b = B::default();
+    b.account(1);
+    b.account(2);
+    b.order(1, "2025-05-01", 100);
+    let mut e = b.engine(Model::default());
+    let first = e.stamp();
+    let _ = e.score(AccountId(1));
+    assert_eq!(e.clone().stamp(), first, "a read or clone");
+    let mut seen = vec![first];
+    let mut changed = |e: &Engine, what: &str| {
+        assert!(!seen.contains(&e.stamp()), "{what} kept an old stamp");
+        seen.push(e.stamp());
+    };
+    let mut a = b.accounts[1].clone();
+    a.name = "renamed".into();
+    e.upsert_account(&a);
+    changed(&e, "upsert_account");
+    let mut o = Interaction::new(AccountId(2), InteractionKind::Order, d("2025-06-01"));
+    o.id = InteractionId(99);
+    o.amount = Some(Money::from_units(5));
+    e.upsert_interaction(&o);
+    changed(&e, "upsert_interaction");
+    e.remove_interaction(InteractionId(99));
+    changed(&e, "remove_interaction");
+    e.set_as_of(d("2025-07-01"));
+    changed(&e, "set_as_of");
+    e.set_model(Model::default());
+    changed(&e, "set_model");
+    e.remove_account(AccountId(2));
+    changed(&e, "remove_account");
+}

@@ -113,6 +113,8 @@ pub struct Book {
     recorded: HashMap<AccountId, String>,
     /// Where the engine's saved snapshot stands (see `derived`).
     derived: derived::SnapshotState,
+    /// The list's prepared rows (see `query::index`).
+    rows: query::RowCache,
 }
 
 impl Book {
@@ -137,6 +139,7 @@ impl Book {
             with_history,
             recorded,
             derived,
+            rows: Default::default(),
         };
         book.log_drift()?;
         book.save_after_rebuild();

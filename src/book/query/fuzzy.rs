@@ -7,26 +7,37 @@ use nucleo_matcher::{Config, Matcher, Utf32Str};
 /// Indices into `rows`, best match first; ties keep list order. An empty
 /// query matches everything in list order.
 pub fn rank(query: &str, rows: &[AccountRow]) -> Vec<usize> {
+    let hay: Vec<String> = rows.iter().map(haystack).collect();
+    rank_texts(query, hay.iter().map(String::as_str))
+}
+
+/// What search matches in a row: key, name, owner and tags.
+pub fn haystack(r: &AccountRow) -> String {
+    let mut hay = String::with_capacity(r.key.len() + r.name.len() + r.owner.len() + 2);
+    hay.push_str(&r.key);
+    hay.push(' ');
+    hay.push_str(&r.name);
+    hay.push(' ');
+    hay.push_str(&r.owner);
+    for t in &r.tags {
+        hay.push(' ');
+        hay.push_str(t);
+    }
+    hay
+}
+
+/// `rank` over prepared haystacks (positions in the sequence given).
+pub fn rank_texts<'a>(query: &str, hays: impl IntoIterator<Item = &'a str>) -> Vec<usize> {
+    let hays = hays.into_iter();
     if query.trim().is_empty() {
-        return (0..rows.len()).collect();
+        return (0..hays.count()).collect();
     }
     let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
     let mut matcher = Matcher::new(Config::DEFAULT);
     let mut buf = Vec::new();
-    let mut hay = String::new();
     let mut scored: Vec<(u32, usize)> = Vec::new();
-    for (i, r) in rows.iter().enumerate() {
-        hay.clear();
-        hay.push_str(&r.key);
-        hay.push(' ');
-        hay.push_str(&r.name);
-        hay.push(' ');
-        hay.push_str(&r.owner);
-        for t in &r.tags {
-            hay.push(' ');
-            hay.push_str(t);
-        }
-        if let Some(s) = pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher) {
+    for (i, hay) in hays.enumerate() {
+        if let Some(s) = pattern.score(Utf32Str::new(hay, &mut buf), &mut matcher) {
             scored.push((s, i));
         }
     }

@@ -10,8 +10,10 @@
 
 pub mod filter;
 pub mod fuzzy;
+mod index;
 mod rows;
 
+pub(super) use index::RowCache;
 pub use rows::{AccountRow, AgendaRow, SortKey};
 
 use super::{Book, Result};
@@ -143,15 +145,6 @@ pub fn rows(book: &Book, ids: &[AccountId]) -> Result<Vec<AccountRow>> {
         .collect())
 }
 
-fn all_rows(book: &Book) -> Result<Vec<AccountRow>> {
-    let review = book.last_review()?;
-    Ok(book
-        .accounts()
-        .into_iter()
-        .map(|a| row(book, review.as_ref(), a))
-        .collect())
-}
-
 /// Filters and sorts `rows` in place as the list shows them (shared by the
 /// server's page and a client re-placing the rows a write changed).
 pub fn arrange(rows: &mut Vec<AccountRow>, filter: &Filter, sort: SortKey, reverse: bool) {
@@ -167,10 +160,22 @@ pub fn arrange(rows: &mut Vec<AccountRow>, filter: &Filter, sort: SortKey, rever
 pub fn list(book: &Book, q: &ListQuery) -> std::result::Result<ListPage, ListError> {
     let tiers = tiers(book);
     let filter = Filter::parse(&q.filter, Vocab { tiers: &tiers }).map_err(ListError::Filter)?;
-    let mut rows = all_rows(book)?;
-    arrange(&mut rows, &filter, q.sort, q.reverse);
-    let total = rows.len();
-    let at = q.around.and_then(|id| rows.iter().position(|r| r.id == id));
+    let ix = book.row_index()?;
+    // Every order is total (it ends on the unique key), so filtering the
+    // prepared order equals sorting the filtered rows, as `arrange` does.
+    let mut hits: Vec<u32> = ix
+        .order(q.sort)
+        .iter()
+        .copied()
+        .filter(|&i| filter.matches(&ix.rows[i as usize]))
+        .collect();
+    if q.reverse {
+        hits.reverse();
+    }
+    let total = hits.len();
+    let at = q
+        .around
+        .and_then(|id| hits.iter().position(|&i| ix.rows[i as usize].id == id));
     let offset = match (at, q.limit) {
         (Some(p), Some(l)) => p.saturating_sub(l / 2).min(total.saturating_sub(l)),
         (Some(_), None) => 0,
@@ -180,7 +185,10 @@ pub fn list(book: &Book, q: &ListQuery) -> std::result::Result<ListPage, ListErr
         .limit
         .map_or(total, |l| offset.saturating_add(l).min(total));
     Ok(ListPage {
-        rows: rows.drain(offset..end).collect(),
+        rows: hits[offset..end]
+            .iter()
+            .map(|&i| ix.rows[i as usize].clone())
+            .collect(),
         offset,
         total,
         accounts: book.accounts_map().len(),
@@ -198,13 +206,14 @@ pub enum ListError {
 
 /// Fuzzy hits over key, name, owner and tags, best first, at most `limit`.
 pub fn search(book: &Book, text: &str, limit: usize) -> Result<Vec<AccountRow>> {
-    let mut rows = all_rows(book)?;
+    let ix = book.row_index()?;
     // Ties keep the list's default order.
-    rows.sort_by(|a, b| SortKey::default().compare(a, b));
-    Ok(fuzzy::rank(text, &rows)
+    let order = ix.order(SortKey::default());
+    let hays = order.iter().map(|&i| ix.hay[i as usize].as_str());
+    Ok(fuzzy::rank_texts(text, hays)
         .into_iter()
         .take(limit)
-        .map(|i| rows[i].clone())
+        .map(|p| ix.rows[order[p] as usize].clone())
         .collect())
 }
 

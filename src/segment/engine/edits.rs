@@ -9,6 +9,7 @@ use crate::domain::{Account, AccountId, Contact, ContactId, Interaction, Interac
 
 impl Engine {
     pub fn upsert_account(&mut self, a: &Account) -> Vec<TierChange> {
+        self.restamp();
         let mut step = Step::default();
         self.changed.insert(a.id);
         self.touch(a.id, &mut step, true);
@@ -22,6 +23,7 @@ impl Engine {
 
     /// Forgets an account and what hangs on it; others may change tier.
     pub fn remove_account(&mut self, id: AccountId) -> Vec<TierChange> {
+        self.restamp();
         let mut step = Step::default();
         self.changed.insert(id);
         if let Some(st) = self.accounts.get_mut(&id) {
@@ -39,6 +41,7 @@ impl Engine {
     }
 
     pub fn upsert_contact(&mut self, c: &Contact) -> Vec<TierChange> {
+        self.restamp();
         let mut step = Step::default();
         if let Some(prev) = self.contact_acc.insert(c.id, c.account)
             && prev != c.account
@@ -60,6 +63,7 @@ impl Engine {
     }
 
     pub fn remove_contact(&mut self, id: ContactId) -> Vec<TierChange> {
+        self.restamp();
         let mut step = Step::default();
         if let Some(acc) = self.contact_acc.remove(&id)
             && let Some(st) = self.accounts.get_mut(&acc)
@@ -72,6 +76,7 @@ impl Engine {
     }
 
     pub fn upsert_interaction(&mut self, i: &Interaction) -> Vec<TierChange> {
+        self.restamp();
         let mut step = Step::default();
         if let Some(prev) = self.inter_acc.insert(i.id, i.account)
             && prev != i.account
@@ -92,6 +97,7 @@ impl Engine {
     }
 
     pub fn remove_interaction(&mut self, id: InteractionId) -> Vec<TierChange> {
+        self.restamp();
         let mut step = Step::default();
         if let Some(acc) = self.inter_acc.remove(&id)
             && let Some(st) = self.accounts.get_mut(&acc)

@@ -78,7 +78,14 @@ pub struct Engine {
     changed: BTreeSet<AccountId>,
     /// Known accounts by owner: the agenda of one user reads only theirs.
     owners: std::collections::HashMap<String, BTreeSet<AccountId>>,
+    /// Names this engine's current results: a new, process-unique value
+    /// after every change that can move a score (see `stamp`).
+    stamp: u64,
 }
+
+/// Source of engine stamps: process-wide, so two engines never share one
+/// unless one is an unchanged clone of the other.
+static NEXT_STAMP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Engine {
     pub fn new(model: Model, as_of: NaiveDate) -> Engine {
@@ -100,10 +107,23 @@ impl Engine {
             cap_tiers: None,
             changed: BTreeSet::new(),
             owners: Default::default(),
+            stamp: 0,
         };
         e.setup_model();
         e.recompute_all();
         e
+    }
+
+    /// Equal stamps mean equal scores, ranks and tiers: what lets a reader
+    /// keep results derived from them (the book's prepared list rows)
+    /// until the next change.
+    pub fn stamp(&self) -> u64 {
+        self.stamp
+    }
+
+    /// Every score may have moved: take a new stamp.
+    pub(super) fn restamp(&mut self) {
+        self.stamp = NEXT_STAMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn model(&self) -> &Model {

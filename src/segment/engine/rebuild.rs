@@ -17,6 +17,7 @@ use chrono::NaiveDate;
 impl Engine {
     /// Recomputes everything from the stored records (no diff).
     pub(super) fn recompute_all(&mut self) {
+        self.restamp();
         let mut values: Vec<Option<Vec<f64>>> = self
             .crits
             .iter()

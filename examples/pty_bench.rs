@@ -1,0 +1,281 @@
+//! Times the TUI from outside, as a user sees it: the real binary in a real
+//! pseudo-terminal, keys written to it, the screen's bytes read back.
+//!
+//! ```sh
+//! cargo build --release --examples
+//! target/release/examples/pty_bench --kam target/release/kam --db /tmp/big \
+//!     [--size 200x50] [--moves 40] [--search "north tec"] [--runs 2]
+//! ```
+//!
+//! Each run: first frame (from spawning `kam` until the account list shows
+//! "Accounts N/…"), then cursor moves (`j`), then a search typed one key at
+//! a time. A key's latency is from writing it until the last byte of the
+//! frame it caused (the frame is over once nothing arrives for `QUIET`).
+//! The first run stops the team server first (cold: server start + load);
+//! later runs find it running (warm). Environment (e.g. `KAM_TODAY`) is
+//! passed through to kam.
+
+use std::io::{Read, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+/// A frame is over when the terminal has been silent this long.
+const QUIET: Duration = Duration::from_millis(60);
+/// Give up waiting for a frame after this.
+const PATIENCE: Duration = Duration::from_secs(120);
+
+struct Opts {
+    kam: String,
+    db: String,
+    cols: u16,
+    rows: u16,
+    moves: usize,
+    search: String,
+    runs: usize,
+}
+
+fn parse_args() -> Result<Opts, String> {
+    let mut o = Opts {
+        kam: "target/release/kam".into(),
+        db: String::new(),
+        cols: 200,
+        rows: 50,
+        moves: 40,
+        search: "north tec".into(),
+        runs: 2,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut val = || args.next().ok_or(format!("{a} needs a value"));
+        match a.as_str() {
+            "--kam" => o.kam = val()?,
+            "--db" => o.db = val()?,
+            "--moves" => o.moves = val()?.parse().map_err(|e| format!("--moves: {e}"))?,
+            "--runs" => o.runs = val()?.parse().map_err(|e| format!("--runs: {e}"))?,
+            "--search" => o.search = val()?,
+            "--size" => {
+                let v = val()?;
+                let (c, r) = v.split_once('x').ok_or("--size is COLSxROWS")?;
+                o.cols = c.parse().map_err(|e| format!("--size: {e}"))?;
+                o.rows = r.parse().map_err(|e| format!("--size: {e}"))?;
+            }
+            _ => return Err(format!("unknown argument {a}")),
+        }
+    }
+    if o.db.is_empty() {
+        return Err("--db DIR is required".into());
+    }
+    Ok(o)
+}
+
+/// kam in a new pseudo-terminal: the master side and the child.
+struct Pty {
+    master: std::fs::File,
+    child: std::process::Child,
+    rx: Receiver<(Instant, usize, Vec<u8>)>,
+    /// Everything read so far, for markers.
+    seen: Vec<u8>,
+}
+
+impl Pty {
+    fn spawn(o: &Opts) -> std::io::Result<Pty> {
+        let (mut m, mut s) = (0, 0);
+        let ws = libc::winsize {
+            ws_row: o.rows,
+            ws_col: o.cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: openpty writes two fds into the given ints; the other
+        // pointers are null or point to a valid winsize.
+        let rc =
+            unsafe { libc::openpty(&mut m, &mut s, std::ptr::null_mut(), std::ptr::null(), &ws) };
+        if rc != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: both fds were just opened by openpty and are owned here.
+        let (master, slave) = unsafe { (OwnedFd::from_raw_fd(m), OwnedFd::from_raw_fd(s)) };
+        let mut cmd = Command::new(&o.kam);
+        cmd.args(["--db", &o.db])
+            .env("TERM", "xterm-256color")
+            .stdin(Stdio::from(slave.try_clone()?))
+            .stdout(Stdio::from(slave.try_clone()?))
+            .stderr(Stdio::from(slave));
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn()?;
+        let master = std::fs::File::from(master);
+        let mut reader = master.try_clone()?;
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if tx.send((Instant::now(), n, buf[..n].to_vec())).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        Ok(Pty {
+            master,
+            child,
+            rx,
+            seen: Vec::new(),
+        })
+    }
+
+    /// Waits until the screen bytes contain `marker` (then until quiet);
+    /// returns when the marker arrived.
+    fn wait_for(&mut self, marker: impl Fn(&[u8]) -> bool) -> Result<Instant, String> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok((at, _, bytes)) => {
+                    self.seen.extend_from_slice(&bytes);
+                    if marker(&self.seen) {
+                        self.settle();
+                        return Ok(at);
+                    }
+                }
+                Err(_) => return Err("the expected screen never came".into()),
+            }
+        }
+    }
+
+    /// Reads until the terminal is quiet: (time of the last byte, bytes).
+    fn settle(&mut self) -> (Option<Instant>, usize) {
+        let (mut last, mut total) = (None, 0);
+        loop {
+            match self.rx.recv_timeout(QUIET) {
+                Ok((at, n, bytes)) => {
+                    self.seen.extend_from_slice(&bytes);
+                    last = Some(at);
+                    total += n;
+                }
+                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
+                    return (last, total);
+                }
+            }
+        }
+    }
+
+    /// Writes `key` and times the frame it causes: (latency, bytes).
+    fn key(&mut self, key: &[u8]) -> Result<(Duration, usize), String> {
+        self.settle();
+        let sent = Instant::now();
+        self.master.write_all(key).map_err(|e| e.to_string())?;
+        // The first byte may take longer than QUIET (a slow answer).
+        let first = self
+            .rx
+            .recv_timeout(PATIENCE)
+            .map_err(|_| "no frame after a key".to_string())?;
+        self.seen.extend_from_slice(&first.2);
+        let (last, bytes) = self.settle();
+        Ok((last.unwrap_or(first.0) - sent, bytes + first.1))
+    }
+
+    fn quit(mut self) {
+        let _ = self.master.write_all(b"q");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// "Accounts " then a digit: the list has its rows.
+fn list_shown(seen: &[u8]) -> bool {
+    let needle = b"Accounts ";
+    seen.windows(needle.len() + 1)
+        .any(|w| w.starts_with(needle) && w[needle.len()].is_ascii_digit())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn summary(label: &str, xs: &mut [(Duration, usize)]) {
+    if xs.is_empty() {
+        return;
+    }
+    xs.sort_by_key(|x| x.0);
+    let at = |q: f64| xs[((xs.len() - 1) as f64 * q).round() as usize].0;
+    let bytes: usize = xs.iter().map(|x| x.1).sum::<usize>() / xs.len();
+    println!(
+        "| {label} | {:.1} ms | {:.1} ms | {:.1} ms | {bytes} B |",
+        ms(at(0.5)),
+        ms(at(0.9)),
+        ms(xs[xs.len() - 1].0)
+    );
+}
+
+fn run(o: &Opts, n: usize) -> Result<(), String> {
+    if n == 0 {
+        // Cold: no server yet (an error only means none was running).
+        let _ = Command::new(&o.kam)
+            .args(["--db", &o.db, "server", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let start = Instant::now();
+    let mut pty = Pty::spawn(o).map_err(|e| format!("cannot start {}: {e}", o.kam))?;
+    let shown = pty.wait_for(list_shown)?;
+    let kind = if n == 0 { "cold" } else { "warm" };
+    println!("\nrun {} ({kind}), {}×{}", n + 1, o.cols, o.rows);
+    println!("| what | median | p90 | max | bytes per frame |");
+    println!("|---|---|---|---|---|");
+    println!("| first frame | {:.0} ms | | | |", ms(shown - start));
+    let mut moves = Vec::new();
+    for i in 0..o.moves {
+        // Down, and back up every tenth move so the window scrolls too.
+        let k: &[u8] = if i % 10 == 9 { b"k" } else { b"j" };
+        moves.push(pty.key(k)?);
+    }
+    summary("cursor move (j/k)", &mut moves);
+    pty.key(b"/")?;
+    let mut typed = Vec::new();
+    for c in o.search.bytes() {
+        typed.push(pty.key(&[c])?);
+    }
+    summary(&format!("search keystroke ({:?})", o.search), &mut typed);
+    pty.key(b"\x1b")?;
+    pty.quit();
+    Ok(())
+}
+
+fn main() {
+    let o = match parse_args() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("pty_bench: {e}");
+            std::process::exit(2);
+        }
+    };
+    for n in 0..o.runs {
+        if let Err(e) = run(&o, n) {
+            eprintln!("pty_bench: {e}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -14,6 +14,7 @@ pub mod ics;
 pub mod output;
 pub mod report;
 mod run;
+mod segments_json;
 pub mod table;
 mod view;
 

@@ -33,19 +33,19 @@ fn key_name(lookup: &impl AccountLookup, id: AccountId) -> (String, String) {
 }
 
 /// Two decimals: stable output for scores and shares.
-fn r2(x: f64) -> f64 {
+pub(super) fn r2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
 /// Ratios (growth, shares) to four decimals, as the nearest double of that
 /// decimal so JSON shows `0.4433`, never `0.44329999999999997`.
-fn r4(x: f64) -> f64 {
+pub(super) fn r4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
 /// Accounts and 12-month revenue per tier, as `segments --json` and
 /// `matrix --json` both report them.
-fn tier_totals_json(m: &Matrix) -> Vec<Value> {
+pub(super) fn tier_totals_json(m: &Matrix) -> Vec<Value> {
     m.tiers
         .iter()
         .map(|t| {
@@ -57,10 +57,6 @@ fn tier_totals_json(m: &Matrix) -> Vec<Value> {
             })
         })
         .collect()
-}
-
-fn date(d: Option<chrono::NaiveDate>) -> Value {
-    d.map_or(Value::Null, |d| Value::String(d.to_string()))
 }
 
 /// Accounts in display order: tier priority, then value score, then key.
@@ -81,50 +77,6 @@ fn ordered(engine: &Engine, lookup: &impl AccountLookup) -> Vec<(AccountScore, S
             .then(a.1.cmp(&b.1))
     });
     rows
-}
-
-/// `kam segments --json`.
-pub fn segments_json(engine: &Engine, lookup: &impl AccountLookup) -> Value {
-    let accounts: Vec<Value> = ordered(engine, lookup)
-        .into_iter()
-        .map(|(s, key, name)| {
-            let m = &s.metrics;
-            json!({
-                "key": key,
-                "name": name,
-                "tier": s.tier,
-                "computed_tier": s.computed_tier,
-                "pinned": s.pinned,
-                "value_score": r2(s.value_score),
-                "potential_score": r2(s.potential_score),
-                "revenue_12m": m.revenue_12m.to_string(),
-                "margin_12m": m.margin_12m.to_string(),
-                "orders_12m": m.orders_12m,
-                "growth": m.growth.map(r4),
-                "last_order": date(m.last_order),
-                "last_touch": date(m.last_touch),
-                "next_due": date(s.next_due),
-                "lifecycle": s.lifecycle.as_str(),
-                "overdue_amount": m.overdue_amount.to_string(),
-                "open_complaints": m.open_complaints,
-                "flags": s.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let tiers = tier_totals_json(&engine.matrix());
-    let p = engine.pareto();
-    json!({
-        "as_of": engine.as_of().to_string(),
-        "model": engine.model().name,
-        "accounts": accounts,
-        "tiers": tiers,
-        "pareto": {
-            "active_accounts": p.active_accounts,
-            "top20_accounts": p.top20_accounts,
-            "top20_revenue_share": r4(p.top20_revenue_share),
-            "total_revenue_12m": p.total_revenue_12m.to_string(),
-        },
-    })
 }
 
 pub use crate::domain::text::plural;
@@ -554,7 +506,12 @@ mod tests {
     #[test]
     fn segments_json_shape() {
         let (e, accounts) = world();
-        let v = segments_json(&e, &accounts);
+        let mut out = Vec::new();
+        super::super::segments_json::write(&e, &accounts, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        // Streamed, yet byte for byte the pretty print of the document.
+        assert_eq!(text, format!("{v:#}\n"));
         assert_eq!(v["as_of"], "2025-06-30");
         assert_eq!(v["model"], "value-potential");
         let list = v["accounts"].as_array().unwrap();

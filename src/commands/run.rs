@@ -117,11 +117,7 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
         Command::Segments { json } => {
             let lookup = book.accounts_map();
             if json {
-                writeln!(
-                    env.out(),
-                    "{:#}",
-                    report::segments_json(book.engine(), lookup)
-                )?;
+                super::segments_json::write(book.engine(), lookup, env.out())?;
             } else {
                 let output = env.output();
                 write!(

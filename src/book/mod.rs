@@ -9,6 +9,7 @@
 //! audit entry; an edit made on an old version is merged field by field or
 //! refused as a conflict (`merge`); a user's last change can be undone (`undo`).
 
+mod cache;
 mod derived;
 mod merge;
 pub mod ops;
@@ -113,8 +114,8 @@ pub struct Book {
     recorded: HashMap<AccountId, String>,
     /// Where the engine's saved snapshot stands (see `derived`).
     derived: derived::SnapshotState,
-    /// The list's prepared rows (see `query::index`).
-    rows: query::RowCache,
+    /// Answers kept for the book's current state (see `cache`).
+    cache: cache::ReadCache,
 }
 
 impl Book {
@@ -139,7 +140,7 @@ impl Book {
             with_history,
             recorded,
             derived,
-            rows: Default::default(),
+            cache: Default::default(),
         };
         book.log_drift()?;
         book.save_after_rebuild();
@@ -578,6 +579,10 @@ pub fn snooze_key(item: &AgendaItem) -> String {
 impl Book {
     /// Today's due and overdue items, without those snoozed past today.
     pub fn agenda(&self, owner: Option<&str>) -> Result<Vec<AgendaItem>> {
+        Ok(self.cached_agenda(owner)?.as_ref().clone())
+    }
+
+    fn agenda_uncached(&self, owner: Option<&str>) -> Result<Vec<AgendaItem>> {
         let followups = self.store.followups()?;
         let snoozed = self.store.snoozes()?;
         let today = self.clock.today();

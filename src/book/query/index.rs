@@ -1,23 +1,21 @@
 //! The list's prepared rows: every account's row, its search text and its
 //! place in each sort order, built once per state of the book and shared by
-//! every page and search until the next change.
+//! every page and search until the next change (kept by `book::cache`).
 //!
 //! Why: at 100k accounts, building 100k rows (scores computed on demand,
 //! strings cloned) and sorting them cost ~80 ms per call, paid again on
 //! every keystroke of a search. Reusing them makes a keystroke a filter
-//! pass over prepared rows. The index is keyed by the engine's stamp and
-//! the change log's seq, so any write, re-score, model change or review
+//! pass over prepared rows. Any write, re-score, model change or review
 //! mark builds a fresh one on the next read — it is never patched, so it
 //! cannot drift from what `row` gives.
 
 use super::fuzzy;
 use super::rows::{AccountRow, SortKey};
 use super::{Book, Result, row};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 
 /// Rows of one state of the book.
-pub(super) struct RowIndex {
-    stamp: (u64, u64),
+pub(in crate::book) struct RowIndex {
     /// In key order.
     pub(super) rows: Vec<AccountRow>,
     /// What fuzzy search matches, per row.
@@ -28,7 +26,7 @@ pub(super) struct RowIndex {
 }
 
 impl RowIndex {
-    fn build(book: &Book, stamp: (u64, u64)) -> Result<RowIndex> {
+    fn build(book: &Book) -> Result<RowIndex> {
         let review = book.last_review()?;
         let rows: Vec<AccountRow> = book
             .accounts()
@@ -37,7 +35,6 @@ impl RowIndex {
             .collect();
         let hay = rows.iter().map(fuzzy::haystack).collect();
         Ok(RowIndex {
-            stamp,
             rows,
             hay,
             orders: Default::default(),
@@ -71,23 +68,9 @@ impl RowIndex {
     }
 }
 
-/// The book's slot for its current index.
-#[derive(Default)]
-pub(in crate::book) struct RowCache(Mutex<Option<Arc<RowIndex>>>);
-
 impl Book {
     /// The prepared rows of the book as it is now.
     pub(super) fn row_index(&self) -> Result<Arc<RowIndex>> {
-        let stamp = (self.engine.stamp(), self.last_seq()?);
-        let mut slot = self.rows.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(ix) = slot.as_ref().filter(|ix| ix.stamp == stamp) {
-            return Ok(Arc::clone(ix));
-        }
-        // Drop the old index before building: two at once would double the
-        // peak memory at 100k accounts.
-        *slot = None;
-        let ix = Arc::new(RowIndex::build(self, stamp)?);
-        *slot = Some(Arc::clone(&ix));
-        Ok(ix)
+        self.cached(|c| &mut c.rows, || RowIndex::build(self))
     }
 }

@@ -10,10 +10,9 @@
 
 pub mod filter;
 pub mod fuzzy;
-mod index;
+pub(super) mod index;
 mod rows;
 
-pub(super) use index::RowCache;
 pub use rows::{AccountRow, AgendaRow, SortKey};
 
 use super::{Book, Result};
@@ -240,6 +239,13 @@ pub fn agenda(book: &Book, owner: Option<&str>) -> Result<Vec<AgendaRow>> {
 }
 
 pub fn matrix(book: &Book) -> Result<MatrixSummary> {
+    Ok(book
+        .cached(|c| &mut c.matrix, || matrix_uncached(book))?
+        .as_ref()
+        .clone())
+}
+
+fn matrix_uncached(book: &Book) -> Result<MatrixSummary> {
     let review = book.last_review()?;
     let mut moved: HashMap<(usize, usize), usize> = HashMap::new();
     if let Some((_, tiers)) = &review {

@@ -12,8 +12,8 @@
 //! a time. A key's latency is from writing it until the last byte of the
 //! frame it caused (the frame is over once nothing arrives for `QUIET`).
 //! The first run stops the team server first (cold: server start + load);
-//! later runs find it running (warm). Environment (e.g. `KAM_TODAY`) is
-//! passed through to kam.
+//! later runs find it running (warm). Each run ends with the TUI's peak
+//! memory. Environment (e.g. `KAM_TODAY`) is passed through to kam.
 
 use std::io::{Read, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -210,6 +210,13 @@ fn list_shown(seen: &[u8]) -> bool {
         .any(|w| w.starts_with(needle) && w[needle.len()].is_ascii_digit())
 }
 
+/// The process's peak resident memory, from /proc.
+fn peak_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -260,6 +267,12 @@ fn run(o: &Opts, n: usize) -> Result<(), String> {
     }
     summary(&format!("search keystroke ({:?})", o.search), &mut typed);
     pty.key(b"\x1b")?;
+    if let Some(kb) = peak_kb(pty.child.id()) {
+        println!(
+            "| TUI client memory (VmHWM) | {:.1} MB | | | |",
+            kb as f64 / 1024.0
+        );
+    }
     pty.quit();
     Ok(())
 }

@@ -10,9 +10,12 @@
 //! refused as a conflict (`merge`); a user's last change can be undone (`undo`).
 
 mod derived;
+pub mod duplicates;
 mod merge;
+pub mod merge_accounts;
 pub mod ops;
 pub mod query;
+pub mod review;
 mod undo;
 
 pub use crate::audit::{FieldConflict, RequestId};

@@ -80,5 +80,7 @@ pub fn summary(book: &Book, op: &WriteOp) -> String {
         WriteOp::Pin { key, tier, .. } => format!("pinned {key} to {tier}"),
         WriteOp::Unpin { key } => format!("unpinned {key}"),
         WriteOp::Undo => "undid their last change".into(),
+        WriteOp::FinishReview { .. } => "finished a tier review".into(),
+        WriteOp::MergeAccounts { keep, drop, .. } => format!("merged {drop} into {keep}"),
     }
 }

@@ -33,6 +33,8 @@ pub struct ReviewItem {
     pub to: String,
     /// The pin, when it is older than the review period.
     pub old_pin: Option<TierPin>,
+    /// The tier in force is pinned (by an old pin or a recent one).
+    pub pinned: bool,
     /// Why the tier is what it is (the engine's explanation, in words).
     pub why: Vec<String>,
 }
@@ -116,6 +118,7 @@ impl Book {
                 from,
                 to: tier,
                 old_pin,
+                pinned: a.pin.is_some(),
                 why,
             });
         }

@@ -71,11 +71,19 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
-/// A field's value in one line, for the conflict list.
+/// A field's value in one line, for the conflict list: records (ratings,
+/// profile) as their set parts, `part: value`.
 fn show(v: &Value) -> String {
     match v {
         Value::Null => "—".into(),
         Value::String(s) => s.clone(),
+        Value::Object(m) => m
+            .iter()
+            .filter(|(_, x)| !is_empty(x))
+            .map(|(k, x)| format!("{k}: {}", show(x)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Array(a) => a.iter().map(show).collect::<Vec<_>>().join(", "),
         other => other.to_string(),
     }
 }

@@ -65,11 +65,20 @@ pub struct ReviewTally {
     pub skipped: usize,
 }
 
+impl ReviewTally {
+    /// The accounts the review went through.
+    pub fn items(&self) -> usize {
+        self.confirmed + self.pinned + self.unpinned + self.skipped
+    }
+}
+
 /// The summary of the last finished review.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewSummary {
     pub by: String,
     pub day: NaiveDate,
+    /// Accounts reviewed (the decisions made before the finish changed
+    /// which accounts are due, so the tally counts them).
     pub items: usize,
     #[serde(flatten)]
     pub tally: ReviewTally,
@@ -167,10 +176,11 @@ impl Book {
             day: today,
             tiers: scores.iter().map(|s| (s.account, s.tier.clone())).collect(),
         };
+        let items = tally.items();
         let summary = ReviewSummary {
             by: self.user.clone(),
             day: today,
-            items: due.len(),
+            items,
             tally,
         };
         let json = serde_json::to_vec(&summary).unwrap_or_default();
@@ -183,7 +193,7 @@ impl Book {
         ));
         let applied = self.commit(batch, "finish_review", request, None)?;
         let mut d = Done::of(applied, "finish_review");
-        d.count = due.len();
+        d.count = items;
         Ok(d)
     }
 }

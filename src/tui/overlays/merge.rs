@@ -5,7 +5,7 @@
 
 use super::super::app::State;
 use super::super::effect::Effect;
-use super::super::keymap::Action;
+use super::super::keymap::{Action, Place};
 use super::super::panes::block;
 use super::super::text::{fit, safe};
 use super::centered;
@@ -112,8 +112,19 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, view: &MergeView) {
     if p.conflicts.is_empty() {
         lines.push(Line::styled("No conflicting fields.", theme.dim()));
     } else {
+        let key = |a| state.keymap.key_in(Place::Merge, a).unwrap_or_default();
         lines.push(Line::styled(
-            fit("field          keep ◀            ▶ take", w),
+            fit(
+                &format!(
+                    "{:<14} ◀ {}: keep {}   {}: take {} ▶",
+                    "field",
+                    key(Action::Left),
+                    safe(&p.keep.key),
+                    key(Action::Right),
+                    safe(&p.drop.key)
+                ),
+                w,
+            ),
             theme.dim(),
         ));
     }

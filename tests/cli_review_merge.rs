@@ -250,3 +250,70 @@ fn duplicates_lists_pairs_by_name() {
         assert!(text.contains("1 likely duplicate pair"), "{text}");
     });
 }
+
+/// The TUI's questions over the socket: the review items and a merge plan
+/// arrive whole from the server (records with dates and pins included),
+/// and a merge through the remote backend is one change like the CLI's.
+#[test]
+fn review_and_merge_plan_through_the_team_server() {
+    use kam::backend::Backend;
+    use kam::book::WriteOp;
+    use kam::server::client::{ClientHello, new_client_id};
+    use kam::server::remote::RemoteBackend;
+    use kam::server::spawn::Endpoint;
+
+    let db = Db::new(false);
+    db.ok(&["review"]);
+    db.ok(&["order", "ACME", "90000", "-m", "big one"]);
+    db.ok(&["pin", "HOOLI", "Development", "--reason", "flagship"]);
+    let expected = keys(&db.json(&["review", "start", "--json"]));
+    let today = kam::clock::parse_date(TODAY).unwrap();
+    let mut remote = RemoteBackend::connect(
+        Endpoint {
+            db: db.t.db.clone(),
+            as_of_arg: Some(TODAY.into()),
+            exe: EXE.into(),
+        },
+        ClientHello {
+            as_of: today,
+            pinned: true,
+            client_id: new_client_id(),
+            subscribe: false,
+        },
+    )
+    .unwrap();
+    let items = remote.review_due().unwrap();
+    let got: Vec<String> = items.iter().map(|i| i.key.clone()).collect();
+    assert_eq!(got, expected);
+    assert!(items.iter().any(|i| i.from.is_some() && !i.why.is_empty()));
+
+    let plan = remote
+        .plan_merge("ACME", "ACME-2", &["region".into()])
+        .unwrap();
+    assert_eq!(plan.merged.region, "south");
+    assert_eq!(plan.drop.key, "ACME-2");
+    assert_eq!(
+        plan.interactions,
+        db.json(&["timeline", "ACME-2", "--json"])
+            .as_array()
+            .unwrap()
+            .len()
+    );
+    let w = remote
+        .execute(WriteOp::MergeAccounts {
+            keep: "ACME".into(),
+            drop: "ACME-2".into(),
+            take: vec!["region".into()],
+        })
+        .unwrap();
+    assert!(w.outcome.seq.is_some());
+    assert_eq!(db.run(&["show", "ACME-2"]).status.code(), Some(3));
+    let log = db.json(&["log", "--json", "--limit", "1"]);
+    assert_eq!(log[0]["action"], "merge_accounts", "{log}");
+    // The book is whole after the merge and after its undo.
+    db.ok(&["check"]);
+    drop(remote);
+    db.ok(&["undo"]);
+    db.ok(&["check"]);
+    db.ok(&["show", "ACME-2"]);
+}

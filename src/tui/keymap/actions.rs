@@ -365,7 +365,13 @@ mod tests {
         assert_eq!(Action::MarkDone.sections(), vec![Context::Agenda]);
         assert_eq!(
             Action::Cancel.sections(),
-            vec![Context::Global, Context::Form, Context::Search]
+            vec![
+                Context::Global,
+                Context::Form,
+                Context::Search,
+                Context::Review,
+                Context::Merge
+            ]
         );
         assert_eq!(Place::pane(Context::Matrix), Some(Place::Matrix));
         assert_eq!(Place::pane(Context::Global), None);

@@ -124,6 +124,12 @@ fn review_start_lists_moves_and_confirm_all_records_the_review() {
         assert!(keys(&db.json(&["review", "start", "--json"])).is_empty());
         let log = db.json(&["log", "--json", "--limit", "1"]);
         assert_eq!(log[0]["action"], "finish_review", "{log}");
+        let text = db.ok(&["log", "--limit", "1"]);
+        assert!(
+            text.contains("the tier review updated")
+                && text.contains("the review summary (who, when, how many) created"),
+            "{text}"
+        );
         let undo = db.ok(&["undo"]);
         assert!(!undo.is_empty());
         assert_eq!(keys(&db.json(&["review", "start", "--json"])), due);

@@ -249,3 +249,75 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, run: &ReviewRun) {
         f.set_cursor_position(Position::new(inner.x + x, y));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::AccountId;
+
+    fn item(key: &str, from: Option<&str>, pinned: bool) -> ReviewItem {
+        ReviewItem {
+            account: AccountId(1),
+            key: key.into(),
+            name: key.into(),
+            owner: "li".into(),
+            from: from.map(str::to_string),
+            to: "Key".into(),
+            old_pin: None,
+            pinned,
+            why: vec![],
+        }
+    }
+
+    fn effect(r: Reply) -> Option<Effect> {
+        match r.then {
+            Some(Then::Effect(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_pin_needs_a_reason_and_holds_the_tier_before_the_move() {
+        let mut run = ReviewRun::new(vec![item("A", Some("Development"), false)]);
+        assert!(effect(run.handle(Action::ReviewPin)).is_none());
+        let r = run.handle(Action::Accept);
+        assert!(
+            r.say.is_some() && run.reason.is_some(),
+            "empty reason refused"
+        );
+        run.reason.as_mut().unwrap().paste("one-off");
+        let e = effect(run.handle(Action::Accept));
+        assert_eq!(
+            e,
+            Some(Effect::ReviewPin {
+                key: "A".into(),
+                tier: "Development".into(),
+                reason: "one-off".into()
+            })
+        );
+        assert_eq!((run.at, run.tally.pinned), (1, 1));
+    }
+
+    #[test]
+    fn unpin_only_a_pinned_account_and_finish_only_at_the_summary() {
+        let mut run = ReviewRun::new(vec![item("A", Some("B"), false), item("P", None, true)]);
+        let r = run.handle(Action::ReviewUnpin);
+        assert!(r.say.is_some() && run.at == 0, "A is not pinned");
+        assert!(
+            effect(run.handle(Action::Yes)).is_none(),
+            "not finished yet"
+        );
+        run.handle(Action::ReviewConfirm);
+        assert_eq!(
+            effect(run.handle(Action::ReviewUnpin)),
+            Some(Effect::ReviewUnpin { key: "P".into() })
+        );
+        match effect(run.handle(Action::Yes)) {
+            Some(Effect::FinishReview { confirmed, tally }) => {
+                assert_eq!(confirmed, vec!["A".to_string()]);
+                assert_eq!((tally.confirmed, tally.unpinned, tally.items()), (1, 1, 2));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -121,7 +121,15 @@ fn review_start_lists_moves_and_confirm_all_records_the_review() {
             )),
             "{out}"
         );
-        assert!(keys(&db.json(&["review", "start", "--json"])).is_empty());
+        let v = db.json(&["review", "start", "--json"]);
+        assert!(keys(&v).is_empty());
+        assert_eq!(v["last"]["confirmed"], due.len());
+        assert_eq!(v["last"]["day"], TODAY);
+        let by = v["last"]["by"].as_str().unwrap();
+        assert!(
+            db.ok(&["review", "start"])
+                .contains(&format!("since {by}'s review of {TODAY}"))
+        );
         let log = db.json(&["log", "--json", "--limit", "1"]);
         assert_eq!(log[0]["action"], "finish_review", "{log}");
         let text = db.ok(&["log", "--limit", "1"]);

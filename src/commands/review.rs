@@ -28,6 +28,7 @@ fn item_json(i: &ReviewItem) -> Value {
 pub fn start(book: &mut Book, json: bool, confirm_all: bool, env: &mut dyn CmdEnv) -> CmdResult {
     let items = book.review_due()?;
     let since = book.last_review()?.map(|(day, _)| day);
+    let last = book.last_review_summary()?;
     let days = book.review_days();
     let finished = if confirm_all {
         let op = WriteOp::FinishReview {
@@ -44,6 +45,15 @@ pub fn start(book: &mut Book, json: bool, confirm_all: bool, env: &mut dyn CmdEn
     if json {
         let v = json!({
             "since": since,
+            "last": last.as_ref().map(|s| json!({
+                "by": s.by,
+                "day": s.day.to_string(),
+                "items": s.items,
+                "confirmed": s.tally.confirmed,
+                "pinned": s.tally.pinned,
+                "unpinned": s.tally.unpinned,
+                "skipped": s.tally.skipped,
+            })),
             "review_days": days,
             "items": items.iter().map(item_json).collect::<Vec<_>>(),
             "finished": finished.is_some(),
@@ -52,9 +62,13 @@ pub fn start(book: &mut Book, json: bool, confirm_all: bool, env: &mut dyn CmdEn
         writeln!(env.out(), "{v:#}")?;
         return Ok(());
     }
-    let since_text = since.map_or("no review yet".to_string(), |d| {
-        format!("since the review of {d}")
-    });
+    let since_text = match (&since, &last) {
+        (Some(d), Some(s)) if s.day.to_string() == *d => {
+            format!("since {}'s review of {d}", s.by)
+        }
+        (Some(d), _) => format!("since the review of {d}"),
+        (None, _) => "no review yet".to_string(),
+    };
     writeln!(
         env.out(),
         "{} to review ({since_text}; pins older than {days} days)",

@@ -11,10 +11,12 @@
 //! changed (`Delta`), which the caller applies instead of reloading.
 
 use crate::audit::AuditEntry;
+use crate::book::merge_accounts::MergePlan;
 use crate::book::query::{
     self, AccountDetail, AccountRow, AgendaRow, Delta, ListPage, ListQuery, MatrixSummary, Page,
     Touched,
 };
+use crate::book::review::ReviewItem;
 use crate::book::{Book, BookError, WriteOp, WriteOutcome, snooze_key};
 use crate::domain::{Account, AccountId, Contact, FollowUp, FollowUpId, Interaction};
 use crate::segment::{AccountScore, AgendaItem, Model, TierChange};
@@ -122,6 +124,11 @@ pub trait Backend {
     fn changes_since(&self, seq: u64) -> BackendResult<Vec<AuditEntry>>;
     /// The seq of the last committed change.
     fn last_seq(&self) -> BackendResult<u64>;
+
+    /// The accounts due for the periodic review (`book::review`).
+    fn review_due(&self) -> BackendResult<Vec<ReviewItem>>;
+    /// What merging `drop` into `keep` would do (nothing is written).
+    fn plan_merge(&self, keep: &str, drop: &str, take: &[String]) -> BackendResult<MergePlan>;
 
     /// Every write goes through here (the team client sends it to the
     /// server, with a request id so that a retry is applied once).
@@ -290,6 +297,12 @@ impl Backend for Book {
     }
     fn last_seq(&self) -> BackendResult<u64> {
         Ok(Book::last_seq(self)?)
+    }
+    fn review_due(&self) -> BackendResult<Vec<ReviewItem>> {
+        Ok(Book::review_due(self)?)
+    }
+    fn plan_merge(&self, keep: &str, drop: &str, take: &[String]) -> BackendResult<MergePlan> {
+        Ok(Book::plan_merge(self, keep, drop, take)?)
     }
     fn execute(&mut self, op: WriteOp) -> BackendResult<Written> {
         Ok(written(self, op, None)?)

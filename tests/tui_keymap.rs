@@ -286,6 +286,28 @@ fn setups(place: Place) -> &'static [&'static str] {
         Place::Search => &["/ e", "/ e ctrl-n"],
         Place::Filter => &["f"],
         Place::Confirm => &["n X esc"],
+        // Two old pins are due (see `prepare`); the third setup is the summary.
+        Place::Review => &["R", "R c", "R s s"],
+        Place::Merge => &["m g l o b e x enter", "m g l o b e x enter j l"],
+    }
+}
+
+/// What a place needs in the book beyond the common fixture: the review
+/// needs accounts due for it (pins older than the review period).
+fn prepare(place: Place, book: &mut kam::book::Book) {
+    if place != Place::Review {
+        return;
+    }
+    for key in ["ACME", "GLOBEX"] {
+        let mut a = book.account_by_key(key).unwrap().clone();
+        let tier = book.engine().tier(a.id).unwrap();
+        a.pin = Some(kam::domain::TierPin {
+            tier,
+            reason: "set long ago".into(),
+            by: "li".into(),
+            at: tui_common::d(2024, 1, 1),
+        });
+        book.save_account(a).unwrap();
     }
 }
 
@@ -323,6 +345,7 @@ fn the_action_table_is_true_to_the_app() {
         for setup in setups(p) {
             let dir = tempfile::tempdir().unwrap();
             let mut book = tui_common::book(dir.path());
+            prepare(p, &mut book);
             let mut app = App::new(&mut book, &tui_common::opts());
             app.resize(120, 40);
             press(&mut app, setup);

@@ -11,9 +11,12 @@
 
 mod cache;
 mod derived;
+pub mod duplicates;
 mod merge;
+pub mod merge_accounts;
 pub mod ops;
 pub mod query;
+pub mod review;
 mod undo;
 
 pub use crate::audit::{FieldConflict, RequestId};

@@ -61,6 +61,19 @@ pub enum WriteOp {
     },
     /// Undoes the user's own last change.
     Undo,
+    /// Finishes a periodic review (`book::review`): the new baseline, the
+    /// tally, and the confirmed old pins dated today, as one change.
+    FinishReview {
+        confirmed: Vec<String>,
+        tally: super::review::ReviewTally,
+    },
+    /// Merges account `drop` into `keep` (`book::merge_accounts`), taking
+    /// DROP's value for the fields in `take`.
+    MergeAccounts {
+        keep: String,
+        drop: String,
+        take: Vec<String>,
+    },
 }
 
 /// Rows of an import.
@@ -113,7 +126,7 @@ pub(super) struct Done {
 }
 
 impl Done {
-    fn of(applied: Applied, action: &'static str) -> Done {
+    pub(super) fn of(applied: Applied, action: &'static str) -> Done {
         Done {
             applied,
             action,
@@ -365,6 +378,12 @@ impl Book {
                 Ok(Done::of(self.write_account(a, "unpin", request)?, "unpin"))
             }
             WriteOp::Undo => self.undo(request),
+            WriteOp::FinishReview { confirmed, tally } => {
+                self.finish_review(&confirmed, tally, request)
+            }
+            WriteOp::MergeAccounts { keep, drop, take } => {
+                self.merge_accounts(&keep, &drop, &take, request)
+            }
         }
     }
 

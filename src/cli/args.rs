@@ -199,7 +199,45 @@ pub enum Command {
         key: String,
     },
     /// Mark a tier review: later moves are shown against this point
-    Review,
+    /// (`kam review start`: the periodic review of moves and old pins)
+    #[command(
+        after_help = "Examples:\n  kam review                          mark today's tiers as reviewed\n  \
+kam review start                    list the accounts due for review\n  \
+kam review start --confirm-all      confirm them all and record the review"
+    )]
+    Review {
+        #[command(subcommand)]
+        action: Option<ReviewCommand>,
+    },
+    /// Merge a duplicate account into the one kept: contacts, timeline,
+    /// follow-ups and pin move over, DROP is removed (one change, undoable)
+    #[command(
+        after_help = "Examples:\n  kam merge ACME ACME-2 --dry-run\n  kam merge ACME ACME-2 --take region --take industry"
+    )]
+    Merge {
+        /// The account that stays
+        keep: String,
+        /// The duplicate that goes
+        drop: String,
+        /// Take DROP's value for this field where both differ (repeatable;
+        /// default: KEEP's value)
+        #[arg(long, value_name = "FIELD")]
+        take: Vec<String>,
+        /// Show what would move and the conflicts, write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// List likely duplicate accounts (same name without legal form, same
+    /// company e-mail domain)
+    #[command(after_help = "Example:\n  kam duplicates --json")]
+    Duplicates {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// The audit trail, newest first: who changed what, when, field by field
     Log {
         /// Only the changes to this account
@@ -400,6 +438,21 @@ pub struct DemoArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// The periodic review: accounts whose tier moved since the last review
+    /// and pins older than the model's review_days
+    Start {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+        /// Confirm every listed account and record the review (who, when,
+        /// how many) in the audit trail
+        #[arg(long)]
+        confirm_all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ModelCommand {
     /// Print the current model as TOML
     Show,
@@ -594,7 +647,24 @@ impl Command {
             }),
             Command::Pin { key, tier, reason } => C::Pin { key, tier, reason },
             Command::Unpin { key } => C::Unpin { key },
-            Command::Review => C::Review,
+            Command::Review { action: None } => C::Review,
+            Command::Review {
+                action: Some(ReviewCommand::Start { json, confirm_all }),
+            } => C::ReviewStart { json, confirm_all },
+            Command::Merge {
+                keep,
+                drop,
+                take,
+                dry_run,
+                json,
+            } => C::Merge {
+                keep,
+                drop,
+                take,
+                dry_run,
+                json,
+            },
+            Command::Duplicates { json } => C::Duplicates { json },
             Command::Log { key, json, limit } => C::Log { key, json, limit },
             Command::Undo => C::Undo,
             // A missing message was asked for (`cli::editor`) before this;

@@ -11,8 +11,10 @@ mod env;
 mod error;
 mod followup;
 pub mod ics;
+mod merge;
 pub mod output;
 pub mod report;
+mod review;
 mod run;
 mod segments_json;
 pub mod table;
@@ -143,6 +145,25 @@ pub enum Command {
     Backup,
     /// Check every record, index, derived score and the audit sequence.
     Check,
+    /// `kam review start`: the accounts due for review; `confirm_all`
+    /// finishes the review confirming every one.
+    ReviewStart {
+        json: bool,
+        confirm_all: bool,
+    },
+    /// `kam merge KEEP DROP`: DROP's records move to KEEP, DROP goes.
+    Merge {
+        keep: String,
+        drop: String,
+        /// Fields whose value is taken from DROP.
+        take: Vec<String>,
+        dry_run: bool,
+        json: bool,
+    },
+    /// `kam duplicates`: pairs of accounts that look like one customer.
+    Duplicates {
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,6 +210,8 @@ pub fn is_write(cmd: &Command) -> bool {
         | Command::AccountSet { .. } => true,
         Command::FollowUp(f) => !matches!(f, FollowUpCommand::List { .. }),
         Command::Import { dry_run, .. } => !dry_run,
+        Command::ReviewStart { confirm_all, .. } => *confirm_all,
+        Command::Merge { dry_run, .. } => !dry_run,
         Command::Model(action) => match action {
             ModelCommand::Show => false,
             ModelCommand::Apply { dry_run, .. } | ModelCommand::Preset { dry_run, .. } => !dry_run,
@@ -225,6 +248,8 @@ pub fn summary(cmd: &Command) -> String {
         Command::Unpin { key } => format!("unpinned {key}"),
         Command::Review => "marked a tier review".into(),
         Command::Undo => "undid their last change".into(),
+        Command::ReviewStart { .. } => "finished a tier review".into(),
+        Command::Merge { keep, drop, .. } => format!("merged {drop} into {keep}"),
         Command::Model(ModelCommand::Apply { .. }) => "applied a scoring model".into(),
         Command::Model(ModelCommand::Preset { name, .. }) => {
             format!("switched the scoring model to {name}")

@@ -232,6 +232,17 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
         } => super::view::timeline(book, &key, kind.as_deref(), limit, json, env.out()),
         Command::Backup => super::backup::backup(book, env),
         Command::Check => super::check::check(book, env),
+        Command::ReviewStart { json, confirm_all } => {
+            super::review::start(book, json, confirm_all, env)
+        }
+        Command::Merge {
+            keep,
+            drop,
+            take,
+            dry_run,
+            json,
+        } => super::merge::merge(book, &keep, &drop, &take, dry_run, json, env),
+        Command::Duplicates { json } => super::merge::duplicates(book, json, env),
         Command::Undo => {
             let out = book.execute(WriteOp::Undo, env.request())?;
             let undone = out.undone.unwrap_or_default();

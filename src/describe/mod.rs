@@ -73,6 +73,7 @@ fn meta_name(key: &str) -> &str {
         "model" => "the scoring model",
         "review" => "the tier review",
         "snoozed" => "the snoozed agenda items",
+        "review_summary" => "the review summary (who, when, how many)",
         other => other,
     }
 }

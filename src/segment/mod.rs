@@ -17,7 +17,8 @@ mod types;
 pub use engine::{AccountInputs, Engine, RestoreError};
 pub use metrics::Metrics;
 pub use model::{
-    Axis, Cap, Criterion, Grid, Measure, Model, ModelError, Norm, RATING_NEUTRAL, TierPolicy,
+    Axis, Cap, Criterion, DEFAULT_REVIEW_DAYS, Grid, Measure, Model, ModelError, Norm,
+    RATING_NEUTRAL, TierPolicy,
 };
 pub use per_axis::{AxisKind, PerAxis};
 pub use types::{

@@ -225,7 +225,14 @@ pub struct Model {
     pub grid: Grid,
     pub cap: Option<Cap>,
     pub tiers: Vec<TierPolicy>,
+    /// Days after which a pin comes up again in the periodic review
+    /// (`review_days`, default `DEFAULT_REVIEW_DAYS`).
+    pub review_days: u32,
 }
+
+/// A pin is looked at again in the review once a quarter unless the model
+/// says otherwise.
+pub const DEFAULT_REVIEW_DAYS: u32 = 90;
 
 /// A rejected model: the first problem, plus any others found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -304,6 +311,7 @@ impl Model {
             },
             cap: None,
             tiers: vec![tier("All")],
+            review_days: DEFAULT_REVIEW_DAYS,
         }
     }
 
@@ -361,6 +369,10 @@ impl Model {
         let mut out = String::new();
         out.push_str(&format!("name = {}\n", q(&self.name)));
         out.push_str(&format!("description = {}\n", q(&self.description)));
+        // Only a changed period is written, so older models read back as they were.
+        if self.review_days != DEFAULT_REVIEW_DAYS {
+            out.push_str(&format!("review_days = {}\n", self.review_days));
+        }
         for (key, axis) in [("value", &self.value), ("potential", &self.potential)] {
             out.push_str(&format!("\n[{key}]\nlabel = {}\n", q(&axis.label)));
             for c in &axis.criteria {
@@ -444,6 +456,7 @@ struct RawModel {
     cap: Option<Spanned<RawCap>>,
     #[serde(default)]
     tier: Vec<Spanned<RawTier>>,
+    review_days: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -554,6 +567,14 @@ impl Validator<'_> {
         let potential = self.axis("potential", &raw.potential);
         let grid = self.grid(&raw.grid, &tiers);
         let cap = raw.cap.as_ref().map(|c| self.cap(c, &tiers, &grid));
+        let review_days = match &raw.review_days {
+            Some(d) if *d.get_ref() == 0 => {
+                self.err(d, "review_days must be ≥ 1");
+                DEFAULT_REVIEW_DAYS
+            }
+            Some(d) => *d.get_ref(),
+            None => DEFAULT_REVIEW_DAYS,
+        };
         Model {
             name,
             description: clean_line(&raw.description),
@@ -562,6 +583,7 @@ impl Validator<'_> {
             grid,
             cap,
             tiers,
+            review_days,
         }
     }
 

@@ -43,6 +43,8 @@ pub fn answer(book: &mut Book, call: Call, request: RequestId) -> Result<Vec<u8>
         Call::ChangesSince(seq) => res(Backend::changes_since(b, seq)),
         Call::LastSeq => res(Backend::last_seq(b)),
         Call::Execute(op) => res(written(b, op, Some(request)).map_err(Into::into)),
+        Call::ReviewDue => res(Backend::review_due(b)),
+        Call::PlanMerge { keep, drop, take } => res(Backend::plan_merge(b, &keep, &drop, &take)),
     }
 }
 
@@ -80,5 +82,7 @@ pub fn summary(book: &Book, op: &WriteOp) -> String {
         WriteOp::Pin { key, tier, .. } => format!("pinned {key} to {tier}"),
         WriteOp::Unpin { key } => format!("unpinned {key}"),
         WriteOp::Undo => "undid their last change".into(),
+        WriteOp::FinishReview { .. } => "finished a tier review".into(),
+        WriteOp::MergeAccounts { keep, drop, .. } => format!("merged {drop} into {keep}"),
     }
 }

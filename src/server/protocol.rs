@@ -123,6 +123,12 @@ pub enum Call {
     LastSeq,
     /// A write; answered with its outcome and what it changed.
     Execute(WriteOp),
+    ReviewDue,
+    PlanMerge {
+        keep: String,
+        drop: String,
+        take: Vec<String>,
+    },
 }
 
 /// A `BookError` on the wire: the kinds a client acts on keep their data

@@ -15,9 +15,11 @@ use super::spawn::Endpoint;
 use crate::audit::AuditEntry;
 use crate::backend::{Backend, BackendError, BackendResult, Notice, Peer, Written};
 use crate::book::WriteOp;
+use crate::book::merge_accounts::MergePlan;
 use crate::book::query::{
     AccountDetail, AccountRow, AgendaRow, Delta, ListPage, ListQuery, MatrixSummary, Page, Touched,
 };
+use crate::book::review::ReviewItem;
 use crate::commands::{CommandError, ErrorKind};
 use crate::domain::{Account, AccountId, Contact, FollowUp, Interaction};
 use crate::segment::{AccountScore, Model};
@@ -382,6 +384,16 @@ impl Backend for RemoteBackend {
     }
     fn last_seq(&self) -> BackendResult<u64> {
         self.call(Call::LastSeq)
+    }
+    fn review_due(&self) -> BackendResult<Vec<ReviewItem>> {
+        self.call(Call::ReviewDue)
+    }
+    fn plan_merge(&self, keep: &str, drop: &str, take: &[String]) -> BackendResult<MergePlan> {
+        self.call(Call::PlanMerge {
+            keep: keep.to_string(),
+            drop: drop.to_string(),
+            take: take.to_vec(),
+        })
     }
 
     fn execute(&mut self, op: WriteOp) -> BackendResult<Written> {

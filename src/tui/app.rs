@@ -89,6 +89,11 @@ pub fn handle_paste(state: &mut State, text: &str) -> Vec<Effect> {
             return rerank(s, &state.list.rows);
         }
         Some(Overlay::Filter { input, .. }) => input.paste(text),
+        Some(Overlay::Review(run)) => {
+            if let Some(reason) = &mut run.reason {
+                reason.paste(text);
+            }
+        }
         _ => {}
     }
     Vec::new()
@@ -136,6 +141,11 @@ fn edit_text(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 *error = None;
             }
         }
+        Some(Overlay::Review(run)) => {
+            if let Some(reason) = &mut run.reason {
+                reason.handle(key.code, key.modifiers);
+            }
+        }
         _ => {}
     }
     Vec::new()
@@ -168,12 +178,30 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ShowMatrix => focus(state, Pane::Matrix),
         Action::ShowAgenda => focus(state, Pane::Agenda),
         Action::Back => focus(state, Pane::Accounts),
-        Action::Search => {
+        // Merging starts from the account in the list or the profile.
+        Action::Search | Action::Merge
+            if action == Action::Search
+                || matches!(state.focus, Pane::Accounts | Pane::Profile) =>
+        {
+            let merge_into = match action {
+                Action::Merge => match state.selected_id() {
+                    Some(id) => Some(id),
+                    None => {
+                        state.info("No account selected");
+                        return Vec::new();
+                    }
+                },
+                _ => None,
+            };
             let mut s = Search {
                 input: LineEdit::new(""),
                 results: Vec::new(),
                 selected: 0,
+                merge_into,
             };
+            if merge_into.is_some() {
+                state.info("Merge: search for the duplicate to merge into this account");
+            }
             let fx = rerank(&mut s, &state.list.rows);
             state.overlay = Some(Overlay::Search(s));
             return fx;
@@ -194,6 +222,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::NewAccount => open_form(state, Form::account(None, &state.user.clone())),
         Action::Undo => return vec![Effect::Undo],
         Action::Messages => show_messages(state),
+        Action::StartReview => match state.paused_review.take() {
+            Some(run) => state.overlay = Some(Overlay::Review(run)),
+            None => return vec![Effect::LoadReview],
+        },
         Action::History => match state.account_label() {
             Some((account, label)) => return vec![Effect::History { account, label }],
             None => state.info("No account selected"),
@@ -261,7 +293,12 @@ fn update_overlay(state: &mut State, action: Action) -> Vec<Effect> {
     };
     let reply = overlay.handle(action, &ctx);
     if reply.close {
-        state.overlay = None;
+        // A review whose account is opened waits to be resumed.
+        if let (Some(Overlay::Review(run)), Some(Then::Select(_))) =
+            (state.overlay.take(), &reply.then)
+        {
+            state.paused_review = Some(run);
+        }
     }
     if let Some((tone, text)) = reply.say {
         match tone {

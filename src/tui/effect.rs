@@ -8,7 +8,9 @@ use super::forms::{Form, Record};
 use super::view::{AccountRow, AgendaRow, Detail, MatrixView};
 use crate::audit::AuditEntry;
 use crate::backend::{BackendError, Notice, Peer};
+use crate::book::merge_accounts::MergePlan;
 use crate::book::query::{ListPage, ListQuery, Touched};
+use crate::book::review::{ReviewItem, ReviewTally};
 use crate::domain::{Account, AccountId, FollowUpId};
 use crate::segment::TierChange;
 use chrono::NaiveDate;
@@ -65,6 +67,33 @@ pub enum Effect {
     /// Reopen the form whose unsaved text was kept when the terminal went
     /// away (it needs the account as it is now).
     RestoreDraft(Draft),
+    /// The accounts due for review, to step through.
+    LoadReview,
+    /// A pin decided in the review.
+    ReviewPin {
+        key: String,
+        tier: String,
+        reason: String,
+    },
+    ReviewUnpin {
+        key: String,
+    },
+    /// Records the finished review.
+    FinishReview {
+        confirmed: Vec<String>,
+        tally: ReviewTally,
+    },
+    /// Plans merging `drop` into `keep`, to show the conflicts.
+    PlanMerge {
+        keep: AccountId,
+        drop: AccountId,
+    },
+    Merge {
+        keep_id: AccountId,
+        keep: String,
+        drop: String,
+        take: Vec<String>,
+    },
 }
 
 /// Which row to select in a list window that arrives.
@@ -102,6 +131,7 @@ pub enum Op {
     Review,
     Undo,
     History,
+    Merge,
 }
 
 /// The backend's answer to an effect, or news from the shared book.
@@ -171,4 +201,17 @@ pub enum Msg {
     Notices(Vec<Notice>),
     /// Team mode: who is here.
     Peers(Vec<Peer>),
+    /// The accounts due for review.
+    ReviewLoaded(Vec<ReviewItem>),
+    /// A review decision (pin, unpin) or the finish was written.
+    ReviewWritten {
+        what: String,
+        update: Update,
+    },
+    MergePlanned(Box<MergePlan>),
+    Merged {
+        what: String,
+        keep: AccountId,
+        update: Update,
+    },
 }

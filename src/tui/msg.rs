@@ -145,6 +145,30 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             let focus = state.editing().or(state.selected_id());
             state.presence = super::status::presence(&peers, focus);
         }
+        Msg::ReviewLoaded(items) => {
+            state.paused_review = None;
+            state.overlay = Some(Overlay::Review(Box::new(
+                super::overlays::review::ReviewRun::new(items),
+            )));
+        }
+        Msg::ReviewWritten { what, update } => {
+            let fx = apply_update(state, update);
+            state.ok(what);
+            return fx;
+        }
+        Msg::MergePlanned(plan) => {
+            state.overlay = Some(Overlay::Merge(Box::new(
+                super::overlays::merge::MergeView::new(*plan),
+            )));
+        }
+        Msg::Merged { what, keep, update } => {
+            let mut fx = apply_update(state, update);
+            state.ok(what);
+            if state.selected_id() == Some(keep) {
+                fx.push(show_account(state, keep));
+            }
+            return fx;
+        }
     }
     Vec::new()
 }
@@ -312,6 +336,7 @@ fn failed(state: &mut State, op: Op, e: BackendError) {
         Op::Review => "Review not marked",
         Op::Undo => "Not undone",
         Op::History => "Could not load the history",
+        Op::Merge => "Not merged",
     };
     let tail = if e.is_lost() {
         " — reconnecting…"

@@ -57,6 +57,8 @@ pub fn draw(f: &mut Frame, state: &State) {
             scroll,
         }) => overlays::notice::render(f, area, state, title, lines, *scroll),
         Some(Overlay::Search(s)) => overlays::search::render_search(f, area, state, s),
+        Some(Overlay::Review(run)) => overlays::review::render(f, area, state, run),
+        Some(Overlay::Merge(view)) => overlays::merge::render(f, area, state, view),
         Some(Overlay::Filter { input, error }) => {
             overlays::search::render_filter(f, area, state, input, error.as_deref())
         }

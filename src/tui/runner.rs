@@ -13,6 +13,7 @@ use super::render;
 use super::state::{Overlay, State};
 use super::theme::Theme;
 use crate::backend::{Backend, BackendResult};
+use crate::book::WriteOp;
 use crate::book::query::{self, Delta, ListQuery};
 use crate::domain::AccountId;
 use ratatui::Frame;
@@ -307,6 +308,71 @@ pub fn perform(b: &mut dyn Backend, effect: Effect) -> Msg {
                 entries,
             },
             Err(e) => fail(Op::History)(e),
+        },
+        Effect::LoadReview => match b.review_due() {
+            Ok(items) => Msg::ReviewLoaded(items),
+            Err(e) => fail(Op::Review)(e),
+        },
+        Effect::ReviewPin { key, tier, reason } => {
+            let what = format!("{key} pinned at {tier}");
+            review_write(b, WriteOp::Pin { key, tier, reason }, what)
+        }
+        Effect::ReviewUnpin { key } => {
+            let what = format!("{key} unpinned");
+            review_write(b, WriteOp::Unpin { key }, what)
+        }
+        Effect::FinishReview { confirmed, tally } => {
+            let what = format!(
+                "Review recorded: {} confirmed, {} pinned, {} unpinned, {} skipped",
+                tally.confirmed, tally.pinned, tally.unpinned, tally.skipped
+            );
+            review_write(b, WriteOp::FinishReview { confirmed, tally }, what)
+        }
+        Effect::PlanMerge { keep, drop } => {
+            let key = |id| -> BackendResult<String> {
+                Ok(b.account(id)?.map(|a| a.key).unwrap_or_default())
+            };
+            match key(keep)
+                .and_then(|k| Ok((k, key(drop)?)))
+                .and_then(|(k, d)| b.plan_merge(&k, &d, &[]))
+            {
+                Ok(plan) => Msg::MergePlanned(Box::new(plan)),
+                Err(e) => fail(Op::Merge)(e),
+            }
+        }
+        Effect::Merge {
+            keep_id,
+            keep,
+            drop,
+            take,
+        } => {
+            let op = WriteOp::MergeAccounts {
+                keep: keep.clone(),
+                drop: drop.clone(),
+                take,
+            };
+            match b.execute(op) {
+                Ok(w) => Msg::Merged {
+                    what: format!("Merged {drop} into {keep}"),
+                    keep: keep_id,
+                    update: view_update(b, w.delta),
+                },
+                Err(e) => fail(Op::Merge)(e),
+            }
+        }
+    }
+}
+
+/// A review decision or the finish, written; `what` is the message.
+fn review_write(b: &mut dyn Backend, op: WriteOp, what: String) -> Msg {
+    match b.execute(op) {
+        Ok(w) => Msg::ReviewWritten {
+            what,
+            update: view_update(b, w.delta),
+        },
+        Err(error) => Msg::Failed {
+            op: Op::Review,
+            error,
         },
     }
 }

@@ -64,6 +64,8 @@ pub struct Search {
     /// then as the backend answers over the whole book).
     pub results: Vec<AccountRow>,
     pub selected: usize,
+    /// Picking the duplicate to merge into this account (not a jump).
+    pub merge_into: Option<AccountId>,
 }
 
 /// One modal thing over the panes at a time.
@@ -95,6 +97,10 @@ pub enum Overlay {
         lines: Vec<String>,
         scroll: u16,
     },
+    /// The periodic review (`overlays::review`).
+    Review(Box<super::overlays::review::ReviewRun>),
+    /// Merging a duplicate (`overlays::merge`).
+    Merge(Box<super::overlays::merge::MergeView>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,6 +238,9 @@ pub struct State {
     /// Rows a page moves (set from the terminal height on resize).
     pub page: usize,
     pub quit: bool,
+    /// A review left open while an account from it is looked at;
+    /// `start_review` resumes it.
+    pub paused_review: Option<Box<super::overlays::review::ReviewRun>>,
 }
 
 impl State {
@@ -258,6 +267,7 @@ impl State {
             pending: Vec::new(),
             page: 10,
             quit: false,
+            paused_review: None,
         }
     }
 
@@ -296,6 +306,10 @@ impl State {
             }) => Context::Confirm,
             Some(Overlay::Form { .. }) => Context::Form,
             Some(Overlay::Search(_)) | Some(Overlay::Filter { .. }) => Context::Search,
+            // Typing a pin's reason: only enter and esc are keys.
+            Some(Overlay::Review(r)) if r.reason.is_some() => Context::Search,
+            Some(Overlay::Review(_)) => Context::Review,
+            Some(Overlay::Merge(_)) => Context::Merge,
             Some(Overlay::Help { .. })
             | Some(Overlay::History { .. })
             | Some(Overlay::Notice { .. }) => Context::Global,

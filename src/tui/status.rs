@@ -25,6 +25,10 @@ pub fn place(state: &State) -> Place {
             ..
         }) => Place::Confirm,
         Some(Overlay::Form { .. }) => Place::Form,
+        // The pin reason is a one-line prompt, like the filter's.
+        Some(Overlay::Review(r)) if r.reason.is_some() => Place::Filter,
+        Some(Overlay::Review(_)) => Place::Review,
+        Some(Overlay::Merge(_)) => Place::Merge,
         None => Place::pane(state.focus_context()).unwrap_or(Place::List),
     }
 }

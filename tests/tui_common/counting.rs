@@ -80,6 +80,17 @@ impl<B: Backend> Backend for Counting<B> {
     fn history(&self, id: AccountId) -> BackendResult<Vec<AuditEntry>> {
         Backend::history(&self.book, id)
     }
+    fn review_due(&self) -> BackendResult<Vec<kam::book::review::ReviewItem>> {
+        Backend::review_due(&self.book)
+    }
+    fn plan_merge(
+        &self,
+        keep: &str,
+        drop: &str,
+        take: &[String],
+    ) -> BackendResult<kam::book::merge_accounts::MergePlan> {
+        Backend::plan_merge(&self.book, keep, drop, take)
+    }
     fn changes_since(&self, seq: u64) -> BackendResult<Vec<AuditEntry>> {
         Backend::changes_since(&self.book, seq)
     }

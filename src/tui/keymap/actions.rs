@@ -21,10 +21,12 @@ pub enum Context {
     Form,
     Search,
     Confirm,
+    Review,
+    Merge,
 }
 
 impl Context {
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 11] = [
         Context::Global,
         Context::List,
         Context::Profile,
@@ -34,6 +36,8 @@ impl Context {
         Context::Form,
         Context::Search,
         Context::Confirm,
+        Context::Review,
+        Context::Merge,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +51,8 @@ impl Context {
             Context::Form => "form",
             Context::Search => "search",
             Context::Confirm => "confirm",
+            Context::Review => "review",
+            Context::Merge => "merge",
         }
     }
 
@@ -56,7 +62,10 @@ impl Context {
 
     /// Modal contexts take all keys: typed text must not trigger `[global]`.
     pub fn is_modal(self) -> bool {
-        matches!(self, Context::Form | Context::Search | Context::Confirm)
+        matches!(
+            self,
+            Context::Form | Context::Search | Context::Confirm | Context::Review | Context::Merge
+        )
     }
 
     /// The places whose keys this section holds. `[global]` keys also reach
@@ -91,10 +100,14 @@ pub enum Place {
     Filter,
     /// A yes/no question (discard unsaved changes?).
     Confirm,
+    /// The periodic review, one account at a time.
+    Review,
+    /// Merging a duplicate: the conflicting fields.
+    Merge,
 }
 
 impl Place {
-    pub const ALL: [Place; 12] = [
+    pub const ALL: [Place; 14] = [
         Place::List,
         Place::Profile,
         Place::Timeline,
@@ -107,6 +120,8 @@ impl Place {
         Place::Search,
         Place::Filter,
         Place::Confirm,
+        Place::Review,
+        Place::Merge,
     ];
 
     /// The keymap section whose keys apply here.
@@ -121,6 +136,8 @@ impl Place {
             Place::Form => Context::Form,
             Place::Search | Place::Filter => Context::Search,
             Place::Confirm => Context::Confirm,
+            Place::Review => Context::Review,
+            Place::Merge => Context::Merge,
         }
     }
 
@@ -239,12 +256,14 @@ actions! {
     // The filter prompt has one line: nothing to move through.
     Up => "up", "Move up",
         &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Help, P::History,
-          P::Notice, P::Search], Never;
+          P::Notice, P::Search, P::Merge], Never;
     Down => "down", "Move down",
         &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Help, P::History,
-          P::Notice, P::Search], Never;
-    Left => "left", "Move left", &[P::Matrix], Own;
-    Right => "right", "Move right", &[P::Matrix], Own;
+          P::Notice, P::Search, P::Merge], Never;
+    // In a merge: keep KEEP's value (left column) or take DROP's (right).
+    Left => "left", "Move left / merge: keep this account's value", &[P::Matrix, P::Merge], Own;
+    Right => "right", "Move right / merge: take the duplicate's value",
+        &[P::Matrix, P::Merge], Own;
     Top => "top", "Go to the first row", SCROLLS, Own;
     // The profile scrolls down without an end to jump to.
     Bottom => "bottom", "Go to the last row",
@@ -254,7 +273,7 @@ actions! {
     Back => "back", "Back to the account list",
         &[P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Help, P::History, P::Notice], Own;
     Quit => "quit", "Quit kam", PANES_AND_WINDOWS, Always;
-    Open => "open", "Open the selection", &[P::List, P::Matrix, P::Agenda], Own;
+    Open => "open", "Open the selection", &[P::List, P::Matrix, P::Agenda, P::Review], Own;
     SortNext => "sort_next", "Sort by the next column", &[P::List], Own;
     SortReverse => "sort_reverse", "Reverse the sort order", &[P::List], Own;
     Edit => "edit", "Edit the account", ACCOUNT_PANES, Own;
@@ -271,12 +290,12 @@ actions! {
     SnoozeWeek => "snooze_week", "Snooze for a week", &[P::Agenda], Own;
     Save => "save", "Save the form", &[P::Form], Own;
     Cancel => "cancel", "Cancel",
-        &[P::History, P::Notice, P::Form, P::Search, P::Filter], Own;
+        &[P::History, P::Notice, P::Form, P::Search, P::Filter, P::Review, P::Merge], Own;
     NextField => "next_field", "Next field", &[P::Form], Own;
     PrevField => "prev_field", "Previous field", &[P::Form], Own;
     Accept => "accept", "Accept", &[P::Search, P::Filter], Own;
     // A notice is acknowledged like a question.
-    Yes => "yes", "Yes", &[P::Confirm, P::Notice], Own;
+    Yes => "yes", "Yes", &[P::Confirm, P::Notice, P::Review, P::Merge], Own;
     No => "no", "No", &[P::Confirm, P::Notice], Own;
     Undo => "undo", "Undo your own last change", PANES, Own;
     History => "history", "Show the account's change history",
@@ -286,6 +305,13 @@ actions! {
     FilterCell => "filter_cell", "List the accounts of this cell", &[P::Matrix], Own;
     Messages => "messages", "Show the recent status messages",
         &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Notice], Own;
+    StartReview => "start_review",
+        "Periodic review: step through tier moves and old pins (again: resume)", PANES, Own;
+    ReviewConfirm => "confirm", "Review: confirm this account's tier", &[P::Review], Own;
+    ReviewPin => "pin", "Review: pin the account with a reason", &[P::Review], Own;
+    ReviewUnpin => "unpin", "Review: remove the account's pin", &[P::Review], Own;
+    ReviewSkip => "skip", "Review: skip this account", &[P::Review], Own;
+    Merge => "merge", "Merge a duplicate into this account", &[P::List, P::Profile], Own;
 }
 
 impl Action {
@@ -339,7 +365,13 @@ mod tests {
         assert_eq!(Action::MarkDone.sections(), vec![Context::Agenda]);
         assert_eq!(
             Action::Cancel.sections(),
-            vec![Context::Global, Context::Form, Context::Search]
+            vec![
+                Context::Global,
+                Context::Form,
+                Context::Search,
+                Context::Review,
+                Context::Merge
+            ]
         );
         assert_eq!(Place::pane(Context::Matrix), Some(Place::Matrix));
         assert_eq!(Place::pane(Context::Global), None);

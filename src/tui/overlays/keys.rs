@@ -38,7 +38,7 @@ pub enum Then {
 }
 
 impl Reply {
-    fn stay() -> Reply {
+    pub(super) fn stay() -> Reply {
         Reply::default()
     }
     fn close() -> Reply {
@@ -96,6 +96,8 @@ impl Overlay {
                 Reply::stay()
             }
             Overlay::Search(s) => search(s, action),
+            Overlay::Review(run) => run.handle(action),
+            Overlay::Merge(view) => view.handle(action),
             Overlay::Filter { input, error } => match action {
                 Action::Cancel => Reply::close(),
                 Action::Accept => match Filter::parse(input.text(), Vocab { tiers: ctx.tiers }) {
@@ -153,6 +155,14 @@ fn search(s: &mut Search, action: Action) -> Reply {
     match action {
         Action::Cancel => Reply::close(),
         Action::Accept => match s.results.get(s.selected) {
+            Some(row) if s.merge_into == Some(row.id) => {
+                Reply::stay().say(Tone::Info, "Pick the duplicate, not the account itself")
+            }
+            Some(row) if let Some(keep) = s.merge_into => Reply {
+                close: true,
+                then: Some(Then::Effect(Effect::PlanMerge { keep, drop: row.id })),
+                ..Reply::default()
+            },
             Some(row) => Reply {
                 close: true,
                 then: Some(Then::Select(row.id)),

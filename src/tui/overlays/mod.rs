@@ -5,7 +5,9 @@ pub mod form;
 pub mod help;
 pub mod history;
 pub mod keys;
+pub mod merge;
 pub mod notice;
+pub mod review;
 pub mod search;
 
 use ratatui::layout::Rect;

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub const MAGIC: [u8; 4] = *b"KAMP";
 /// Bump on any change to the messages below.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// Largest message a client may send (input files of an import included).
 pub const CLIENT_MESSAGE_LIMIT: usize = 256 * 1024 * 1024;

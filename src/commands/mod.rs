@@ -7,6 +7,7 @@ mod account;
 pub mod backup;
 pub mod check;
 mod daily;
+pub mod editor;
 mod env;
 mod error;
 mod followup;

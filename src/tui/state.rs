@@ -232,6 +232,8 @@ pub struct State {
     /// Rows a page moves (set from the terminal height on resize).
     pub page: usize,
     pub quit: bool,
+    /// Suspend, copy, editor: asked of the terminal, done by the runner.
+    pub shell: super::shell::Shell,
 }
 
 impl State {
@@ -258,6 +260,7 @@ impl State {
             pending: Vec::new(),
             page: 10,
             quit: false,
+            shell: Default::default(),
         }
     }
 

@@ -1,0 +1,72 @@
+//! End to end, the terminal manners: Ctrl-Z suspends the real `kam` to an
+//! interactive shell (job control) and `fg` brings it back, redrawn whole,
+//! still talking to its team server.
+
+mod requires;
+mod tmux_common;
+mod tui_common;
+
+use std::time::Duration;
+use tmux_common::*;
+use tui_common::*;
+
+const LIMIT: Duration = Duration::from_secs(15);
+
+#[test]
+#[cfg_attr(not(feature = "system-tests"), ignore = "needs tmux")]
+fn ctrl_z_suspends_to_the_shell_and_fg_redraws() {
+    requires::tmux();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    drop(book(&db));
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    // The exit status comes from `fg`'s job, so the shell's own record of
+    // it (`; echo $? > file`, which a stop answers at once with 148) goes.
+    let cmd = kam_cmd(&config, &db, &dir.path().join("exit"));
+    let cmd = cmd.rsplit_once("; echo").unwrap().0.to_string();
+
+    let tmux = Tmux::new("e2e-shell");
+    // An interactive shell, for job control (`fg`).
+    tmux.start("sh", "env PS1='shell$ ' bash --norc --noprofile -i");
+    tmux.wait_for("sh", "the prompt", LIMIT, |s| s.contains("shell$"));
+    tmux.keys("sh", &["-l", &cmd]);
+    tmux.keys("sh", &["Enter"]);
+    tmux.wait_for("sh", "the account list", LIMIT, |s| {
+        s.contains("Accounts 5/5")
+    });
+
+    tmux.keys("sh", &["C-z"]);
+    tmux.wait_for("sh", "the shell back", LIMIT, |s| {
+        s.contains("Stopped") && !s.contains("Accounts 5/5")
+    });
+    // The shell takes commands while kam is stopped.
+    tmux.keys("sh", &["-l", "echo still-$((40+2))"]);
+    tmux.keys("sh", &["Enter"]);
+    tmux.wait_for("sh", "the shell's answer", LIMIT, |s| {
+        s.contains("still-42")
+    });
+    tmux.keys("sh", &["-l", "clear; fg"]);
+    tmux.keys("sh", &["Enter"]);
+    // Redrawn whole: the list, the side pane and the status bar, none of
+    // the shell's text left over.
+    let s = tmux.wait_for("sh", "kam redrawn", LIMIT, |s| {
+        s.contains("Accounts 5/5") && s.contains("as of 2025-03-01")
+    });
+    assert!(!s.contains("still-42"), "{s}");
+    // The server connection still answers: a search over the book.
+    tmux.keys("sh", &["/"]);
+    tmux.wait_for("sh", "the search popup", LIMIT, |s| s.contains("Search ·"));
+    tmux.keys("sh", &["-l", "globex"]);
+    tmux.keys("sh", &["Enter"]);
+    tmux.wait_for("sh", "Globex selected", LIMIT, |s| {
+        s.contains("Profile · GLOBEX")
+    });
+    tmux.keys("sh", &["q"]);
+    tmux.wait_for("sh", "the prompt after quitting", LIMIT, |s| {
+        s.lines().any(|l| l.trim_end() == "shell$")
+    });
+    tmux.keys("sh", &["-l", "echo rc=$?"]);
+    tmux.keys("sh", &["Enter"]);
+    tmux.wait_for("sh", "kam's exit status", LIMIT, |s| s.contains("rc=0"));
+}

@@ -48,6 +48,11 @@ pub fn ask_missing_message(cmd: &mut Command) -> CmdResult {
         Command::Complaint { key, message } => {
             (message, true, format!("The complaint from {key}."))
         }
+        Command::Resolve { key, message, .. } => (
+            message,
+            true,
+            format!("How the complaint of {key} was resolved."),
+        ),
         Command::FollowUp {
             action: FollowUpCommand::Add { key, message, .. },
         } => (

@@ -14,6 +14,7 @@ mod followup;
 pub mod ics;
 pub mod output;
 pub mod report;
+mod resolve;
 mod run;
 pub mod table;
 mod view;
@@ -121,6 +122,12 @@ pub enum Command {
         key: String,
         message: String,
     },
+    /// `kam resolve KEY`: a resolution that closes the oldest open complaint.
+    Resolve {
+        key: String,
+        message: String,
+        at: Option<String>,
+    },
     FollowUp(FollowUpCommand),
     /// `kam account set KEY FIELD=VALUE…` (fields named as the CSV columns).
     AccountSet {
@@ -186,6 +193,7 @@ pub fn is_write(cmd: &Command) -> bool {
         | Command::Order { .. }
         | Command::Payment { .. }
         | Command::Complaint { .. }
+        | Command::Resolve { .. }
         | Command::AccountSet { .. } => true,
         Command::FollowUp(f) => !matches!(f, FollowUpCommand::List { .. }),
         Command::Import { dry_run, .. } => !dry_run,
@@ -238,6 +246,7 @@ pub fn summary(cmd: &Command) -> String {
             format!("logged a payment of {amount} from {key}")
         }
         Command::Complaint { key, .. } => format!("logged a complaint from {key}"),
+        Command::Resolve { key, .. } => format!("resolved a complaint of {key}"),
         Command::FollowUp(FollowUpCommand::Add { key, due, .. }) => {
             format!("added a follow-up on {key} due {due}")
         }

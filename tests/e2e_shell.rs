@@ -70,3 +70,49 @@ fn ctrl_z_suspends_to_the_shell_and_fg_redraws() {
     tmux.keys("sh", &["Enter"]);
     tmux.wait_for("sh", "kam's exit status", LIMIT, |s| s.contains("rc=0"));
 }
+
+/// `y` reaches the terminal's clipboard: tmux with `set-clipboard on` is
+/// such a terminal, and takes the OSC 52 sequence into its paste buffer.
+#[test]
+#[cfg_attr(not(feature = "system-tests"), ignore = "needs tmux")]
+fn y_puts_the_key_on_the_terminals_clipboard() {
+    requires::tmux();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    drop(book(&db));
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    let exit_file = dir.path().join("exit");
+    let tmux = Tmux::new("e2e-copy");
+    tmux.start("kam", &kam_cmd(&config, &db, &exit_file));
+    let out = tmux.run(&["set-option", "-s", "set-clipboard", "on"]);
+    assert!(out.status.success(), "{out:?}");
+    tmux.wait_for("kam", "the account list", LIMIT, |s| {
+        s.contains("Accounts 5/5")
+    });
+    tmux.keys("kam", &["y"]);
+    let s = tmux.wait_for("kam", "the copy message", LIMIT, |s| {
+        s.contains("Copied the key ")
+    });
+    let key = s
+        .split("Copied the key ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let start = std::time::Instant::now();
+    loop {
+        let buf = tmux.run(&["show-buffer"]);
+        if String::from_utf8_lossy(&buf.stdout) == key {
+            break;
+        }
+        assert!(
+            start.elapsed() < LIMIT,
+            "tmux buffer: {:?}, wanted {key}",
+            String::from_utf8_lossy(&buf.stdout)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    tmux.keys("kam", &["q"]);
+    assert_eq!(wait_exit(&exit_file), "0");
+}

@@ -244,3 +244,20 @@ fn a_key_event_with_ctrl_e_in_the_form_is_not_typed() {
     app.key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::CONTROL));
     assert_eq!(app.take_request(), Some(TermRequest::Edit(String::new())));
 }
+
+#[test]
+fn the_profile_groups_the_amounts_in_its_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = book(dir.path());
+    let mut app = App::new(&mut book, &opts());
+    while app.state().selected_row().unwrap().key != "GLOBEX" {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    key(&mut app, KeyCode::Char('2'));
+    let s = screen(&mut app, 200, 50);
+    let line = s
+        .lines()
+        .find(|l| l.contains("overdue receivables"))
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(line.contains("overdue receivables 20,000.00"), "{line}");
+}

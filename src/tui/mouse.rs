@@ -15,6 +15,16 @@ use ratatui::layout::{Position, Rect};
 /// Rows one notch of the wheel moves.
 pub const WHEEL_ROWS: usize = 3;
 
+/// A click or a wheel notch: the events `handle` does something with.
+pub fn acts_on(ev: &MouseEvent) -> bool {
+    matches!(
+        ev.kind,
+        MouseEventKind::ScrollUp
+            | MouseEventKind::ScrollDown
+            | MouseEventKind::Down(MouseButton::Left)
+    )
+}
+
 /// A mouse event over a terminal of size `area`.
 pub fn handle(state: &mut State, ev: MouseEvent, area: Rect) -> Vec<Effect> {
     let wheel = match ev.kind {
@@ -100,6 +110,21 @@ fn row_at(pane: Rect, at: Position, selected: usize, len: usize) -> Option<usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_clicks_and_the_wheel_are_acted_on() {
+        let ev = |kind| MouseEvent {
+            kind,
+            column: 0,
+            row: 0,
+            modifiers: ratatui::crossterm::event::KeyModifiers::NONE,
+        };
+        assert!(acts_on(&ev(MouseEventKind::ScrollDown)));
+        assert!(acts_on(&ev(MouseEventKind::Down(MouseButton::Left))));
+        assert!(!acts_on(&ev(MouseEventKind::Moved)));
+        assert!(!acts_on(&ev(MouseEventKind::Up(MouseButton::Left))));
+        assert!(!acts_on(&ev(MouseEventKind::Down(MouseButton::Right))));
+    }
 
     #[test]
     fn rows_under_the_pointer_follow_the_scroll() {

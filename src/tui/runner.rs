@@ -470,7 +470,9 @@ fn event_loop(
                     app.resize(w, h);
                     true
                 }
-                Event::Mouse(m) if settings.mouse => {
+                // Moves and releases arrive too (any-event tracking):
+                // nothing is done or drawn for them.
+                Event::Mouse(m) if settings.mouse && super::mouse::acts_on(&m) => {
                     let size = terminal.size()?;
                     app.mouse(m, Rect::new(0, 0, size.width, size.height));
                     true

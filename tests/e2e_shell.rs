@@ -116,3 +116,57 @@ fn y_puts_the_key_on_the_terminals_clipboard() {
     tmux.keys("kam", &["q"]);
     assert_eq!(wait_exit(&exit_file), "0");
 }
+
+/// The title of the side pane: the selected account's key.
+fn profile_key(screen: &str) -> Option<String> {
+    let rest = screen.split("Profile · ").nth(1)?;
+    Some(rest.split_whitespace().next()?.to_string())
+}
+
+/// A click on the fourth row, as the terminal reports it (SGR mouse
+/// mode: 1-based column and row), selects that account — unless the
+/// user's config.toml says `mouse = false`.
+#[test]
+#[cfg_attr(not(feature = "system-tests"), ignore = "needs tmux")]
+fn a_click_selects_unless_the_config_turns_the_mouse_off() {
+    requires::tmux();
+    for mouse in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("db");
+        drop(book(&db));
+        let config = dir.path().join("config");
+        std::fs::create_dir_all(config.join("kam")).unwrap();
+        if !mouse {
+            std::fs::write(config.join("kam").join("config.toml"), "mouse = false\n").unwrap();
+        }
+        let exit_file = dir.path().join("exit");
+        let tmux = Tmux::new(if mouse {
+            "e2e-mouse-on"
+        } else {
+            "e2e-mouse-off"
+        });
+        tmux.start("kam", &kam_cmd(&config, &db, &exit_file));
+        let s = tmux.wait_for("kam", "the profile beside the list", LIMIT, |s| {
+            s.contains("Accounts 5/5") && profile_key(s).is_some()
+        });
+        let first = profile_key(&s).unwrap();
+        // Row 6 on screen (1-based): border, header, then the fourth row.
+        tmux.keys("kam", &["-l", "\x1b[<0;11;6M\x1b[<0;11;6m"]);
+        if mouse {
+            let s = tmux.wait_for("kam", "another account selected", LIMIT, |s| {
+                profile_key(s).is_some_and(|k| k != first)
+            });
+            let picked = profile_key(&s).unwrap();
+            // The same row by keys: three down from the top.
+            tmux.keys("kam", &["g", "g", "j", "j", "j"]);
+            std::thread::sleep(Duration::from_millis(500));
+            assert_eq!(profile_key(&tmux.capture("kam")).unwrap(), picked);
+        } else {
+            std::thread::sleep(Duration::from_millis(800));
+            let s = tmux.capture("kam");
+            assert_eq!(profile_key(&s).unwrap(), first, "{s}");
+        }
+        tmux.keys("kam", &["q"]);
+        assert_eq!(wait_exit(&exit_file), "0");
+    }
+}

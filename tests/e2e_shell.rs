@@ -170,3 +170,63 @@ fn a_click_selects_unless_the_config_turns_the_mouse_off() {
         assert_eq!(wait_exit(&exit_file), "0");
     }
 }
+
+/// Ctrl-E in the summary: the editor runs on a terminal given back to it
+/// (cooked mode, as `stty` reports it), and its text comes back into the
+/// field, which saves as typed.
+#[test]
+#[cfg_attr(not(feature = "system-tests"), ignore = "needs tmux")]
+fn ctrl_e_edits_the_summary_in_the_editor_on_a_restored_terminal() {
+    requires::tmux();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    drop(book(&db));
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    let exit_file = dir.path().join("exit");
+    let stty = dir.path().join("stty.txt");
+    let editor = dir.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        format!(
+            "#!/bin/sh\nstty -a > '{}'\nprintf 'Asked for the Q1 quote.\\nVisit next week.\\n' > \"$1\"\n",
+            stty.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let tmux = Tmux::new("e2e-editor");
+    let cmd = format!(
+        "VISUAL='{}' {}",
+        editor.display(),
+        kam_cmd(&config, &db, &exit_file)
+    );
+    tmux.start("kam", &cmd);
+    tmux.wait_for("kam", "the account list", LIMIT, |s| {
+        s.contains("Accounts 5/5")
+    });
+    tmux.keys("kam", &["i"]);
+    tmux.wait_for("kam", "the interaction form", LIMIT, |s| {
+        s.contains("Add interaction")
+    });
+    tmux.keys("kam", &["Tab", "Tab"]);
+    tmux.keys("kam", &["-l", "draft"]);
+    tmux.keys("kam", &["C-e"]);
+    let s = tmux.wait_for("kam", "the text back in the form", LIMIT, |s| {
+        s.contains("Text taken from the editor")
+    });
+    assert!(s.contains("Asked for the Q1 quote."), "{s}");
+    assert!(s.contains("Add interaction"), "the form is still open: {s}");
+    let modes = std::fs::read_to_string(&stty).unwrap();
+    assert!(
+        modes.split_whitespace().any(|w| w == "icanon"),
+        "the editor got a raw terminal: {modes}"
+    );
+    tmux.keys("kam", &["q"]);
+    // q is typed text in a form: Esc, discard, then quit.
+    tmux.keys("kam", &["Escape"]);
+    tmux.keys("kam", &["y"]);
+    tmux.keys("kam", &["q"]);
+    assert_eq!(wait_exit(&exit_file), "0");
+}

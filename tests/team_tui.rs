@@ -137,7 +137,7 @@ fn a_stale_account_form_shows_the_conflict_and_saves_after_a_choice() {
     assert!(app.state().overlay.is_none());
 
     // Undo my save from the keyboard: zhang's version is back.
-    ctrl(&mut app, 'z');
+    key(&mut app, KeyCode::Char('U'));
     let m = message(&app);
     assert!(
         m.starts_with("Undone #") && m.contains("save_account on ACME (by you)"),

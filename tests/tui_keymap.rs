@@ -282,7 +282,8 @@ fn setups(place: Place) -> &'static [&'static str] {
         Place::Help => &["?", "? j"],
         Place::History => &["H", "H j"],
         Place::Notice => &["s s s M", "s s s M j"],
-        Place::Form => &["n", "n tab"],
+        // The last: on the interaction's summary, a multi-line field.
+        Place::Form => &["n", "n tab", "i tab tab"],
         Place::Search => &["/ e", "/ e ctrl-n"],
         Place::Filter => &["f"],
         Place::Confirm => &["n X esc"],

@@ -199,7 +199,7 @@ fn merge_picks_the_duplicate_chooses_fields_and_undo_restores_it() {
         .find(|r| r.key == "ACME")
         .unwrap();
     assert_eq!(acme.owner, "zhang", "taken from Globex");
-    ctrl(&mut app, 'z');
+    key(&mut app, KeyCode::Char('U')); // undo
     assert!(app.state().list.rows.iter().any(|r| r.key == "GLOBEX"));
     drop(app);
     assert_eq!(book.account_by_key("GLOBEX").unwrap().owner, "zhang");

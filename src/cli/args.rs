@@ -327,6 +327,21 @@ kam touch ACME --answers 42 -m 'Sent the price list'   # completes follow-up 42"
         #[arg(short = 'm', long = "message", value_name = "TEXT")]
         message: Option<String>,
     },
+    /// Resolve the account's oldest open complaint (a resolution entry)
+    #[command(
+        after_help = "Complaints are resolved oldest first, as the SLA counts them.\n\n\
+        Example:\n  kam resolve ACME -m 'Batch 7 replaced, credit note sent'"
+    )]
+    Resolve {
+        /// The account's key
+        key: String,
+        /// What was done (without it, a terminal opens $VISUAL/$EDITOR)
+        #[arg(short = 'm', long = "message", value_name = "TEXT")]
+        message: Option<String>,
+        /// When it was resolved (YYYY-MM-DD or RFC 3339; default today)
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+    },
     /// Add, complete, snooze or list follow-ups
     #[command(name = "followup")]
     FollowUp {
@@ -713,6 +728,11 @@ impl Command {
             Command::Complaint { key, message } => C::Complaint {
                 key,
                 message: message.unwrap_or_default(),
+            },
+            Command::Resolve { key, message, at } => C::Resolve {
+                key,
+                message: message.unwrap_or_default(),
+                at,
             },
             Command::FollowUp { action } => C::FollowUp(match action {
                 FollowUpCommand::Add { key, due, message } => commands::FollowUpCommand::Add {

@@ -232,7 +232,12 @@ fn dispatch(cli: Cli) -> CmdResult {
         Err(LocalCommand::Restore(file)) => {
             let team = crate::server::is_team_dir(&ctx.db)
                 || ctx.db.parent().is_some_and(crate::server::is_team_dir);
-            commands::backup::restore(&file, &ctx.db, team, out)
+            // Local, like the files it writes: the bar is drawn here.
+            let mut view = commands::output::ProgressView::stderr(ctx.quiet);
+            let result =
+                commands::backup::restore(&file, &ctx.db, team, out, &mut |p| view.show(&p));
+            view.finish();
+            result
         }
         Err(LocalCommand::Serve) => serve(&ctx),
         Err(LocalCommand::Server(action)) => server_command(&ctx, action, out),
@@ -545,6 +550,7 @@ fn run_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
         keymap_path: crate::paths::user_keymap(),
         color: None,
         draft_path: crate::paths::draft_file(&ctx.db),
+        config_path: crate::paths::user_config(),
     };
     let fail = |e: color_eyre::Report| CommandError::new(ErrorKind::Failed, format!("{e:#}"));
     if ctx.no_server {

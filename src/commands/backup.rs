@@ -3,6 +3,7 @@
 //! are the files: a private spool for a backup on its way to stdout or a
 //! client, and atomic writes (temp file, fsync, rename) for files.
 
+use super::output::{Progress, Ticker};
 use super::{CmdEnv, CmdResult, CommandError, ErrorKind};
 use crate::book::Book;
 use crate::store::{BackupError, BackupHeader, OpenOptions, Store};
@@ -19,7 +20,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub fn backup(book: &Book, env: &mut dyn CmdEnv) -> CmdResult {
     let store = book.store();
     let mut spool = spool_file(store.path())?;
-    store.write_backup(&mut spool)?;
+    let mut ticker: Option<Ticker> = None;
+    store.write_backup_with(&mut spool, &mut |done, total| {
+        let t = ticker.get_or_insert_with(|| Ticker::new("backup", total));
+        if let Some(step) = t.step(done) {
+            env.progress(step);
+        }
+    })?;
     env.send_file(spool)?;
     Ok(())
 }
@@ -94,13 +101,34 @@ pub fn sync_dir(path: &Path) {
 
 /// `kam restore FILE --db DIR`: verifies the whole file, then restores it
 /// into `dir` (empty or new), with the permissions of a private or team
-/// database. Nothing is left behind when it fails.
-pub fn restore(file: &Path, dir: &Path, group_shared: bool, out: &mut dyn Write) -> CmdResult {
+/// database. Nothing is left behind when it fails. `progress` gets the
+/// steps of both phases ("verify backup", then "restore").
+pub fn restore(
+    file: &Path,
+    dir: &Path,
+    group_shared: bool,
+    out: &mut dyn Write,
+    progress: &mut dyn FnMut(Progress),
+) -> CmdResult {
     let opts = OpenOptions {
         group_shared,
         ..OpenOptions::default()
     };
-    let header = crate::store::backup::restore(file, dir, &opts).map_err(backup_failure)?;
+    let mut ticker: Option<Ticker> = None;
+    let header = crate::store::backup::restore_with(file, dir, &opts, &mut |phase, done, total| {
+        let what = if phase == "verify" {
+            "verify backup"
+        } else {
+            "restore"
+        };
+        if ticker.as_ref().is_none_or(|t| t.what() != what) {
+            ticker = Some(Ticker::new(what, total));
+        }
+        if let Some(step) = ticker.as_mut().and_then(|t| t.step(done)) {
+            progress(step);
+        }
+    })
+    .map_err(backup_failure)?;
     writeln!(
         out,
         "restored {} into {}: {}",

@@ -113,7 +113,7 @@ pub(super) fn second(request: Option<RequestId>) -> Option<RequestId> {
 
 /// A new entry of `kind` on the account `key` names, dated `at` (default
 /// today; YYYY-MM-DD or RFC 3339).
-fn entry_for(
+pub(super) fn entry_for(
     book: &Book,
     key: &str,
     kind: InteractionKind,
@@ -172,7 +172,7 @@ fn open_followup_of(
     Ok(f.id)
 }
 
-fn stored_interaction(outcome: &WriteOutcome) -> Option<Interaction> {
+pub(super) fn stored_interaction(outcome: &WriteOutcome) -> Option<Interaction> {
     outcome.records.iter().find_map(|r| match r {
         RecordImage::Interaction(i) => Some(i.clone()),
         _ => None,
@@ -180,7 +180,7 @@ fn stored_interaction(outcome: &WriteOutcome) -> Option<Interaction> {
 }
 
 /// `call on 2026-11-24 by ann: "Asked for the Q1 price list" · follow-up 2026-12-01`.
-fn describe(i: &Interaction) -> String {
+pub(super) fn describe(i: &Interaction) -> String {
     let mut s = format!(
         "{} #{} on {} by {}",
         i.kind,

@@ -7,6 +7,7 @@ mod account;
 pub mod backup;
 pub mod check;
 mod daily;
+pub mod editor;
 mod env;
 mod error;
 mod followup;
@@ -14,6 +15,7 @@ pub mod ics;
 mod merge;
 pub mod output;
 pub mod report;
+mod resolve;
 mod review;
 mod run;
 mod segments_json;
@@ -123,6 +125,12 @@ pub enum Command {
         key: String,
         message: String,
     },
+    /// `kam resolve KEY`: a resolution that closes the oldest open complaint.
+    Resolve {
+        key: String,
+        message: String,
+        at: Option<String>,
+    },
     FollowUp(FollowUpCommand),
     /// `kam account set KEY FIELD=VALUE…` (fields named as the CSV columns).
     AccountSet {
@@ -207,6 +215,7 @@ pub fn is_write(cmd: &Command) -> bool {
         | Command::Order { .. }
         | Command::Payment { .. }
         | Command::Complaint { .. }
+        | Command::Resolve { .. }
         | Command::AccountSet { .. } => true,
         Command::FollowUp(f) => !matches!(f, FollowUpCommand::List { .. }),
         Command::Import { dry_run, .. } => !dry_run,
@@ -263,6 +272,7 @@ pub fn summary(cmd: &Command) -> String {
             format!("logged a payment of {amount} from {key}")
         }
         Command::Complaint { key, .. } => format!("logged a complaint from {key}"),
+        Command::Resolve { key, .. } => format!("resolved a complaint of {key}"),
         Command::FollowUp(FollowUpCommand::Add { key, due, .. }) => {
             format!("added a follow-up on {key} due {due}")
         }

@@ -42,6 +42,11 @@ impl Ticker {
         }
     }
 
+    /// What is being done, as the steps say.
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+
     /// The step to report for `done`, if it is worth reporting.
     pub fn step(&mut self, done: u64) -> Option<Progress> {
         let done = done.min(self.total);

@@ -193,53 +193,83 @@ pub fn explain_json(engine: &Engine, lookup: &impl AccountLookup, id: AccountId)
     }))
 }
 
-/// `kam explain KEY`: criterion by criterion.
-pub fn explain_text(engine: &Engine, lookup: &impl AccountLookup, id: AccountId) -> Option<String> {
+/// `kam explain KEY`: criterion by criterion, fitted to `output.width`
+/// (criterion and normalisation cut with "…" first; numbers never).
+pub fn explain_text(
+    engine: &Engine,
+    lookup: &impl AccountLookup,
+    id: AccountId,
+    output: &Output,
+) -> Option<String> {
     let x = engine.explain(id)?;
     let (key, name) = key_name(lookup, id);
-    let mut out = format!(
-        "{key} {name} — {} (model {}, as of {})\nvalue {:.1} · potential {:.1}\n\n",
-        x.tier,
-        engine.model().name,
-        engine.as_of(),
-        x.value_score,
-        x.potential_score
+    let mut out = fit_lines(
+        &format!(
+            "{key} {name} — {} (model {}, as of {})\nvalue {:.1} · potential {:.1}\n\n",
+            x.tier,
+            engine.model().name,
+            engine.as_of(),
+            x.value_score,
+            x.potential_score
+        ),
+        output,
     );
     // CONTRIB: the points the criterion adds to its axis score.
-    out.push_str(&format!(
-        "{}  {}  {}  {}  {}  {}  {}\n",
-        fit("AXIS", 9),
-        fit("CRITERION", 20),
-        right("RAW", 14),
-        fit("NORM", 22),
-        right("SCORE", 6),
-        right("WEIGHT", 6),
-        right("CONTRIB", 7),
-    ));
+    let mut table = Table::new(vec![
+        Column::left("AXIS"),
+        Column::left("CRITERION").shrinks(2, 10),
+        Column::right("RAW"),
+        Column::left("NORM").shrinks(1, 0),
+        Column::right("SCORE"),
+        Column::right("WEIGHT"),
+        Column::right("CONTRIB"),
+    ]);
     for c in &x.criteria {
-        let raw = c.raw.map_or("-".to_string(), |r| {
-            if r.fract() == 0.0 {
-                format!("{r:.0}")
-            } else {
-                format!("{r:.2}")
-            }
-        });
-        out.push_str(&format!(
-            "{}  {}  {}  {}  {}  {}  {}\n",
-            fit(c.axis, 9),
-            fit(&c.measure, 20),
-            right(&raw, 14),
-            fit(&c.norm, 22),
-            right(&format!("{:.1}", c.normalised), 6),
-            right(&format!("{}", c.weight), 6),
-            right(&format!("{:+.1}", c.contribution), 7)
-        ));
+        let raw = c.raw.map_or("-".to_string(), raw_number);
+        table.push(vec![
+            c.axis.into(),
+            c.measure.clone().into(),
+            raw.into(),
+            c.norm.clone().into(),
+            format!("{:.1}", c.normalised).into(),
+            format!("{}", c.weight).into(),
+            format!("{:+.1}", c.contribution).into(),
+        ]);
     }
+    out.push_str(&table.render(output));
     out.push('\n');
-    for r in &x.reasons {
-        out.push_str(&format!("· {r}\n"));
-    }
+    let reasons: String = x.reasons.iter().map(|r| format!("· {r}\n")).collect();
+    out.push_str(&fit_lines(&reasons, output));
     Some(out)
+}
+
+/// A criterion's raw value for people: whole numbers without decimals,
+/// others with two, thousands grouped either way (`32,502,707.43`).
+fn raw_number(r: f64) -> String {
+    let plain = if r.fract() == 0.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.2}")
+    };
+    super::table::group_thousands(&plain)
+}
+
+/// Every line of `text` cut to `output.width` with "…" (display cells, so
+/// CJK counts double); whole lines without a width (a pipe).
+pub fn fit_lines(text: &str, output: &Output) -> String {
+    let Some(w) = output.width else {
+        return text.to_string();
+    };
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let (body, nl) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        out.push_str(&crate::domain::text::fit(body, w as usize));
+        out.push_str(nl);
+    }
+    out
 }
 
 /// `kam agenda --json`.
@@ -317,7 +347,7 @@ pub fn agenda_text(
             key.into(),
             name.into(),
             kind.into(),
-            crate::domain::text::clean_line(&i.text).into(),
+            super::table::group_amounts(&crate::domain::text::clean_line(&i.text)).into(),
         ]);
     }
     out.push_str(&table.render(output));
@@ -582,8 +612,15 @@ mod tests {
         let m = matrix_text(&e, &Output::default());
         assert!(m.contains("Key") && m.contains("Opportunity") && m.contains("accts"));
         assert!(m.contains("Pareto: top 1 of 5"));
-        let x = explain_text(&e, &accounts, AccountId(5)).unwrap();
+        let x = explain_text(&e, &accounts, AccountId(5), &Output::default()).unwrap();
         assert!(x.contains("revenue_12m") && x.contains("K5"));
+        let narrow = Output {
+            width: Some(60),
+            color: false,
+        };
+        let x = explain_text(&e, &accounts, AccountId(5), &narrow).unwrap();
+        assert!(x.lines().all(|l| UnicodeWidthStr::width(l) <= 60), "{x}");
+        assert!(x.contains("revenue_12m"), "{x}");
         assert!(explain_json(&e, &accounts, AccountId(99)).is_none());
         let xj = explain_json(&e, &accounts, AccountId(5)).unwrap();
         assert_eq!(xj["criteria"].as_array().unwrap().len(), 8);
@@ -616,6 +653,27 @@ mod tests {
             cells
                 .iter()
                 .all(|c| c["tier"].is_string() && c["share"].is_number())
+        );
+    }
+
+    #[test]
+    fn raw_numbers_and_cut_lines_read_as_people_write() {
+        assert_eq!(raw_number(32502707.43), "32,502,707.43");
+        assert_eq!(raw_number(-1234.0), "-1,234");
+        assert_eq!(raw_number(0.5), "0.50");
+        assert_eq!(super::super::table::group_thousands("inf"), "inf");
+        let o = Output {
+            width: Some(8),
+            color: false,
+        };
+        assert_eq!(
+            fit_lines("short\nmuch longer line\n", &o),
+            "short\nmuch lo…\n"
+        );
+        assert_eq!(
+            fit_lines("x\n", &Output::default()),
+            "x\n",
+            "no width: whole lines"
         );
     }
 

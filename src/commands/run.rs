@@ -136,7 +136,9 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
                 let v = report::explain_json(book.engine(), lookup, id).ok_or_else(missing)?;
                 writeln!(env.out(), "{v:#}")?;
             } else {
-                let t = report::explain_text(book.engine(), lookup, id).ok_or_else(missing)?;
+                let output = env.output();
+                let t =
+                    report::explain_text(book.engine(), lookup, id, &output).ok_or_else(missing)?;
                 write!(env.out(), "{t}")?;
             }
             Ok(())
@@ -215,12 +217,13 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             )?;
             Ok(())
         }
-        Command::Log { key, json, limit } => log_command(book, key, json, limit, env.out()),
+        Command::Log { key, json, limit } => log_command(book, key, json, limit, env),
         Command::Touch { .. }
         | Command::Note { .. }
         | Command::Order { .. }
         | Command::Payment { .. }
         | Command::Complaint { .. } => super::daily::execute(cmd, book, env),
+        Command::Resolve { .. } => super::resolve::execute(cmd, book, env),
         Command::FollowUp(action) => super::followup::execute(action, book, env),
         Command::AccountSet { key, fields } => super::account::set(book, &key, &fields, env),
         Command::Show { key, json } => super::view::show(book, &key, json, env.out()),
@@ -266,8 +269,10 @@ fn log_command(
     key: Option<String>,
     json: bool,
     limit: Option<usize>,
-    out: &mut dyn Write,
+    env: &mut dyn CmdEnv,
 ) -> CmdResult {
+    let output = env.output();
+    let out = env.out();
     let only = match &key {
         Some(k) => Some(book.find_account(k)?.id),
         None => None,
@@ -282,7 +287,8 @@ fn log_command(
     if json {
         writeln!(out, "{:#}", crate::describe::log_json(&entries, only))?;
     } else {
-        write!(out, "{}", crate::describe::log_text(&entries, only))?;
+        let text = crate::describe::log_text(&entries, only);
+        write!(out, "{}", report::fit_lines(&text, &output))?;
     }
     Ok(())
 }

@@ -165,12 +165,22 @@ impl Table {
 /// Money for people: thousands grouped, `32,502,707.43` (CSV and JSON keep
 /// the plain `32502707.43`).
 pub fn money(m: Money) -> String {
-    let plain = m.to_string();
+    group_thousands(&m.to_string())
+}
+
+/// Groups the digits before the decimal point of a plain number in threes.
+pub fn group_thousands(plain: &str) -> String {
     let (sign, rest) = match plain.strip_prefix('-') {
         Some(r) => ("-", r),
-        None => ("", plain.as_str()),
+        None => ("", plain),
     };
-    let (units, cents) = rest.split_once('.').unwrap_or((rest, "00"));
+    let (units, frac) = match rest.split_once('.') {
+        Some((u, f)) => (u, Some(f)),
+        None => (rest, None),
+    };
+    if !units.chars().all(|c| c.is_ascii_digit()) {
+        return plain.to_string();
+    }
     let mut grouped = String::new();
     for (i, c) in units.chars().enumerate() {
         if i > 0 && (units.len() - i) % 3 == 0 {
@@ -178,12 +188,71 @@ pub fn money(m: Money) -> String {
         }
         grouped.push(c);
     }
-    format!("{sign}{grouped}.{cents}")
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// Amounts inside a sentence (`overdue receivables 32502707.43 (oldest 40
+/// days)`) grouped for people: every standalone number with two decimals.
+/// The engine writes such sentences once, for JSON as for text; only text
+/// output passes them through here.
+pub fn group_amounts(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    let mut prev: Option<char> = None;
+    while let Some(c) = rest.chars().next() {
+        let standalone = prev.is_none_or(|p| !(p.is_alphanumeric() || p == '.' || p == ','));
+        if c.is_ascii_digit() && standalone {
+            let end = rest
+                .find(|ch: char| !(ch.is_ascii_digit() || ch == '.'))
+                .unwrap_or(rest.len());
+            let (num, after) = rest.split_at(end);
+            let next_ok = after.chars().next().is_none_or(|n| !n.is_alphanumeric());
+            let amount = num
+                .split_once('.')
+                .is_some_and(|(u, f)| f.len() == 2 && !f.contains('.') && !u.is_empty());
+            if amount && next_ok {
+                out.push_str(&group_thousands(num));
+            } else {
+                out.push_str(num);
+            }
+            prev = num.chars().last();
+            rest = after;
+            continue;
+        }
+        out.push(c);
+        prev = Some(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_in_sentences_are_grouped_and_nothing_else() {
+        assert_eq!(
+            group_amounts("overdue receivables 32502707.43 (oldest 40 days)"),
+            "overdue receivables 32,502,707.43 (oldest 40 days)"
+        );
+        assert_eq!(group_amounts("-1234.50 due"), "-1,234.50 due");
+        // Dates, versions, counts, keys and amounts already grouped stay.
+        for same in [
+            "due 2025-03-01",
+            "kam 0.1.0",
+            "orders 12345 in 90 days",
+            "K12345.67x",
+            "ACC1234.56",
+            "1,234.50",
+            "999.99",
+        ] {
+            assert_eq!(group_amounts(same), same);
+        }
+    }
 
     fn table() -> Table {
         let mut t = Table::new(vec![

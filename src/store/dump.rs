@@ -153,6 +153,23 @@ impl Store {
     /// (the book's lock, or this process owning the database): sled 0.34
     /// has no snapshot across trees.
     pub fn write_backup(&self, file: &mut File) -> super::Result<BackupHeader> {
+        self.write_backup_with(file, &mut |_, _| {})
+    }
+
+    /// `write_backup`, telling `progress(entries written, entries in all)`
+    /// as it goes. Counting the entries first costs a pass over the keys,
+    /// so only a backup someone watches pays for it.
+    pub fn write_backup_with(
+        &self,
+        file: &mut File,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> super::Result<BackupHeader> {
+        let mut total = 0u64;
+        for name in backup_trees() {
+            total += self.db.open_tree(name)?.len() as u64;
+        }
+        let mut done = 0u64;
+        progress(0, total);
         let next_id = self.reserve_id()?;
         let last_seq = self.last_seq()?;
         file.seek(SeekFrom::Start(HEADER_SPACE)).map_err(io)?;
@@ -178,6 +195,8 @@ impl Store {
                     body.write_all(part).map_err(io)?;
                 }
                 entries += 1;
+                done += 1;
+                progress(done.min(total), total);
             }
             body.write_all(b"Z").map_err(io)?;
             body.write_all(&entries.to_be_bytes()).map_err(io)?;
@@ -335,9 +354,20 @@ type EntrySink<'a> = dyn FnMut(&str, Vec<u8>, Vec<u8>) -> Result<(), BackupError
 /// checksum; calls `sink(tree, key, value)` for every entry. Any damage is
 /// an error naming it. With a no-op sink this is `verify`.
 fn walk(file: &Path, sink: &mut EntrySink<'_>) -> Result<BackupHeader, BackupError> {
+    walk_counted(file, &std::cell::Cell::new(None), sink)
+}
+
+/// `walk`, first putting the header's entry count in `total` (for
+/// progress: the sink learns it before the first entry).
+fn walk_counted(
+    file: &Path,
+    total: &std::cell::Cell<Option<u64>>,
+    sink: &mut EntrySink<'_>,
+) -> Result<BackupHeader, BackupError> {
     let f = File::open(file).map_err(|e| BackupError::Io(format!("{}: {e}", file.display())))?;
     let mut r = BufReader::with_capacity(1 << 20, f);
     let header = read_header(file, &mut r)?;
+    total.set(Some(header.trees.iter().map(|t| t.entries).sum()));
     let damaged = |detail: String| BackupError::Damaged {
         file: file.to_path_buf(),
         detail,
@@ -442,6 +472,18 @@ pub fn verify(file: &Path) -> Result<BackupHeader, BackupError> {
 /// The whole file is verified first; a restore that fails after that
 /// removes what it wrote (and `dir` if it created it).
 pub fn restore(file: &Path, dir: &Path, opts: &OpenOptions) -> Result<BackupHeader, BackupError> {
+    restore_with(file, dir, opts, &mut |_, _, _| {})
+}
+
+/// `restore`, telling `progress(phase, entries done, entries in all)` as
+/// it goes: the phase is "verify" (the whole file is read first), then
+/// "restore". The totals are the header's counts.
+pub fn restore_with(
+    file: &Path,
+    dir: &Path,
+    opts: &OpenOptions,
+    progress: &mut dyn FnMut(&str, u64, u64),
+) -> Result<BackupHeader, BackupError> {
     let existed = match std::fs::read_dir(dir) {
         Ok(mut entries) => {
             if entries.next().is_some() {
@@ -459,8 +501,24 @@ pub fn restore(file: &Path, dir: &Path, opts: &OpenOptions) -> Result<BackupHead
         }
         Err(e) => return Err(BackupError::Io(format!("{}: {e}", dir.display()))),
     };
-    let header = verify(file)?;
-    let result = write_restore(file, dir, opts, &header);
+    let total = std::cell::Cell::new(None::<u64>);
+    let mut done = 0u64;
+    let header = walk_counted(file, &total, &mut |_, _, _| {
+        done += 1;
+        if let Some(t) = total.get() {
+            progress("verify", done.min(t), t);
+        }
+        Ok(())
+    })?;
+    let all = header.trees.iter().map(|t| t.entries).sum::<u64>();
+    progress("verify", all, all);
+    progress("restore", 0, all);
+    let result = write_restore(file, dir, opts, &header, &mut |n| {
+        progress("restore", n.min(all), all)
+    });
+    if result.is_ok() {
+        progress("restore", all, all);
+    }
     if result.is_err() {
         // Everything in the directory is ours: it was empty or new.
         if existed {
@@ -486,7 +544,9 @@ fn write_restore(
     dir: &Path,
     opts: &OpenOptions,
     header: &BackupHeader,
+    progress: &mut dyn FnMut(u64),
 ) -> Result<(), BackupError> {
+    let mut done = 0u64;
     {
         let store = Store::open_with(dir, opts)?;
         let db = store.db.clone();
@@ -506,6 +566,8 @@ fn write_restore(
             }
             batch.insert(k, v);
             pending += 1;
+            done += 1;
+            progress(done);
             if pending >= RESTORE_BATCH {
                 flush(&tree, &mut batch, &mut pending)?;
                 written += 1;

@@ -74,7 +74,7 @@ pub const SCHEMA_VERSION: u32 = 2;
 
 /// Backups: write, verify and restore (see `dump` for the file layout).
 pub mod backup {
-    pub use super::dump::{read_header, restore, verify};
+    pub use super::dump::{read_header, restore, restore_with, verify};
 }
 
 /// Every tree kam creates (used to tell a kam database from another program's).

@@ -13,6 +13,7 @@ use super::keymap::{Action, Context, KeyChord, Lookup};
 use super::msg::{load_list, show_account};
 use super::overlays::keys::{Ctx, Then};
 use super::panes::keys::{focus, open_form, update_pane};
+use super::shell;
 use super::view::AccountRow;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
@@ -153,6 +154,23 @@ fn edit_text(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 /// The state change for one action.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    // Asked of the terminal, over any overlay (a form keeps its text).
+    if action == Action::Suspend {
+        shell::suspend(state);
+        return Vec::new();
+    }
+    if action == Action::ExternalEditor
+        && matches!(
+            state.overlay,
+            Some(Overlay::Form {
+                confirm_discard: false,
+                ..
+            })
+        )
+    {
+        shell::edit_request(state);
+        return Vec::new();
+    }
     if state.overlay.is_some() {
         return update_overlay(state, action);
     }
@@ -221,6 +239,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::NewAccount => open_form(state, Form::account(None, &state.user.clone())),
         Action::Undo => return vec![Effect::Undo],
+        Action::CopyKey if state.focus != Pane::Matrix => shell::copy(state, action),
+        Action::CopyEmail | Action::CopyPhone if state.focus == Pane::Profile => {
+            shell::copy(state, action)
+        }
         Action::Messages => show_messages(state),
         Action::StartReview => match state.paused_review.take() {
             Some(run) => state.overlay = Some(Overlay::Review(run)),
@@ -453,10 +475,7 @@ mod tests {
     #[test]
     fn undo_and_history_keys_ask_for_effects_and_history_scrolls() {
         let mut s = state();
-        let fx = handle_key(
-            &mut s,
-            KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL),
-        );
+        let fx = press(&mut s, KeyCode::Char('U'));
         assert_eq!(fx, vec![Effect::Undo]);
         let fx = press(&mut s, KeyCode::Char('H'));
         assert!(

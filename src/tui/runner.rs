@@ -10,6 +10,8 @@ use super::forms::Record;
 use super::keymap::{Keymap, KeymapError};
 use super::msg;
 use super::render;
+use super::settings::Settings;
+use super::shell::{self, TermRequest};
 use super::state::{Overlay, State};
 use super::theme::Theme;
 use crate::backend::{Backend, BackendResult};
@@ -18,9 +20,11 @@ use crate::book::query::{self, Delta, ListQuery};
 use crate::domain::AccountId;
 use ratatui::Frame;
 use ratatui::crossterm::event::{
-    self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEvent, KeyEventKind,
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event, KeyEvent, KeyEventKind, MouseEvent,
 };
 use ratatui::crossterm::execute;
+use ratatui::layout::Rect;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -39,6 +43,8 @@ pub struct RunOptions {
     /// Where unsaved form text is kept when the terminal goes away, and
     /// offered again at the next start (`paths::draft_file`).
     pub draft_path: Option<PathBuf>,
+    /// The user's settings file (`paths::user_config`: `mouse = false`).
+    pub config_path: Option<PathBuf>,
 }
 
 pub struct App<'a> {
@@ -141,6 +147,24 @@ impl<'a> App<'a> {
         self.run_msg(Msg::Notices(notices));
         self.settle();
         true
+    }
+
+    /// A mouse event over a terminal of size `area` (see `tui::mouse`).
+    pub fn mouse(&mut self, ev: MouseEvent, area: Rect) {
+        let fx = super::mouse::handle(&mut self.state, ev, area);
+        self.run(fx);
+        self.settle();
+    }
+
+    /// What the last input asked of the terminal (suspend, copy, editor),
+    /// for the runner to carry out.
+    pub fn take_request(&mut self) -> Option<TermRequest> {
+        self.state.shell.request.take()
+    }
+
+    /// The editor's answer for the form field handed to it.
+    pub fn edited(&mut self, edited: Result<String, String>) {
+        shell::apply_edit(&mut self.state, edited);
     }
 
     pub fn paste(&mut self, text: &str) {
@@ -408,11 +432,19 @@ fn view_update(b: &dyn Backend, d: Delta) -> Update {
 /// as a draft, offered at the next start.
 pub fn run(backend: &mut dyn Backend, opts: RunOptions) -> color_eyre::Result<()> {
     let mut app = App::new(backend, &opts);
+    let (settings, problems) = Settings::load(opts.config_path.as_deref());
+    for p in problems {
+        app.state.error(p);
+    }
     // Runs after ratatui's own hook has restored the screen (it chains to
     // the hook installed before it).
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(std::io::stdout(), DisableBracketedPaste);
+        let _ = execute!(
+            std::io::stdout(),
+            DisableBracketedPaste,
+            DisableMouseCapture
+        );
         previous(info);
     }));
     stop::install();
@@ -420,7 +452,10 @@ pub fn run(backend: &mut dyn Backend, opts: RunOptions) -> color_eyre::Result<()
     let mut terminal = ratatui::try_init()?;
     // Pasted text arrives as one event, so a newline in it is not Enter.
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
-    let result = event_loop(&mut terminal, &mut app);
+    if settings.mouse {
+        let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    }
+    let result = event_loop(&mut terminal, &mut app, &settings);
     // The draft first: nothing after this may lose it.
     let lost = match result {
         Ok(None) => None,
@@ -430,7 +465,11 @@ pub fn run(backend: &mut dyn Backend, opts: RunOptions) -> color_eyre::Result<()
     let kept = lost.as_ref().and_then(|_| keep_draft(&app, &opts));
     // A closed terminal has nothing to restore (and writing to it fails).
     if !stop::terminal_closed() {
-        let _ = execute!(std::io::stdout(), DisableBracketedPaste);
+        let _ = execute!(
+            std::io::stdout(),
+            DisableBracketedPaste,
+            DisableMouseCapture
+        );
         ratatui::restore();
     }
     match (lost, kept) {
@@ -465,6 +504,7 @@ const ALONE_TICK: Duration = Duration::from_millis(250);
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
+    settings: &Settings,
 ) -> color_eyre::Result<Option<&'static str>> {
     let size = terminal.size()?;
     app.resize(size.width, size.height);
@@ -496,10 +536,20 @@ fn event_loop(
                     app.resize(w, h);
                     true
                 }
+                // Moves and releases arrive too (any-event tracking):
+                // nothing is done or drawn for them.
+                Event::Mouse(m) if settings.mouse && super::mouse::acts_on(&m) => {
+                    let size = terminal.size()?;
+                    app.mouse(m, Rect::new(0, 0, size.width, size.height));
+                    true
+                }
                 _ => false,
             };
             if app.state().quit {
                 return Ok(None);
+            }
+            if let Some(req) = app.take_request() {
+                carry_out(terminal, app, req, settings)?;
             }
         }
         redraw |= app.poll_team();
@@ -507,6 +557,77 @@ fn event_loop(
             terminal.draw(|f| app.draw(f))?;
         }
     }
+}
+
+/// Does what a key asked of the terminal. Suspending and the editor give
+/// the terminal back as the shell had it and take it again after, with a
+/// full redraw (the screen may hold anything by then).
+fn carry_out(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    req: TermRequest,
+    settings: &Settings,
+) -> color_eyre::Result<()> {
+    match req {
+        TermRequest::Copy(text) => {
+            let tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
+            // A terminal that does not know OSC 52 ignores it.
+            let _ = shell::write_osc52(&mut std::io::stdout(), &text, tmux);
+        }
+        TermRequest::Suspend => {
+            leave_terminal(settings);
+            // SAFETY: raising a signal at ourselves. SIGTSTP's default
+            // action stops the process here until `fg` sends SIGCONT; the
+            // server connection just waits (the server's queue for us
+            // turns into a resync if it fills).
+            unsafe {
+                libc::raise(libc::SIGTSTP);
+            }
+            enter_terminal(terminal, settings)?;
+            // The window may have changed size while we were stopped.
+            let size = terminal.size()?;
+            app.resize(size.width, size.height);
+        }
+        TermRequest::Edit(text) => {
+            leave_terminal(settings);
+            let edited = crate::commands::editor::edit_text("field", &text).map_err(|e| e.message);
+            enter_terminal(terminal, settings)?;
+            app.edited(edited);
+        }
+    }
+    Ok(())
+}
+
+/// The terminal as the shell wants it: no raw mode, the main screen, the
+/// cursor shown, no mouse reports or paste brackets.
+fn leave_terminal(settings: &Settings) {
+    let mut out = std::io::stdout();
+    if settings.mouse {
+        let _ = execute!(out, DisableMouseCapture);
+    }
+    let _ = execute!(out, DisableBracketedPaste, ratatui::crossterm::cursor::Show);
+    ratatui::restore();
+}
+
+/// The terminal as the TUI wants it again, cleared so that the next frame
+/// is drawn whole.
+fn enter_terminal(
+    terminal: &mut ratatui::DefaultTerminal,
+    settings: &Settings,
+) -> color_eyre::Result<()> {
+    ratatui::crossterm::terminal::enable_raw_mode()?;
+    let mut out = std::io::stdout();
+    execute!(
+        out,
+        ratatui::crossterm::terminal::EnterAlternateScreen,
+        EnableBracketedPaste
+    )?;
+    if settings.mouse {
+        execute!(out, EnableMouseCapture)?;
+    }
+    terminal.hide_cursor()?;
+    terminal.clear()?;
+    Ok(())
 }
 
 /// Why the TUI must stop without the user: a signal, or a terminal that

@@ -241,6 +241,8 @@ pub struct State {
     /// A review left open while an account from it is looked at;
     /// `start_review` resumes it.
     pub paused_review: Option<Box<super::overlays::review::ReviewRun>>,
+    /// Suspend, copy, editor: asked of the terminal, done by the runner.
+    pub shell: super::shell::Shell,
 }
 
 impl State {
@@ -268,6 +270,7 @@ impl State {
             page: 10,
             quit: false,
             paused_review: None,
+            shell: Default::default(),
         }
     }
 

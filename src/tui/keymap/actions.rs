@@ -312,6 +312,17 @@ actions! {
     ReviewUnpin => "unpin", "Review: remove the account's pin", &[P::Review], Own;
     ReviewSkip => "skip", "Review: skip this account", &[P::Review], Own;
     Merge => "merge", "Merge a duplicate into this account", &[P::List, P::Profile], Own;
+    // Works over any overlay too: a form keeps its text while kam is stopped.
+    Suspend => "suspend", "Suspend kam to the shell (fg resumes)", &Place::ALL, Never;
+    CopyKey => "copy_key", "Copy the account's key to the clipboard (OSC 52)",
+        &[P::List, P::Profile, P::Timeline, P::Agenda], Own;
+    CopyEmail => "copy_email", "Copy a contact's e-mail (again: the next contact's)",
+        &[P::Profile], Own;
+    CopyPhone => "copy_phone", "Copy a contact's phone (again: the next contact's)",
+        &[P::Profile], Own;
+    ExternalEditor => "external_editor",
+        "Edit a multi-line field in $VISUAL/$EDITOR (one-line field: end of line)",
+        &[P::Form], Own;
 }
 
 impl Action {

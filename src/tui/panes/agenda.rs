@@ -77,7 +77,12 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         }
         cells.push(Cell::from(safe(&r.name)));
         cells.push(Cell::from(fit(
-            &format!("{}: {}", i.kind.as_str().replace('_', " "), safe(&i.text)),
+            &format!(
+                "{}: {}",
+                i.kind.as_str().replace('_', " "),
+                // Amounts grouped for people, as in `kam agenda`.
+                crate::commands::table::group_amounts(&safe(&i.text))
+            ),
             200,
         )));
         Row::new(cells)

@@ -59,5 +59,8 @@ pub fn flag_words(flag: Flag, m: &Metrics) -> String {
         Flag::ContactLeft => "Contact left",
         Flag::LargeDisloyal => "Large but disloyal",
     };
-    format!("{label}: {}", flag.reason(m))
+    format!(
+        "{label}: {}",
+        crate::commands::table::group_amounts(&flag.reason(m))
+    )
 }

@@ -10,6 +10,7 @@
 //! refused as a conflict (`merge`); a user's last change can be undone (`undo`).
 
 mod derived;
+mod kpi;
 mod merge;
 pub mod ops;
 pub mod query;

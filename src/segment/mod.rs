@@ -7,6 +7,7 @@
 
 mod agenda;
 mod engine;
+pub mod kpi;
 mod metrics;
 mod model;
 mod per_axis;

@@ -11,6 +11,7 @@ mod env;
 mod error;
 mod followup;
 pub mod ics;
+mod kpi;
 pub mod output;
 pub mod report;
 mod run;
@@ -142,6 +143,13 @@ pub enum Command {
     Backup,
     /// Check every record, index, derived score and the audit sequence.
     Check,
+    /// `kam report`: the KPIs of a period (dates as typed, checked by the command).
+    Report {
+        from: Option<String>,
+        to: Option<String>,
+        owner: Option<String>,
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -236,6 +236,12 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
         } => super::view::timeline(book, &key, kind.as_deref(), limit, json, env.out()),
         Command::Backup => super::backup::backup(book, env),
         Command::Check => super::check::check(book, env),
+        Command::Report {
+            from,
+            to,
+            owner,
+            json,
+        } => super::kpi::report(book, from, to, owner, json, env),
         Command::Undo => {
             let out = book.execute(WriteOp::Undo, env.request())?;
             let undone = out.undone.unwrap_or_default();

@@ -29,7 +29,7 @@ pub struct TierMove {
 
 /// Why the reply half of the complaint SLA is not measured.
 pub const REPLY_NOT_MEASURED: &str =
-    "reply time is not measured: kam records a complaint and its resolution, no reply";
+    "reply time not measured: kam records complaints and resolutions, no replies";
 
 /// Revenue of one tier in the period (tier = the account's tier now).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

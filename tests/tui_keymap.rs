@@ -286,6 +286,7 @@ fn setups(place: Place) -> &'static [&'static str] {
         Place::Search => &["/ e", "/ e ctrl-n"],
         Place::Filter => &["f"],
         Place::Confirm => &["n X esc"],
+        Place::Report => &["6", "6 j"],
     }
 }
 

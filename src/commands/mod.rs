@@ -11,7 +11,7 @@ mod env;
 mod error;
 mod followup;
 pub mod ics;
-mod kpi;
+pub mod kpi;
 pub mod output;
 pub mod report;
 mod run;

@@ -161,12 +161,19 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 (i + n - 1) % n
             };
             focus(state, Pane::CYCLE[j]);
+            if state.focus == Pane::Report {
+                return vec![super::panes::report::load(state)];
+            }
         }
         Action::ShowAccounts => focus(state, Pane::Accounts),
         Action::ShowProfile => focus(state, Pane::Profile),
         Action::ShowTimeline => focus(state, Pane::Timeline),
         Action::ShowMatrix => focus(state, Pane::Matrix),
         Action::ShowAgenda => focus(state, Pane::Agenda),
+        Action::ShowReport => {
+            focus(state, Pane::Report);
+            return vec![super::panes::report::load(state)];
+        }
         Action::Back => focus(state, Pane::Accounts),
         Action::Search => {
             let mut s = Search {

@@ -65,6 +65,8 @@ pub enum Effect {
     /// Reopen the form whose unsaved text was kept when the terminal went
     /// away (it needs the account as it is now).
     RestoreDraft(Draft),
+    /// The KPI report of a period, for everyone.
+    LoadReport(crate::segment::kpi::Period),
 }
 
 /// Which row to select in a list window that arrives.
@@ -102,6 +104,7 @@ pub enum Op {
     Review,
     Undo,
     History,
+    Report,
 }
 
 /// The backend's answer to an effect, or news from the shared book.
@@ -163,6 +166,7 @@ pub enum Msg {
         form: Option<Box<Form>>,
         saved: String,
     },
+    Report(Box<crate::segment::kpi::KpiReport>),
     Failed {
         op: Op,
         error: BackendError,

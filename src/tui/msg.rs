@@ -139,6 +139,7 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
                 "An unsaved form kept on {saved} was about an account that no longer exists"
             )),
         },
+        Msg::Report(r) => super::panes::report::loaded(state, *r),
         Msg::Failed { op, error } => failed(state, op, error),
         Msg::Notices(notices) => return notices_in(state, notices),
         Msg::Peers(peers) => {
@@ -312,6 +313,7 @@ fn failed(state: &mut State, op: Op, e: BackendError) {
         Op::Review => "Review not marked",
         Op::Undo => "Not undone",
         Op::History => "Could not load the history",
+        Op::Report => "Could not load the report",
     };
     let tail = if e.is_lost() {
         " — reconnecting…"

@@ -21,10 +21,11 @@ pub enum Context {
     Form,
     Search,
     Confirm,
+    Report,
 }
 
 impl Context {
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 10] = [
         Context::Global,
         Context::List,
         Context::Profile,
@@ -34,6 +35,7 @@ impl Context {
         Context::Form,
         Context::Search,
         Context::Confirm,
+        Context::Report,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +49,7 @@ impl Context {
             Context::Form => "form",
             Context::Search => "search",
             Context::Confirm => "confirm",
+            Context::Report => "report",
         }
     }
 
@@ -91,10 +94,12 @@ pub enum Place {
     Filter,
     /// A yes/no question (discard unsaved changes?).
     Confirm,
+    /// The KPI report.
+    Report,
 }
 
 impl Place {
-    pub const ALL: [Place; 12] = [
+    pub const ALL: [Place; 13] = [
         Place::List,
         Place::Profile,
         Place::Timeline,
@@ -107,6 +112,7 @@ impl Place {
         Place::Search,
         Place::Filter,
         Place::Confirm,
+        Place::Report,
     ];
 
     /// The keymap section whose keys apply here.
@@ -121,6 +127,7 @@ impl Place {
             Place::Form => Context::Form,
             Place::Search | Place::Filter => Context::Search,
             Place::Confirm => Context::Confirm,
+            Place::Report => Context::Report,
         }
     }
 
@@ -134,7 +141,12 @@ impl Place {
     pub fn is_pane(self) -> bool {
         matches!(
             self,
-            Place::List | Place::Profile | Place::Timeline | Place::Matrix | Place::Agenda
+            Place::List
+                | Place::Profile
+                | Place::Timeline
+                | Place::Matrix
+                | Place::Agenda
+                | Place::Report
         )
     }
 }
@@ -154,8 +166,15 @@ pub enum Hint {
 
 use Place as P;
 
-/// The five panes.
-const PANES: &[Place] = &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda];
+/// The six panes.
+const PANES: &[Place] = &[
+    P::List,
+    P::Profile,
+    P::Timeline,
+    P::Matrix,
+    P::Agenda,
+    P::Report,
+];
 /// The panes and the three reading windows (help, history, notice).
 const PANES_AND_WINDOWS: &[Place] = &[
     P::List,
@@ -166,6 +185,7 @@ const PANES_AND_WINDOWS: &[Place] = &[
     P::Help,
     P::History,
     P::Notice,
+    P::Report,
 ];
 /// Where a list moves or a text scrolls by rows and pages.
 const SCROLLS: &[Place] = &[
@@ -175,6 +195,7 @@ const SCROLLS: &[Place] = &[
     P::Agenda,
     P::History,
     P::Notice,
+    P::Report,
 ];
 /// The panes that act on the selected account (edit, add, log a touch).
 const ACCOUNT_PANES: &[Place] = &[P::List, P::Profile, P::Timeline];
@@ -227,32 +248,35 @@ actions! {
     PrevPane => "prev_pane", "Focus the previous pane", PANES, Own;
     // Showing a pane does nothing in that pane itself.
     ShowAccounts => "show_accounts", "Show the account list",
-        &[P::Profile, P::Timeline, P::Matrix, P::Agenda], Own;
+        &[P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Report], Own;
     ShowProfile => "show_profile", "Show the profile",
-        &[P::List, P::Timeline, P::Matrix, P::Agenda], Own;
+        &[P::List, P::Timeline, P::Matrix, P::Agenda, P::Report], Own;
     ShowTimeline => "show_timeline", "Show the timeline",
-        &[P::List, P::Profile, P::Matrix, P::Agenda], Own;
+        &[P::List, P::Profile, P::Matrix, P::Agenda, P::Report], Own;
     ShowMatrix => "show_matrix", "Show the tier matrix",
-        &[P::List, P::Profile, P::Timeline, P::Agenda], Own;
+        &[P::List, P::Profile, P::Timeline, P::Agenda, P::Report], Own;
     ShowAgenda => "show_agenda", "Show the agenda",
-        &[P::List, P::Profile, P::Timeline, P::Matrix], Own;
+        &[P::List, P::Profile, P::Timeline, P::Matrix, P::Report], Own;
+    ShowReport => "show_report", "Show the KPI report of last week",
+        &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda], Own;
     // The filter prompt has one line: nothing to move through.
     Up => "up", "Move up",
         &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Help, P::History,
-          P::Notice, P::Search], Never;
+          P::Notice, P::Search, P::Report], Never;
     Down => "down", "Move down",
         &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Help, P::History,
-          P::Notice, P::Search], Never;
+          P::Notice, P::Search, P::Report], Never;
     Left => "left", "Move left", &[P::Matrix], Own;
     Right => "right", "Move right", &[P::Matrix], Own;
     Top => "top", "Go to the first row", SCROLLS, Own;
     // The profile scrolls down without an end to jump to.
     Bottom => "bottom", "Go to the last row",
-        &[P::List, P::Timeline, P::Agenda, P::History, P::Notice], Own;
+        &[P::List, P::Timeline, P::Agenda, P::History, P::Notice, P::Report], Own;
     PageUp => "page_up", "Page up", SCROLLS, Never;
     PageDown => "page_down", "Page down", SCROLLS, Never;
     Back => "back", "Back to the account list",
-        &[P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Help, P::History, P::Notice], Own;
+        &[P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Help, P::History, P::Notice,
+          P::Report], Own;
     Quit => "quit", "Quit kam", PANES_AND_WINDOWS, Always;
     Open => "open", "Open the selection", &[P::List, P::Matrix, P::Agenda], Own;
     SortNext => "sort_next", "Sort by the next column", &[P::List], Own;
@@ -280,12 +304,12 @@ actions! {
     No => "no", "No", &[P::Confirm, P::Notice], Own;
     Undo => "undo", "Undo your own last change", PANES, Own;
     History => "history", "Show the account's change history",
-        &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::History], Own;
+        &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::History, P::Report], Own;
     KeepMine => "keep_mine", "Conflict: keep my value for this field", &[P::Form], Never;
     TakeTheirs => "take_theirs", "Conflict: take their value for this field", &[P::Form], Never;
     FilterCell => "filter_cell", "List the accounts of this cell", &[P::Matrix], Own;
     Messages => "messages", "Show the recent status messages",
-        &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Notice], Own;
+        &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Notice, P::Report], Own;
 }
 
 impl Action {

@@ -5,6 +5,7 @@ pub mod agenda;
 pub mod keys;
 pub mod matrix;
 pub mod profile;
+pub mod report;
 pub mod timeline;
 
 use super::theme::Theme;

@@ -13,6 +13,7 @@ mod model;
 mod per_axis;
 mod policy;
 mod rank;
+mod series;
 mod types;
 
 pub use engine::{AccountInputs, Engine, RestoreError};
@@ -21,6 +22,7 @@ pub use model::{
     Axis, Cap, Criterion, Grid, Measure, Model, ModelError, Norm, RATING_NEUTRAL, TierPolicy,
 };
 pub use per_axis::{AxisKind, PerAxis};
+pub use series::{ParetoCurve, RevenueSeries, SERIES_MONTHS};
 pub use types::{
     AccountScore, AgendaItem, AgendaKind, CriterionExplanation, Explanation, Flag, Lifecycle,
     Matrix, MatrixCell, Pareto, TierChange, TierSummary,

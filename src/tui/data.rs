@@ -59,6 +59,12 @@ pub fn matrix(summary: &MatrixSummary, model: &Model) -> MatrixView {
         overflow_to: model.cap.as_ref().map(|c| c.overflow.clone()),
         overflow_total: m.cells.iter().map(|c| c.overflow).sum(),
         cells,
+        tiers: m
+            .tiers
+            .iter()
+            .map(|t| (t.tier.clone(), t.accounts))
+            .collect(),
+        pareto: summary.pareto.clone(),
     }
 }
 
@@ -107,12 +113,14 @@ pub fn detail(d: AccountDetail, timeline: Page<Interaction>) -> Detail {
         explanation,
         contacts,
         followups,
+        series,
     } = d;
     let mut d = Detail {
         account,
         contacts,
         interactions: timeline.items,
         followups,
+        series,
         ..Default::default()
     };
     if let Some(s) = score {

@@ -38,6 +38,10 @@ pub struct MatrixView {
     /// Where the cap sends the accounts over it, and how many it sent.
     pub overflow_to: Option<String>,
     pub overflow_total: usize,
+    /// Accounts per tier, most important first (the bar chart).
+    pub tiers: Vec<(String, usize)>,
+    /// Cumulative revenue share against account share (the Pareto chart).
+    pub pareto: crate::segment::ParetoCurve,
 }
 
 /// One criterion of a score explanation.
@@ -73,4 +77,6 @@ pub struct Detail {
     pub followups: Vec<FollowUp>,
     /// Why the tier is what it is (cuts, cap, pin), in words.
     pub reasons: Vec<String>,
+    /// Monthly revenue and the year at a glance (the chart on top).
+    pub series: Option<crate::segment::RevenueSeries>,
 }

@@ -31,6 +31,10 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         );
         return;
     }
+    let (inner, charts) = super::charts::matrix_split(inner);
+    if let Some(area) = charts {
+        super::charts::matrix(f, area, m, theme);
+    }
     // Every band names its axis (`potential ≥50`, `value <50`), so the
     // labels read on their own; row labels on the left, columns on top.
     let row_labels: Vec<String> = m

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod agenda;
+pub mod charts;
 pub mod keys;
 pub mod matrix;
 pub mod profile;

@@ -134,6 +134,7 @@ pub fn matrix(f: &mut Frame, area: Rect, m: &MatrixView, theme: &Theme) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
     let bars: Vec<Bar> = m
+        .charts
         .tiers
         .iter()
         .map(|(tier, n)| {
@@ -154,7 +155,7 @@ pub fn matrix(f: &mut Frame, area: Rect, m: &MatrixView, theme: &Theme) {
             .value_style(theme.selected()),
         left,
     );
-    let p = &m.pareto;
+    let p = &m.charts.pareto;
     let title = if p.active_accounts > 0 {
         format!("Pareto · top 20% = {:.0}%", p.top20_share * 100.0)
     } else {

@@ -192,3 +192,37 @@ fn report_text_fits_80_and_200_columns() {
     insta::assert_snapshot!("report_80", narrow);
     insta::assert_snapshot!("report_200", view("200"));
 }
+
+#[test]
+fn tier_moves_come_from_the_timeline() {
+    for local in [false, true] {
+        let t = TestDb::new();
+        ok_in(
+            &t.db,
+            local,
+            &["import", "accounts", "-"],
+            Some("key,name,owner\nA,Alpha,ann\nB,Beta,bob\nC,Gamma,ann\nD,Delta,bob\nE,Eps,ann\n"),
+        );
+        ok_in(
+            &t.db,
+            local,
+            &["import", "interactions", "-"],
+            Some(
+                "account,kind,at,amount\nA,order,2026-10-01T09:00:00Z,1000.00\n\
+                 B,order,2026-10-01T09:00:00Z,100.00\nC,order,2026-10-01T09:00:00Z,50.00\n\
+                 D,order,2026-10-01T09:00:00Z,20.00\nE,order,2026-10-01T09:00:00Z,10.00\n",
+            ),
+        );
+        // A big order today: E rises to Key, the four others step down.
+        let out = ok_in(&t.db, local, &["order", "E", "5000"], None);
+        assert!(out.contains("E: Tier Development → Key"), "{out}");
+        let v = json(&t.db, local, &["report", "--from", "2026-11-23", "--json"]);
+        assert_eq!(v["team"]["tier_moves"]["up"], 1, "local {local}");
+        assert_eq!(v["team"]["tier_moves"]["down"], 4);
+        assert_eq!(v["owners"][0]["tier_moves"]["up"], 1);
+        assert_eq!(v["owners"][1]["tier_moves"]["down"], 2);
+        // Last week saw none of it.
+        let last = json(&t.db, local, &["report", "--json"]);
+        assert_eq!(last["team"]["tier_moves"]["down"], 0);
+    }
+}

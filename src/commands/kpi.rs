@@ -250,9 +250,14 @@ pub fn report_text(r: &KpiReport, output: &Output) -> String {
     ]);
     for o in &r.owners {
         let k = &o.kpis;
+        let owner = if o.owner.is_empty() {
+            "(no owner)".to_string()
+        } else {
+            o.owner.clone()
+        };
         let c = &k.complaints;
         business.push(vec![
-            o.owner.clone().into(),
+            owner.clone().into(),
             k.accounts.to_string().into(),
             money(k.revenue).into(),
             pct(r.key_share(k)).into(),
@@ -261,7 +266,7 @@ pub fn report_text(r: &KpiReport, output: &Output) -> String {
             k.lost_accounts.to_string().into(),
         ]);
         care.push(vec![
-            o.owner.clone().into(),
+            owner.clone().into(),
             format!("{}/{}", k.moves_up, k.moves_down).into(),
             pct_of(k.touched_in_cadence, k.cadence_accounts).into(),
             pct_of(
@@ -283,4 +288,44 @@ pub fn report_text(r: &KpiReport, output: &Output) -> String {
     out.push_str("\nPer owner: care\n");
     out.push_str(&care.render(output));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::kpi::OwnerKpis;
+
+    fn d(s: &str) -> chrono::NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn rates_say_what_they_divide_and_unowned_accounts_are_named() {
+        assert_eq!(pct(Some(0.4545)), "45.5%");
+        assert_eq!(pct(None), "–");
+        assert_eq!(pct_of(2, 3), "67% (2/3)");
+        assert_eq!(pct_of(0, 0), "–");
+        let p = Period {
+            from: d("2026-11-16"),
+            to: d("2026-11-22"),
+        };
+        let r = KpiReport {
+            period: p,
+            previous: p.previous(),
+            model: "m".into(),
+            key_tier: Some("Key".into()),
+            owner: None,
+            team: Kpis::default(),
+            owners: vec![OwnerKpis {
+                owner: String::new(),
+                kpis: Kpis::default(),
+            }],
+        };
+        let text = report_text(&r, &Output::default());
+        assert!(text.contains("(no owner)"), "{text}");
+        let v = report_json(&r, d("2026-11-24"));
+        assert_eq!(v["owners"][0]["owner"], "");
+        assert!(v["team"]["retention"]["rate"].is_null());
+        assert_eq!(v["team"]["revenue"], "0.00");
+    }
 }

@@ -16,14 +16,19 @@ pub enum PeriodError {
     Reversed { from: NaiveDate, to: NaiveDate },
 }
 
+/// `n` days before `d`, or the first date there is (no panic at the edge).
+fn back(d: NaiveDate, n: u64) -> NaiveDate {
+    d.checked_sub_days(Days::new(n)).unwrap_or(NaiveDate::MIN)
+}
+
 impl Period {
     /// The last full week, Monday to Sunday, before the week of `today`:
     /// what a Monday reader reviews.
     pub fn last_week(today: NaiveDate) -> Period {
-        let monday = today - Days::new(u64::from(today.weekday().num_days_from_monday()));
+        let monday = back(today, u64::from(today.weekday().num_days_from_monday()));
         Period {
-            from: monday - Days::new(7),
-            to: monday - Days::new(1),
+            from: back(monday, 7),
+            to: back(monday, 1),
         }
     }
 
@@ -39,7 +44,7 @@ impl Period {
             (None, None) => return Ok(Period::last_week(today)),
             (Some(from), None) => Period { from, to: today },
             (None, Some(to)) => Period {
-                from: to - Days::new(6),
+                from: back(to, 6),
                 to,
             },
             (Some(from), Some(to)) => Period { from, to },
@@ -61,7 +66,7 @@ impl Period {
     pub fn previous(&self) -> Period {
         let to = self.from.pred_opt().unwrap_or(self.from);
         Period {
-            from: to - Days::new(self.days() - 1),
+            from: back(to, self.days() - 1),
             to,
         }
     }

@@ -331,6 +331,10 @@ fn the_default_period_is_last_week() {
         })
     );
     assert!(Period::resolve(Some(d("2026-11-10")), Some(d("2026-11-01")), today).is_err());
+    // At the edge of the calendar: no panic, the first date there is.
+    let edge = Period::resolve(None, Some(NaiveDate::MIN), today).unwrap();
+    assert_eq!((edge.from, edge.to), (NaiveDate::MIN, NaiveDate::MIN));
+    assert_eq!(edge.previous().from, NaiveDate::MIN);
     let month = Period {
         from: d("2026-10-01"),
         to: d("2026-10-31"),

@@ -252,6 +252,15 @@ fn set_page(state: &mut State, page: ListPage, keep: Option<Keep>) {
 /// agenda are the change's. A change that touched everything asks for all
 /// of it again; the open account's detail is reloaded when it was touched.
 fn apply_update(state: &mut State, u: Update) -> Vec<Effect> {
+    let mut fx = apply_rows(state, u);
+    // The report on screen is asked for again: the change may count in it.
+    if state.focus == super::state::Pane::Report {
+        fx.push(super::panes::report::load(state));
+    }
+    fx
+}
+
+fn apply_rows(state: &mut State, u: Update) -> Vec<Effect> {
     state.matrix.view = u.matrix;
     state.agenda.rows = u.agenda;
     state.list.accounts_total = u.accounts;
@@ -503,6 +512,20 @@ mod tests {
             )),
         );
         assert_eq!(fx, vec![Effect::LoadDetail(AccountId(1))]);
+    }
+
+    #[test]
+    fn a_change_while_the_report_is_shown_asks_for_it_again() {
+        let mut s = state();
+        s.focus = super::super::state::Pane::Report;
+        let fx = apply(
+            &mut s,
+            Msg::Changed(update(
+                Touched::Accounts(vec![AccountId(2)]),
+                vec![row(2, "B", 0)],
+            )),
+        );
+        assert_eq!(fx, vec![super::super::panes::report::load(&s)]);
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::book::query::{
 use crate::book::review::ReviewItem;
 use crate::book::{Book, BookError, WriteOp, WriteOutcome, snooze_key};
 use crate::domain::{Account, AccountId, Contact, FollowUp, FollowUpId, Interaction};
+use crate::segment::kpi::{KpiReport, Period};
 use crate::segment::{AccountScore, AgendaItem, Model, TierChange};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -108,6 +109,9 @@ pub trait Backend {
     /// What a change touched, as this session shows it: the rows, the
     /// matrix, this user's agenda (after someone else's change).
     fn delta(&self, touched: Touched) -> BackendResult<Delta>;
+    /// The key-account KPIs of a period (the Report pane, `kam report`),
+    /// for everyone or for `owner`'s accounts.
+    fn report(&self, period: Period, owner: Option<&str>) -> BackendResult<KpiReport>;
 
     // ---- single records (forms, checks)
 
@@ -273,6 +277,9 @@ impl Backend for Book {
     }
     fn delta(&self, touched: Touched) -> BackendResult<Delta> {
         Ok(query::delta(self, touched, Book::user(self))?)
+    }
+    fn report(&self, period: Period, owner: Option<&str>) -> BackendResult<KpiReport> {
+        Ok(self.kpi_report(period, owner)?)
     }
     fn account(&self, id: AccountId) -> BackendResult<Option<Account>> {
         Ok(Book::account(self, id).cloned())

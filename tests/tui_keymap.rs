@@ -287,6 +287,7 @@ fn setups(place: Place) -> &'static [&'static str] {
         Place::Search => &["/ e", "/ e ctrl-n"],
         Place::Filter => &["f"],
         Place::Confirm => &["n X esc"],
+        Place::Report => &["6", "6 j"],
         // Two old pins are due (see `prepare`); the third setup is the summary.
         Place::Review => &["R", "R c", "R s s"],
         Place::Merge => &["m g l o b e x enter", "m g l o b e x enter j l"],

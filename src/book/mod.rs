@@ -12,6 +12,7 @@
 mod cache;
 mod derived;
 pub mod duplicates;
+mod kpi;
 mod merge;
 pub mod merge_accounts;
 pub mod ops;

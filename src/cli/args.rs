@@ -376,6 +376,26 @@ kam touch ACME --answers 42 -m 'Sent the price list'   # completes follow-up 42"
         #[arg(long)]
         json: bool,
     },
+    /// The key-account KPIs of a period, for the team and per owner
+    #[command(
+        after_help = "The period defaults to last week (Monday to Sunday before this week); \
+--from alone runs to today, --to alone is the 7 days ending then.\n\nExamples:\n  \
+kam report\n  kam report --from 2026-10-01 --to 2026-10-31 --owner ann\n  kam report --json | jq .team"
+    )]
+    Report {
+        /// First day of the period (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Last day of the period (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// Only this owner's accounts
+        #[arg(long, value_name = "USER")]
+        owner: Option<String>,
+        /// Print JSON (money as strings with two decimals) instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script
     #[command(after_help = "Install:\n  \
 bash: kam completions bash > ~/.local/share/bash-completion/completions/kam\n  \
@@ -761,6 +781,17 @@ impl Command {
                 key,
                 kind,
                 limit,
+                json,
+            },
+            Command::Report {
+                from,
+                to,
+                owner,
+                json,
+            } => C::Report {
+                from,
+                to,
+                owner,
                 json,
             },
             Command::Completions { shell } => return Err(LocalCommand::Completions(shell)),

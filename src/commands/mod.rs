@@ -12,6 +12,7 @@ mod env;
 mod error;
 mod followup;
 pub mod ics;
+pub mod kpi;
 mod merge;
 pub mod output;
 pub mod report;
@@ -170,6 +171,13 @@ pub enum Command {
     },
     /// `kam duplicates`: pairs of accounts that look like one customer.
     Duplicates {
+        json: bool,
+    },
+    /// `kam report`: the KPIs of a period (dates as typed, checked by the command).
+    Report {
+        from: Option<String>,
+        to: Option<String>,
+        owner: Option<String>,
         json: bool,
     },
 }

@@ -246,6 +246,12 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             json,
         } => super::merge::merge(book, &keep, &drop, &take, dry_run, json, env),
         Command::Duplicates { json } => super::merge::duplicates(book, json, env),
+        Command::Report {
+            from,
+            to,
+            owner,
+            json,
+        } => super::kpi::report(book, from, to, owner, json, env),
         Command::Undo => {
             let out = book.execute(WriteOp::Undo, env.request())?;
             let undone = out.undone.unwrap_or_default();

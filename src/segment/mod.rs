@@ -7,11 +7,13 @@
 
 mod agenda;
 mod engine;
+pub mod kpi;
 mod metrics;
 mod model;
 mod per_axis;
 mod policy;
 mod rank;
+mod series;
 mod types;
 
 pub use engine::{AccountInputs, Engine, RestoreError};
@@ -21,6 +23,7 @@ pub use model::{
     RATING_NEUTRAL, TierPolicy,
 };
 pub use per_axis::{AxisKind, PerAxis};
+pub use series::{ParetoCurve, RevenueSeries, SERIES_MONTHS};
 pub use types::{
     AccountScore, AgendaItem, AgendaKind, CriterionExplanation, Explanation, Flag, Lifecycle,
     Matrix, MatrixCell, Pareto, TierChange, TierSummary,

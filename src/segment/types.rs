@@ -98,6 +98,19 @@ impl TierChange {
         }
         s
     }
+
+    /// The (from, to) tiers of a `summary()` line, as the timeline keeps it:
+    /// the report counts moves from these entries.
+    pub fn parse_summary(s: &str) -> Option<(Option<String>, String)> {
+        let head = s.strip_prefix("Tier ")?.split(" · ").next()?;
+        match head.strip_prefix("→ ") {
+            Some(to) => Some((None, to.to_string())),
+            None => {
+                let (from, to) = head.split_once(" → ")?;
+                Some((Some(from.to_string()), to.to_string()))
+            }
+        }
+    }
 }
 
 /// One criterion's part in a score.

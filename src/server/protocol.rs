@@ -113,6 +113,11 @@ pub enum Call {
     Matrix,
     Agenda(Option<String>),
     Delta(Touched),
+    /// The KPIs of a period (`Backend::report`).
+    Report {
+        period: crate::segment::kpi::Period,
+        owner: Option<String>,
+    },
     Account(AccountId),
     Score(AccountId),
     ContactsOf(AccountId),

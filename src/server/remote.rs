@@ -355,6 +355,16 @@ impl Backend for RemoteBackend {
     fn matrix(&self) -> BackendResult<MatrixSummary> {
         self.call(Call::Matrix)
     }
+    fn report(
+        &self,
+        period: crate::segment::kpi::Period,
+        owner: Option<&str>,
+    ) -> BackendResult<crate::segment::kpi::KpiReport> {
+        self.call(Call::Report {
+            period,
+            owner: owner.map(str::to_string),
+        })
+    }
     fn agenda(&self, owner: Option<&str>) -> BackendResult<Vec<AgendaRow>> {
         self.call(Call::Agenda(owner.map(str::to_string)))
     }

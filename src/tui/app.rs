@@ -189,12 +189,19 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 (i + n - 1) % n
             };
             focus(state, Pane::CYCLE[j]);
+            if state.focus == Pane::Report {
+                return vec![super::panes::report::load(state)];
+            }
         }
         Action::ShowAccounts => focus(state, Pane::Accounts),
         Action::ShowProfile => focus(state, Pane::Profile),
         Action::ShowTimeline => focus(state, Pane::Timeline),
         Action::ShowMatrix => focus(state, Pane::Matrix),
         Action::ShowAgenda => focus(state, Pane::Agenda),
+        Action::ShowReport => {
+            focus(state, Pane::Report);
+            return vec![super::panes::report::load(state)];
+        }
         Action::Back => focus(state, Pane::Accounts),
         // Merging starts from the account in the list or the profile.
         Action::Search | Action::Merge
@@ -239,7 +246,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::NewAccount => open_form(state, Form::account(None, &state.user.clone())),
         Action::Undo => return vec![Effect::Undo],
-        Action::CopyKey if state.focus != Pane::Matrix => shell::copy(state, action),
+        Action::CopyKey if !matches!(state.focus, Pane::Matrix | Pane::Report) => {
+            shell::copy(state, action)
+        }
         Action::CopyEmail | Action::CopyPhone if state.focus == Pane::Profile => {
             shell::copy(state, action)
         }

@@ -3,7 +3,7 @@
 //! answers into views, so render code never sees the store or the engine.
 
 use super::panes::flag_words;
-use super::view::{Detail, ExplainRow, MatrixCell, MatrixView};
+use super::view::{Detail, ExplainRow, MatrixCell, MatrixCharts, MatrixView};
 use crate::book::query::{AccountDetail, MatrixSummary, Page};
 use crate::domain::Interaction;
 use crate::segment::{Metrics, Model};
@@ -59,6 +59,14 @@ pub fn matrix(summary: &MatrixSummary, model: &Model) -> MatrixView {
         overflow_to: model.cap.as_ref().map(|c| c.overflow.clone()),
         overflow_total: m.cells.iter().map(|c| c.overflow).sum(),
         cells,
+        charts: Box::new(MatrixCharts {
+            tiers: m
+                .tiers
+                .iter()
+                .map(|t| (t.tier.clone(), t.accounts))
+                .collect(),
+            pareto: summary.pareto.clone(),
+        }),
     }
 }
 
@@ -107,12 +115,14 @@ pub fn detail(d: AccountDetail, timeline: Page<Interaction>) -> Detail {
         explanation,
         contacts,
         followups,
+        series,
     } = d;
     let mut d = Detail {
         account,
         contacts,
         interactions: timeline.items,
         followups,
+        series,
         ..Default::default()
     };
     if let Some(s) = score {

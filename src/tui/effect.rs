@@ -94,6 +94,8 @@ pub enum Effect {
         drop: String,
         take: Vec<String>,
     },
+    /// The KPI report of a period, for everyone.
+    LoadReport(crate::segment::kpi::Period),
 }
 
 /// Which row to select in a list window that arrives.
@@ -132,6 +134,7 @@ pub enum Op {
     Undo,
     History,
     Merge,
+    Report,
 }
 
 /// The backend's answer to an effect, or news from the shared book.
@@ -193,6 +196,7 @@ pub enum Msg {
         form: Option<Box<Form>>,
         saved: String,
     },
+    Report(Box<crate::segment::kpi::KpiReport>),
     Failed {
         op: Op,
         error: BackendError,

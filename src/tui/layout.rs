@@ -26,8 +26,8 @@ pub fn too_small(area: Rect) -> bool {
 pub fn compute(area: Rect, focus: Pane, side: Pane) -> Areas {
     let [body, status] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(STATUS_HEIGHT)]).areas(area);
-    let panes = if focus == Pane::Agenda {
-        vec![(Pane::Agenda, body)]
+    let panes = if matches!(focus, Pane::Agenda | Pane::Report) {
+        vec![(focus, body)]
     } else if area.width >= WIDE {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])

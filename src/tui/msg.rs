@@ -139,6 +139,7 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
                 "An unsaved form kept on {saved} was about an account that no longer exists"
             )),
         },
+        Msg::Report(r) => super::panes::report::loaded(state, *r),
         Msg::Failed { op, error } => failed(state, op, error),
         Msg::Notices(notices) => return notices_in(state, notices),
         Msg::Peers(peers) => {
@@ -275,6 +276,15 @@ fn set_page(state: &mut State, page: ListPage, keep: Option<Keep>) {
 /// agenda are the change's. A change that touched everything asks for all
 /// of it again; the open account's detail is reloaded when it was touched.
 fn apply_update(state: &mut State, u: Update) -> Vec<Effect> {
+    let mut fx = apply_rows(state, u);
+    // The report on screen is asked for again: the change may count in it.
+    if state.focus == super::state::Pane::Report {
+        fx.push(super::panes::report::load(state));
+    }
+    fx
+}
+
+fn apply_rows(state: &mut State, u: Update) -> Vec<Effect> {
     state.matrix.view = u.matrix;
     state.agenda.rows = u.agenda;
     state.list.accounts_total = u.accounts;
@@ -337,6 +347,7 @@ fn failed(state: &mut State, op: Op, e: BackendError) {
         Op::Undo => "Not undone",
         Op::History => "Could not load the history",
         Op::Merge => "Not merged",
+        Op::Report => "Could not load the report",
     };
     let tail = if e.is_lost() {
         " — reconnecting…"
@@ -526,6 +537,20 @@ mod tests {
             )),
         );
         assert_eq!(fx, vec![Effect::LoadDetail(AccountId(1))]);
+    }
+
+    #[test]
+    fn a_change_while_the_report_is_shown_asks_for_it_again() {
+        let mut s = state();
+        s.focus = super::super::state::Pane::Report;
+        let fx = apply(
+            &mut s,
+            Msg::Changed(update(
+                Touched::Accounts(vec![AccountId(2)]),
+                vec![row(2, "B", 0)],
+            )),
+        );
+        assert_eq!(fx, vec![super::super::panes::report::load(&s)]);
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub fn draw(f: &mut Frame, state: &State) {
             Pane::Timeline => panes::timeline::render(f, *rect, state, focused),
             Pane::Matrix => panes::matrix::render(f, *rect, state, focused),
             Pane::Agenda => panes::agenda::render(f, *rect, state, focused),
+            Pane::Report => panes::report::render(f, *rect, state, focused),
         }
     }
     status::render(f, areas.status, state);

@@ -333,6 +333,10 @@ pub fn perform(b: &mut dyn Backend, effect: Effect) -> Msg {
             },
             Err(e) => fail(Op::History)(e),
         },
+        Effect::LoadReport(period) => match b.report(period, None) {
+            Ok(r) => Msg::Report(Box::new(r)),
+            Err(e) => fail(Op::Report)(e),
+        },
         Effect::LoadReview => match b.review_due() {
             Ok(items) => Msg::ReviewLoaded(items),
             Err(e) => fail(Op::Review)(e),

@@ -15,7 +15,8 @@ use std::collections::VecDeque;
 /// How many status messages `messages` can show again.
 pub const MESSAGE_LOG: usize = 20;
 
-/// The five panes. Agenda is a view of its own; the others share the main view.
+/// The six panes. Agenda and Report are views of their own; the others
+/// share the main view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Pane {
     #[default]
@@ -24,6 +25,7 @@ pub enum Pane {
     Timeline,
     Matrix,
     Agenda,
+    Report,
 }
 
 impl Pane {
@@ -34,6 +36,7 @@ impl Pane {
             Pane::Timeline => "Timeline",
             Pane::Matrix => "Matrix",
             Pane::Agenda => "Agenda",
+            Pane::Report => "Report",
         }
     }
 
@@ -44,15 +47,17 @@ impl Pane {
             Pane::Timeline => Context::Timeline,
             Pane::Matrix => Context::Matrix,
             Pane::Agenda => Context::Agenda,
+            Pane::Report => Context::Report,
         }
     }
 
-    pub(super) const CYCLE: [Pane; 5] = [
+    pub(super) const CYCLE: [Pane; 6] = [
         Pane::Accounts,
         Pane::Profile,
         Pane::Timeline,
         Pane::Matrix,
         Pane::Agenda,
+        Pane::Report,
     ];
 }
 
@@ -203,6 +208,14 @@ pub struct MatrixPane {
     pub selected: (usize, usize),
 }
 
+/// The KPI report of last week, loaded each time the pane is shown.
+#[derive(Debug, Clone, Default)]
+pub struct ReportPane {
+    pub report: Option<crate::segment::kpi::KpiReport>,
+    /// First line shown.
+    pub scroll: usize,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct AgendaPane {
     pub rows: Vec<AgendaRow>,
@@ -228,6 +241,7 @@ pub struct State {
     pub timeline: TimelinePane,
     pub matrix: MatrixPane,
     pub agenda: AgendaPane,
+    pub report: ReportPane,
     pub overlay: Option<Overlay>,
     pub message: Option<Message>,
     /// The last `MESSAGE_LOG` messages, oldest first, for `messages`.
@@ -262,6 +276,7 @@ impl State {
             timeline: TimelinePane::default(),
             matrix: MatrixPane::default(),
             agenda: AgendaPane::default(),
+            report: ReportPane::default(),
             overlay: None,
             message: None,
             log: VecDeque::new(),

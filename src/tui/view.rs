@@ -38,6 +38,17 @@ pub struct MatrixView {
     /// Where the cap sends the accounts over it, and how many it sent.
     pub overflow_to: Option<String>,
     pub overflow_total: usize,
+    /// What the charts beside the grid draw (boxed: views travel in messages).
+    pub charts: Box<MatrixCharts>,
+}
+
+/// The matrix pane's charts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MatrixCharts {
+    /// Accounts per tier, most important first (the bar chart).
+    pub tiers: Vec<(String, usize)>,
+    /// Cumulative revenue share against account share (the Pareto chart).
+    pub pareto: crate::segment::ParetoCurve,
 }
 
 /// One criterion of a score explanation.
@@ -73,4 +84,6 @@ pub struct Detail {
     pub followups: Vec<FollowUp>,
     /// Why the tier is what it is (cuts, cap, pin), in words.
     pub reasons: Vec<String>,
+    /// Monthly revenue and the year at a glance (the chart on top).
+    pub series: Option<crate::segment::RevenueSeries>,
 }

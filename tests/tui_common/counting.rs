@@ -62,6 +62,13 @@ impl<B: Backend> Backend for Counting<B> {
     fn delta(&self, touched: Touched) -> BackendResult<Delta> {
         self.book.delta(touched)
     }
+    fn report(
+        &self,
+        period: kam::segment::kpi::Period,
+        owner: Option<&str>,
+    ) -> BackendResult<kam::segment::kpi::KpiReport> {
+        Backend::report(&self.book, period, owner)
+    }
     fn account(&self, id: AccountId) -> BackendResult<Option<Account>> {
         Backend::account(&self.book, id)
     }

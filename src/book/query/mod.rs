@@ -68,6 +68,8 @@ pub struct MatrixSummary {
     /// (row, col) → accounts whose tier differs from the last review's.
     pub moved: Vec<((usize, usize), usize)>,
     pub last_review: Option<String>,
+    /// The matrix pane's Pareto chart.
+    pub pareto: crate::segment::ParetoCurve,
 }
 
 /// One account as the profile shows it, in one answer (the timeline is
@@ -80,6 +82,8 @@ pub struct AccountDetail {
     pub contacts: Vec<Contact>,
     /// Open follow-ups only.
     pub followups: Vec<FollowUp>,
+    /// Monthly revenue and the year at a glance (the profile's chart).
+    pub series: Option<crate::segment::RevenueSeries>,
 }
 
 /// The model's tier names, most important first (filter checks).
@@ -263,8 +267,13 @@ fn matrix_uncached(book: &Book) -> Result<MatrixSummary> {
         matrix: book.engine().matrix(),
         moved,
         last_review: review.map(|(d, _)| d),
+        pareto: book.engine().pareto_curve(PARETO_POINTS),
     })
 }
+
+/// Points of the Pareto curve sent with the matrix: enough for a chart of any
+/// terminal width, few enough to send after every change.
+pub const PARETO_POINTS: usize = 100;
 
 pub fn detail(book: &Book, id: AccountId) -> Result<Option<AccountDetail>> {
     let Some(account) = book.account(id).cloned() else {
@@ -273,6 +282,7 @@ pub fn detail(book: &Book, id: AccountId) -> Result<Option<AccountDetail>> {
     Ok(Some(AccountDetail {
         score: book.engine().score(id),
         explanation: book.engine().explain(id),
+        series: book.engine().revenue_series(id),
         contacts: book.contacts_of(id)?,
         followups: book
             .store()

@@ -23,10 +23,11 @@ pub enum Context {
     Confirm,
     Review,
     Merge,
+    Report,
 }
 
 impl Context {
-    pub const ALL: [Context; 11] = [
+    pub const ALL: [Context; 12] = [
         Context::Global,
         Context::List,
         Context::Profile,
@@ -38,6 +39,7 @@ impl Context {
         Context::Confirm,
         Context::Review,
         Context::Merge,
+        Context::Report,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,6 +55,7 @@ impl Context {
             Context::Confirm => "confirm",
             Context::Review => "review",
             Context::Merge => "merge",
+            Context::Report => "report",
         }
     }
 
@@ -104,10 +107,12 @@ pub enum Place {
     Review,
     /// Merging a duplicate: the conflicting fields.
     Merge,
+    /// The KPI report.
+    Report,
 }
 
 impl Place {
-    pub const ALL: [Place; 14] = [
+    pub const ALL: [Place; 15] = [
         Place::List,
         Place::Profile,
         Place::Timeline,
@@ -122,6 +127,7 @@ impl Place {
         Place::Confirm,
         Place::Review,
         Place::Merge,
+        Place::Report,
     ];
 
     /// The keymap section whose keys apply here.
@@ -138,6 +144,7 @@ impl Place {
             Place::Confirm => Context::Confirm,
             Place::Review => Context::Review,
             Place::Merge => Context::Merge,
+            Place::Report => Context::Report,
         }
     }
 
@@ -151,7 +158,12 @@ impl Place {
     pub fn is_pane(self) -> bool {
         matches!(
             self,
-            Place::List | Place::Profile | Place::Timeline | Place::Matrix | Place::Agenda
+            Place::List
+                | Place::Profile
+                | Place::Timeline
+                | Place::Matrix
+                | Place::Agenda
+                | Place::Report
         )
     }
 }
@@ -171,8 +183,15 @@ pub enum Hint {
 
 use Place as P;
 
-/// The five panes.
-const PANES: &[Place] = &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda];
+/// The six panes.
+const PANES: &[Place] = &[
+    P::List,
+    P::Profile,
+    P::Timeline,
+    P::Matrix,
+    P::Agenda,
+    P::Report,
+];
 /// The panes and the three reading windows (help, history, notice).
 const PANES_AND_WINDOWS: &[Place] = &[
     P::List,
@@ -183,6 +202,7 @@ const PANES_AND_WINDOWS: &[Place] = &[
     P::Help,
     P::History,
     P::Notice,
+    P::Report,
 ];
 /// Where a list moves or a text scrolls by rows and pages.
 const SCROLLS: &[Place] = &[
@@ -192,6 +212,7 @@ const SCROLLS: &[Place] = &[
     P::Agenda,
     P::History,
     P::Notice,
+    P::Report,
 ];
 /// The panes that act on the selected account (edit, add, log a touch).
 const ACCOUNT_PANES: &[Place] = &[P::List, P::Profile, P::Timeline];
@@ -244,22 +265,24 @@ actions! {
     PrevPane => "prev_pane", "Focus the previous pane", PANES, Own;
     // Showing a pane does nothing in that pane itself.
     ShowAccounts => "show_accounts", "Show the account list",
-        &[P::Profile, P::Timeline, P::Matrix, P::Agenda], Own;
+        &[P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Report], Own;
     ShowProfile => "show_profile", "Show the profile",
-        &[P::List, P::Timeline, P::Matrix, P::Agenda], Own;
+        &[P::List, P::Timeline, P::Matrix, P::Agenda, P::Report], Own;
     ShowTimeline => "show_timeline", "Show the timeline",
-        &[P::List, P::Profile, P::Matrix, P::Agenda], Own;
+        &[P::List, P::Profile, P::Matrix, P::Agenda, P::Report], Own;
     ShowMatrix => "show_matrix", "Show the tier matrix",
-        &[P::List, P::Profile, P::Timeline, P::Agenda], Own;
+        &[P::List, P::Profile, P::Timeline, P::Agenda, P::Report], Own;
     ShowAgenda => "show_agenda", "Show the agenda",
-        &[P::List, P::Profile, P::Timeline, P::Matrix], Own;
+        &[P::List, P::Profile, P::Timeline, P::Matrix, P::Report], Own;
+    ShowReport => "show_report", "Show the KPI report of last week",
+        &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda], Own;
     // The filter prompt has one line: nothing to move through.
     Up => "up", "Move up",
         &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Help, P::History,
-          P::Notice, P::Search, P::Merge], Never;
+          P::Notice, P::Search, P::Merge, P::Report], Never;
     Down => "down", "Move down",
         &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Help, P::History,
-          P::Notice, P::Search, P::Merge], Never;
+          P::Notice, P::Search, P::Merge, P::Report], Never;
     // In a merge: keep KEEP's value (left column) or take DROP's (right).
     Left => "left", "Move left / merge: keep this account's value", &[P::Matrix, P::Merge], Own;
     Right => "right", "Move right / merge: take the duplicate's value",
@@ -267,11 +290,12 @@ actions! {
     Top => "top", "Go to the first row", SCROLLS, Own;
     // The profile scrolls down without an end to jump to.
     Bottom => "bottom", "Go to the last row",
-        &[P::List, P::Timeline, P::Agenda, P::History, P::Notice], Own;
+        &[P::List, P::Timeline, P::Agenda, P::History, P::Notice, P::Report], Own;
     PageUp => "page_up", "Page up", SCROLLS, Never;
     PageDown => "page_down", "Page down", SCROLLS, Never;
     Back => "back", "Back to the account list",
-        &[P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Help, P::History, P::Notice], Own;
+        &[P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Help, P::History, P::Notice,
+          P::Report], Own;
     Quit => "quit", "Quit kam", PANES_AND_WINDOWS, Always;
     Open => "open", "Open the selection", &[P::List, P::Matrix, P::Agenda, P::Review], Own;
     SortNext => "sort_next", "Sort by the next column", &[P::List], Own;
@@ -299,12 +323,12 @@ actions! {
     No => "no", "No", &[P::Confirm, P::Notice], Own;
     Undo => "undo", "Undo your own last change", PANES, Own;
     History => "history", "Show the account's change history",
-        &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::History], Own;
+        &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::History, P::Report], Own;
     KeepMine => "keep_mine", "Conflict: keep my value for this field", &[P::Form], Never;
     TakeTheirs => "take_theirs", "Conflict: take their value for this field", &[P::Form], Never;
     FilterCell => "filter_cell", "List the accounts of this cell", &[P::Matrix], Own;
     Messages => "messages", "Show the recent status messages",
-        &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Notice], Own;
+        &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Notice, P::Report], Own;
     StartReview => "start_review",
         "Periodic review: step through tier moves and old pins (again: resume)", PANES, Own;
     ReviewConfirm => "confirm", "Review: confirm this account's tier", &[P::Review], Own;

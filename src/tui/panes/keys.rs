@@ -113,6 +113,7 @@ pub fn update_pane(state: &mut State, action: Action) -> Vec<Effect> {
         Pane::Timeline => timeline(state, action),
         Pane::Matrix => matrix(state, action),
         Pane::Agenda => agenda(state, action),
+        Pane::Report => super::report::keys(state, action),
     }
 }
 

@@ -31,6 +31,10 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         );
         return;
     }
+    let (inner, charts) = super::charts::matrix_split(inner);
+    if let Some(area) = charts {
+        super::charts::matrix(f, area, m, theme);
+    }
     // Every band names its axis (`potential ≥50`, `value <50`), so the
     // labels read on their own; row labels on the left, columns on top.
     let row_labels: Vec<String> = m
@@ -98,10 +102,25 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
                 &format!("{} acc · {}", cell.count, cell.revenue.compact()),
                 w,
             )));
+            // Cells count the accounts the grid puts there; the cap moves
+            // some to another tier, and both ends say so (on the last line
+            // there is room for), so that cells add up with the list's tiers.
+            let cap = match m.overflow_to.as_deref() {
+                Some(to) if cell.overflow > 0 => {
+                    format!("{} over cap → {}", cell.overflow, safe(to))
+                }
+                Some(to) if cell.tier == to && m.overflow_total > 0 => {
+                    format!("+{} from the cap", m.overflow_total)
+                }
+                _ => String::new(),
+            };
             let mut share = format!("{:.0}% of revenue", cell.share * 100.0);
             if cell.moved > 0 {
                 let moved = format!("{} moved since review", cell.moved);
-                if ci.height >= 4 {
+                // Share and moves on lines of their own only if the cap line
+                // still fits below them (a short cell, as beside the charts).
+                let needed = if cap.is_empty() { 4 } else { 5 };
+                if ci.height >= needed {
                     lines.push(Line::styled(fit(&share, w), theme.dim()));
                     share = String::new();
                     lines.push(Line::styled(fit(&moved, w), theme.warn()));
@@ -112,23 +131,11 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
             if !share.is_empty() {
                 lines.push(Line::styled(fit(&share, w), theme.dim()));
             }
-            // Cells count the accounts the grid puts there; the cap moves
-            // some to another tier, and both ends say so (on the last line
-            // there is room for), so that cells add up with the list's tiers.
-            if let Some(to) = m.overflow_to.as_deref() {
-                let cap = if cell.overflow > 0 {
-                    format!("{} over cap → {}", cell.overflow, safe(to))
-                } else if cell.tier == to && m.overflow_total > 0 {
-                    format!("+{} from the cap", m.overflow_total)
-                } else {
-                    String::new()
-                };
-                if !cap.is_empty() {
-                    if lines.len() >= ci.height as usize {
-                        lines.pop();
-                    }
-                    lines.push(Line::styled(fit(&cap, w), theme.warn()));
+            if !cap.is_empty() {
+                if lines.len() >= ci.height as usize {
+                    lines.pop();
                 }
+                lines.push(Line::styled(fit(&cap, w), theme.warn()));
             }
             f.render_widget(Paragraph::new(lines), ci);
         }

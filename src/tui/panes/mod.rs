@@ -2,9 +2,11 @@
 
 pub mod accounts;
 pub mod agenda;
+pub mod charts;
 pub mod keys;
 pub mod matrix;
 pub mod profile;
+pub mod report;
 pub mod timeline;
 
 use super::theme::Theme;

@@ -270,6 +270,19 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         );
         return;
     };
+    // The revenue chart on top while the text keeps room; else it gives way.
+    let inner = match &d.series {
+        Some(s) if super::charts::profile_fits(inner) => {
+            let [chart, text] = ratatui::layout::Layout::vertical([
+                ratatui::layout::Constraint::Length(super::charts::PROFILE_ROWS),
+                ratatui::layout::Constraint::Min(1),
+            ])
+            .areas(inner);
+            super::charts::profile(f, chart, s, theme);
+            text
+        }
+        _ => inner,
+    };
     let all = lines(d, state, inner.width as usize);
     let max_scroll = all.len().saturating_sub(inner.height as usize) as u16;
     let scroll = state.profile.scroll.min(max_scroll);

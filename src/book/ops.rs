@@ -61,6 +61,11 @@ pub enum WriteOp {
     },
     /// Undoes the user's own last change.
     Undo,
+    /// One change on many accounts, as one write (`book::bulk`).
+    Bulk {
+        target: super::bulk::BulkTarget,
+        changes: Vec<super::bulk::BulkChange>,
+    },
 }
 
 /// Rows of an import.
@@ -113,7 +118,7 @@ pub(super) struct Done {
 }
 
 impl Done {
-    fn of(applied: Applied, action: &'static str) -> Done {
+    pub(super) fn of(applied: Applied, action: &'static str) -> Done {
         Done {
             applied,
             action,
@@ -365,6 +370,7 @@ impl Book {
                 Ok(Done::of(self.write_account(a, "unpin", request)?, "unpin"))
             }
             WriteOp::Undo => self.undo(request),
+            WriteOp::Bulk { target, changes } => self.bulk(target, changes, request),
         }
     }
 

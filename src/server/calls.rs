@@ -80,5 +80,9 @@ pub fn summary(book: &Book, op: &WriteOp) -> String {
         WriteOp::Pin { key, tier, .. } => format!("pinned {key} to {tier}"),
         WriteOp::Unpin { key } => format!("unpinned {key}"),
         WriteOp::Undo => "undid their last change".into(),
+        WriteOp::Bulk { changes, .. } => {
+            let labels: Vec<String> = changes.iter().map(|c| c.label()).collect();
+            format!("bulk change: {}", labels.join(" "))
+        }
     }
 }

@@ -193,6 +193,24 @@ pub enum Command {
         #[arg(long)]
         reason: String,
     },
+    /// Change many accounts at once: those the filter matches (one change,
+    /// undone as one)
+    #[command(
+        after_help = "The filter is the TUI list's: terms like tier:key owner:ann \
+region:east tag:vip status:active flag:overdue_payment who:ann (owner or backup), all must hold; \
+a bare word matches key or name.\n\nExamples:\n  \
+kam bulk --filter 'owner:ann region:east' set owner=bob --dry-run\n  \
+kam bulk --filter tag:expo set tags+=expo-2026 tags-=expo\n  \
+kam bulk --filter 'tier:key' set follow_up=2026-12-01 'follow_up_note=Year-end call'\n  \
+kam bulk --filter 'status:dormant' set pin=Development 'pin_reason=re-entry plan'"
+    )]
+    Bulk {
+        /// Which accounts (the list's filter language; quote it)
+        #[arg(long, value_name = "EXPR")]
+        filter: String,
+        #[command(subcommand)]
+        action: BulkCommand,
+    },
     /// Remove a hand-set tier
     Unpin {
         /// The account's key
@@ -496,6 +514,24 @@ fn parse_assignment(s: &str) -> Result<(String, String), String> {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum BulkCommand {
+    /// Set fields on every matching account
+    #[command(
+        after_help = "Fields: owner, backup_owner, status (parsed as `kam account set` \
+parses them), tags+=TAG and tags-=TAG (add or remove one tag), follow_up=DATE with \
+follow_up_note=TEXT (a follow-up on each, for its owner), pin=TIER with pin_reason=TEXT."
+    )]
+    Set {
+        /// FIELD=VALUE pairs
+        #[arg(value_name = "FIELD=VALUE", required = true, value_parser = parse_assignment)]
+        fields: Vec<(String, String)>,
+        /// List who would change (key, name, field: old → new), write nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum KeymapCommand {
     /// Validate the user keymap file; exit 3 with a report when it has errors
     Check {
@@ -594,6 +630,14 @@ impl Command {
             }),
             Command::Pin { key, tier, reason } => C::Pin { key, tier, reason },
             Command::Unpin { key } => C::Unpin { key },
+            Command::Bulk {
+                filter,
+                action: BulkCommand::Set { fields, dry_run },
+            } => C::Bulk {
+                filter,
+                fields,
+                dry_run,
+            },
             Command::Review => C::Review,
             Command::Log { key, json, limit } => C::Log { key, json, limit },
             Command::Undo => C::Undo,

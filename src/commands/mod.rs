@@ -5,6 +5,7 @@
 
 mod account;
 pub mod backup;
+pub mod bulk;
 pub mod check;
 mod daily;
 mod env;
@@ -142,6 +143,12 @@ pub enum Command {
     Backup,
     /// Check every record, index, derived score and the audit sequence.
     Check,
+    /// `kam bulk --filter EXPR set FIELD=VALUE… [--dry-run]`.
+    Bulk {
+        filter: String,
+        fields: Vec<(String, String)>,
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -188,6 +195,7 @@ pub fn is_write(cmd: &Command) -> bool {
         | Command::AccountSet { .. } => true,
         Command::FollowUp(f) => !matches!(f, FollowUpCommand::List { .. }),
         Command::Import { dry_run, .. } => !dry_run,
+        Command::Bulk { dry_run, .. } => !dry_run,
         Command::Model(action) => match action {
             ModelCommand::Show => false,
             ModelCommand::Apply { dry_run, .. } | ModelCommand::Preset { dry_run, .. } => !dry_run,
@@ -250,6 +258,10 @@ pub fn summary(cmd: &Command) -> String {
         Command::AccountSet { key, fields } => {
             let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
             format!("set {} on {key}", names.join(", "))
+        }
+        Command::Bulk { filter, fields, .. } => {
+            let labels: Vec<String> = fields.iter().map(|(f, v)| format!("{f}={v}")).collect();
+            format!("bulk change on '{filter}': {}", labels.join(" "))
         }
         other => format!("{other:?}"),
     }

@@ -183,6 +183,11 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             Ok(())
         }
         Command::Model(action) => model_command(book, action, env),
+        Command::Bulk {
+            filter,
+            fields,
+            dry_run,
+        } => super::bulk::bulk(book, &filter, &fields, dry_run, env),
         Command::Pin { key, tier, reason } => {
             // The stored spelling of the key, for the op and the message.
             let key = book.find_account(&key)?.key.clone();

@@ -89,6 +89,11 @@ pub fn handle_paste(state: &mut State, text: &str) -> Vec<Effect> {
             return rerank(s, &state.list.rows);
         }
         Some(Overlay::Filter { input, .. }) => input.paste(text),
+        Some(Overlay::Bulk(b)) => {
+            if let Some(e) = b.focused_mut() {
+                e.paste(text);
+            }
+        }
         _ => {}
     }
     Vec::new()
@@ -134,6 +139,16 @@ fn edit_text(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let changed = input.handle(key.code, key.modifiers);
             if changed {
                 *error = None;
+            }
+        }
+        Some(Overlay::Bulk(b)) => {
+            let handled = b
+                .focused_mut()
+                .is_some_and(|e| e.handle(key.code, key.modifiers));
+            if handled {
+                b.error = None;
+            } else if key.code == KeyCode::Enter {
+                b.handle(super::keymap::Action::NextField);
             }
         }
         _ => {}

@@ -65,6 +65,11 @@ pub enum Effect {
     /// Reopen the form whose unsaved text was kept when the terminal went
     /// away (it needs the account as it is now).
     RestoreDraft(Draft),
+    /// One change for many accounts (the marked rows).
+    Bulk {
+        target: crate::book::bulk::BulkTarget,
+        changes: Vec<crate::book::bulk::BulkChange>,
+    },
 }
 
 /// Which row to select in a list window that arrives.
@@ -102,6 +107,7 @@ pub enum Op {
     Review,
     Undo,
     History,
+    Bulk,
 }
 
 /// The backend's answer to an effect, or news from the shared book.
@@ -151,6 +157,11 @@ pub enum Msg {
     },
     Undone {
         what: String,
+        update: Update,
+    },
+    /// A bulk change went through: how many accounts it changed.
+    Bulked {
+        count: usize,
         update: Update,
     },
     History {

@@ -106,6 +106,18 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.ok(format!("Review marked: {count} accounts"));
             return fx;
         }
+        Msg::Bulked { count, update } => {
+            let fx = apply_update(state, update);
+            if matches!(state.overlay, Some(Overlay::Bulk(_))) {
+                state.overlay = None;
+            }
+            state.list.marks.clear();
+            state.ok(format!(
+                "Bulk change: {} changed (undo takes it back as one)",
+                crate::domain::text::plural(count, "account")
+            ));
+            return fx;
+        }
         Msg::Undone { what, update } => {
             let fx = apply_update(state, update);
             state.ok(format!("Undone {what}"));
@@ -312,6 +324,13 @@ fn failed(state: &mut State, op: Op, e: BackendError) {
         Op::Review => "Review not marked",
         Op::Undo => "Not undone",
         Op::History => "Could not load the history",
+        Op::Bulk => {
+            // The form stays open with the reason, so nothing typed is lost.
+            if let Some(Overlay::Bulk(b)) = &mut state.overlay {
+                b.error = Some(e.to_string());
+            }
+            "Nothing changed"
+        }
     };
     let tail = if e.is_lost() {
         " — reconnecting…"

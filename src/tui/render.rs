@@ -57,6 +57,7 @@ pub fn draw(f: &mut Frame, state: &State) {
             scroll,
         }) => overlays::notice::render(f, area, state, title, lines, *scroll),
         Some(Overlay::Search(s)) => overlays::search::render_search(f, area, state, s),
+        Some(Overlay::Bulk(b)) => overlays::bulk::render(f, area, state, b),
         Some(Overlay::Filter { input, error }) => {
             overlays::search::render_filter(f, area, state, input, error.as_deref())
         }

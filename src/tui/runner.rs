@@ -300,6 +300,15 @@ pub fn perform(b: &mut dyn Backend, effect: Effect) -> Msg {
             }
             Err(e) => fail(Op::Undo)(e),
         },
+        Effect::Bulk { target, changes } => {
+            match b.execute(crate::book::WriteOp::Bulk { target, changes }) {
+                Ok(w) => Msg::Bulked {
+                    count: w.outcome.count,
+                    update: view_update(b, w.delta),
+                },
+                Err(e) => fail(Op::Bulk)(e),
+            }
+        }
         Effect::History { account, label } => match b.history(account) {
             Ok(entries) => Msg::History {
                 account,

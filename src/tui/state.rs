@@ -95,6 +95,8 @@ pub enum Overlay {
         lines: Vec<String>,
         scroll: u16,
     },
+    /// One change for every marked account.
+    Bulk(Box<super::overlays::bulk::BulkForm>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,6 +133,8 @@ pub struct ListPane {
     pub sort: SortKey,
     pub sort_reverse: bool,
     pub filter: Filter,
+    /// Rows marked for a bulk change.
+    pub marks: super::marks::Marks,
 }
 
 /// Rows the list asks for at a time: many screens' worth, so moving about
@@ -150,6 +154,7 @@ impl Default for ListPane {
             sort: SortKey::default(),
             sort_reverse: false,
             filter: Filter::default(),
+            marks: super::marks::Marks::default(),
         }
     }
 }
@@ -295,6 +300,7 @@ impl State {
                 ..
             }) => Context::Confirm,
             Some(Overlay::Form { .. }) => Context::Form,
+            Some(Overlay::Bulk(b)) => b.context(),
             Some(Overlay::Search(_)) | Some(Overlay::Filter { .. }) => Context::Search,
             Some(Overlay::Help { .. })
             | Some(Overlay::History { .. })

@@ -25,6 +25,8 @@ pub fn place(state: &State) -> Place {
             ..
         }) => Place::Confirm,
         Some(Overlay::Form { .. }) => Place::Form,
+        Some(Overlay::Bulk(b)) if b.confirm.is_some() => Place::Confirm,
+        Some(Overlay::Bulk(_)) => Place::Form,
         None => Place::pane(state.focus_context()).unwrap_or(Place::List),
     }
 }
@@ -78,6 +80,10 @@ pub fn render(f: &mut Frame, area: Rect, state: &State) {
         Span::raw(" · as of "),
         Span::raw(state.today.to_string()),
     ];
+    let marked = state.list.marks.count();
+    if marked > 0 {
+        head.push(Span::styled(format!(" · {marked} marked"), theme.key()));
+    }
     if let Some(m) = &state.message {
         let style = match m.tone {
             Tone::Info => theme.base(),

@@ -286,6 +286,11 @@ actions! {
     FilterCell => "filter_cell", "List the accounts of this cell", &[P::Matrix], Own;
     Messages => "messages", "Show the recent status messages",
         &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Notice], Own;
+    ToggleMark => "toggle_mark", "Mark or unmark the row for a bulk change", &[P::List], Own;
+    MarkAll => "mark_all", "Mark every account matching the filter", &[P::List], Own;
+    UnmarkAll => "unmark_all", "Unmark all rows", &[P::List], Own;
+    BulkEdit => "bulk_edit", "Change the marked accounts at once (owner, tag, follow-up, ...)",
+        &[P::List], Own;
 }
 
 impl Action {

@@ -96,6 +96,7 @@ impl Overlay {
                 Reply::stay()
             }
             Overlay::Search(s) => search(s, action),
+            Overlay::Bulk(b) => b.handle(action),
             Overlay::Filter { input, error } => match action {
                 Action::Cancel => Reply::close(),
                 Action::Accept => match Filter::parse(input.text(), Vocab { tiers: ctx.tiers }) {

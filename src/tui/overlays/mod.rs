@@ -1,5 +1,6 @@
 //! Modal overlays drawn over the panes.
 
+pub mod bulk;
 pub mod confirm;
 pub mod form;
 pub mod help;

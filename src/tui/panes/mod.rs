@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod agenda;
 pub mod keys;
+pub mod marking;
 pub mod matrix;
 pub mod profile;
 pub mod timeline;

@@ -86,7 +86,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     let mut header = Vec::new();
     if show_marks {
         widths.push(Constraint::Length(1));
-        header.push("✓");
+        header.push("");
     }
     widths.push(Constraint::Length(5));
     header.push("Tier");

@@ -31,7 +31,12 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
             if state.list.selected + 1 < state.list.visible.len() {
                 state.list.selected += 1;
             }
-            state.info(format!("{} marked", state.list.marks.count()));
+            let now = if state.list.marks.is_marked(&row) {
+                "marked"
+            } else {
+                "unmarked"
+            };
+            state.info(format!("{} {now}", row.key));
         }
         Action::MarkAll => {
             let n = state.list.matching();

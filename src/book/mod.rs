@@ -15,6 +15,7 @@ mod merge;
 pub mod ops;
 pub mod query;
 mod undo;
+pub mod views;
 
 pub use crate::audit::{FieldConflict, RequestId};
 pub use merge::ConflictInfo;
@@ -70,6 +71,9 @@ pub enum BookError {
     /// One account of a bulk change fails a rule: nothing was written.
     #[error("{key}: {reason} — nothing was changed")]
     Refused { key: String, reason: String },
+    /// A saved view that cannot be saved, found or deleted.
+    #[error("{0}")]
+    View(String),
     /// A failure reported by the server as its message only.
     #[error("{0}")]
     Remote(String),

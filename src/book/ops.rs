@@ -66,6 +66,11 @@ pub enum WriteOp {
         target: super::bulk::BulkTarget,
         changes: Vec<super::bulk::BulkChange>,
     },
+    /// Saves (`Some`) or deletes (`None`) a team view (`book::views`).
+    SaveView {
+        name: String,
+        view: Option<super::views::SavedView>,
+    },
 }
 
 /// Rows of an import.
@@ -371,10 +376,11 @@ impl Book {
             }
             WriteOp::Undo => self.undo(request),
             WriteOp::Bulk { target, changes } => self.bulk(target, changes, request),
+            WriteOp::SaveView { name, view } => self.save_view(name, view, request),
         }
     }
 
-    fn write_meta(
+    pub(super) fn write_meta(
         &mut self,
         name: &str,
         value: MetaValue,

@@ -144,10 +144,27 @@ pub enum Command {
         output: Option<PathBuf>,
     },
     /// Every account with its tier, scores and flags
+    #[command(after_help = "Example:\n  kam segments --view east-key")]
     Segments {
         /// Print JSON instead of a table
         #[arg(long)]
         json: bool,
+        /// Only the accounts of a saved view, in its order (`kam views` lists them)
+        #[arg(long, value_name = "NAME")]
+        view: Option<String>,
+    },
+    /// List, save or delete saved views (a filter and a sort under a name)
+    #[command(
+        after_help = "Personal views are kept in $XDG_CONFIG_HOME/kam/views.toml, team \
+views in the database (shared, in the change log).\n\nExamples:\n  \
+kam views\n  \
+kam views save east-key --filter 'region:east tier:key' --sort revenue\n  \
+kam views save overdue --filter flag:overdue_payment --team\n  \
+kam views delete east-key"
+    )]
+    Views {
+        #[command(subcommand)]
+        action: Option<ViewsCommand>,
     },
     /// Why an account has its tier, criterion by criterion
     Explain {
@@ -514,6 +531,39 @@ fn parse_assignment(s: &str) -> Result<(String, String), String> {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ViewsCommand {
+    /// Personal and team views (the default)
+    List {
+        /// Print JSON (name, scope, filter, sort, reverse)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Save a filter and sort under a name (replaces a view of that name)
+    Save {
+        /// The view's name
+        name: String,
+        /// The list's filter language (tier:key owner:ann region:east who:ann …)
+        #[arg(long, value_name = "EXPR", default_value = "")]
+        filter: String,
+        /// tier, name, owner, value, potential, revenue, next_due or flags
+        #[arg(long, value_name = "COLUMN", default_value = "tier")]
+        sort: String,
+        /// Reverse the sort order
+        #[arg(long)]
+        reverse: bool,
+        /// Save it for the whole team, in the database
+        #[arg(long)]
+        team: bool,
+    },
+    /// Delete a view (yours first; --team for the team's of that name)
+    Delete {
+        name: String,
+        #[arg(long)]
+        team: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum BulkCommand {
     /// Set fields on every matching account
     #[command(
@@ -575,6 +625,8 @@ pub enum LocalCommand {
     Restore(PathBuf),
     Serve,
     Server(ServerCommand),
+    /// `kam views`: personal views are this process's config file.
+    Views(ViewsCommand),
 }
 
 impl Command {
@@ -614,7 +666,15 @@ impl Command {
                 // `-o -` is standard output, as if no file were named.
                 output: output.filter(|p| p.as_os_str() != "-"),
             },
-            Command::Segments { json } => C::Segments { json },
+            Command::Segments { json, view } => C::Segments {
+                json,
+                view: view.map(commands::views::ViewPick::Named),
+            },
+            Command::Views { action } => {
+                return Err(LocalCommand::Views(
+                    action.unwrap_or(ViewsCommand::List { json: false }),
+                ));
+            }
             Command::Explain { key, json } => C::Explain { key, json },
             Command::Agenda { owner, json, ics } => C::Agenda { owner, json, ics },
             Command::Matrix { json } => C::Matrix { json },

@@ -6,6 +6,7 @@ pub mod args;
 mod editor;
 mod fresh;
 mod model_edit;
+mod views;
 
 use crate::book::Book;
 use crate::clock::Clock;
@@ -236,8 +237,9 @@ fn dispatch(cli: Cli) -> CmdResult {
         }
         Err(LocalCommand::Serve) => serve(&ctx),
         Err(LocalCommand::Server(action)) => server_command(&ctx, action, out),
+        Err(LocalCommand::Views(action)) => views::command(&ctx, action, out),
         Ok(commands::Command::Check) => check_command(&ctx, out),
-        Ok(cmd) => book_command(&ctx, cmd, out),
+        Ok(cmd) => book_command(&ctx, views::resolve(cmd)?, out),
     }
 }
 

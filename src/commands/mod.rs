@@ -17,6 +17,7 @@ pub mod report;
 mod run;
 pub mod table;
 mod view;
+pub mod views;
 
 pub use env::{CmdEnv, LocalEnv, read_input};
 pub use error::{CmdResult, CommandError, ErrorKind};
@@ -55,6 +56,9 @@ pub enum Command {
     },
     Segments {
         json: bool,
+        /// Only the accounts of a saved view, in its order.
+        #[serde(default)]
+        view: Option<views::ViewPick>,
     },
     Explain {
         key: String,
@@ -143,6 +147,8 @@ pub enum Command {
     Backup,
     /// Check every record, index, derived score and the audit sequence.
     Check,
+    /// `kam views`: the team's saved views (personal ones are the CLI's).
+    Views(views::ViewsCommand),
     /// `kam bulk --filter EXPR set FIELD=VALUE… [--dry-run]`.
     Bulk {
         filter: String,
@@ -196,6 +202,7 @@ pub fn is_write(cmd: &Command) -> bool {
         Command::FollowUp(f) => !matches!(f, FollowUpCommand::List { .. }),
         Command::Import { dry_run, .. } => !dry_run,
         Command::Bulk { dry_run, .. } => !dry_run,
+        Command::Views(v) => !matches!(v, views::ViewsCommand::List { .. }),
         Command::Model(action) => match action {
             ModelCommand::Show => false,
             ModelCommand::Apply { dry_run, .. } | ModelCommand::Preset { dry_run, .. } => !dry_run,
@@ -258,6 +265,12 @@ pub fn summary(cmd: &Command) -> String {
         Command::AccountSet { key, fields } => {
             let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
             format!("set {} on {key}", names.join(", "))
+        }
+        Command::Views(views::ViewsCommand::Save { view }) => {
+            format!("saved the team view {}", view.name)
+        }
+        Command::Views(views::ViewsCommand::Delete { name }) => {
+            format!("deleted the team view {name}")
         }
         Command::Bulk { filter, fields, .. } => {
             let labels: Vec<String> = fields.iter().map(|(f, v)| format!("{f}={v}")).collect();

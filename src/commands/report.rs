@@ -63,6 +63,26 @@ fn date(d: Option<chrono::NaiveDate>) -> Value {
     d.map_or(Value::Null, |d| Value::String(d.to_string()))
 }
 
+/// Accounts in display order: tier priority, then value score, then key;
+/// or only `only`, in its order (a saved view's filter and sort).
+fn ordered_in(
+    engine: &Engine,
+    lookup: &impl AccountLookup,
+    only: Option<&[AccountId]>,
+) -> Vec<(AccountScore, String, String)> {
+    match only {
+        None => ordered(engine, lookup),
+        Some(ids) => ids
+            .iter()
+            .filter_map(|id| engine.score(*id))
+            .map(|s| {
+                let (k, n) = key_name(lookup, s.account);
+                (s, k, n)
+            })
+            .collect(),
+    }
+}
+
 /// Accounts in display order: tier priority, then value score, then key.
 fn ordered(engine: &Engine, lookup: &impl AccountLookup) -> Vec<(AccountScore, String, String)> {
     let prio = |t: &str| engine.model().tier(t).map_or(u32::MAX, |p| p.priority);
@@ -85,7 +105,16 @@ fn ordered(engine: &Engine, lookup: &impl AccountLookup) -> Vec<(AccountScore, S
 
 /// `kam segments --json`.
 pub fn segments_json(engine: &Engine, lookup: &impl AccountLookup) -> Value {
-    let accounts: Vec<Value> = ordered(engine, lookup)
+    segments_json_of(engine, lookup, None)
+}
+
+/// `kam segments --json`, of `only` accounts in its order when given.
+pub fn segments_json_of(
+    engine: &Engine,
+    lookup: &impl AccountLookup,
+    only: Option<&[AccountId]>,
+) -> Value {
+    let accounts: Vec<Value> = ordered_in(engine, lookup, only)
         .into_iter()
         .map(|(s, key, name)| {
             let m = &s.metrics;
@@ -155,6 +184,16 @@ fn right(s: &str, width: usize) -> String {
 
 /// `kam segments`: one line per account, fitted to `output.width`.
 pub fn segments_text(engine: &Engine, lookup: &impl AccountLookup, output: &Output) -> String {
+    segments_text_of(engine, lookup, None, output)
+}
+
+/// `kam segments`, of `only` accounts in its order when given.
+pub fn segments_text_of(
+    engine: &Engine,
+    lookup: &impl AccountLookup,
+    only: Option<&[AccountId]>,
+    output: &Output,
+) -> String {
     let mut table = Table::new(vec![
         Column::left("KEY"),
         Column::left("NAME").shrinks(1, 8),
@@ -167,7 +206,7 @@ pub fn segments_text(engine: &Engine, lookup: &impl AccountLookup, output: &Outp
         // Flags go before the name is cut below 8 cells; `explain` has them.
         Column::left("FLAGS").shrinks(2, 0),
     ]);
-    for (s, key, name) in ordered(engine, lookup) {
+    for (s, key, name) in ordered_in(engine, lookup, only) {
         let tier = if s.pinned {
             format!("{}*", s.tier)
         } else {

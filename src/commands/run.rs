@@ -114,24 +114,8 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
                 None => export::export(store, kind, format, env.out()).map_err(export_failure),
             }
         }
-        Command::Segments { json } => {
-            let lookup = book.accounts_map();
-            if json {
-                writeln!(
-                    env.out(),
-                    "{:#}",
-                    report::segments_json(book.engine(), lookup)
-                )?;
-            } else {
-                let output = env.output();
-                write!(
-                    env.out(),
-                    "{}",
-                    report::segments_text(book.engine(), lookup, &output)
-                )?;
-            }
-            Ok(())
-        }
+        Command::Segments { json, view } => super::views::segments(book, json, view, env),
+        Command::Views(cmd) => super::views::views(book, cmd, env),
         Command::Explain { key, json } => {
             let id = book.find_account(&key)?.id;
             let lookup = book.accounts_map();

@@ -80,6 +80,11 @@ pub fn summary(book: &Book, op: &WriteOp) -> String {
         WriteOp::Pin { key, tier, .. } => format!("pinned {key} to {tier}"),
         WriteOp::Unpin { key } => format!("unpinned {key}"),
         WriteOp::Undo => "undid their last change".into(),
+        WriteOp::SaveView {
+            name,
+            view: Some(_),
+        } => format!("saved the team view {name}"),
+        WriteOp::SaveView { name, view: None } => format!("deleted the team view {name}"),
         WriteOp::Bulk { changes, .. } => {
             let labels: Vec<String> = changes.iter().map(|c| c.label()).collect();
             format!("bulk change: {}", labels.join(" "))

@@ -122,6 +122,8 @@ pub trait Backend {
     fn changes_since(&self, seq: u64) -> BackendResult<Vec<AuditEntry>>;
     /// The seq of the last committed change.
     fn last_seq(&self) -> BackendResult<u64>;
+    /// The team's saved views.
+    fn views(&self) -> BackendResult<crate::book::views::ViewSet>;
 
     /// Every write goes through here (the team client sends it to the
     /// server, with a request id so that a retry is applied once).
@@ -290,6 +292,9 @@ impl Backend for Book {
     }
     fn last_seq(&self) -> BackendResult<u64> {
         Ok(Book::last_seq(self)?)
+    }
+    fn views(&self) -> BackendResult<crate::book::views::ViewSet> {
+        Ok(Book::team_views(self)?)
     }
     fn execute(&mut self, op: WriteOp) -> BackendResult<Written> {
         Ok(written(self, op, None)?)

@@ -547,6 +547,7 @@ fn run_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
         keymap_path: crate::paths::user_keymap(),
         color: None,
         draft_path: crate::paths::draft_file(&ctx.db),
+        views_path: crate::paths::user_views(),
     };
     let fail = |e: color_eyre::Report| CommandError::new(ErrorKind::Failed, format!("{e:#}"));
     if ctx.no_server {

@@ -42,6 +42,7 @@ pub fn answer(book: &mut Book, call: Call, request: RequestId) -> Result<Vec<u8>
         Call::History(id) => res(Backend::history(b, id)),
         Call::ChangesSince(seq) => res(Backend::changes_since(b, seq)),
         Call::LastSeq => res(Backend::last_seq(b)),
+        Call::Views => res(Backend::views(b)),
         Call::Execute(op) => res(written(b, op, Some(request)).map_err(Into::into)),
     }
 }

@@ -383,6 +383,9 @@ impl Backend for RemoteBackend {
     fn last_seq(&self) -> BackendResult<u64> {
         self.call(Call::LastSeq)
     }
+    fn views(&self) -> BackendResult<crate::book::views::ViewSet> {
+        self.call(Call::Views)
+    }
 
     fn execute(&mut self, op: WriteOp) -> BackendResult<Written> {
         // A model change (set, or restored by an undo) re-shapes the views.

@@ -89,6 +89,7 @@ pub fn handle_paste(state: &mut State, text: &str) -> Vec<Effect> {
             return rerank(s, &state.list.rows);
         }
         Some(Overlay::Filter { input, .. }) => input.paste(text),
+        Some(Overlay::ViewName(p)) => p.input.paste(text),
         Some(Overlay::Bulk(b)) => {
             if let Some(e) = b.focused_mut() {
                 e.paste(text);
@@ -139,6 +140,11 @@ fn edit_text(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let changed = input.handle(key.code, key.modifiers);
             if changed {
                 *error = None;
+            }
+        }
+        Some(Overlay::ViewName(p)) => {
+            if p.input.handle(key.code, key.modifiers) {
+                p.error = None;
             }
         }
         Some(Overlay::Bulk(b)) => {
@@ -303,6 +309,7 @@ fn update_overlay(state: &mut State, action: Action) -> Vec<Effect> {
             state.refilter(keep);
             vec![load_list(state, keep)]
         }
+        Some(Then::View(v)) => super::panes::views::apply_view(state, &v),
     }
 }
 

@@ -65,6 +65,15 @@ pub enum Effect {
     /// Reopen the form whose unsaved text was kept when the terminal went
     /// away (it needs the account as it is now).
     RestoreDraft(Draft),
+    /// Save a personal view in the views file.
+    SaveView {
+        view: crate::book::views::SavedView,
+        path: std::path::PathBuf,
+    },
+    /// The team's views and the personal ones (from the file, if any).
+    LoadViews {
+        path: Option<std::path::PathBuf>,
+    },
     /// One change for many accounts (the marked rows).
     Bulk {
         target: crate::book::bulk::BulkTarget,
@@ -108,6 +117,7 @@ pub enum Op {
     Undo,
     History,
     Bulk,
+    Views,
 }
 
 /// The backend's answer to an effect, or news from the shared book.
@@ -159,6 +169,10 @@ pub enum Msg {
         what: String,
         update: Update,
     },
+    ViewSaved {
+        name: String,
+    },
+    Views(Vec<super::overlays::views::ViewItem>),
     /// A bulk change went through: how many accounts it changed.
     Bulked {
         count: usize,

@@ -106,6 +106,15 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.ok(format!("Review marked: {count} accounts"));
             return fx;
         }
+        Msg::ViewSaved { name } => state.ok(format!("Saved the view {name}")),
+        Msg::Views(items) => {
+            if state.overlay.is_none() {
+                state.overlay = Some(Overlay::Views(super::overlays::views::ViewList {
+                    items,
+                    selected: 0,
+                }));
+            }
+        }
         Msg::Bulked { count, update } => {
             let fx = apply_update(state, update);
             if matches!(state.overlay, Some(Overlay::Bulk(_))) {
@@ -324,6 +333,7 @@ fn failed(state: &mut State, op: Op, e: BackendError) {
         Op::Review => "Review not marked",
         Op::Undo => "Not undone",
         Op::History => "Could not load the history",
+        Op::Views => "Saved views",
         Op::Bulk => {
             // The form stays open with the reason, so nothing typed is lost.
             if let Some(Overlay::Bulk(b)) = &mut state.overlay {

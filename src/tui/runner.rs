@@ -38,6 +38,8 @@ pub struct RunOptions {
     /// Where unsaved form text is kept when the terminal goes away, and
     /// offered again at the next start (`paths::draft_file`).
     pub draft_path: Option<PathBuf>,
+    /// The personal saved views file.
+    pub views_path: Option<PathBuf>,
 }
 
 pub struct App<'a> {
@@ -74,6 +76,7 @@ impl<'a> App<'a> {
             state,
             keymap_errors,
         };
+        app.state.views_path = opts.views_path.clone();
         app.run(vec![msg::reload(&app.state)]);
         if opts.agenda {
             let fx = app::update(&mut app.state, super::keymap::Action::ShowAgenda);
@@ -300,6 +303,42 @@ pub fn perform(b: &mut dyn Backend, effect: Effect) -> Msg {
             }
             Err(e) => fail(Op::Undo)(e),
         },
+        Effect::SaveView { view, path } => {
+            let name = view.name.clone();
+            let saved = crate::book::views::ViewSet::read_file(&path).and_then(|mut set| {
+                set.upsert(view);
+                set.write_file(&path)
+            });
+            match saved {
+                Ok(()) => Msg::ViewSaved { name },
+                Err(e) => fail(Op::Views)(crate::backend::BackendError::Refused(e)),
+            }
+        }
+        Effect::LoadViews { path } => {
+            use super::overlays::views::ViewItem;
+            let personal = match path {
+                Some(p) => crate::book::views::ViewSet::read_file(&p),
+                None => Ok(Default::default()),
+            };
+            let personal = match personal {
+                Ok(set) => set,
+                Err(e) => return fail(Op::Views)(crate::backend::BackendError::Refused(e)),
+            };
+            match b.views() {
+                Ok(team) => {
+                    let item = |scope| move |view| ViewItem { scope, view };
+                    Msg::Views(
+                        personal
+                            .views
+                            .into_iter()
+                            .map(item("personal"))
+                            .chain(team.views.into_iter().map(item("team")))
+                            .collect(),
+                    )
+                }
+                Err(e) => fail(Op::Views)(e),
+            }
+        }
         Effect::Bulk { target, changes } => {
             match b.execute(crate::book::WriteOp::Bulk { target, changes }) {
                 Ok(w) => Msg::Bulked {

@@ -97,6 +97,10 @@ pub enum Overlay {
     },
     /// One change for every marked account.
     Bulk(Box<super::overlays::bulk::BulkForm>),
+    /// Naming the list's filter and sort as a saved view.
+    ViewName(Box<super::overlays::views::NamePrompt>),
+    /// The saved views to recall one from.
+    Views(super::overlays::views::ViewList),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,6 +241,8 @@ pub struct State {
     /// Rows a page moves (set from the terminal height on resize).
     pub page: usize,
     pub quit: bool,
+    /// The personal saved views file (none: personal views cannot be saved).
+    pub views_path: Option<std::path::PathBuf>,
 }
 
 impl State {
@@ -263,6 +269,7 @@ impl State {
             pending: Vec::new(),
             page: 10,
             quit: false,
+            views_path: None,
         }
     }
 
@@ -301,6 +308,7 @@ impl State {
             }) => Context::Confirm,
             Some(Overlay::Form { .. }) => Context::Form,
             Some(Overlay::Bulk(b)) => b.context(),
+            Some(Overlay::ViewName(_)) | Some(Overlay::Views(_)) => Context::Search,
             Some(Overlay::Search(_)) | Some(Overlay::Filter { .. }) => Context::Search,
             Some(Overlay::Help { .. })
             | Some(Overlay::History { .. })

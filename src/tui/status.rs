@@ -27,6 +27,9 @@ pub fn place(state: &State) -> Place {
         Some(Overlay::Form { .. }) => Place::Form,
         Some(Overlay::Bulk(b)) if b.confirm.is_some() => Place::Confirm,
         Some(Overlay::Bulk(_)) => Place::Form,
+        // A one-line prompt (accept, cancel) and a list to pick from.
+        Some(Overlay::ViewName(_)) => Place::Filter,
+        Some(Overlay::Views(_)) => Place::Search,
         None => Place::pane(state.focus_context()).unwrap_or(Place::List),
     }
 }

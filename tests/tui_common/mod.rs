@@ -139,6 +139,7 @@ pub fn opts() -> RunOptions {
         keymap_path: None,
         color: Some(false),
         draft_path: None,
+        views_path: None,
     }
 }
 

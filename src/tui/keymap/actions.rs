@@ -289,6 +289,10 @@ actions! {
     ToggleMark => "toggle_mark", "Mark or unmark the row for a bulk change", &[P::List], Own;
     MarkAll => "mark_all", "Mark every account matching the filter", &[P::List], Own;
     UnmarkAll => "unmark_all", "Unmark all rows", &[P::List], Own;
+    SaveView => "save_view", "Save the filter and sort as a personal view", &[P::List], Own;
+    Views => "views", "Recall a saved view (personal and team)", &[P::List], Own;
+    MyAccounts => "my_accounts", "My accounts: owner or backup owner is me (again: all)",
+        &[P::List], Own;
     BulkEdit => "bulk_edit", "Change the marked accounts at once (owner, tag, follow-up, ...)",
         &[P::List], Own;
 }

@@ -8,6 +8,7 @@ pub mod history;
 pub mod keys;
 pub mod notice;
 pub mod search;
+pub mod views;
 
 use ratatui::layout::Rect;
 

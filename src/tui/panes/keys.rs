@@ -145,6 +145,11 @@ fn accounts(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ToggleMark | Action::MarkAll | Action::UnmarkAll | Action::BulkEdit
     ) {
         return super::marking::act(state, action);
+    } else if matches!(
+        action,
+        Action::SaveView | Action::Views | Action::MyAccounts
+    ) {
+        return super::views::act(state, action);
     } else if action == Action::SortReverse {
         state.list.sort_reverse = !state.list.sort_reverse;
         let keep = state.selected_id();

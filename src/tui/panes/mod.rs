@@ -7,6 +7,7 @@ pub mod marking;
 pub mod matrix;
 pub mod profile;
 pub mod timeline;
+pub mod views;
 
 use super::theme::Theme;
 use crate::segment::{Flag, Metrics};

@@ -286,15 +286,17 @@ actions! {
     FilterCell => "filter_cell", "List the accounts of this cell", &[P::Matrix], Own;
     Messages => "messages", "Show the recent status messages",
         &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Notice], Own;
+    // Only marking earns a hint: the list's hint bar is full, and the help
+    // lists the rest.
     ToggleMark => "toggle_mark", "Mark or unmark the row for a bulk change", &[P::List], Own;
-    MarkAll => "mark_all", "Mark every account matching the filter", &[P::List], Own;
-    UnmarkAll => "unmark_all", "Unmark all rows", &[P::List], Own;
-    SaveView => "save_view", "Save the filter and sort as a personal view", &[P::List], Own;
-    Views => "views", "Recall a saved view (personal and team)", &[P::List], Own;
+    MarkAll => "mark_all", "Mark every account matching the filter", &[P::List], Never;
+    UnmarkAll => "unmark_all", "Unmark all rows", &[P::List], Never;
+    SaveView => "save_view", "Save the filter and sort as a personal view", &[P::List], Never;
+    Views => "views", "Recall a saved view (personal and team)", &[P::List], Never;
     MyAccounts => "my_accounts", "My accounts: owner or backup owner is me (again: all)",
-        &[P::List], Own;
-    BulkEdit => "bulk_edit", "Change the marked accounts at once (owner, tag, follow-up, ...)",
-        &[P::List], Own;
+        &[P::List], Never;
+    BulkEdit => "bulk_edit", "Change the marked accounts (owner, tag, follow-up, ...)",
+        &[P::List], Never;
 }
 
 impl Action {

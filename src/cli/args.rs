@@ -557,7 +557,9 @@ pub enum ViewsCommand {
     },
     /// Delete a view (yours first; --team for the team's of that name)
     Delete {
+        /// The view's name
         name: String,
+        /// Delete the team's view even when you have a personal one of that name
         #[arg(long)]
         team: bool,
     },

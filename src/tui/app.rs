@@ -143,7 +143,8 @@ fn edit_text(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
         }
         Some(Overlay::ViewName(p)) => {
-            if p.input.handle(key.code, key.modifiers) {
+            let changed = p.input.handle(key.code, key.modifiers);
+            if changed {
                 p.error = None;
             }
         }

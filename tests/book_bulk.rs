@@ -221,3 +221,43 @@ fn exactly_once_per_request_and_dry_plan_writes_nothing() {
     assert_eq!(key_of(&book, "BETA").backup_owner, "");
     assert_eq!(key_of(&book, "ACME").backup_owner, "dan");
 }
+
+#[test]
+fn a_big_change_is_still_one_entry_and_its_outcome_lists_no_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = open(dir.path(), "ann");
+    let accounts: Vec<Account> = (0..600)
+        .map(|i| Account {
+            key: format!("K{i:04}"),
+            name: format!("Company {i}"),
+            owner: "ann".into(),
+            ..Default::default()
+        })
+        .collect();
+    book.apply(kam::store::Batch {
+        accounts,
+        ..Default::default()
+    })
+    .unwrap();
+    let seq0 = book.last_seq().unwrap();
+    let op = WriteOp::Bulk {
+        target: BulkTarget::Filter {
+            filter: "owner:ann".into(),
+            except: Vec::new(),
+        },
+        changes: vec![BulkChange::Owner("bob".into())],
+    };
+    let out = book.execute(op, None).unwrap();
+    assert_eq!(out.count, 600);
+    assert!(out.records.is_empty(), "{} records", out.records.len());
+    let entries: Vec<_> = book
+        .changes_since(seq0)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action != "tier_change")
+        .collect();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].changes.len(), 600);
+    book.execute(WriteOp::Undo, None).unwrap();
+    assert!(book.accounts().iter().all(|a| a.owner == "ann"));
+}

@@ -15,6 +15,9 @@ use crate::store::Batch;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+/// Past this many accounts, the outcome carries no records.
+const RECORDS_IN_OUTCOME: usize = 500;
+
 /// Which accounts a bulk change is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BulkTarget {
@@ -266,6 +269,12 @@ impl Book {
             ..Batch::default()
         };
         done.applied = self.commit(batch, &action, request, None)?;
+        // Like an import, a big change lists no records in its outcome (kept
+        // per request id): the change log has every one, `count` says how many.
+        if count > RECORDS_IN_OUTCOME {
+            done.applied.stored.accounts.clear();
+            done.applied.stored.followups.clear();
+        }
         Ok(done)
     }
 }

@@ -201,3 +201,25 @@ fn a_bulk_change_through_a_real_server() {
         assert_eq!(tagged, a["owner"] == "ann", "{a}");
     }
 }
+
+#[test]
+fn the_bulk_form_and_its_confirmation_at_80x24() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = book(dir.path());
+    let mut app = App::new(&mut book, &opts());
+    key(&mut app, KeyCode::Char('*'));
+    key(&mut app, KeyCode::Char('b'));
+    typ(&mut app, "ana");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    typ(&mut app, "vip");
+    insta::assert_snapshot!("bulk_form_80x24", screen(&mut app, 80, 24));
+    ctrl(&mut app, 's');
+    insta::assert_snapshot!("bulk_confirm_80x24", screen(&mut app, 80, 24));
+    // No: back to the form, nothing written.
+    key(&mut app, KeyCode::Char('n'));
+    assert!(matches!(
+        &app.state().overlay,
+        Some(Overlay::Bulk(b)) if b.confirm.is_none()
+    ));
+}

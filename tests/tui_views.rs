@@ -1,5 +1,6 @@
 //! Saved views in the TUI, by keys: `w` names the list's filter and sort as
-//! a personal view (written to the views file), `V` lists personal and team
+//! a personal view (written to the views file), `W` one for the team (in
+//! the book), `V` lists personal and team
 //! views and enter applies one, `o` shows my accounts (owner or backup owner
 //! is me) and again all. Real store, temp config file.
 
@@ -76,6 +77,19 @@ fn save_a_view_recall_it_from_the_list_and_see_team_views() {
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter); // west (team)
     assert_eq!(visible_keys(&app), ["GLOBEX"]);
+
+    // W saves for the team: in the book, not in the file.
+    key(&mut app, KeyCode::Char('W'));
+    typ(&mut app, "west-too");
+    key(&mut app, KeyCode::Enter);
+    drop(app);
+    assert!(book.team_views().unwrap().get("west-too").is_some());
+    assert!(
+        ViewSet::read_file(&views)
+            .unwrap()
+            .get("west-too")
+            .is_none()
+    );
 }
 
 #[test]

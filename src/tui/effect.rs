@@ -65,10 +65,11 @@ pub enum Effect {
     /// Reopen the form whose unsaved text was kept when the terminal went
     /// away (it needs the account as it is now).
     RestoreDraft(Draft),
-    /// Save a personal view in the views file.
+    /// Save a personal view in the views file, or (no path) a team view
+    /// in the book.
     SaveView {
         view: crate::book::views::SavedView,
-        path: std::path::PathBuf,
+        path: Option<std::path::PathBuf>,
     },
     /// The team's views and the personal ones (from the file, if any).
     LoadViews {

@@ -303,7 +303,21 @@ pub fn perform(b: &mut dyn Backend, effect: Effect) -> Msg {
             }
             Err(e) => fail(Op::Undo)(e),
         },
-        Effect::SaveView { view, path } => {
+        Effect::SaveView { view, path: None } => {
+            let name = view.name.clone();
+            let op = crate::book::WriteOp::SaveView {
+                name: name.clone(),
+                view: Some(view),
+            };
+            match b.execute(op) {
+                Ok(_) => Msg::ViewSaved { name },
+                Err(e) => fail(Op::Views)(e),
+            }
+        }
+        Effect::SaveView {
+            view,
+            path: Some(path),
+        } => {
             let name = view.name.clone();
             let saved = crate::book::views::ViewSet::read_file(&path).and_then(|mut set| {
                 set.upsert(view);

@@ -292,6 +292,8 @@ actions! {
     MarkAll => "mark_all", "Mark every account matching the filter", &[P::List], Never;
     UnmarkAll => "unmark_all", "Unmark all rows", &[P::List], Never;
     SaveView => "save_view", "Save the filter and sort as a personal view", &[P::List], Never;
+    SaveTeamView => "save_team_view", "Save the filter and sort as a view for the team",
+        &[P::List], Never;
     Views => "views", "Recall a saved view (personal and team)", &[P::List], Never;
     MyAccounts => "my_accounts", "My accounts: owner or backup owner is me (again: all)",
         &[P::List], Never;

@@ -23,8 +23,8 @@ pub struct NamePrompt {
     pub input: LineEdit,
     /// The view without its name.
     pub view: SavedView,
-    /// The personal views file.
-    pub path: PathBuf,
+    /// The personal views file; None: a team view (saved in the book).
+    pub path: Option<PathBuf>,
     pub error: Option<String>,
 }
 
@@ -106,7 +106,12 @@ pub fn render_prompt(f: &mut Frame, area: Rect, state: &State, p: &NamePrompt) {
     let theme = &state.theme;
     let r = centered(area, 70, 5);
     f.render_widget(Clear, r);
-    let b = block("Save view (personal)".into(), true, theme);
+    let title = if p.path.is_some() {
+        "Save view (personal)"
+    } else {
+        "Save view for the team"
+    };
+    let b = block(title.into(), true, theme);
     let inner = b.inner(r);
     f.render_widget(b, r);
     if inner.height < 2 {

@@ -147,7 +147,7 @@ fn accounts(state: &mut State, action: Action) -> Vec<Effect> {
         return super::marking::act(state, action);
     } else if matches!(
         action,
-        Action::SaveView | Action::Views | Action::MyAccounts
+        Action::SaveView | Action::SaveTeamView | Action::Views | Action::MyAccounts
     ) {
         return super::views::act(state, action);
     } else if action == Action::SortReverse {

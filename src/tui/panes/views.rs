@@ -13,10 +13,14 @@ use crate::book::views::SavedView;
 
 pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
-        Action::SaveView => {
-            let Some(path) = state.views_path.clone() else {
-                state.error("No config directory for personal views (set XDG_CONFIG_HOME)");
-                return Vec::new();
+        Action::SaveView | Action::SaveTeamView => {
+            let path = match (action, state.views_path.clone()) {
+                (Action::SaveTeamView, _) => None,
+                (_, Some(p)) => Some(p),
+                (_, None) => {
+                    state.error("No config directory for personal views (set XDG_CONFIG_HOME)");
+                    return Vec::new();
+                }
             };
             let view = SavedView {
                 name: String::new(),

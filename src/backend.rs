@@ -128,6 +128,8 @@ pub trait Backend {
     fn changes_since(&self, seq: u64) -> BackendResult<Vec<AuditEntry>>;
     /// The seq of the last committed change.
     fn last_seq(&self) -> BackendResult<u64>;
+    /// The team's saved views.
+    fn views(&self) -> BackendResult<crate::book::views::ViewSet>;
 
     /// The accounts due for the periodic review (`book::review`).
     fn review_due(&self) -> BackendResult<Vec<ReviewItem>>;
@@ -310,6 +312,9 @@ impl Backend for Book {
     }
     fn plan_merge(&self, keep: &str, drop: &str, take: &[String]) -> BackendResult<MergePlan> {
         Ok(Book::plan_merge(self, keep, drop, take)?)
+    }
+    fn views(&self) -> BackendResult<crate::book::views::ViewSet> {
+        Ok(Book::team_views(self)?)
     }
     fn execute(&mut self, op: WriteOp) -> BackendResult<Written> {
         Ok(written(self, op, None)?)

@@ -27,6 +27,11 @@ pub fn user_config() -> Option<PathBuf> {
     base().map(|b| b.config_dir().join("kam").join("config.toml"))
 }
 
+/// `$XDG_CONFIG_HOME/kam/views.toml`: the user's personal saved views.
+pub fn user_views() -> Option<PathBuf> {
+    base().map(|b| b.config_dir().join("kam").join("views.toml"))
+}
+
 /// `$XDG_STATE_HOME/kam/drafts/draft-<crc of the db path>.json`: unsaved form
 /// text the TUI kept when its terminal went away, per database.
 pub fn draft_file(db: &std::path::Path) -> Option<PathBuf> {

@@ -364,7 +364,8 @@ fn user_keymap_applies_and_its_errors_are_shown() {
     let mut app = App::new(&mut book, &o);
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Char('?'));
-    let s = screen(&mut app, 100, 40);
+    // Tall enough for the whole [list] and [global] sections.
+    let s = screen(&mut app, 100, 60);
     assert!(line_with(&s, "Quit kam").contains("ctrl-q"), "{s}");
 }
 

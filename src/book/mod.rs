@@ -9,6 +9,7 @@
 //! audit entry; an edit made on an old version is merged field by field or
 //! refused as a conflict (`merge`); a user's last change can be undone (`undo`).
 
+pub mod bulk;
 mod cache;
 mod derived;
 pub mod duplicates;
@@ -19,6 +20,7 @@ pub mod ops;
 pub mod query;
 pub mod review;
 mod undo;
+pub mod views;
 
 pub use crate::audit::{FieldConflict, RequestId};
 pub use merge::ConflictInfo;
@@ -67,6 +69,16 @@ pub enum BookError {
     /// Nothing to undo, or undoing would overwrite a later change.
     #[error("{0}")]
     Undo(String),
+    /// A bulk change that cannot be applied as asked (no change, a bad
+    /// filter, a pin without a reason): nothing was written.
+    #[error("{0}")]
+    Bulk(String),
+    /// One account of a bulk change fails a rule: nothing was written.
+    #[error("{key}: {reason} — nothing was changed")]
+    Refused { key: String, reason: String },
+    /// A saved view that cannot be saved, found or deleted.
+    #[error("{0}")]
+    View(String),
     /// A failure reported by the server as its message only.
     #[error("{0}")]
     Remote(String),

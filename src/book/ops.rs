@@ -74,6 +74,16 @@ pub enum WriteOp {
         drop: String,
         take: Vec<String>,
     },
+    /// One change on many accounts, as one write (`book::bulk`).
+    Bulk {
+        target: super::bulk::BulkTarget,
+        changes: Vec<super::bulk::BulkChange>,
+    },
+    /// Saves (`Some`) or deletes (`None`) a team view (`book::views`).
+    SaveView {
+        name: String,
+        view: Option<super::views::SavedView>,
+    },
 }
 
 /// Rows of an import.
@@ -384,10 +394,12 @@ impl Book {
             WriteOp::MergeAccounts { keep, drop, take } => {
                 self.merge_accounts(&keep, &drop, &take, request)
             }
+            WriteOp::Bulk { target, changes } => self.bulk(target, changes, request),
+            WriteOp::SaveView { name, view } => self.save_view(name, view, request),
         }
     }
 
-    fn write_meta(
+    pub(super) fn write_meta(
         &mut self,
         name: &str,
         value: MetaValue,

@@ -144,10 +144,27 @@ pub enum Command {
         output: Option<PathBuf>,
     },
     /// Every account with its tier, scores and flags
+    #[command(after_help = "Example:\n  kam segments --view east-key")]
     Segments {
         /// Print JSON instead of a table
         #[arg(long)]
         json: bool,
+        /// Only the accounts of a saved view, in its order (`kam views` lists them)
+        #[arg(long, value_name = "NAME")]
+        view: Option<String>,
+    },
+    /// List, save or delete saved views (a filter and a sort under a name)
+    #[command(
+        after_help = "Personal views are kept in $XDG_CONFIG_HOME/kam/views.toml, team \
+views in the database (shared, in the change log).\n\nExamples:\n  \
+kam views\n  \
+kam views save east-key --filter 'region:east tier:key' --sort revenue\n  \
+kam views save overdue --filter flag:overdue_payment --team\n  \
+kam views delete east-key"
+    )]
+    Views {
+        #[command(subcommand)]
+        action: Option<ViewsCommand>,
     },
     /// Why an account has its tier, criterion by criterion
     Explain {
@@ -192,6 +209,24 @@ pub enum Command {
         /// Why the tier is set by hand (kept with the pin and in the log)
         #[arg(long)]
         reason: String,
+    },
+    /// Change many accounts at once: those the filter matches (one change,
+    /// undone as one)
+    #[command(
+        after_help = "The filter is the TUI list's: terms like tier:key owner:ann \
+region:east tag:vip status:active flag:overdue_payment who:ann (owner or backup), all must hold; \
+a bare word matches key or name.\n\nExamples:\n  \
+kam bulk --filter 'owner:ann region:east' set owner=bob --dry-run\n  \
+kam bulk --filter tag:expo set tags+=expo-2026 tags-=expo\n  \
+kam bulk --filter 'tier:key' set follow_up=2026-12-01 'follow_up_note=Year-end call'\n  \
+kam bulk --filter 'status:dormant' set pin=Development 'pin_reason=re-entry plan'"
+    )]
+    Bulk {
+        /// Which accounts (the list's filter language; quote it)
+        #[arg(long, value_name = "EXPR")]
+        filter: String,
+        #[command(subcommand)]
+        action: BulkCommand,
     },
     /// Remove a hand-set tier
     Unpin {
@@ -584,6 +619,59 @@ fn parse_assignment(s: &str) -> Result<(String, String), String> {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ViewsCommand {
+    /// Personal and team views (the default)
+    List {
+        /// Print JSON (name, scope, filter, sort, reverse)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Save a filter and sort under a name (replaces a view of that name)
+    Save {
+        /// The view's name
+        name: String,
+        /// The list's filter language (tier:key owner:ann region:east who:ann …)
+        #[arg(long, value_name = "EXPR", default_value = "")]
+        filter: String,
+        /// tier, name, owner, value, potential, revenue, next_due or flags
+        #[arg(long, value_name = "COLUMN", default_value = "tier")]
+        sort: String,
+        /// Reverse the sort order
+        #[arg(long)]
+        reverse: bool,
+        /// Save it for the whole team, in the database
+        #[arg(long)]
+        team: bool,
+    },
+    /// Delete a view (yours first; --team for the team's of that name)
+    Delete {
+        /// The view's name
+        name: String,
+        /// Delete the team's view even when you have a personal one of that name
+        #[arg(long)]
+        team: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BulkCommand {
+    /// Set fields on every matching account
+    #[command(
+        after_help = "Fields: owner, backup_owner, status (parsed as `kam account set` \
+parses them), tags+=TAG and tags-=TAG (add or remove one tag), follow_up=DATE with \
+follow_up_note=TEXT (a follow-up on each, for its owner), pin=TIER with pin_reason=TEXT."
+    )]
+    Set {
+        /// FIELD=VALUE pairs
+        #[arg(value_name = "FIELD=VALUE", required = true, value_parser = parse_assignment)]
+        fields: Vec<(String, String)>,
+        /// List who would change (key, name, field: old → new), write nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum KeymapCommand {
     /// Validate the user keymap file; exit 3 with a report when it has errors
     Check {
@@ -627,6 +715,8 @@ pub enum LocalCommand {
     Restore(PathBuf),
     Serve,
     Server(ServerCommand),
+    /// `kam views`: personal views are this process's config file.
+    Views(ViewsCommand),
 }
 
 impl Command {
@@ -666,7 +756,15 @@ impl Command {
                 // `-o -` is standard output, as if no file were named.
                 output: output.filter(|p| p.as_os_str() != "-"),
             },
-            Command::Segments { json } => C::Segments { json },
+            Command::Segments { json, view } => C::Segments {
+                json,
+                view: view.map(commands::views::ViewPick::Named),
+            },
+            Command::Views { action } => {
+                return Err(LocalCommand::Views(
+                    action.unwrap_or(ViewsCommand::List { json: false }),
+                ));
+            }
             Command::Explain { key, json } => C::Explain { key, json },
             Command::Agenda { owner, json, ics } => C::Agenda { owner, json, ics },
             Command::Matrix { json } => C::Matrix { json },
@@ -700,6 +798,14 @@ impl Command {
                 json,
             },
             Command::Duplicates { json } => C::Duplicates { json },
+            Command::Bulk {
+                filter,
+                action: BulkCommand::Set { fields, dry_run },
+            } => C::Bulk {
+                filter,
+                fields,
+                dry_run,
+            },
             Command::Log { key, json, limit } => C::Log { key, json, limit },
             Command::Undo => C::Undo,
             // A missing message was asked for (`cli::editor`) before this;

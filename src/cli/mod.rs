@@ -6,6 +6,7 @@ pub mod args;
 mod editor;
 mod fresh;
 mod model_edit;
+mod views;
 
 use crate::book::Book;
 use crate::clock::Clock;
@@ -241,8 +242,9 @@ fn dispatch(cli: Cli) -> CmdResult {
         }
         Err(LocalCommand::Serve) => serve(&ctx),
         Err(LocalCommand::Server(action)) => server_command(&ctx, action, out),
+        Err(LocalCommand::Views(action)) => views::command(&ctx, action, out),
         Ok(commands::Command::Check) => check_command(&ctx, out),
-        Ok(cmd) => book_command(&ctx, cmd, out),
+        Ok(cmd) => book_command(&ctx, views::resolve(cmd)?, out),
     }
 }
 
@@ -551,6 +553,7 @@ fn run_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
         color: None,
         draft_path: crate::paths::draft_file(&ctx.db),
         config_path: crate::paths::user_config(),
+        views_path: crate::paths::user_views(),
     };
     let fail = |e: color_eyre::Report| CommandError::new(ErrorKind::Failed, format!("{e:#}"));
     if ctx.no_server {

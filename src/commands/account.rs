@@ -55,7 +55,7 @@ pub fn set(
 }
 
 /// Sets one column's value on `a`, parsed as the import parses it.
-fn apply(a: &mut Account, field: &str, value: &str) -> Result<(), CommandError> {
+pub(super) fn apply(a: &mut Account, field: &str, value: &str) -> Result<(), CommandError> {
     let field = field.trim();
     let bad = |reason: String| CommandError::invalid(format!("{field}: {reason}"));
     match field {

@@ -5,6 +5,7 @@
 
 mod account;
 pub mod backup;
+pub mod bulk;
 pub mod check;
 mod daily;
 pub mod editor;
@@ -22,6 +23,7 @@ mod run;
 mod segments_json;
 pub mod table;
 mod view;
+pub mod views;
 
 pub use env::{CmdEnv, LocalEnv, read_input};
 pub use error::{CmdResult, CommandError, ErrorKind};
@@ -60,6 +62,9 @@ pub enum Command {
     },
     Segments {
         json: bool,
+        /// Only the accounts of a saved view, in its order.
+        #[serde(default)]
+        view: Option<views::ViewPick>,
     },
     Explain {
         key: String,
@@ -180,6 +185,14 @@ pub enum Command {
         owner: Option<String>,
         json: bool,
     },
+    /// `kam views`: the team's saved views (personal ones are the CLI's).
+    Views(views::ViewsCommand),
+    /// `kam bulk --filter EXPR set FIELD=VALUE… [--dry-run]`.
+    Bulk {
+        filter: String,
+        fields: Vec<(String, String)>,
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -229,6 +242,8 @@ pub fn is_write(cmd: &Command) -> bool {
         Command::Import { dry_run, .. } => !dry_run,
         Command::ReviewStart { confirm_all, .. } => *confirm_all,
         Command::Merge { dry_run, .. } => !dry_run,
+        Command::Bulk { dry_run, .. } => !dry_run,
+        Command::Views(v) => !matches!(v, views::ViewsCommand::List { .. }),
         Command::Model(action) => match action {
             ModelCommand::Show => false,
             ModelCommand::Apply { dry_run, .. } | ModelCommand::Preset { dry_run, .. } => !dry_run,
@@ -294,6 +309,16 @@ pub fn summary(cmd: &Command) -> String {
         Command::AccountSet { key, fields } => {
             let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
             format!("set {} on {key}", names.join(", "))
+        }
+        Command::Views(views::ViewsCommand::Save { view }) => {
+            format!("saved the team view {}", view.name)
+        }
+        Command::Views(views::ViewsCommand::Delete { name }) => {
+            format!("deleted the team view {name}")
+        }
+        Command::Bulk { filter, fields, .. } => {
+            let labels: Vec<String> = fields.iter().map(|(f, v)| format!("{f}={v}")).collect();
+            format!("bulk change on '{filter}': {}", labels.join(" "))
         }
         other => format!("{other:?}"),
     }

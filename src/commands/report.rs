@@ -59,6 +59,26 @@ pub(super) fn tier_totals_json(m: &Matrix) -> Vec<Value> {
         .collect()
 }
 
+/// Accounts in display order: tier priority, then value score, then key;
+/// or only `only`, in its order (a saved view's filter and sort).
+fn ordered_in(
+    engine: &Engine,
+    lookup: &impl AccountLookup,
+    only: Option<&[AccountId]>,
+) -> Vec<(AccountScore, String, String)> {
+    match only {
+        None => ordered(engine, lookup),
+        Some(ids) => ids
+            .iter()
+            .filter_map(|id| engine.score(*id))
+            .map(|s| {
+                let (k, n) = key_name(lookup, s.account);
+                (s, k, n)
+            })
+            .collect(),
+    }
+}
+
 /// Accounts in display order: tier priority, then value score, then key.
 fn ordered(engine: &Engine, lookup: &impl AccountLookup) -> Vec<(AccountScore, String, String)> {
     let prio = |t: &str| engine.model().tier(t).map_or(u32::MAX, |p| p.priority);
@@ -107,6 +127,16 @@ fn right(s: &str, width: usize) -> String {
 
 /// `kam segments`: one line per account, fitted to `output.width`.
 pub fn segments_text(engine: &Engine, lookup: &impl AccountLookup, output: &Output) -> String {
+    segments_text_of(engine, lookup, None, output)
+}
+
+/// `kam segments`, of `only` accounts in its order when given.
+pub fn segments_text_of(
+    engine: &Engine,
+    lookup: &impl AccountLookup,
+    only: Option<&[AccountId]>,
+    output: &Output,
+) -> String {
     let mut table = Table::new(vec![
         Column::left("KEY"),
         Column::left("NAME").shrinks(1, 8),
@@ -119,7 +149,7 @@ pub fn segments_text(engine: &Engine, lookup: &impl AccountLookup, output: &Outp
         // Flags go before the name is cut below 8 cells; `explain` has them.
         Column::left("FLAGS").shrinks(2, 0),
     ]);
-    for (s, key, name) in ordered(engine, lookup) {
+    for (s, key, name) in ordered_in(engine, lookup, only) {
         let tier = if s.pinned {
             format!("{}*", s.tier)
         } else {
@@ -537,7 +567,7 @@ mod tests {
     fn segments_json_shape() {
         let (e, accounts) = world();
         let mut out = Vec::new();
-        super::super::segments_json::write(&e, &accounts, &mut out).unwrap();
+        super::super::segments_json::write(&e, &accounts, None, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let v: Value = serde_json::from_str(&text).unwrap();
         // Streamed, yet byte for byte the pretty print of the document.

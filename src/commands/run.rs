@@ -114,20 +114,8 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
                 None => export::export(store, kind, format, env.out()).map_err(export_failure),
             }
         }
-        Command::Segments { json } => {
-            let lookup = book.accounts_map();
-            if json {
-                super::segments_json::write(book.engine(), lookup, env.out())?;
-            } else {
-                let output = env.output();
-                write!(
-                    env.out(),
-                    "{}",
-                    report::segments_text(book.engine(), lookup, &output)
-                )?;
-            }
-            Ok(())
-        }
+        Command::Segments { json, view } => super::views::segments(book, json, view, env),
+        Command::Views(cmd) => super::views::views(book, cmd, env),
         Command::Explain { key, json } => {
             let id = book.find_account(&key)?.id;
             let lookup = book.accounts_map();
@@ -181,6 +169,11 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             Ok(())
         }
         Command::Model(action) => model_command(book, action, env),
+        Command::Bulk {
+            filter,
+            fields,
+            dry_run,
+        } => super::bulk::bulk(book, &filter, &fields, dry_run, env),
         Command::Pin { key, tier, reason } => {
             // The stored spelling of the key, for the op and the message.
             let key = book.find_account(&key)?.key.clone();

@@ -5,6 +5,7 @@
 //! keys in alphabetical order, two-space indent.
 
 use super::report::AccountLookup;
+use crate::domain::AccountId;
 use crate::segment::{AccountScore, Engine};
 use chrono::NaiveDate;
 use serde::{Serialize, Serializer};
@@ -63,13 +64,18 @@ impl<I: Iterator<Item = T>, T: Serialize> Serialize for Streamed<I> {
     }
 }
 
-/// Writes the document (and a newline) to `out`.
+/// Writes the document (and a newline) to `out`: every account in display
+/// order, or only `only`, in its order (a saved view's filter and sort).
 pub fn write(
     engine: &Engine,
     lookup: &impl AccountLookup,
+    only: Option<&[AccountId]>,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let scores = engine.scores();
+    let scores = match only {
+        None => engine.scores(),
+        Some(ids) => ids.iter().filter_map(|id| engine.score(*id)).collect(),
+    };
     // An account the lookup lacks is named by its id, as elsewhere.
     let names: Vec<(Cow<str>, &str)> = scores
         .iter()
@@ -79,15 +85,18 @@ pub fn write(
         })
         .collect();
     let prio = |t: &str| engine.model().tier(t).map_or(u32::MAX, |p| p.priority);
-    // Display order: tier priority, then value score, then key.
+    // Display order: tier priority, then value score, then key (a view's
+    // accounts keep the view's order).
     let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&i, &j| {
-        let (a, b) = (&scores[i], &scores[j]);
-        prio(&a.tier)
-            .cmp(&prio(&b.tier))
-            .then(b.value_score.total_cmp(&a.value_score))
-            .then_with(|| names[i].0.cmp(&names[j].0))
-    });
+    if only.is_none() {
+        order.sort_by(|&i, &j| {
+            let (a, b) = (&scores[i], &scores[j]);
+            prio(&a.tier)
+                .cmp(&prio(&b.tier))
+                .then(b.value_score.total_cmp(&a.value_score))
+                .then_with(|| names[i].0.cmp(&names[j].0))
+        });
+    }
     let accounts = order.iter().map(|&i| {
         let s: &AccountScore = &scores[i];
         let (key, name) = (names[i].0.as_ref(), names[i].1);

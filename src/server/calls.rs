@@ -43,6 +43,7 @@ pub fn answer(book: &mut Book, call: Call, request: RequestId) -> Result<Vec<u8>
         Call::History(id) => res(Backend::history(b, id)),
         Call::ChangesSince(seq) => res(Backend::changes_since(b, seq)),
         Call::LastSeq => res(Backend::last_seq(b)),
+        Call::Views => res(Backend::views(b)),
         Call::Execute(op) => res(written(b, op, Some(request)).map_err(Into::into)),
         Call::ReviewDue => res(Backend::review_due(b)),
         Call::PlanMerge { keep, drop, take } => res(Backend::plan_merge(b, &keep, &drop, &take)),
@@ -85,5 +86,14 @@ pub fn summary(book: &Book, op: &WriteOp) -> String {
         WriteOp::Undo => "undid their last change".into(),
         WriteOp::FinishReview { .. } => "finished a tier review".into(),
         WriteOp::MergeAccounts { keep, drop, .. } => format!("merged {drop} into {keep}"),
+        WriteOp::SaveView {
+            name,
+            view: Some(_),
+        } => format!("saved the team view {name}"),
+        WriteOp::SaveView { name, view: None } => format!("deleted the team view {name}"),
+        WriteOp::Bulk { changes, .. } => {
+            let labels: Vec<String> = changes.iter().map(|c| c.label()).collect();
+            format!("bulk change: {}", labels.join(" "))
+        }
     }
 }

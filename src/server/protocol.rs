@@ -126,6 +126,8 @@ pub enum Call {
     History(AccountId),
     ChangesSince(u64),
     LastSeq,
+    /// The team's saved views.
+    Views,
     /// A write; answered with its outcome and what it changed.
     Execute(WriteOp),
     ReviewDue,

@@ -405,6 +405,9 @@ impl Backend for RemoteBackend {
             take: take.to_vec(),
         })
     }
+    fn views(&self) -> BackendResult<crate::book::views::ViewSet> {
+        self.call(Call::Views)
+    }
 
     fn execute(&mut self, op: WriteOp) -> BackendResult<Written> {
         // A model change (set, or restored by an undo) re-shapes the views.

@@ -95,6 +95,12 @@ pub fn handle_paste(state: &mut State, text: &str) -> Vec<Effect> {
                 reason.paste(text);
             }
         }
+        Some(Overlay::ViewName(p)) => p.input.paste(text),
+        Some(Overlay::Bulk(b)) => {
+            if let Some(e) = b.focused_mut() {
+                e.paste(text);
+            }
+        }
         _ => {}
     }
     Vec::new()
@@ -145,6 +151,22 @@ fn edit_text(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Some(Overlay::Review(run)) => {
             if let Some(reason) = &mut run.reason {
                 reason.handle(key.code, key.modifiers);
+            }
+        }
+        Some(Overlay::ViewName(p)) => {
+            let changed = p.input.handle(key.code, key.modifiers);
+            if changed {
+                p.error = None;
+            }
+        }
+        Some(Overlay::Bulk(b)) => {
+            let handled = b
+                .focused_mut()
+                .is_some_and(|e| e.handle(key.code, key.modifiers));
+            if handled {
+                b.error = None;
+            } else if key.code == KeyCode::Enter {
+                b.handle(super::keymap::Action::NextField);
             }
         }
         _ => {}
@@ -356,6 +378,7 @@ fn update_overlay(state: &mut State, action: Action) -> Vec<Effect> {
             state.refilter(keep);
             vec![load_list(state, keep)]
         }
+        Some(Then::View(v)) => super::panes::views::apply_view(state, &v),
     }
 }
 

@@ -96,6 +96,21 @@ pub enum Effect {
     },
     /// The KPI report of a period, for everyone.
     LoadReport(crate::segment::kpi::Period),
+    /// Save a personal view in the views file, or (no path) a team view
+    /// in the book.
+    SaveView {
+        view: crate::book::views::SavedView,
+        path: Option<std::path::PathBuf>,
+    },
+    /// The team's views and the personal ones (from the file, if any).
+    LoadViews {
+        path: Option<std::path::PathBuf>,
+    },
+    /// One change for many accounts (the marked rows).
+    Bulk {
+        target: crate::book::bulk::BulkTarget,
+        changes: Vec<crate::book::bulk::BulkChange>,
+    },
 }
 
 /// Which row to select in a list window that arrives.
@@ -135,6 +150,8 @@ pub enum Op {
     History,
     Merge,
     Report,
+    Bulk,
+    Views,
 }
 
 /// The backend's answer to an effect, or news from the shared book.
@@ -184,6 +201,15 @@ pub enum Msg {
     },
     Undone {
         what: String,
+        update: Update,
+    },
+    ViewSaved {
+        name: String,
+    },
+    Views(Vec<super::overlays::views::ViewItem>),
+    /// A bulk change went through: how many accounts it changed.
+    Bulked {
+        count: usize,
         update: Update,
     },
     History {

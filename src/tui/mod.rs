@@ -17,6 +17,7 @@ pub use crate::book::query::fuzzy;
 pub mod input;
 pub mod keymap;
 pub mod layout;
+pub mod marks;
 pub mod mouse;
 pub mod msg;
 pub mod overlays;

@@ -106,6 +106,27 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.ok(format!("Review marked: {count} accounts"));
             return fx;
         }
+        Msg::ViewSaved { name } => state.ok(format!("Saved the view {name}")),
+        Msg::Views(items) => {
+            if state.overlay.is_none() {
+                state.overlay = Some(Overlay::Views(super::overlays::views::ViewList {
+                    items,
+                    selected: 0,
+                }));
+            }
+        }
+        Msg::Bulked { count, update } => {
+            let fx = apply_update(state, update);
+            if matches!(state.overlay, Some(Overlay::Bulk(_))) {
+                state.overlay = None;
+            }
+            state.list.marks.clear();
+            state.ok(format!(
+                "Bulk change: {} changed (undo takes it back as one)",
+                crate::domain::text::plural(count, "account")
+            ));
+            return fx;
+        }
         Msg::Undone { what, update } => {
             let fx = apply_update(state, update);
             state.ok(format!("Undone {what}"));
@@ -348,6 +369,14 @@ fn failed(state: &mut State, op: Op, e: BackendError) {
         Op::History => "Could not load the history",
         Op::Merge => "Not merged",
         Op::Report => "Could not load the report",
+        Op::Views => "Saved views",
+        Op::Bulk => {
+            // The form stays open with the reason, so nothing typed is lost.
+            if let Some(Overlay::Bulk(b)) = &mut state.overlay {
+                b.error = Some(e.to_string());
+            }
+            "Nothing changed"
+        }
     };
     let tail = if e.is_lost() {
         " — reconnecting…"

@@ -60,6 +60,9 @@ pub fn draw(f: &mut Frame, state: &State) {
         Some(Overlay::Search(s)) => overlays::search::render_search(f, area, state, s),
         Some(Overlay::Review(run)) => overlays::review::render(f, area, state, run),
         Some(Overlay::Merge(view)) => overlays::merge::render(f, area, state, view),
+        Some(Overlay::Bulk(b)) => overlays::bulk::render(f, area, state, b),
+        Some(Overlay::ViewName(p)) => overlays::views::render_prompt(f, area, state, p),
+        Some(Overlay::Views(l)) => overlays::views::render_list(f, area, state, l),
         Some(Overlay::Filter { input, error }) => {
             overlays::search::render_filter(f, area, state, input, error.as_deref())
         }

@@ -45,6 +45,8 @@ pub struct RunOptions {
     pub draft_path: Option<PathBuf>,
     /// The user's settings file (`paths::user_config`: `mouse = false`).
     pub config_path: Option<PathBuf>,
+    /// The personal saved views file.
+    pub views_path: Option<PathBuf>,
 }
 
 pub struct App<'a> {
@@ -81,6 +83,7 @@ impl<'a> App<'a> {
             state,
             keymap_errors,
         };
+        app.state.views_path = opts.views_path.clone();
         app.run(vec![msg::reload(&app.state)]);
         if opts.agenda {
             let fx = app::update(&mut app.state, super::keymap::Action::ShowAgenda);
@@ -325,6 +328,65 @@ pub fn perform(b: &mut dyn Backend, effect: Effect) -> Msg {
             }
             Err(e) => fail(Op::Undo)(e),
         },
+        Effect::SaveView { view, path: None } => {
+            let name = view.name.clone();
+            let op = crate::book::WriteOp::SaveView {
+                name: name.clone(),
+                view: Some(view),
+            };
+            match b.execute(op) {
+                Ok(_) => Msg::ViewSaved { name },
+                Err(e) => fail(Op::Views)(e),
+            }
+        }
+        Effect::SaveView {
+            view,
+            path: Some(path),
+        } => {
+            let name = view.name.clone();
+            let saved = crate::book::views::ViewSet::read_file(&path).and_then(|mut set| {
+                set.upsert(view);
+                set.write_file(&path)
+            });
+            match saved {
+                Ok(()) => Msg::ViewSaved { name },
+                Err(e) => fail(Op::Views)(crate::backend::BackendError::Refused(e)),
+            }
+        }
+        Effect::LoadViews { path } => {
+            use super::overlays::views::ViewItem;
+            let personal = match path {
+                Some(p) => crate::book::views::ViewSet::read_file(&p),
+                None => Ok(Default::default()),
+            };
+            let personal = match personal {
+                Ok(set) => set,
+                Err(e) => return fail(Op::Views)(crate::backend::BackendError::Refused(e)),
+            };
+            match b.views() {
+                Ok(team) => {
+                    let item = |scope| move |view| ViewItem { scope, view };
+                    Msg::Views(
+                        personal
+                            .views
+                            .into_iter()
+                            .map(item("personal"))
+                            .chain(team.views.into_iter().map(item("team")))
+                            .collect(),
+                    )
+                }
+                Err(e) => fail(Op::Views)(e),
+            }
+        }
+        Effect::Bulk { target, changes } => {
+            match b.execute(crate::book::WriteOp::Bulk { target, changes }) {
+                Ok(w) => Msg::Bulked {
+                    count: w.outcome.count,
+                    update: view_update(b, w.delta),
+                },
+                Err(e) => fail(Op::Bulk)(e),
+            }
+        }
         Effect::History { account, label } => match b.history(account) {
             Ok(entries) => Msg::History {
                 account,

@@ -106,6 +106,12 @@ pub enum Overlay {
     Review(Box<super::overlays::review::ReviewRun>),
     /// Merging a duplicate (`overlays::merge`).
     Merge(Box<super::overlays::merge::MergeView>),
+    /// One change for every marked account.
+    Bulk(Box<super::overlays::bulk::BulkForm>),
+    /// Naming the list's filter and sort as a saved view.
+    ViewName(Box<super::overlays::views::NamePrompt>),
+    /// The saved views to recall one from.
+    Views(super::overlays::views::ViewList),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +148,8 @@ pub struct ListPane {
     pub sort: SortKey,
     pub sort_reverse: bool,
     pub filter: Filter,
+    /// Rows marked for a bulk change.
+    pub marks: super::marks::Marks,
 }
 
 /// Rows the list asks for at a time: many screens' worth, so moving about
@@ -161,6 +169,7 @@ impl Default for ListPane {
             sort: SortKey::default(),
             sort_reverse: false,
             filter: Filter::default(),
+            marks: super::marks::Marks::default(),
         }
     }
 }
@@ -257,6 +266,8 @@ pub struct State {
     pub paused_review: Option<Box<super::overlays::review::ReviewRun>>,
     /// Suspend, copy, editor: asked of the terminal, done by the runner.
     pub shell: super::shell::Shell,
+    /// The personal saved views file (none: personal views cannot be saved).
+    pub views_path: Option<std::path::PathBuf>,
 }
 
 impl State {
@@ -286,6 +297,7 @@ impl State {
             quit: false,
             paused_review: None,
             shell: Default::default(),
+            views_path: None,
         }
     }
 
@@ -323,6 +335,8 @@ impl State {
                 ..
             }) => Context::Confirm,
             Some(Overlay::Form { .. }) => Context::Form,
+            Some(Overlay::Bulk(b)) => b.context(),
+            Some(Overlay::ViewName(_)) | Some(Overlay::Views(_)) => Context::Search,
             Some(Overlay::Search(_)) | Some(Overlay::Filter { .. }) => Context::Search,
             // Typing a pin's reason: only enter and esc are keys.
             Some(Overlay::Review(r)) if r.reason.is_some() => Context::Search,

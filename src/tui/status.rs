@@ -29,6 +29,11 @@ pub fn place(state: &State) -> Place {
         Some(Overlay::Review(r)) if r.reason.is_some() => Place::Filter,
         Some(Overlay::Review(_)) => Place::Review,
         Some(Overlay::Merge(_)) => Place::Merge,
+        Some(Overlay::Bulk(b)) if b.confirm.is_some() => Place::Confirm,
+        Some(Overlay::Bulk(_)) => Place::Form,
+        // A one-line prompt (accept, cancel) and a list to pick from.
+        Some(Overlay::ViewName(_)) => Place::Filter,
+        Some(Overlay::Views(_)) => Place::Search,
         None => Place::pane(state.focus_context()).unwrap_or(Place::List),
     }
 }
@@ -82,6 +87,10 @@ pub fn render(f: &mut Frame, area: Rect, state: &State) {
         Span::raw(" · as of "),
         Span::raw(state.today.to_string()),
     ];
+    let marked = state.list.marks.count();
+    if marked > 0 {
+        head.push(Span::styled(format!(" · {marked} marked"), theme.key()));
+    }
     if let Some(m) = &state.message {
         let style = match m.tone {
             Tone::Info => theme.base(),

@@ -28,6 +28,9 @@ impl<B: Backend> Counting<B> {
 }
 
 impl<B: Backend> Backend for Counting<B> {
+    fn views(&self) -> BackendResult<kam::book::views::ViewSet> {
+        self.book.views()
+    }
     fn user(&self) -> &str {
         Backend::user(&self.book)
     }

@@ -140,6 +140,7 @@ pub fn opts() -> RunOptions {
         color: Some(false),
         draft_path: None,
         config_path: None,
+        views_path: None,
     }
 }
 

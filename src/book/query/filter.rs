@@ -2,12 +2,14 @@
 //! `tier:key owner:li flag:overdue_payment region:east`; all must hold. A bare
 //! word matches key or name. Matching is case-insensitive substring; a tier
 //! or flag that matches no known name is an error naming the known ones.
+//! `who:USER` is the one whole-name match: owner or backup owner is USER
+//! ("my accounts" must not include another user whose name contains mine).
 
 use super::AccountRow;
 use crate::segment::Flag;
 
-pub const FIELDS: [&str; 10] = [
-    "tier", "owner", "backup", "flag", "region", "industry", "status", "tag", "key", "cell",
+pub const FIELDS: [&str; 11] = [
+    "tier", "owner", "backup", "flag", "region", "industry", "status", "tag", "key", "cell", "who",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +135,7 @@ fn term_matches(t: &Term, r: &AccountRow) -> bool {
             "tag" => r.tags.iter().any(|x| has(x, v)),
             "key" => has(&r.key, v),
             "cell" => r.cell.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(v)),
+            "who" => r.owner.to_lowercase() == *v || r.backup_owner.to_lowercase() == *v,
             _ => false,
         },
     }
@@ -210,6 +213,14 @@ mod tests {
         // Prefixes of known names are fine.
         assert!(p("tier:dev flag:overdue").is_ok());
         assert_eq!(p("cell:2,1").unwrap().cell(), Some((2, 1)));
+    }
+
+    #[test]
+    fn who_is_owner_or_backup_by_whole_name() {
+        let r = row();
+        assert!(p("who:li.wei").unwrap().matches(&r));
+        assert!(p("who:ZHANG").unwrap().matches(&r));
+        assert!(!p("who:li").unwrap().matches(&r), "whole names only");
     }
 
     #[test]

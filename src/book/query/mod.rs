@@ -334,6 +334,8 @@ pub fn touched_since(book: &Book, seq: u64) -> Result<Touched> {
         let global = e.changes.iter().any(|c| {
             c.record.kind == crate::audit::RefKind::Meta
                 && c.record.key != crate::store::META_SNOOZE
+                // Saved views change no row.
+                && c.record.key != super::views::META_VIEWS
         });
         if global {
             return Ok(Touched::All);

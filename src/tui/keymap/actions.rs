@@ -299,7 +299,9 @@ actions! {
     Quit => "quit", "Quit kam", PANES_AND_WINDOWS, Always;
     Open => "open", "Open the selection", &[P::List, P::Matrix, P::Agenda, P::Review], Own;
     SortNext => "sort_next", "Sort by the next column", &[P::List], Own;
-    SortReverse => "sort_reverse", "Reverse the sort order", &[P::List], Own;
+    // Help-only (as are merge and the copies): the list's hint bar is full at
+    // 200 columns, and search, filter and quit must stay on it.
+    SortReverse => "sort_reverse", "Reverse the sort order", &[P::List], Never;
     Edit => "edit", "Edit the account", ACCOUNT_PANES, Own;
     AddInteraction => "add_interaction", "Add an interaction (order, call, ...)",
         ACCOUNT_PANES, Own;
@@ -335,18 +337,31 @@ actions! {
     ReviewPin => "pin", "Review: pin the account with a reason", &[P::Review], Own;
     ReviewUnpin => "unpin", "Review: remove the account's pin", &[P::Review], Own;
     ReviewSkip => "skip", "Review: skip this account", &[P::Review], Own;
-    Merge => "merge", "Merge a duplicate into this account", &[P::List, P::Profile], Own;
+    Merge => "merge", "Merge a duplicate into this account", &[P::List, P::Profile], Never;
     // Works over any overlay too: a form keeps its text while kam is stopped.
     Suspend => "suspend", "Suspend kam to the shell (fg resumes)", &Place::ALL, Never;
     CopyKey => "copy_key", "Copy the account's key to the clipboard (OSC 52)",
-        &[P::List, P::Profile, P::Timeline, P::Agenda], Own;
+        &[P::List, P::Profile, P::Timeline, P::Agenda], Never;
     CopyEmail => "copy_email", "Copy a contact's e-mail (again: the next contact's)",
-        &[P::Profile], Own;
+        &[P::Profile], Never;
     CopyPhone => "copy_phone", "Copy a contact's phone (again: the next contact's)",
-        &[P::Profile], Own;
+        &[P::Profile], Never;
     ExternalEditor => "external_editor",
         "Edit a multi-line field in $VISUAL/$EDITOR (one-line field: end of line)",
         &[P::Form], Own;
+    // Only marking earns a hint: the list's hint bar is full, and the help
+    // lists the rest.
+    ToggleMark => "toggle_mark", "Mark or unmark the row for a bulk change", &[P::List], Own;
+    MarkAll => "mark_all", "Mark every account matching the filter", &[P::List], Never;
+    UnmarkAll => "unmark_all", "Unmark all rows", &[P::List], Never;
+    SaveView => "save_view", "Save the filter and sort as a personal view", &[P::List], Never;
+    SaveTeamView => "save_team_view", "Save the filter and sort as a view for the team",
+        &[P::List], Never;
+    Views => "views", "Recall a saved view (personal and team)", &[P::List], Never;
+    MyAccounts => "my_accounts", "My accounts: owner or backup owner is me (again: all)",
+        &[P::List], Never;
+    BulkEdit => "bulk_edit", "Change the marked accounts (owner, tag, follow-up, ...)",
+        &[P::List], Never;
 }
 
 impl Action {

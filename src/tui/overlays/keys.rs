@@ -35,6 +35,8 @@ pub enum Then {
     Select(AccountId),
     Filter(Filter),
     Effect(Effect),
+    /// Apply a saved view's filter and sort to the list.
+    View(crate::book::views::SavedView),
 }
 
 impl Reply {
@@ -98,6 +100,9 @@ impl Overlay {
             Overlay::Search(s) => search(s, action),
             Overlay::Review(run) => run.handle(action),
             Overlay::Merge(view) => view.handle(action),
+            Overlay::Bulk(b) => b.handle(action),
+            Overlay::ViewName(p) => p.handle(action),
+            Overlay::Views(l) => l.handle(action),
             Overlay::Filter { input, error } => match action {
                 Action::Cancel => Reply::close(),
                 Action::Accept => match Filter::parse(input.text(), Vocab { tiers: ctx.tiers }) {

@@ -1,5 +1,6 @@
 //! Modal overlays drawn over the panes.
 
+pub mod bulk;
 pub mod confirm;
 pub mod form;
 pub mod help;
@@ -9,6 +10,7 @@ pub mod merge;
 pub mod notice;
 pub mod review;
 pub mod search;
+pub mod views;
 
 use ratatui::layout::Rect;
 

@@ -78,8 +78,18 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         return;
     }
     let (show_key, show_pot, show_owner) = columns(inner.width);
-    let mut widths = vec![Constraint::Length(5)];
-    let mut header = vec!["Tier"];
+    // A mark column only while something is marked: the list reads as
+    // before otherwise.
+    let marks = &state.list.marks;
+    let show_marks = !marks.is_empty();
+    let mut widths = Vec::new();
+    let mut header = Vec::new();
+    if show_marks {
+        widths.push(Constraint::Length(1));
+        header.push("");
+    }
+    widths.push(Constraint::Length(5));
+    header.push("Tier");
     if show_key {
         widths.push(Constraint::Length(10));
         header.push("Key");
@@ -156,7 +166,15 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
             } else {
                 ' '
             });
-            let mut cells = vec![Cell::from(Span::styled(badge, theme.tier(&r.tier)))];
+            let marked = show_marks && marks.is_marked(r);
+            let mut cells = Vec::new();
+            if show_marks {
+                cells.push(Cell::from(Span::styled(
+                    if marked { "✓" } else { " " },
+                    theme.key(),
+                )));
+            }
+            cells.push(Cell::from(Span::styled(badge, theme.tier(&r.tier))));
             if show_key {
                 cells.push(Cell::from(safe(&r.key)));
             }
@@ -176,7 +194,11 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
             cells.push(Cell::from(format!("{:>7}", r.revenue_12m.compact())));
             cells.push(Cell::from(due));
             cells.push(Cell::from(Span::styled(flags_text(r), theme.warn())));
-            Row::new(cells)
+            if marked {
+                Row::new(cells).style(theme.key())
+            } else {
+                Row::new(cells)
+            }
         });
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(theme.header()))

@@ -141,6 +141,16 @@ fn accounts(state: &mut State, action: Action) -> Vec<Effect> {
         state.refilter(keep);
         state.info(format!("Sorted by {}", state.list.sort.label()));
         return vec![load_list(state, keep)];
+    } else if matches!(
+        action,
+        Action::ToggleMark | Action::MarkAll | Action::UnmarkAll | Action::BulkEdit
+    ) {
+        return super::marking::act(state, action);
+    } else if matches!(
+        action,
+        Action::SaveView | Action::SaveTeamView | Action::Views | Action::MyAccounts
+    ) {
+        return super::views::act(state, action);
     } else if action == Action::SortReverse {
         state.list.sort_reverse = !state.list.sort_reverse;
         let keep = state.selected_id();

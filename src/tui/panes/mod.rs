@@ -4,10 +4,12 @@ pub mod accounts;
 pub mod agenda;
 pub mod charts;
 pub mod keys;
+pub mod marking;
 pub mod matrix;
 pub mod profile;
 pub mod report;
 pub mod timeline;
+pub mod views;
 
 use super::theme::Theme;
 use crate::segment::{Flag, Metrics};

@@ -10,6 +10,7 @@
 //! refused as a conflict (`merge`); a user's last change can be undone (`undo`).
 
 mod derived;
+pub mod keydates;
 mod merge;
 pub mod ops;
 pub mod query;
@@ -578,9 +579,9 @@ impl Book {
         let followups = self.store.followups()?;
         let snoozed = self.store.snoozes()?;
         let today = self.clock.today();
-        Ok(self
-            .engine
-            .agenda(owner, &followups)
+        let mut items = self.engine.agenda(owner, &followups);
+        items.extend(self.key_date_items(owner)?);
+        Ok(items
             .into_iter()
             .filter(|i| {
                 snoozed

@@ -61,6 +61,13 @@ pub enum WriteOp {
     },
     /// Undoes the user's own last change.
     Undo,
+    /// A new key date (id 0) or an edit of one.
+    SaveKeyDate {
+        key_date: crate::domain::KeyDate,
+    },
+    DeleteKeyDate {
+        id: u64,
+    },
 }
 
 /// Rows of an import.
@@ -365,6 +372,15 @@ impl Book {
                 Ok(Done::of(self.write_account(a, "unpin", request)?, "unpin"))
             }
             WriteOp::Undo => self.undo(request),
+            WriteOp::SaveKeyDate { key_date } => {
+                let checked = entry == Entry::Checked;
+                let a = self.save_key_date_op(key_date, request, checked)?;
+                Ok(Done::of(a, "save_key_date"))
+            }
+            WriteOp::DeleteKeyDate { id } => Ok(Done::of(
+                self.delete_key_date_op(id, request)?,
+                "delete_key_date",
+            )),
         }
     }
 

@@ -73,6 +73,7 @@ fn meta_name(key: &str) -> &str {
         "model" => "the scoring model",
         "review" => "the tier review",
         "snoozed" => "the snoozed agenda items",
+        other if other.starts_with("keydates/") => "an account's key dates",
         other => other,
     }
 }

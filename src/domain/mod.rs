@@ -3,6 +3,7 @@
 pub mod compact;
 pub(crate) mod enums;
 mod ids;
+mod keydate;
 mod marks;
 mod money;
 mod records;
@@ -11,6 +12,7 @@ pub mod text;
 
 pub use enums::{AccountStatus, ContactRole, InteractionKind, Orientation};
 pub use ids::{AccountId, ContactId, FollowUpId, InteractionId};
+pub use keydate::{KeyDate, KeyDateKind, KeyDates};
 pub use marks::{ReviewMark, Snooze, Snoozes};
 pub use money::{Money, MoneyError};
 pub use records::{Account, Contact, FollowUp, Interaction, Profile, Ratings, TierPin};
@@ -18,3 +20,4 @@ pub use rules::{
     FieldError, check_account_entry, check_followup_entry, check_interaction_entry,
     sanitize_account, sanitize_contact, sanitize_followup, sanitize_interaction, validate_key,
 };
+pub use rules::keydate::{check_keydate_entry, sanitize_keydate};

@@ -80,5 +80,9 @@ pub fn summary(book: &Book, op: &WriteOp) -> String {
         WriteOp::Pin { key, tier, .. } => format!("pinned {key} to {tier}"),
         WriteOp::Unpin { key } => format!("unpinned {key}"),
         WriteOp::Undo => "undid their last change".into(),
+        WriteOp::SaveKeyDate { key_date: k } => {
+            format!("saved a {} date on {}", k.kind.as_str(), key(k.account))
+        }
+        WriteOp::DeleteKeyDate { .. } => "deleted a key date".into(),
     }
 }

@@ -295,6 +295,12 @@ kam touch ACME --answers 42 -m 'Sent the price list'   # completes follow-up 42"
         #[command(subcommand)]
         action: FollowUpCommand,
     },
+    /// Add, list or remove key dates (renewals, expiries, reviews, a contact's day)
+    #[command(name = "keydate")]
+    KeyDate {
+        #[command(subcommand)]
+        action: KeyDateCommand,
+    },
     /// Change an account's fields
     Account {
         #[command(subcommand)]
@@ -466,6 +472,45 @@ pub enum FollowUpCommand {
         /// Whose follow-ups (default: yours; `all` for everyone)
         #[arg(long, value_name = "USER")]
         owner: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyDateCommand {
+    /// Add a key date to an account; it shows in the agenda LEAD days ahead
+    #[command(
+        after_help = "Kinds and their default lead: renewal (90 days), expiry (60), \
+framework_review (30), contact_date (7; comes back every year).\n\nExample:\n  \
+kam keydate add ACME --kind renewal --on 2027-03-31 --lead 120 -m 'Frame contract'"
+    )]
+    Add {
+        /// The account's key
+        key: String,
+        /// renewal, expiry, framework_review or contact_date
+        #[arg(long, value_name = "KIND")]
+        kind: String,
+        /// The date (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE")]
+        on: String,
+        /// Days ahead it shows in the agenda (default: by kind)
+        #[arg(long, value_name = "N")]
+        lead: Option<u32>,
+        /// A note (whose birthday, which contract)
+        #[arg(short = 'm', long = "message", value_name = "TEXT")]
+        message: Option<String>,
+    },
+    /// Key dates of one account, or all, with their next occurrence
+    List {
+        /// The account's key (default: every account)
+        key: Option<String>,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a key date
+    Rm {
+        /// The key date's ID (`kam keydate list`)
+        id: u64,
     },
 }
 
@@ -657,6 +702,23 @@ impl Command {
                 FollowUpCommand::List { json, owner } => {
                     commands::FollowUpCommand::List { json, owner }
                 }
+            }),
+            Command::KeyDate { action } => C::KeyDate(match action {
+                KeyDateCommand::Add {
+                    key,
+                    kind,
+                    on,
+                    lead,
+                    message,
+                } => commands::KeyDateCommand::Add {
+                    key,
+                    kind,
+                    on,
+                    lead,
+                    note: message.unwrap_or_default(),
+                },
+                KeyDateCommand::List { key, json } => commands::KeyDateCommand::List { key, json },
+                KeyDateCommand::Rm { id } => commands::KeyDateCommand::Rm { id },
             }),
             Command::Account {
                 action: AccountCommand::Set { key, fields },

@@ -11,6 +11,7 @@ mod env;
 mod error;
 mod followup;
 pub mod ics;
+pub mod keydate;
 pub mod output;
 pub mod report;
 mod run;
@@ -19,6 +20,7 @@ mod view;
 
 pub use env::{CmdEnv, LocalEnv, read_input};
 pub use error::{CmdResult, CommandError, ErrorKind};
+pub use keydate::KeyDateCommand;
 pub use output::{Output, Progress};
 pub use run::{execute, fill_demo};
 
@@ -142,6 +144,8 @@ pub enum Command {
     Backup,
     /// Check every record, index, derived score and the audit sequence.
     Check,
+    /// `kam keydate add|list|rm`.
+    KeyDate(KeyDateCommand),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -187,6 +191,7 @@ pub fn is_write(cmd: &Command) -> bool {
         | Command::Complaint { .. }
         | Command::AccountSet { .. } => true,
         Command::FollowUp(f) => !matches!(f, FollowUpCommand::List { .. }),
+        Command::KeyDate(k) => !matches!(k, KeyDateCommand::List { .. }),
         Command::Import { dry_run, .. } => !dry_run,
         Command::Model(action) => match action {
             ModelCommand::Show => false,
@@ -247,6 +252,10 @@ pub fn summary(cmd: &Command) -> String {
                 report::plural(*days as usize, "day")
             )
         }
+        Command::KeyDate(KeyDateCommand::Add { key, kind, on, .. }) => {
+            format!("added a {kind} date on {key} ({on})")
+        }
+        Command::KeyDate(KeyDateCommand::Rm { id }) => format!("removed key date {id}"),
         Command::AccountSet { key, fields } => {
             let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
             format!("set {} on {key}", names.join(", "))

@@ -226,6 +226,7 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
         | Command::Payment { .. }
         | Command::Complaint { .. } => super::daily::execute(cmd, book, env),
         Command::FollowUp(action) => super::followup::execute(action, book, env),
+        Command::KeyDate(action) => super::keydate::execute(action, book, env),
         Command::AccountSet { key, fields } => super::account::set(book, &key, &fields, env),
         Command::Show { key, json } => super::view::show(book, &key, json, env.out()),
         Command::Timeline {

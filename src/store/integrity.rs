@@ -100,8 +100,12 @@ impl Store {
         }
         for kv in self.blobs.iter() {
             let (k, v) = kv?;
-            if let Err(e) = MetaValue::decode(&v) {
-                r.add("named_blobs", format!("{}: {}", show_key(&k), detail(e)));
+            match MetaValue::decode(&v) {
+                Err(e) => r.add("named_blobs", format!("{}: {}", show_key(&k), detail(e))),
+                Ok(MetaValue::KeyDates(list)) => {
+                    verify_key_dates(&String::from_utf8_lossy(&k), &list, &accounts, &mut r)
+                }
+                Ok(_) => {}
             }
         }
         let seqs = self.verify_audit(&mut r)?;
@@ -384,5 +388,33 @@ fn detail(e: super::StoreError) -> String {
     match e {
         super::StoreError::Codec { detail, .. } => detail,
         other => other.to_string(),
+    }
+}
+
+/// Key dates under `name` (`keydates/<account id>`) must belong to that
+/// account, which must exist.
+fn verify_key_dates(
+    name: &str,
+    list: &crate::domain::KeyDates,
+    accounts: &HashMap<u64, String>,
+    r: &mut Report,
+) {
+    let owner = name
+        .strip_prefix(super::META_KEYDATES)
+        .and_then(|n| n.parse::<u64>().ok());
+    let Some(owner) = owner else {
+        r.add("named_blobs", format!("{name}: key dates under a bad name"));
+        return;
+    };
+    if !accounts.contains_key(&owner) {
+        r.add("named_blobs", format!("{name}: key dates of missing account {owner}"));
+    }
+    for k in &list.items {
+        if k.account.0 != owner {
+            r.add(
+                "named_blobs",
+                format!("{name}: key date {} names account {}", k.id, k.account),
+            );
+        }
     }
 }

@@ -107,12 +107,14 @@ pub fn detail(d: AccountDetail, timeline: Page<Interaction>) -> Detail {
         explanation,
         contacts,
         followups,
+        key_dates,
     } = d;
     let mut d = Detail {
         account,
         contacts,
         interactions: timeline.items,
         followups,
+        key_dates,
         ..Default::default()
     };
     if let Some(s) = score {

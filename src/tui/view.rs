@@ -71,6 +71,8 @@ pub struct Detail {
     pub metrics: Vec<(String, String)>,
     /// Open manual follow-ups.
     pub followups: Vec<FollowUp>,
+    /// Renewals, expiries, reviews, a contact's day; by date.
+    pub key_dates: Vec<crate::domain::KeyDate>,
     /// Why the tier is what it is (cuts, cap, pin), in words.
     pub reasons: Vec<String>,
 }

@@ -79,6 +79,8 @@ pub struct AccountDetail {
     pub contacts: Vec<Contact>,
     /// Open follow-ups only.
     pub followups: Vec<FollowUp>,
+    /// By date.
+    pub key_dates: Vec<crate::domain::KeyDate>,
 }
 
 /// The model's tier names, most important first (filter checks).
@@ -265,6 +267,7 @@ pub fn detail(book: &Book, id: AccountId) -> Result<Option<AccountDetail>> {
             .into_iter()
             .filter(|f| f.done_at.is_none())
             .collect(),
+        key_dates: book.key_dates_of(id)?,
         account,
     }))
 }

@@ -225,6 +225,21 @@ pub fn lines<'a>(d: &Detail, state: &State, width: usize) -> Vec<Line<'a>> {
         }
     }
 
+    if !d.key_dates.is_empty() {
+        out.push(heading("Key dates", theme));
+        for k in &d.key_dates {
+            let yearly = if k.kind.yearly() { ", yearly" } else { "" };
+            let note = safe(&k.note);
+            let note = if note.is_empty() { String::new() } else { format!(" — {note}") };
+            out.push(Line::raw(format!(
+                "  {} {} ({} days ahead{yearly}){note}",
+                k.on,
+                k.kind.label(),
+                k.lead_days
+            )));
+        }
+    }
+
     for (section, label) in crate::domain::Profile::SECTIONS.iter().zip(SECTION_TITLES) {
         let text = a.profile.get(section).map(String::as_str).unwrap_or("");
         if text.trim().is_empty() {

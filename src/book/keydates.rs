@@ -102,7 +102,10 @@ impl Book {
         list.items.retain(|x| x.id != k.id);
         list.items.push(k);
         list.sort();
-        blobs.push((keydates_name(list_account(&list)), Some(MetaValue::KeyDates(list))));
+        blobs.push((
+            keydates_name(list_account(&list)),
+            Some(MetaValue::KeyDates(list)),
+        ));
         let batch = Batch {
             blobs,
             ..Batch::default()

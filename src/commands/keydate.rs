@@ -20,8 +20,13 @@ pub enum KeyDateCommand {
         note: String,
     },
     /// One account's (`key`) or every key date.
-    List { key: Option<String>, json: bool },
-    Rm { id: u64 },
+    List {
+        key: Option<String>,
+        json: bool,
+    },
+    Rm {
+        id: u64,
+    },
 }
 
 pub fn execute(action: KeyDateCommand, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult {
@@ -45,7 +50,12 @@ pub fn execute(action: KeyDateCommand, book: &mut Book, env: &mut dyn CmdEnv) ->
                 lead_days: lead_or_default(kind, lead),
                 note,
             };
-            let outcome = book.execute(WriteOp::SaveKeyDate { key_date: k.clone() }, env.request())?;
+            let outcome = book.execute(
+                WriteOp::SaveKeyDate {
+                    key_date: k.clone(),
+                },
+                env.request(),
+            )?;
             // The stored id: the newest of this account's dates with these fields.
             let id = book
                 .key_dates_of(account)?
@@ -60,7 +70,11 @@ pub fn execute(action: KeyDateCommand, book: &mut Book, env: &mut dyn CmdEnv) ->
                 k.kind,
                 k.on,
                 k.lead_days,
-                if outcome.seq.is_none() { " (unchanged)" } else { "" }
+                if outcome.seq.is_none() {
+                    " (unchanged)"
+                } else {
+                    ""
+                }
             )?;
             Ok(())
         }
@@ -74,7 +88,12 @@ pub fn execute(action: KeyDateCommand, book: &mut Book, env: &mut dyn CmdEnv) ->
             let key = book
                 .account(k.account)
                 .map_or_else(|| format!("#{}", k.account), |a| a.key.clone());
-            writeln!(env.out(), "{key}: key date {id} ({} on {}) removed", k.kind, k.on)?;
+            writeln!(
+                env.out(),
+                "{key}: key date {id} ({} on {}) removed",
+                k.kind,
+                k.on
+            )?;
             Ok(())
         }
         KeyDateCommand::List { key, json } => list(book, key.as_deref(), json, env),

@@ -98,7 +98,8 @@ pub struct KeyDates {
 
 impl KeyDates {
     pub fn sort(&mut self) {
-        self.items.sort_by(|a, b| a.on.cmp(&b.on).then(a.id.cmp(&b.id)));
+        self.items
+            .sort_by(|a, b| a.on.cmp(&b.on).then(a.id.cmp(&b.id)));
     }
 }
 

@@ -407,7 +407,10 @@ fn verify_key_dates(
         return;
     };
     if !accounts.contains_key(&owner) {
-        r.add("named_blobs", format!("{name}: key dates of missing account {owner}"));
+        r.add(
+            "named_blobs",
+            format!("{name}: key dates of missing account {owner}"),
+        );
     }
     for k in &list.items {
         if k.account.0 != owner {
@@ -416,5 +419,53 @@ fn verify_key_dates(
                 format!("{name}: key date {} names account {}", k.id, k.account),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Batch, MetaValue, Store, keydates_name};
+    use crate::domain::{AccountId, KeyDate, KeyDateKind, KeyDates};
+
+    #[test]
+    fn key_dates_of_a_missing_account_are_a_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let k = KeyDate {
+            id: 5,
+            account: AccountId(7),
+            kind: KeyDateKind::Renewal,
+            on: chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+            lead_days: 30,
+            note: String::new(),
+        };
+        let list = KeyDates { items: vec![k] };
+        store
+            .apply(Batch {
+                blobs: vec![
+                    (
+                        keydates_name(AccountId(7)),
+                        Some(MetaValue::KeyDates(list.clone())),
+                    ),
+                    (keydates_name(AccountId(8)), Some(MetaValue::KeyDates(list))),
+                ],
+                ..Batch::default()
+            })
+            .unwrap();
+        let found: Vec<String> = store
+            .verify()
+            .unwrap()
+            .problems
+            .iter()
+            .map(|p| p.detail.clone())
+            .collect();
+        assert!(
+            found.contains(&"keydates/7: key dates of missing account 7".to_string()),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&"keydates/8: key date 5 names account 7".to_string()),
+            "{found:?}"
+        );
     }
 }

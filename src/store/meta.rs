@@ -156,7 +156,12 @@ impl Store {
                 out.extend(k.items);
             }
         }
-        out.sort_by(|a, b| a.account.cmp(&b.account).then(a.on.cmp(&b.on)).then(a.id.cmp(&b.id)));
+        out.sort_by(|a, b| {
+            a.account
+                .cmp(&b.account)
+                .then(a.on.cmp(&b.on))
+                .then(a.id.cmp(&b.id))
+        });
         Ok(out)
     }
 }

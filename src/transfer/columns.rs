@@ -30,7 +30,9 @@ impl std::str::FromStr for RecordKind {
             .into_iter()
             .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
-                format!("'{s}' is not a kind of record (accounts, contacts, interactions, keydates)")
+                format!(
+                    "'{s}' is not a kind of record (accounts, contacts, interactions, keydates)"
+                )
             })
     }
 }

@@ -1,13 +1,13 @@
 //! Key date rows: matched to a stored date by `id`, else by (account,
 //! kind, date); each account's dates become one named value of the batch.
 
+use super::ImportPlan;
 use super::plan::Planner;
 use super::rows::Row;
 use crate::book::keydates::unknown_kind;
 use crate::domain::{KeyDate, KeyDateKind, check_keydate_entry, sanitize_keydate};
 use crate::store::{MetaValue, StoreError, keydates_name};
 use crate::transfer::columns::parse_date;
-use super::ImportPlan;
 
 impl Planner<'_> {
     pub(super) fn add_key_date(&mut self, row: &mut Row) -> Result<(), StoreError> {
@@ -25,7 +25,9 @@ impl Planner<'_> {
         });
         let id = row.parse("id", |s| match s.trim() {
             "" => Ok(0),
-            t => t.parse::<u64>().map_err(|_| format!("'{t}' is not a key date id")),
+            t => t
+                .parse::<u64>()
+                .map_err(|_| format!("'{t}' is not a key date id")),
         });
         let (Some(account), Some(kind), Some(on)) = (account, kind, on) else {
             return Ok(());

@@ -230,7 +230,11 @@ pub fn lines<'a>(d: &Detail, state: &State, width: usize) -> Vec<Line<'a>> {
         for k in &d.key_dates {
             let yearly = if k.kind.yearly() { ", yearly" } else { "" };
             let note = safe(&k.note);
-            let note = if note.is_empty() { String::new() } else { format!(" — {note}") };
+            let note = if note.is_empty() {
+                String::new()
+            } else {
+                format!(" — {note}")
+            };
             out.push(Line::raw(format!(
                 "  {} {} ({} days ahead{yearly}){note}",
                 k.on,

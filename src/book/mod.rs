@@ -10,6 +10,7 @@
 //! refused as a conflict (`merge`); a user's last change can be undone (`undo`).
 
 mod derived;
+pub mod digest;
 pub mod keydates;
 mod merge;
 pub mod ops;

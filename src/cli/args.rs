@@ -295,6 +295,19 @@ kam touch ACME --answers 42 -m 'Sent the price list'   # completes follow-up 42"
         #[command(subcommand)]
         action: FollowUpCommand,
     },
+    /// Today's agenda, yesterday's tier moves, overdue money and open complaints, for cron and mail
+    #[command(after_help = "Examples:\n  kam digest --for ann\n  \
+kam digest --for all --format markdown | mail -s 'kam digest' team@example.com\n\n\
+A crontab line (weekdays at 07:30):\n  \
+30 7 * * 1-5  kam digest --format markdown | mail -s \"kam $(date +\\%F)\" ann@example.com")]
+    Digest {
+        /// Whose accounts (default: yours; `all` for everyone)
+        #[arg(long = "for", value_name = "USER")]
+        user: Option<String>,
+        /// text (tables) or markdown (for mail)
+        #[arg(long, value_enum, default_value_t = DigestFormatArg::Text)]
+        format: DigestFormatArg,
+    },
     /// Add, list or remove key dates (renewals, expiries, reviews, a contact's day)
     #[command(name = "keydate")]
     KeyDate {
@@ -473,6 +486,12 @@ pub enum FollowUpCommand {
         #[arg(long, value_name = "USER")]
         owner: Option<String>,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DigestFormatArg {
+    Text,
+    Markdown,
 }
 
 #[derive(Debug, Subcommand)]
@@ -703,6 +722,13 @@ impl Command {
                     commands::FollowUpCommand::List { json, owner }
                 }
             }),
+            Command::Digest { user, format } => C::Digest {
+                user,
+                format: match format {
+                    DigestFormatArg::Text => commands::digest::DigestFormat::Text,
+                    DigestFormatArg::Markdown => commands::digest::DigestFormat::Markdown,
+                },
+            },
             Command::KeyDate { action } => C::KeyDate(match action {
                 KeyDateCommand::Add {
                     key,

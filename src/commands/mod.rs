@@ -7,6 +7,7 @@ mod account;
 pub mod backup;
 pub mod check;
 mod daily;
+pub mod digest;
 mod env;
 mod error;
 mod followup;
@@ -146,6 +147,12 @@ pub enum Command {
     Check,
     /// `kam keydate add|list|rm`.
     KeyDate(KeyDateCommand),
+    /// Today's agenda, yesterday's tier moves, overdue money, open
+    /// complaints. `user`: None = the current user, `all` = everyone.
+    Digest {
+        user: Option<String>,
+        format: digest::DigestFormat,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -308,6 +308,11 @@ A crontab line (weekdays at 07:30):\n  \
         #[arg(long, value_enum, default_value_t = DigestFormatArg::Text)]
         format: DigestFormatArg,
     },
+    /// Commands the team server runs on a tier change, a complaint or an overdue receivable
+    Hooks {
+        #[command(subcommand)]
+        action: HooksCommand,
+    },
     /// Add, list or remove key dates (renewals, expiries, reviews, a contact's day)
     #[command(name = "keydate")]
     KeyDate {
@@ -485,6 +490,35 @@ pub enum FollowUpCommand {
         /// Whose follow-ups (default: yours; `all` for everyone)
         #[arg(long, value_name = "USER")]
         owner: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HooksCommand {
+    /// Set a hook: the server runs COMMAND with the event as JSON on stdin
+    #[command(after_help = "Hooks: on_tier_change, on_complaint, on_overdue. The command is run \
+by the team server (not with --no-server), without a shell: one quoted string is split into \
+arguments like a shell's quoting, and nothing is expanded. It gets 10 seconds \
+(KAM_HOOK_TIMEOUT), then it is killed; failures show in `kam server status`.\n\n\
+Examples:\n  kam hooks set on_tier_change '/usr/local/bin/kam-notify --channel sales'\n  \
+kam hooks set on_complaint -- /usr/bin/logger -t kam")]
+    Set {
+        /// on_tier_change, on_complaint or on_overdue
+        name: String,
+        /// The program and its arguments
+        #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
+    /// The hooks that are set
+    List {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a hook
+    Rm {
+        /// on_tier_change, on_complaint or on_overdue
+        name: String,
     },
 }
 
@@ -729,6 +763,13 @@ impl Command {
                     DigestFormatArg::Markdown => commands::digest::DigestFormat::Markdown,
                 },
             },
+            Command::Hooks { action } => C::Hooks(match action {
+                HooksCommand::Set { name, command } => {
+                    commands::hooks::HooksCommand::Set { name, command }
+                }
+                HooksCommand::List { json } => commands::hooks::HooksCommand::List { json },
+                HooksCommand::Rm { name } => commands::hooks::HooksCommand::Rm { name },
+            }),
             Command::KeyDate { action } => C::KeyDate(match action {
                 KeyDateCommand::Add {
                     key,

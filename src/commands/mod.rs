@@ -11,6 +11,7 @@ pub mod digest;
 mod env;
 mod error;
 mod followup;
+pub mod hooks;
 pub mod ics;
 pub mod keydate;
 pub mod output;
@@ -153,6 +154,8 @@ pub enum Command {
         user: Option<String>,
         format: digest::DigestFormat,
     },
+    /// `kam hooks set|list|rm`.
+    Hooks(hooks::HooksCommand),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -199,6 +202,7 @@ pub fn is_write(cmd: &Command) -> bool {
         | Command::AccountSet { .. } => true,
         Command::FollowUp(f) => !matches!(f, FollowUpCommand::List { .. }),
         Command::KeyDate(k) => !matches!(k, KeyDateCommand::List { .. }),
+        Command::Hooks(h) => !matches!(h, hooks::HooksCommand::List { .. }),
         Command::Import { dry_run, .. } => !dry_run,
         Command::Model(action) => match action {
             ModelCommand::Show => false,
@@ -263,6 +267,8 @@ pub fn summary(cmd: &Command) -> String {
             format!("added a {kind} date on {key} ({on})")
         }
         Command::KeyDate(KeyDateCommand::Rm { id }) => format!("removed key date {id}"),
+        Command::Hooks(hooks::HooksCommand::Set { name, .. }) => format!("set the {name} hook"),
+        Command::Hooks(hooks::HooksCommand::Rm { name }) => format!("removed the {name} hook"),
         Command::AccountSet { key, fields } => {
             let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
             format!("set {} on {key}", names.join(", "))

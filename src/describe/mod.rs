@@ -74,6 +74,7 @@ fn meta_name(key: &str) -> &str {
         "review" => "the tier review",
         "snoozed" => "the snoozed agenda items",
         other if other.starts_with("keydates/") => "an account's key dates",
+        "hooks" => "the team's hooks",
         other => other,
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod compact;
 pub(crate) mod enums;
+pub mod hooks;
 mod ids;
 mod keydate;
 mod marks;

@@ -84,5 +84,7 @@ pub fn summary(book: &Book, op: &WriteOp) -> String {
             format!("saved a {} date on {}", k.kind.as_str(), key(k.account))
         }
         WriteOp::DeleteKeyDate { .. } => "deleted a key date".into(),
+        WriteOp::SetHook { name, argv } if argv.is_empty() => format!("removed the {name} hook"),
+        WriteOp::SetHook { name, .. } => format!("set the {name} hook"),
     }
 }

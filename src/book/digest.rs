@@ -152,8 +152,9 @@ fn tier_moves(
     Ok(moves)
 }
 
-/// `Tier A → B · …` (see `TierChange::summary`) → (Some(A), B).
-fn parse_move(summary: &str) -> Option<(Option<String>, String)> {
+/// `Tier A → B · …` (see `TierChange::summary`) → (Some(A), B); also read
+/// by the server's tier-change hook.
+pub fn parse_move(summary: &str) -> Option<(Option<String>, String)> {
     let head = summary.split(" · ").next()?.strip_prefix("Tier ")?;
     let (from, to) = head.split_once('→')?;
     let from = from.trim();

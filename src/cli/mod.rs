@@ -436,6 +436,7 @@ fn print_status(
             "group_shared": s.group_shared,
             "seq": s.seq,
             "clients": clients,
+            "hook_failures": s.hook_failures,
         });
         writeln!(out, "{v:#}")?;
         return Ok(());
@@ -463,6 +464,12 @@ fn print_status(
     )?;
     for c in &s.clients {
         writeln!(out, "  {}", c.user)?;
+    }
+    if !s.hook_failures.is_empty() {
+        writeln!(out, "hooks that failed (last {}):", s.hook_failures.len())?;
+        for f in &s.hook_failures {
+            writeln!(out, "  {f}")?;
+        }
     }
     Ok(())
 }

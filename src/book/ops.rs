@@ -388,7 +388,10 @@ impl Book {
             )),
             WriteOp::SetHook { name, argv } => {
                 let mut hooks = self.hooks()?;
-                let argv: Vec<String> = argv.iter().map(|a| crate::domain::text::clean_line(a)).collect();
+                let argv: Vec<String> = argv
+                    .iter()
+                    .map(|a| crate::domain::text::clean_line(a))
+                    .collect();
                 if argv.is_empty() {
                     hooks.0.remove(&name);
                 } else {

@@ -496,12 +496,14 @@ pub enum FollowUpCommand {
 #[derive(Debug, Subcommand)]
 pub enum HooksCommand {
     /// Set a hook: the server runs COMMAND with the event as JSON on stdin
-    #[command(after_help = "Hooks: on_tier_change, on_complaint, on_overdue. The command is run \
+    #[command(
+        after_help = "Hooks: on_tier_change, on_complaint, on_overdue. The command is run \
 by the team server (not with --no-server), without a shell: one quoted string is split into \
 arguments like a shell's quoting, and nothing is expanded. It gets 10 seconds \
 (KAM_HOOK_TIMEOUT), then it is killed; failures show in `kam server status`.\n\n\
 Examples:\n  kam hooks set on_tier_change '/usr/local/bin/kam-notify --channel sales'\n  \
-kam hooks set on_complaint -- /usr/bin/logger -t kam")]
+kam hooks set on_complaint -- /usr/bin/logger -t kam"
+    )]
     Set {
         /// on_tier_change, on_complaint or on_overdue
         name: String,

@@ -11,17 +11,21 @@ use serde::{Deserialize, Serialize};
 pub enum HooksCommand {
     /// `command`: the argument vector, or one string split like a shell's
     /// quoting (never run through a shell).
-    Set { name: String, command: Vec<String> },
-    List { json: bool },
-    Rm { name: String },
+    Set {
+        name: String,
+        command: Vec<String>,
+    },
+    List {
+        json: bool,
+    },
+    Rm {
+        name: String,
+    },
 }
 
 fn hook_name(name: &str) -> Result<HookName, CommandError> {
     HookName::parse(name).ok_or_else(|| {
-        CommandError::invalid(format!(
-            "'{name}' is not a hook ({})",
-            HookName::names()
-        ))
+        CommandError::invalid(format!("'{name}' is not a hook ({})", HookName::names()))
     })
 }
 
@@ -30,7 +34,9 @@ pub fn execute(action: HooksCommand, book: &mut Book, env: &mut dyn CmdEnv) -> C
         HooksCommand::Set { name, command } => {
             let name = hook_name(&name)?;
             let argv = match command.as_slice() {
-                [one] => split_argv(one).map_err(|e| CommandError::invalid(format!("command: {e}")))?,
+                [one] => {
+                    split_argv(one).map_err(|e| CommandError::invalid(format!("command: {e}")))?
+                }
                 [] => return Err(CommandError::invalid("command: no command given")),
                 many => many.to_vec(),
             };

@@ -29,6 +29,7 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -54,6 +55,9 @@ struct Seen {
 
 pub struct HookRunner {
     jobs: Mutex<Sender<Job>>,
+    /// Hooks queued or running: the server does not leave idle before
+    /// they end (a stop or a lost directory does not wait).
+    pending: Arc<AtomicUsize>,
     failures: Arc<Mutex<VecDeque<String>>>,
     seen: Mutex<Seen>,
     day_file: PathBuf,
@@ -80,13 +84,20 @@ impl HookRunner {
         let day = std::fs::read_to_string(&day_file)
             .ok()
             .and_then(|s| s.trim().parse().ok())
-            .unwrap_or_else(|| book.today());
+            .unwrap_or_else(|| {
+                // The first start: from today on.
+                let _ = std::fs::write(&day_file, format!("{}\n", book.today()));
+                book.today()
+            });
         let (tx, rx) = channel::<Job>();
         let failures: Arc<Mutex<VecDeque<String>>> = Arc::default();
         let record = failures.clone();
         let limit = timeout();
+        let pending: Arc<AtomicUsize> = Arc::default();
+        let done = pending.clone();
         std::thread::spawn(move || {
             for job in rx {
+                let _done = Finished(&done);
                 if let Err(why) = run(&job, limit) {
                     let line = format!(
                         "{} {} ({}): {why}",
@@ -105,6 +116,7 @@ impl HookRunner {
         });
         HookRunner {
             jobs: Mutex::new(tx),
+            pending,
             failures,
             seen: Mutex::new(Seen {
                 seq: book.last_seq().unwrap_or(0),
@@ -112,6 +124,11 @@ impl HookRunner {
             }),
             day_file,
         }
+    }
+
+    /// Hooks are queued or running.
+    pub fn busy(&self) -> bool {
+        self.pending.load(Ordering::SeqCst) > 0
     }
 
     /// The last failures, oldest first.
@@ -164,10 +181,20 @@ impl HookRunner {
                     argv: argv.to_vec(),
                     event: event.to_string(),
                 };
+                self.pending.fetch_add(1, Ordering::SeqCst);
                 // The hook thread lives as long as the server.
                 let _ = tx.send(job);
             }
         }
+    }
+}
+
+/// Counts a job done however its run ends.
+struct Finished<'a>(&'a AtomicUsize);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -350,7 +350,7 @@ impl Server {
                 match (connected, idle_since) {
                     (true, _) => idle_since = None,
                     (false, None) => idle_since = Some(Instant::now()),
-                    (false, Some(t)) if t.elapsed() >= idle => {
+                    (false, Some(t)) if t.elapsed() >= idle && !self.shared.hooks.busy() => {
                         break format!("idle for {}s", idle.as_secs_f64());
                     }
                     _ => {}

@@ -53,3 +53,34 @@ fn key_dates_show_in_the_profile_and_the_agenda() {
     assert!(agenda.contains("contract renewal 2025-04-15"), "{agenda}");
     assert!(agenda.contains("contact's date 2025-03-05"), "{agenda}");
 }
+
+#[test]
+fn a_key_date_change_touches_only_its_account() {
+    use kam::book::query::{Touched, touched_since};
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = book(dir.path());
+    let acme = book.find_account("ACME").unwrap().id;
+    let before = book.last_seq().unwrap();
+    let k = KeyDate {
+        id: 0,
+        account: acme,
+        kind: KeyDateKind::Expiry,
+        on: d(2025, 3, 20),
+        lead_days: 30,
+        note: String::new(),
+    };
+    book.execute(WriteOp::SaveKeyDate { key_date: k }, None)
+        .unwrap();
+    assert_eq!(
+        touched_since(&book, before).unwrap(),
+        Touched::Accounts(vec![acme])
+    );
+    // The delta a TUI applies carries the new agenda line.
+    let delta = kam::book::query::delta(&book, Touched::Accounts(vec![acme]), "li").unwrap();
+    assert!(
+        delta
+            .agenda
+            .iter()
+            .any(|r| r.item.text.starts_with("contract expiry 2025-03-20"))
+    );
+}

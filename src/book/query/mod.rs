@@ -309,10 +309,20 @@ const MANY: usize = 500;
 pub fn touched_since(book: &Book, seq: u64) -> Result<Touched> {
     let mut ids = Vec::new();
     for e in book.changes_since(seq)? {
-        let global = e.changes.iter().any(|c| {
-            c.record.kind == crate::audit::RefKind::Meta
-                && c.record.key != crate::store::META_SNOOZE
-        });
+        let mut global = false;
+        for c in &e.changes {
+            if c.record.kind != crate::audit::RefKind::Meta {
+                continue;
+            }
+            let key = c.record.key.as_str();
+            // An account's key dates touch that account (its profile and
+            // the agenda); hooks and snoozes change no row.
+            if let Some(id) = key.strip_prefix(crate::store::META_KEYDATES) {
+                ids.extend(id.parse().ok().map(AccountId));
+            } else if key != crate::store::META_SNOOZE && key != crate::domain::hooks::META_HOOKS {
+                global = true;
+            }
+        }
         if global {
             return Ok(Touched::All);
         }

@@ -137,6 +137,14 @@ fn key_dates_show_in_the_agenda_within_their_lead_and_undo_as_one_change() {
         assert!(text.contains("contract renewal 2027-01-31 (in 68 days): Frame contract"));
         assert!(text.contains("contact's date 2026-11-30 (in 6 days): CEO's birthday"));
         assert!(!text.contains("2027-02-28"), "expiry shown before its lead");
+        let show = db.json(&["show", "INITECH", "--json"]);
+        assert_eq!(show["key_dates"][0]["kind"], "contact_date");
+        assert_eq!(show["key_dates"][0]["next"], "2026-11-30");
+        let text = db.ok(&["show", "ACME"]);
+        assert!(
+            text.contains("key dates:") && text.contains("2027-01-31  renewal"),
+            "{text}"
+        );
         let plain = db.ok(&["agenda", "--owner", "all"]);
         assert!(plain.contains("key_date"), "{plain}");
         // Only the owner's accounts in their agenda (INITECH is ann's).

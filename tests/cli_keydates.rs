@@ -158,6 +158,13 @@ fn key_dates_show_in_the_agenda_within_their_lead_and_undo_as_one_change() {
             .to_string();
         let out = db.ok(&["keydate", "rm", &id]);
         assert!(out.contains("removed"), "{out}");
+        // In ACME's own history, not in GLOBEX's.
+        let log = db.ok(&["log", "ACME"]);
+        assert!(
+            log.contains("delete_key_date") && log.contains("save_key_date"),
+            "{log}"
+        );
+        assert!(!db.ok(&["log", "GLOBEX"]).contains("delete_key_date"));
         assert_eq!(db.key_date_kinds().len(), 2);
         db.ok(&["undo"]);
         assert_eq!(db.key_date_kinds().len(), 3);

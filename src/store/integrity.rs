@@ -399,9 +399,7 @@ fn verify_key_dates(
     accounts: &HashMap<u64, String>,
     r: &mut Report,
 ) {
-    let owner = name
-        .strip_prefix(super::META_KEYDATES)
-        .and_then(|n| n.parse::<u64>().ok());
+    let owner = super::keydates_account(name).map(|a| a.0);
     let Some(owner) = owner else {
         r.add("named_blobs", format!("{name}: key dates under a bad name"));
         return;

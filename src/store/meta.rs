@@ -23,6 +23,14 @@ pub fn keydates_name(account: AccountId) -> String {
     format!("{META_KEYDATES}{}", account.0)
 }
 
+/// The account whose key dates `name` holds (None: another value).
+pub fn keydates_account(name: &str) -> Option<AccountId> {
+    name.strip_prefix(META_KEYDATES)?
+        .parse()
+        .ok()
+        .map(AccountId)
+}
+
 /// One named value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MetaValue {

@@ -317,8 +317,8 @@ pub fn touched_since(book: &Book, seq: u64) -> Result<Touched> {
             let key = c.record.key.as_str();
             // An account's key dates touch that account (its profile and
             // the agenda); hooks and snoozes change no row.
-            if let Some(id) = key.strip_prefix(crate::store::META_KEYDATES) {
-                ids.extend(id.parse().ok().map(AccountId));
+            if let Some(id) = crate::store::keydates_account(key) {
+                ids.push(id);
             } else if key != crate::store::META_SNOOZE && key != crate::domain::hooks::META_HOOKS {
                 global = true;
             }

@@ -145,6 +145,29 @@ fn key_dates_show_in_the_agenda_within_their_lead_and_undo_as_one_change() {
             text.contains("key dates:") && text.contains("2027-01-31  renewal"),
             "{text}"
         );
+        // Two key dates of one account are two calendar events.
+        db.ok(&[
+            "keydate",
+            "add",
+            "ACME",
+            "--kind",
+            "framework_review",
+            "--on",
+            "2026-12-01",
+        ]);
+        let ics = db.ok(&["agenda", "--owner", "all", "--ics"]);
+        let uids: Vec<&str> = ics
+            .lines()
+            .filter(|l| l.starts_with("UID:kam-key_date"))
+            .collect();
+        assert_eq!(uids.len(), 3, "{ics}");
+        assert!(
+            uids.contains(&"UID:kam-key_date-a1-d20261201@kam")
+                || uids.iter().any(|u| u.ends_with("-d20261201@kam")),
+            "{uids:?}"
+        );
+        assert_ne!(uids[0], uids[1]);
+        db.ok(&["undo"]);
         let plain = db.ok(&["agenda", "--owner", "all"]);
         assert!(plain.contains("key_date"), "{plain}");
         // Only the owner's accounts in their agenda (INITECH is ann's).

@@ -84,3 +84,23 @@ fn a_key_date_change_touches_only_its_account() {
             .any(|r| r.item.text.starts_with("contract expiry 2025-03-20"))
     );
 }
+
+#[test]
+fn snoozing_one_key_date_keeps_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = with_key_dates(dir.path());
+    let lines = |book: &kam::book::Book| {
+        book.agenda(None)
+            .unwrap()
+            .into_iter()
+            .filter(|i| i.kind == kam::segment::AgendaKind::KeyDate)
+            .collect::<Vec<_>>()
+    };
+    let all = lines(&book);
+    assert_eq!(all.len(), 2);
+    let birthday = all.iter().find(|i| i.text.contains("birthday")).unwrap();
+    book.snooze(birthday, d(2025, 3, 4)).unwrap();
+    let left = lines(&book);
+    assert_eq!(left.len(), 1);
+    assert!(left[0].text.starts_with("contract renewal"), "{left:?}");
+}

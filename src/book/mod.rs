@@ -570,6 +570,10 @@ pub fn snooze_key(item: &AgendaItem) -> String {
         item.follow_up
             .map(|f| f.0.to_string())
             .or_else(|| item.flag.map(|f| f.as_str().to_string()))
+            // One key date of the account, by the day it falls on.
+            .or_else(|| {
+                (item.kind == crate::segment::AgendaKind::KeyDate).then(|| item.due.to_string())
+            })
             .unwrap_or_default()
     )
 }

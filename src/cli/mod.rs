@@ -3,6 +3,7 @@
 //! stdout and its errors to stderr, with a meaningful exit code.
 
 pub mod args;
+mod args_team;
 mod editor;
 mod fresh;
 mod model_edit;

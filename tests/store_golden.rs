@@ -301,3 +301,18 @@ fn derived_golden() {
         "ca0e000145e6195e0107010b00fc00858ccf0001fc80a903000001fc20901600000001fcf08f16000105010001fc6a8f1600",
     );
 }
+
+#[test]
+fn key_dates_golden() {
+    let k = KeyDates {
+        items: vec![KeyDate {
+            id: 12,
+            account: AccountId(7),
+            kind: KeyDateKind::ContactDate,
+            on: d(1971, 3, 5),
+            lead_days: 7,
+            note: "CEO".into(),
+        }],
+    };
+    check(&k, "ca0f00017a481468010c0703fccef51500070343454f");
+}

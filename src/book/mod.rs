@@ -14,6 +14,8 @@ mod cache;
 mod derived;
 pub mod duplicates;
 mod kpi;
+pub mod digest;
+pub mod keydates;
 mod merge;
 pub mod merge_accounts;
 pub mod ops;
@@ -588,6 +590,10 @@ pub fn snooze_key(item: &AgendaItem) -> String {
         item.follow_up
             .map(|f| f.0.to_string())
             .or_else(|| item.flag.map(|f| f.as_str().to_string()))
+            // One key date of the account, by the day it falls on.
+            .or_else(|| {
+                (item.kind == crate::segment::AgendaKind::KeyDate).then(|| item.due.to_string())
+            })
             .unwrap_or_default()
     )
 }
@@ -602,9 +608,9 @@ impl Book {
         let followups = self.store.followups()?;
         let snoozed = self.store.snoozes()?;
         let today = self.clock.today();
-        Ok(self
-            .engine
-            .agenda(owner, &followups)
+        let mut items = self.engine.agenda(owner, &followups);
+        items.extend(self.key_date_items(owner)?);
+        Ok(items
             .into_iter()
             .filter(|i| {
                 snoozed

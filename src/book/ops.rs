@@ -84,6 +84,18 @@ pub enum WriteOp {
         name: String,
         view: Option<super::views::SavedView>,
     },
+    /// A new key date (id 0) or an edit of one.
+    SaveKeyDate {
+        key_date: crate::domain::KeyDate,
+    },
+    DeleteKeyDate {
+        id: u64,
+    },
+    /// Sets a team hook (`argv` empty: removes it).
+    SetHook {
+        name: crate::domain::hooks::HookName,
+        argv: Vec<String>,
+    },
 }
 
 /// Rows of an import.
@@ -396,6 +408,40 @@ impl Book {
             }
             WriteOp::Bulk { target, changes } => self.bulk(target, changes, request),
             WriteOp::SaveView { name, view } => self.save_view(name, view, request),
+            WriteOp::SaveKeyDate { key_date } => {
+                let checked = entry == Entry::Checked;
+                let a = self.save_key_date_op(key_date, request, checked)?;
+                Ok(Done::of(a, "save_key_date"))
+            }
+            WriteOp::DeleteKeyDate { id } => Ok(Done::of(
+                self.delete_key_date_op(id, request)?,
+                "delete_key_date",
+            )),
+            WriteOp::SetHook { name, argv } => {
+                let mut hooks = self.hooks()?;
+                let argv: Vec<String> = argv
+                    .iter()
+                    .map(|a| crate::domain::text::clean_line(a))
+                    .collect();
+                if argv.is_empty() {
+                    hooks.0.remove(&name);
+                } else {
+                    hooks.0.insert(name, argv);
+                }
+                let value = MetaValue::Bytes(hooks.to_toml().into_bytes());
+                let meta = crate::domain::hooks::META_HOOKS;
+                let a = self.write_meta(meta, value, "set_hook", request)?;
+                Ok(Done::of(a, "set_hook"))
+            }
+        }
+    }
+
+    /// The team's hooks (none set: empty).
+    pub fn hooks(&self) -> Result<crate::domain::hooks::Hooks> {
+        match self.store.meta_get(crate::domain::hooks::META_HOOKS)? {
+            Some(b) => crate::domain::hooks::Hooks::from_toml(&String::from_utf8_lossy(&b))
+                .map_err(|e| StoreError::Invalid(FieldError::new("hooks", e)).into()),
+            None => Ok(Default::default()),
         }
     }
 

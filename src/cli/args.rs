@@ -7,6 +7,8 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+pub use super::args_team::{DigestFormatArg, HooksCommand, KeyDateCommand};
+
 /// The exit codes, shown under `kam --help` (tests/cli_conventions.rs runs
 /// a command for each and checks it).
 pub const EXIT_CODES_HELP: &str = "\
@@ -382,6 +384,30 @@ kam touch ACME --answers 42 -m 'Sent the price list'   # completes follow-up 42"
     FollowUp {
         #[command(subcommand)]
         action: FollowUpCommand,
+    },
+    /// Today's agenda, yesterday's tier moves, overdue money and open complaints, for cron and mail
+    #[command(after_help = "Examples:\n  kam digest --for ann\n  \
+kam digest --for all --format markdown | mail -s 'kam digest' team@example.com\n\n\
+A crontab line (weekdays at 07:30):\n  \
+30 7 * * 1-5  kam digest --format markdown | mail -s \"kam $(date +\\%F)\" ann@example.com")]
+    Digest {
+        /// Whose accounts (default: yours; `all` for everyone)
+        #[arg(long = "for", value_name = "USER")]
+        user: Option<String>,
+        /// text (tables) or markdown (for mail)
+        #[arg(long, value_enum, default_value_t = DigestFormatArg::Text)]
+        format: DigestFormatArg,
+    },
+    /// Commands the team server runs on a tier change, a complaint or an overdue receivable
+    Hooks {
+        #[command(subcommand)]
+        action: HooksCommand,
+    },
+    /// Add, list or remove key dates (renewals, expiries, reviews, a contact's day)
+    #[command(name = "keydate")]
+    KeyDate {
+        #[command(subcommand)]
+        action: KeyDateCommand,
     },
     /// Change an account's fields
     Account {
@@ -873,6 +899,37 @@ impl Command {
                 FollowUpCommand::List { json, owner } => {
                     commands::FollowUpCommand::List { json, owner }
                 }
+            }),
+            Command::Digest { user, format } => C::Digest {
+                user,
+                format: match format {
+                    DigestFormatArg::Text => commands::digest::DigestFormat::Text,
+                    DigestFormatArg::Markdown => commands::digest::DigestFormat::Markdown,
+                },
+            },
+            Command::Hooks { action } => C::Hooks(match action {
+                HooksCommand::Set { name, command } => {
+                    commands::hooks::HooksCommand::Set { name, command }
+                }
+                HooksCommand::List { json } => commands::hooks::HooksCommand::List { json },
+                HooksCommand::Rm { name } => commands::hooks::HooksCommand::Rm { name },
+            }),
+            Command::KeyDate { action } => C::KeyDate(match action {
+                KeyDateCommand::Add {
+                    key,
+                    kind,
+                    on,
+                    lead,
+                    message,
+                } => commands::KeyDateCommand::Add {
+                    key,
+                    kind,
+                    on,
+                    lead,
+                    note: message.unwrap_or_default(),
+                },
+                KeyDateCommand::List { key, json } => commands::KeyDateCommand::List { key, json },
+                KeyDateCommand::Rm { id } => commands::KeyDateCommand::Rm { id },
             }),
             Command::Account {
                 action: AccountCommand::Set { key, fields },

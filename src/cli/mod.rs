@@ -3,6 +3,7 @@
 //! stdout and its errors to stderr, with a meaningful exit code.
 
 pub mod args;
+mod args_team;
 mod editor;
 mod fresh;
 mod model_edit;
@@ -443,6 +444,7 @@ fn print_status(
             "group_shared": s.group_shared,
             "seq": s.seq,
             "clients": clients,
+            "hook_failures": s.hook_failures,
         });
         writeln!(out, "{v:#}")?;
         return Ok(());
@@ -470,6 +472,12 @@ fn print_status(
     )?;
     for c in &s.clients {
         writeln!(out, "  {}", c.user)?;
+    }
+    if !s.hook_failures.is_empty() {
+        writeln!(out, "hooks that failed (last {}):", s.hook_failures.len())?;
+        for f in &s.hook_failures {
+            writeln!(out, "  {f}")?;
+        }
     }
     Ok(())
 }

@@ -30,6 +30,10 @@ pub fn uid(item: &AgendaItem) -> String {
     if let Some(i) = item.interaction {
         uid.push_str(&format!("-i{}", i.0));
     }
+    // An account's key dates differ by the day they fall on.
+    if item.kind == crate::segment::AgendaKind::KeyDate {
+        uid.push_str(&format!("-d{}", item.due.format("%Y%m%d")));
+    }
     uid.push_str("@kam");
     uid
 }

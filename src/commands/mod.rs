@@ -9,12 +9,15 @@ pub mod bulk;
 pub mod check;
 mod daily;
 pub mod editor;
+pub mod digest;
 mod env;
 mod error;
 mod followup;
+pub mod hooks;
 pub mod ics;
 pub mod kpi;
 mod merge;
+pub mod keydate;
 pub mod output;
 pub mod report;
 mod resolve;
@@ -27,6 +30,7 @@ pub mod views;
 
 pub use env::{CmdEnv, LocalEnv, read_input};
 pub use error::{CmdResult, CommandError, ErrorKind};
+pub use keydate::KeyDateCommand;
 pub use output::{Output, Progress};
 pub use run::{execute, fill_demo};
 
@@ -193,6 +197,16 @@ pub enum Command {
         fields: Vec<(String, String)>,
         dry_run: bool,
     },
+    /// `kam keydate add|list|rm`.
+    KeyDate(KeyDateCommand),
+    /// Today's agenda, yesterday's tier moves, overdue money, open
+    /// complaints. `user`: None = the current user, `all` = everyone.
+    Digest {
+        user: Option<String>,
+        format: digest::DigestFormat,
+    },
+    /// `kam hooks set|list|rm`.
+    Hooks(hooks::HooksCommand),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -239,6 +253,8 @@ pub fn is_write(cmd: &Command) -> bool {
         | Command::Resolve { .. }
         | Command::AccountSet { .. } => true,
         Command::FollowUp(f) => !matches!(f, FollowUpCommand::List { .. }),
+        Command::KeyDate(k) => !matches!(k, KeyDateCommand::List { .. }),
+        Command::Hooks(h) => !matches!(h, hooks::HooksCommand::List { .. }),
         Command::Import { dry_run, .. } => !dry_run,
         Command::ReviewStart { confirm_all, .. } => *confirm_all,
         Command::Merge { dry_run, .. } => !dry_run,
@@ -306,6 +322,12 @@ pub fn summary(cmd: &Command) -> String {
                 report::plural(*days as usize, "day")
             )
         }
+        Command::KeyDate(KeyDateCommand::Add { key, kind, on, .. }) => {
+            format!("added a {kind} date on {key} ({on})")
+        }
+        Command::KeyDate(KeyDateCommand::Rm { id }) => format!("removed key date {id}"),
+        Command::Hooks(hooks::HooksCommand::Set { name, .. }) => format!("set the {name} hook"),
+        Command::Hooks(hooks::HooksCommand::Rm { name }) => format!("removed the {name} hook"),
         Command::AccountSet { key, fields } => {
             let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
             format!("set {} on {key}", names.join(", "))

@@ -218,6 +218,9 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
         | Command::Complaint { .. } => super::daily::execute(cmd, book, env),
         Command::Resolve { .. } => super::resolve::execute(cmd, book, env),
         Command::FollowUp(action) => super::followup::execute(action, book, env),
+        Command::KeyDate(action) => super::keydate::execute(action, book, env),
+        Command::Digest { user, format } => super::digest::execute(book, user, format, env),
+        Command::Hooks(action) => super::hooks::execute(action, book, env),
         Command::AccountSet { key, fields } => super::account::set(book, &key, &fields, env),
         Command::Show { key, json } => super::view::show(book, &key, json, env.out()),
         Command::Timeline {

@@ -28,6 +28,8 @@ pub fn show(book: &Book, key: &str, json: bool, out: &mut dyn Write) -> CmdResul
         .collect();
     followups.sort_by_key(|f| (f.due, f.id));
     let score = book.engine().score(a.id);
+    let key_dates = book.key_dates_of(a.id)?;
+    let today = book.today();
     if json {
         let mut v = serde_json::to_value(JsonRow {
             columns: ACCOUNT_COLUMNS,
@@ -68,6 +70,13 @@ pub fn show(book: &Book, key: &str, json: bool, out: &mut dyn Write) -> CmdResul
         v["followups"] = followups
             .iter()
             .map(|f| json!({"id": f.id.0, "due": f.due.to_string(), "assignee": f.assignee, "note": f.note}))
+            .collect();
+        v["key_dates"] = key_dates
+            .iter()
+            .map(|k| {
+                json!({"id": k.id, "kind": k.kind.as_str(), "on": k.on.to_string(),
+                       "next": k.next_on(today).to_string(), "lead_days": k.lead_days, "note": k.note})
+            })
             .collect();
         writeln!(out, "{v:#}")?;
         return Ok(());
@@ -160,6 +169,20 @@ pub fn show(book: &Book, key: &str, json: bool, out: &mut dyn Write) -> CmdResul
             f.due,
             f.assignee,
             f.note.lines().next().unwrap_or_default()
+        )?;
+    }
+    if !key_dates.is_empty() {
+        writeln!(out, "\nkey dates:")?;
+    }
+    for k in &key_dates {
+        writeln!(
+            out,
+            "  {:>5}  {}  {}  (lead {} days)  {}",
+            k.id,
+            k.next_on(today),
+            k.kind,
+            k.lead_days,
+            crate::domain::text::clean_line(&k.note)
         )?;
     }
     Ok(())

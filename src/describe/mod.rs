@@ -74,6 +74,8 @@ fn meta_name(key: &str) -> &str {
         "review" => "the tier review",
         "snoozed" => "the snoozed agenda items",
         "review_summary" => "the review summary (who, when, how many)",
+        other if other.starts_with("keydates/") => "an account's key dates",
+        "hooks" => "the team's hooks",
         other => other,
     }
 }

@@ -39,6 +39,7 @@ named_enum!(
         ComplaintReply => "complaint_reply",
         ComplaintResolve => "complaint_resolve",
         Risk => "risk",
+        KeyDate => "key_date",
     }
 );
 

@@ -95,5 +95,11 @@ pub fn summary(book: &Book, op: &WriteOp) -> String {
             let labels: Vec<String> = changes.iter().map(|c| c.label()).collect();
             format!("bulk change: {}", labels.join(" "))
         }
+        WriteOp::SaveKeyDate { key_date: k } => {
+            format!("saved a {} date on {}", k.kind.as_str(), key(k.account))
+        }
+        WriteOp::DeleteKeyDate { .. } => "deleted a key date".into(),
+        WriteOp::SetHook { name, argv } if argv.is_empty() => format!("removed the {name} hook"),
+        WriteOp::SetHook { name, .. } => format!("set the {name} hook"),
     }
 }

@@ -16,6 +16,7 @@
 pub mod calls;
 pub mod client;
 pub mod frame;
+pub mod hooks;
 pub mod peer;
 pub mod protocol;
 pub mod remote;

@@ -281,6 +281,8 @@ pub struct ServerStatus {
     pub group_shared: bool,
     pub seq: u64,
     pub clients: Vec<PeerInfo>,
+    /// The last hooks that failed, oldest first, one line each.
+    pub hook_failures: Vec<String>,
 }
 
 /// The fixed 8-byte prefix of both handshake messages.

@@ -87,6 +87,8 @@ struct Shared {
     /// They are rewritten by the main thread (`CALENDARS_EVERY`), not on
     /// the write's path: on a large book the whole agenda takes a while.
     calendars_due: AtomicBool,
+    /// Runs the team's hooks after writes (see `hooks`).
+    hooks: super::hooks::HookRunner,
 }
 
 /// How often at most the agenda calendars are rewritten after writes.
@@ -188,6 +190,7 @@ impl Shared {
             group_shared: self.group_shared,
             seq: book.last_seq().unwrap_or(0),
             clients: self.sessions(Some(conn)),
+            hook_failures: self.hooks.failures(),
         }
     }
 
@@ -244,6 +247,7 @@ impl Server {
         )?;
         let user = crate::identity::current_user();
         let book = Book::open(store, opts.clock, &user)?;
+        let hooks = super::hooks::HookRunner::start(&book);
         let keep = restore_points::keep();
         let socket = socket_path(&db);
         if socket.exists() {
@@ -280,6 +284,7 @@ impl Server {
             db_file: Mutex::new(None),
             restore_points: keep,
             calendars_due: AtomicBool::new(false),
+            hooks,
         });
         shared.files_ok();
         Ok(Server {
@@ -305,6 +310,8 @@ impl Server {
         );
         // A new server may run on a new day: overdue items move to today.
         refresh_calendars(&lock(&self.shared.book));
+        // Receivables that fell overdue while no server ran.
+        self.shared.hooks.after(&lock(&self.shared.book));
         // After `ready`: a large database's restore point does not count
         // against the starting client's patience; clients wait for the book.
         take_restore_point(
@@ -343,7 +350,7 @@ impl Server {
                 match (connected, idle_since) {
                     (true, _) => idle_since = None,
                     (false, None) => idle_since = Some(Instant::now()),
-                    (false, Some(t)) if t.elapsed() >= idle => {
+                    (false, Some(t)) if t.elapsed() >= idle && !self.shared.hooks.busy() => {
                         break format!("idle for {}s", idle.as_secs_f64());
                     }
                     _ => {}
@@ -620,7 +627,10 @@ fn handle(
             if let Some(c) = change {
                 shared.broadcast_except(&Reply::Changed(c), Some(conn));
             }
-            tx.send(Reply::Answer { request, result }).is_ok()
+            let sent = tx.send(Reply::Answer { request, result }).is_ok();
+            // Acknowledged first: hooks never delay a write.
+            shared.hooks.after(&lock(&shared.book));
+            sent
         }
         Request::Status => tx.send(Reply::Status(shared.status(conn))).is_ok(),
         Request::Stop => {
@@ -790,5 +800,8 @@ fn run_command(
             return false;
         }
     }
-    done(result)
+    let sent = done(result);
+    // Acknowledged first: hooks never delay a write.
+    shared.hooks.after(&lock(&shared.book));
+    sent
 }

@@ -361,7 +361,10 @@ fn write_batch(t: &[TransactionalTree], batch: &Batch, fresh: &Fresh) -> Tx<Batc
         let image = |v: &MetaValue| RecordImage::Meta(v.image());
         let (before, after) = (before.as_ref().map(image), value.as_ref().map(image));
         if audited && before != after {
-            changes.push(RecordChange::new(RecordRef::meta(name), before, after));
+            let mut r = RecordRef::meta(name);
+            // An account's key dates are in that account's history.
+            r.account = super::meta::keydates_account(name).unwrap_or_default();
+            changes.push(RecordChange::new(r, before, after));
         }
     }
 

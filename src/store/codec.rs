@@ -16,7 +16,7 @@
 
 use super::error::{Result, StoreError};
 use crate::audit::AuditEntry;
-use crate::domain::{Account, Contact, FollowUp, Interaction, ReviewMark, Snoozes};
+use crate::domain::{Account, Contact, FollowUp, Interaction, KeyDates, ReviewMark, Snoozes};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 /// Envelope layout version 1. Anything else in byte 0 is not ours.
@@ -49,6 +49,8 @@ pub enum Tag {
     DerivedHead = 13,
     /// One bucket of the engine's per-account inputs (`derived`).
     DerivedBucket = 14,
+    /// One account's key dates (`named_blobs` "keydates/<account id>").
+    KeyDates = 15,
 }
 
 /// The database header kept in the `meta` tree: proves the directory is a kam
@@ -223,6 +225,19 @@ impl Record for Snoozes {
 /// The last review's tiers (one value in `named_blobs`).
 impl Record for ReviewMark {
     const TAG: Tag = Tag::Review;
+    const TREE: &'static str = "named_blobs";
+    const VERSION: u16 = 1;
+    fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
+        match version {
+            1 => payload(p),
+            v => unknown(v),
+        }
+    }
+}
+
+/// One account's key dates (one value in `named_blobs`).
+impl Record for KeyDates {
+    const TAG: Tag = Tag::KeyDates;
     const TREE: &'static str = "named_blobs";
     const VERSION: u16 = 1;
     fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {

@@ -100,8 +100,12 @@ impl Store {
         }
         for kv in self.blobs.iter() {
             let (k, v) = kv?;
-            if let Err(e) = MetaValue::decode(&v) {
-                r.add("named_blobs", format!("{}: {}", show_key(&k), detail(e)));
+            match MetaValue::decode(&v) {
+                Err(e) => r.add("named_blobs", format!("{}: {}", show_key(&k), detail(e))),
+                Ok(MetaValue::KeyDates(list)) => {
+                    verify_key_dates(&String::from_utf8_lossy(&k), &list, &accounts, &mut r)
+                }
+                Ok(_) => {}
             }
         }
         let seqs = self.verify_audit(&mut r)?;
@@ -384,5 +388,82 @@ fn detail(e: super::StoreError) -> String {
     match e {
         super::StoreError::Codec { detail, .. } => detail,
         other => other.to_string(),
+    }
+}
+
+/// Key dates under `name` (`keydates/<account id>`) must belong to that
+/// account, which must exist.
+fn verify_key_dates(
+    name: &str,
+    list: &crate::domain::KeyDates,
+    accounts: &HashMap<u64, String>,
+    r: &mut Report,
+) {
+    let owner = super::keydates_account(name).map(|a| a.0);
+    let Some(owner) = owner else {
+        r.add("named_blobs", format!("{name}: key dates under a bad name"));
+        return;
+    };
+    if !accounts.contains_key(&owner) {
+        r.add(
+            "named_blobs",
+            format!("{name}: key dates of missing account {owner}"),
+        );
+    }
+    for k in &list.items {
+        if k.account.0 != owner {
+            r.add(
+                "named_blobs",
+                format!("{name}: key date {} names account {}", k.id, k.account),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Batch, MetaValue, Store, keydates_name};
+    use crate::domain::{AccountId, KeyDate, KeyDateKind, KeyDates};
+
+    #[test]
+    fn key_dates_of_a_missing_account_are_a_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let k = KeyDate {
+            id: 5,
+            account: AccountId(7),
+            kind: KeyDateKind::Renewal,
+            on: chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+            lead_days: 30,
+            note: String::new(),
+        };
+        let list = KeyDates { items: vec![k] };
+        store
+            .apply(Batch {
+                blobs: vec![
+                    (
+                        keydates_name(AccountId(7)),
+                        Some(MetaValue::KeyDates(list.clone())),
+                    ),
+                    (keydates_name(AccountId(8)), Some(MetaValue::KeyDates(list))),
+                ],
+                ..Batch::default()
+            })
+            .unwrap();
+        let found: Vec<String> = store
+            .verify()
+            .unwrap()
+            .problems
+            .iter()
+            .map(|p| p.detail.clone())
+            .collect();
+        assert!(
+            found.contains(&"keydates/7: key dates of missing account 7".to_string()),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&"keydates/8: key date 5 names account 7".to_string()),
+            "{found:?}"
+        );
     }
 }

@@ -7,12 +7,29 @@
 use super::Store;
 use super::codec::{self, Tag, tag_of};
 use super::error::{Result, StoreError};
-use crate::domain::{ReviewMark, Snoozes};
+use crate::domain::{AccountId, KeyDate, KeyDates, ReviewMark, Snoozes};
 
 /// Name of the snoozed agenda items.
 pub const META_SNOOZE: &str = "snoozed";
 /// Name of the tiers at the last review.
 pub const META_REVIEW: &str = "review";
+/// Prefix of the names of each account's key dates (`keydates/<account id>`):
+/// one value per account, so that a write rewrites (and its audit entry
+/// holds) one account's few dates, not the book's.
+pub const META_KEYDATES: &str = "keydates/";
+
+/// The name of `account`'s key dates.
+pub fn keydates_name(account: AccountId) -> String {
+    format!("{META_KEYDATES}{}", account.0)
+}
+
+/// The account whose key dates `name` holds (None: another value).
+pub fn keydates_account(name: &str) -> Option<AccountId> {
+    name.strip_prefix(META_KEYDATES)?
+        .parse()
+        .ok()
+        .map(AccountId)
+}
 
 /// One named value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +38,7 @@ pub enum MetaValue {
     Bytes(Vec<u8>),
     Snoozes(Snoozes),
     Review(ReviewMark),
+    KeyDates(KeyDates),
 }
 
 impl MetaValue {
@@ -29,6 +47,7 @@ impl MetaValue {
             MetaValue::Bytes(b) => codec::encode(b),
             MetaValue::Snoozes(s) => codec::encode(s),
             MetaValue::Review(r) => codec::encode(r),
+            MetaValue::KeyDates(k) => codec::encode(k),
         }
     }
 
@@ -37,6 +56,7 @@ impl MetaValue {
         match tag_of(bytes) {
             Some(t) if t == Tag::Snoozes as u8 => codec::decode(bytes).map(MetaValue::Snoozes),
             Some(t) if t == Tag::Review as u8 => codec::decode(bytes).map(MetaValue::Review),
+            Some(t) if t == Tag::KeyDates as u8 => codec::decode(bytes).map(MetaValue::KeyDates),
             _ => codec::decode(bytes).map(MetaValue::Bytes),
         }
     }
@@ -49,6 +69,7 @@ impl MetaValue {
             MetaValue::Bytes(b) => return String::from_utf8_lossy(b).into_owned(),
             MetaValue::Snoozes(s) => serde_json::to_string(s),
             MetaValue::Review(r) => serde_json::to_string(r),
+            MetaValue::KeyDates(k) => serde_json::to_string(k),
         };
         // Plain data: serialising to JSON cannot fail.
         json.unwrap_or_default()
@@ -67,6 +88,10 @@ impl MetaValue {
             {
                 Some(r) => MetaValue::Review(r),
                 None => MetaValue::Bytes(text.as_bytes().to_vec()),
+            },
+            n if n.starts_with(META_KEYDATES) => match serde_json::from_str(text) {
+                Ok(k) => MetaValue::KeyDates(k),
+                Err(_) => MetaValue::Bytes(text.as_bytes().to_vec()),
             },
             _ => MetaValue::Bytes(text.as_bytes().to_vec()),
         }
@@ -107,7 +132,7 @@ impl Store {
             Some(MetaValue::Bytes(old)) => {
                 Snoozes::from_legacy_text(&String::from_utf8_lossy(&old))
             }
-            Some(MetaValue::Review(_)) | None => Snoozes::default(),
+            Some(MetaValue::Review(_)) | Some(MetaValue::KeyDates(_)) | None => Snoozes::default(),
         })
     }
 
@@ -118,8 +143,34 @@ impl Store {
             Some(MetaValue::Bytes(old)) => {
                 ReviewMark::from_legacy_text(&String::from_utf8_lossy(&old))
             }
-            Some(MetaValue::Snoozes(_)) | None => None,
+            Some(MetaValue::Snoozes(_)) | Some(MetaValue::KeyDates(_)) | None => None,
         })
+    }
+
+    /// One account's key dates, by date.
+    pub fn key_dates_of(&self, account: AccountId) -> Result<KeyDates> {
+        Ok(match self.meta_value(&keydates_name(account))? {
+            Some(MetaValue::KeyDates(k)) => k,
+            _ => KeyDates::default(),
+        })
+    }
+
+    /// Every key date in the book, by account id then date.
+    pub fn key_dates(&self) -> Result<Vec<KeyDate>> {
+        let mut out = Vec::new();
+        for kv in self.blobs.scan_prefix(META_KEYDATES.as_bytes()) {
+            let (_, v) = kv?;
+            if let MetaValue::KeyDates(k) = MetaValue::decode(&v)? {
+                out.extend(k.items);
+            }
+        }
+        out.sort_by(|a, b| {
+            a.account
+                .cmp(&b.account)
+                .then(a.on.cmp(&b.on))
+                .then(a.id.cmp(&b.id))
+        });
+        Ok(out)
     }
 }
 

@@ -52,7 +52,9 @@ pub use error::{Result, StoreError};
 pub use integrity::{Problem, Verified};
 /// How account keys compare ignoring case (the folded index's form).
 pub use keys::fold as fold_key;
-pub use meta::{META_REVIEW, META_SNOOZE, MetaValue};
+pub use meta::{
+    META_KEYDATES, META_REVIEW, META_SNOOZE, MetaValue, keydates_account, keydates_name,
+};
 pub use open::{GUARD_FILES, SERVER_FILES, check_dir, is_kam_file};
 
 use crate::domain::{

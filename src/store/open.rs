@@ -29,10 +29,12 @@ fn is_sled_file(name: &str) -> bool {
 /// Files the team server keeps next to the database (socket, start lock,
 /// log, the daily restore points): they neither make a directory foreign
 /// nor count as a database.
-pub const SERVER_FILES: [&str; 4] = [
+pub const SERVER_FILES: [&str; 5] = [
     "kam.sock",
     "kam.lock",
     "kam-server.log",
+    // the last day the server's on_overdue hook checked (server::hooks)
+    "kam-hooks.day",
     super::dump::RESTORE_POINTS_DIR,
 ];
 

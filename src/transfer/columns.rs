@@ -11,13 +11,15 @@ pub enum RecordKind {
     Accounts,
     Contacts,
     Interactions,
+    KeyDates,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 3] = [
+    pub const ALL: [RecordKind; 4] = [
         RecordKind::Accounts,
         RecordKind::Contacts,
         RecordKind::Interactions,
+        RecordKind::KeyDates,
     ];
 }
 
@@ -28,7 +30,9 @@ impl std::str::FromStr for RecordKind {
             .into_iter()
             .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
-                format!("'{s}' is not a kind of record (accounts, contacts, interactions)")
+                format!(
+                    "'{s}' is not a kind of record (accounts, contacts, interactions, keydates)"
+                )
             })
     }
 }
@@ -76,12 +80,17 @@ pub const INTERACTION_COLUMNS: &[&str] = &[
     "follow_up",
 ];
 
+/// Key dates: `id` (blank for a new one) matches a stored date on re-import;
+/// `lead_days` blank means the kind's default.
+pub const KEYDATE_COLUMNS: &[&str] = &["id", "account", "kind", "on", "lead_days", "note"];
+
 impl RecordKind {
     pub fn as_str(self) -> &'static str {
         match self {
             RecordKind::Accounts => "accounts",
             RecordKind::Contacts => "contacts",
             RecordKind::Interactions => "interactions",
+            RecordKind::KeyDates => "keydates",
         }
     }
 
@@ -91,6 +100,7 @@ impl RecordKind {
             RecordKind::Accounts => ACCOUNT_COLUMNS,
             RecordKind::Contacts => CONTACT_COLUMNS,
             RecordKind::Interactions => INTERACTION_COLUMNS,
+            RecordKind::KeyDates => KEYDATE_COLUMNS,
         }
     }
 
@@ -100,6 +110,7 @@ impl RecordKind {
             RecordKind::Accounts => &["key", "name"],
             RecordKind::Contacts => &["account", "name"],
             RecordKind::Interactions => &["account", "kind", "at"],
+            RecordKind::KeyDates => &["account", "kind", "on"],
         }
     }
 }

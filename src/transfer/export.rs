@@ -148,6 +148,11 @@ fn for_each_row<E>(
                     sink(&contact_cells(c, &a.key)).map_err(RowError::Sink)?;
                 }
             }
+            RecordKind::KeyDates => {
+                for k in store.key_dates_of(a.id).map_err(RowError::Store)?.items {
+                    sink(&key_date_cells(&k, &a.key)).map_err(RowError::Sink)?;
+                }
+            }
             RecordKind::Interactions => {
                 let mut is = store.interactions_of(a.id).map_err(RowError::Store)?;
                 is.sort_by(|x, y| x.at.cmp(&y.at).then(x.id.cmp(&y.id)));
@@ -254,6 +259,17 @@ pub fn account_cells(a: &Account) -> Vec<Cell> {
 }
 
 /// Cells in `CONTACT_COLUMNS` order.
+pub fn key_date_cells(k: &crate::domain::KeyDate, account_key: &str) -> Vec<Cell> {
+    vec![
+        Cell::Text(k.id.to_string()),
+        Cell::Text(account_key.to_string()),
+        Cell::Text(k.kind.as_str().to_string()),
+        Cell::date(Some(k.on)),
+        Cell::Text(k.lead_days.to_string()),
+        Cell::Text(k.note.clone()),
+    ]
+}
+
 pub fn contact_cells(c: &Contact, account_key: &str) -> Vec<Cell> {
     vec![
         Cell::Text(account_key.to_string()),

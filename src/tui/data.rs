@@ -116,6 +116,7 @@ pub fn detail(d: AccountDetail, timeline: Page<Interaction>) -> Detail {
         contacts,
         followups,
         series,
+        key_dates,
     } = d;
     let mut d = Detail {
         account,
@@ -123,6 +124,7 @@ pub fn detail(d: AccountDetail, timeline: Page<Interaction>) -> Detail {
         interactions: timeline.items,
         followups,
         series,
+        key_dates,
         ..Default::default()
     };
     if let Some(s) = score {

@@ -82,6 +82,8 @@ pub struct Detail {
     pub metrics: Vec<(String, String)>,
     /// Open manual follow-ups.
     pub followups: Vec<FollowUp>,
+    /// Renewals, expiries, reviews, a contact's day; by date.
+    pub key_dates: Vec<crate::domain::KeyDate>,
     /// Why the tier is what it is (cuts, cap, pin), in words.
     pub reasons: Vec<String>,
     /// Monthly revenue and the year at a glance (the chart on top).

@@ -84,6 +84,8 @@ pub struct AccountDetail {
     pub followups: Vec<FollowUp>,
     /// Monthly revenue and the year at a glance (the profile's chart).
     pub series: Option<crate::segment::RevenueSeries>,
+    /// By date.
+    pub key_dates: Vec<crate::domain::KeyDate>,
 }
 
 /// The model's tier names, most important first (filter checks).
@@ -290,6 +292,7 @@ pub fn detail(book: &Book, id: AccountId) -> Result<Option<AccountDetail>> {
             .into_iter()
             .filter(|f| f.done_at.is_none())
             .collect(),
+        key_dates: book.key_dates_of(id)?,
         account,
     }))
 }
@@ -331,12 +334,23 @@ const MANY: usize = 500;
 pub fn touched_since(book: &Book, seq: u64) -> Result<Touched> {
     let mut ids = Vec::new();
     for e in book.changes_since(seq)? {
-        let global = e.changes.iter().any(|c| {
-            c.record.kind == crate::audit::RefKind::Meta
-                && c.record.key != crate::store::META_SNOOZE
-                // Saved views change no row.
-                && c.record.key != super::views::META_VIEWS
-        });
+        let mut global = false;
+        for c in &e.changes {
+            if c.record.kind != crate::audit::RefKind::Meta {
+                continue;
+            }
+            let key = c.record.key.as_str();
+            // An account's key dates touch that account (its profile and
+            // the agenda); hooks, snoozes and saved views change no row.
+            if let Some(id) = crate::store::keydates_account(key) {
+                ids.push(id);
+            } else if key != crate::store::META_SNOOZE
+                && key != crate::domain::hooks::META_HOOKS
+                && key != super::views::META_VIEWS
+            {
+                global = true;
+            }
+        }
         if global {
             return Ok(Touched::All);
         }

@@ -18,6 +18,7 @@ mod account;
 mod contact;
 mod followup;
 mod interaction;
+pub mod keydate;
 
 pub use account::{check_account_entry, sanitize_account, validate_key};
 pub use contact::sanitize_contact;

@@ -4,6 +4,7 @@
 //! checked first, and any bad row fails the import with `FILE:LINE: column:
 //! reason` for each problem. Re-importing the same file changes nothing.
 
+mod keydates;
 mod plan;
 mod rows;
 
@@ -308,7 +309,7 @@ pub(super) fn plan_csv(
         }
     }
     if errors.is_empty() {
-        Ok(planner.plan)
+        Ok(planner.finish()?)
     } else {
         Err(ImportFailure::Rows(errors.finish()))
     }

@@ -41,6 +41,8 @@ pub(super) struct Planner<'s> {
     pub(super) account_names: Option<HashMap<String, Option<AccountId>>>,
     /// Stored interactions per account, counted by duplicate key.
     pub(super) interactions: HashMap<AccountId, HashMap<DupKey, usize>>,
+    /// Key dates per account as the import leaves them (see `keydates`).
+    pub(super) key_dates: HashMap<AccountId, crate::domain::KeyDates>,
 }
 
 impl<'s> Planner<'s> {
@@ -61,6 +63,7 @@ impl<'s> Planner<'s> {
             contacts: HashMap::new(),
             account_names: None,
             interactions: HashMap::new(),
+            key_dates: HashMap::new(),
         }
     }
 
@@ -69,6 +72,7 @@ impl<'s> Planner<'s> {
             RecordKind::Accounts => self.add_account(line, row),
             RecordKind::Contacts => self.add_contact(row),
             RecordKind::Interactions => self.add_interaction(row),
+            RecordKind::KeyDates => self.add_key_date(row),
         }
     }
 

@@ -128,6 +128,26 @@ pub fn lines<'a>(d: &Detail, state: &State, width: usize) -> Vec<Line<'a>> {
         theme,
     ));
 
+    // Near the top: a renewal or a birthday is what a call should not miss.
+    if !d.key_dates.is_empty() {
+        out.push(heading("Key dates", theme));
+        for k in &d.key_dates {
+            let yearly = if k.kind.yearly() { ", yearly" } else { "" };
+            let note = safe(&k.note);
+            let note = if note.is_empty() {
+                String::new()
+            } else {
+                format!(" — {note}")
+            };
+            out.push(Line::raw(format!(
+                "  {} {} ({} days ahead{yearly}){note}",
+                k.on,
+                k.kind.label(),
+                k.lead_days
+            )));
+        }
+    }
+
     out.push(heading("Flags", theme));
     if d.flags.is_empty() {
         out.push(Line::styled("  none", theme.dim()));

@@ -133,9 +133,8 @@ fn views(db: &Path) -> Vec<String> {
 }
 
 fn stop(db: &Path) {
-    ok(db, &["server", "stop"]);
     // the server lets go of the database a moment after answering
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    server_common::stop_server(db);
 }
 
 #[test]

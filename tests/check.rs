@@ -9,7 +9,7 @@ use kam::clock::Clock;
 use kam::commands::{self, Command, ErrorKind, LocalEnv};
 use kam::domain::{Interaction, InteractionKind, Money};
 use kam::store::Store;
-use server_common::{TODAY, TestDb, kam, ok};
+use server_common::{TODAY, TestDb, kam, ok, stop_server};
 use std::path::Path;
 use std::process::Output;
 
@@ -22,8 +22,7 @@ fn check(db: &Path, no_server: bool) -> Output {
 }
 
 fn stop(db: &Path) {
-    ok(db, &["server", "stop"]);
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    stop_server(db);
 }
 
 /// Changes one tree of a stopped database with sled itself, as a faulty
@@ -81,8 +80,7 @@ fn assert_problem(db: &Path, says: &str) {
         );
         assert!(stderr.contains("problem"), "{stderr}");
         if !no_server {
-            let _ = kam(db).args(["server", "stop"]).output();
-            std::thread::sleep(std::time::Duration::from_millis(300));
+            stop_server(db);
         }
     }
 }

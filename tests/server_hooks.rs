@@ -216,8 +216,7 @@ fn on_overdue_fires_once_when_a_receivable_falls_due_between_days() {
         TODAY,
         &["order", "GLOBEX", "700.50", "--due", TODAY, "-m", "x"],
     );
-    ok(&t.db, &["server", "stop"]);
-    std::thread::sleep(Duration::from_millis(300));
+    server_common::stop_server(&t.db);
     assert!(events(&log).is_empty());
     // The next day, the new server's first look finds it.
     on(&t.db, "2026-11-25", &["agenda"]);
@@ -228,8 +227,7 @@ fn on_overdue_fires_once_when_a_receivable_falls_due_between_days() {
     assert_eq!(e["receivable"]["amount"], "700.50");
     assert_eq!(e["days_late"], 1);
     // A restart on the same day does not announce it again.
-    ok(&t.db, &["server", "stop"]);
-    std::thread::sleep(Duration::from_millis(300));
+    server_common::stop_server(&t.db);
     on(&t.db, "2026-11-25", &["agenda"]);
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(events(&log).len(), 1);

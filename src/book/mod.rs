@@ -12,10 +12,10 @@
 pub mod bulk;
 mod cache;
 mod derived;
-pub mod duplicates;
-mod kpi;
 pub mod digest;
+pub mod duplicates;
 pub mod keydates;
+mod kpi;
 mod merge;
 pub mod merge_accounts;
 pub mod ops;

@@ -51,6 +51,20 @@ pub fn server_pid(db: &Path) -> Option<i32> {
     v["pid"].as_i64().map(|p| p as i32)
 }
 
+/// Stops the server of `db` and waits until its process is gone (so its
+/// lock on the database is released), not a fixed time: a loaded machine
+/// takes seconds.
+pub fn stop_server(db: &Path) {
+    let pid = server_pid(db);
+    let _ = run(db, &["server", "stop"]);
+    if let Some(pid) = pid {
+        assert!(
+            wait_until(Duration::from_secs(60), || !alive(pid)),
+            "the server {pid} did not stop"
+        );
+    }
+}
+
 pub fn alive(pid: i32) -> bool {
     // SAFETY: signal 0 only checks that the process exists.
     unsafe { libc::kill(pid, 0) == 0 }

@@ -25,9 +25,10 @@ mkdir -p "$DIR"
 timed() { # label, command...
     local label=$1
     shift
-    local out
-    out=$( { /usr/bin/time -f '%e s wall, %U+%S s CPU, %M KB max RSS' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-    printf '| %s | %s |\n' "$label" "$out"
+    local t="$DIR/time.txt"
+    /usr/bin/time -o "$t" -f '%e s wall, %U+%S s CPU, %M KB max RSS' "$@" >/dev/null 2>"$DIR/stderr.txt" ||
+        { echo "failed: $*" >&2; cat "$DIR/stderr.txt" >&2; }
+    printf '| %s | %s |\n' "$label" "$(tail -1 "$t")"
 }
 
 echo "| what ($ACCOUNTS accounts / $INTERACTIONS interactions) | figure |"
@@ -53,7 +54,7 @@ printf '| server memory after load (VmRSS) | %s |\n' "$(grep VmRSS /proc/"$pid"/
 timed "kam agenda --json (server warm)" "$KAM" --db "$DB" agenda --json
 timed "kam agenda --json (again)" "$KAM" --db "$DB" agenda --json
 timed "kam segments --json (server warm)" "$KAM" --db "$DB" segments --json
-key=$("$KAM" --db "$DB" segments --json | sed -n 's/.*"key": "\([^"]*\)".*/\1/p' | head -1)
+key=$("$KAM" --db "$DB" segments --json | sed -n 's/.*"key": "\([^"]*\)".*/\1/p' | sed -n 1p)
 for n in 1 2 3; do
     timed "kam order $key (written through the warm server, $n)" "$KAM" --db "$DB" order "$key" 100 -m bench
 done

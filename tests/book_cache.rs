@@ -83,6 +83,20 @@ fn assert_lists_fresh(book: &Book, when: &str) {
             }
         }
     }
+    // Search, typed a key at a time (each keystroke may look only among
+    // the last one's hits), equals ranking fresh rows in the list's order.
+    let rows = fresh(book, &ListQuery::default());
+    for typed in [
+        "a", "ac", "acm", "e", "er", "er !x", "er !xy", "g", "gm$", "gm$b", "",
+    ] {
+        let got = query::search(book, typed, usize::MAX).unwrap();
+        let want: Vec<_> = query::fuzzy::rank(typed, &rows)
+            .into_iter()
+            .map(|i| rows[i].clone())
+            .collect();
+        assert_eq!(got, want, "{when}: search {typed:?}");
+    }
+
     // A window around an account holds it.
     let want = fresh(book, &ListQuery::default());
     let mid = want[want.len() / 2].id;

@@ -10,10 +10,11 @@
 
 use super::report::AccountLookup;
 use crate::book::Book;
+use crate::domain::{Account, AccountId};
 use crate::segment::AgendaItem;
 use crate::transfer::contentline::{escape, fold};
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// A stable identifier for an agenda item.
@@ -116,6 +117,23 @@ pub fn agenda_file(dir: &Path, user: &str) -> PathBuf {
 /// (a calendar program never reads half a file). One agenda for everyone,
 /// split by owner: a write by one user can move another's agenda.
 pub fn write_agenda_files(book: &Book, dir: &Path) -> std::io::Result<()> {
+    calendars_of(book)?.write(dir)
+}
+
+/// What the agenda calendars need from the book, copied out of it: the
+/// server gathers this while it holds the book and renders and writes the
+/// files after letting go (at 100k accounts that is seconds of work no
+/// write should wait behind).
+pub struct Calendars {
+    today: NaiveDate,
+    by_owner: BTreeMap<String, Vec<AgendaItem>>,
+    /// The accounts the items name (their key and name go in the events).
+    accounts: HashMap<AccountId, Account>,
+}
+
+/// Gathers every owner's agenda (owners without items get an empty
+/// calendar, so a cleared agenda empties the file too).
+pub fn calendars_of(book: &Book) -> std::io::Result<Calendars> {
     let items = book
         .agenda(None)
         .map_err(|e| std::io::Error::other(e.to_string()))?;
@@ -125,23 +143,35 @@ pub fn write_agenda_files(book: &Book, dir: &Path) -> std::io::Result<()> {
         .map(|a| a.owner.as_str())
         .filter(|o| !o.is_empty())
         .collect();
-    let mut by_owner: BTreeMap<&str, Vec<AgendaItem>> =
-        owners.iter().map(|o| (*o, Vec::new())).collect();
+    let mut by_owner: BTreeMap<String, Vec<AgendaItem>> =
+        owners.iter().map(|o| (o.to_string(), Vec::new())).collect();
+    let mut accounts = HashMap::new();
     for item in items {
-        if let Some(list) = lookup
-            .get(&item.account)
-            .and_then(|a| by_owner.get_mut(a.owner.as_str()))
+        if let Some(a) = lookup.get(&item.account)
+            && let Some(list) = by_owner.get_mut(a.owner.as_str())
         {
+            accounts.entry(a.id).or_insert_with(|| a.clone());
             list.push(item);
         }
     }
-    for (owner, items) in by_owner {
-        let text = calendar(lookup, book.today(), Some(owner), &items);
-        crate::transfer::export::write_atomically(&agenda_file(dir, owner), &mut |w| {
-            std::io::Write::write_all(w, text.as_bytes())
-        })?;
+    Ok(Calendars {
+        today: book.today(),
+        by_owner,
+        accounts,
+    })
+}
+
+impl Calendars {
+    /// Renders and writes `agenda-<owner>.ics` for every owner.
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        for (owner, items) in &self.by_owner {
+            let text = calendar(&self.accounts, self.today, Some(owner), items);
+            crate::transfer::export::write_atomically(&agenda_file(dir, owner), &mut |w| {
+                std::io::Write::write_all(w, text.as_bytes())
+            })?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -309,7 +309,9 @@ impl Server {
             }
         );
         // A new server may run on a new day: overdue items move to today.
-        refresh_calendars(&lock(&self.shared.book));
+        // Rewritten by the loop below, not before the first client is
+        // served (at 100k accounts it takes seconds).
+        self.shared.calendars_due.store(true, Ordering::Relaxed);
         // Receivables that fell overdue while no server ran.
         self.shared.hooks.after(&lock(&self.shared.book));
         // After `ready`: a large database's restore point does not count
@@ -339,7 +341,7 @@ impl Server {
                 && self.shared.calendars_due.swap(false, Ordering::Relaxed)
             {
                 last_calendars = Instant::now();
-                refresh_calendars(&lock(&self.shared.book));
+                refresh_calendars(&self.shared);
             }
             if last_watch.elapsed() >= WATCH_EVERY {
                 last_watch = Instant::now();
@@ -359,7 +361,7 @@ impl Server {
         };
         // The last writes' calendars, unless the database went away.
         if self.shared.calendars_due.load(Ordering::Relaxed) && self.gone().is_none() {
-            refresh_calendars(&lock(&self.shared.book));
+            refresh_calendars(&self.shared);
         }
         self.shutdown(&why);
         why
@@ -651,11 +653,16 @@ fn handle(
 /// Rewrites the `agenda-<user>.ics` files in the database directory after
 /// a write, for calendar programs subscribed to them. A failure is logged:
 /// the write itself stands.
-fn refresh_calendars(book: &Book) {
-    if book.accounts_map().is_empty() {
-        return;
-    }
-    if let Err(e) = exec::ics::write_agenda_files(book, book.store().path()) {
+fn refresh_calendars(shared: &Shared) {
+    let gathered = {
+        let book = lock(&shared.book);
+        if book.accounts_map().is_empty() {
+            return;
+        }
+        exec::ics::calendars_of(&book)
+    };
+    // Rendered and written with the book released: writes go on meanwhile.
+    if let Err(e) = gathered.and_then(|c| c.write(&shared.db)) {
         eprintln!("kam server: cannot update the agenda calendars: {e}");
     }
 }

@@ -2,13 +2,16 @@
 
 use super::AccountRow;
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
+use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
 
 /// Indices into `rows`, best match first; ties keep list order. An empty
 /// query matches everything in list order.
 pub fn rank(query: &str, rows: &[AccountRow]) -> Vec<usize> {
-    let hay: Vec<String> = rows.iter().map(haystack).collect();
-    rank_texts(query, hay.iter().map(String::as_str))
+    let hay: Vec<Utf32String> = rows.iter().map(|r| prepare(&haystack(r))).collect();
+    rank_prepared(query, hay.iter().map(|h| h.slice(..)))
+        .into_iter()
+        .map(|(_, i)| i)
+        .collect()
 }
 
 /// What search matches in a row: key, name, owner and tags.
@@ -26,23 +29,42 @@ pub fn haystack(r: &AccountRow) -> String {
     hay
 }
 
-/// `rank` over prepared haystacks (positions in the sequence given).
-pub fn rank_texts<'a>(query: &str, hays: impl IntoIterator<Item = &'a str>) -> Vec<usize> {
+/// A haystack in the matcher's own form. Kept by the book's row index:
+/// most names are not ASCII (umlauts, CJK), and converting them on every
+/// keystroke cost four times the matching itself.
+pub fn prepare(hay: &str) -> Utf32String {
+    Utf32String::from(hay)
+}
+
+/// (score, position) of every haystack that matches, best first; ties in
+/// the order given. An empty query matches everything, in order.
+pub fn rank_prepared<'a>(
+    query: &str,
+    hays: impl IntoIterator<Item = Utf32Str<'a>>,
+) -> Vec<(u32, usize)> {
     let hays = hays.into_iter();
     if query.trim().is_empty() {
-        return (0..hays.count()).collect();
+        return (0..hays.count()).map(|i| (0, i)).collect();
     }
     let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
     let mut matcher = Matcher::new(Config::DEFAULT);
-    let mut buf = Vec::new();
     let mut scored: Vec<(u32, usize)> = Vec::new();
     for (i, hay) in hays.enumerate() {
-        if let Some(s) = pattern.score(Utf32Str::new(hay, &mut buf), &mut matcher) {
+        if let Some(s) = pattern.score(hay, &mut matcher) {
             scored.push((s, i));
         }
     }
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    scored.into_iter().map(|(_, i)| i).collect()
+    scored
+}
+
+/// Whether everything `longer` matches is matched by `shorter` too, so a
+/// search may look only among `shorter`'s hits as the user types on.
+/// True when `longer` extends `shorter` and `shorter` has nothing that an
+/// extension can widen: a negation (`!x` → `!xy`), an end anchor (`a$` →
+/// `a$b` is a plain atom again) or an escape.
+pub fn narrows(shorter: &str, longer: &str) -> bool {
+    !shorter.trim().is_empty() && longer.starts_with(shorter) && !shorter.contains(['!', '$', '\\'])
 }
 
 #[cfg(test)]
@@ -73,5 +95,36 @@ mod tests {
         assert_eq!(rank("acm", &rows)[0], 0);
         assert_eq!(rank("", &rows), vec![0, 1, 2]);
         assert!(rank("qqqq", &rows).is_empty());
+    }
+
+    /// Where `narrows` holds, the longer query's hits are among the
+    /// shorter's; where it does not, they may not be.
+    #[test]
+    fn narrowing_keeps_every_hit() {
+        let rows = vec![
+            row("ACME-1", "Acme Ltd", "li", &["north"]),
+            row("NOR", "Nordwind Müller", "zhang", &[]),
+            row("X", "xno$xy", "wang", &[]),
+            row("B", "Beta", "li", &["south"]),
+        ];
+        let hits = |q: &str| {
+            let mut v = rank(q, &rows);
+            v.sort();
+            v
+        };
+        for (a, b) in [
+            ("n", "no"),
+            ("no", "nor"),
+            ("ac", "acme l"),
+            ("'no", "'nor"),
+            ("^a", "^ac"),
+        ] {
+            assert!(narrows(a, b), "{a} → {b}");
+            assert!(hits(b).iter().all(|i| hits(a).contains(i)), "{a} → {b}");
+        }
+        // Extending a negation or an end anchor can widen the hits.
+        assert!(!narrows("li !s", "li !so") && !narrows("no$", "no$x"));
+        assert!(hits("no$x").iter().any(|i| !hits("no$").contains(i)));
+        assert!(!narrows("", "a") && !narrows("ab", "ac"));
     }
 }

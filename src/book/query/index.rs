@@ -12,14 +12,18 @@
 use super::fuzzy;
 use super::rows::{AccountRow, SortKey};
 use super::{Book, Result, row};
-use std::sync::{Arc, OnceLock};
+use nucleo_matcher::Utf32String;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// Rows of one state of the book.
 pub(in crate::book) struct RowIndex {
     /// In key order.
     pub(super) rows: Vec<AccountRow>,
-    /// What fuzzy search matches, per row.
-    pub(super) hay: Vec<String>,
+    /// What fuzzy search matches, per row, in the matcher's form.
+    pub(super) hay: Vec<Utf32String>,
+    /// The last search and the positions (in the default order) it
+    /// matched: the next keystroke of the same search looks only there.
+    last_search: Mutex<Option<(String, Arc<Vec<u32>>)>>,
     /// Per `SortKey::ALL` position: row indices in that order, made when a
     /// list first asks for it.
     orders: [OnceLock<Vec<u32>>; SortKey::ALL.len()],
@@ -33,10 +37,14 @@ impl RowIndex {
             .into_iter()
             .map(|a| row(book, review.as_ref(), a))
             .collect();
-        let hay = rows.iter().map(fuzzy::haystack).collect();
+        let hay = rows
+            .iter()
+            .map(|r| fuzzy::prepare(&fuzzy::haystack(r)))
+            .collect();
         Ok(RowIndex {
             rows,
             hay,
+            last_search: Mutex::new(None),
             orders: Default::default(),
         })
     }
@@ -65,6 +73,39 @@ impl RowIndex {
             }
             ix
         })
+    }
+}
+
+impl RowIndex {
+    /// Fuzzy hits of `text` as positions in the default order, best first
+    /// (ties in that order). When `text` extends the last search (see
+    /// `fuzzy::narrows`) only the last search's hits are scored: each
+    /// keystroke of a search looks at fewer rows.
+    pub(super) fn search(&self, text: &str) -> Vec<u32> {
+        let order = self.order(SortKey::default());
+        let last = self
+            .last_search
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let candidates: Arc<Vec<u32>> = match last {
+            Some((q, hits)) if fuzzy::narrows(&q, text) => hits,
+            _ => Arc::new((0..order.len() as u32).collect()),
+        };
+        let hays = candidates
+            .iter()
+            .map(|&p| self.hay[order[p as usize] as usize].slice(..));
+        let ranked: Vec<u32> = fuzzy::rank_prepared(text, hays)
+            .into_iter()
+            .map(|(_, i)| candidates[i])
+            .collect();
+        let mut hits = ranked.clone();
+        hits.sort_unstable();
+        *self
+            .last_search
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((text.to_string(), Arc::new(hits)));
+        ranked
     }
 }
 

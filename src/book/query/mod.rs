@@ -214,11 +214,11 @@ pub fn search(book: &Book, text: &str, limit: usize) -> Result<Vec<AccountRow>> 
     let ix = book.row_index()?;
     // Ties keep the list's default order.
     let order = ix.order(SortKey::default());
-    let hays = order.iter().map(|&i| ix.hay[i as usize].as_str());
-    Ok(fuzzy::rank_texts(text, hays)
+    Ok(ix
+        .search(text)
         .into_iter()
         .take(limit)
-        .map(|p| ix.rows[order[p] as usize].clone())
+        .map(|p| ix.rows[order[p as usize] as usize].clone())
         .collect())
 }
 

@@ -17,6 +17,8 @@ pub enum DraftKind {
     Interaction(u64),
     Contact(u64),
     FollowUp(u64),
+    /// The key date as the form read it (id 0: a new one).
+    KeyDate(crate::domain::KeyDate),
 }
 
 /// One form's typed text.
@@ -41,6 +43,7 @@ impl Draft {
             FormKind::Interaction(id) => DraftKind::Interaction(id.0),
             FormKind::Contact(id) => DraftKind::Contact(id.0),
             FormKind::FollowUp(id) => DraftKind::FollowUp(id.0),
+            FormKind::KeyDate(k) => DraftKind::KeyDate((**k).clone()),
         };
         Some(Draft {
             saved,
@@ -61,6 +64,7 @@ impl Draft {
             DraftKind::Interaction(id) | DraftKind::Contact(id) | DraftKind::FollowUp(id) => {
                 Some(AccountId(id))
             }
+            DraftKind::KeyDate(ref k) => Some(k.account),
         }
     }
 
@@ -77,6 +81,9 @@ impl Draft {
             (DraftKind::Contact(id), Some(_), Some(l)) => Form::contact(AccountId(*id), &l),
             (DraftKind::FollowUp(id), Some(_), Some(l)) => {
                 Form::followup(AccountId(*id), &l, user, today)
+            }
+            (DraftKind::KeyDate(k), Some(_), Some(l)) => {
+                Form::key_date(k.account, &l, (k.id != 0).then_some(k))
             }
             _ => return None,
         };

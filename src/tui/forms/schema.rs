@@ -105,7 +105,7 @@ impl Field {
             FieldKind::Rating => RATING.hint(),
             FieldKind::YesNo => "yes / no".into(),
             FieldKind::Days => format!(
-                "days ahead it shows in the agenda; blank: {}",
+                "blank: {} (days ahead)",
                 KeyDateKind::ALL
                     .iter()
                     .map(|k| format!("{k} {}", k.default_lead()))

@@ -316,3 +316,21 @@ fn key_dates_through_a_real_server() {
     assert_eq!(items[0]["kind"], "renewal", "{out}");
     assert_eq!(items[0]["note"], "server renewal", "{out}");
 }
+
+#[test]
+fn the_profile_help_names_the_key_date_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = book(dir.path());
+    let mut app = App::new(&mut book, &opts());
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('?'));
+    let help = screen(&mut app, 200, 50);
+    let line = |needle: &str| {
+        help.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle:?} in\n{help}"))
+            .to_string()
+    };
+    assert!(line("Add a key date").contains('D'), "{help}");
+    assert!(line("The account's key dates").contains('K'), "{help}");
+}

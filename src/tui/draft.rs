@@ -154,4 +154,35 @@ mod tests {
         assert!(reopened.is_dirty(), "Esc asks before discarding it");
         assert_eq!(back.reopen(None, "li", today), None, "account gone");
     }
+
+    #[test]
+    fn a_key_date_edit_is_kept_with_its_id() {
+        use crate::domain::{KeyDate, KeyDateKind};
+        let today = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
+        let acme = Account {
+            id: AccountId(7),
+            key: "ACME".into(),
+            name: "Acme".into(),
+            ..Default::default()
+        };
+        let stored = KeyDate {
+            id: 42,
+            account: acme.id,
+            kind: KeyDateKind::Renewal,
+            on: NaiveDate::from_ymd_opt(2025, 1, 31).unwrap(),
+            lead_days: 90,
+            note: "old".into(),
+        };
+        let mut form = Form::key_date(acme.id, "ACME Acme", Some(&stored));
+        form.set("note", "renegotiated");
+        let draft = Draft::of(&form, "now".into()).unwrap();
+        assert_eq!(draft.account(), Some(acme.id));
+        let mut back = draft.reopen(Some(&acme), "li", today).unwrap();
+        assert_eq!(back.get("note"), "renegotiated");
+        assert_eq!(back.get("on"), "2025-01-31");
+        let super::super::forms::Record::KeyDate(k) = back.submit(today, "li").unwrap() else {
+            panic!("not a key date")
+        };
+        assert_eq!(k.id, 42, "still an edit of the stored date");
+    }
 }

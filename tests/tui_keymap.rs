@@ -291,12 +291,39 @@ fn setups(place: Place) -> &'static [&'static str] {
         // Two old pins are due (see `prepare`); the third setup is the summary.
         Place::Review => &["R", "R c", "R s s"],
         Place::Merge => &["m g l o b e x enter", "m g l o b e x enter j l"],
+        // Two key dates of every account (see `prepare`): at the top and below.
+        Place::KeyDates => &["2 K", "2 K j"],
     }
 }
 
 /// What a place needs in the book beyond the common fixture: the review
-/// needs accounts due for it (pins older than the review period).
+/// needs accounts due for it (pins older than the review period), the key
+/// dates window dates to move through.
 fn prepare(place: Place, book: &mut kam::book::Book) {
+    if place == Place::KeyDates {
+        let ids: Vec<_> = book.accounts_map().keys().copied().collect();
+        for account in ids {
+            for (kind, on) in [
+                (
+                    kam::domain::KeyDateKind::Renewal,
+                    tui_common::d(2025, 6, 30),
+                ),
+                (kam::domain::KeyDateKind::Expiry, tui_common::d(2025, 9, 30)),
+            ] {
+                let key_date = kam::domain::KeyDate {
+                    id: 0,
+                    account,
+                    kind,
+                    on,
+                    lead_days: 30,
+                    note: String::new(),
+                };
+                book.execute(kam::book::WriteOp::SaveKeyDate { key_date }, None)
+                    .unwrap();
+            }
+        }
+        return;
+    }
     if place != Place::Review {
         return;
     }

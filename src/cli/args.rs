@@ -387,16 +387,20 @@ kam touch ACME --answers 42 -m 'Sent the price list'   # completes follow-up 42"
     },
     /// Today's agenda, yesterday's tier moves, overdue money and open complaints, for cron and mail
     #[command(after_help = "Examples:\n  kam digest --for ann\n  \
-kam digest --for all --format markdown | mail -s 'kam digest' team@example.com\n\n\
+kam digest --for all --format markdown | mail -s 'kam digest' team@example.com\n  \
+kam digest --json | jq '.overdue.total'\n\n\
 A crontab line (weekdays at 07:30):\n  \
 30 7 * * 1-5  kam digest --format markdown | mail -s \"kam $(date +\\%F)\" ann@example.com")]
     Digest {
         /// Whose accounts (default: yours; `all` for everyone)
         #[arg(long = "for", value_name = "USER")]
         user: Option<String>,
-        /// text (tables) or markdown (for mail)
+        /// text (tables), markdown (for mail) or json
         #[arg(long, value_enum, default_value_t = DigestFormatArg::Text)]
         format: DigestFormatArg,
+        /// Print JSON (the same as --format json)
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
     },
     /// Commands the team server runs on a tier change, a complaint or an overdue receivable
     Hooks {
@@ -900,11 +904,13 @@ impl Command {
                     commands::FollowUpCommand::List { json, owner }
                 }
             }),
-            Command::Digest { user, format } => C::Digest {
+            Command::Digest { user, format, json } => C::Digest {
                 user,
                 format: match format {
+                    _ if json => commands::digest::DigestFormat::Json,
                     DigestFormatArg::Text => commands::digest::DigestFormat::Text,
                     DigestFormatArg::Markdown => commands::digest::DigestFormat::Markdown,
+                    DigestFormatArg::Json => commands::digest::DigestFormat::Json,
                 },
             },
             Command::Hooks { action } => C::Hooks(match action {

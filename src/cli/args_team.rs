@@ -39,6 +39,7 @@ kam hooks set on_complaint -- /usr/bin/logger -t kam"
 pub enum DigestFormatArg {
     Text,
     Markdown,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,6 @@
-//! `kam digest [--for USER] [--format text|markdown]`: one message a day
-//! for cron and mail (the content is assembled by `book::digest`).
+//! `kam digest [--for USER] [--format text|markdown] [--json]`: one message a
+//! day for cron and mail, or JSON for scripts (the content is assembled by
+//! `book::digest`).
 
 use super::report::{agenda_text, plural};
 use super::table::{Column, Table, money};
@@ -8,12 +9,15 @@ use crate::book::Book;
 use crate::book::digest::{Digest, digest};
 use crate::domain::text::clean_line;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use std::fmt::Write as _;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DigestFormat {
     Text,
     Markdown,
+    /// Fixed field names, money as strings with two decimals.
+    Json,
 }
 
 /// `user`: None = the current user, `all` = everyone.
@@ -32,6 +36,7 @@ pub fn execute(
     let text = match format {
         DigestFormat::Text => text(book, &d, &env.output()),
         DigestFormat::Markdown => markdown(&d),
+        DigestFormat::Json => format!("{:#}\n", json(&d)),
     };
     env.out().write_all(text.as_bytes())?;
     Ok(())
@@ -139,6 +144,70 @@ fn text(book: &Book, d: &Digest, output: &Output) -> String {
         out.push_str(&t.render(output));
     }
     out
+}
+
+/// `kam digest --json`: the same content as the text, with fixed field
+/// names; money is a string with two decimals (exact), dates YYYY-MM-DD.
+fn json(d: &Digest) -> Value {
+    let agenda: Vec<Value> = d
+        .agenda
+        .iter()
+        .map(|r| {
+            let i = &r.item;
+            json!({
+                "key": r.key,
+                "name": r.name,
+                "kind": i.kind.as_str(),
+                "flag": i.flag.map(|f| f.as_str()),
+                "due": i.due.to_string(),
+                "days_late": i.days_late,
+                "tier": i.tier,
+                "text": i.text,
+                "follow_up": i.follow_up.map(|f| f.0),
+            })
+        })
+        .collect();
+    let moves: Vec<Value> = d
+        .tier_moves
+        .iter()
+        .map(|m| json!({"key": m.key, "name": m.name, "from": m.from, "to": m.to}))
+        .collect();
+    let overdue: Vec<Value> = d
+        .overdue
+        .iter()
+        .map(|o| {
+            json!({
+                "key": o.key,
+                "name": o.name,
+                "tier": o.tier,
+                "amount": o.amount.to_string(),
+                "days": o.days,
+            })
+        })
+        .collect();
+    let complaints: Vec<Value> = d
+        .complaints
+        .iter()
+        .map(|c| {
+            json!({
+                "key": c.key,
+                "name": c.name,
+                "open": c.open,
+                "oldest_hours": c.oldest_hours,
+            })
+        })
+        .collect();
+    json!({
+        "day": d.day.to_string(),
+        "user": d.user,
+        "agenda": agenda,
+        "tier_moves": {"on": yesterday(d), "accounts": moves},
+        "overdue": {"total": d.overdue_total.to_string(), "accounts": overdue},
+        "complaints": {
+            "open": d.complaints.iter().map(|c| c.open).sum::<u32>(),
+            "accounts": complaints,
+        },
+    })
 }
 
 /// User text in a Markdown table cell: one line, with the characters that

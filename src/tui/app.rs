@@ -379,6 +379,10 @@ fn update_overlay(state: &mut State, action: Action) -> Vec<Effect> {
             vec![load_list(state, keep)]
         }
         Some(Then::View(v)) => super::panes::views::apply_view(state, &v),
+        Some(Then::Form(form)) => {
+            open_form(state, *form);
+            Vec::new()
+        }
     }
 }
 

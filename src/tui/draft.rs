@@ -17,6 +17,8 @@ pub enum DraftKind {
     Interaction(u64),
     Contact(u64),
     FollowUp(u64),
+    /// The key date as the form read it (id 0: a new one).
+    KeyDate(crate::domain::KeyDate),
 }
 
 /// One form's typed text.
@@ -41,6 +43,7 @@ impl Draft {
             FormKind::Interaction(id) => DraftKind::Interaction(id.0),
             FormKind::Contact(id) => DraftKind::Contact(id.0),
             FormKind::FollowUp(id) => DraftKind::FollowUp(id.0),
+            FormKind::KeyDate(k) => DraftKind::KeyDate((**k).clone()),
         };
         Some(Draft {
             saved,
@@ -61,6 +64,7 @@ impl Draft {
             DraftKind::Interaction(id) | DraftKind::Contact(id) | DraftKind::FollowUp(id) => {
                 Some(AccountId(id))
             }
+            DraftKind::KeyDate(ref k) => Some(k.account),
         }
     }
 
@@ -77,6 +81,9 @@ impl Draft {
             (DraftKind::Contact(id), Some(_), Some(l)) => Form::contact(AccountId(*id), &l),
             (DraftKind::FollowUp(id), Some(_), Some(l)) => {
                 Form::followup(AccountId(*id), &l, user, today)
+            }
+            (DraftKind::KeyDate(k), Some(_), Some(l)) => {
+                Form::key_date(k.account, &l, (k.id != 0).then_some(k))
             }
             _ => return None,
         };
@@ -146,5 +153,36 @@ mod tests {
         assert_eq!(reopened.get("kind"), form.get("kind"));
         assert!(reopened.is_dirty(), "Esc asks before discarding it");
         assert_eq!(back.reopen(None, "li", today), None, "account gone");
+    }
+
+    #[test]
+    fn a_key_date_edit_is_kept_with_its_id() {
+        use crate::domain::{KeyDate, KeyDateKind};
+        let today = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
+        let acme = Account {
+            id: AccountId(7),
+            key: "ACME".into(),
+            name: "Acme".into(),
+            ..Default::default()
+        };
+        let stored = KeyDate {
+            id: 42,
+            account: acme.id,
+            kind: KeyDateKind::Renewal,
+            on: NaiveDate::from_ymd_opt(2025, 1, 31).unwrap(),
+            lead_days: 90,
+            note: "old".into(),
+        };
+        let mut form = Form::key_date(acme.id, "ACME Acme", Some(&stored));
+        form.set("note", "renegotiated");
+        let draft = Draft::of(&form, "now".into()).unwrap();
+        assert_eq!(draft.account(), Some(acme.id));
+        let mut back = draft.reopen(Some(&acme), "li", today).unwrap();
+        assert_eq!(back.get("note"), "renegotiated");
+        assert_eq!(back.get("on"), "2025-01-31");
+        let super::super::forms::Record::KeyDate(k) = back.submit(today, "li").unwrap() else {
+            panic!("not a key date")
+        };
+        assert_eq!(k.id, 42, "still an edit of the stored date");
     }
 }

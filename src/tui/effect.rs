@@ -106,6 +106,11 @@ pub enum Effect {
     LoadViews {
         path: Option<std::path::PathBuf>,
     },
+    /// Delete a key date (`what` names it in the message).
+    DeleteKeyDate {
+        id: u64,
+        what: String,
+    },
     /// One change for many accounts (the marked rows).
     Bulk {
         target: crate::book::bulk::BulkTarget,
@@ -152,6 +157,7 @@ pub enum Op {
     Report,
     Bulk,
     Views,
+    DeleteKeyDate,
 }
 
 /// The backend's answer to an effect, or news from the shared book.
@@ -200,6 +206,10 @@ pub enum Msg {
         update: Update,
     },
     Undone {
+        what: String,
+        update: Update,
+    },
+    KeyDateDeleted {
         what: String,
         update: Update,
     },

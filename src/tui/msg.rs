@@ -127,6 +127,11 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             ));
             return fx;
         }
+        Msg::KeyDateDeleted { what, update } => {
+            let fx = apply_update(state, update);
+            state.ok(format!("Deleted the key date {what}"));
+            return fx;
+        }
         Msg::Undone { what, update } => {
             let fx = apply_update(state, update);
             state.ok(format!("Undone {what}"));
@@ -370,6 +375,7 @@ fn failed(state: &mut State, op: Op, e: BackendError) {
         Op::Merge => "Not merged",
         Op::Report => "Could not load the report",
         Op::Views => "Saved views",
+        Op::DeleteKeyDate => "Key date not deleted",
         Op::Bulk => {
             // The form stays open with the reason, so nothing typed is lost.
             if let Some(Overlay::Bulk(b)) = &mut state.overlay {

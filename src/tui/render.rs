@@ -63,6 +63,7 @@ pub fn draw(f: &mut Frame, state: &State) {
         Some(Overlay::Bulk(b)) => overlays::bulk::render(f, area, state, b),
         Some(Overlay::ViewName(p)) => overlays::views::render_prompt(f, area, state, p),
         Some(Overlay::Views(l)) => overlays::views::render_list(f, area, state, l),
+        Some(Overlay::KeyDates(l)) => overlays::keydates::render(f, area, state, l),
         Some(Overlay::Filter { input, error }) => {
             overlays::search::render_filter(f, area, state, input, error.as_deref())
         }

@@ -287,6 +287,15 @@ pub fn perform(b: &mut dyn Backend, effect: Effect) -> Msg {
                 Err(e) => fail(Op::Save)(e),
             }
         }
+        Effect::DeleteKeyDate { id, what } => {
+            match b.execute(crate::book::WriteOp::DeleteKeyDate { id }) {
+                Ok(w) => Msg::KeyDateDeleted {
+                    what,
+                    update: view_update(b, w.delta),
+                },
+                Err(e) => fail(Op::DeleteKeyDate)(e),
+            }
+        }
         Effect::CompleteFollowUp { id, row } => match b.complete_followup(id) {
             Ok(w) => Msg::Completed {
                 row,

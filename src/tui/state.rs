@@ -112,6 +112,8 @@ pub enum Overlay {
     ViewName(Box<super::overlays::views::NamePrompt>),
     /// The saved views to recall one from.
     Views(super::overlays::views::ViewList),
+    /// The account's key dates, to edit or delete one.
+    KeyDates(Box<super::overlays::keydates::KeyDateList>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -342,6 +344,7 @@ impl State {
             Some(Overlay::Review(r)) if r.reason.is_some() => Context::Search,
             Some(Overlay::Review(_)) => Context::Review,
             Some(Overlay::Merge(_)) => Context::Merge,
+            Some(Overlay::KeyDates(l)) => l.context(),
             Some(Overlay::Help { .. })
             | Some(Overlay::History { .. })
             | Some(Overlay::Notice { .. }) => Context::Global,
@@ -420,14 +423,8 @@ impl State {
 
     /// The account this session has open in a form, if any (presence).
     pub fn editing(&self) -> Option<AccountId> {
-        use super::forms::FormKind;
         match &self.overlay {
-            Some(Overlay::Form { form, .. }) => match &form.kind {
-                FormKind::Account(a) => a.as_ref().map(|a| a.id),
-                FormKind::Interaction(id) | FormKind::Contact(id) | FormKind::FollowUp(id) => {
-                    Some(*id)
-                }
-            },
+            Some(Overlay::Form { form, .. }) => form.account_id(),
             _ => None,
         }
     }

@@ -34,6 +34,8 @@ pub fn place(state: &State) -> Place {
         // A one-line prompt (accept, cancel) and a list to pick from.
         Some(Overlay::ViewName(_)) => Place::Filter,
         Some(Overlay::Views(_)) => Place::Search,
+        Some(Overlay::KeyDates(l)) if l.confirm.is_some() => Place::Confirm,
+        Some(Overlay::KeyDates(_)) => Place::KeyDates,
         None => Place::pane(state.focus_context()).unwrap_or(Place::List),
     }
 }

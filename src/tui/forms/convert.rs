@@ -10,9 +10,9 @@ use crate::clock::parse_date;
 use crate::domain::rules::{RATING, SATISFACTION, Scale};
 use crate::domain::{
     Account, AccountStatus, Contact, ContactRole, FieldError, FollowUp, FollowUpId, Interaction,
-    InteractionKind, Money, Orientation, Profile, check_account_entry, check_followup_entry,
-    check_interaction_entry, sanitize_account, sanitize_contact, sanitize_followup,
-    sanitize_interaction, validate_key,
+    InteractionKind, KeyDate, KeyDateKind, Money, Orientation, Profile, check_account_entry,
+    check_followup_entry, check_interaction_entry, check_keydate_entry, sanitize_account,
+    sanitize_contact, sanitize_followup, sanitize_interaction, sanitize_keydate, validate_key,
 };
 use chrono::NaiveDate;
 
@@ -23,6 +23,8 @@ pub enum Record {
     Interaction(Box<Interaction>),
     Contact(Box<Contact>),
     FollowUp(Box<FollowUp>),
+    /// New (id 0) or edited key date.
+    KeyDate(Box<KeyDate>),
 }
 
 impl Record {
@@ -40,6 +42,7 @@ impl Record {
                 base: None,
                 followup: *f,
             },
+            Record::KeyDate(k) => WriteOp::SaveKeyDate { key_date: *k },
         }
     }
 }
@@ -102,6 +105,10 @@ pub(super) fn check_field(f: &Field) -> Result<(), String> {
                 Err("answer yes or no".into())
             }
         }
+        FieldKind::Days => v
+            .parse::<u32>()
+            .map(|_| ())
+            .map_err(|_| format!("'{v}' is not a number of days")),
     }
 }
 
@@ -203,6 +210,23 @@ pub(super) fn to_record(form: &Form, today: NaiveDate, user: &str) -> Result<Rec
             check_followup_entry(&f, None, today)?;
             sanitize_followup(&mut f)?;
             Ok(Record::FollowUp(Box::new(f)))
+        }
+        FormKind::KeyDate(before) => {
+            let kind = KeyDateKind::parse(get("kind")).unwrap_or(KeyDateKind::Renewal);
+            let lead = get("lead").trim().parse().ok();
+            let mut k = KeyDate {
+                kind,
+                on: parse_date(get("on")).unwrap_or(today),
+                lead_days: crate::book::keydates::lead_or_default(kind, lead),
+                note: get("note").to_string(),
+                ..(**before).clone()
+            };
+            sanitize_keydate(&mut k)?;
+            // The same rules the book applies: a moved date is checked
+            // against the one stored (id 0: new, nothing stored).
+            let stored = (before.id != 0).then_some(&**before);
+            check_keydate_entry(&k, stored, today)?;
+            Ok(Record::KeyDate(Box::new(k)))
         }
     }
 }

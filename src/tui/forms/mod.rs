@@ -1,4 +1,4 @@
-//! The forms (new/edit account, interaction, contact, follow-up): the state
+//! The forms (new/edit account, interaction, contact, follow-up, key date): the state
 //! of one open form — its fields, focus, errors next to the fields, and a
 //! merge onto someone else's newer version. What fields a form has is
 //! `schema`; turning text into a checked record is `convert`, which asks the
@@ -10,7 +10,7 @@ mod schema;
 pub use convert::Record;
 pub use schema::{Choices, Conflict, Field, FieldKind, LABEL_MAX};
 
-use crate::domain::{Account, AccountId, FollowUpId, InteractionKind};
+use crate::domain::{Account, AccountId, FollowUpId, InteractionKind, KeyDate, KeyDateKind};
 use chrono::NaiveDate;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +19,8 @@ pub enum FormKind {
     Interaction(AccountId),
     Contact(AccountId),
     FollowUp(AccountId),
+    /// A key date as it was read (id 0: a new one for its account).
+    KeyDate(Box<KeyDate>),
 }
 
 /// Some fields are bad; each carries its reason.
@@ -99,6 +101,37 @@ impl Form {
             FormKind::FollowUp(account),
             schema::followup_fields(user, due),
         )
+    }
+
+    /// A new key date of `account` (None) or an edit of a stored one.
+    pub fn key_date(account: AccountId, label: &str, existing: Option<&KeyDate>) -> Form {
+        let new = KeyDate {
+            id: 0,
+            account,
+            kind: KeyDateKind::Renewal,
+            on: NaiveDate::MIN,
+            lead_days: 0,
+            note: String::new(),
+        };
+        let k = existing.unwrap_or(&new);
+        let title = match existing {
+            Some(_) => format!("Edit key date — {label}"),
+            None => format!("Add key date — {label}"),
+        };
+        Form::build(
+            title,
+            FormKind::KeyDate(Box::new(k.clone())),
+            schema::keydate_fields(k, existing.is_none()),
+        )
+    }
+
+    /// The account a form is about (None: a new account).
+    pub fn account_id(&self) -> Option<AccountId> {
+        match &self.kind {
+            FormKind::Account(a) => a.as_ref().map(|a| a.id),
+            FormKind::Interaction(id) | FormKind::Contact(id) | FormKind::FollowUp(id) => Some(*id),
+            FormKind::KeyDate(k) => Some(k.account),
+        }
     }
 
     /// Changed since it was opened (Esc then asks before discarding).
@@ -337,6 +370,7 @@ mod tests {
             Form::interaction(AccountId(1), "A", InteractionKind::Call, day()),
             Form::contact(AccountId(1), "A"),
             Form::followup(AccountId(1), "A", "li", day()),
+            Form::key_date(AccountId(1), "A", None),
         ];
         for f in forms.iter().flat_map(|f| &f.fields) {
             assert!(
@@ -475,5 +509,58 @@ mod tests {
             c.error("date"),
             Some("2025-03-02 is in the future (today is 2025-03-01)")
         );
+    }
+
+    #[test]
+    fn key_date_form_defaults_the_lead_by_kind_and_applies_the_rules() {
+        use crate::domain::KeyDateKind;
+        let mut f = Form::key_date(AccountId(3), "A", None);
+        assert!(f.submit(day(), "li").is_err(), "the date is required");
+        assert_eq!(f.error("on"), Some("required"));
+        f.set("kind", "expiry");
+        f.set("on", "2025-06-30");
+        f.set("note", "frame\u{1b} contract");
+        let Record::KeyDate(k) = f.submit(day(), "li").unwrap() else {
+            panic!("not a key date")
+        };
+        assert_eq!((k.id, k.account), (0, AccountId(3)));
+        assert_eq!(k.kind, KeyDateKind::Expiry);
+        assert_eq!(k.lead_days, 60, "blank lead: the kind's default");
+        assert_eq!(k.note, "frame contract");
+        // The domain's rules, on their fields.
+        f.set("lead", "400");
+        assert!(f.submit(day(), "li").is_err());
+        assert_eq!(f.error("lead"), Some("400 days is more than a year (366)"));
+        f.set("lead", "two");
+        assert!(f.submit(day(), "li").is_err());
+        assert_eq!(f.error("lead"), Some("'two' is not a number of days"));
+        f.set("lead", "14");
+        f.set("on", "2025-02-01");
+        assert!(f.submit(day(), "li").is_err());
+        assert_eq!(
+            f.error("on"),
+            Some("2025-02-01 is in the past (today is 2025-03-01)")
+        );
+        // A yearly date is in the past by nature.
+        f.set("kind", "contact_date");
+        assert!(f.submit(day(), "li").is_ok());
+
+        // An edit keeps its id; an old one-off date not moved is fine.
+        let stored = crate::domain::KeyDate {
+            id: 42,
+            account: AccountId(3),
+            kind: KeyDateKind::Renewal,
+            on: NaiveDate::from_ymd_opt(2025, 1, 31).unwrap(),
+            lead_days: 90,
+            note: "old".into(),
+        };
+        let mut e = Form::key_date(AccountId(3), "A", Some(&stored));
+        assert_eq!(e.get("on"), "2025-01-31");
+        assert_eq!(e.get("lead"), "90");
+        e.set("note", "renegotiated");
+        let Record::KeyDate(k) = e.submit(day(), "li").unwrap() else {
+            panic!()
+        };
+        assert_eq!((k.id, k.note.as_str()), (42, "renegotiated"));
     }
 }

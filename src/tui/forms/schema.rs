@@ -4,7 +4,10 @@
 
 use super::super::input::LineEdit;
 use crate::domain::rules::{RATING, SATISFACTION};
-use crate::domain::{Account, AccountStatus, ContactRole, InteractionKind, Orientation, Profile};
+use crate::domain::{
+    Account, AccountStatus, ContactRole, InteractionKind, KeyDate, KeyDateKind, Orientation,
+    Profile,
+};
 use chrono::NaiveDate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +22,8 @@ pub enum FieldKind {
     /// 0–5, blank = not rated (satisfaction: 1–5).
     Rating,
     YesNo,
+    /// A number of days ahead (a key date's lead); blank = the kind's default.
+    Days,
 }
 
 /// The closed vocabularies a choice field can take.
@@ -28,6 +33,7 @@ pub enum Choices {
     Orientation,
     Role,
     Kind,
+    KeyDate,
 }
 
 impl Choices {
@@ -37,6 +43,7 @@ impl Choices {
             Choices::Orientation => Orientation::names(),
             Choices::Role => ContactRole::names(),
             Choices::Kind => touchable_kinds(),
+            Choices::KeyDate => KeyDateKind::names(),
         }
     }
 }
@@ -97,6 +104,14 @@ impl Field {
             FieldKind::Rating if self.name == "satisfaction" => SATISFACTION.hint(),
             FieldKind::Rating => RATING.hint(),
             FieldKind::YesNo => "yes / no".into(),
+            FieldKind::Days => format!(
+                "blank: {} (days ahead)",
+                KeyDateKind::ALL
+                    .iter()
+                    .map(|k| format!("{k} {}", k.default_lead()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 
@@ -104,7 +119,7 @@ impl Field {
     pub fn is_required(&self) -> bool {
         matches!(
             self.name,
-            "key" | "name" | "kind" | "date" | "due" | "assignee"
+            "key" | "name" | "kind" | "date" | "due" | "assignee" | "on"
         ) && !(self.name == "due" && self.label.starts_with("Payment"))
     }
 }
@@ -228,5 +243,22 @@ pub(super) fn followup_fields(user: &str, due: NaiveDate) -> Vec<Field> {
         Field::new("due", "Due", Date, &due.to_string()),
         Field::new("assignee", "Assignee", Text, user),
         Field::new("note", "Note", Notes, ""),
+    ]
+}
+
+/// A key date's fields, filled from `k` (a new one: its kind, the date and
+/// lead left blank, the lead then being the kind's default).
+pub(super) fn keydate_fields(k: &KeyDate, new: bool) -> Vec<Field> {
+    use FieldKind::*;
+    let (on, lead) = if new {
+        (String::new(), String::new())
+    } else {
+        (k.on.to_string(), k.lead_days.to_string())
+    };
+    vec![
+        Field::new("kind", "Kind", Choice(Choices::KeyDate), k.kind.as_str()),
+        Field::new("on", "Date", Date, &on),
+        Field::new("lead", "Lead (days ahead)", Days, &lead),
+        Field::new("note", "Note", Notes, &k.note),
     ]
 }

@@ -24,10 +24,12 @@ pub enum Context {
     Review,
     Merge,
     Report,
+    /// The account's key dates, to pick one to edit or delete.
+    KeyDates,
 }
 
 impl Context {
-    pub const ALL: [Context; 12] = [
+    pub const ALL: [Context; 13] = [
         Context::Global,
         Context::List,
         Context::Profile,
@@ -40,6 +42,7 @@ impl Context {
         Context::Review,
         Context::Merge,
         Context::Report,
+        Context::KeyDates,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +59,7 @@ impl Context {
             Context::Review => "review",
             Context::Merge => "merge",
             Context::Report => "report",
+            Context::KeyDates => "keydates",
         }
     }
 
@@ -67,7 +71,12 @@ impl Context {
     pub fn is_modal(self) -> bool {
         matches!(
             self,
-            Context::Form | Context::Search | Context::Confirm | Context::Review | Context::Merge
+            Context::Form
+                | Context::Search
+                | Context::Confirm
+                | Context::Review
+                | Context::Merge
+                | Context::KeyDates
         )
     }
 
@@ -109,10 +118,12 @@ pub enum Place {
     Merge,
     /// The KPI report.
     Report,
+    /// The account's key dates (edit, delete, add).
+    KeyDates,
 }
 
 impl Place {
-    pub const ALL: [Place; 15] = [
+    pub const ALL: [Place; 16] = [
         Place::List,
         Place::Profile,
         Place::Timeline,
@@ -128,6 +139,7 @@ impl Place {
         Place::Review,
         Place::Merge,
         Place::Report,
+        Place::KeyDates,
     ];
 
     /// The keymap section whose keys apply here.
@@ -145,6 +157,7 @@ impl Place {
             Place::Review => Context::Review,
             Place::Merge => Context::Merge,
             Place::Report => Context::Report,
+            Place::KeyDates => Context::KeyDates,
         }
     }
 
@@ -279,10 +292,10 @@ actions! {
     // The filter prompt has one line: nothing to move through.
     Up => "up", "Move up",
         &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Help, P::History,
-          P::Notice, P::Search, P::Merge, P::Report], Never;
+          P::Notice, P::Search, P::Merge, P::Report, P::KeyDates], Never;
     Down => "down", "Move down",
         &[P::List, P::Profile, P::Timeline, P::Matrix, P::Agenda, P::Help, P::History,
-          P::Notice, P::Search, P::Merge, P::Report], Never;
+          P::Notice, P::Search, P::Merge, P::Report, P::KeyDates], Never;
     // In a merge: keep KEEP's value (left column) or take DROP's (right).
     Left => "left", "Move left / merge: keep this account's value", &[P::Matrix, P::Merge], Own;
     Right => "right", "Move right / merge: take the duplicate's value",
@@ -316,7 +329,8 @@ actions! {
     SnoozeWeek => "snooze_week", "Snooze for a week", &[P::Agenda], Own;
     Save => "save", "Save the form", &[P::Form], Own;
     Cancel => "cancel", "Cancel",
-        &[P::History, P::Notice, P::Form, P::Search, P::Filter, P::Review, P::Merge], Own;
+        &[P::History, P::Notice, P::Form, P::Search, P::Filter, P::Review, P::Merge,
+          P::KeyDates], Own;
     NextField => "next_field", "Next field", &[P::Form], Own;
     PrevField => "prev_field", "Previous field", &[P::Form], Own;
     Accept => "accept", "Accept", &[P::Search, P::Filter], Own;
@@ -362,6 +376,15 @@ actions! {
         &[P::List], Never;
     BulkEdit => "bulk_edit", "Change the marked accounts (owner, tag, follow-up, ...)",
         &[P::List], Never;
+    // Help-only in the profile (its hint bar is full); the key dates window
+    // names its keys in its title.
+    AddKeyDate => "add_key_date", "Add a key date (renewal, expiry, review, contact's date)",
+        &[P::Profile, P::KeyDates], Never;
+    KeyDates => "key_dates", "The account's key dates: pick one to edit or delete",
+        &[P::Profile], Never;
+    EditKeyDate => "edit_key_date", "Key dates: edit the selected one", &[P::KeyDates], Never;
+    DeleteKeyDate => "delete_key_date", "Key dates: delete the selected one (asks first)",
+        &[P::KeyDates], Never;
 }
 
 impl Action {
@@ -420,7 +443,8 @@ mod tests {
                 Context::Form,
                 Context::Search,
                 Context::Review,
-                Context::Merge
+                Context::Merge,
+                Context::KeyDates
             ]
         );
         assert_eq!(Place::pane(Context::Matrix), Some(Place::Matrix));

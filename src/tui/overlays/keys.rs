@@ -37,6 +37,8 @@ pub enum Then {
     Effect(Effect),
     /// Apply a saved view's filter and sort to the list.
     View(crate::book::views::SavedView),
+    /// Open this form (a key date picked in its window).
+    Form(Box<Form>),
 }
 
 impl Reply {
@@ -49,7 +51,7 @@ impl Reply {
             ..Reply::default()
         }
     }
-    fn say(mut self, tone: Tone, text: impl Into<String>) -> Reply {
+    pub(super) fn say(mut self, tone: Tone, text: impl Into<String>) -> Reply {
         self.say = Some((tone, text.into()));
         self
     }
@@ -103,6 +105,7 @@ impl Overlay {
             Overlay::Bulk(b) => b.handle(action),
             Overlay::ViewName(p) => p.handle(action),
             Overlay::Views(l) => l.handle(action),
+            Overlay::KeyDates(l) => l.handle(action),
             Overlay::Filter { input, error } => match action {
                 Action::Cancel => Reply::close(),
                 Action::Accept => match Filter::parse(input.text(), Vocab { tiers: ctx.tiers }) {

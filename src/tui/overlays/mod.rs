@@ -5,6 +5,7 @@ pub mod confirm;
 pub mod form;
 pub mod help;
 pub mod history;
+pub mod keydates;
 pub mod keys;
 pub mod merge;
 pub mod notice;

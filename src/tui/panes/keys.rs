@@ -7,6 +7,7 @@ use super::super::filter::Filter;
 use super::super::forms::Form;
 use super::super::keymap::{Action, Context};
 use super::super::msg::{load_list, load_window, show_account};
+use super::super::overlays::keydates::KeyDateList;
 use super::super::state::{Pane, State};
 use super::super::view::MatrixView;
 use crate::domain::InteractionKind;
@@ -173,11 +174,32 @@ fn profile(state: &mut State, action: Action) -> Vec<Effect> {
             state.profile.scroll = state.profile.scroll.saturating_add(state.page as u16)
         }
         Action::Top => state.profile.scroll = 0,
+        Action::AddKeyDate | Action::KeyDates => key_dates(state, action),
         _ => {
             account_action(state, action);
         }
     }
     Vec::new()
+}
+
+/// A new key date's form, or the window of the account's key dates (from
+/// the detail on screen: the profile shows the same list).
+fn key_dates(state: &mut State, action: Action) {
+    let Some((id, label)) = state.account_label() else {
+        state.info("No account selected");
+        return;
+    };
+    if action == Action::AddKeyDate {
+        open_form(state, Form::key_date(id, &label, None));
+        return;
+    }
+    match &state.profile.detail {
+        Some(d) if d.account.id == id => {
+            let list = KeyDateList::new(id, label, d.key_dates.clone());
+            state.overlay = Some(super::super::state::Overlay::KeyDates(Box::new(list)));
+        }
+        _ => state.error("The account is still loading; try again"),
+    }
 }
 
 fn timeline(state: &mut State, action: Action) -> Vec<Effect> {

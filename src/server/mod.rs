@@ -25,6 +25,7 @@ pub mod restore_points;
 #[allow(clippy::module_inception)]
 pub mod server;
 pub mod spawn;
+mod upkeep;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -14,6 +14,7 @@ use super::protocol::{
     self, Change, Hello, PROTOCOL_VERSION, PeerInfo, Reply, Request, ServerInfo, ServerStatus,
     Welcome,
 };
+use super::upkeep::{CALENDARS_EVERY, refresh_calendars, take_restore_point};
 use super::{calls, lock_path, peer, restore_points, socket_path, spawn};
 use crate::book::{Book, RequestId};
 use crate::clock::Clock;
@@ -91,20 +92,7 @@ struct Shared {
     hooks: super::hooks::HookRunner,
 }
 
-/// How often at most the agenda calendars are rewritten after writes.
-const CALENDARS_EVERY: Duration = Duration::from_secs(2);
-
-/// A restore point if one is due (see `restore_points`); a failure is
-/// logged, never the client's failure.
-fn take_restore_point(book: &Book, keep: usize, group_shared: bool) {
-    match restore_points::take_if_due(book, keep, group_shared, chrono::Utc::now()) {
-        Ok(Some(path)) => eprintln!("kam server: restore point {}", path.display()),
-        Ok(None) => {}
-        Err(e) => eprintln!("kam server: restore point failed: {e}"),
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -324,6 +312,8 @@ impl Server {
         let mut idle_since = Some(Instant::now());
         let mut last_watch = Instant::now();
         let mut last_calendars = Instant::now();
+        // Grows with the time the rewrite holds the book (see below).
+        let mut calendars_every = CALENDARS_EVERY;
         let why = loop {
             if wait_readable(&self.listener, WATCH_EVERY) {
                 match self.listener.accept() {
@@ -337,11 +327,15 @@ impl Server {
             if let Some(why) = lock(&self.shared.stop).clone() {
                 break why;
             }
-            if last_calendars.elapsed() >= CALENDARS_EVERY
+            if last_calendars.elapsed() >= calendars_every
                 && self.shared.calendars_due.swap(false, Ordering::Relaxed)
             {
                 last_calendars = Instant::now();
-                refresh_calendars(&self.shared);
+                let held = refresh_calendars(&self.shared.book, &self.shared.db);
+                // Writes wait while the agenda is gathered (a second at
+                // 100k accounts): rewriting at most every ten times that
+                // keeps them waiting at most a tenth of the time.
+                calendars_every = CALENDARS_EVERY.max(held * 10);
             }
             if last_watch.elapsed() >= WATCH_EVERY {
                 last_watch = Instant::now();
@@ -361,7 +355,7 @@ impl Server {
         };
         // The last writes' calendars, unless the database went away.
         if self.shared.calendars_due.load(Ordering::Relaxed) && self.gone().is_none() {
-            refresh_calendars(&self.shared);
+            refresh_calendars(&self.shared.book, &self.shared.db);
         }
         self.shutdown(&why);
         why
@@ -647,23 +641,6 @@ fn handle(
             shared.broadcast(&Reply::Presence(shared.peers()));
             true
         }
-    }
-}
-
-/// Rewrites the `agenda-<user>.ics` files in the database directory after
-/// a write, for calendar programs subscribed to them. A failure is logged:
-/// the write itself stands.
-fn refresh_calendars(shared: &Shared) {
-    let gathered = {
-        let book = lock(&shared.book);
-        if book.accounts_map().is_empty() {
-            return;
-        }
-        exec::ics::calendars_of(&book)
-    };
-    // Rendered and written with the book released: writes go on meanwhile.
-    if let Err(e) = gathered.and_then(|c| c.write(&shared.db)) {
-        eprintln!("kam server: cannot update the agenda calendars: {e}");
     }
 }
 

@@ -4,7 +4,7 @@
 //! ```sh
 //! cargo build --release --examples
 //! target/release/examples/pty_bench --kam target/release/kam --db /tmp/big \
-//!     [--size 200x50] [--moves 40] [--search "north tec"] [--runs 2]
+//!     [--size 200x50] [--moves 40] [--search "north tec"] [--runs 2] [--keep-server]
 //! ```
 //!
 //! Each run: first frame (from spawning `kam` until the account list shows
@@ -35,6 +35,8 @@ struct Opts {
     moves: usize,
     search: String,
     runs: usize,
+    /// Do not stop the server before the first run.
+    keep_server: bool,
 }
 
 fn parse_args() -> Result<Opts, String> {
@@ -46,6 +48,7 @@ fn parse_args() -> Result<Opts, String> {
         moves: 40,
         search: "north tec".into(),
         runs: 2,
+        keep_server: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -56,6 +59,7 @@ fn parse_args() -> Result<Opts, String> {
             "--moves" => o.moves = val()?.parse().map_err(|e| format!("--moves: {e}"))?,
             "--runs" => o.runs = val()?.parse().map_err(|e| format!("--runs: {e}"))?,
             "--search" => o.search = val()?,
+            "--keep-server" => o.keep_server = true,
             "--size" => {
                 let v = val()?;
                 let (c, r) = v.split_once('x').ok_or("--size is COLSxROWS")?;
@@ -203,6 +207,37 @@ impl Pty {
     }
 }
 
+/// Cold: no server yet. Stops one that runs and waits until its process
+/// is gone (it saves its snapshot first, seconds on a large book), so the
+/// timing starts from nothing running.
+fn stop_server(o: &Opts) {
+    let status = Command::new(&o.kam)
+        .args(["--db", &o.db, "server", "status", "--json"])
+        .stderr(Stdio::null())
+        .output();
+    let pid = status.ok().and_then(|out| {
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let at = text.find("\"pid\":")? + 6;
+        let digits: String = text[at..]
+            .trim_start()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse::<u32>().ok()
+    });
+    let _ = Command::new(&o.kam)
+        .args(["--db", &o.db, "server", "stop"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if let Some(pid) = pid {
+        let deadline = Instant::now() + PATIENCE;
+        while std::path::Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
 /// "Accounts " then a digit: the list has its rows.
 fn list_shown(seen: &[u8]) -> bool {
     let needle = b"Accounts ";
@@ -237,18 +272,17 @@ fn summary(label: &str, xs: &mut [(Duration, usize)]) {
 }
 
 fn run(o: &Opts, n: usize) -> Result<(), String> {
-    if n == 0 {
-        // Cold: no server yet (an error only means none was running).
-        let _ = Command::new(&o.kam)
-            .args(["--db", &o.db, "server", "stop"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+    if n == 0 && !o.keep_server {
+        stop_server(o);
     }
     let start = Instant::now();
     let mut pty = Pty::spawn(o).map_err(|e| format!("cannot start {}: {e}", o.kam))?;
     let shown = pty.wait_for(list_shown)?;
-    let kind = if n == 0 { "cold" } else { "warm" };
+    let kind = if n == 0 && !o.keep_server {
+        "cold"
+    } else {
+        "warm"
+    };
     println!("\nrun {} ({kind}), {}×{}", n + 1, o.cols, o.rows);
     println!("| what | median | p90 | max | bytes per frame |");
     println!("|---|---|---|---|---|");

@@ -48,7 +48,19 @@ fn writers(t: &TestDb, clients: usize, writes: usize) {
             std::thread::spawn(move || {
                 for w in 0..writes {
                     let f = note_csv(&dir, &format!("c{c}-w{w}"));
-                    ok(&db, &["import", "interactions", f.to_str().unwrap()]);
+                    // A longer idle grace than the helpers' 1 s: on a loaded
+                    // machine a gap between two clients can exceed it, and the
+                    // point here is one server for everyone (TestDb stops it).
+                    let out = kam(&db)
+                        .env("KAM_SERVER_IDLE", "60")
+                        .args(["import", "interactions", f.to_str().unwrap()])
+                        .output()
+                        .unwrap();
+                    assert!(
+                        out.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
                 }
             })
         })

@@ -6,62 +6,8 @@ mod server_common;
 
 use serde_json::Value;
 use server_common::*;
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-struct Db {
-    t: TestDb,
-    local: bool,
-}
 
 impl Db {
-    fn new(local: bool) -> Db {
-        let db = Db {
-            t: TestDb::new(),
-            local,
-        };
-        let mut child = db
-            .cmd(&["import", "accounts", "-"])
-            .stdin(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(
-                b"key,name,owner,region,tags\nACME,Acme Corp,ann,east,old\n\
-                  GLOBEX,Globex,bob,east,old\nINITECH,Initech,ann,west,old\nUMBRELLA,Umbrella,,east,\n",
-            )
-            .unwrap();
-        assert!(child.wait().unwrap().success());
-        db
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = kam(&self.t.db);
-        if self.local {
-            c.env("KAM_NO_SERVER", "1");
-        }
-        c.args(args).stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().expect("run kam")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "kam {args:?} (local: {}): {}",
-            self.local,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
     fn account(&self, key: &str) -> Value {
         serde_json::from_str(&self.ok(&["show", key, "--json"])).unwrap()
     }
@@ -74,9 +20,13 @@ impl Db {
     }
 }
 
+/// The accounts every case starts with.
+const ACCOUNTS: &str = "key,name,owner,region,tags\nACME,Acme Corp,ann,east,old\n\
+     GLOBEX,Globex,bob,east,old\nINITECH,Initech,ann,west,old\nUMBRELLA,Umbrella,,east,\n";
+
 fn both(test: impl Fn(&Db)) {
     for local in [false, true] {
-        test(&Db::new(local));
+        test(&Db::with_accounts_csv(local, ACCOUNTS));
     }
 }
 

@@ -10,89 +10,9 @@ use kam::server::client::{ClientHello, Connection, new_client_id};
 use kam::server::protocol::{Reply, Request};
 use serde_json::Value;
 use server_common::*;
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-/// A database with ACME, GLOBEX and INITECH, used through the server or
-/// in-process (`local`), every command the same way.
-struct Db {
-    t: TestDb,
-    local: bool,
-}
+use std::process::{Command, Stdio};
 
 impl Db {
-    fn new(local: bool) -> Db {
-        let db = Db {
-            t: TestDb::new(),
-            local,
-        };
-        db.stdin_ok(
-            &["import", "accounts", "-"],
-            "key,name,owner\nACME,Acme Corp,ann\nGLOBEX,Globex,bob\nINITECH,Initech,ann\n",
-        );
-        db
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = kam(&self.t.db);
-        if self.local {
-            c.env("KAM_NO_SERVER", "1");
-        }
-        c.args(args).stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().expect("run kam")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "kam {args:?} (local: {}): {}",
-            self.local,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-
-    /// Exit code and stderr of a command that must fail.
-    fn fails(&self, args: &[&str]) -> (i32, String) {
-        let out = self.run(args);
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    fn stdin_ok(&self, args: &[&str], input: &str) -> String {
-        let mut child = self
-            .cmd(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "kam {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
     /// The timeline entry with `kind`, newest first.
     fn entry(&self, key: &str, kind: &str) -> Value {
         let v = self.json(&["timeline", key, "--kind", kind, "--limit", "1", "--json"]);
@@ -100,9 +20,13 @@ impl Db {
     }
 }
 
+/// The accounts every case starts with.
+const ACCOUNTS: &str =
+    "key,name,owner\nACME,Acme Corp,ann\nGLOBEX,Globex,bob\nINITECH,Initech,ann\n";
+
 fn both(test: impl Fn(&Db)) {
     for local in [false, true] {
-        test(&Db::new(local));
+        test(&Db::with_accounts_csv(local, ACCOUNTS));
     }
 }
 
@@ -489,7 +413,7 @@ fn send_touch(db: &std::path::Path, client_id: u64, request: u64, answers: Optio
 
 #[test]
 fn a_resent_touch_is_applied_once_and_completes_its_followup_once() {
-    let db = Db::new(false);
+    let db = Db::with_accounts_csv(false, ACCOUNTS);
     db.ok(&[
         "followup",
         "add",

@@ -7,57 +7,8 @@ mod server_common;
 
 use serde_json::Value;
 use server_common::*;
-use std::process::{Command, Output, Stdio};
-
-struct Db {
-    t: TestDb,
-    local: bool,
-}
 
 impl Db {
-    fn new(local: bool) -> Db {
-        let db = Db {
-            t: TestDb::new(),
-            local,
-        };
-        let csv = db.t.dir.path().join("accounts.csv");
-        std::fs::write(
-            &csv,
-            "key,name,owner\nACME,Acme Corp,ann\nGLOBEX,Globex,bob\nINITECH,Initech,ann\n",
-        )
-        .unwrap();
-        db.ok(&["import", "accounts", csv.to_str().unwrap()]);
-        db
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = kam(&self.t.db);
-        if self.local {
-            c.env("KAM_NO_SERVER", "1");
-        }
-        c.args(args).stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().expect("run kam")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "kam {args:?} (local: {}): {}",
-            self.local,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-
     fn key_date_kinds(&self) -> Vec<String> {
         let v = self.json(&["keydate", "list", "--json"]);
         v.as_array()
@@ -68,9 +19,13 @@ impl Db {
     }
 }
 
+/// The accounts every case starts with.
+const ACCOUNTS: &str =
+    "key,name,owner\nACME,Acme Corp,ann\nGLOBEX,Globex,bob\nINITECH,Initech,ann\n";
+
 fn both(test: impl Fn(&Db)) {
     for local in [true, false] {
-        test(&Db::new(local));
+        test(&Db::with_accounts_csv(local, ACCOUNTS));
     }
 }
 

@@ -6,69 +6,28 @@ mod server_common;
 
 use serde_json::Value;
 use server_common::*;
-use std::process::{Command, Output, Stdio};
 
-struct Db {
-    t: TestDb,
-    local: bool,
-}
+/// The accounts every case starts with.
+const ACCOUNTS: &str = "key,name,owner,region\nACME,Acme GmbH,ann,north\nACME-2,ACME Inc.,bob,south\n\
+     GLOBEX,Globex,bob,west\nINITECH,Initech,ann,east\nUMBRELLA,Umbrella,ann,east\n\
+     HOOLI,Hooli,ann,east\n";
 
-impl Db {
-    /// Six accounts with orders of 1 000 … 6 000, two of them one customer.
-    fn new(local: bool) -> Db {
-        let t = TestDb::new();
-        let csv = t.dir.path().join("accounts.csv");
-        std::fs::write(
-            &csv,
-            "key,name,owner,region\nACME,Acme GmbH,ann,north\nACME-2,ACME Inc.,bob,south\n\
-             GLOBEX,Globex,bob,west\nINITECH,Initech,ann,east\nUMBRELLA,Umbrella,ann,east\n\
-             HOOLI,Hooli,ann,east\n",
-        )
-        .unwrap();
-        let db = Db { t, local };
-        db.ok(&["import", "accounts", csv.to_str().unwrap()]);
-        for (n, key) in ["ACME", "ACME-2", "GLOBEX", "INITECH", "UMBRELLA", "HOOLI"]
-            .iter()
-            .enumerate()
-        {
-            let amount = format!("{}", (n + 1) * 1000);
-            db.ok(&["order", key, &amount, "-m", "order", "--due", "2026-12-24"]);
-        }
-        db
+/// Six accounts with orders of 1 000 … 6 000, two of them one customer.
+fn new_db(local: bool) -> Db {
+    let db = Db::with_accounts_csv(local, ACCOUNTS);
+    for (n, key) in ["ACME", "ACME-2", "GLOBEX", "INITECH", "UMBRELLA", "HOOLI"]
+        .iter()
+        .enumerate()
+    {
+        let amount = format!("{}", (n + 1) * 1000);
+        db.ok(&["order", key, &amount, "-m", "order", "--due", "2026-12-24"]);
     }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = kam(&self.t.db);
-        if self.local {
-            c.env("KAM_NO_SERVER", "1");
-        }
-        c.args(args).stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().expect("run kam")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "kam {args:?} (local: {}): {}",
-            self.local,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
+    db
 }
 
 fn both(test: impl Fn(&Db)) {
     for local in [false, true] {
-        test(&Db::new(local));
+        test(&new_db(local));
     }
 }
 
@@ -146,7 +105,7 @@ fn review_start_lists_moves_and_confirm_all_records_the_review() {
 
 #[test]
 fn review_start_brings_back_old_pins() {
-    let db = Db::new(true);
+    let db = new_db(true);
     db.ok(&["review"]);
     let tier = db.json(&["show", "HOOLI", "--json"])["score"]["tier"]
         .as_str()
@@ -231,7 +190,7 @@ fn merge_dry_run_writes_nothing_and_merge_moves_everything() {
 
 #[test]
 fn merge_refuses_bad_input_with_exit_3() {
-    let db = Db::new(true);
+    let db = new_db(true);
     for args in [
         &["merge", "ACME", "ACME"][..],
         &["merge", "ACME", "NOPE"][..],
@@ -276,7 +235,7 @@ fn review_and_merge_plan_through_the_team_server() {
     use kam::server::remote::RemoteBackend;
     use kam::server::spawn::Endpoint;
 
-    let db = Db::new(false);
+    let db = new_db(false);
     db.ok(&["review"]);
     db.ok(&["order", "ACME", "90000", "-m", "big one"]);
     db.ok(&["pin", "HOOLI", "Development", "--reason", "flagship"]);

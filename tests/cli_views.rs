@@ -7,67 +7,8 @@ mod server_common;
 
 use serde_json::Value;
 use server_common::*;
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-struct Db {
-    t: TestDb,
-    local: bool,
-}
 
 impl Db {
-    fn new(local: bool) -> Db {
-        let db = Db {
-            t: TestDb::new(),
-            local,
-        };
-        let mut child = db
-            .cmd(&["import", "accounts", "-"])
-            .stdin(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(
-                b"key,name,owner,backup_owner,region\nACME,Acme Corp,ann,,east\n\
-                  GLOBEX,Globex,bob,ann,east\nINITECH,Initech,cat,,west\n",
-            )
-            .unwrap();
-        assert!(child.wait().unwrap().success());
-        db
-    }
-
-    fn config(&self) -> std::path::PathBuf {
-        self.t.dir.path().join("config")
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = kam(&self.t.db);
-        if self.local {
-            c.env("KAM_NO_SERVER", "1");
-        }
-        c.env("XDG_CONFIG_HOME", self.config());
-        c.args(args).stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().expect("run kam")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "kam {args:?} (local: {}): {}",
-            self.local,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
     /// Keys `segments --view NAME --json` lists, in order.
     fn keys_of(&self, view: &str) -> Vec<String> {
         let v: Value =
@@ -81,9 +22,13 @@ impl Db {
     }
 }
 
+/// The accounts every case starts with.
+const ACCOUNTS: &str = "key,name,owner,backup_owner,region\nACME,Acme Corp,ann,,east\n\
+     GLOBEX,Globex,bob,ann,east\nINITECH,Initech,cat,,west\n";
+
 fn both(test: impl Fn(&Db)) {
     for local in [false, true] {
-        test(&Db::new(local));
+        test(&Db::with_accounts_csv(local, ACCOUNTS));
     }
 }
 

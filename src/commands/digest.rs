@@ -152,20 +152,7 @@ fn json(d: &Digest) -> Value {
     let agenda: Vec<Value> = d
         .agenda
         .iter()
-        .map(|r| {
-            let i = &r.item;
-            json!({
-                "key": r.key,
-                "name": r.name,
-                "kind": i.kind.as_str(),
-                "flag": i.flag.map(|f| f.as_str()),
-                "due": i.due.to_string(),
-                "days_late": i.days_late,
-                "tier": i.tier,
-                "text": i.text,
-                "follow_up": i.follow_up.map(|f| f.0),
-            })
-        })
+        .map(|r| super::report::agenda_item_json(&r.key, &r.name, &r.item))
         .collect();
     let moves: Vec<Value> = d
         .tier_moves

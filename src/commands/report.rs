@@ -302,6 +302,21 @@ pub fn fit_lines(text: &str, output: &Output) -> String {
     out
 }
 
+/// One agenda item as `kam agenda --json` and `kam digest --json` give it.
+pub(super) fn agenda_item_json(key: &str, name: &str, i: &AgendaItem) -> Value {
+    json!({
+        "key": key,
+        "name": name,
+        "kind": i.kind.as_str(),
+        "flag": i.flag.map(|f| f.as_str()),
+        "due": i.due.to_string(),
+        "days_late": i.days_late,
+        "tier": i.tier,
+        "text": i.text,
+        "follow_up": i.follow_up.map(|f| f.0),
+    })
+}
+
 /// `kam agenda --json`.
 pub fn agenda_json(
     engine: &Engine,
@@ -313,17 +328,7 @@ pub fn agenda_json(
         .iter()
         .map(|i| {
             let (key, name) = key_name(lookup, i.account);
-            json!({
-                "key": key,
-                "name": name,
-                "kind": i.kind.as_str(),
-                "flag": i.flag.map(|f| f.as_str()),
-                "due": i.due.to_string(),
-                "days_late": i.days_late,
-                "tier": i.tier,
-                "text": i.text,
-                "follow_up": i.follow_up.map(|f| f.0),
-            })
+            agenda_item_json(&key, &name, i)
         })
         .collect();
     json!({

@@ -133,3 +133,92 @@ pub fn summaries(db: &Path) -> Vec<String> {
         .map(|i| i["summary"].as_str().unwrap_or_default().to_string())
         .collect()
 }
+
+/// A database used the same way by every command of a test: through the
+/// team server, or in-process (`local`: `KAM_NO_SERVER=1`). The CLI tests
+/// run each case both ways.
+pub struct Db {
+    pub t: TestDb,
+    pub local: bool,
+}
+
+impl Db {
+    /// A new database with the accounts of `csv` imported (from stdin).
+    pub fn with_accounts_csv(local: bool, csv: &str) -> Db {
+        let db = Db {
+            t: TestDb::new(),
+            local,
+        };
+        db.stdin_ok(&["import", "accounts", "-"], csv);
+        db
+    }
+
+    /// The user's configuration directory (`XDG_CONFIG_HOME`) for this test.
+    pub fn config(&self) -> PathBuf {
+        self.t.dir.path().join("config")
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = kam(&self.t.db);
+        if self.local {
+            c.env("KAM_NO_SERVER", "1");
+        }
+        c.env("XDG_CONFIG_HOME", self.config());
+        c.args(args).stdin(std::process::Stdio::null());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("run kam")
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "kam {args:?} (local: {}): {}",
+            self.local,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+
+    /// Exit code and stderr of a command that must fail.
+    pub fn fails(&self, args: &[&str]) -> (i32, String) {
+        let out = self.run(args);
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    pub fn stdin_ok(&self, args: &[&str], input: &str) -> String {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = self
+            .cmd(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "kam {args:?} (local: {}): {}",
+            self.local,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+}

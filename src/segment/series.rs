@@ -90,13 +90,7 @@ impl Engine {
     /// points (one sort of the active accounts' revenue).
     pub fn pareto_curve(&self, points: usize) -> ParetoCurve {
         let p = self.pareto();
-        let mut revs: Vec<Money> = self
-            .accounts
-            .values()
-            .filter(|s| s.known && s.metrics.active)
-            .map(|s| s.metrics.revenue_12m)
-            .collect();
-        revs.sort_unstable_by(|a, b| b.cmp(a));
+        let revs = self.active_revenues_desc();
         let n = revs.len();
         let total = p.total_revenue_12m;
         let mut out = vec![(0.0, 0.0)];

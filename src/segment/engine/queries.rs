@@ -208,20 +208,27 @@ impl Engine {
         }
     }
 
-    pub fn pareto(&self) -> Pareto {
+    /// Trailing-12-month revenue of the active accounts, largest first
+    /// (the Pareto figures and curve read it).
+    pub(in crate::segment) fn active_revenues_desc(&self) -> Vec<Money> {
         let mut revs: Vec<Money> = self
             .accounts
             .values()
             .filter(|s| s.known && s.metrics.active)
             .map(|s| s.metrics.revenue_12m)
             .collect();
+        revs.sort_unstable_by(|a, b| b.cmp(a));
+        revs
+    }
+
+    pub fn pareto(&self) -> Pareto {
+        let revs = self.active_revenues_desc();
         let total: Money = self
             .accounts
             .values()
             .filter(|s| s.known)
             .map(|s| s.metrics.revenue_12m)
             .sum();
-        revs.sort_unstable_by(|a, b| b.cmp(a));
         let active = revs.len();
         let top = (active * 2).div_ceil(10);
         let top_rev: Money = revs.iter().take(top).copied().sum();

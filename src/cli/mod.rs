@@ -7,6 +7,7 @@ mod args_team;
 mod editor;
 mod fresh;
 mod model_edit;
+mod to_command;
 mod views;
 
 use crate::book::Book;

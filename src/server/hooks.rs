@@ -126,6 +126,18 @@ impl HookRunner {
         }
     }
 
+    /// Remembers `today` as checked for receivables fallen overdue, here
+    /// and in the day file (a restart does not announce them again).
+    fn mark_day(&self, seen: &mut Seen, today: NaiveDate) {
+        if today <= seen.day {
+            return;
+        }
+        seen.day = today;
+        if let Err(e) = std::fs::write(&self.day_file, format!("{today}\n")) {
+            eprintln!("kam server: hooks: {}: {e}", self.day_file.display());
+        }
+    }
+
     /// Hooks are queued or running.
     pub fn busy(&self) -> bool {
         self.pending.load(Ordering::SeqCst) > 0
@@ -152,6 +164,13 @@ impl HookRunner {
                 Hooks::default()
             }
         };
+        if hooks.0.is_empty() {
+            // Nothing would run: no events to build (an import's entry can
+            // hold a million records).
+            seen.seq = seq;
+            self.mark_day(&mut seen, today);
+            return;
+        }
         let mut events = Vec::new();
         if seq > seen.seq {
             match book.store().audit_since(seen.seq) {
@@ -168,10 +187,7 @@ impl HookRunner {
             if hooks.get(HookName::OnOverdue).is_some() {
                 events.extend(fallen_overdue(book, seen.day, today));
             }
-            seen.day = today;
-            if let Err(e) = std::fs::write(&self.day_file, format!("{today}\n")) {
-                eprintln!("kam server: hooks: {}: {e}", self.day_file.display());
-            }
+            self.mark_day(&mut seen, today);
         }
         let tx = lock(&self.jobs);
         for (hook, event) in events {

@@ -5,8 +5,7 @@
 mod server_common;
 
 use kam::commands::Progress;
-use kam::server::client::{ClientEvents, ClientHello, new_client_id, run_command_with};
-use kam::server::spawn::Endpoint;
+use kam::server::client::{ClientEvents, run_command_with};
 use server_common::*;
 
 struct Collect(Vec<Progress>);
@@ -32,17 +31,7 @@ fn backup_and_restore_report_progress_and_stay_silent_when_piped() {
     let t = TestDb::new();
     ok(&t.db, &["demo", "--accounts", "60", "--seed", "3"]);
     // Through the server, as every command: the steps come to the client.
-    let ep = Endpoint {
-        db: t.db.clone(),
-        as_of_arg: Some(TODAY.into()),
-        exe: EXE.into(),
-    };
-    let hello = ClientHello {
-        as_of: kam::clock::parse_date(TODAY).unwrap(),
-        pinned: true,
-        client_id: new_client_id(),
-        subscribe: false,
-    };
+    let (ep, hello) = (endpoint(&t.db), hello(false));
     let mut events = Collect(Vec::new());
     let mut bytes = Vec::new();
     run_command_with(

@@ -7,9 +7,6 @@
 mod server_common;
 mod tui_common;
 
-use kam::server::client::{ClientHello, new_client_id};
-use kam::server::remote::RemoteBackend;
-use kam::server::spawn::Endpoint;
 use kam::tui::App;
 use kam::tui::app::Overlay;
 use ratatui::crossterm::event::KeyCode;
@@ -169,18 +166,7 @@ fn a_refused_bulk_change_keeps_the_form_with_the_reason() {
 #[test]
 fn a_bulk_change_through_a_real_server() {
     let t = server_common::TestDb::with_accounts();
-    let ep = Endpoint {
-        db: t.db.clone(),
-        as_of_arg: Some(server_common::TODAY.into()),
-        exe: server_common::EXE.into(),
-    };
-    let hello = ClientHello {
-        as_of: kam::clock::parse_date(server_common::TODAY).unwrap(),
-        pinned: true,
-        client_id: new_client_id(),
-        subscribe: true,
-    };
-    let mut remote = RemoteBackend::connect(ep, hello).unwrap();
+    let mut remote = server_common::connect(&t.db);
     let mut app = App::new(&mut remote, &opts());
     filter(&mut app, "owner:ann");
     key(&mut app, KeyCode::Char('*'));

@@ -10,9 +10,6 @@ mod tui_common;
 
 use kam::book::WriteOp;
 use kam::domain::{KeyDate, KeyDateKind};
-use kam::server::client::{ClientHello, new_client_id};
-use kam::server::remote::RemoteBackend;
-use kam::server::spawn::Endpoint;
 use kam::tui::App;
 use kam::tui::app::Overlay;
 use ratatui::crossterm::event::KeyCode;
@@ -252,18 +249,7 @@ fn k_lists_the_key_dates_to_edit_one_and_delete_one_after_a_yes() {
 #[test]
 fn key_dates_through_a_real_server() {
     let t = server_common::TestDb::with_accounts();
-    let ep = Endpoint {
-        db: t.db.clone(),
-        as_of_arg: Some(server_common::TODAY.into()),
-        exe: server_common::EXE.into(),
-    };
-    let hello = ClientHello {
-        as_of: kam::clock::parse_date(server_common::TODAY).unwrap(),
-        pinned: true,
-        client_id: new_client_id(),
-        subscribe: true,
-    };
-    let mut remote = RemoteBackend::connect(ep, hello).unwrap();
+    let mut remote = server_common::connect(&t.db);
     let mut app = App::new(&mut remote, &opts());
     // Jump to GLOBEX through the search, then its profile.
     key(&mut app, KeyCode::Char('/'));

@@ -222,3 +222,27 @@ impl Db {
         String::from_utf8(out.stdout).unwrap()
     }
 }
+
+/// How a client reaches (and starts) the server of `db`, at `TODAY`.
+pub fn endpoint(db: &Path) -> kam::server::spawn::Endpoint {
+    kam::server::spawn::Endpoint {
+        db: db.to_path_buf(),
+        as_of_arg: Some(TODAY.into()),
+        exe: EXE.into(),
+    }
+}
+
+/// A new client's hello at `TODAY`; `subscribe`: it wants change notices.
+pub fn hello(subscribe: bool) -> kam::server::client::ClientHello {
+    kam::server::client::ClientHello {
+        as_of: kam::clock::parse_date(TODAY).unwrap(),
+        pinned: true,
+        client_id: kam::server::client::new_client_id(),
+        subscribe,
+    }
+}
+
+/// A TUI backend connected to the server of `db` (started if need be).
+pub fn connect(db: &Path) -> kam::server::remote::RemoteBackend {
+    kam::server::remote::RemoteBackend::connect(endpoint(db), hello(true)).unwrap()
+}

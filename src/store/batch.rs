@@ -4,6 +4,7 @@
 
 use super::child::{self, Child, Mode, abort};
 use super::codec::{self, RequestEntry};
+use super::counts::{inserted, removed};
 use super::error::{Result, StoreError};
 use super::log::SEQ_KEY;
 use super::meta::MetaValue;
@@ -168,7 +169,13 @@ impl Store {
             interactions: &fresh_interactions,
             followups: &fresh_followups,
         };
-        let result = trees[..].transaction(|t| write_batch(t, &batch, &fresh))?;
+        let (result, added) = trees[..].transaction(|t| {
+            // Per run of the closure: sled may run it more than once.
+            let mut added = [0; 15];
+            let r = write_batch(t, &batch, &fresh, &mut added)?;
+            Ok((r, added))
+        })?;
+        self.count_added(trees, added);
         if result.replayed.is_none() {
             self.flush()?;
         }
@@ -215,7 +222,13 @@ fn child_ref<T: Child>(
     })
 }
 
-fn write_batch(t: &[TransactionalTree], batch: &Batch, fresh: &Fresh) -> Tx<BatchResult> {
+/// `added`: the entries written to each tree of `t` (negative: removed).
+fn write_batch(
+    t: &[TransactionalTree],
+    batch: &Batch,
+    fresh: &Fresh,
+    added: &mut [i64; 15],
+) -> Tx<BatchResult> {
     let mut out = BatchResult::default();
     if batch.audit.is_some()
         && let Some(req) = &batch.request
@@ -231,10 +244,23 @@ fn write_batch(t: &[TransactionalTree], batch: &Batch, fresh: &Fresh) -> Tx<Batc
 
     // Child deletions first, so that an account can go after them.
     for r in batch.deletes.iter().filter(|r| r.kind != RefKind::Account) {
+        let mut n = [0; 2];
         let before = match r.kind {
-            RefKind::Contact => RecordImage::Contact(child::delete(&t[CR], &t[CI], r.id)?),
-            RefKind::Interaction => RecordImage::Interaction(child::delete(&t[IR], &t[II], r.id)?),
-            RefKind::FollowUp => RecordImage::FollowUp(child::delete(&t[FR], &t[FI], r.id)?),
+            RefKind::Contact => {
+                let d = child::delete(&t[CR], &t[CI], r.id, &mut n)?;
+                (added[CR], added[CI]) = (added[CR] + n[0], added[CI] + n[1]);
+                RecordImage::Contact(d)
+            }
+            RefKind::Interaction => {
+                let d = child::delete(&t[IR], &t[II], r.id, &mut n)?;
+                (added[IR], added[II]) = (added[IR] + n[0], added[II] + n[1]);
+                RecordImage::Interaction(d)
+            }
+            RefKind::FollowUp => {
+                let d = child::delete(&t[FR], &t[FI], r.id, &mut n)?;
+                (added[FR], added[FI]) = (added[FR] + n[0], added[FI] + n[1]);
+                RecordImage::FollowUp(d)
+            }
             RefKind::Account | RefKind::Meta => {
                 return abort(StoreError::NotFound(format!(
                     "{} (not deletable)",
@@ -271,7 +297,11 @@ fn write_batch(t: &[TransactionalTree], batch: &Batch, fresh: &Fresh) -> Tx<Batc
         } else {
             out.updated_accounts += 1;
         }
-        let (before, stored) = put_account(&t[ACC], &t[KEYS], &t[FOLDED], a, Mode::Upsert)?;
+        let mut n = [0; 3];
+        let (before, stored) = put_account(&t[ACC], &t[KEYS], &t[FOLDED], a, Mode::Upsert, &mut n)?;
+        added[ACC] += n[0];
+        added[KEYS] += n[1];
+        added[FOLDED] += n[2];
         cache.0.insert(stored.id, stored.key.clone());
         if audited {
             let r = RecordRef {
@@ -296,7 +326,11 @@ fn write_batch(t: &[TransactionalTree], batch: &Batch, fresh: &Fresh) -> Tx<Batc
                 let mut r = r.clone();
                 r.set_account(fix(r.account()));
                 let mode = if is_fresh { Mode::Fresh } else { Mode::Upsert };
-                let (before, stored) = child::put(&t[ACC], &t[$records], &t[$ids], r, mode)?;
+                let mut n = [0; 2];
+                let (before, stored) =
+                    child::put(&t[ACC], &t[$records], &t[$ids], r, mode, &mut n)?;
+                added[$records] += n[0];
+                added[$ids] += n[1];
                 if audited {
                     let rf = child_ref($kind, &stored, &mut cache, &t[ACC])?;
                     changes.push(RecordChange::new(
@@ -342,7 +376,8 @@ fn write_batch(t: &[TransactionalTree], batch: &Batch, fresh: &Fresh) -> Tx<Batc
         if t[ACC].get(a.to_be_bytes())?.is_none() {
             return abort(StoreError::NotFound(format!("account {a}")));
         }
-        t[TIERS].insert(&a.to_be_bytes(), codec::encode(tier).or_else(abort)?)?;
+        added[TIERS] +=
+            inserted(t[TIERS].insert(&a.to_be_bytes(), codec::encode(tier).or_else(abort)?)?);
     }
 
     for (name, value) in &batch.blobs {
@@ -352,10 +387,11 @@ fn write_batch(t: &[TransactionalTree], batch: &Batch, fresh: &Fresh) -> Tx<Batc
         };
         match value {
             Some(v) => {
-                t[BLOBS].insert(name.as_bytes(), v.encode().or_else(abort)?)?;
+                added[BLOBS] +=
+                    inserted(t[BLOBS].insert(name.as_bytes(), v.encode().or_else(abort)?)?);
             }
             None => {
-                t[BLOBS].remove(name.as_bytes())?;
+                added[BLOBS] += removed(t[BLOBS].remove(name.as_bytes())?);
             }
         }
         let image = |v: &MetaValue| RecordImage::Meta(v.image());
@@ -374,12 +410,17 @@ fn write_batch(t: &[TransactionalTree], batch: &Batch, fresh: &Fresh) -> Tx<Batc
             return abort(StoreError::NotFound(r.label()));
         };
         let stored: Account = codec::decode(&bytes).or_else(abort)?;
-        t[ACC].remove(&id)?;
+        added[ACC] += removed(t[ACC].remove(&id)?);
         if t[KEYS].get(stored.key.as_bytes())?.as_deref() == Some(&id[..]) {
-            t[KEYS].remove(stored.key.as_bytes())?;
+            added[KEYS] += removed(t[KEYS].remove(stored.key.as_bytes())?);
         }
-        unfold_key(&t[FOLDED], &keys::fold(&stored.key), stored.id)?;
-        t[TIERS].remove(&id)?;
+        unfold_key(
+            &t[FOLDED],
+            &keys::fold(&stored.key),
+            stored.id,
+            &mut added[FOLDED],
+        )?;
+        added[TIERS] += removed(t[TIERS].remove(&id)?);
         out.deleted.push(RecordChange::new(
             r.clone(),
             Some(RecordImage::Account(stored)),
@@ -409,17 +450,18 @@ fn write_batch(t: &[TransactionalTree], batch: &Batch, fresh: &Fresh) -> Tx<Batc
             undo_of: info.undo_of,
             changes,
         };
-        t[META].insert(SEQ_KEY, &seq.to_be_bytes())?;
-        t[AUDIT].insert(&seq.to_be_bytes(), codec::encode(&entry).or_else(abort)?)?;
+        added[META] += inserted(t[META].insert(SEQ_KEY, &seq.to_be_bytes())?);
+        added[AUDIT] +=
+            inserted(t[AUDIT].insert(&seq.to_be_bytes(), codec::encode(&entry).or_else(abort)?)?);
         for a in entry.accounts() {
-            t[AUDIT_ACC].insert(&keys::pair(a.0, seq), &[])?;
+            added[AUDIT_ACC] += inserted(t[AUDIT_ACC].insert(&keys::pair(a.0, seq), &[])?);
         }
         if let Some(req) = &batch.request {
             let rec = RequestEntry {
                 seq,
                 outcome: Vec::new(),
             };
-            t[REQ].insert(&req.key(), codec::encode(&rec).or_else(abort)?)?;
+            added[REQ] += inserted(t[REQ].insert(&req.key(), codec::encode(&rec).or_else(abort)?)?);
         }
         out.audit = Some(entry);
     }

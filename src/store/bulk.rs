@@ -76,14 +76,18 @@ impl Store {
     /// an interrupted load is detected on the next open.
     pub fn begin_bulk(&self) -> Result<()> {
         self.invalidate_derived()?;
-        self.meta.insert(BULK_MARK, &[1u8])?;
+        let was = self.meta.insert(BULK_MARK, &[1u8])?;
+        self.counts
+            .add(&self.meta.name(), super::counts::inserted(was));
         self.flush()
     }
 
     /// Ends a bulk load: everything written is flushed, then the mark goes.
     pub fn end_bulk(&self) -> Result<()> {
         self.flush()?;
-        self.meta.remove(BULK_MARK)?;
+        let was = self.meta.remove(BULK_MARK)?;
+        self.counts
+            .add(&self.meta.name(), super::counts::removed(was));
         self.flush()
     }
 
@@ -132,6 +136,11 @@ impl Store {
             keys_b.insert(a.key.as_bytes(), &id);
             folded.insert(fold.as_bytes(), keys::id_list_with(&[], a.id.0));
         }
+        let lens = [
+            recs.contacts.len(),
+            recs.interactions.len(),
+            recs.followups.len(),
+        ];
         let (mut cr, mut ci) = (sled::Batch::default(), sled::Batch::default());
         children(self, recs.contacts, &ids, &mut cr, &mut ci)?;
         let (mut ir, mut ii) = (sled::Batch::default(), sled::Batch::default());
@@ -147,6 +156,22 @@ impl Store {
         self.interactions.ids.apply_batch(ii)?;
         self.followups.records.apply_batch(fr)?;
         self.followups.ids.apply_batch(fi)?;
+        // Every key written was checked absent above (children get fresh
+        // ids), so each is one entry more.
+        let n = |len: usize| i64::try_from(len).unwrap_or(i64::MAX);
+        for (t, added) in [
+            (&self.accounts, n(ids.len())),
+            (&self.account_keys, n(ids.len())),
+            (&self.folded_keys, n(ids.len())),
+            (&self.contacts.records, n(lens[0])),
+            (&self.contacts.ids, n(lens[0])),
+            (&self.interactions.records, n(lens[1])),
+            (&self.interactions.ids, n(lens[1])),
+            (&self.followups.records, n(lens[2])),
+            (&self.followups.ids, n(lens[2])),
+        ] {
+            self.counts.add(&t.name(), added);
+        }
         self.flush()
     }
 }

@@ -8,6 +8,7 @@
 //!   *_ids:                id                 → record key
 
 use super::codec::{self, Record};
+use super::counts::{inserted, removed};
 use super::error::{Result, StoreError};
 use super::keys;
 use crate::domain::{
@@ -116,13 +117,15 @@ fn decode_tx<T: Record>(bytes: &[u8]) -> Tx<T> {
 
 /// Writes a sanitized child record with its final id, inside a transaction:
 /// record and id index move together. Returns the record it replaced (if
-/// any) and the stored form.
+/// any) and the stored form; `added` counts the entries it added to
+/// (records, ids).
 pub fn put<T: Child>(
     accounts: &TransactionalTree,
     records: &TransactionalTree,
     ids: &TransactionalTree,
     mut rec: T,
     mode: Mode,
+    added: &mut [i64; 2],
 ) -> Tx<(Option<T>, T)> {
     if accounts.get(rec.account().to_be_bytes())?.is_none() {
         return abort(StoreError::NotFound(format!("account {}", rec.account())));
@@ -159,7 +162,7 @@ pub fn put<T: Child>(
                 }
                 Mode::Update | Mode::Upsert => rec.set_version(stored.version() + 1),
             }
-            records.remove(old_key)?;
+            added[0] += removed(records.remove(old_key)?);
             before = Some(stored);
         }
         None if mode == Mode::Update => {
@@ -169,13 +172,19 @@ pub fn put<T: Child>(
     }
     let key = rec.record_key();
     let value = codec::encode(&rec).or_else(abort)?;
-    records.insert(key.as_slice(), value)?;
-    ids.insert(&id_key, key)?;
+    added[0] += inserted(records.insert(key.as_slice(), value)?);
+    added[1] += inserted(ids.insert(&id_key, key)?);
     Ok((before, rec))
 }
 
 /// Deletes a child record and its index entry; returns what was stored.
-pub fn delete<T: Child>(records: &TransactionalTree, ids: &TransactionalTree, id: u64) -> Tx<T> {
+/// `added` as for `put`.
+pub fn delete<T: Child>(
+    records: &TransactionalTree,
+    ids: &TransactionalTree,
+    id: u64,
+    added: &mut [i64; 2],
+) -> Tx<T> {
     let id_key = id.to_be_bytes();
     let Some(key) = ids.get(id_key)? else {
         return abort(StoreError::NotFound(label::<T>(id)));
@@ -187,8 +196,8 @@ pub fn delete<T: Child>(records: &TransactionalTree, ids: &TransactionalTree, id
         });
     };
     let stored: T = decode_tx(&bytes)?;
-    records.remove(key)?;
-    ids.remove(&id_key)?;
+    added[0] += removed(records.remove(key)?);
+    added[1] += removed(ids.remove(&id_key)?);
     Ok(stored)
 }
 

@@ -5,7 +5,8 @@
 //! after a flipped byte would be gone without a word. So:
 //!
 //! * an orderly close writes `kam.closed`: every sled file's length and
-//!   checksum, and how many entries each tree held;
+//!   checksum, and how many entries each tree held (kept as the store
+//!   writes, see `counts`);
 //! * an open that finds the files exactly as that marker says goes ahead
 //!   (nothing to recover), and removes the marker until the next close;
 //! * any other open of an existing database (after a crash, or with the
@@ -15,6 +16,7 @@
 //!   entries than at the last orderly close, or a shorter log file. An
 //!   accepted open removes the copy again.
 
+use super::counts::TreeCounts;
 use super::error::{Result, StoreError, short_detail};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -82,8 +84,9 @@ impl Marker {
 
 /// What `before_open` decided.
 pub enum Plan {
-    /// A new database, or one exactly as its last orderly close left it.
-    Trusted,
+    /// A new database (no counts), or one exactly as its last orderly
+    /// close left it (the counts that close recorded).
+    Trusted(Option<BTreeMap<String, u64>>),
     /// Files changed since the last orderly close (or it never closed
     /// orderly): checked after the open against `marker` and `before`.
     Checked {
@@ -122,9 +125,26 @@ fn fingerprint(dir: &Path) -> std::io::Result<Vec<FileSum>> {
     Ok(out)
 }
 
+/// Streamed through one buffer: the log of a 100k-account book is over
+/// 600 MB, and reading it whole doubled the open's peak memory.
 fn sum(path: &Path, name: String) -> std::io::Result<FileSum> {
-    let bytes = std::fs::read(path)?;
-    Ok((name, bytes.len() as u64, crc32fast::hash(&bytes)))
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut crc = crc32fast::Hasher::new();
+    let mut len = 0u64;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                crc.update(&buf[..n]);
+                len += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((name, len, crc.finalize()))
 }
 
 /// Copies the sled files of `dir` into `to` (a fresh directory).
@@ -163,14 +183,14 @@ fn io_err(dir: &Path, what: &str, e: std::io::Error) -> StoreError {
 /// and if so keeps a copy of the files as they are now.
 pub fn before_open(dir: &Path, had_data: bool) -> Result<Plan> {
     if !had_data {
-        return Ok(Plan::Trusted);
+        return Ok(Plan::Trusted(None));
     }
     let marker = std::fs::read_to_string(dir.join(CLOSED_FILE))
         .ok()
         .and_then(|t| Marker::parse(&t));
     let before = fingerprint(dir).map_err(|e| io_err(dir, "reading the database files", e))?;
-    if marker.as_ref().is_some_and(|m| m.files == before) {
-        return Ok(Plan::Trusted);
+    if let Some(m) = marker.as_ref().filter(|m| m.files == before) {
+        return Ok(Plan::Trusted(Some(m.trees.clone())));
     }
     let copy = dir.join(COPY_DIR);
     // A copy left by an earlier refused open is the older, better one.
@@ -195,11 +215,7 @@ fn count_trees(db: &sled::Db) -> std::result::Result<BTreeMap<String, u64>, sled
     let mut trees = BTreeMap::new();
     for name in db.tree_names() {
         let tree = db.open_tree(&name)?;
-        let mut n = 0u64;
-        for kv in tree.iter() {
-            kv?;
-            n += 1;
-        }
+        let n = super::counts::count(&tree)?;
         trees.insert(String::from_utf8_lossy(&name).into_owned(), n);
     }
     Ok(trees)
@@ -221,8 +237,13 @@ pub fn name_copy(plan: &Plan, e: StoreError) -> StoreError {
 }
 
 /// After sled opened the files: refuses an open that lost anything, else
-/// forgets the marker (the database is in use now) and the copy.
-pub fn after_open(dir: &Path, db: &sled::Db, plan: &Plan) -> Result<()> {
+/// forgets the marker (the database is in use now) and the copy, and gives
+/// the entries per tree as far as they are known.
+pub fn after_open(dir: &Path, db: &sled::Db, plan: &Plan) -> Result<TreeCounts> {
+    let mut known = match plan {
+        Plan::Trusted(counts) => counts.clone().unwrap_or_default(),
+        Plan::Checked { .. } => BTreeMap::new(),
+    };
     if let Plan::Checked {
         marker,
         before,
@@ -252,6 +273,7 @@ pub fn after_open(dir: &Path, db: &sled::Db, plan: &Plan) -> Result<()> {
             let lost: Vec<String> = m
                 .trees
                 .iter()
+                .filter(|(name, _)| super::counts::counted(name))
                 .filter_map(|(name, was)| {
                     let now = trees.get(name).copied().unwrap_or(0);
                     // More is someone else's writing (an older kam, a tool),
@@ -279,10 +301,11 @@ pub fn after_open(dir: &Path, db: &sled::Db, plan: &Plan) -> Result<()> {
         if *made_copy {
             let _ = std::fs::remove_dir_all(copy);
         }
+        known = trees;
     }
     match std::fs::remove_file(dir.join(CLOSED_FILE)) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Ok(()) => Ok(TreeCounts::new(known)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TreeCounts::new(known)),
         Err(e) => Err(io_err(dir, "marking the database open", e)),
     }
 }
@@ -290,9 +313,9 @@ pub fn after_open(dir: &Path, db: &sled::Db, plan: &Plan) -> Result<()> {
 /// An orderly close: everything flushed, then the marker that lets the next
 /// open trust the files as they are. Written to a temporary file and renamed,
 /// so a crash never leaves half a marker.
-pub fn close(dir: &Path, db: &sled::Db) -> std::io::Result<()> {
+pub fn close(dir: &Path, db: &sled::Db, counts: &TreeCounts) -> std::io::Result<()> {
     db.flush().map_err(std::io::Error::other)?;
-    let trees = count_trees(db).map_err(std::io::Error::other)?;
+    let trees = counts.resolve(db).map_err(std::io::Error::other)?;
     let files = fingerprint(dir)?;
     let marker = Marker { files, trees };
     let tmp = dir.join(CLOSED_TMP);
@@ -306,20 +329,22 @@ pub fn close(dir: &Path, db: &sled::Db) -> std::io::Result<()> {
 pub struct Closer {
     dir: PathBuf,
     db: sled::Db,
+    counts: TreeCounts,
 }
 
 impl Closer {
-    pub fn new(dir: &Path, db: sled::Db) -> Closer {
+    pub fn new(dir: &Path, db: sled::Db, counts: TreeCounts) -> Closer {
         super::error::register_open(dir);
         Closer {
             dir: dir.to_path_buf(),
             db,
+            counts,
         }
     }
 
     /// Writes the clean-close marker now (a process about to `exit`).
     pub fn close_now(&self) -> std::io::Result<()> {
-        close(&self.dir, &self.db)
+        close(&self.dir, &self.db, &self.counts)
     }
 }
 

@@ -108,7 +108,9 @@ impl Store {
             )));
         };
         entry.outcome = outcome;
-        self.requests.insert(req.key(), codec::encode(&entry)?)?;
+        let was = self.requests.insert(req.key(), codec::encode(&entry)?)?;
+        self.counts
+            .add(&self.requests.name(), super::counts::inserted(was));
         self.flush()
     }
 }

@@ -120,8 +120,11 @@ impl Store {
     }
 
     pub fn meta_put(&self, name: &str, value: &[u8]) -> Result<()> {
-        self.blobs
+        let was = self
+            .blobs
             .insert(name.as_bytes(), codec::encode(&value.to_vec())?)?;
+        self.counts
+            .add(&self.blobs.name(), super::counts::inserted(was));
         self.flush()
     }
 

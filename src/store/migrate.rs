@@ -40,6 +40,7 @@ fn fold_keys(db: &sled::Db) -> Result<()> {
             .or_default();
         entry.extend_from_slice(&id);
     }
+    // The open counts every tree after an upgrade (`open::open_db`).
     folded.clear()?;
     for (k, ids) in map {
         folded.insert(k.as_bytes(), ids)?;

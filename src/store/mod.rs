@@ -29,6 +29,7 @@ mod batch;
 mod bulk;
 mod child;
 mod codec;
+mod counts;
 mod derived;
 mod dump;
 mod error;
@@ -62,6 +63,7 @@ use crate::domain::{
     sanitize_account,
 };
 use child::{ChildTrees, Mode, Tx, abort};
+use counts::{inserted, removed};
 use sled::Transactional;
 use sled::transaction::TransactionalTree;
 use std::collections::HashMap;
@@ -143,6 +145,8 @@ pub struct Store {
     audit_accounts: sled::Tree,
     requests: sled::Tree,
     derived: sled::Tree,
+    /// Entries per tree, for the clean-close marker (see `counts`).
+    counts: counts::TreeCounts,
     /// Writes of this handle (and its clones) that bypassed the change log.
     unlogged: Arc<std::sync::atomic::AtomicU64>,
 }
@@ -163,8 +167,19 @@ impl Store {
     }
 
     pub fn open_with(dir: &Path, opts: &OpenOptions) -> Result<Store> {
-        let db = open::open_db(dir, opts)?;
-        let closer = Arc::new(guard::Closer::new(dir, db.clone()));
+        let (db, counts) = open::open_db(dir, opts)?;
+        // Trees are created here the first time: a new database's counts
+        // are taken once they all exist.
+        let counts = match counts {
+            Some(c) => c,
+            None => {
+                for name in TREE_NAMES {
+                    db.open_tree(name)?;
+                }
+                counts::TreeCounts::of_new_database(&db)?
+            }
+        };
+        let closer = Arc::new(guard::Closer::new(dir, db.clone(), counts.clone()));
         let tree = |name: &str| db.open_tree(name);
         let child = |records: &str, ids: &str| -> sled::Result<ChildTrees> {
             Ok(ChildTrees {
@@ -188,6 +203,7 @@ impl Store {
             audit_accounts: tree("audit_accounts")?,
             requests: tree("requests")?,
             derived: tree(derived::DERIVED_TREE)?,
+            counts,
             unlogged: Arc::default(),
             db,
         };
@@ -313,24 +329,38 @@ impl Store {
         if a.id.0 == 0 {
             a.id = AccountId(self.reserve_id()?);
         }
-        self.invalidate_derived()?;
-        let stored = (&self.accounts, &self.account_keys, &self.folded_keys).transaction(
-            |(acc, keys, folded)| put_account(acc, keys, folded, a.clone(), Mode::Insert),
-        )?;
-        self.flush()?;
-        Ok(stored.1)
+        self.put_single_account(a, Mode::Insert)
     }
 
     /// Replaces an account if `a.version` is the stored version; a changed
     /// key moves the key index.
     pub fn update_account(&self, mut a: Account) -> Result<Account> {
         sanitize_account(&mut a)?;
+        self.put_single_account(a, Mode::Update)
+    }
+
+    /// Writes one sanitized account outside a batch, and flushes.
+    fn put_single_account(&self, a: Account, mode: Mode) -> Result<Account> {
         self.invalidate_derived()?;
-        let stored = (&self.accounts, &self.account_keys, &self.folded_keys).transaction(
-            |(acc, keys, folded)| put_account(acc, keys, folded, a.clone(), Mode::Update),
-        )?;
+        let ((_, stored), added) = (&self.accounts, &self.account_keys, &self.folded_keys)
+            .transaction(|(acc, keys, folded)| {
+                let mut added = [0; 3];
+                let r = put_account(acc, keys, folded, a.clone(), mode, &mut added)?;
+                Ok((r, added))
+            })?;
+        self.count_added(
+            [&self.accounts, &self.account_keys, &self.folded_keys],
+            added,
+        );
         self.flush()?;
-        Ok(stored.1)
+        Ok(stored)
+    }
+
+    /// Moves the trees' entry counts by what a committed transaction added.
+    fn count_added<const N: usize>(&self, trees: [&sled::Tree; N], added: [i64; N]) {
+        for (t, n) in trees.iter().zip(added) {
+            self.counts.add(&t.name(), n);
+        }
     }
 
     // ---------------------------------------------------------------- children
@@ -354,10 +384,15 @@ impl Store {
     /// Writes an already sanitized record and flushes.
     fn put_child<T: child::Child>(&self, trees: &ChildTrees, rec: T, mode: Mode) -> Result<T> {
         self.invalidate_derived()?;
-        let stored = (&self.accounts, &trees.records, &trees.ids)
-            .transaction(|(acc, recs, ids)| child::put(acc, recs, ids, rec.clone(), mode))?;
+        let ((_, stored), added) =
+            (&self.accounts, &trees.records, &trees.ids).transaction(|(acc, recs, ids)| {
+                let mut added = [0; 2];
+                let r = child::put(acc, recs, ids, rec.clone(), mode, &mut added)?;
+                Ok((r, added))
+            })?;
+        self.count_added([&trees.records, &trees.ids], added);
         self.flush()?;
-        Ok(stored.1)
+        Ok(stored)
     }
 
     pub fn contact(&self, id: ContactId) -> Result<Option<Contact>> {
@@ -473,7 +508,8 @@ impl Store {
 
 /// Writes a sanitized account with its final id inside a transaction,
 /// keeping both key indexes in step. `Upsert` replaces whatever has the same
-/// id. Returns the record it replaced (if any) and the stored form.
+/// id. Returns the record it replaced (if any) and the stored form;
+/// `added` counts the entries it added to (accounts, keys, folded keys).
 ///
 /// A key that is new to this account and equals another account's key
 /// ignoring case is a duplicate, named by the key already stored: keys are
@@ -484,6 +520,7 @@ fn put_account(
     folded: &TransactionalTree,
     mut a: Account,
     mode: Mode,
+    added: &mut [i64; 3],
 ) -> Tx<(Option<Account>, Account)> {
     let id_key = a.id.to_be_bytes();
     if let Some(owner) = keys.get(a.key.as_bytes())?
@@ -514,7 +551,7 @@ fn put_account(
                 Mode::Update | Mode::Upsert => a.version = stored.version + 1,
             }
             if stored.key != a.key {
-                keys.remove(stored.key.as_bytes())?;
+                added[1] += removed(keys.remove(stored.key.as_bytes())?);
             }
             before = Some(stored);
         }
@@ -538,19 +575,19 @@ fn put_account(
             return abort(StoreError::DuplicateKey(key));
         }
         if let Some(old) = old_fold {
-            unfold_key(folded, &old, a.id)?;
+            unfold_key(folded, &old, a.id, &mut added[2])?;
         }
         let list = keys::id_list_with(ids.as_deref().unwrap_or_default(), a.id.0);
-        folded.insert(fold.as_bytes(), list)?;
+        added[2] += inserted(folded.insert(fold.as_bytes(), list)?);
     }
-    accounts.insert(&id_key, codec::encode(&a).or_else(abort)?)?;
-    keys.insert(a.key.as_bytes(), &id_key)?;
+    added[0] += inserted(accounts.insert(&id_key, codec::encode(&a).or_else(abort)?)?);
+    added[1] += inserted(keys.insert(a.key.as_bytes(), &id_key)?);
     Ok((before, a))
 }
 
 /// Takes `id` out of the folded index entry of `fold` (the entry goes when
-/// no id is left).
-fn unfold_key(folded: &TransactionalTree, fold: &str, id: AccountId) -> Tx<()> {
+/// no id is left); `added` counts the entries it added to the folded index.
+fn unfold_key(folded: &TransactionalTree, fold: &str, id: AccountId, added: &mut i64) -> Tx<()> {
     if let Some(ids) = folded.get(fold.as_bytes())? {
         let rest: Vec<u8> = keys::id_list(&ids)
             .into_iter()
@@ -558,9 +595,9 @@ fn unfold_key(folded: &TransactionalTree, fold: &str, id: AccountId) -> Tx<()> {
             .flat_map(u64::to_be_bytes)
             .collect();
         if rest.is_empty() {
-            folded.remove(fold.as_bytes())?;
+            *added += removed(folded.remove(fold.as_bytes())?);
         } else {
-            folded.insert(fold.as_bytes(), rest)?;
+            *added += inserted(folded.insert(fold.as_bytes(), rest)?);
         }
     }
     Ok(())

@@ -2,6 +2,7 @@
 //! one, and refuse (never touch, never re-create) anything else.
 
 use super::codec::{self, DB_MAGIC, DbHeader};
+use super::counts::TreeCounts;
 use super::error::{Result, StoreError, short_detail, sled_detail};
 use super::{OpenOptions, SCHEMA_VERSION, TREE_NAMES};
 use std::fs;
@@ -158,18 +159,28 @@ fn is_lock_error(e: &sled::Error) -> bool {
     }
 }
 
-/// Opens (or creates) the sled database in `dir` and checks its header.
-pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<sled::Db> {
+/// Opens (or creates) the sled database in `dir` and checks its header;
+/// also gives the entries per tree as far as the open knows them (None: a
+/// new database).
+pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<(sled::Db, Option<TreeCounts>)> {
     let found = inspect(dir)?;
     let had_data = matches!(found, Found::Sled { had_data: true });
     let plan = super::guard::before_open(dir, had_data)?;
-    let db = open_sled(dir, opts, had_data).map_err(|e| super::guard::name_copy(&plan, e))?;
-    super::guard::after_open(dir, &db, &plan)?;
-    Ok(db)
+    let (db, migrated) =
+        open_sled(dir, opts, had_data).map_err(|e| super::guard::name_copy(&plan, e))?;
+    let counts = super::guard::after_open(dir, &db, &plan)?;
+    // An upgrade rewrote trees after the marker's counts were taken.
+    let counts = if migrated {
+        TreeCounts::default()
+    } else {
+        counts
+    };
+    Ok((db, had_data.then_some(counts)))
 }
 
-/// Opens sled and checks (or writes) the kam header.
-fn open_sled(dir: &Path, opts: &OpenOptions, had_data: bool) -> Result<sled::Db> {
+/// Opens sled and checks (or writes) the kam header; true when it upgraded
+/// an older database.
+fn open_sled(dir: &Path, opts: &OpenOptions, had_data: bool) -> Result<(sled::Db, bool)> {
     crate::paths::create_db_dir(dir, opts.group_shared)
         .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
     // A database in a team directory is the team's, however it is opened.
@@ -224,6 +235,7 @@ fn open_sled(dir: &Path, opts: &OpenOptions, had_data: bool) -> Result<sled::Db>
     })?
     .map_err(|e| damaged(sled_detail(&e)))?;
 
+    let mut migrated = false;
     match header {
         Some(bytes) => {
             let h: DbHeader = codec::decode(&bytes)
@@ -240,6 +252,7 @@ fn open_sled(dir: &Path, opts: &OpenOptions, had_data: bool) -> Result<sled::Db>
             }
             if h.schema < SCHEMA_VERSION {
                 super::migrate::run(&db, h.schema, SCHEMA_VERSION)?;
+                migrated = true;
             }
         }
         None if had_data => {
@@ -261,7 +274,7 @@ fn open_sled(dir: &Path, opts: &OpenOptions, had_data: bool) -> Result<sled::Db>
             db.flush()?;
         }
     }
-    Ok(db)
+    Ok((db, migrated))
 }
 
 /// A readable sled database with data in trees kam does not use.

@@ -4,6 +4,7 @@
 //! process's files or terminal.
 
 mod account;
+mod agenda_json;
 pub mod backup;
 pub mod bulk;
 pub mod check;

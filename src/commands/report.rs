@@ -25,7 +25,7 @@ impl AccountLookup for BTreeMap<AccountId, Account> {
     }
 }
 
-fn key_name(lookup: &impl AccountLookup, id: AccountId) -> (String, String) {
+pub(super) fn key_name(lookup: &impl AccountLookup, id: AccountId) -> (String, String) {
     match lookup.account(id) {
         Some(a) => (a.key.clone(), a.name.clone()),
         None => (format!("#{id}"), String::new()),
@@ -302,40 +302,10 @@ pub fn fit_lines(text: &str, output: &Output) -> String {
     out
 }
 
-/// One agenda item as `kam agenda --json` and `kam digest --json` give it.
+/// One agenda item as `kam digest --json` gives it (`kam agenda --json`
+/// writes the same fields without a tree, see `agenda_json`).
 pub(super) fn agenda_item_json(key: &str, name: &str, i: &AgendaItem) -> Value {
-    json!({
-        "key": key,
-        "name": name,
-        "kind": i.kind.as_str(),
-        "flag": i.flag.map(|f| f.as_str()),
-        "due": i.due.to_string(),
-        "days_late": i.days_late,
-        "tier": i.tier,
-        "text": i.text,
-        "follow_up": i.follow_up.map(|f| f.0),
-    })
-}
-
-/// `kam agenda --json`.
-pub fn agenda_json(
-    engine: &Engine,
-    lookup: &impl AccountLookup,
-    owner: Option<&str>,
-    items: &[AgendaItem],
-) -> Value {
-    let items: Vec<Value> = items
-        .iter()
-        .map(|i| {
-            let (key, name) = key_name(lookup, i.account);
-            agenda_item_json(&key, &name, i)
-        })
-        .collect();
-    json!({
-        "as_of": engine.as_of().to_string(),
-        "owner": owner,
-        "items": items,
-    })
+    serde_json::to_value(super::agenda_json::ItemJson::new(key, name, i)).unwrap_or_default()
 }
 
 /// `kam agenda`, fitted to `output.width`.
@@ -659,8 +629,6 @@ mod tests {
         assert!(explain_json(&e, &accounts, AccountId(99)).is_none());
         let xj = explain_json(&e, &accounts, AccountId(5)).unwrap();
         assert_eq!(xj["criteria"].as_array().unwrap().len(), 8);
-        let a = agenda_json(&e, &accounts, Some("ann"), &e.agenda(Some("ann"), &[]));
-        assert!(!a["items"].as_array().unwrap().is_empty());
         let none = e.agenda(Some("nobody"), &[]);
         assert!(
             agenda_text(&e, &accounts, Some("nobody"), &none, &Output::default())

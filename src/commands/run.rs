@@ -139,7 +139,7 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             };
             let lookup = book.accounts_map();
             // Through the book, so snoozed items stay hidden as in the TUI.
-            let items = book.agenda(owner.as_deref())?;
+            let items = book.agenda_shared(owner.as_deref())?;
             if let Some(o) = owner.as_deref()
                 && !lookup.values().any(|a| a.owner == o)
             {
@@ -149,8 +149,13 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
                 let text = super::ics::calendar(lookup, book.today(), owner.as_deref(), &items);
                 env.out().write_all(text.as_bytes())?;
             } else if json {
-                let v = report::agenda_json(book.engine(), lookup, owner.as_deref(), &items);
-                writeln!(env.out(), "{v:#}")?;
+                super::agenda_json::write(
+                    book.engine(),
+                    lookup,
+                    owner.as_deref(),
+                    &items,
+                    env.out(),
+                )?;
             } else {
                 let output = env.output();
                 let t =

@@ -55,7 +55,7 @@ struct Doc<'a, I: Iterator<Item = AccountJson<'a>>> {
 }
 
 /// A sequence serialized straight from an iterator.
-struct Streamed<I>(RefCell<Option<I>>);
+pub(super) struct Streamed<I>(pub(super) RefCell<Option<I>>);
 
 impl<I: Iterator<Item = T>, T: Serialize> Serialize for Streamed<I> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

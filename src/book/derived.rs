@@ -16,8 +16,8 @@
 
 use super::{Book, Result};
 use crate::domain::Account;
-use crate::segment::{Engine, Model};
-use crate::store::Store;
+use crate::segment::{AccountInputs, Engine, Model};
+use crate::store::{DerivedMiss, Store};
 use chrono::NaiveDate;
 use std::time::{Duration, Instant};
 
@@ -48,18 +48,42 @@ impl SnapshotState {
     }
 }
 
+/// The saved snapshot as the store stands, read before the engine is made
+/// (`Book::open` reads it while it decodes the accounts).
+pub(super) struct Saved {
+    seq: u64,
+    unlogged: u64,
+    inputs: std::result::Result<Vec<AccountInputs>, DerivedMiss>,
+}
+
+/// Reads the saved snapshot if it reflects the store's last change and
+/// verifies.
+pub(super) fn read_saved(store: &Store) -> Result<Saved> {
+    let unlogged = store.unlogged_writes();
+    let seq = store.last_seq()?;
+    Ok(Saved {
+        seq,
+        unlogged,
+        inputs: store.load_derived(seq)?,
+    })
+}
+
 /// The engine for `accounts` as of `as_of`: from the saved snapshot when it
-/// reflects the store's last change and verifies, else rebuilt from the
-/// records (interactions streamed, never all held as records).
+/// restores, else rebuilt from the records (interactions streamed, never
+/// all held as records).
 pub(super) fn load_engine(
     store: &Store,
     model: Model,
     as_of: NaiveDate,
     accounts: &[Account],
+    saved: Saved,
 ) -> Result<(Engine, SnapshotState)> {
-    let unlogged = store.unlogged_writes();
-    let seq = store.last_seq()?;
-    if let Ok(inputs) = store.load_derived(seq)?
+    let Saved {
+        seq,
+        unlogged,
+        inputs,
+    } = saved;
+    if let Ok(inputs) = inputs
         && let Ok(engine) = Engine::restore(model.clone(), as_of, accounts, inputs)
     {
         let state = SnapshotState {

@@ -19,6 +19,7 @@ mod kpi;
 mod merge;
 pub mod merge_accounts;
 pub mod ops;
+mod par;
 pub mod query;
 pub mod review;
 mod undo;
@@ -144,10 +145,18 @@ impl Book {
             Some(bytes) => Model::from_toml(&String::from_utf8_lossy(&bytes))?,
             None => Model::default(),
         };
-        let accounts = store.accounts_by_id()?;
-        let (engine, derived) = derived::load_engine(&store, model, clock.today(), &accounts)?;
+        // Three independent reads of a big book, side by side on the cores:
+        // at 100k accounts they are 0.4 + 0.2 + 0.2 s one after another.
+        let (accounts, saved, recorded) = std::thread::scope(|s| {
+            let saved = s.spawn(|| derived::read_saved(&store));
+            let recorded = s.spawn(|| store.recorded_tiers());
+            let accounts = store.accounts_by_id();
+            (accounts, par::join(saved), par::join(recorded))
+        });
+        let (accounts, recorded) = (accounts?, recorded?);
+        let (engine, derived) =
+            derived::load_engine(&store, model, clock.today(), &accounts, saved?)?;
         let with_history = engine.accounts_with_history().collect();
-        let recorded = store.recorded_tiers()?;
         let mut book = Book {
             store,
             engine,

@@ -32,15 +32,9 @@ pub(in crate::book) struct RowIndex {
 impl RowIndex {
     fn build(book: &Book) -> Result<RowIndex> {
         let review = book.last_review()?;
-        let rows: Vec<AccountRow> = book
-            .accounts()
-            .into_iter()
-            .map(|a| row(book, review.as_ref(), a))
-            .collect();
-        let hay = rows
-            .iter()
-            .map(|r| fuzzy::prepare(&fuzzy::haystack(r)))
-            .collect();
+        let rows: Vec<AccountRow> =
+            crate::book::par::map(&book.accounts(), |a| row(book, review.as_ref(), a));
+        let hay = crate::book::par::map(&rows, |r| fuzzy::prepare(&fuzzy::haystack(r)));
         Ok(RowIndex {
             rows,
             hay,

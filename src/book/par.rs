@@ -6,19 +6,30 @@
 /// `items.iter().map(f).collect()`, in chunks on scoped threads (one per
 /// core, at most four); in order. Small inputs stay on this thread.
 pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    chunks(items, |_, part| part.iter().map(&f).collect())
+}
+
+/// `f(start, part)` for consecutive parts of `items` (`start`: the index of
+/// the part's first item), on scoped threads as for `map`; the results
+/// concatenated in order. For work that sets something up once per part.
+pub(crate) fn chunks<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(usize, &[T]) -> Vec<R> + Sync,
+) -> Vec<R> {
     const SMALL: usize = 4096;
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4);
     if threads < 2 || items.len() < SMALL {
-        return items.iter().map(f).collect();
+        return f(0, items);
     }
     let per = items.len().div_ceil(threads);
     let f = &f;
     std::thread::scope(|s| {
         let parts: Vec<_> = items
             .chunks(per)
-            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .enumerate()
+            .map(|(n, part)| s.spawn(move || f(n * per, part)))
             .collect();
         let mut out = Vec::with_capacity(items.len());
         for p in parts {
@@ -42,6 +53,11 @@ mod tests {
             let items: Vec<u64> = (0..n).collect();
             let want: Vec<u64> = items.iter().map(|x| x * 3 + 1).collect();
             assert_eq!(super::map(&items, |x| x * 3 + 1), want, "{n} items");
+            // Each part knows where it starts.
+            let at = super::chunks(&items, |start, part| {
+                (0..part.len()).map(|i| start + i).collect()
+            });
+            assert_eq!(at, (0..n as usize).collect::<Vec<_>>(), "{n} items");
         }
     }
 }

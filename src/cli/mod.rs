@@ -48,12 +48,26 @@ pub mod exit {
 }
 
 /// Runs the parsed command line.
+/// glibc gives threads their own heap arenas (up to 8 per core) and never
+/// hands memory freed in one to another: the server's per-client threads
+/// and the book's parallel reads kept ~125 MB more resident at 100k
+/// accounts. Two arenas keep the parallel parts from contending on one.
+fn fewer_heap_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before this
+    // process starts any thread.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
 pub fn run(cli: Cli) -> ExitCode {
     // Readable reports for an unexpected error or panic. The TUI chains its
     // terminal-restoring hook in front of this one (tui::runner::run), so
     // the report prints on a restored screen. A second install (a test
     // calling run twice) keeps the first.
     let _ = color_eyre::install();
+    fewer_heap_arenas();
     match dispatch(cli) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {

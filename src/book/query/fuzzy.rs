@@ -8,7 +8,8 @@ use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
 /// query matches everything in list order.
 pub fn rank(query: &str, rows: &[AccountRow]) -> Vec<usize> {
     let hay: Vec<Utf32String> = rows.iter().map(|r| prepare(&haystack(r))).collect();
-    rank_prepared(query, hay.iter().map(|h| h.slice(..)))
+    let hay: Vec<Utf32Str> = hay.iter().map(|h| h.slice(..)).collect();
+    rank_prepared(query, &hay)
         .into_iter()
         .map(|(_, i)| i)
         .collect()
@@ -37,23 +38,21 @@ pub fn prepare(hay: &str) -> Utf32String {
 }
 
 /// (score, position) of every haystack that matches, best first; ties in
-/// the order given. An empty query matches everything, in order.
-pub fn rank_prepared<'a>(
-    query: &str,
-    hays: impl IntoIterator<Item = Utf32Str<'a>>,
-) -> Vec<(u32, usize)> {
-    let hays = hays.into_iter();
+/// the order given. An empty query matches everything, in order. The
+/// haystacks are scored on every core (the first key of a search at 100k
+/// accounts looks at all of them).
+pub fn rank_prepared(query: &str, hays: &[Utf32Str]) -> Vec<(u32, usize)> {
     if query.trim().is_empty() {
-        return (0..hays.count()).map(|i| (0, i)).collect();
+        return (0..hays.len()).map(|i| (0, i)).collect();
     }
     let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
-    let mut matcher = Matcher::new(Config::DEFAULT);
-    let mut scored: Vec<(u32, usize)> = Vec::new();
-    for (i, hay) in hays.enumerate() {
-        if let Some(s) = pattern.score(hay, &mut matcher) {
-            scored.push((s, i));
-        }
-    }
+    let mut scored = crate::book::par::chunks(hays, |start, part| {
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        part.iter()
+            .enumerate()
+            .filter_map(|(i, hay)| Some((pattern.score(*hay, &mut matcher)?, start + i)))
+            .collect()
+    });
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     scored
 }
@@ -95,6 +94,34 @@ mod tests {
         assert_eq!(rank("acm", &rows)[0], 0);
         assert_eq!(rank("", &rows), vec![0, 1, 2]);
         assert!(rank("qqqq", &rows).is_empty());
+    }
+
+    /// Above the size where scoring is split across threads, the ranking
+    /// is the one a single pass gives (positions, scores and tie order).
+    #[test]
+    fn split_scoring_ranks_as_one_pass() {
+        let names = [
+            "Acme Ltd",
+            "Globex",
+            "华为技术",
+            "Nordwind Müller",
+            "Acme Nord",
+        ];
+        let hay: Vec<Utf32String> = (0..9000)
+            .map(|i| prepare(&format!("K{i} {} o{}", names[i % 5], i % 7)))
+            .collect();
+        let hay: Vec<Utf32Str> = hay.iter().map(|h| h.slice(..)).collect();
+        for q in ["acm", "nord o3", "华为", "K88", "zz"] {
+            let pattern = Pattern::parse(q, CaseMatching::Ignore, Normalization::Smart);
+            let mut matcher = Matcher::new(Config::DEFAULT);
+            let mut want: Vec<(u32, usize)> = hay
+                .iter()
+                .enumerate()
+                .filter_map(|(i, h)| Some((pattern.score(*h, &mut matcher)?, i)))
+                .collect();
+            want.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            assert_eq!(rank_prepared(q, &hay), want, "{q}");
+        }
     }
 
     /// Where `narrows` holds, the longer query's hits are among the

@@ -86,10 +86,11 @@ impl RowIndex {
             Some((q, hits)) if fuzzy::narrows(&q, text) => hits,
             _ => Arc::new((0..order.len() as u32).collect()),
         };
-        let hays = candidates
+        let hays: Vec<_> = candidates
             .iter()
-            .map(|&p| self.hay[order[p as usize] as usize].slice(..));
-        let ranked: Vec<u32> = fuzzy::rank_prepared(text, hays)
+            .map(|&p| self.hay[order[p as usize] as usize].slice(..))
+            .collect();
+        let ranked: Vec<u32> = fuzzy::rank_prepared(text, &hays)
             .into_iter()
             .map(|(_, i)| candidates[i])
             .collect();

@@ -438,3 +438,30 @@ fn another_date_while_others_are_connected_is_refused_clearly() {
     assert!(err.contains("runs as of 2026-11-24"), "{err}");
     assert!(err.contains("--as-of 2026-11-24"), "{err}");
 }
+
+/// Requests that held the book past the threshold are named in the server
+/// log (`KAM_SERVER_SLOW_MS=0` here: every one), both a CLI command and a
+/// TUI's call.
+#[test]
+fn slow_requests_are_named_in_the_server_log() {
+    use kam::backend::Backend;
+    let t = TestDb::with_accounts();
+    stop_server(&t.db);
+    let out = kam(&t.db)
+        .env("KAM_SERVER_SLOW_MS", "0")
+        .env("KAM_SERVER_IDLE", "60")
+        .args(["matrix"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let backend = connect(&t.db);
+    backend.list(&Default::default()).unwrap();
+    drop(backend);
+    stop_server(&t.db);
+    let log = std::fs::read_to_string(t.db.join("kam-server.log")).unwrap();
+    assert!(log.contains("kam server: slow request: command ("), "{log}");
+    assert!(
+        log.contains("kam server: slow request: list took "),
+        "{log}"
+    );
+}

@@ -138,6 +138,37 @@ pub enum Call {
     },
 }
 
+impl Call {
+    /// The call's name for the server log (without its arguments, which
+    /// can be a hundred thousand ids).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Call::Model => "model",
+            Call::List(_) => "list",
+            Call::Rows(_) => "rows",
+            Call::Search { .. } => "search",
+            Call::Detail(_) => "detail",
+            Call::Timeline { .. } => "timeline",
+            Call::Matrix => "matrix",
+            Call::Agenda(_) => "agenda",
+            Call::Delta(_) => "delta",
+            Call::Report { .. } => "report",
+            Call::Account(_) => "account",
+            Call::Score(_) => "score",
+            Call::ContactsOf(_) => "contacts",
+            Call::InteractionsOf(_) => "interactions",
+            Call::FollowupsOf(_) => "follow-ups",
+            Call::History(_) => "history",
+            Call::ChangesSince(_) => "changes",
+            Call::LastSeq => "last seq",
+            Call::Views => "views",
+            Call::Execute(_) => "write",
+            Call::ReviewDue => "review",
+            Call::PlanMerge { .. } => "merge plan",
+        }
+    }
+}
+
 /// A `BookError` on the wire: the kinds a client acts on keep their data
 /// (a conflict carries both sides for the form), the rest their message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -606,7 +606,9 @@ fn handle(
                 if summary.is_some() {
                     take_restore_point(&book, shared.restore_points, shared.group_shared);
                 }
+                let (name, started) = (call.name(), Instant::now());
                 let result = calls::answer(&mut book, call, id);
+                log_if_slow(name, started);
                 let after = book.last_seq().unwrap_or(0);
                 // A resent write that was applied before changes nothing now.
                 let change = summary.filter(|_| after > before).map(|summary| Change {
@@ -731,6 +733,26 @@ fn stream_file(mut file: std::fs::File, tx: &SyncSender<Reply>) -> Result<(), Co
     }
 }
 
+/// A request that held the book this long is worth a line in the server
+/// log: it is what every other client waited for. `KAM_SERVER_SLOW_MS`
+/// sets another threshold (0: every request).
+const SLOW: Duration = Duration::from_millis(100);
+
+fn log_if_slow(name: &str, started: Instant) {
+    let took = started.elapsed();
+    let slow = std::env::var("KAM_SERVER_SLOW_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(SLOW, Duration::from_millis);
+    if took >= slow {
+        let _ = writeln!(
+            std::io::stderr(),
+            "kam server: slow request: {name} took {} ms",
+            took.as_millis()
+        );
+    }
+}
+
 fn run_command(
     shared: &Shared,
     user: &str,
@@ -750,7 +772,9 @@ fn run_command(
             take_restore_point(&book, shared.restore_points, shared.group_shared);
         }
         let before = book.last_seq().unwrap_or(0);
+        let started = Instant::now();
         let result = exec::execute(cmd, &mut book, &mut env);
+        log_if_slow(&format!("command ({summary})"), started);
         let seq = book.last_seq().unwrap_or(0);
         // A resent write that was applied before changes nothing now.
         let change = (writes && result.is_ok() && (seq > before || demo)).then(|| Change {

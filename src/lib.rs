@@ -13,6 +13,7 @@ pub mod demo;
 pub mod describe;
 pub mod domain;
 pub mod identity;
+pub mod par;
 pub mod paths;
 pub mod segment;
 pub mod server;

@@ -19,7 +19,6 @@ mod kpi;
 mod merge;
 pub mod merge_accounts;
 pub mod ops;
-mod par;
 pub mod query;
 pub mod review;
 mod undo;
@@ -151,7 +150,11 @@ impl Book {
             let saved = s.spawn(|| derived::read_saved(&store));
             let recorded = s.spawn(|| store.recorded_tiers());
             let accounts = store.accounts_by_id();
-            (accounts, par::join(saved), par::join(recorded))
+            (
+                accounts,
+                crate::par::join(saved),
+                crate::par::join(recorded),
+            )
         });
         let (accounts, recorded) = (accounts?, recorded?);
         let (engine, derived) =

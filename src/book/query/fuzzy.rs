@@ -46,7 +46,7 @@ pub fn rank_prepared(query: &str, hays: &[Utf32Str]) -> Vec<(u32, usize)> {
         return (0..hays.len()).map(|i| (0, i)).collect();
     }
     let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
-    let mut scored = crate::book::par::chunks(hays, |start, part| {
+    let mut scored = crate::par::chunks(hays, |start, part| {
         let mut matcher = Matcher::new(Config::DEFAULT);
         part.iter()
             .enumerate()

@@ -33,8 +33,8 @@ impl RowIndex {
     fn build(book: &Book) -> Result<RowIndex> {
         let review = book.last_review()?;
         let rows: Vec<AccountRow> =
-            crate::book::par::map(&book.accounts(), |a| row(book, review.as_ref(), a));
-        let hay = crate::book::par::map(&rows, |r| fuzzy::prepare(&fuzzy::haystack(r)));
+            crate::par::map(&book.accounts(), |a| row(book, review.as_ref(), a));
+        let hay = crate::par::map(&rows, |r| fuzzy::prepare(&fuzzy::haystack(r)));
         Ok(RowIndex {
             rows,
             hay,

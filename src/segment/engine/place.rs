@@ -41,7 +41,7 @@ impl Engine {
 
     /// Stores an exact evaluation: snapshot, cell, cut-queue keys. Returns
     /// whether the account sits in a capped cell (then it awaits the cap).
-    fn place(&mut self, id: AccountId, e: Eval) -> bool {
+    pub(super) fn place(&mut self, id: AccountId, e: Eval) -> bool {
         let grid = &self.model.grid;
         let (row, col) = grid.locate(e.score.value, e.score.potential);
         let cell = row * grid.cols() + col;

@@ -58,9 +58,9 @@ impl Engine {
 
     /// All known accounts, by id.
     pub fn scores(&self) -> Vec<AccountScore> {
-        self.account_ids()
+        crate::par::map(&self.account_ids(), |id| self.score(*id))
             .into_iter()
-            .filter_map(|id| self.score(id))
+            .flatten()
             .collect()
     }
 

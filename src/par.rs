@@ -1,7 +1,7 @@
-//! Work split across the machine's cores. Building the list's rows scores
-//! each account (percentile look-ups per criterion): at 100k accounts that
-//! is most of a second on one core, paid by the first screen after a start
-//! and after each change.
+//! Work split across the machine's cores, for passes over every account of
+//! a big book: scoring each account (percentile look-ups per criterion) is
+//! most of a second on one core at 100k accounts, paid by every open, the
+//! first screen after a change and `segments`.
 
 /// `items.iter().map(f).collect()`, in chunks on scoped threads (one per
 /// core, at most four); in order. Small inputs stay on this thread.

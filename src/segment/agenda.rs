@@ -14,18 +14,22 @@ impl Engine {
     /// are listed with their SLA deadlines even before those fall due.
     pub fn agenda(&self, owner: Option<&str>, followups: &[FollowUp]) -> Vec<AgendaItem> {
         let as_of = self.as_of;
-        let mut items = Vec::new();
         // One user's agenda scores only their accounts (the owner index),
-        // not the whole book.
+        // not the whole book; on every core (28k accounts for one owner of
+        // a 100k book), in the same order as one pass.
         let ids = match owner {
             Some(o) => self.accounts_of_owner(o),
             None => self.account_ids(),
         };
-        for id in ids {
-            if let Some(sc) = self.score(id) {
-                self.account_items(&sc, &mut items);
+        let mut items = crate::par::chunks(&ids, |_, part| {
+            let mut items = Vec::new();
+            for id in part {
+                if let Some(sc) = self.score(*id) {
+                    self.account_items(&sc, &mut items);
+                }
             }
-        }
+            items
+        });
         for f in followups {
             if f.done_at.is_some() || f.due > as_of {
                 continue;

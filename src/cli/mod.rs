@@ -54,8 +54,8 @@ pub mod exit {
 /// accounts. Two arenas keep the parallel parts from contending on one.
 fn fewer_heap_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; called before this
-    // process starts any thread.
+    // SAFETY: mallopt only sets a parameter of the allocator, under the
+    // allocator's own lock; arenas already made stay valid.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
     }

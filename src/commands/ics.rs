@@ -135,7 +135,7 @@ pub struct Calendars {
 /// calendar, so a cleared agenda empties the file too).
 pub fn calendars_of(book: &Book) -> std::io::Result<Calendars> {
     let items = book
-        .agenda(None)
+        .agenda_shared(None)
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     let lookup = book.accounts_map();
     let owners: BTreeSet<&str> = lookup
@@ -146,12 +146,19 @@ pub fn calendars_of(book: &Book) -> std::io::Result<Calendars> {
     let mut by_owner: BTreeMap<String, Vec<AgendaItem>> =
         owners.iter().map(|o| (o.to_string(), Vec::new())).collect();
     let mut accounts = HashMap::new();
-    for item in items {
+    for item in items.iter() {
         if let Some(a) = lookup.get(&item.account)
             && let Some(list) = by_owner.get_mut(a.owner.as_str())
         {
-            accounts.entry(a.id).or_insert_with(|| a.clone());
-            list.push(item);
+            // Only what the events show: this runs under the book's lock,
+            // and whole accounts of a 100k book took most of it.
+            accounts.entry(a.id).or_insert_with(|| Account {
+                id: a.id,
+                key: a.key.clone(),
+                name: a.name.clone(),
+                ..Default::default()
+            });
+            list.push(item.clone());
         }
     }
     Ok(Calendars {

@@ -738,7 +738,7 @@ fn stream_file(mut file: std::fs::File, tx: &SyncSender<Reply>) -> Result<(), Co
 /// sets another threshold (0: every request).
 const SLOW: Duration = Duration::from_millis(100);
 
-fn log_if_slow(name: &str, started: Instant) {
+pub(super) fn log_if_slow(name: &str, started: Instant) {
     let took = started.elapsed();
     let slow = std::env::var("KAM_SERVER_SLOW_MS")
         .ok()

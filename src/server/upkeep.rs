@@ -37,6 +37,7 @@ pub(super) fn refresh_calendars(book: &Mutex<Book>, db: &Path) -> Duration {
         exec::ics::calendars_of(&book)
     };
     let held = start.elapsed();
+    super::server::log_if_slow("agenda calendars", start);
     // Rendered and written with the book released: writes go on meanwhile.
     if let Err(e) = gathered.and_then(|c| c.write(db)) {
         eprintln!("kam server: cannot update the agenda calendars: {e}");

@@ -77,7 +77,7 @@ impl Store {
     pub fn begin_bulk(&self) -> Result<()> {
         self.invalidate_derived()?;
         let was = self.meta.insert(BULK_MARK, &[1u8])?;
-        self.counts
+        self.tree_counts
             .add(&self.meta.name(), super::counts::inserted(was));
         self.flush()
     }
@@ -86,7 +86,7 @@ impl Store {
     pub fn end_bulk(&self) -> Result<()> {
         self.flush()?;
         let was = self.meta.remove(BULK_MARK)?;
-        self.counts
+        self.tree_counts
             .add(&self.meta.name(), super::counts::removed(was));
         self.flush()
     }
@@ -170,7 +170,7 @@ impl Store {
             (&self.followups.records, n(lens[2])),
             (&self.followups.ids, n(lens[2])),
         ] {
-            self.counts.add(&t.name(), added);
+            self.tree_counts.add(&t.name(), added);
         }
         self.flush()
     }

@@ -549,7 +549,7 @@ fn write_restore(
     let mut done = 0u64;
     {
         let store = Store::open_with(dir, opts)?;
-        store.counts.forget_all();
+        store.tree_counts.forget_all();
         let db = store.db.clone();
         let mut batch = sled::Batch::default();
         let mut pending = 0usize;

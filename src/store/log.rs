@@ -109,7 +109,7 @@ impl Store {
         };
         entry.outcome = outcome;
         let was = self.requests.insert(req.key(), codec::encode(&entry)?)?;
-        self.counts
+        self.tree_counts
             .add(&self.requests.name(), super::counts::inserted(was));
         self.flush()
     }

@@ -123,7 +123,7 @@ impl Store {
         let was = self
             .blobs
             .insert(name.as_bytes(), codec::encode(&value.to_vec())?)?;
-        self.counts
+        self.tree_counts
             .add(&self.blobs.name(), super::counts::inserted(was));
         self.flush()
     }

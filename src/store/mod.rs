@@ -146,7 +146,7 @@ pub struct Store {
     requests: sled::Tree,
     derived: sled::Tree,
     /// Entries per tree, for the clean-close marker (see `counts`).
-    counts: counts::TreeCounts,
+    tree_counts: counts::TreeCounts,
     /// Writes of this handle (and its clones) that bypassed the change log.
     unlogged: Arc<std::sync::atomic::AtomicU64>,
 }
@@ -203,7 +203,7 @@ impl Store {
             audit_accounts: tree("audit_accounts")?,
             requests: tree("requests")?,
             derived: tree(derived::DERIVED_TREE)?,
-            counts,
+            tree_counts: counts,
             unlogged: Arc::default(),
             db,
         };
@@ -359,7 +359,7 @@ impl Store {
     /// Moves the trees' entry counts by what a committed transaction added.
     fn count_added<const N: usize>(&self, trees: [&sled::Tree; N], added: [i64; N]) {
         for (t, n) in trees.iter().zip(added) {
-            self.counts.add(&t.name(), n);
+            self.tree_counts.add(&t.name(), n);
         }
     }
 

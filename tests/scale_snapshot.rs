@@ -6,10 +6,13 @@ use chrono::NaiveDate;
 use kam::book::{Book, WriteOp};
 use kam::clock::Clock;
 use kam::demo::{DemoParams, write_demo};
-use kam::domain::{Interaction, InteractionKind, Money};
+use kam::domain::{AccountId, Interaction, InteractionKind, Money};
 use kam::segment::Engine;
 use kam::store::{Batch, DerivedMiss, Store};
+use kam::transfer::columns::RecordKind;
+use kam::transfer::import::import_into;
 use proptest::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 fn today() -> NaiveDate {
@@ -111,6 +114,68 @@ fn snapshot_edits_reopen_equal_a_rebuild() {
     drop(book);
     let book = open(dir.path());
     assert!(book.snapshot_loaded());
+    assert_equals_rebuild(&book);
+}
+
+fn tiers(book: &Book) -> BTreeMap<AccountId, String> {
+    book.engine()
+        .scores()
+        .into_iter()
+        .map(|s| (s.account, s.tier))
+        .collect()
+}
+
+/// An import big enough to be scored as one recompute (`upsert_many`): the
+/// book equals a rebuild, reports exactly the tiers that moved, and the
+/// snapshot it saves (many accounts of each bucket changed at once) reopens
+/// to the same scores.
+#[test]
+fn a_large_import_is_scored_once_and_equals_a_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_book(dir.path(), 150);
+    let mut book = open(dir.path());
+    let before = tiers(&book);
+    let mut csv = String::from("account,kind,at,amount\n");
+    let mut rows = 0;
+    for (n, key) in keys(&book, 150).iter().enumerate() {
+        // Large orders for every third account, small ones for the rest:
+        // tiers move both ways.
+        let amount = if n % 3 == 0 { 90_000 } else { 10 };
+        for day in 1..=4 {
+            csv.push_str(&format!(
+                "{key},order,2026-10-{day:02}T10:00:00Z,{amount}\n"
+            ));
+            rows += 1;
+        }
+    }
+    assert!(book.engine().prefers_recompute(rows), "{rows} rows");
+    let out = import_into(
+        &mut book,
+        RecordKind::Interactions,
+        csv.as_bytes(),
+        "orders.csv",
+        false,
+        None,
+    )
+    .unwrap();
+    assert_eq!(out.import.unwrap().created, rows);
+    assert_equals_rebuild(&book);
+    let after = tiers(&book);
+    let moved: BTreeSet<(AccountId, String)> = after
+        .iter()
+        .filter(|(id, t)| before.get(id) != Some(t))
+        .map(|(id, t)| (*id, t.clone()))
+        .collect();
+    assert!(!moved.is_empty(), "the import moves some tiers");
+    let reported: BTreeSet<(AccountId, String)> = out
+        .tier_changes
+        .iter()
+        .map(|c| (c.account, c.to.clone()))
+        .collect();
+    assert_eq!(reported, moved);
+    drop(book);
+    let book = open(dir.path());
+    assert!(book.snapshot_loaded(), "the import's snapshot was saved");
     assert_equals_rebuild(&book);
 }
 

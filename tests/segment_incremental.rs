@@ -187,7 +187,155 @@ fn tiers(e: &Engine) -> BTreeMap<AccountId, String> {
         .collect()
 }
 
-fn run(model: Model, n0: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
+/// What one op changed, for the engine to be told.
+enum Edit {
+    Account(Box<Account>),
+    Contact(Contact),
+    Interaction(Interaction),
+    Reopen,
+    Nothing,
+}
+
+/// Applies `op` to the records and says what changed.
+fn apply(model: &Model, w: &mut World, op: Op) -> Edit {
+    let n = w.accounts.len();
+    if n == 0 && !matches!(op, Op::AddAccount { .. }) {
+        return Edit::Nothing;
+    }
+    let pick = |x: usize| AccountId((x % n) as u64 + 1);
+    match op {
+        Op::AddAccount { rating, since_days } => {
+            let a = w.new_account(rating, since_days);
+            Edit::Account(Box::new(a))
+        }
+        Op::Rate { acc, which, value } => {
+            let id = pick(acc);
+            let a = &mut w.accounts[(id.0 - 1) as usize];
+            match which {
+                0 => a.ratings.loyalty = value,
+                1 => a.ratings.potential = value,
+                2 => a.ratings.strategic_fit = value,
+                _ => a.ratings.tech_cooperation = value,
+            }
+            let a = a.clone();
+            Edit::Account(Box::new(a))
+        }
+        Op::AddOrder {
+            acc,
+            days_ago,
+            amount,
+            due_in,
+            paid,
+        } => {
+            let i = w.order(pick(acc), days_ago, amount, due_in, paid);
+            Edit::Interaction(i)
+        }
+        Op::EditOrder {
+            inter,
+            days_ago,
+            amount,
+        } => {
+            if w.inters.is_empty() {
+                return Edit::Nothing;
+            }
+            let k = inter % w.inters.len();
+            let i = &mut w.inters[k];
+            i.at = (as_of() - Duration::days(i64::from(days_ago)))
+                .and_hms_opt(9, 0, 0)
+                .unwrap()
+                .and_utc();
+            i.amount = Some(Money::from_units(i64::from(amount) * 1000));
+            let i = i.clone();
+            Edit::Interaction(i)
+        }
+        Op::MoveInteraction { inter, acc } => {
+            if w.inters.is_empty() {
+                return Edit::Nothing;
+            }
+            let k = inter % w.inters.len();
+            w.inters[k].account = pick(acc);
+            let i = w.inters[k].clone();
+            Edit::Interaction(i)
+        }
+        Op::AddTouch {
+            acc,
+            days_ago,
+            kind,
+        } => {
+            let kind = [
+                InteractionKind::Visit,
+                InteractionKind::Complaint,
+                InteractionKind::Resolution,
+                InteractionKind::Survey,
+            ][kind as usize % 4];
+            let mut i = Interaction::new(
+                pick(acc),
+                kind,
+                as_of() - Duration::days(i64::from(days_ago)),
+            );
+            i.id = InteractionId(w.inters.len() as u64 + 1);
+            i.satisfaction = Some((days_ago % 5) as u8 + 1);
+            w.inters.push(i.clone());
+            Edit::Interaction(i)
+        }
+        Op::AddContact {
+            acc,
+            primary,
+            backup,
+        } => {
+            let c = Contact {
+                id: ContactId(w.contacts.len() as u64 + 1),
+                account: pick(acc),
+                name: "c".into(),
+                primary,
+                backup,
+                ..Contact::default()
+            };
+            w.contacts.push(c.clone());
+            Edit::Contact(c)
+        }
+        Op::ContactLeaves { contact, days_ago } => {
+            if w.contacts.is_empty() {
+                return Edit::Nothing;
+            }
+            let k = contact % w.contacts.len();
+            w.contacts[k].left_at = Some(as_of() - Duration::days(i64::from(days_ago)));
+            let c = w.contacts[k].clone();
+            Edit::Contact(c)
+        }
+        Op::Pin { acc, tier } => {
+            let id = pick(acc);
+            let t = model.tiers[tier as usize % model.tiers.len()].name.clone();
+            let a = &mut w.accounts[(id.0 - 1) as usize];
+            a.pin = Some(TierPin {
+                tier: t,
+                reason: "test".into(),
+                by: "me".into(),
+                at: as_of(),
+            });
+            let a = a.clone();
+            Edit::Account(Box::new(a))
+        }
+        Op::Unpin { acc } => {
+            let id = pick(acc);
+            let a = &mut w.accounts[(id.0 - 1) as usize];
+            a.pin = None;
+            let a = a.clone();
+            Edit::Account(Box::new(a))
+        }
+        Op::Reopen => Edit::Reopen,
+        Op::Reassign { acc } => {
+            let id = pick(acc);
+            let a = &mut w.accounts[(id.0 - 1) as usize];
+            a.owner = if a.owner == "ann" { "bob" } else { "ann" }.into();
+            let a = a.clone();
+            Edit::Account(Box::new(a))
+        }
+    }
+}
+
+/// A world of `n0` accounts with a few orders each.
+fn seeded(n0: usize) -> World {
     let mut w = World::default();
     for k in 0..n0 {
         let a = w.new_account((k % 6) as u8, (k * 37 % 2000) as u16);
@@ -202,175 +350,97 @@ fn run(model: Model, n0: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
             );
         }
     }
+    w
+}
+
+/// The engine agrees with a full rebuild of `w`, and `changes` are exactly
+/// the tiers that differ from `prev`. Returns the tiers now.
+fn check(
+    model: &Model,
+    w: &World,
+    inc: &Engine,
+    prev: &BTreeMap<AccountId, String>,
+    changes: &[kam::segment::TierChange],
+    label: &str,
+) -> Result<BTreeMap<AccountId, String>, TestCaseError> {
+    let full = rebuilt(model, w);
+    let got = inc.scores();
+    let want = full.scores();
+    prop_assert_eq!(got.len(), want.len(), "{}", label);
+    for (g, f) in got.iter().zip(&want) {
+        prop_assert_eq!(g, f, "{}", label);
+    }
+    let now = tiers(&full);
+    let expected: BTreeSet<(AccountId, Option<String>, String)> = now
+        .iter()
+        .filter(|(id, t)| prev.get(id) != Some(t))
+        .map(|(id, t)| (*id, prev.get(id).cloned(), t.clone()))
+        .collect();
+    let reported: BTreeSet<(AccountId, Option<String>, String)> = changes
+        .iter()
+        .map(|c| (c.account, c.from.clone(), c.to.clone()))
+        .collect();
+    prop_assert_eq!(reported.len(), changes.len(), "duplicate change reports");
+    prop_assert_eq!(reported, expected, "{}", label);
+    prop_assert_eq!(inc.matrix(), full.matrix());
+    for owner in [Some("ann"), Some("bob"), None] {
+        prop_assert_eq!(
+            inc.agenda(owner, &[]),
+            full.agenda(owner, &[]),
+            "{:?}",
+            owner
+        );
+    }
+    Ok(now)
+}
+
+fn run(model: Model, n0: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let mut w = seeded(n0);
     let mut inc = rebuilt(&model, &w);
     let mut prev = tiers(&inc);
     for (step, op) in ops.into_iter().enumerate() {
-        let n = w.accounts.len();
-        if n == 0 && !matches!(op, Op::AddAccount { .. }) {
-            continue;
-        }
-        let pick = |x: usize| AccountId((x % n) as u64 + 1);
-        let changes = match op.clone() {
-            Op::AddAccount { rating, since_days } => {
-                let a = w.new_account(rating, since_days);
-                inc.upsert_account(&a)
-            }
-            Op::Rate { acc, which, value } => {
-                let id = pick(acc);
-                let a = &mut w.accounts[(id.0 - 1) as usize];
-                match which {
-                    0 => a.ratings.loyalty = value,
-                    1 => a.ratings.potential = value,
-                    2 => a.ratings.strategic_fit = value,
-                    _ => a.ratings.tech_cooperation = value,
-                }
-                let a = a.clone();
-                inc.upsert_account(&a)
-            }
-            Op::AddOrder {
-                acc,
-                days_ago,
-                amount,
-                due_in,
-                paid,
-            } => {
-                let i = w.order(pick(acc), days_ago, amount, due_in, paid);
-                inc.upsert_interaction(&i)
-            }
-            Op::EditOrder {
-                inter,
-                days_ago,
-                amount,
-            } => {
-                if w.inters.is_empty() {
-                    continue;
-                }
-                let k = inter % w.inters.len();
-                let i = &mut w.inters[k];
-                i.at = (as_of() - Duration::days(i64::from(days_ago)))
-                    .and_hms_opt(9, 0, 0)
-                    .unwrap()
-                    .and_utc();
-                i.amount = Some(Money::from_units(i64::from(amount) * 1000));
-                let i = i.clone();
-                inc.upsert_interaction(&i)
-            }
-            Op::MoveInteraction { inter, acc } => {
-                if w.inters.is_empty() {
-                    continue;
-                }
-                let k = inter % w.inters.len();
-                w.inters[k].account = pick(acc);
-                let i = w.inters[k].clone();
-                inc.upsert_interaction(&i)
-            }
-            Op::AddTouch {
-                acc,
-                days_ago,
-                kind,
-            } => {
-                let kind = [
-                    InteractionKind::Visit,
-                    InteractionKind::Complaint,
-                    InteractionKind::Resolution,
-                    InteractionKind::Survey,
-                ][kind as usize % 4];
-                let mut i = Interaction::new(
-                    pick(acc),
-                    kind,
-                    as_of() - Duration::days(i64::from(days_ago)),
-                );
-                i.id = InteractionId(w.inters.len() as u64 + 1);
-                i.satisfaction = Some((days_ago % 5) as u8 + 1);
-                w.inters.push(i.clone());
-                inc.upsert_interaction(&i)
-            }
-            Op::AddContact {
-                acc,
-                primary,
-                backup,
-            } => {
-                let c = Contact {
-                    id: ContactId(w.contacts.len() as u64 + 1),
-                    account: pick(acc),
-                    name: "c".into(),
-                    primary,
-                    backup,
-                    ..Contact::default()
-                };
-                w.contacts.push(c.clone());
-                inc.upsert_contact(&c)
-            }
-            Op::ContactLeaves { contact, days_ago } => {
-                if w.contacts.is_empty() {
-                    continue;
-                }
-                let k = contact % w.contacts.len();
-                w.contacts[k].left_at = Some(as_of() - Duration::days(i64::from(days_ago)));
-                let c = w.contacts[k].clone();
-                inc.upsert_contact(&c)
-            }
-            Op::Pin { acc, tier } => {
-                let id = pick(acc);
-                let t = model.tiers[tier as usize % model.tiers.len()].name.clone();
-                let a = &mut w.accounts[(id.0 - 1) as usize];
-                a.pin = Some(TierPin {
-                    tier: t,
-                    reason: "test".into(),
-                    by: "me".into(),
-                    at: as_of(),
-                });
-                let a = a.clone();
-                inc.upsert_account(&a)
-            }
-            Op::Unpin { acc } => {
-                let id = pick(acc);
-                let a = &mut w.accounts[(id.0 - 1) as usize];
-                a.pin = None;
-                let a = a.clone();
-                inc.upsert_account(&a)
-            }
-            Op::Reopen => {
+        let label = format!("step {step} {op:?}");
+        let changes = match apply(&model, &mut w, op) {
+            Edit::Account(a) => inc.upsert_account(&a),
+            Edit::Contact(c) => inc.upsert_contact(&c),
+            Edit::Interaction(i) => inc.upsert_interaction(&i),
+            Edit::Reopen => {
                 inc = reopened(&model, &w, &inc);
                 Vec::new()
             }
-            Op::Reassign { acc } => {
-                let id = pick(acc);
-                let a = &mut w.accounts[(id.0 - 1) as usize];
-                a.owner = if a.owner == "ann" { "bob" } else { "ann" }.into();
-                let a = a.clone();
-                inc.upsert_account(&a)
-            }
+            Edit::Nothing => continue,
         };
-        let full = rebuilt(&model, &w);
-        let got = inc.scores();
-        let want = full.scores();
-        prop_assert_eq!(got.len(), want.len(), "step {} {:?}", step, op);
-        for (g, f) in got.iter().zip(&want) {
-            prop_assert_eq!(g, f, "step {} {:?}", step, op);
+        prev = check(&model, &w, &inc, &prev, &changes, &label)?;
+    }
+    Ok(())
+}
+
+/// The edits of each batch told to the engine at once (`upsert_many`, as an
+/// import does): the same scores, and one report of the net tier changes.
+fn run_batched(model: Model, n0: usize, batches: Vec<Vec<Op>>) -> Result<(), TestCaseError> {
+    let mut w = seeded(n0);
+    let mut inc = rebuilt(&model, &w);
+    let mut prev = tiers(&inc);
+    for (step, ops) in batches.into_iter().enumerate() {
+        let label = format!("batch {step} {ops:?}");
+        let (mut accounts, mut contacts, mut inters) = (Vec::new(), Vec::new(), Vec::new());
+        // A reopen in a batch happens after it: the engine cannot restore
+        // records it has not been told of yet.
+        let mut reopen = false;
+        for op in ops {
+            match apply(&model, &mut w, op) {
+                Edit::Account(a) => accounts.push(*a),
+                Edit::Contact(c) => contacts.push(c),
+                Edit::Interaction(i) => inters.push(i),
+                Edit::Reopen => reopen = true,
+                Edit::Nothing => {}
+            }
         }
-        let now = tiers(&full);
-        let expected: BTreeSet<(AccountId, Option<String>, String)> = now
-            .iter()
-            .filter(|(id, t)| prev.get(id) != Some(t))
-            .map(|(id, t)| (*id, prev.get(id).cloned(), t.clone()))
-            .collect();
-        let reported: BTreeSet<(AccountId, Option<String>, String)> = changes
-            .iter()
-            .map(|c| (c.account, c.from.clone(), c.to.clone()))
-            .collect();
-        prop_assert_eq!(reported.len(), changes.len(), "duplicate change reports");
-        prop_assert_eq!(reported, expected, "step {} {:?}", step, op);
-        prop_assert_eq!(inc.matrix(), full.matrix());
-        for owner in [Some("ann"), Some("bob"), None] {
-            prop_assert_eq!(
-                inc.agenda(owner, &[]),
-                full.agenda(owner, &[]),
-                "{:?}",
-                owner
-            );
+        let changes = inc.upsert_many(&accounts, &contacts, &inters);
+        prev = check(&model, &w, &inc, &prev, &changes, &label)?;
+        if reopen {
+            inc = reopened(&model, &w, &inc);
         }
-        prev = now;
     }
     Ok(())
 }
@@ -386,6 +456,11 @@ proptest! {
     #[test]
     fn incremental_equals_rebuild_volume_loyalty(n0 in 0usize..40, ops in proptest::collection::vec(op(), 1..40)) {
         run(Model::preset("volume-loyalty").unwrap(), n0, ops)?;
+    }
+
+    #[test]
+    fn a_batch_of_edits_equals_rebuild(n0 in 0usize..40, batches in proptest::collection::vec(proptest::collection::vec(op(), 0..12), 1..6)) {
+        run_batched(Model::default(), n0, batches)?;
     }
 
     #[test]

@@ -341,16 +341,29 @@ impl Book {
         };
         for a in &stored.accounts {
             self.accounts.insert(a.id, a.clone());
-            note(self.engine.upsert_account(a), &mut moved);
-        }
-        for c in &stored.contacts {
-            note(self.engine.upsert_contact(c), &mut moved);
         }
         for i in &stored.interactions {
             if i.kind != InteractionKind::System {
                 self.with_history.insert(i.account);
             }
-            note(self.engine.upsert_interaction(i), &mut moved);
+        }
+        let edits = stored.accounts.len() + stored.contacts.len() + stored.interactions.len();
+        if self.engine.prefers_recompute(edits) {
+            // An import: one recompute rather than a re-scoring per record.
+            let changes =
+                self.engine
+                    .upsert_many(&stored.accounts, &stored.contacts, &stored.interactions);
+            note(changes, &mut moved);
+        } else {
+            for a in &stored.accounts {
+                note(self.engine.upsert_account(a), &mut moved);
+            }
+            for c in &stored.contacts {
+                note(self.engine.upsert_contact(c), &mut moved);
+            }
+            for i in &stored.interactions {
+                note(self.engine.upsert_interaction(i), &mut moved);
+            }
         }
         for d in &stored.deleted {
             let r = &d.record;

@@ -226,14 +226,15 @@ impl Store {
             let Ok(mut part) = codec::decode::<Vec<AccountInputs>>(&bytes) else {
                 return Ok(false);
             };
-            for (id, inp) in edits {
-                let before = part.len();
-                part.retain(|a| a.account != id);
-                count -= (before - part.len()) as i64;
-                if let Some(inp) = inp {
-                    part.push(inp);
-                    count += 1;
-                }
+            // One pass over the bucket, however many of its accounts changed.
+            let edited: std::collections::HashSet<AccountId> =
+                edits.iter().map(|(id, _)| *id).collect();
+            let before = part.len();
+            part.retain(|a| !edited.contains(&a.account));
+            count -= (before - part.len()) as i64;
+            for inp in edits.into_iter().filter_map(|(_, inp)| inp) {
+                part.push(inp);
+                count += 1;
             }
             batch.insert(&bucket_key(b), codec::encode(&part)?);
         }

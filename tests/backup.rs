@@ -308,6 +308,48 @@ fn backups_taken_while_others_write_are_consistent() {
     writer.join().unwrap();
 }
 
+/// The start's restore point is copied beside the clients, with writes
+/// held at a gate: an order sent right after the start waits for it, so the
+/// restore point holds the book as it was before that order, whole, and the
+/// order is kept.
+#[test]
+fn the_start_restore_point_holds_the_book_before_the_first_write() {
+    let t = TestDb::new();
+    ok(
+        &t.db,
+        &[
+            "--no-server",
+            "demo",
+            "--accounts",
+            "300",
+            "--interactions",
+            "4000",
+        ],
+    );
+    let before = ok(&t.db, &["--no-server", "export", "interactions"]);
+    let accounts = ok(&t.db, &["--no-server", "export", "accounts"]);
+    let key = accounts.lines().nth(1).unwrap().split(',').next().unwrap();
+    // Starts the server, whose first act is the day's restore point.
+    ok(&t.db, &["order", key, "123", "-m", "first of the day"]);
+    let after = ok(&t.db, &["export", "interactions"]);
+    assert!(after.contains("first of the day"));
+    stop(&t.db);
+    let points: Vec<PathBuf> = std::fs::read_dir(t.db.join("restore-points"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(points.len(), 1, "{points:?}");
+    let r = t.dir.path().join("from-point");
+    ok(&r, &["--no-server", "restore", points[0].to_str().unwrap()]);
+    assert_eq!(ok(&r, &["--no-server", "export", "interactions"]), before);
+    let check = kam(&r).args(["--no-server", "check"]).output().unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}
+
 #[test]
 fn the_server_keeps_rotating_restore_points_named_by_the_damage_message() {
     let t = TestDb::new();

@@ -3,14 +3,15 @@
 //!
 //! One a day: when the server starts, and before the first write of a day,
 //! it takes one if the newest is from an earlier day (UTC), keeping the
-//! last `KAM_RESTORE_POINTS` (default 7; 0 takes none). It runs with the
-//! book locked (a consistent copy; others wait that long, once a day). An
-//! empty database has nothing to keep. Files are written atomically (temp
+//! last `KAM_RESTORE_POINTS` (default 7; 0 takes none). It is a copy of one
+//! state: the one at start is written from a second handle on the store
+//! while clients read and writes wait (`upkeep::WriteGate`; about ten
+//! seconds at 100k accounts, once a day); the one before a write, with the
+//! book locked. An empty database has nothing to keep. Files are written atomically (temp
 //! file, fsync, rename) with the database's permissions (0600, or 0660 in a
 //! team directory).
 
-use crate::book::Book;
-use crate::store::{BACKUP_SUFFIX, RESTORE_POINTS_DIR, restore_points};
+use crate::store::{BACKUP_SUFFIX, RESTORE_POINTS_DIR, Store, restore_points};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
@@ -49,25 +50,30 @@ pub fn due(db: &Path, now: DateTime<Utc>) -> bool {
     newest.is_none_or(|t| t.date_naive() < now.date_naive())
 }
 
-/// Takes a restore point of `book` now if one is due and the book has
-/// anything in it; then keeps only the newest `keep`. The book must not
-/// change meanwhile (the caller holds it). Returns the file written.
+/// True when `store` should get a restore point now: one is due, some
+/// are kept, and the database has anything in it.
+pub fn wanted(store: &Store, keep: usize, now: DateTime<Utc>) -> Result<bool, String> {
+    if keep == 0 || !due(store.path(), now) {
+        return Ok(false);
+    }
+    let empty = store.is_empty().map_err(|e| e.to_string())?
+        && store.last_seq().map_err(|e| e.to_string())? == 0;
+    Ok(!empty)
+}
+
+/// Takes a restore point of `store` now if one is `wanted`; then keeps only
+/// the newest `keep`. The store must not change meanwhile (the caller holds
+/// the book, or has closed the write gate). Returns the file written.
 pub fn take_if_due(
-    book: &Book,
+    store: &Store,
     keep: usize,
     group_shared: bool,
     now: DateTime<Utc>,
 ) -> Result<Option<PathBuf>, String> {
-    let store = book.store();
+    if !wanted(store, keep, now)? {
+        return Ok(None);
+    }
     let db = store.path();
-    if keep == 0 || !due(db, now) {
-        return Ok(None);
-    }
-    let empty = store.is_empty().map_err(|e| e.to_string())?
-        && store.last_seq().map_err(|e| e.to_string())? == 0;
-    if empty {
-        return Ok(None);
-    }
     let dir = db.join(RESTORE_POINTS_DIR);
     std::fs::DirBuilder::new()
         .recursive(true)

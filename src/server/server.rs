@@ -14,7 +14,7 @@ use super::protocol::{
     self, Change, Hello, PROTOCOL_VERSION, PeerInfo, Reply, Request, ServerInfo, ServerStatus,
     Welcome,
 };
-use super::upkeep::{CALENDARS_EVERY, refresh_calendars, take_restore_point};
+use super::upkeep::{CALENDARS_EVERY, WriteGate, refresh_calendars, take_restore_point};
 use super::{calls, lock_path, peer, restore_points, socket_path, spawn};
 use crate::book::{Book, RequestId};
 use crate::clock::Clock;
@@ -90,6 +90,8 @@ struct Shared {
     calendars_due: AtomicBool,
     /// Runs the team's hooks after writes (see `hooks`).
     hooks: super::hooks::HookRunner,
+    /// Writes wait here while the day's restore point is copied.
+    gate: WriteGate,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -184,7 +186,11 @@ impl Shared {
 
     /// Serves a client asking for another "today", or says why not.
     fn check_date(&self, hello: &Hello, user: &str) -> Result<(), String> {
-        let mut book = lock(&self.book);
+        if hello.as_of == lock(&self.book).today() {
+            return Ok(());
+        }
+        // Reopening the book may log tier moves: a write.
+        let mut book = self.gate.lock(&self.book);
         let today = book.today();
         if hello.as_of == today {
             return Ok(());
@@ -273,6 +279,7 @@ impl Server {
             restore_points: keep,
             calendars_due: AtomicBool::new(false),
             hooks,
+            gate: WriteGate::default(),
         });
         shared.files_ok();
         Ok(Server {
@@ -302,13 +309,8 @@ impl Server {
         self.shared.calendars_due.store(true, Ordering::Relaxed);
         // Receivables that fell overdue while no server ran.
         self.shared.hooks.after(&lock(&self.shared.book));
-        // After `ready`: a large database's restore point does not count
-        // against the starting client's patience; clients wait for the book.
-        take_restore_point(
-            &lock(&self.shared.book),
-            self.shared.restore_points,
-            self.shared.group_shared,
-        );
+        // After `ready`, and off the book: clients read meanwhile.
+        let restore_point = self.start_restore_point();
         let mut idle_since = Some(Instant::now());
         let mut last_watch = Instant::now();
         let mut last_calendars = Instant::now();
@@ -357,8 +359,45 @@ impl Server {
         if self.shared.calendars_due.load(Ordering::Relaxed) && self.gone().is_none() {
             refresh_calendars(&self.shared.book, &self.shared.db);
         }
+        // A restore point still being written is finished, not left half.
+        if let Some(t) = restore_point {
+            let _ = t.join();
+        }
         self.shutdown(&why);
         why
+    }
+
+    /// The day's restore point, if one is due, written on its own thread
+    /// from a second handle on the store. The write gate is closed
+    /// meanwhile: the copy is of one state, and clients read the book.
+    fn start_restore_point(&self) -> Option<std::thread::JoinHandle<()>> {
+        let shared = self.shared.clone();
+        let store = {
+            let book = lock(&shared.book);
+            let store = book.store();
+            match restore_points::wanted(store, shared.restore_points, chrono::Utc::now()) {
+                Ok(true) => {}
+                Ok(false) => return None,
+                Err(e) => {
+                    eprintln!("kam server: restore point failed: {e}");
+                    return None;
+                }
+            }
+            shared.gate.close(&book);
+            store.clone()
+        };
+        Some(std::thread::spawn(move || {
+            // Opens the gate however the copy ends (a panic too).
+            struct Reopen(Arc<Shared>);
+            impl Drop for Reopen {
+                fn drop(&mut self) {
+                    self.0.gate.open(&self.0.book);
+                }
+            }
+            let reopen = Reopen(shared);
+            let s = &reopen.0;
+            take_restore_point(&store, s.restore_points, s.group_shared);
+        }))
     }
 
     /// Why the server must go now: its socket or directory was removed.
@@ -596,7 +635,10 @@ fn handle(
                 request_id: request,
             };
             let (result, change) = {
-                let mut book = lock(&shared.book);
+                let mut book = match call {
+                    Call::Execute(_) => shared.gate.lock(&shared.book),
+                    _ => lock(&shared.book),
+                };
                 book.set_user(user);
                 let before = book.last_seq().unwrap_or(0);
                 let summary = match &call {
@@ -604,7 +646,7 @@ fn handle(
                     _ => None,
                 };
                 if summary.is_some() {
-                    take_restore_point(&book, shared.restore_points, shared.group_shared);
+                    take_restore_point(book.store(), shared.restore_points, shared.group_shared);
                 }
                 let (name, started) = (call.name(), Instant::now());
                 let result = calls::answer(&mut book, call, id);
@@ -765,11 +807,15 @@ fn run_command(
     // The demo writes unaudited batches: no seq to compare.
     let demo = matches!(cmd, exec::Command::Demo { .. });
     let (result, change) = {
-        let mut book = lock(&shared.book);
+        let mut book = if writes {
+            shared.gate.lock(&shared.book)
+        } else {
+            lock(&shared.book)
+        };
         book.set_user(user);
         let summary = exec::summary(&cmd);
         if writes {
-            take_restore_point(&book, shared.restore_points, shared.group_shared);
+            take_restore_point(book.store(), shared.restore_points, shared.group_shared);
         }
         let before = book.last_seq().unwrap_or(0);
         let started = Instant::now();

@@ -67,6 +67,11 @@ impl TreeCounts {
         Ok(TreeCounts::new(known))
     }
 
+    /// The kept count of `tree`, if known.
+    pub fn get(&self, tree: &str) -> Option<u64> {
+        self.known().get(tree).copied()
+    }
+
     /// Writes whose effect on the counts is not known (a restore's sled
     /// batches): the close counts every tree.
     pub fn forget_all(&self) {

@@ -164,9 +164,14 @@ impl Store {
         file: &mut File,
         progress: &mut dyn FnMut(u64, u64),
     ) -> super::Result<BackupHeader> {
+        // The progress total from the kept counts: counting would read the
+        // whole book once more before copying it.
         let mut total = 0u64;
         for name in backup_trees() {
-            total += self.db.open_tree(name)?.len() as u64;
+            total += match self.tree_counts.get(name) {
+                Some(n) => n,
+                None => self.db.open_tree(name)?.len() as u64,
+            };
         }
         let mut done = 0u64;
         progress(0, total);

@@ -197,3 +197,44 @@ fn counts_kept_by_writes_equal_the_trees_across_reopens() {
     kam::store::backup::restore(&backup, &restored, &Default::default()).unwrap();
     assert_marker_true(&restored, "restored");
 }
+
+/// A staged write (many new records, a chunk per transaction) and one rolled
+/// back after its chunks were written move the counts by what they left.
+#[test]
+fn staged_writes_and_their_roll_back_keep_the_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    {
+        let opts = kam::store::OpenOptions {
+            staging: kam::store::StagingLimits {
+                above: 20,
+                chunk: 7,
+            },
+            ..Default::default()
+        };
+        let store = Store::open_with(&db, &opts).unwrap();
+        let acme = store.insert_account(account("ACME")).unwrap();
+        let calls = |n: usize| -> Vec<Interaction> {
+            (0..n)
+                .map(|_| Interaction::new(acme.id, InteractionKind::Call, today()))
+                .collect()
+        };
+        store
+            .apply(Batch {
+                interactions: calls(50),
+                audit: audit("import"),
+                ..Batch::default()
+            })
+            .unwrap();
+        store
+            .apply(Batch {
+                interactions: calls(50),
+                tiers: vec![(AccountId(999_999), "Key".into())],
+                audit: audit("import that fails at the end"),
+                ..Batch::default()
+            })
+            .unwrap_err();
+        assert_eq!(store.interactions_of(acme.id).unwrap().len(), 50);
+    }
+    assert_marker_true(&db, "after staged writes");
+}

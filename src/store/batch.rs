@@ -8,6 +8,7 @@ use super::counts::{inserted, removed};
 use super::error::{Result, StoreError};
 use super::log::SEQ_KEY;
 use super::meta::MetaValue;
+use super::staging::{self, STAGED_MARK, Staged};
 use super::{Store, keys, put_account, unfold_key};
 use crate::audit::{
     AuditEntry, AuditInfo, RecordChange, RecordImage, RecordRef, RefKind, RequestId,
@@ -127,9 +128,9 @@ impl Store {
                 a.id = AccountId(self.reserve_id()?);
             }
         }
-        let fresh_contacts = self.prepare(&mut batch.contacts)?;
-        let fresh_interactions = self.prepare(&mut batch.interactions)?;
-        let fresh_followups = self.prepare(&mut batch.followups)?;
+        let mut fresh_contacts = self.prepare(&mut batch.contacts)?;
+        let mut fresh_interactions = self.prepare(&mut batch.interactions)?;
+        let mut fresh_followups = self.prepare(&mut batch.followups)?;
         for (_, tier) in &mut batch.tiers {
             *tier = text::clean_line(tier);
         }
@@ -147,6 +148,30 @@ impl Store {
         if batch.audit.is_none() && records {
             self.invalidate_derived()?;
         }
+        // Many new records: the new ones a chunk at a time (see `staging`).
+        let mut staged = Staged::default();
+        let fresh_count = [&fresh_contacts, &fresh_interactions, &fresh_followups]
+            .iter()
+            .map(|f| f.iter().filter(|&&f| f).count())
+            .sum();
+        if staging::worth_staging(&batch, fresh_count, self.staging) {
+            if let Some(seq) = self.replayed(&batch)? {
+                return Ok(BatchResult {
+                    replayed: Some(seq),
+                    ..BatchResult::default()
+                });
+            }
+            staged.contacts = staging::take_fresh(&mut batch.contacts, &mut fresh_contacts);
+            staged.interactions =
+                staging::take_fresh(&mut batch.interactions, &mut fresh_interactions);
+            staged.followups = staging::take_fresh(&mut batch.followups, &mut fresh_followups);
+            if let Err(e) = self.stage(&mut staged) {
+                // A roll back that fails too is finished by the next open.
+                let _ = self.roll_back_staged();
+                return Err(e);
+            }
+        }
+        let is_staged = !staged.changes.is_empty();
         let trees: [&sled::Tree; 15] = [
             &self.accounts,
             &self.account_keys,
@@ -169,17 +194,33 @@ impl Store {
             interactions: &fresh_interactions,
             followups: &fresh_followups,
         };
-        let (result, added) = trees[..].transaction(|t| {
+        let written = trees[..].transaction(|t| {
             // Per run of the closure: sled may run it more than once.
             let mut added = [0; 15];
-            let r = write_batch(t, &batch, &fresh, &mut added)?;
+            let r = write_batch(t, &batch, &fresh, &staged.changes, &mut added)?;
+            if is_staged {
+                added[META] += removed(t[META].remove(STAGED_MARK)?);
+            }
             Ok((r, added))
-        })?;
+        });
+        let (result, added) = match written {
+            Ok(w) => w,
+            Err(e) => {
+                if is_staged {
+                    let _ = self.roll_back_staged();
+                }
+                return Err(e.into());
+            }
+        };
         self.count_added(trees, added);
         if result.replayed.is_none() {
             self.flush()?;
         }
-        Ok(result)
+        Ok(if is_staged {
+            Store::with_staged(staged, result)
+        } else {
+            result
+        })
     }
 }
 
@@ -223,10 +264,12 @@ fn child_ref<T: Child>(
 }
 
 /// `added`: the entries written to each tree of `t` (negative: removed).
+/// `staged`: the audit changes of records written before, by `staging`.
 fn write_batch(
     t: &[TransactionalTree],
     batch: &Batch,
     fresh: &Fresh,
+    staged: &[RecordChange],
     added: &mut [i64; 15],
 ) -> Tx<BatchResult> {
     let mut out = BatchResult::default();
@@ -239,7 +282,7 @@ fn write_batch(
         return Ok(out);
     }
     let audited = batch.audit.is_some();
-    let mut changes: Vec<RecordChange> = Vec::new();
+    let mut changes: Vec<RecordChange> = staged.to_vec();
     let mut cache = KeyCache(HashMap::new());
 
     // Child deletions first, so that an account can go after them.

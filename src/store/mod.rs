@@ -27,6 +27,8 @@
 
 mod batch;
 mod bulk;
+mod staging;
+pub use staging::StagingLimits;
 mod child;
 mod codec;
 mod counts;
@@ -114,6 +116,8 @@ pub struct OpenOptions {
     pub cache_capacity: u64,
     /// Team mode: files readable and writable by the group (0660/0770).
     pub group_shared: bool,
+    /// When and how a large write is staged (see `staging`).
+    pub staging: StagingLimits,
 }
 
 impl Default for OpenOptions {
@@ -121,6 +125,7 @@ impl Default for OpenOptions {
         OpenOptions {
             cache_capacity: 64 * 1024 * 1024,
             group_shared: false,
+            staging: StagingLimits::default(),
         }
     }
 }
@@ -149,6 +154,7 @@ pub struct Store {
     tree_counts: counts::TreeCounts,
     /// Writes of this handle (and its clones) that bypassed the change log.
     unlogged: Arc<std::sync::atomic::AtomicU64>,
+    staging: StagingLimits,
 }
 
 impl std::fmt::Debug for Store {
@@ -205,8 +211,11 @@ impl Store {
             derived: tree(derived::DERIVED_TREE)?,
             tree_counts: counts,
             unlogged: Arc::default(),
+            staging: opts.staging,
             db,
         };
+        // A large write the process did not finish: undone before any read.
+        store.roll_back_staged()?;
         if store.bulk_interrupted()? {
             return Err(StoreError::Damaged {
                 path: dir.to_path_buf(),

@@ -1,0 +1,356 @@
+//! Large batches of new records — an import of a million interactions —
+//! written in bounded chunks, all or nothing.
+//!
+//! A sled transaction keeps every version of every node it touched until
+//! it ends: a million new interactions in one transaction took 12.9 GB.
+//! Here the new child records of such a batch go first, a chunk per
+//! transaction; the rest of the batch and its audit entry (which lists
+//! every record, as for any write) go last, in one transaction that also
+//! removes a marker. The marker, written and flushed before the first
+//! chunk, lists the ids of the staged records: if the process stops before
+//! the last transaction, the next open deletes them (`roll_back_staged`),
+//! and so does a failed chunk or a failed last transaction. A reader never
+//! sees staged records without their audit entry: the writer holds the
+//! book while it runs, and an open rolls back before anything reads.
+
+use super::Store;
+use super::batch::{Batch, BatchResult};
+use super::child::{Child, ChildTrees};
+use super::codec::{self, RequestEntry};
+use super::counts::removed;
+use super::error::{Result, StoreError};
+use crate::audit::{RecordChange, RecordImage, RecordRef, RefKind};
+use crate::domain::{Account, AccountId};
+use std::collections::HashMap;
+
+/// Meta key present while staged records await their last transaction.
+pub(super) const STAGED_MARK: &[u8] = b"staged_records";
+/// When a write is staged, and how many records go in each chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StagingLimits {
+    /// An audited batch with more new child records than this is staged.
+    pub above: usize,
+    /// New records per staged transaction.
+    pub chunk: usize,
+}
+
+impl Default for StagingLimits {
+    fn default() -> Self {
+        // A chunk of 10k interactions holds a sled transaction to a few
+        // tens of megabytes; smaller chunks cost a transaction each.
+        StagingLimits {
+            above: 20_000,
+            chunk: 10_000,
+        }
+    }
+}
+
+/// The staged records' kinds, in the marker.
+const KINDS: [RefKind; 3] = [RefKind::Contact, RefKind::Interaction, RefKind::FollowUp];
+
+/// The new child records of a batch, taken out of it, and what writing
+/// them gave: their stored forms and audit changes.
+#[derive(Default)]
+pub(super) struct Staged {
+    pub contacts: Vec<crate::domain::Contact>,
+    pub interactions: Vec<crate::domain::Interaction>,
+    pub followups: Vec<crate::domain::FollowUp>,
+    pub changes: Vec<RecordChange>,
+}
+
+/// Whether an audited `batch` whose ids are prepared is written staged:
+/// many new child records, and nothing they could depend on in the same
+/// batch (accounts) or that must go before them (deletions).
+pub(super) fn worth_staging(batch: &Batch, fresh: usize, limits: StagingLimits) -> bool {
+    batch.audit.is_some()
+        && batch.accounts.is_empty()
+        && batch.deletes.is_empty()
+        && fresh > limits.above
+}
+
+/// Moves the records flagged fresh out of `recs` (and their flags).
+pub(super) fn take_fresh<T>(recs: &mut Vec<T>, fresh: &mut Vec<bool>) -> Vec<T> {
+    let all = std::mem::take(recs);
+    let mut taken = Vec::new();
+    for (r, f) in all.into_iter().zip(std::mem::take(fresh)) {
+        if f {
+            taken.push(r);
+        } else {
+            recs.push(r);
+            fresh.push(false);
+        }
+    }
+    taken
+}
+
+/// The marker: for each kind, its tag, the number of ids, the ids (u64 BE).
+fn encode_mark(ids: &[(RefKind, Vec<u64>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (kind, list) in ids {
+        let tag = KINDS.iter().position(|k| k == kind).unwrap_or(0) as u8;
+        out.push(tag);
+        out.extend_from_slice(&(list.len() as u64).to_be_bytes());
+        for id in list {
+            out.extend_from_slice(&id.to_be_bytes());
+        }
+    }
+    out
+}
+
+fn decode_mark(mut bytes: &[u8]) -> Option<Vec<(RefKind, Vec<u64>)>> {
+    let mut out = Vec::new();
+    let u64_at = |b: &mut &[u8]| -> Option<u64> {
+        let (head, rest) = b.split_first_chunk::<8>()?;
+        *b = rest;
+        Some(u64::from_be_bytes(*head))
+    };
+    while let Some((&tag, rest)) = bytes.split_first() {
+        bytes = rest;
+        let kind = *KINDS.get(tag as usize)?;
+        let n = u64_at(&mut bytes)?;
+        if n > (bytes.len() / 8) as u64 {
+            return None;
+        }
+        let list = (0..n)
+            .map(|_| u64_at(&mut bytes))
+            .collect::<Option<Vec<_>>>()?;
+        out.push((kind, list));
+    }
+    Some(out)
+}
+
+impl Store {
+    /// The child trees of a staged kind.
+    fn staged_trees(&self, kind: RefKind) -> &ChildTrees {
+        match kind {
+            RefKind::Contact => &self.contacts,
+            RefKind::FollowUp => &self.followups,
+            _ => &self.interactions,
+        }
+    }
+
+    /// The request's recorded seq, if this request was committed before.
+    pub(super) fn replayed(&self, batch: &Batch) -> Result<Option<u64>> {
+        let Some(req) = &batch.request else {
+            return Ok(None);
+        };
+        match self.requests.get(req.key())? {
+            Some(bytes) => Ok(Some(codec::decode::<RequestEntry>(&bytes)?.seq)),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes the marker, then `staged`'s records a chunk per transaction,
+    /// filling in their stored forms and audit changes. On an error the
+    /// caller rolls back.
+    pub(super) fn stage(&self, staged: &mut Staged) -> Result<()> {
+        let ids = |kind, v: Vec<u64>| (kind, v);
+        let mark = encode_mark(&[
+            ids(
+                RefKind::Contact,
+                staged.contacts.iter().map(|r| r.id()).collect(),
+            ),
+            ids(
+                RefKind::Interaction,
+                staged.interactions.iter().map(|r| r.id()).collect(),
+            ),
+            ids(
+                RefKind::FollowUp,
+                staged.followups.iter().map(|r| r.id()).collect(),
+            ),
+        ]);
+        self.tree_counts.add(
+            &self.meta.name(),
+            super::counts::inserted(self.meta.insert(STAGED_MARK, mark)?),
+        );
+        self.flush()?;
+        let mut keys = HashMap::new();
+        let mut changes = Vec::new();
+        staged.contacts = self.stage_kind(
+            std::mem::take(&mut staged.contacts),
+            RefKind::Contact,
+            RecordImage::Contact,
+            &mut keys,
+            &mut changes,
+        )?;
+        staged.interactions = self.stage_kind(
+            std::mem::take(&mut staged.interactions),
+            RefKind::Interaction,
+            RecordImage::Interaction,
+            &mut keys,
+            &mut changes,
+        )?;
+        staged.followups = self.stage_kind(
+            std::mem::take(&mut staged.followups),
+            RefKind::FollowUp,
+            RecordImage::FollowUp,
+            &mut keys,
+            &mut changes,
+        )?;
+        staged.changes = changes;
+        Ok(())
+    }
+
+    /// Writes `recs` (new, with fresh ids) a chunk at a time: one sled
+    /// batch for the id index, then one for the records. No transaction:
+    /// the marker already makes them all-or-nothing, and a roll back finds
+    /// a record through its index entry, which is written first.
+    fn stage_kind<T: Child>(
+        &self,
+        recs: Vec<T>,
+        kind: RefKind,
+        image: fn(T) -> RecordImage,
+        keys: &mut HashMap<AccountId, String>,
+        changes: &mut Vec<RecordChange>,
+    ) -> Result<Vec<T>> {
+        let trees = self.staged_trees(kind);
+        let mut stored = Vec::with_capacity(recs.len());
+        for chunk in recs.chunks(self.staging.chunk.max(1)) {
+            let (mut ids, mut records) = (sled::Batch::default(), sled::Batch::default());
+            for r in chunk {
+                let account = r.account();
+                // The account's key, for the audit entry; no key: no account.
+                let key = match keys.get(&account) {
+                    Some(k) => k.clone(),
+                    None => {
+                        let k = self
+                            .account_key_of(account)?
+                            .ok_or_else(|| StoreError::NotFound(format!("account {account}")))?;
+                        keys.insert(account, k.clone());
+                        k
+                    }
+                };
+                let mut s = r.clone();
+                s.set_version(1);
+                let record_key = s.record_key();
+                ids.insert(&s.id().to_be_bytes(), record_key.as_slice());
+                records.insert(record_key, codec::encode(&s)?);
+                let r = RecordRef {
+                    kind,
+                    id: s.id(),
+                    account,
+                    key,
+                };
+                changes.push(RecordChange::new(r, None, Some(image(s.clone()))));
+                stored.push(s);
+            }
+            trees.ids.apply_batch(ids)?;
+            trees.records.apply_batch(records)?;
+            // Fresh ids: every key is new.
+            let n = chunk.len() as i64;
+            self.count_added([&trees.records, &trees.ids], [n, n]);
+        }
+        Ok(stored)
+    }
+
+    /// The key of a stored account, if there is one.
+    fn account_key_of(&self, id: AccountId) -> Result<Option<String>> {
+        Ok(match self.accounts.get(id.to_be_bytes())? {
+            Some(b) => Some(codec::decode::<Account>(&b)?.key),
+            None => None,
+        })
+    }
+
+    /// Deletes the records a staged write left, if its marker is there (a
+    /// failed write, or a process stopped in the middle of one), then the
+    /// marker. True if there was one. Run again, it finishes the job.
+    pub fn roll_back_staged(&self) -> Result<bool> {
+        let Some(bytes) = self.meta.get(STAGED_MARK)? else {
+            return Ok(false);
+        };
+        let Some(kinds) = decode_mark(&bytes) else {
+            return Err(StoreError::Codec {
+                tree: "meta",
+                detail: "unreadable list of staged records".into(),
+            });
+        };
+        for (kind, ids) in kinds {
+            let trees = self.staged_trees(kind);
+            for id in ids {
+                let id_key = id.to_be_bytes();
+                let Some(rec_key) = trees.ids.get(id_key)? else {
+                    continue;
+                };
+                let gone = removed(trees.records.remove(&rec_key)?);
+                self.tree_counts.add(&trees.records.name(), gone);
+                let gone = removed(trees.ids.remove(id_key)?);
+                self.tree_counts.add(&trees.ids.name(), gone);
+            }
+        }
+        let gone = removed(self.meta.remove(STAGED_MARK)?);
+        self.tree_counts.add(&self.meta.name(), gone);
+        self.flush()?;
+        Ok(true)
+    }
+
+    /// Prepends the staged records to what the last transaction stored.
+    pub(super) fn with_staged(staged: Staged, mut out: BatchResult) -> BatchResult {
+        fn prepend<T>(mut first: Vec<T>, rest: Vec<T>) -> Vec<T> {
+            first.extend(rest);
+            first
+        }
+        out.contacts = prepend(staged.contacts, out.contacts);
+        out.interactions = prepend(staged.interactions, out.interactions);
+        out.followups = prepend(staged.followups, out.followups);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Interaction, InteractionKind};
+
+    /// The process stops after the chunks, before the last transaction: the
+    /// next open deletes the staged records and the marker.
+    #[test]
+    fn an_open_rolls_back_what_a_stopped_write_staged() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = super::super::OpenOptions {
+            staging: StagingLimits {
+                above: 10,
+                chunk: 4,
+            },
+            ..Default::default()
+        };
+        let acc = {
+            let store = Store::open_with(dir.path(), &opts).unwrap();
+            let a = store
+                .insert_account(Account {
+                    key: "ACME".into(),
+                    name: "Acme".into(),
+                    ..Account::default()
+                })
+                .unwrap();
+            let day = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+            let mut staged = Staged::default();
+            for _ in 0..30 {
+                let mut i = Interaction::new(a.id, InteractionKind::Call, day);
+                i.id = crate::domain::InteractionId(store.reserve_id().unwrap());
+                staged.interactions.push(i);
+            }
+            store.stage(&mut staged).unwrap();
+            assert_eq!(store.interactions_of(a.id).unwrap().len(), 30);
+            a.id
+            // Dropped here without the last transaction.
+        };
+        let store = Store::open_with(dir.path(), &opts).unwrap();
+        assert!(store.interactions_of(acc).unwrap().is_empty());
+        assert!(store.meta.get(STAGED_MARK).unwrap().is_none());
+        let verified = store.verify().unwrap();
+        assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+    }
+
+    #[test]
+    fn the_marker_reads_back_and_damage_is_refused() {
+        let ids = vec![
+            (RefKind::Contact, vec![]),
+            (RefKind::Interaction, vec![7, 9, u64::MAX]),
+            (RefKind::FollowUp, vec![1]),
+        ];
+        let bytes = encode_mark(&ids);
+        assert_eq!(decode_mark(&bytes), Some(ids));
+        assert_eq!(decode_mark(&bytes[..bytes.len() - 3]), None);
+        assert_eq!(decode_mark(&[9]), None);
+    }
+}

@@ -1,0 +1,124 @@
+//! A large write (an import of many interactions) is staged: its new
+//! records go a chunk per transaction, the rest and its audit entry last.
+//! All of it is stored or none of it, whichever step fails, and the entry
+//! counts of the clean-close marker stay true.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kam::audit::AuditInfo;
+use kam::domain::{Account, AccountId, Interaction, InteractionKind, Money};
+use kam::store::{Batch, OpenOptions, StagingLimits, Store, StoreError};
+use std::path::Path;
+
+/// Small limits, so that a test's batch spans many chunks.
+fn open(dir: &Path) -> Store {
+    let opts = OpenOptions {
+        staging: StagingLimits {
+            above: 50,
+            chunk: 16,
+        },
+        ..OpenOptions::default()
+    };
+    Store::open_with(dir, &opts).unwrap()
+}
+
+fn import_info() -> Option<AuditInfo> {
+    Some(AuditInfo {
+        user: "ann".into(),
+        at: DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap(),
+        action: "import".into(),
+        undo_of: None,
+    })
+}
+
+/// A stored account and `n` orders for it, not yet written.
+fn account_and_orders(store: &Store, n: usize) -> (AccountId, Vec<Interaction>) {
+    let a = store
+        .insert_account(Account {
+            key: "ACME".into(),
+            name: "Acme".into(),
+            ..Account::default()
+        })
+        .unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+    let orders = (0..n)
+        .map(|k| {
+            let mut i = Interaction::new(a.id, InteractionKind::Order, day);
+            i.amount = Some(Money::from_units(k as i64 + 1));
+            i.summary = format!("order {k}");
+            i
+        })
+        .collect();
+    (a.id, orders)
+}
+
+#[test]
+fn a_staged_write_stores_every_record_under_one_audit_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let (acc, orders) = account_and_orders(&store, 200);
+    let seq = store.last_seq().unwrap();
+    let result = store
+        .apply(Batch {
+            interactions: orders,
+            audit: import_info(),
+            ..Batch::default()
+        })
+        .unwrap();
+    assert_eq!(result.interactions.len(), 200);
+    let entry = result.audit.expect("one audit entry");
+    assert_eq!(entry.seq, seq + 1);
+    assert_eq!(entry.changes.len(), 200, "the entry lists every record");
+    assert_eq!(store.last_seq().unwrap(), seq + 1);
+    assert_eq!(store.interactions_of(acc).unwrap().len(), 200);
+    assert!(!store.roll_back_staged().unwrap(), "no marker is left");
+    drop(store);
+    let store = open(dir.path());
+    assert_eq!(store.interactions_of(acc).unwrap().len(), 200);
+    let verified = store.verify().unwrap();
+    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+}
+
+#[test]
+fn a_staged_write_whose_last_step_fails_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let (acc, orders) = account_and_orders(&store, 200);
+    let seq = store.last_seq().unwrap();
+    // The tier of an account that does not exist fails the last transaction,
+    // after every chunk was written.
+    let err = store
+        .apply(Batch {
+            interactions: orders,
+            tiers: vec![(AccountId(999_999), "Key".into())],
+            audit: import_info(),
+            ..Batch::default()
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    assert!(store.interactions_of(acc).unwrap().is_empty());
+    assert_eq!(store.interactions().unwrap().len(), 0);
+    assert_eq!(store.last_seq().unwrap(), seq);
+    assert!(!store.roll_back_staged().unwrap(), "the marker went too");
+}
+
+#[test]
+fn a_staged_write_whose_chunk_fails_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let (acc, mut orders) = account_and_orders(&store, 200);
+    // The last record names an account that does not exist: its chunk
+    // fails after a dozen chunks were written.
+    let mut stray = orders[0].clone();
+    stray.account = AccountId(999_999);
+    orders.push(stray);
+    let err = store
+        .apply(Batch {
+            interactions: orders,
+            audit: import_info(),
+            ..Batch::default()
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    assert!(store.interactions_of(acc).unwrap().is_empty());
+    assert!(!store.roll_back_staged().unwrap());
+}

@@ -42,6 +42,12 @@ timed "kam --no-server segments --json" "$KAM" --no-server --db "$DB" segments -
 timed "kam --no-server agenda --json" "$KAM" --no-server --db "$DB" agenda --json
 timed "kam --no-server export interactions" "$KAM" --no-server --db "$DB" export interactions -o "$DIR/interactions.csv"
 printf '| interactions CSV export | %s |\n' "$(du -sh "$DIR/interactions.csv" | cut -f1)"
+# The export imported into a new book: its accounts, then every interaction.
+"$KAM" --no-server --db "$DB" export accounts -o "$DIR/accounts.csv"
+rm -rf "$DIR/imported"
+timed "kam --no-server import accounts (into a new book)" "$KAM" --no-server --db "$DIR/imported" import accounts "$DIR/accounts.csv"
+timed "kam --no-server import interactions (into that book)" "$KAM" --no-server --db "$DIR/imported" import interactions "$DIR/interactions.csv"
+rm -rf "$DIR/imported"
 
 # The server, started by the first command and kept for the warm figures.
 KAM_SERVER_IDLE=600 "$KAM" --db "$DB" server status >/dev/null 2>&1 || true

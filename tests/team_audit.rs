@@ -346,7 +346,7 @@ fn same_field_conflict_writes_nothing_and_reports_both_values_then_resolves() {
     resolved.industry = current.industry.clone();
     book.execute(
         WriteOp::SaveAccount {
-            base: Some(current.clone()),
+            base: Some((**current).clone()),
             account: resolved,
         },
         None,

@@ -79,7 +79,7 @@ macro_rules! mergeable {
                 self.version
             }
             fn image(self) -> RecordImage {
-                RecordImage::$kind(self)
+                RecordImage::$kind(self.into())
             }
             fn into_batch(self, batch: &mut Batch) {
                 batch.$field.push(self);

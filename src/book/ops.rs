@@ -163,7 +163,11 @@ impl Done {
         let s = &self.applied.stored;
         let mut records = Vec::new();
         if self.import.is_none() {
-            records.extend(s.accounts.iter().cloned().map(RecordImage::Account));
+            records.extend(
+                s.accounts
+                    .iter()
+                    .map(|a| RecordImage::Account(Box::new(a.clone()))),
+            );
             records.extend(s.contacts.iter().cloned().map(RecordImage::Contact));
             records.extend(s.interactions.iter().cloned().map(RecordImage::Interaction));
             records.extend(s.followups.iter().cloned().map(RecordImage::FollowUp));

@@ -55,7 +55,7 @@ impl Book {
         }
         for c in &entry.changes {
             match (&c.before, c.record.kind) {
-                (Some(RecordImage::Account(a)), _) => batch.accounts.push(a.clone()),
+                (Some(RecordImage::Account(a)), _) => batch.accounts.push((**a).clone()),
                 (Some(RecordImage::Contact(x)), _) => batch.contacts.push(x.clone()),
                 (Some(RecordImage::Interaction(x)), _) => batch.interactions.push(x.clone()),
                 (Some(RecordImage::FollowUp(x)), _) => batch.followups.push(x.clone()),
@@ -86,8 +86,7 @@ impl Book {
         let now: Option<RecordImage> = match r.kind {
             RefKind::Account => self
                 .account(AccountId(r.id))
-                .cloned()
-                .map(RecordImage::Account),
+                .map(|a| RecordImage::Account(Box::new(a.clone()))),
             RefKind::Contact => self
                 .store
                 .contact(ContactId(r.id))?

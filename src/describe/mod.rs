@@ -213,7 +213,7 @@ mod tests {
                     key: key.into(),
                 },
                 None,
-                Some(RecordImage::Account(a)),
+                Some(RecordImage::Account(Box::new(a))),
             )
         };
         let e = AuditEntry {

@@ -172,6 +172,9 @@ impl Store {
             }
         }
         let is_staged = !staged.changes.is_empty();
+        // Moved into the audit entry by the transaction (a million images
+        // are not copied): a second run of its closure finds none.
+        let staged_changes = std::cell::RefCell::new(std::mem::take(&mut staged.changes));
         let trees: [&sled::Tree; 15] = [
             &self.accounts,
             &self.account_keys,
@@ -197,7 +200,13 @@ impl Store {
         let written = trees[..].transaction(|t| {
             // Per run of the closure: sled may run it more than once.
             let mut added = [0; 15];
-            let r = write_batch(t, &batch, &fresh, &staged.changes, &mut added)?;
+            let staged = std::mem::take(&mut *staged_changes.borrow_mut());
+            if is_staged && staged.is_empty() {
+                return abort(StoreError::Io(
+                    "a large write met another write and was not saved; run it again".into(),
+                ));
+            }
+            let r = write_batch(t, &batch, &fresh, staged, &mut added)?;
             if is_staged {
                 added[META] += removed(t[META].remove(STAGED_MARK)?);
             }
@@ -269,7 +278,7 @@ fn write_batch(
     t: &[TransactionalTree],
     batch: &Batch,
     fresh: &Fresh,
-    staged: &[RecordChange],
+    staged: Vec<RecordChange>,
     added: &mut [i64; 15],
 ) -> Tx<BatchResult> {
     let mut out = BatchResult::default();
@@ -282,7 +291,7 @@ fn write_batch(
         return Ok(out);
     }
     let audited = batch.audit.is_some();
-    let mut changes: Vec<RecordChange> = staged.to_vec();
+    let mut changes: Vec<RecordChange> = staged;
     let mut cache = KeyCache(HashMap::new());
 
     // Child deletions first, so that an account can go after them.
@@ -355,8 +364,8 @@ fn write_batch(
             };
             changes.push(RecordChange::new(
                 r,
-                before.map(RecordImage::Account),
-                Some(RecordImage::Account(stored.clone())),
+                before.map(|b| RecordImage::Account(Box::new(b))),
+                Some(RecordImage::Account(Box::new(stored.clone()))),
             ));
         }
         out.accounts.push(stored);
@@ -466,7 +475,7 @@ fn write_batch(
         added[TIERS] += removed(t[TIERS].remove(&id)?);
         out.deleted.push(RecordChange::new(
             r.clone(),
-            Some(RecordImage::Account(stored)),
+            Some(RecordImage::Account(Box::new(stored))),
             None,
         ));
     }

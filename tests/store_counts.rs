@@ -226,8 +226,19 @@ fn staged_writes_and_their_roll_back_keep_the_counts() {
                 ..Batch::default()
             })
             .unwrap();
+        let new_accounts = |prefix: &str| -> Vec<Account> {
+            (0..30).map(|k| account(&format!("{prefix}-{k}"))).collect()
+        };
         store
             .apply(Batch {
+                accounts: new_accounts("NEW"),
+                audit: audit("import of accounts"),
+                ..Batch::default()
+            })
+            .unwrap();
+        store
+            .apply(Batch {
+                accounts: new_accounts("GONE"),
                 interactions: calls(50),
                 tiers: vec![(AccountId(999_999), "Key".into())],
                 audit: audit("import that fails at the end"),
@@ -235,6 +246,7 @@ fn staged_writes_and_their_roll_back_keep_the_counts() {
             })
             .unwrap_err();
         assert_eq!(store.interactions_of(acme.id).unwrap().len(), 50);
+        assert_eq!(store.accounts().unwrap().len(), 31);
     }
     assert_marker_true(&db, "after staged writes");
 }

@@ -122,3 +122,81 @@ fn a_staged_write_whose_chunk_fails_leaves_nothing() {
     assert!(store.interactions_of(acc).unwrap().is_empty());
     assert!(!store.roll_back_staged().unwrap());
 }
+
+/// New accounts (an import of a customer base), each with a contact.
+fn new_accounts(store: &Store, n: usize) -> (Vec<Account>, Vec<kam::domain::Contact>) {
+    let accounts: Vec<Account> = (0..n)
+        .map(|k| Account {
+            id: AccountId(store.reserve_id().unwrap()),
+            key: format!("K-{k}"),
+            name: format!("Customer {k}"),
+            ..Account::default()
+        })
+        .collect();
+    let contacts = accounts
+        .iter()
+        .map(|a| kam::domain::Contact {
+            account: a.id,
+            name: format!("Buyer at {}", a.key),
+            ..Default::default()
+        })
+        .collect();
+    (accounts, contacts)
+}
+
+#[test]
+fn staged_new_accounts_are_stored_with_their_keys_and_children() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let (accounts, contacts) = new_accounts(&store, 80);
+    let result = store
+        .apply(Batch {
+            accounts,
+            contacts,
+            audit: import_info(),
+            ..Batch::default()
+        })
+        .unwrap();
+    assert_eq!(result.created_accounts, 80);
+    assert_eq!(result.audit.unwrap().changes.len(), 160);
+    assert_eq!(store.accounts().unwrap().len(), 80);
+    // Found by key, and by key ignoring case (the folded index).
+    let a = store.account_by_key("K-7").unwrap().unwrap();
+    assert_eq!(
+        store.accounts_ignoring_case("k-7").unwrap(),
+        vec![a.clone()]
+    );
+    assert_eq!(store.contacts_of(a.id).unwrap().len(), 1);
+    let verified = store.verify().unwrap();
+    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+}
+
+#[test]
+fn staged_new_accounts_whose_write_fails_leave_their_keys_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let (accounts, contacts) = new_accounts(&store, 80);
+    let err = store
+        .apply(Batch {
+            accounts,
+            contacts,
+            tiers: vec![(AccountId(999_999), "Key".into())],
+            audit: import_info(),
+            ..Batch::default()
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    assert!(store.accounts().unwrap().is_empty());
+    assert!(store.contacts().unwrap().is_empty());
+    assert!(store.accounts_ignoring_case("k-7").unwrap().is_empty());
+    // The keys can be used again.
+    store
+        .insert_account(Account {
+            key: "k-7".into(),
+            name: "Again".into(),
+            ..Account::default()
+        })
+        .unwrap();
+    let verified = store.verify().unwrap();
+    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+}

@@ -150,17 +150,28 @@ impl Store {
         }
         // Many new records: the new ones a chunk at a time (see `staging`).
         let mut staged = Staged::default();
-        let fresh_count = [&fresh_contacts, &fresh_interactions, &fresh_followups]
+        let mut fresh_count: usize = [&fresh_contacts, &fresh_interactions, &fresh_followups]
             .iter()
             .map(|f| f.iter().filter(|&&f| f).count())
             .sum();
-        if staging::worth_staging(&batch, fresh_count, self.staging) {
+        // Which accounts are new, read only when the batch could be staged.
+        let mut new_accounts = None;
+        if staging::worth_staging(&batch, fresh_count + batch.accounts.len(), self.staging) {
+            new_accounts = self.new_accounts(&batch.accounts)?;
+            fresh_count += new_accounts
+                .as_ref()
+                .map_or(0, |n| n.iter().filter(|&&f| f).count());
+        }
+        if let Some(mut new_accounts) = new_accounts
+            && staging::worth_staging(&batch, fresh_count, self.staging)
+        {
             if let Some(seq) = self.replayed(&batch)? {
                 return Ok(BatchResult {
                     replayed: Some(seq),
                     ..BatchResult::default()
                 });
             }
+            staged.accounts = staging::take_fresh(&mut batch.accounts, &mut new_accounts);
             staged.contacts = staging::take_fresh(&mut batch.contacts, &mut fresh_contacts);
             staged.interactions =
                 staging::take_fresh(&mut batch.interactions, &mut fresh_interactions);

@@ -47,12 +47,20 @@ impl Default for StagingLimits {
 }
 
 /// The staged records' kinds, in the marker.
-const KINDS: [RefKind; 3] = [RefKind::Contact, RefKind::Interaction, RefKind::FollowUp];
+const KINDS: [RefKind; 4] = [
+    RefKind::Contact,
+    RefKind::Interaction,
+    RefKind::FollowUp,
+    RefKind::Account,
+];
 
 /// The new child records of a batch, taken out of it, and what writing
 /// them gave: their stored forms and audit changes.
 #[derive(Default)]
 pub(super) struct Staged {
+    /// New accounts (keys not stored, fresh ids): written before the
+    /// children, which may name them.
+    pub accounts: Vec<Account>,
     pub contacts: Vec<crate::domain::Contact>,
     pub interactions: Vec<crate::domain::Interaction>,
     pub followups: Vec<crate::domain::FollowUp>,
@@ -60,13 +68,11 @@ pub(super) struct Staged {
 }
 
 /// Whether an audited `batch` whose ids are prepared is written staged:
-/// many new child records, and nothing they could depend on in the same
-/// batch (accounts) or that must go before them (deletions).
+/// many new records (`fresh`: children with fresh ids and new accounts),
+/// nothing that must go before them (deletions), and accounts upserted by
+/// key (not an undo's exact ids).
 pub(super) fn worth_staging(batch: &Batch, fresh: usize, limits: StagingLimits) -> bool {
-    batch.audit.is_some()
-        && batch.accounts.is_empty()
-        && batch.deletes.is_empty()
-        && fresh > limits.above
+    batch.audit.is_some() && batch.deletes.is_empty() && !batch.exact_ids && fresh > limits.above
 }
 
 /// Moves the records flagged fresh out of `recs` (and their flags).
@@ -148,6 +154,10 @@ impl Store {
         let ids = |kind, v: Vec<u64>| (kind, v);
         let mark = encode_mark(&[
             ids(
+                RefKind::Account,
+                staged.accounts.iter().map(|a| a.id.0).collect(),
+            ),
+            ids(
                 RefKind::Contact,
                 staged.contacts.iter().map(|r| r.id()).collect(),
             ),
@@ -167,6 +177,8 @@ impl Store {
         self.flush()?;
         let mut keys = HashMap::new();
         let mut changes = Vec::new();
+        staged.accounts =
+            self.stage_accounts(std::mem::take(&mut staged.accounts), &mut changes)?;
         staged.contacts = self.stage_kind(
             std::mem::take(&mut staged.contacts),
             RefKind::Contact,
@@ -240,6 +252,99 @@ impl Store {
         Ok(stored)
     }
 
+    /// The accounts of a batch that are new: neither their key nor their id
+    /// is stored. None when the batch is not to be staged: two of its
+    /// accounts share a key ignoring case (the second would update the
+    /// first), or one's key is stored under another id (the batch's records
+    /// naming it would be redirected to that id as they are written).
+    pub(super) fn new_accounts(&self, accounts: &[Account]) -> Result<Option<Vec<bool>>> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::with_capacity(accounts.len());
+        for a in accounts {
+            if !seen.insert(super::keys::fold(&a.key)) {
+                return Ok(None);
+            }
+            let id = a.id.to_be_bytes();
+            match self.account_keys.get(a.key.as_bytes())? {
+                None => out.push(self.accounts.get(id)?.is_none()),
+                Some(owner) if owner.as_ref() == id => out.push(false),
+                Some(_) => return Ok(None),
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// Writes new accounts a chunk per transaction, with their key indexes;
+    /// a key taken meanwhile (or a twin differing only in case) fails.
+    fn stage_accounts(
+        &self,
+        accounts: Vec<Account>,
+        changes: &mut Vec<RecordChange>,
+    ) -> Result<Vec<Account>> {
+        let trees = [&self.accounts, &self.account_keys, &self.folded_keys];
+        let mut stored = Vec::with_capacity(accounts.len());
+        for chunk in accounts.chunks(self.staging.chunk.max(1)) {
+            let (out, added) = trees[..].transaction(|t| {
+                let mut added = [0i64; 3];
+                let mut out = Vec::with_capacity(chunk.len());
+                for a in chunk {
+                    let (_, s) = super::put_account(
+                        &t[0],
+                        &t[1],
+                        &t[2],
+                        a.clone(),
+                        Mode::Insert,
+                        &mut added,
+                    )?;
+                    out.push(s);
+                }
+                Ok((out, added))
+            })?;
+            self.count_added(trees, added);
+            for a in out {
+                let r = RecordRef {
+                    kind: RefKind::Account,
+                    id: a.id.0,
+                    account: a.id,
+                    key: a.key.clone(),
+                };
+                let image = RecordImage::Account(Box::new(a.clone()));
+                changes.push(RecordChange::new(r, None, Some(image)));
+                stored.push(a);
+            }
+        }
+        Ok(stored)
+    }
+
+    /// Deletes a staged account and its key indexes (if they are its).
+    fn roll_back_account(&self, id: AccountId) -> Result<()> {
+        let id_key = id.to_be_bytes();
+        let Some(bytes) = self.accounts.remove(id_key)? else {
+            return Ok(());
+        };
+        self.tree_counts.add(&self.accounts.name(), -1);
+        let key = codec::decode::<Account>(&bytes)?.key;
+        if self.account_keys.get(key.as_bytes())?.as_deref() == Some(&id_key[..]) {
+            let gone = removed(self.account_keys.remove(key.as_bytes())?);
+            self.tree_counts.add(&self.account_keys.name(), gone);
+        }
+        let fold = super::keys::fold(&key);
+        if let Some(ids) = self.folded_keys.get(fold.as_bytes())? {
+            let rest: Vec<u8> = super::keys::id_list(&ids)
+                .into_iter()
+                .filter(|x| *x != id.0)
+                .flat_map(u64::to_be_bytes)
+                .collect();
+            if rest.is_empty() {
+                let gone = removed(self.folded_keys.remove(fold.as_bytes())?);
+                self.tree_counts.add(&self.folded_keys.name(), gone);
+            } else {
+                self.folded_keys.insert(fold.as_bytes(), rest)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The key of a stored account, if there is one.
     fn account_key_of(&self, id: AccountId) -> Result<Option<String>> {
         Ok(match self.accounts.get(id.to_be_bytes())? {
@@ -262,6 +367,12 @@ impl Store {
             });
         };
         for (kind, ids) in kinds {
+            if kind == RefKind::Account {
+                for id in ids {
+                    self.roll_back_account(AccountId(id))?;
+                }
+                continue;
+            }
             let trees = self.staged_trees(kind);
             for id in ids {
                 let id_key = id.to_be_bytes();
@@ -286,6 +397,8 @@ impl Store {
             first.extend(rest);
             first
         }
+        out.created_accounts += staged.accounts.len();
+        out.accounts = prepend(staged.accounts, out.accounts);
         out.contacts = prepend(staged.contacts, out.contacts);
         out.interactions = prepend(staged.interactions, out.interactions);
         out.followups = prepend(staged.followups, out.followups);
@@ -321,6 +434,12 @@ mod tests {
                 .unwrap();
             let day = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
             let mut staged = Staged::default();
+            staged.accounts.push(Account {
+                id: AccountId(store.reserve_id().unwrap()),
+                key: "NEW".into(),
+                name: "New".into(),
+                ..Account::default()
+            });
             for _ in 0..30 {
                 let mut i = Interaction::new(a.id, InteractionKind::Call, day);
                 i.id = crate::domain::InteractionId(store.reserve_id().unwrap());
@@ -328,11 +447,14 @@ mod tests {
             }
             store.stage(&mut staged).unwrap();
             assert_eq!(store.interactions_of(a.id).unwrap().len(), 30);
+            assert_eq!(store.accounts().unwrap().len(), 2);
             a.id
             // Dropped here without the last transaction.
         };
         let store = Store::open_with(dir.path(), &opts).unwrap();
         assert!(store.interactions_of(acc).unwrap().is_empty());
+        assert!(store.accounts_ignoring_case("new").unwrap().is_empty());
+        assert_eq!(store.accounts().unwrap().len(), 1);
         assert!(store.meta.get(STAGED_MARK).unwrap().is_none());
         let verified = store.verify().unwrap();
         assert!(verified.problems.is_empty(), "{:?}", verified.problems);

@@ -236,6 +236,9 @@ impl Store {
         if result.replayed.is_none() {
             self.flush()?;
         }
+        if is_staged {
+            self.clear_staging_floor();
+        }
         Ok(if is_staged {
             Store::with_staged(staged, result)
         } else {

@@ -27,6 +27,26 @@ pub const CLOSED_FILE: &str = "kam.closed";
 pub const COPY_DIR: &str = "kam-copy-before-open";
 /// The marker while it is written.
 pub const CLOSED_TMP: &str = "kam.closed.tmp";
+/// Present while a staged write runs (`staging`): the length of the log
+/// once its list of staged records was flushed. Everything the log holds
+/// beyond that was not acknowledged, so a recovery that cuts the log no
+/// shorter than this lost only the staged records, which the open then
+/// deletes.
+pub const STAGING_FILE: &str = "kam.staging";
+
+/// The log's length now, to write as `STAGING_FILE`.
+pub fn current_log_len(dir: &Path) -> std::io::Result<u64> {
+    Ok(std::fs::metadata(dir.join("db"))?.len())
+}
+
+/// The floor a staged write recorded, if one was under way.
+fn staging_floor(dir: &Path) -> Option<u64> {
+    std::fs::read_to_string(dir.join(STAGING_FILE))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
 
 const MARKER_HEADER: &str = "kam closed v1";
 
@@ -293,6 +313,7 @@ pub fn after_open(dir: &Path, db: &sled::Db, plan: &Plan) -> Result<TreeCounts> 
         let after = fingerprint(dir).map_err(|e| io_err(dir, "reading the database files", e))?;
         if let (Some(was), Some(now)) = (log_len(before), log_len(&after))
             && now < was
+            && staging_floor(dir).is_none_or(|floor| now < floor)
         {
             return Err(damaged(format!(
                 "the storage engine's recovery cut its log from {was} to {now} bytes"

@@ -175,6 +175,7 @@ impl Store {
             super::counts::inserted(self.meta.insert(STAGED_MARK, mark)?),
         );
         self.flush()?;
+        self.set_staging_floor()?;
         let mut keys = HashMap::new();
         let mut changes = Vec::new();
         staged.accounts =
@@ -353,11 +354,30 @@ impl Store {
         })
     }
 
+    /// Records, beside the files, how long the log was once the marker
+    /// was flushed: the open guard then knows that a recovery cutting the
+    /// log no shorter lost only unacknowledged, staged records.
+    fn set_staging_floor(&self) -> Result<()> {
+        let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", self.path.display()));
+        let len = super::guard::current_log_len(&self.path).map_err(io)?;
+        let file = self.path.join(super::guard::STAGING_FILE);
+        std::fs::write(&file, len.to_string()).map_err(io)?;
+        std::fs::File::open(&file)
+            .and_then(|f| f.sync_all())
+            .map_err(io)
+    }
+
+    /// The staged write is over (committed, or rolled back and flushed).
+    pub(super) fn clear_staging_floor(&self) {
+        let _ = std::fs::remove_file(self.path.join(super::guard::STAGING_FILE));
+    }
+
     /// Deletes the records a staged write left, if its marker is there (a
     /// failed write, or a process stopped in the middle of one), then the
     /// marker. True if there was one. Run again, it finishes the job.
     pub fn roll_back_staged(&self) -> Result<bool> {
         let Some(bytes) = self.meta.get(STAGED_MARK)? else {
+            self.clear_staging_floor();
             return Ok(false);
         };
         let Some(kinds) = decode_mark(&bytes) else {
@@ -388,6 +408,7 @@ impl Store {
         let gone = removed(self.meta.remove(STAGED_MARK)?);
         self.tree_counts.add(&self.meta.name(), gone);
         self.flush()?;
+        self.clear_staging_floor();
         Ok(true)
     }
 

@@ -120,11 +120,33 @@ pub fn write_agenda_files(book: &Book, dir: &Path) -> std::io::Result<()> {
     calendars_of(book)?.write(dir)
 }
 
+/// Written beside the calendars once all of them are: the day and the
+/// change log's seq they show. A server starting on a book whose calendars
+/// are current leaves them (gathering them holds the book for half a second
+/// or more at 100k accounts, just when a session starts).
+const STAMP_FILE: &str = "agenda-calendars.stamp";
+
+/// What the calendars of `book` as it is now would be stamped with.
+fn stamp_of(book: &Book) -> std::io::Result<String> {
+    let seq = book
+        .last_seq()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(format!("{} {seq}", book.today()))
+}
+
+/// True when the calendar files in `dir` show `book` as it is now (the
+/// same day and no change since they were written).
+pub fn calendars_current(book: &Book, dir: &Path) -> bool {
+    let written = std::fs::read_to_string(dir.join(STAMP_FILE));
+    matches!((written, stamp_of(book)), (Ok(w), Ok(now)) if w.trim() == now)
+}
+
 /// What the agenda calendars need from the book, copied out of it: the
 /// server gathers this while it holds the book and renders and writes the
 /// files after letting go (at 100k accounts that is seconds of work no
 /// write should wait behind).
 pub struct Calendars {
+    stamp: String,
     today: NaiveDate,
     by_owner: BTreeMap<String, Vec<AgendaItem>>,
     /// The accounts the items name (their key and name go in the events).
@@ -162,6 +184,7 @@ pub fn calendars_of(book: &Book) -> std::io::Result<Calendars> {
         }
     }
     Ok(Calendars {
+        stamp: stamp_of(book)?,
         today: book.today(),
         by_owner,
         accounts,
@@ -169,21 +192,60 @@ pub fn calendars_of(book: &Book) -> std::io::Result<Calendars> {
 }
 
 impl Calendars {
-    /// Renders and writes `agenda-<owner>.ics` for every owner.
+    /// Renders and writes `agenda-<owner>.ics` for every owner, then the
+    /// stamp that says which state of the book they show.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        let write = |path: &Path, text: &str| {
+            crate::transfer::export::write_atomically(path, &mut |w| {
+                std::io::Write::write_all(w, text.as_bytes())
+            })
+        };
         for (owner, items) in &self.by_owner {
             let text = calendar(&self.accounts, self.today, Some(owner), items);
-            crate::transfer::export::write_atomically(&agenda_file(dir, owner), &mut |w| {
-                std::io::Write::write_all(w, text.as_bytes())
-            })?;
+            write(&agenda_file(dir, owner), &text)?;
         }
-        Ok(())
+        write(&dir.join(STAMP_FILE), &self.stamp)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Calendars written for a state of the book are current for it, not
+    /// after a change nor on another day.
+    #[test]
+    fn calendars_are_current_until_the_book_or_the_day_changes() {
+        use crate::book::WriteOp;
+        use crate::clock::Clock;
+        use crate::domain::{Interaction, InteractionKind};
+        let dir = tempfile::tempdir().unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        let store = crate::store::Store::open(dir.path()).unwrap();
+        let acme = store
+            .insert_account(Account {
+                key: "ACME".into(),
+                name: "Acme".into(),
+                owner: "ann".into(),
+                ..Account::default()
+            })
+            .unwrap();
+        let mut book = Book::open(store, Clock::fixed(day), "ann").unwrap();
+        assert!(!calendars_current(&book, dir.path()), "none written yet");
+        calendars_of(&book).unwrap().write(dir.path()).unwrap();
+        assert!(agenda_file(dir.path(), "ann").exists());
+        assert!(calendars_current(&book, dir.path()));
+        let call = Interaction::new(acme.id, InteractionKind::Call, day);
+        book.execute(WriteOp::AddInteraction { interaction: call }, None)
+            .unwrap();
+        assert!(!calendars_current(&book, dir.path()), "a change since");
+        calendars_of(&book).unwrap().write(dir.path()).unwrap();
+        assert!(calendars_current(&book, dir.path()));
+        let store = book.store().clone();
+        drop(book);
+        let next_day = Book::open(store, Clock::fixed(day.succ_opt().unwrap()), "ann").unwrap();
+        assert!(!calendars_current(&next_day, dir.path()), "another day");
+    }
 
     #[test]
     fn file_names_are_safe() {

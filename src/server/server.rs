@@ -305,8 +305,10 @@ impl Server {
         );
         // A new server may run on a new day: overdue items move to today.
         // Rewritten by the loop below, not before the first client is
-        // served (at 100k accounts it takes seconds).
-        self.shared.calendars_due.store(true, Ordering::Relaxed);
+        // served (at 100k accounts it takes seconds), and only if they do
+        // not show this very state already (a restart on the same day).
+        let current = exec::ics::calendars_current(&lock(&self.shared.book), &self.shared.db);
+        self.shared.calendars_due.store(!current, Ordering::Relaxed);
         // Receivables that fell overdue while no server ran.
         self.shared.hooks.after(&lock(&self.shared.book));
         // After `ready`, and off the book: clients read meanwhile.

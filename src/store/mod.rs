@@ -263,14 +263,24 @@ impl Store {
         }
     }
 
-    pub fn account_by_key(&self, key: &str) -> Result<Option<Account>> {
+    /// The id of the account with key `key` (exactly), from the key index
+    /// alone: an import linking rows to accounts need not decode them.
+    pub fn account_id_by_key(&self, key: &str) -> Result<Option<AccountId>> {
         let Some(id) = self.account_keys.get(key.as_bytes())? else {
             return Ok(None);
         };
-        let id = AccountId::from_be_slice(&id).ok_or_else(|| StoreError::Codec {
-            tree: "account_keys",
-            detail: format!("bad id for key '{key}'"),
-        })?;
+        AccountId::from_be_slice(&id)
+            .map(Some)
+            .ok_or_else(|| StoreError::Codec {
+                tree: "account_keys",
+                detail: format!("bad id for key '{key}'"),
+            })
+    }
+
+    pub fn account_by_key(&self, key: &str) -> Result<Option<Account>> {
+        let Some(id) = self.account_id_by_key(key)? else {
+            return Ok(None);
+        };
         match self.account(id)? {
             Some(a) => Ok(Some(a)),
             None => Err(StoreError::Codec {

@@ -31,8 +31,13 @@ pub(super) struct Planner<'s> {
     /// For the domain's date rules.
     pub(super) today: NaiveDate,
     pub(super) plan: ImportPlan,
-    /// Stored accounts by key (for linking, or for the account upsert).
+    /// Every stored account by key, read only to match a vCard's
+    /// organisation by name.
     pub(super) accounts: Option<HashMap<String, Account>>,
+    /// Account ids by key as rows named them (None: no such key), read from
+    /// the key index once per key: a small import into a large book does
+    /// not decode every account.
+    pub(super) linked: HashMap<String, Option<AccountId>>,
     /// Account keys seen in this file, lowercased, with their line.
     pub(super) seen_keys: HashMap<String, u64>,
     /// Stored contacts per account, by e-mail and by name, not yet matched.
@@ -59,6 +64,7 @@ impl<'s> Planner<'s> {
             today,
             plan: ImportPlan::default(),
             accounts: None,
+            linked: HashMap::new(),
             seen_keys: HashMap::new(),
             contacts: HashMap::new(),
             account_names: None,
@@ -111,11 +117,11 @@ impl<'s> Planner<'s> {
         let Some(key) = row.required("account") else {
             return Ok(None);
         };
-        let mut found = self.stored_accounts()?.get(&key).map(|a| a.id);
+        let mut found = self.account_id(&key)?;
         if found.is_none()
             && let Some(k) = self.stored_key_ignoring_case(&key)?
         {
-            found = self.stored_accounts()?.get(&k).map(|a| a.id);
+            found = self.account_id(&k)?;
         }
         if found.is_none() {
             // A vCard names the account by its name (ORG).
@@ -126,6 +132,16 @@ impl<'s> Planner<'s> {
                 .push(("account", format!("unknown account key '{key}'")));
         }
         Ok(found)
+    }
+
+    /// The id of the stored account with key `key`, read once per key.
+    fn account_id(&mut self, key: &str) -> Result<Option<AccountId>, StoreError> {
+        if let Some(id) = self.linked.get(key) {
+            return Ok(*id);
+        }
+        let id = self.store.account_id_by_key(key)?;
+        self.linked.insert(key.to_string(), id);
+        Ok(id)
     }
 
     /// The one stored account called `name` (any case), if exactly one is.
@@ -148,7 +164,8 @@ impl<'s> Planner<'s> {
 
     pub(super) fn add_account(&mut self, line: u64, row: &mut Row) -> Result<(), StoreError> {
         let key = clean_line(row.get("key").unwrap_or_default());
-        let stored = self.stored_accounts()?.get(&key).cloned();
+        // Each key once per file (a second is refused below): no cache.
+        let stored = self.store.account_by_key(&key)?;
         // An existing account keeps its id, version and everything the file
         // has no column for (e.g. a tier pin).
         let mut a = stored.clone().unwrap_or_else(|| Account {

@@ -125,7 +125,7 @@ fn tiers(book: &Book) -> BTreeMap<AccountId, String> {
         .collect()
 }
 
-/// An import big enough to be scored as one recompute (`upsert_many`): the
+/// An import big enough to be scored as one recompute (`edit_many`): the
 /// book equals a rebuild, reports exactly the tiers that moved, and the
 /// snapshot it saves (many accounts of each bucket changed at once) reopens
 /// to the same scores.
@@ -174,9 +174,57 @@ fn a_large_import_is_scored_once_and_equals_a_rebuild() {
         .collect();
     assert_eq!(reported, moved);
     drop(book);
-    let book = open(dir.path());
+    let mut book = open(dir.path());
     assert!(book.snapshot_loaded(), "the import's snapshot was saved");
     assert_equals_rebuild(&book);
+
+    // Its undo removes as many records at once: scored the same way, and
+    // the tiers are back where they were.
+    let undone = book.execute(WriteOp::Undo, None).unwrap();
+    assert!(undone.undone.is_some());
+    assert_equals_rebuild(&book);
+    assert_eq!(tiers(&book), before);
+    let back: BTreeSet<(AccountId, String)> = undone
+        .tier_changes
+        .iter()
+        .map(|c| (c.account, c.to.clone()))
+        .collect();
+    let expected: BTreeSet<(AccountId, String)> = moved
+        .iter()
+        .map(|(id, _)| (*id, before[id].clone()))
+        .collect();
+    assert_eq!(back, expected, "the undo reports the tiers moving back");
+}
+
+/// Many new accounts at once, and their undo (accounts removed in bulk):
+/// each time the book equals a rebuild from its records.
+#[test]
+fn a_large_import_of_accounts_and_its_undo_equal_a_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_book(dir.path(), 150);
+    let mut book = open(dir.path());
+    let mut csv = String::from("key,name,owner,potential\n");
+    for n in 0..200 {
+        csv.push_str(&format!("NEW-{n},New customer {n},ann,{}\n", n % 6));
+    }
+    assert!(book.engine().prefers_recompute(200));
+    import_into(
+        &mut book,
+        RecordKind::Accounts,
+        csv.as_bytes(),
+        "accounts.csv",
+        false,
+        None,
+    )
+    .unwrap();
+    assert_eq!(book.accounts().len(), 350);
+    assert_equals_rebuild(&book);
+    book.execute(WriteOp::Undo, None).unwrap();
+    assert_eq!(book.accounts().len(), 150);
+    assert_equals_rebuild(&book);
+    // The owner index forgot them too.
+    let anns = book.accounts().iter().filter(|a| a.owner == "ann").count();
+    assert_eq!(book.engine().accounts_of_owner("ann").len(), anns);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use kam::domain::{
     Account, AccountId, Contact, ContactId, Interaction, InteractionId, InteractionKind, Money,
     TierPin,
 };
-use kam::segment::{AccountInputs, Engine, Model};
+use kam::segment::{AccountInputs, Engine, Model, Removed};
 use kam::store::envelope::{decode, encode};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -72,6 +72,12 @@ enum Op {
     Reassign {
         acc: usize,
     },
+    RemoveInteraction {
+        inter: usize,
+    },
+    RemoveContact {
+        contact: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -112,6 +118,8 @@ fn op() -> impl Strategy<Value = Op> {
         (0usize..1000).prop_map(|acc| Op::Unpin { acc }),
         Just(Op::Reopen),
         (0usize..1000).prop_map(|acc| Op::Reassign { acc }),
+        (0usize..1000).prop_map(|inter| Op::RemoveInteraction { inter }),
+        (0usize..1000).prop_map(|contact| Op::RemoveContact { contact }),
     ]
 }
 
@@ -121,9 +129,16 @@ struct World {
     accounts: Vec<Account>,
     contacts: Vec<Contact>,
     inters: Vec<Interaction>,
+    /// Ids handed out (records are removed too, so not the lengths).
+    last_id: u64,
 }
 
 impl World {
+    fn next_id(&mut self) -> u64 {
+        self.last_id += 1;
+        self.last_id
+    }
+
     fn new_account(&mut self, rating: u8, since_days: u16) -> Account {
         let id = AccountId(self.accounts.len() as u64 + 1);
         let mut a = Account {
@@ -154,7 +169,7 @@ impl World {
     ) -> Interaction {
         let day = as_of() - Duration::days(i64::from(days_ago));
         let mut i = Interaction::new(acc, InteractionKind::Order, day);
-        i.id = InteractionId(self.inters.len() as u64 + 1);
+        i.id = InteractionId(self.next_id());
         // Few distinct amounts: many ties in the percentiles.
         i.amount = Some(Money::from_units(i64::from(amount) * 1000));
         i.margin = Some(Money::from_units(i64::from(amount) * 150));
@@ -192,6 +207,8 @@ enum Edit {
     Account(Box<Account>),
     Contact(Contact),
     Interaction(Interaction),
+    RemovedInteraction(InteractionId),
+    RemovedContact(ContactId),
     Reopen,
     Nothing,
 }
@@ -273,7 +290,7 @@ fn apply(model: &Model, w: &mut World, op: Op) -> Edit {
                 kind,
                 as_of() - Duration::days(i64::from(days_ago)),
             );
-            i.id = InteractionId(w.inters.len() as u64 + 1);
+            i.id = InteractionId(w.next_id());
             i.satisfaction = Some((days_ago % 5) as u8 + 1);
             w.inters.push(i.clone());
             Edit::Interaction(i)
@@ -284,7 +301,7 @@ fn apply(model: &Model, w: &mut World, op: Op) -> Edit {
             backup,
         } => {
             let c = Contact {
-                id: ContactId(w.contacts.len() as u64 + 1),
+                id: ContactId(w.next_id()),
                 account: pick(acc),
                 name: "c".into(),
                 primary,
@@ -330,6 +347,20 @@ fn apply(model: &Model, w: &mut World, op: Op) -> Edit {
             a.owner = if a.owner == "ann" { "bob" } else { "ann" }.into();
             let a = a.clone();
             Edit::Account(Box::new(a))
+        }
+        Op::RemoveInteraction { inter } => {
+            if w.inters.is_empty() {
+                return Edit::Nothing;
+            }
+            let i = w.inters.remove(inter % w.inters.len());
+            Edit::RemovedInteraction(i.id)
+        }
+        Op::RemoveContact { contact } => {
+            if w.contacts.is_empty() {
+                return Edit::Nothing;
+            }
+            let c = w.contacts.remove(contact % w.contacts.len());
+            Edit::RemovedContact(c.id)
         }
     }
 }
@@ -404,6 +435,8 @@ fn run(model: Model, n0: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
             Edit::Account(a) => inc.upsert_account(&a),
             Edit::Contact(c) => inc.upsert_contact(&c),
             Edit::Interaction(i) => inc.upsert_interaction(&i),
+            Edit::RemovedInteraction(id) => inc.remove_interaction(id),
+            Edit::RemovedContact(id) => inc.remove_contact(id),
             Edit::Reopen => {
                 inc = reopened(&model, &w, &inc);
                 Vec::new()
@@ -415,7 +448,7 @@ fn run(model: Model, n0: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// The edits of each batch told to the engine at once (`upsert_many`, as an
+/// The edits of each batch told to the engine at once (`edit_many`, as an
 /// import does): the same scores, and one report of the net tier changes.
 fn run_batched(model: Model, n0: usize, batches: Vec<Vec<Op>>) -> Result<(), TestCaseError> {
     let mut w = seeded(n0);
@@ -424,6 +457,7 @@ fn run_batched(model: Model, n0: usize, batches: Vec<Vec<Op>>) -> Result<(), Tes
     for (step, ops) in batches.into_iter().enumerate() {
         let label = format!("batch {step} {ops:?}");
         let (mut accounts, mut contacts, mut inters) = (Vec::new(), Vec::new(), Vec::new());
+        let mut removed = Removed::default();
         // A reopen in a batch happens after it: the engine cannot restore
         // records it has not been told of yet.
         let mut reopen = false;
@@ -432,11 +466,21 @@ fn run_batched(model: Model, n0: usize, batches: Vec<Vec<Op>>) -> Result<(), Tes
                 Edit::Account(a) => accounts.push(*a),
                 Edit::Contact(c) => contacts.push(c),
                 Edit::Interaction(i) => inters.push(i),
+                // Removed after the upserts (as a write applies them): drop
+                // an earlier upsert of the same record from this batch.
+                Edit::RemovedInteraction(id) => {
+                    inters.retain(|i: &Interaction| i.id != id);
+                    removed.interactions.push(id);
+                }
+                Edit::RemovedContact(id) => {
+                    contacts.retain(|c: &Contact| c.id != id);
+                    removed.contacts.push(id);
+                }
                 Edit::Reopen => reopen = true,
                 Edit::Nothing => {}
             }
         }
-        let changes = inc.upsert_many(&accounts, &contacts, &inters);
+        let changes = inc.edit_many(&accounts, &contacts, &inters, &removed);
         prev = check(&model, &w, &inc, &prev, &changes, &label)?;
         if reopen {
             inc = reopened(&model, &w, &inc);

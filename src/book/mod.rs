@@ -34,7 +34,7 @@ use crate::domain::{
     Account, AccountId, Contact, ContactId, FollowUp, FollowUpId, Interaction, InteractionId,
     InteractionKind,
 };
-use crate::segment::{AgendaItem, Engine, Model, ModelError, TierChange};
+use crate::segment::{AgendaItem, Engine, Model, ModelError, Removed, TierChange};
 use crate::store::{Batch, BatchResult, Store, StoreError, fold_key};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{HashMap, HashSet};
@@ -347,12 +347,39 @@ impl Book {
                 self.with_history.insert(i.account);
             }
         }
-        let edits = stored.accounts.len() + stored.contacts.len() + stored.interactions.len();
+        for d in stored
+            .deleted
+            .iter()
+            .filter(|d| d.record.kind == RefKind::Account)
+        {
+            let id = d.record.account;
+            self.accounts.remove(&id);
+            self.recorded.remove(&id);
+            self.with_history.remove(&id);
+        }
+        let edits = stored.accounts.len()
+            + stored.contacts.len()
+            + stored.interactions.len()
+            + stored.deleted.len();
         if self.engine.prefers_recompute(edits) {
-            // An import: one recompute rather than a re-scoring per record.
-            let changes =
-                self.engine
-                    .upsert_many(&stored.accounts, &stored.contacts, &stored.interactions);
+            // An import or its undo: one recompute rather than a re-scoring
+            // per record.
+            let mut removed = Removed::default();
+            for d in &stored.deleted {
+                let r = &d.record;
+                match r.kind {
+                    RefKind::Account => removed.accounts.push(r.account),
+                    RefKind::Contact => removed.contacts.push(ContactId(r.id)),
+                    RefKind::Interaction => removed.interactions.push(InteractionId(r.id)),
+                    RefKind::FollowUp | RefKind::Meta => {}
+                }
+            }
+            let changes = self.engine.edit_many(
+                &stored.accounts,
+                &stored.contacts,
+                &stored.interactions,
+                &removed,
+            );
             note(changes, &mut moved);
         } else {
             for a in &stored.accounts {
@@ -364,21 +391,16 @@ impl Book {
             for i in &stored.interactions {
                 note(self.engine.upsert_interaction(i), &mut moved);
             }
-        }
-        for d in &stored.deleted {
-            let r = &d.record;
-            let changes = match r.kind {
-                RefKind::Account => {
-                    self.accounts.remove(&r.account);
-                    self.recorded.remove(&r.account);
-                    self.with_history.remove(&r.account);
-                    self.engine.remove_account(r.account)
-                }
-                RefKind::Contact => self.engine.remove_contact(ContactId(r.id)),
-                RefKind::Interaction => self.engine.remove_interaction(InteractionId(r.id)),
-                RefKind::FollowUp | RefKind::Meta => Vec::new(),
-            };
-            note(changes, &mut moved);
+            for d in &stored.deleted {
+                let r = &d.record;
+                let changes = match r.kind {
+                    RefKind::Account => self.engine.remove_account(r.account),
+                    RefKind::Contact => self.engine.remove_contact(ContactId(r.id)),
+                    RefKind::Interaction => self.engine.remove_interaction(InteractionId(r.id)),
+                    RefKind::FollowUp | RefKind::Meta => Vec::new(),
+                };
+                note(changes, &mut moved);
+            }
         }
         // A changed model (set, or restored by an undo) re-scores everything.
         let model_change = stored

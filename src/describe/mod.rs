@@ -40,14 +40,16 @@ pub fn entry_title(e: &AuditEntry) -> String {
 /// records are named by account key (the first 3, then how many more), a
 /// model or review change by what it is.
 pub fn undone_summary(e: &AuditEntry, me: &str) -> String {
+    // In first-seen order; the set keeps an import's 100k changes linear.
     let mut names: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for c in &e.changes {
         let name = match c.record.kind {
-            RefKind::Meta => meta_name(&c.record.key).to_string(),
-            _ => c.record.key.clone(),
+            RefKind::Meta => meta_name(&c.record.key),
+            _ => c.record.key.as_str(),
         };
-        if !names.contains(&name) {
-            names.push(name);
+        if seen.insert(name) {
+            names.push(name.to_string());
         }
     }
     let mut s = format!("#{} {}", e.seq, e.action);

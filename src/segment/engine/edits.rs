@@ -1,12 +1,20 @@
 //! The public edit operations. Each is one `Step`: record the change, redo
 //! the edited account (and whoever it can have moved), report tier changes.
-//! Many edits at once (`upsert_many`) are recorded, then recomputed once.
+//! Many edits at once (`edit_many`) are recorded, then recomputed once.
 
 use super::super::metrics::{ContactLite, Ev};
 use super::super::types::TierChange;
 use super::Engine;
 use super::step::Step;
 use crate::domain::{Account, AccountId, Contact, ContactId, Interaction, InteractionId};
+
+/// Records a write removed, for `Engine::edit_many`.
+#[derive(Debug, Default, Clone)]
+pub struct Removed {
+    pub accounts: Vec<AccountId>,
+    pub contacts: Vec<ContactId>,
+    pub interactions: Vec<InteractionId>,
+}
 
 impl Engine {
     pub fn upsert_account(&mut self, a: &Account) -> Vec<TierChange> {
@@ -84,7 +92,7 @@ impl Engine {
     }
 
     /// Whether `edits` records changed at once are cheaper as one full
-    /// recompute (`upsert_many`) than one edit after another: an edit costs
+    /// recompute (`edit_many`) than one edit after another: an edit costs
     /// tens to hundreds of microseconds at 100k accounts (more while many
     /// accounts gain their first order and the ranks move), a recompute about
     /// a microsecond or two per account and interaction.
@@ -92,14 +100,16 @@ impl Engine {
         edits >= 64 && edits.saturating_mul(16) >= self.accounts.len()
     }
 
-    /// Many records changed at once (an import): recorded without scoring
-    /// each, then one full recompute, reported as one diff against the tiers
-    /// before. The result is the same as upserting them one by one.
-    pub fn upsert_many(
+    /// Many records changed at once (an import, or its undo): recorded
+    /// without scoring each — the upserts, then `removed` — then one full
+    /// recompute, reported as one diff against the tiers before. The result
+    /// is the same as the edits one by one, in that order.
+    pub fn edit_many(
         &mut self,
         accounts: &[Account],
         contacts: &[Contact],
         interactions: &[Interaction],
+        removed: &Removed,
     ) -> Vec<TierChange> {
         let mut step = Step::default();
         let mut ids = self.account_ids();
@@ -118,8 +128,45 @@ impl Engine {
         for i in interactions {
             self.record_interaction(i);
         }
+        for &id in &removed.contacts {
+            if let Some(acc) = self.contact_acc.remove(&id)
+                && let Some(st) = self.accounts.get_mut(&acc)
+            {
+                st.contacts.retain(|x| x.id != id);
+                self.changed.insert(acc);
+            }
+        }
+        for &id in &removed.interactions {
+            if let Some(acc) = self.inter_acc.remove(&id)
+                && let Some(st) = self.accounts.get_mut(&acc)
+            {
+                st.events.retain(|e| e.id != id);
+                self.changed.insert(acc);
+            }
+        }
+        self.forget_accounts(&removed.accounts);
         self.recompute_all();
         self.finish(step)
+    }
+
+    /// Accounts and what hangs on them, without re-scoring: one pass over
+    /// the id tables for all of them.
+    fn forget_accounts(&mut self, ids: &[AccountId]) {
+        if ids.is_empty() {
+            return;
+        }
+        for &id in ids {
+            self.changed.insert(id);
+            if let Some(st) = self.accounts.get_mut(&id) {
+                let old = st.known.then(|| st.owner.clone());
+                st.known = false;
+                self.reindex_owner(id, old.as_deref());
+                self.accounts.remove(&id);
+            }
+        }
+        let gone: std::collections::HashSet<AccountId> = ids.iter().copied().collect();
+        self.inter_acc.retain(|_, a| !gone.contains(a));
+        self.contact_acc.retain(|_, a| !gone.contains(a));
     }
 
     /// An account's fields, without re-scoring.

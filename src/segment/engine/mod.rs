@@ -45,6 +45,7 @@ use chrono::NaiveDate;
 use state::{CritInfo, F, IdMap};
 use std::collections::BTreeSet;
 
+pub use edits::Removed;
 pub use snapshot::{AccountInputs, RestoreError};
 pub(super) use state::AccState;
 

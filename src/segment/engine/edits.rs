@@ -58,11 +58,7 @@ impl Engine {
     pub fn remove_contact(&mut self, id: ContactId) -> Vec<TierChange> {
         self.restamp();
         let mut step = Step::default();
-        if let Some(acc) = self.contact_acc.remove(&id)
-            && let Some(st) = self.accounts.get_mut(&acc)
-        {
-            st.contacts.retain(|x| x.id != id);
-            self.changed.insert(acc);
+        if let Some(acc) = self.forget_contact(id) {
             self.refresh_data(acc, &mut step);
         }
         self.finish(step)
@@ -81,11 +77,7 @@ impl Engine {
     pub fn remove_interaction(&mut self, id: InteractionId) -> Vec<TierChange> {
         self.restamp();
         let mut step = Step::default();
-        if let Some(acc) = self.inter_acc.remove(&id)
-            && let Some(st) = self.accounts.get_mut(&acc)
-        {
-            st.events.retain(|e| e.id != id);
-            self.changed.insert(acc);
+        if let Some(acc) = self.forget_interaction(id) {
             self.refresh_data(acc, &mut step);
         }
         self.finish(step)
@@ -129,24 +121,32 @@ impl Engine {
             self.record_interaction(i);
         }
         for &id in &removed.contacts {
-            if let Some(acc) = self.contact_acc.remove(&id)
-                && let Some(st) = self.accounts.get_mut(&acc)
-            {
-                st.contacts.retain(|x| x.id != id);
-                self.changed.insert(acc);
-            }
+            self.forget_contact(id);
         }
         for &id in &removed.interactions {
-            if let Some(acc) = self.inter_acc.remove(&id)
-                && let Some(st) = self.accounts.get_mut(&acc)
-            {
-                st.events.retain(|e| e.id != id);
-                self.changed.insert(acc);
-            }
+            self.forget_interaction(id);
         }
         self.forget_accounts(&removed.accounts);
         self.recompute_all();
         self.finish(step)
+    }
+
+    /// A contact gone, without re-scoring; returns the account it was on.
+    fn forget_contact(&mut self, id: ContactId) -> Option<AccountId> {
+        let acc = self.contact_acc.remove(&id)?;
+        let st = self.accounts.get_mut(&acc)?;
+        st.contacts.retain(|x| x.id != id);
+        self.changed.insert(acc);
+        Some(acc)
+    }
+
+    /// An interaction gone, without re-scoring; returns its account.
+    fn forget_interaction(&mut self, id: InteractionId) -> Option<AccountId> {
+        let acc = self.inter_acc.remove(&id)?;
+        let st = self.accounts.get_mut(&acc)?;
+        st.events.retain(|e| e.id != id);
+        self.changed.insert(acc);
+        Some(acc)
     }
 
     /// Accounts and what hangs on them, without re-scoring: one pass over

@@ -8,7 +8,7 @@ use super::counts::{inserted, removed};
 use super::error::{Result, StoreError};
 use super::log::SEQ_KEY;
 use super::meta::MetaValue;
-use super::staging::{self, STAGED_MARK, Staged};
+use super::staging::{STAGED_MARK, Staged, Staging};
 use super::{Store, keys, put_account, unfold_key};
 use crate::audit::{
     AuditEntry, AuditInfo, RecordChange, RecordImage, RecordRef, RefKind, RequestId,
@@ -149,39 +149,21 @@ impl Store {
             self.invalidate_derived()?;
         }
         // Many new records: the new ones a chunk at a time (see `staging`).
-        let mut staged = Staged::default();
-        let mut fresh_count: usize = [&fresh_contacts, &fresh_interactions, &fresh_followups]
-            .iter()
-            .map(|f| f.iter().filter(|&&f| f).count())
-            .sum();
-        // Which accounts are new, read only when the batch could be staged.
-        let mut new_accounts = None;
-        if staging::worth_staging(&batch, fresh_count + batch.accounts.len(), self.staging) {
-            new_accounts = self.new_accounts(&batch.accounts)?;
-            fresh_count += new_accounts
-                .as_ref()
-                .map_or(0, |n| n.iter().filter(|&&f| f).count());
-        }
-        if let Some(mut new_accounts) = new_accounts
-            && staging::worth_staging(&batch, fresh_count, self.staging)
-        {
-            if let Some(seq) = self.replayed(&batch)? {
+        let fresh = [
+            &mut fresh_contacts,
+            &mut fresh_interactions,
+            &mut fresh_followups,
+        ];
+        let mut staged = match self.stage_if_large(&mut batch, fresh)? {
+            Staging::Replayed(seq) => {
                 return Ok(BatchResult {
                     replayed: Some(seq),
                     ..BatchResult::default()
                 });
             }
-            staged.accounts = staging::take_fresh(&mut batch.accounts, &mut new_accounts);
-            staged.contacts = staging::take_fresh(&mut batch.contacts, &mut fresh_contacts);
-            staged.interactions =
-                staging::take_fresh(&mut batch.interactions, &mut fresh_interactions);
-            staged.followups = staging::take_fresh(&mut batch.followups, &mut fresh_followups);
-            if let Err(e) = self.stage(&mut staged) {
-                // A roll back that fails too is finished by the next open.
-                let _ = self.roll_back_staged();
-                return Err(e);
-            }
-        }
+            Staging::Staged(staged) => staged,
+            Staging::No => Staged::default(),
+        };
         let is_staged = !staged.changes.is_empty();
         // Moved into the audit entry by the transaction (a million images
         // are not copied): a second run of its closure finds none.

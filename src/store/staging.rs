@@ -71,12 +71,22 @@ pub(super) struct Staged {
 /// many new records (`fresh`: children with fresh ids and new accounts),
 /// nothing that must go before them (deletions), and accounts upserted by
 /// key (not an undo's exact ids).
-pub(super) fn worth_staging(batch: &Batch, fresh: usize, limits: StagingLimits) -> bool {
+fn worth_staging(batch: &Batch, fresh: usize, limits: StagingLimits) -> bool {
     batch.audit.is_some() && batch.deletes.is_empty() && !batch.exact_ids && fresh > limits.above
 }
 
+/// What `stage_if_large` did.
+pub(super) enum Staging {
+    /// The batch's request was committed before: write nothing.
+    Replayed(u64),
+    /// These records are written (and out of the batch).
+    Staged(Staged),
+    /// The batch goes in one transaction as it is.
+    No,
+}
+
 /// Moves the records flagged fresh out of `recs` (and their flags).
-pub(super) fn take_fresh<T>(recs: &mut Vec<T>, fresh: &mut Vec<bool>) -> Vec<T> {
+fn take_fresh<T>(recs: &mut Vec<T>, fresh: &mut Vec<bool>) -> Vec<T> {
     let all = std::mem::take(recs);
     let mut taken = Vec::new();
     for (r, f) in all.into_iter().zip(std::mem::take(fresh)) {
@@ -127,6 +137,46 @@ fn decode_mark(mut bytes: &[u8]) -> Option<Vec<(RefKind, Vec<u64>)>> {
 }
 
 impl Store {
+    /// Stages the new records of `batch` if it is large (see the module):
+    /// takes them out of it, with their `fresh` flags (contacts,
+    /// interactions, follow-ups), and writes them. On an error nothing of
+    /// them is left.
+    pub(super) fn stage_if_large(
+        &self,
+        batch: &mut Batch,
+        fresh: [&mut Vec<bool>; 3],
+    ) -> Result<Staging> {
+        let count = |f: &Vec<bool>| f.iter().filter(|&&f| f).count();
+        let children: usize = fresh.iter().map(|f| count(f)).sum();
+        // Which accounts are new is read only when the batch could qualify.
+        if !worth_staging(batch, children + batch.accounts.len(), self.staging) {
+            return Ok(Staging::No);
+        }
+        let Some(mut new_accounts) = self.new_accounts(&batch.accounts)? else {
+            return Ok(Staging::No);
+        };
+        if !worth_staging(batch, children + count(&new_accounts), self.staging) {
+            return Ok(Staging::No);
+        }
+        if let Some(seq) = self.replayed(batch)? {
+            return Ok(Staging::Replayed(seq));
+        }
+        let [contacts, interactions, followups] = fresh;
+        let mut staged = Staged {
+            accounts: take_fresh(&mut batch.accounts, &mut new_accounts),
+            contacts: take_fresh(&mut batch.contacts, contacts),
+            interactions: take_fresh(&mut batch.interactions, interactions),
+            followups: take_fresh(&mut batch.followups, followups),
+            changes: Vec::new(),
+        };
+        if let Err(e) = self.stage(&mut staged) {
+            // A roll back that fails too is finished by the next open.
+            let _ = self.roll_back_staged();
+            return Err(e);
+        }
+        Ok(Staging::Staged(staged))
+    }
+
     /// The child trees of a staged kind.
     fn staged_trees(&self, kind: RefKind) -> &ChildTrees {
         match kind {
@@ -137,7 +187,7 @@ impl Store {
     }
 
     /// The request's recorded seq, if this request was committed before.
-    pub(super) fn replayed(&self, batch: &Batch) -> Result<Option<u64>> {
+    fn replayed(&self, batch: &Batch) -> Result<Option<u64>> {
         let Some(req) = &batch.request else {
             return Ok(None);
         };
@@ -150,7 +200,7 @@ impl Store {
     /// Writes the marker, then `staged`'s records a chunk per transaction,
     /// filling in their stored forms and audit changes. On an error the
     /// caller rolls back.
-    pub(super) fn stage(&self, staged: &mut Staged) -> Result<()> {
+    fn stage(&self, staged: &mut Staged) -> Result<()> {
         let ids = |kind, v: Vec<u64>| (kind, v);
         let mark = encode_mark(&[
             ids(
@@ -258,7 +308,7 @@ impl Store {
     /// accounts share a key ignoring case (the second would update the
     /// first), or one's key is stored under another id (the batch's records
     /// naming it would be redirected to that id as they are written).
-    pub(super) fn new_accounts(&self, accounts: &[Account]) -> Result<Option<Vec<bool>>> {
+    fn new_accounts(&self, accounts: &[Account]) -> Result<Option<Vec<bool>>> {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::with_capacity(accounts.len());
         for a in accounts {

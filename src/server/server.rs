@@ -14,7 +14,9 @@ use super::protocol::{
     self, Change, Hello, PROTOCOL_VERSION, PeerInfo, Reply, Request, ServerInfo, ServerStatus,
     Welcome,
 };
-use super::upkeep::{CALENDARS_EVERY, WriteGate, refresh_calendars, take_restore_point};
+use super::upkeep::{
+    CALENDARS_EVERY, WriteGate, refresh_calendars, start_restore_point, take_restore_point,
+};
 use super::{calls, lock_path, peer, restore_points, socket_path, spawn};
 use crate::book::{Book, RequestId};
 use crate::clock::Clock;
@@ -68,14 +70,14 @@ struct Client {
     stream: UnixStream,
 }
 
-struct Shared {
-    book: Mutex<Book>,
+pub(super) struct Shared {
+    pub(super) book: Mutex<Book>,
     clients: Mutex<HashMap<u64, Client>>,
     next_conn: AtomicU64,
     started: Instant,
     db: PathBuf,
     pinned: AtomicBool,
-    group_shared: bool,
+    pub(super) group_shared: bool,
     /// Why the server should stop, once set.
     stop: Mutex<Option<String>>,
     stopping: AtomicBool,
@@ -83,7 +85,7 @@ struct Shared {
     /// under the server means someone else is at the files.
     db_file: Mutex<Option<(u64, u64, u64)>>,
     /// Restore points to keep (`KAM_RESTORE_POINTS`).
-    restore_points: usize,
+    pub(super) restore_points: usize,
     /// A write changed the book since the agenda calendars were written.
     /// They are rewritten by the main thread (`CALENDARS_EVERY`), not on
     /// the write's path: on a large book the whole agenda takes a while.
@@ -91,7 +93,7 @@ struct Shared {
     /// Runs the team's hooks after writes (see `hooks`).
     hooks: super::hooks::HookRunner,
     /// Writes wait here while the day's restore point is copied.
-    gate: WriteGate,
+    pub(super) gate: WriteGate,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -312,7 +314,7 @@ impl Server {
         // Receivables that fell overdue while no server ran.
         self.shared.hooks.after(&lock(&self.shared.book));
         // After `ready`, and off the book: clients read meanwhile.
-        let restore_point = self.start_restore_point();
+        let restore_point = start_restore_point(&self.shared);
         let mut idle_since = Some(Instant::now());
         let mut last_watch = Instant::now();
         let mut last_calendars = Instant::now();
@@ -367,39 +369,6 @@ impl Server {
         }
         self.shutdown(&why);
         why
-    }
-
-    /// The day's restore point, if one is due, written on its own thread
-    /// from a second handle on the store. The write gate is closed
-    /// meanwhile: the copy is of one state, and clients read the book.
-    fn start_restore_point(&self) -> Option<std::thread::JoinHandle<()>> {
-        let shared = self.shared.clone();
-        let store = {
-            let book = lock(&shared.book);
-            let store = book.store();
-            match restore_points::wanted(store, shared.restore_points, chrono::Utc::now()) {
-                Ok(true) => {}
-                Ok(false) => return None,
-                Err(e) => {
-                    eprintln!("kam server: restore point failed: {e}");
-                    return None;
-                }
-            }
-            shared.gate.close(&book);
-            store.clone()
-        };
-        Some(std::thread::spawn(move || {
-            // Opens the gate however the copy ends (a panic too).
-            struct Reopen(Arc<Shared>);
-            impl Drop for Reopen {
-                fn drop(&mut self) {
-                    self.0.gate.open(&self.0.book);
-                }
-            }
-            let reopen = Reopen(shared);
-            let s = &reopen.0;
-            take_restore_point(&store, s.restore_points, s.group_shared);
-        }))
     }
 
     /// Why the server must go now: its socket or directory was removed.

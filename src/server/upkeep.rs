@@ -3,13 +3,13 @@
 //! agenda calendars rewritten after writes.
 
 use super::restore_points;
-use super::server::lock;
+use super::server::{Shared, lock};
 use crate::book::Book;
 use crate::commands as exec;
 use crate::store::Store;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The shortest time between two rewrites of the agenda calendars after
@@ -24,6 +24,39 @@ pub(super) fn take_restore_point(store: &Store, keep: usize, group_shared: bool)
         Ok(None) => {}
         Err(e) => eprintln!("kam server: restore point failed: {e}"),
     }
+}
+
+/// The day's restore point, if one is due, written on its own thread
+/// from a second handle on the store. The write gate is closed
+/// meanwhile: the copy is of one state, and clients read the book.
+pub(super) fn start_restore_point(shared: &Arc<Shared>) -> Option<std::thread::JoinHandle<()>> {
+    let shared = shared.clone();
+    let store = {
+        let book = lock(&shared.book);
+        let store = book.store();
+        match restore_points::wanted(store, shared.restore_points, chrono::Utc::now()) {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(e) => {
+                eprintln!("kam server: restore point failed: {e}");
+                return None;
+            }
+        }
+        shared.gate.close(&book);
+        store.clone()
+    };
+    Some(std::thread::spawn(move || {
+        // Opens the gate however the copy ends (a panic too).
+        struct Reopen(Arc<Shared>);
+        impl Drop for Reopen {
+            fn drop(&mut self) {
+                self.0.gate.open(&self.0.book);
+            }
+        }
+        let reopen = Reopen(shared);
+        let s = &reopen.0;
+        take_restore_point(&store, s.restore_points, s.group_shared);
+    }))
 }
 
 /// Rewrites the `agenda-<user>.ics` files in the database directory after
@@ -84,7 +117,6 @@ impl WriteGate {
 mod tests {
     use super::*;
     use crate::clock::Clock;
-    use std::sync::Arc;
     use std::sync::atomic::AtomicUsize;
 
     /// While the gate is closed a read locks the book, a write waits; once

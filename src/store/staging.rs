@@ -3,15 +3,19 @@
 //!
 //! A sled transaction keeps every version of every node it touched until
 //! it ends: a million new interactions in one transaction took 12.9 GB.
-//! Here the new child records of such a batch go first, a chunk per
+//! Here the new records of such a batch go first (accounts with their key
+//! indexes, then contacts, interactions, follow-ups), a chunk per
 //! transaction; the rest of the batch and its audit entry (which lists
 //! every record, as for any write) go last, in one transaction that also
 //! removes a marker. The marker, written and flushed before the first
 //! chunk, lists the ids of the staged records: if the process stops before
 //! the last transaction, the next open deletes them (`roll_back_staged`),
-//! and so does a failed chunk or a failed last transaction. A reader never
-//! sees staged records without their audit entry: the writer holds the
-//! book while it runs, and an open rolls back before anything reads.
+//! and so does a failed chunk or a failed last transaction. Beside the
+//! files, `kam.staging` tells the open guard how long the log was then, so
+//! that a crash's cut tail (only staged, unacknowledged records) is not
+//! taken for damage. A reader never sees staged records without their
+//! audit entry: the writer holds the book while it runs, and an open rolls
+//! back before anything reads.
 
 use super::Store;
 use super::batch::{Batch, BatchResult};
@@ -29,7 +33,7 @@ pub(super) const STAGED_MARK: &[u8] = b"staged_records";
 /// When a write is staged, and how many records go in each chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StagingLimits {
-    /// An audited batch with more new child records than this is staged.
+    /// An audited batch with more new records than this is staged.
     pub above: usize,
     /// New records per staged transaction.
     pub chunk: usize,
@@ -54,8 +58,8 @@ const KINDS: [RefKind; 4] = [
     RefKind::Account,
 ];
 
-/// The new child records of a batch, taken out of it, and what writing
-/// them gave: their stored forms and audit changes.
+/// The new records of a batch, taken out of it, and what writing them
+/// gave: their stored forms and audit changes.
 #[derive(Default)]
 pub(super) struct Staged {
     /// New accounts (keys not stored, fresh ids): written before the

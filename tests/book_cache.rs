@@ -136,6 +136,20 @@ fn kept_answers_equal_fresh_answers_across_changes() {
     let hits = query::search(&book, "zebra renamed", 5).unwrap();
     assert_eq!(hits.first().map(|r| r.id), Some(a.id));
 
+    // A new account, then its undo (a removal): rows come and go with it.
+    book.save_account(kam::domain::Account {
+        key: "AAA-NEW".into(),
+        name: "Aardvark Newcomer".into(),
+        owner: "a.new".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_lists_fresh(&book, "after a new account");
+    assert_eq!(query::search(&book, "aardvark", 5).unwrap().len(), 1);
+    book.execute(kam::book::WriteOp::Undo, None).unwrap();
+    assert_lists_fresh(&book, "after its undo");
+    assert!(query::search(&book, "aardvark", 5).unwrap().is_empty());
+
     // A large order moves scores of many accounts (percentile ranks).
     let small = book.accounts()[3].id;
     let mut order = Interaction::new(small, InteractionKind::Order, today());
@@ -163,7 +177,7 @@ fn kept_answers_equal_fresh_answers_across_changes() {
             .unwrap()
             .rows
             .iter()
-            .any(|r| r.key == key && r.pinned)
+            .any(|r| r.text.key == key && r.pinned)
     );
 
     // Moved marks depend on the review mark alone.

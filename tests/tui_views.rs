@@ -16,7 +16,10 @@ use tui_common::*;
 
 fn visible_keys(app: &App) -> Vec<String> {
     let l = &app.state().list;
-    l.visible.iter().map(|i| l.rows[*i].key.clone()).collect()
+    l.visible
+        .iter()
+        .map(|i| l.rows[*i].text.key.clone())
+        .collect()
 }
 
 #[test]

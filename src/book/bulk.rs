@@ -116,7 +116,7 @@ impl Book {
                 })?;
                 let mut rows = page.rows;
                 rows.retain(|r| !except.contains(&r.id));
-                rows.sort_by(|a, b| a.key.cmp(&b.key));
+                rows.sort_by(|a, b| a.text.key.cmp(&b.text.key));
                 Ok(rows.into_iter().map(|r| r.id).collect())
             }
         }

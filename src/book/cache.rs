@@ -9,9 +9,13 @@
 //! and today's date (snoozes expire). A read under another stamp drops
 //! every kept answer first; answers are never patched, so they cannot
 //! drift from a fresh computation.
+//!
+//! The rows' text (`RowTexts`) is named apart, by `Book::accounts_gen`,
+//! which moves whenever an account record is stored or removed: it depends
+//! on nothing else, and most changes leave every record as it was.
 
 use super::query::MatrixSummary;
-use super::query::index::RowIndex;
+use super::query::index::{RowIndex, RowTexts};
 use super::{Book, Result};
 use crate::segment::AgendaItem;
 use chrono::NaiveDate;
@@ -36,7 +40,11 @@ pub(super) struct Slots {
 }
 
 #[derive(Default)]
-pub(super) struct ReadCache(Mutex<Slots>);
+pub(super) struct ReadCache {
+    slots: Mutex<Slots>,
+    /// The rows' text and the records' generation it shows.
+    texts: Mutex<Option<(u64, Arc<RowTexts>)>>,
+}
 
 impl Book {
     fn stamp(&self) -> Result<Stamp> {
@@ -56,7 +64,11 @@ impl Book {
     ) -> Result<Arc<T>> {
         let stamp = self.stamp()?;
         {
-            let mut slots = self.cache.0.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut slots = self
+                .cache
+                .slots
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             if slots.stamp != stamp {
                 // Drop the old answers before making new ones: two sets at
                 // once would double the peak memory.
@@ -70,11 +82,35 @@ impl Book {
             }
         }
         let made = Arc::new(make()?);
-        let mut slots = self.cache.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut slots = self
+            .cache
+            .slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if slots.stamp == stamp {
             *slot(&mut slots) = Some(Arc::clone(&made));
         }
         Ok(made)
+    }
+
+    /// The rows' text for the account records as they are now.
+    pub(super) fn row_texts(&self) -> Arc<RowTexts> {
+        let mut kept = self
+            .cache
+            .texts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match &*kept {
+            Some((generation, texts)) if *generation == self.accounts_gen => Arc::clone(texts),
+            _ => {
+                // Drop the old texts first: two sets at once would double
+                // the peak memory.
+                *kept = None;
+                let texts = Arc::new(RowTexts::build(self));
+                *kept = Some((self.accounts_gen, Arc::clone(&texts)));
+                texts
+            }
+        }
     }
 
     /// `owner`'s agenda as `agenda_uncached` gives it, kept per owner.

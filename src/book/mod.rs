@@ -123,6 +123,8 @@ pub struct Book {
     wall: WallClock,
     user: String,
     accounts: HashMap<AccountId, Account>,
+    /// Moves whenever `accounts` changes (names the kept rows' text).
+    accounts_gen: u64,
     /// Accounts with at least one non-system interaction. Only these have an
     /// established tier: the first history an account receives (a new
     /// account's first order, an import of past interactions) sets its
@@ -171,6 +173,7 @@ impl Book {
             recorded,
             derived,
             cache: Default::default(),
+            accounts_gen: 0,
         };
         book.log_drift()?;
         book.save_after_rebuild();
@@ -341,6 +344,13 @@ impl Book {
         };
         for a in &stored.accounts {
             self.accounts.insert(a.id, a.clone());
+        }
+        let removes_accounts = stored
+            .deleted
+            .iter()
+            .any(|d| d.record.kind == RefKind::Account);
+        if !stored.accounts.is_empty() || removes_accounts {
+            self.accounts_gen += 1;
         }
         for i in &stored.interactions {
             if i.kind != InteractionKind::System {

@@ -21,6 +21,7 @@ impl Engine {
             Some(o) => self.accounts_of_owner(o),
             None => self.account_ids(),
         };
+        self.freeze_ranks();
         let mut items = crate::par::chunks(&ids, |_, part| {
             let mut items = Vec::new();
             for id in part {

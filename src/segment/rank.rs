@@ -2,6 +2,8 @@
 //! remove and rank queries in O(log n), so a percentile is cheap to keep
 //! current while records are edited.
 
+use std::sync::OnceLock;
+
 const NIL: u32 = u32::MAX;
 
 #[derive(Debug, Clone)]
@@ -22,10 +24,49 @@ pub(crate) struct RankSet {
     free: Vec<u32>,
     root: u32,
     seed: u64,
-    /// All values sorted, kept after a bulk build until the first change:
-    /// a full recompute then ranks by binary search, which is much faster
-    /// than walking the tree (same counts, so the same percentiles).
-    sorted: Option<Vec<f64>>,
+    /// The values as sorted arrays, kept after a bulk build or a `freeze`
+    /// until the next change: a pass over every account then ranks by one
+    /// binary search, much faster than walking the tree (same counts, so
+    /// the same percentiles).
+    sorted: OnceLock<Frozen>,
+}
+
+/// Distinct keys ascending, and how many values lie below each
+/// (`below[keys.len()]` is the total). `every` holds each `STRIDE`th key: a
+/// search finds its stretch there (a few KB, in the cache), then searches
+/// that stretch alone, instead of jumping across the whole array.
+#[derive(Debug, Clone, Default)]
+struct Frozen {
+    keys: Vec<f64>,
+    below: Vec<u32>,
+    every: Vec<f64>,
+}
+
+const STRIDE: usize = 64;
+
+impl Frozen {
+    /// From (key, copies) in ascending key order.
+    fn from_runs(runs: impl Iterator<Item = (f64, u32)>) -> Frozen {
+        let mut f = Frozen::default();
+        let mut total = 0u32;
+        for (key, cnt) in runs {
+            f.keys.push(key);
+            f.below.push(total);
+            total += cnt;
+        }
+        f.below.push(total);
+        f.every = f.keys.iter().step_by(STRIDE).copied().collect();
+        f
+    }
+
+    /// Index of the first key not below `key`.
+    fn position(&self, key: f64) -> usize {
+        // Stretch j holds keys[j*STRIDE..(j+1)*STRIDE]; every[j] is its first.
+        let j = self.every.partition_point(|x| x.total_cmp(&key).is_lt());
+        let lo = j.saturating_sub(1) * STRIDE;
+        let hi = (j * STRIDE).min(self.keys.len());
+        lo + self.keys[lo..hi].partition_point(|x| x.total_cmp(&key).is_lt())
+    }
 }
 
 impl Default for RankSet {
@@ -35,7 +76,7 @@ impl Default for RankSet {
             free: Vec::new(),
             root: NIL,
             seed: 0x9E37_79B9_7F4A_7C15,
-            sorted: None,
+            sorted: OnceLock::new(),
         }
     }
 }
@@ -93,8 +134,33 @@ impl RankSet {
         }
         rs.root = stack.first().copied().unwrap_or(NIL);
         rs.fix_sizes();
-        rs.sorted = Some(values);
+        rs.sorted = OnceLock::from(Frozen::from_runs(
+            values
+                .chunk_by(|a, b| a.total_cmp(b).is_eq())
+                .map(|run| (run[0], run.len() as u32)),
+        ));
         rs
+    }
+
+    /// Keeps every value sorted until the next change, for a pass that
+    /// ranks many values (an in-order walk, O(n)).
+    pub fn freeze(&self) {
+        self.sorted.get_or_init(|| {
+            let mut runs = Vec::with_capacity(self.nodes.len());
+            let mut stack = Vec::new();
+            let mut t = self.root;
+            while t != NIL || !stack.is_empty() {
+                while t != NIL {
+                    stack.push(t);
+                    t = self.nodes[t as usize].l;
+                }
+                let Some(top) = stack.pop() else { break };
+                let n = &self.nodes[top as usize];
+                runs.push((n.key, n.cnt));
+                t = n.r;
+            }
+            Frozen::from_runs(runs.into_iter())
+        });
     }
 
     /// Recomputes every subtree size (after a bulk build), iteratively.
@@ -216,7 +282,7 @@ impl RankSet {
     }
 
     pub fn insert(&mut self, key: f64) {
-        self.sorted = None;
+        self.sorted = OnceLock::new();
         let key = canon(key);
         if self.find(key) != NIL {
             self.bump(key, 1);
@@ -248,7 +314,7 @@ impl RankSet {
 
     /// Removes one copy of `key`; false if absent.
     pub fn remove(&mut self, key: f64) -> bool {
-        self.sorted = None;
+        self.sorted = OnceLock::new();
         let key = canon(key);
         let t = self.find(key);
         if t == NIL {
@@ -267,10 +333,26 @@ impl RankSet {
     }
 
     /// Number of stored values strictly below `key`.
+    #[cfg(test)]
     pub fn count_less(&self, key: f64) -> usize {
+        self.counts(key).0
+    }
+
+    #[cfg(test)]
+    pub fn count_equal(&self, key: f64) -> usize {
+        self.counts(key).1
+    }
+
+    /// (values below `key`, copies of `key`), in one descent.
+    fn counts(&self, key: f64) -> (usize, usize) {
         let key = canon(key);
-        if let Some(v) = &self.sorted {
-            return v.partition_point(|x| x.total_cmp(&key).is_lt());
+        if let Some(f) = self.sorted.get() {
+            let i = f.position(key);
+            let equal = match f.keys.get(i) {
+                Some(k) if k.total_cmp(&key).is_eq() => f.below[i + 1] - f.below[i],
+                _ => 0,
+            };
+            return (f.below[i] as usize, equal as usize);
         }
         let mut t = self.root;
         let mut acc = 0u32;
@@ -283,27 +365,11 @@ impl RankSet {
                     t = n.r;
                 }
                 std::cmp::Ordering::Equal => {
-                    acc += self.size(n.l);
-                    break;
+                    return ((acc + self.size(n.l)) as usize, n.cnt as usize);
                 }
             }
         }
-        acc as usize
-    }
-
-    pub fn count_equal(&self, key: f64) -> usize {
-        let key = canon(key);
-        if let Some(v) = &self.sorted {
-            let lo = v.partition_point(|x| x.total_cmp(&key).is_lt());
-            let hi = lo + v[lo..].partition_point(|x| x.total_cmp(&key).is_le());
-            return hi - lo;
-        }
-        let t = self.find(key);
-        if t == NIL {
-            0
-        } else {
-            self.nodes[t as usize].cnt as usize
-        }
+        (acc as usize, 0)
     }
 
     /// Mid-rank percentile (0–100) of `key` among the stored values other
@@ -314,8 +380,8 @@ impl RankSet {
         if others == 0 {
             return 50.0;
         }
-        let less = self.count_less(key) as f64;
-        let equal = self.count_equal(key).saturating_sub(own) as f64;
+        let (less, equal) = self.counts(key);
+        let (less, equal) = (less as f64, equal.saturating_sub(own) as f64);
         100.0 * (less + equal / 2.0) / others as f64
     }
 }
@@ -334,7 +400,7 @@ mod tests {
             x = x
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            let v = ((x >> 33) % 50) as f64 / 2.0;
+            let v = ((x >> 33) % 200) as f64 / 8.0;
             if step % 3 == 2 && !naive.is_empty() {
                 let i = (x as usize >> 7) % naive.len();
                 let k = naive.remove(i);
@@ -348,6 +414,22 @@ mod tests {
             let q = ((x >> 20) % 52) as f64 / 2.0 - 0.5;
             assert_eq!(rs.count_less(q), naive.iter().filter(|&&y| y < q).count());
             assert_eq!(rs.count_equal(q), naive.iter().filter(|&&y| y == q).count());
+            if step % 97 == 0 {
+                // A frozen set holds exactly the values, in order.
+                rs.freeze();
+                let f = rs.sorted.get().unwrap();
+                let expanded: Vec<f64> = (0..f.keys.len())
+                    .flat_map(|i| {
+                        std::iter::repeat_n(f.keys[i], (f.below[i + 1] - f.below[i]) as usize)
+                    })
+                    .collect();
+                assert_eq!(expanded, naive);
+                for q in 0..104 {
+                    let q = q as f64 / 4.0 - 0.5;
+                    assert_eq!(rs.count_less(q), naive.iter().filter(|&&y| y < q).count());
+                    assert_eq!(rs.count_equal(q), naive.iter().filter(|&&y| y == q).count());
+                }
+            }
         }
         assert!(!rs.remove(1000.0));
     }
@@ -376,7 +458,15 @@ mod tests {
         }
         bulk.insert(1000.0);
         one.insert(1000.0);
-        assert!(bulk.sorted.is_none());
+        assert!(bulk.sorted.get().is_none());
+        check(&bulk, &one);
+        // A frozen set answers from its sorted values, as the tree does.
+        bulk.freeze();
+        assert_eq!(
+            bulk.sorted.get().map(|f| f.below[f.keys.len()] as usize),
+            Some(bulk.len())
+        );
+        check(&bulk, &one);
         check(&bulk, &one);
         assert_eq!(RankSet::from_values(vec![]).len(), 0);
     }

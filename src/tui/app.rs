@@ -407,8 +407,11 @@ mod tests {
         let rows = (0..5)
             .map(|i| AccountRow {
                 id: AccountId(i + 1),
-                key: format!("K{i}"),
-                name: format!("Name {i}"),
+                text: std::sync::Arc::new(crate::tui::view::RowText {
+                    key: format!("K{i}"),
+                    name: format!("Name {i}"),
+                    ..Default::default()
+                }),
                 tier_rank: (4 - i) as usize,
                 tier: if i == 4 {
                     "key".into()
@@ -436,7 +439,7 @@ mod tests {
     fn list_moves_and_sequences() {
         let mut s = state();
         // Sorted by tier rank: K4 first.
-        assert_eq!(s.selected_row().unwrap().key, "K4");
+        assert_eq!(s.selected_row().unwrap().text.key, "K4");
         press(&mut s, KeyCode::Char('j'));
         press(&mut s, KeyCode::Char('j'));
         assert_eq!(s.list.selected, 2);
@@ -456,7 +459,7 @@ mod tests {
         assert!(matches!(s.overlay, Some(Overlay::Search(_))));
         press(&mut s, KeyCode::Enter);
         assert!(s.overlay.is_none());
-        assert_eq!(s.selected_row().unwrap().key, "K2");
+        assert_eq!(s.selected_row().unwrap().text.key, "K2");
     }
 
     #[test]

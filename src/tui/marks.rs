@@ -107,8 +107,11 @@ mod tests {
     fn row(id: u64, region: &str) -> AccountRow {
         AccountRow {
             id: AccountId(id),
-            key: format!("K{id}"),
-            region: region.into(),
+            text: std::sync::Arc::new(crate::tui::view::RowText {
+                key: format!("K{id}"),
+                region: region.into(),
+                ..Default::default()
+            }),
             ..Default::default()
         }
     }

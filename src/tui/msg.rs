@@ -73,7 +73,12 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.overlay = None;
             let mut fx = apply_update(state, update);
             if let Some(key) = new_key
-                && let Some(id) = state.list.rows.iter().find(|r| r.key == key).map(|r| r.id)
+                && let Some(id) = state
+                    .list
+                    .rows
+                    .iter()
+                    .find(|r| r.text.key == key)
+                    .map(|r| r.id)
                 && state.select_account(id)
             {
                 fx.push(show_account(state, id));
@@ -339,7 +344,7 @@ fn describe(state: &State, changes: &[TierChange]) -> String {
             .rows
             .iter()
             .find(|r| r.id == c.account)
-            .map(|r| r.key.as_str())
+            .map(|r| r.text.key.as_str())
             .unwrap_or("?");
         match &c.from {
             Some(from) => parts.push(format!("{key}: {from} → {}", c.to)),
@@ -503,8 +508,11 @@ mod tests {
     fn row(id: u64, key: &str, rank: usize) -> AccountRow {
         AccountRow {
             id: AccountId(id),
-            key: key.into(),
-            name: key.to_lowercase(),
+            text: std::sync::Arc::new(super::super::view::RowText {
+                key: key.into(),
+                name: key.to_lowercase(),
+                ..Default::default()
+            }),
             tier_rank: rank,
             ..Default::default()
         }
@@ -538,7 +546,7 @@ mod tests {
         s.list
             .visible
             .iter()
-            .map(|i| s.list.rows[*i].key.as_str())
+            .map(|i| s.list.rows[*i].text.key.as_str())
             .collect()
     }
 
@@ -556,7 +564,12 @@ mod tests {
         );
         assert_eq!(keys(&s), vec!["A", "B", "D"]);
         assert_eq!(
-            s.list.rows.iter().find(|r| r.key == "B").unwrap().tier_rank,
+            s.list
+                .rows
+                .iter()
+                .find(|r| r.text.key == "B")
+                .unwrap()
+                .tier_rank,
             0
         );
         assert_eq!(s.list.accounts_total, 3);

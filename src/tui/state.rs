@@ -455,6 +455,6 @@ impl State {
 
     pub(super) fn account_label(&self) -> Option<(AccountId, String)> {
         self.selected_row()
-            .map(|r| (r.id, format!("{} {}", r.key, r.name)))
+            .map(|r| (r.id, format!("{} {}", r.text.key, r.text.name)))
     }
 }

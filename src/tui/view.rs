@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 // The list rows, their order and the agenda lines are answered by the book
 // (the server derives them for a page at a time), so they live below.
-pub use crate::book::query::{AccountRow, AgendaRow, SortKey};
+pub use crate::book::query::{AccountRow, AgendaRow, RowText, SortKey};
 
 /// One cell of the tier matrix.
 #[derive(Debug, Clone, Default, PartialEq)]

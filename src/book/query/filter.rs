@@ -123,19 +123,19 @@ fn has(hay: &str, needle: &str) -> bool {
 
 fn term_matches(t: &Term, r: &AccountRow) -> bool {
     match t {
-        Term::Word(w) => has(&r.key, w) || has(&r.name, w),
+        Term::Word(w) => has(&r.text.key, w) || has(&r.text.name, w),
         Term::Field(f, v) => match *f {
             "tier" => has(&r.tier, v),
-            "owner" => has(&r.owner, v),
-            "backup" => has(&r.backup_owner, v),
+            "owner" => has(&r.text.owner, v),
+            "backup" => has(&r.text.backup_owner, v),
             "flag" => r.flags.iter().any(|x| has(x, v)),
-            "region" => has(&r.region, v),
-            "industry" => has(&r.industry, v),
-            "status" => has(&r.status, v),
-            "tag" => r.tags.iter().any(|x| has(x, v)),
-            "key" => has(&r.key, v),
+            "region" => has(&r.text.region, v),
+            "industry" => has(&r.text.industry, v),
+            "status" => has(&r.text.status, v),
+            "tag" => r.text.tags.iter().any(|x| has(x, v)),
+            "key" => has(&r.text.key, v),
             "cell" => r.cell.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(v)),
-            "who" => r.owner.to_lowercase() == *v || r.backup_owner.to_lowercase() == *v,
+            "who" => r.text.owner.to_lowercase() == *v || r.text.backup_owner.to_lowercase() == *v,
             _ => false,
         },
     }
@@ -166,14 +166,17 @@ mod tests {
 
     fn row() -> AccountRow {
         AccountRow {
-            key: "ACME-1".into(),
-            name: "Acme Ltd".into(),
-            owner: "li.wei".into(),
-            backup_owner: "zhang".into(),
+            text: std::sync::Arc::new(super::super::RowText {
+                key: "ACME-1".into(),
+                name: "Acme Ltd".into(),
+                owner: "li.wei".into(),
+                backup_owner: "zhang".into(),
+                region: "East".into(),
+                tags: vec!["vip".into()],
+                ..Default::default()
+            }),
             tier: "Key".into(),
-            region: "East".into(),
             flags: vec!["overdue_payment".into()],
-            tags: vec!["vip".into()],
             cell: Some("2,1".into()),
             ..Default::default()
         }

@@ -7,7 +7,7 @@ use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
 /// Indices into `rows`, best match first; ties keep list order. An empty
 /// query matches everything in list order.
 pub fn rank(query: &str, rows: &[AccountRow]) -> Vec<usize> {
-    let hay: Vec<Utf32String> = rows.iter().map(|r| prepare(&haystack(r))).collect();
+    let hay: Vec<Utf32String> = rows.iter().map(|r| prepare(&haystack(&r.text))).collect();
     let hay: Vec<Utf32Str> = hay.iter().map(|h| h.slice(..)).collect();
     rank_prepared(query, &hay)
         .into_iter()
@@ -16,7 +16,7 @@ pub fn rank(query: &str, rows: &[AccountRow]) -> Vec<usize> {
 }
 
 /// What search matches in a row: key, name, owner and tags.
-pub fn haystack(r: &AccountRow) -> String {
+pub fn haystack(r: &super::RowText) -> String {
     let mut hay = String::with_capacity(r.key.len() + r.name.len() + r.owner.len() + 2);
     hay.push_str(&r.key);
     hay.push(' ');
@@ -72,10 +72,13 @@ mod tests {
 
     fn row(key: &str, name: &str, owner: &str, tags: &[&str]) -> AccountRow {
         AccountRow {
-            key: key.into(),
-            name: name.into(),
-            owner: owner.into(),
-            tags: tags.iter().map(|t| t.to_string()).collect(),
+            text: std::sync::Arc::new(super::super::RowText {
+                key: key.into(),
+                name: name.into(),
+                owner: owner.into(),
+                tags: tags.iter().map(|t| t.to_string()).collect(),
+                ..Default::default()
+            }),
             ..Default::default()
         }
     }

@@ -8,19 +8,84 @@
 //! pass over prepared rows. Any write, re-score, model change or review
 //! mark builds a fresh one on the next read — it is never patched, so it
 //! cannot drift from what `row` gives.
+//!
+//! What comes from the account records alone (`RowTexts`: each row's text,
+//! the search haystacks, the name and owner orders) is kept apart, for as
+//! long as no account record changes: most writes are orders and notes,
+//! which move scores and leave every name where it was.
 
 use super::fuzzy;
-use super::rows::{AccountRow, SortKey};
-use super::{Book, Result, row};
+use super::rows::{AccountRow, RowText, SortKey};
+use super::{Book, Result, scored_row};
+use crate::domain::AccountId;
 use nucleo_matcher::Utf32String;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+/// The records' part of every row, in one fixed order of the accounts.
+pub(in crate::book) struct RowTexts {
+    ids: Vec<AccountId>,
+    text: Vec<Arc<RowText>>,
+    /// What fuzzy search matches, per row, in the matcher's form.
+    hay: Vec<Utf32String>,
+    /// Each row's place in key order: the last word of every sort order,
+    /// compared as a number rather than as text.
+    key_rank: Vec<u32>,
+    /// Row indices by name (folded) and by owner, each then by key.
+    by_name: OnceLock<Vec<u32>>,
+    by_owner: OnceLock<Vec<u32>>,
+}
+
+impl RowTexts {
+    pub(in crate::book) fn build(book: &Book) -> RowTexts {
+        let accounts: Vec<_> = book.accounts_map().values().collect();
+        let text = crate::par::map(&accounts, |a| Arc::new(RowText::of(a)));
+        let hay = crate::par::map(&text, |t| fuzzy::prepare(&fuzzy::haystack(t)));
+        let mut by_key: Vec<u32> = (0..text.len() as u32).collect();
+        by_key.sort_unstable_by(|&a, &b| text[a as usize].key.cmp(&text[b as usize].key));
+        let mut key_rank = vec![0; text.len()];
+        for (rank, &i) in by_key.iter().enumerate() {
+            key_rank[i as usize] = rank as u32;
+        }
+        RowTexts {
+            ids: accounts.iter().map(|a| a.id).collect(),
+            text,
+            hay,
+            key_rank,
+            by_name: OnceLock::new(),
+            by_owner: OnceLock::new(),
+        }
+    }
+
+    fn by_name(&self) -> &[u32] {
+        self.by_name.get_or_init(|| {
+            // Lower-casing inside the comparison would allocate twice per
+            // comparison; fold each name once instead.
+            let folded: Vec<String> = self.text.iter().map(|t| t.name.to_lowercase()).collect();
+            self.sorted(|a, b| folded[a].cmp(&folded[b]))
+        })
+    }
+
+    fn by_owner(&self) -> &[u32] {
+        self.by_owner
+            .get_or_init(|| self.sorted(|a, b| self.text[a].owner.cmp(&self.text[b].owner)))
+    }
+
+    /// Row indices by `cmp`, then by key (as `SortKey::compare` ends).
+    fn sorted(&self, cmp: impl Fn(usize, usize) -> std::cmp::Ordering) -> Vec<u32> {
+        let mut ix: Vec<u32> = (0..self.text.len() as u32).collect();
+        ix.sort_unstable_by(|&a, &b| {
+            let (a, b) = (a as usize, b as usize);
+            cmp(a, b).then(self.key_rank[a].cmp(&self.key_rank[b]))
+        });
+        ix
+    }
+}
+
 /// Rows of one state of the book.
 pub(in crate::book) struct RowIndex {
-    /// In key order.
+    texts: Arc<RowTexts>,
+    /// Aligned with `texts`.
     pub(super) rows: Vec<AccountRow>,
-    /// What fuzzy search matches, per row, in the matcher's form.
-    pub(super) hay: Vec<Utf32String>,
     /// The last search and the positions (in the default order) it
     /// matched: the next keystroke of the same search looks only there.
     last_search: Mutex<Option<(String, Arc<Vec<u32>>)>>,
@@ -30,14 +95,21 @@ pub(in crate::book) struct RowIndex {
 }
 
 impl RowIndex {
-    fn build(book: &Book) -> Result<RowIndex> {
+    fn build(book: &Book, texts: Arc<RowTexts>) -> Result<RowIndex> {
         let review = book.last_review()?;
-        let rows: Vec<AccountRow> =
-            crate::par::map(&book.accounts(), |a| row(book, review.as_ref(), a));
-        let hay = crate::par::map(&rows, |r| fuzzy::prepare(&fuzzy::haystack(r)));
+        book.engine().freeze_ranks();
+        let at: Vec<usize> = (0..texts.ids.len()).collect();
+        let rows = crate::par::map(&at, |&i| {
+            scored_row(
+                book,
+                review.as_ref(),
+                texts.ids[i],
+                Arc::clone(&texts.text[i]),
+            )
+        });
         Ok(RowIndex {
+            texts,
             rows,
-            hay,
             last_search: Mutex::new(None),
             orders: Default::default(),
         })
@@ -46,26 +118,15 @@ impl RowIndex {
     /// Row indices in `sort` order (ties cannot occur: every order ends on
     /// the unique key).
     pub(super) fn order(&self, sort: SortKey) -> &[u32] {
+        match sort {
+            SortKey::Name => return self.texts.by_name(),
+            SortKey::Owner => return self.texts.by_owner(),
+            _ => {}
+        }
         let slot = SortKey::ALL.iter().position(|k| *k == sort).unwrap_or(0);
         self.orders[slot].get_or_init(|| {
-            let mut ix: Vec<u32> = (0..self.rows.len() as u32).collect();
-            match sort {
-                // Lower-casing inside the comparison would allocate twice
-                // per comparison; fold each name once instead.
-                SortKey::Name => {
-                    let folded: Vec<String> =
-                        self.rows.iter().map(|r| r.name.to_lowercase()).collect();
-                    ix.sort_by(|&a, &b| {
-                        let (a, b) = (a as usize, b as usize);
-                        folded[a]
-                            .cmp(&folded[b])
-                            .then_with(|| self.rows[a].key.cmp(&self.rows[b].key))
-                    });
-                }
-                _ => ix
-                    .sort_by(|&a, &b| sort.compare(&self.rows[a as usize], &self.rows[b as usize])),
-            }
-            ix
+            self.texts
+                .sorted(|a, b| sort.primary(&self.rows[a], &self.rows[b]))
         })
     }
 }
@@ -88,7 +149,7 @@ impl RowIndex {
         };
         let hays: Vec<_> = candidates
             .iter()
-            .map(|&p| self.hay[order[p as usize] as usize].slice(..))
+            .map(|&p| self.texts.hay[order[p as usize] as usize].slice(..))
             .collect();
         let ranked: Vec<u32> = fuzzy::rank_prepared(text, &hays)
             .into_iter()
@@ -107,6 +168,7 @@ impl RowIndex {
 impl Book {
     /// The prepared rows of the book as it is now.
     pub(super) fn row_index(&self) -> Result<Arc<RowIndex>> {
-        self.cached(|c| &mut c.rows, || RowIndex::build(self))
+        let texts = self.row_texts();
+        self.cached(|c| &mut c.rows, || RowIndex::build(self, texts))
     }
 }

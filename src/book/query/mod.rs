@@ -13,7 +13,7 @@ pub mod fuzzy;
 pub(super) mod index;
 mod rows;
 
-pub use rows::{AccountRow, AgendaRow, SortKey};
+pub use rows::{AccountRow, AgendaRow, RowText, SortKey};
 
 use super::{Book, Result};
 use crate::domain::{Account, AccountId, Contact, FollowUp, Interaction};
@@ -99,8 +99,18 @@ pub fn tiers_of(model: &crate::segment::Model) -> Vec<String> {
 
 /// One account's list line.
 pub fn row(book: &Book, review: Option<&Review>, a: &Account) -> AccountRow {
+    scored_row(book, review, a.id, std::sync::Arc::new(RowText::of(a)))
+}
+
+/// The line of account `id` whose record shows as `text`.
+fn scored_row(
+    book: &Book,
+    review: Option<&Review>,
+    id: AccountId,
+    text: std::sync::Arc<RowText>,
+) -> AccountRow {
     let model = book.engine().model();
-    let s = book.engine().score(a.id);
+    let s = book.engine().score(id);
     let s = s.as_ref();
     let tier = s.map(|s| s.tier.clone()).unwrap_or_default();
     let tier_rank = model
@@ -108,7 +118,7 @@ pub fn row(book: &Book, review: Option<&Review>, a: &Account) -> AccountRow {
         .map(|t| t.priority as usize)
         .unwrap_or(usize::MAX);
     let moved = match (review, s) {
-        (Some((_, tiers)), Some(s)) => tiers.get(&a.id) != Some(&s.tier),
+        (Some((_, tiers)), Some(s)) => tiers.get(&id) != Some(&s.tier),
         _ => false,
     };
     let cell = s.map(|s| {
@@ -116,15 +126,8 @@ pub fn row(book: &Book, review: Option<&Review>, a: &Account) -> AccountRow {
         format!("{r},{c}")
     });
     AccountRow {
-        id: a.id,
-        key: a.key.clone(),
-        name: a.name.clone(),
-        owner: a.owner.clone(),
-        backup_owner: a.backup_owner.clone(),
-        region: a.region.clone(),
-        industry: a.industry.clone(),
-        status: a.status.to_string(),
-        tags: a.tags.clone(),
+        id,
+        text,
         tier,
         tier_rank,
         pinned: s.is_some_and(|s| s.pinned),

@@ -5,19 +5,16 @@ use crate::domain::{AccountId, Money};
 use crate::segment::AgendaItem;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// One line of the account list.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccountRow {
     pub id: AccountId,
-    pub key: String,
-    pub name: String,
-    pub owner: String,
-    pub backup_owner: String,
-    pub region: String,
-    pub industry: String,
-    pub status: String,
-    pub tags: Vec<String>,
+    /// Shared with every state of the book until the record changes: most
+    /// writes move scores, not names, and copying 100k rows' strings after
+    /// each of them cost more than scoring them.
+    pub text: Arc<RowText>,
     pub tier: String,
     /// Position of the tier in the model (0 = most important), for sorting.
     pub tier_rank: usize,
@@ -31,6 +28,34 @@ pub struct AccountRow {
     pub moved: bool,
     /// Matrix cell as "row,col" (for `cell:` filters).
     pub cell: Option<String>,
+}
+
+/// What a row shows of the account record itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RowText {
+    pub key: String,
+    pub name: String,
+    pub owner: String,
+    pub backup_owner: String,
+    pub region: String,
+    pub industry: String,
+    pub status: String,
+    pub tags: Vec<String>,
+}
+
+impl RowText {
+    pub fn of(a: &crate::domain::Account) -> RowText {
+        RowText {
+            key: a.key.clone(),
+            name: a.name.clone(),
+            owner: a.owner.clone(),
+            backup_owner: a.backup_owner.clone(),
+            region: a.region.clone(),
+            industry: a.industry.clone(),
+            status: a.status.to_string(),
+            tags: a.tags.clone(),
+        }
+    }
 }
 
 /// Sortable columns of the account list, in the order `sort_next` cycles.
@@ -80,15 +105,20 @@ impl SortKey {
     /// Compares in the column's natural order: most important first for
     /// tier, scores, revenue and flags; earliest first for dates; A–Z for text.
     pub fn compare(self, a: &AccountRow, b: &AccountRow) -> std::cmp::Ordering {
+        self.primary(a, b).then_with(|| a.text.key.cmp(&b.text.key))
+    }
+
+    /// `compare` without its last word, the unique key.
+    pub(super) fn primary(self, a: &AccountRow, b: &AccountRow) -> std::cmp::Ordering {
         use std::cmp::Ordering;
         let by_score = |x: f64, y: f64| y.partial_cmp(&x).unwrap_or(Ordering::Equal);
-        let primary = match self {
+        match self {
             SortKey::Tier => a
                 .tier_rank
                 .cmp(&b.tier_rank)
                 .then(by_score(a.value, b.value)),
-            SortKey::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
-            SortKey::Owner => a.owner.cmp(&b.owner),
+            SortKey::Name => a.text.name.to_lowercase().cmp(&b.text.name.to_lowercase()),
+            SortKey::Owner => a.text.owner.cmp(&b.text.owner),
             SortKey::Value => by_score(a.value, b.value),
             SortKey::Potential => by_score(a.potential, b.potential),
             SortKey::Revenue => b.revenue_12m.cmp(&a.revenue_12m),
@@ -100,8 +130,7 @@ impl SortKey {
                 (None, None) => Ordering::Equal,
             },
             SortKey::Flags => b.flags.len().cmp(&a.flags.len()),
-        };
-        primary.then_with(|| a.key.cmp(&b.key))
+        }
     }
 }
 
@@ -119,17 +148,22 @@ mod tests {
 
     #[test]
     fn sort_orders() {
+        let text = |key: &str, name: &str| {
+            Arc::new(RowText {
+                key: key.into(),
+                name: name.into(),
+                ..Default::default()
+            })
+        };
         let a = AccountRow {
-            key: "A".into(),
-            name: "beta".into(),
+            text: text("A", "beta"),
             tier_rank: 1,
             value: 50.0,
             next_due: None,
             ..Default::default()
         };
         let b = AccountRow {
-            key: "B".into(),
-            name: "Alpha".into(),
+            text: text("B", "Alpha"),
             tier_rank: 0,
             value: 10.0,
             next_due: NaiveDate::from_ymd_opt(2025, 1, 1),

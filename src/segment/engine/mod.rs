@@ -140,6 +140,15 @@ impl Engine {
         self.active
     }
 
+    /// Before a pass that scores many accounts: the rank sets answer by
+    /// binary search over their sorted values until the next edit (the
+    /// same counts as the trees, several times faster at 100k accounts).
+    pub fn freeze_ranks(&self) {
+        for r in self.ranks.iter().flatten() {
+            r.freeze();
+        }
+    }
+
     /// Account ids known to the engine, ascending.
     pub fn account_ids(&self) -> Vec<AccountId> {
         let mut ids: Vec<AccountId> = self

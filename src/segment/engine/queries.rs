@@ -58,6 +58,7 @@ impl Engine {
 
     /// All known accounts, by id.
     pub fn scores(&self) -> Vec<AccountScore> {
+        self.freeze_ranks();
         crate::par::map(&self.account_ids(), |id| self.score(*id))
             .into_iter()
             .flatten()

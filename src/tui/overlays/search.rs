@@ -39,9 +39,9 @@ pub fn render_search(f: &mut Frame, area: Rect, state: &State, s: &Search) {
             &format!(
                 "{:<4}{:<12} {}  · {}",
                 tier_badge(&row.tier),
-                safe(&row.key),
-                safe(&row.name),
-                safe(&row.owner)
+                safe(&row.text.key),
+                safe(&row.text.name),
+                safe(&row.text.owner)
             ),
             inner.width as usize,
         );

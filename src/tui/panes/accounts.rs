@@ -129,7 +129,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         .unwrap_or(0)
         .max(5);
     let name_need = on_screen()
-        .map(|r| width(&safe(&r.name)))
+        .map(|r| width(&safe(&r.text.name)))
         .max()
         .unwrap_or(0)
         .clamp(4, NAME_MAX);
@@ -176,11 +176,11 @@ pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
             }
             cells.push(Cell::from(Span::styled(badge, theme.tier(&r.tier))));
             if show_key {
-                cells.push(Cell::from(safe(&r.key)));
+                cells.push(Cell::from(safe(&r.text.key)));
             }
-            cells.push(Cell::from(safe(&r.name)));
+            cells.push(Cell::from(safe(&r.text.name)));
             if show_owner {
-                cells.push(Cell::from(safe(&r.owner)));
+                cells.push(Cell::from(safe(&r.text.owner)));
             }
             cells.push(Cell::from(format!("{:>5.1}", r.value)));
             if show_pot {

@@ -36,7 +36,7 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
             } else {
                 "unmarked"
             };
-            state.info(format!("{} {now}", row.key));
+            state.info(format!("{} {now}", row.text.key));
         }
         Action::MarkAll => {
             let n = state.list.matching();

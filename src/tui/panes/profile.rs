@@ -272,7 +272,7 @@ const SECTION_TITLES: [&str; 8] = [
 pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     let theme = &state.theme;
     let title = match state.selected_row() {
-        Some(r) => format!("Profile · {}", safe(&r.key)),
+        Some(r) => format!("Profile · {}", safe(&r.text.key)),
         None => "Profile".to_string(),
     };
     let b = block(title, focused, theme);

@@ -56,7 +56,7 @@ fn head(i: &Interaction) -> String {
 pub fn render(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     let theme = &state.theme;
     let mut title = match state.selected_row() {
-        Some(r) => format!("Timeline · {}", safe(&r.key)),
+        Some(r) => format!("Timeline · {}", safe(&r.text.key)),
         None => "Timeline".to_string(),
     };
     if let Some(k) = state.timeline.kind {

@@ -4,11 +4,12 @@
 //! snooze, review mark, model change) without a stale answer.
 
 use chrono::NaiveDate;
-use kam::book::Book;
 use kam::book::query::{self, ListQuery, SortKey, filter};
+use kam::book::{Book, Gathered, WriteOp};
 use kam::clock::Clock;
 use kam::demo::{DemoParams, write_demo};
-use kam::domain::{Interaction, InteractionKind, Money};
+use kam::domain::{FollowUp, Interaction, InteractionKind, KeyDate, KeyDateKind, Money};
+use kam::segment::AgendaKind;
 use kam::store::Store;
 
 fn today() -> NaiveDate {
@@ -197,4 +198,72 @@ fn kept_answers_equal_fresh_answers_across_changes() {
     book.set_model(model).unwrap();
     assert_lists_fresh(&book, "after a model change");
     reopened_agrees(book, dir.path(), "after a model change");
+}
+
+/// The whole book's agenda gathered a few accounts at a time (as the
+/// server gathers the calendars, letting go of the book between parts)
+/// equals the one-pass answer; a change between parts makes it stale.
+#[test]
+fn agenda_gathered_by_parts_equals_the_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = demo_book(dir.path());
+    let account = book.accounts()[5].id;
+    let key_date = KeyDate {
+        id: 0,
+        account,
+        kind: KeyDateKind::Renewal,
+        on: today() + chrono::Days::new(10),
+        lead_days: 30,
+        note: "renewal".into(),
+    };
+    book.execute(WriteOp::SaveKeyDate { key_date }, None)
+        .unwrap();
+    let followup = FollowUp {
+        id: kam::domain::FollowUpId(0),
+        version: 0,
+        account,
+        due: today(),
+        assignee: "alice".into(),
+        note: "call back".into(),
+        done_at: None,
+    };
+    book.execute(
+        WriteOp::SaveFollowUp {
+            base: None,
+            followup,
+        },
+        None,
+    )
+    .unwrap();
+    let snoozed = book.agenda(None).unwrap()[2].clone();
+    book.snooze(&snoozed, today() + chrono::Days::new(3))
+        .unwrap();
+
+    let whole = book.agenda(None).unwrap();
+    for kind in [
+        AgendaKind::KeyDate,
+        AgendaKind::FollowUp,
+        AgendaKind::Cadence,
+    ] {
+        assert!(whole.iter().any(|i| i.kind == kind), "{kind:?}");
+    }
+    assert!(!whole.contains(&snoozed));
+    for part in [1, 7, 100_000] {
+        let mut g = book.gather_agenda().unwrap();
+        let got = loop {
+            match book.gather_agenda_part(&mut g, part).unwrap() {
+                Gathered::More => {}
+                Gathered::Done(items) => break items,
+                Gathered::Stale => panic!("nothing changed"),
+            }
+        };
+        assert_eq!(got, whole, "parts of {part}");
+    }
+
+    let mut g = book.gather_agenda().unwrap();
+    assert_eq!(book.gather_agenda_part(&mut g, 7).unwrap(), Gathered::More);
+    let note = Interaction::new(account, InteractionKind::Note, today());
+    book.execute(WriteOp::AddInteraction { interaction: note }, None)
+        .unwrap();
+    assert_eq!(book.gather_agenda_part(&mut g, 7).unwrap(), Gathered::Stale);
 }

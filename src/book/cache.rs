@@ -47,7 +47,7 @@ pub(super) struct ReadCache {
 }
 
 impl Book {
-    fn stamp(&self) -> Result<Stamp> {
+    pub(super) fn stamp(&self) -> Result<Stamp> {
         Ok(Stamp {
             engine: self.engine.stamp(),
             seq: self.last_seq()?,
@@ -93,8 +93,9 @@ impl Book {
         Ok(made)
     }
 
-    /// The rows' text for the account records as they are now.
-    pub(super) fn row_texts(&self) -> Arc<RowTexts> {
+    /// The rows' text for the account records as they are now (kept until
+    /// an account record changes).
+    pub fn row_texts(&self) -> Arc<RowTexts> {
         let mut kept = self
             .cache
             .texts

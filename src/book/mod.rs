@@ -9,6 +9,7 @@
 //! audit entry; an edit made on an old version is merged field by field or
 //! refused as a conflict (`merge`); a user's last change can be undone (`undo`).
 
+mod agenda;
 pub mod bulk;
 mod cache;
 mod derived;
@@ -18,6 +19,7 @@ pub mod keydates;
 mod kpi;
 mod merge;
 pub mod merge_accounts;
+pub use agenda::{AgendaGathering, Gathered};
 pub mod ops;
 pub mod query;
 pub mod review;
@@ -656,33 +658,6 @@ pub fn snooze_key(item: &AgendaItem) -> String {
 }
 
 impl Book {
-    /// Today's due and overdue items, without those snoozed past today.
-    pub fn agenda(&self, owner: Option<&str>) -> Result<Vec<AgendaItem>> {
-        Ok(self.cached_agenda(owner)?.as_ref().clone())
-    }
-
-    /// `agenda`, the kept answer itself (an owner's agenda at 100k accounts
-    /// is 28k items: not copied for a reader that only looks).
-    pub fn agenda_shared(&self, owner: Option<&str>) -> Result<Arc<Vec<AgendaItem>>> {
-        self.cached_agenda(owner)
-    }
-
-    fn agenda_uncached(&self, owner: Option<&str>) -> Result<Vec<AgendaItem>> {
-        let followups = self.store.followups()?;
-        let snoozed = self.store.snoozes()?;
-        let today = self.clock.today();
-        let mut items = self.engine.agenda(owner, &followups);
-        items.extend(self.key_date_items(owner)?);
-        Ok(items
-            .into_iter()
-            .filter(|i| {
-                snoozed
-                    .until(&snooze_key(i))
-                    .is_none_or(|until| until <= today)
-            })
-            .collect())
-    }
-
     /// Hides `item` from the agenda until `until`. Expired snoozes are dropped.
     pub fn snooze(&mut self, item: &AgendaItem, until: NaiveDate) -> Result<()> {
         let op = WriteOp::Snooze {

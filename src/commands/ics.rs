@@ -10,12 +10,14 @@
 
 use super::report::AccountLookup;
 use crate::book::Book;
+use crate::book::query::{RowText, RowTexts};
 use crate::domain::{Account, AccountId};
 use crate::segment::AgendaItem;
 use crate::transfer::contentline::{escape, fold};
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A stable identifier for an agenda item.
 pub fn uid(item: &AgendaItem) -> String {
@@ -141,16 +143,17 @@ pub fn calendars_current(book: &Book, dir: &Path) -> bool {
     matches!((written, stamp_of(book)), (Ok(w), Ok(now)) if w.trim() == now)
 }
 
-/// What the agenda calendars need from the book, copied out of it: the
-/// server gathers this while it holds the book and renders and writes the
-/// files after letting go (at 100k accounts that is seconds of work no
+/// What the agenda calendars need from the book, taken out of it: the
+/// server gathers this while it holds the book and groups, renders and
+/// writes after letting go (at 100k accounts that is seconds of work no
 /// write should wait behind).
 pub struct Calendars {
     stamp: String,
     today: NaiveDate,
-    by_owner: BTreeMap<String, Vec<AgendaItem>>,
-    /// The accounts the items name (their key and name go in the events).
-    accounts: HashMap<AccountId, Account>,
+    items: Vec<AgendaItem>,
+    /// Every account's key, name and owner, as the book's list rows keep
+    /// them (shared, not copied).
+    texts: Arc<RowTexts>,
 }
 
 /// Gathers every owner's agenda (owners without items get an empty
@@ -159,52 +162,67 @@ pub fn calendars_of(book: &Book) -> std::io::Result<Calendars> {
     let items = book
         .agenda_shared(None)
         .map_err(|e| std::io::Error::other(e.to_string()))?;
-    let lookup = book.accounts_map();
-    let owners: BTreeSet<&str> = lookup
-        .values()
-        .map(|a| a.owner.as_str())
-        .filter(|o| !o.is_empty())
-        .collect();
-    let mut by_owner: BTreeMap<String, Vec<AgendaItem>> =
-        owners.iter().map(|o| (o.to_string(), Vec::new())).collect();
-    let mut accounts = HashMap::new();
-    for item in items.iter() {
-        if let Some(a) = lookup.get(&item.account)
-            && let Some(list) = by_owner.get_mut(a.owner.as_str())
-        {
-            // Only what the events show: this runs under the book's lock,
-            // and whole accounts of a 100k book took most of it.
-            accounts.entry(a.id).or_insert_with(|| Account {
-                id: a.id,
-                key: a.key.clone(),
-                name: a.name.clone(),
-                ..Default::default()
-            });
-            list.push(item.clone());
-        }
-    }
+    calendars_from(book, items.as_ref().clone())
+}
+
+/// The calendars of `items`, the whole book's agenda as `book` stands
+/// (gathered by `Book::agenda(None)` or by parts, `Book::gather_agenda`).
+pub fn calendars_from(book: &Book, items: Vec<AgendaItem>) -> std::io::Result<Calendars> {
     Ok(Calendars {
         stamp: stamp_of(book)?,
         today: book.today(),
-        by_owner,
-        accounts,
+        items,
+        texts: book.row_texts(),
     })
 }
 
 impl Calendars {
     /// Renders and writes `agenda-<owner>.ics` for every owner, then the
     /// stamp that says which state of the book they show.
-    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+    pub fn write(self, dir: &Path) -> std::io::Result<()> {
         let write = |path: &Path, text: &str| {
             crate::transfer::export::write_atomically(path, &mut |w| {
                 std::io::Write::write_all(w, text.as_bytes())
             })
         };
-        for (owner, items) in &self.by_owner {
-            let text = calendar(&self.accounts, self.today, Some(owner), items);
+        let (today, stamp) = (self.today, self.stamp.clone());
+        let (by_owner, accounts) = self.by_owner();
+        for (owner, items) in &by_owner {
+            let text = calendar(&accounts, today, Some(owner), items);
             write(&agenda_file(dir, owner), &text)?;
         }
-        write(&dir.join(STAMP_FILE), &self.stamp)
+        write(&dir.join(STAMP_FILE), &stamp)
+    }
+
+    /// The items per owner (every owner of an account, with items or
+    /// not), and the accounts they name with what the events show.
+    fn by_owner(
+        self,
+    ) -> (
+        BTreeMap<String, Vec<AgendaItem>>,
+        HashMap<AccountId, Account>,
+    ) {
+        let texts: HashMap<AccountId, &RowText> = self.texts.iter().collect();
+        let mut by_owner: BTreeMap<String, Vec<AgendaItem>> = texts
+            .values()
+            .filter(|t| !t.owner.is_empty())
+            .map(|t| (t.owner.clone(), Vec::new()))
+            .collect();
+        let mut accounts = HashMap::new();
+        for item in self.items {
+            if let Some(t) = texts.get(&item.account)
+                && let Some(list) = by_owner.get_mut(t.owner.as_str())
+            {
+                accounts.entry(item.account).or_insert_with(|| Account {
+                    id: item.account,
+                    key: t.key.clone(),
+                    name: t.name.clone(),
+                    ..Default::default()
+                });
+                list.push(item);
+            }
+        }
+        (by_owner, accounts)
     }
 }
 

@@ -13,16 +13,27 @@ impl Engine {
     /// (unassigned follow-ups go to the account's owner). Open complaints
     /// are listed with their SLA deadlines even before those fall due.
     pub fn agenda(&self, owner: Option<&str>, followups: &[FollowUp]) -> Vec<AgendaItem> {
-        let as_of = self.as_of;
-        // One user's agenda scores only their accounts (the owner index),
-        // not the whole book; on every core (28k accounts for one owner of
-        // a 100k book), in the same order as one pass.
-        let ids = match owner {
+        let mut items = self.account_agenda(&self.agenda_accounts(owner));
+        items.extend(self.followup_agenda(owner, followups));
+        sort_agenda(&mut items);
+        items
+    }
+
+    /// The accounts whose own items `agenda(owner)` lists, ascending. One
+    /// user's agenda scores only their accounts (the owner index), not the
+    /// whole book.
+    pub fn agenda_accounts(&self, owner: Option<&str>) -> Vec<AccountId> {
+        match owner {
             Some(o) => self.accounts_of_owner(o),
             None => self.account_ids(),
-        };
+        }
+    }
+
+    /// The cadence, complaint and flag items of `ids`, in that order (a
+    /// caller may gather a whole book's a part at a time); on every core.
+    pub fn account_agenda(&self, ids: &[AccountId]) -> Vec<AgendaItem> {
         self.freeze_ranks();
-        let mut items = crate::par::chunks(&ids, |_, part| {
+        crate::par::chunks(ids, |_, part| {
             let mut items = Vec::new();
             for id in part {
                 if let Some(sc) = self.score(*id) {
@@ -30,9 +41,15 @@ impl Engine {
                 }
             }
             items
-        });
+        })
+    }
+
+    /// The follow-ups due by the engine's date for `owner` (everyone's for
+    /// `None`), in the order given.
+    pub fn followup_agenda(&self, owner: Option<&str>, followups: &[FollowUp]) -> Vec<AgendaItem> {
+        let mut items = Vec::new();
         for f in followups {
-            if f.done_at.is_some() || f.due > as_of {
+            if f.done_at.is_some() || f.due > self.as_of {
                 continue;
             }
             let mine = owner.is_none_or(|o| {
@@ -46,14 +63,6 @@ impl Engine {
             item.follow_up = Some(f.id);
             items.push(item);
         }
-        items.sort_by(|a, b| {
-            a.priority
-                .cmp(&b.priority)
-                .then(b.days_late.cmp(&a.days_late))
-                .then(a.account.cmp(&b.account))
-                .then(a.kind.cmp(&b.kind))
-                .then(a.due.cmp(&b.due))
-        });
         items
     }
 
@@ -173,4 +182,17 @@ impl Engine {
             items.push(item);
         }
     }
+}
+
+/// The agenda's order: most important tier first, then most overdue (a
+/// stable sort: ties keep the order the items were gathered in).
+pub fn sort_agenda(items: &mut [AgendaItem]) {
+    items.sort_by(|a, b| {
+        a.priority
+            .cmp(&b.priority)
+            .then(b.days_late.cmp(&a.days_late))
+            .then(a.account.cmp(&b.account))
+            .then(a.kind.cmp(&b.kind))
+            .then(a.due.cmp(&b.due))
+    });
 }

@@ -6,6 +6,7 @@
 //! account and only the accounts that can cross a tier boundary.
 
 mod agenda;
+pub use agenda::sort_agenda;
 mod engine;
 pub mod kpi;
 mod metrics;

@@ -4,13 +4,17 @@
 
 use super::restore_points;
 use super::server::{Shared, lock};
-use crate::book::Book;
+use crate::book::{AgendaGathering, Book, Gathered};
 use crate::commands as exec;
 use crate::store::Store;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
+
+/// Accounts whose agenda items are gathered per hold of the book when the
+/// calendars are rewritten (about 20 ms at 100k accounts on two cores).
+const CALENDAR_PART: usize = 4096;
 
 /// The shortest time between two rewrites of the agenda calendars after
 /// writes (longer on a book whose agenda takes long to gather).
@@ -61,23 +65,59 @@ pub(super) fn start_restore_point(shared: &Arc<Shared>) -> Option<std::thread::J
 
 /// Rewrites the `agenda-<user>.ics` files in the database directory after
 /// a write, for calendar programs subscribed to them. A failure is logged:
-/// the write itself stands. Returns how long the book was held.
+/// the write itself stands. Returns how long the book was held in all.
+///
+/// The whole book's agenda is gathered `CALENDAR_PART` accounts at a time,
+/// letting go of the book between parts: at 100k accounts it takes about
+/// 0.6 s, which every request arriving meanwhile waited for. A write
+/// between parts makes the gathering stale; that write has marked the
+/// calendars due again, so they are gathered anew later.
 pub(super) fn refresh_calendars(book: &Mutex<Book>, db: &Path) -> Duration {
-    let start = Instant::now();
-    let gathered = {
+    let mut held = Duration::ZERO;
+    let mut gathering = None;
+    let calendars = loop {
+        let start = Instant::now();
         let book = lock(book);
-        if book.accounts_map().is_empty() {
+        if gathering.is_none() && book.accounts_map().is_empty() {
             return start.elapsed();
         }
-        exec::ics::calendars_of(&book)
+        let next = gather_part(&book, &mut gathering);
+        drop(book);
+        held += start.elapsed();
+        super::server::log_if_slow("agenda calendars (a part)", start);
+        match next {
+            Ok(Gathered::Done(calendars)) => break Ok(calendars),
+            Ok(Gathered::Stale) => return held,
+            // A mutex is not fair: re-locking at once would starve the
+            // requests waiting for the book; a pause lets them in first.
+            Ok(Gathered::More) => std::thread::sleep(Duration::from_millis(1)),
+            Err(e) => break Err(e),
+        }
     };
-    let held = start.elapsed();
-    super::server::log_if_slow("agenda calendars", start);
     // Rendered and written with the book released: writes go on meanwhile.
-    if let Err(e) = gathered.and_then(|c| c.write(db)) {
+    if let Err(e) = calendars.and_then(|c| c.write(db)) {
         eprintln!("kam server: cannot update the agenda calendars: {e}");
     }
     held
+}
+
+/// One part of the calendars' gathering (started if `gathering` is none).
+fn gather_part(
+    book: &Book,
+    gathering: &mut Option<AgendaGathering>,
+) -> std::io::Result<Gathered<exec::ics::Calendars>> {
+    let io = |e: crate::book::BookError| std::io::Error::other(e.to_string());
+    let g = match gathering {
+        Some(g) => g,
+        None => gathering.insert(book.gather_agenda().map_err(io)?),
+    };
+    Ok(
+        match book.gather_agenda_part(g, CALENDAR_PART).map_err(io)? {
+            Gathered::More => Gathered::More,
+            Gathered::Stale => Gathered::Stale,
+            Gathered::Done(items) => Gathered::Done(exec::ics::calendars_from(book, items)?),
+        },
+    )
 }
 
 /// Where writes wait while the day's first restore point is copied from a

@@ -22,7 +22,7 @@ use nucleo_matcher::Utf32String;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// The records' part of every row, in one fixed order of the accounts.
-pub(in crate::book) struct RowTexts {
+pub struct RowTexts {
     ids: Vec<AccountId>,
     text: Vec<Arc<RowText>>,
     /// What fuzzy search matches, per row, in the matcher's form.
@@ -54,6 +54,11 @@ impl RowTexts {
             by_name: OnceLock::new(),
             by_owner: OnceLock::new(),
         }
+    }
+
+    /// Every account with its row's text.
+    pub fn iter(&self) -> impl Iterator<Item = (AccountId, &RowText)> {
+        self.ids.iter().copied().zip(self.text.iter().map(|t| &**t))
     }
 
     fn by_name(&self) -> &[u32] {

@@ -13,6 +13,7 @@ pub mod fuzzy;
 pub(super) mod index;
 mod rows;
 
+pub use index::RowTexts;
 pub use rows::{AccountRow, AgendaRow, RowText, SortKey};
 
 use super::{Book, Result};

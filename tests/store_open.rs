@@ -225,9 +225,17 @@ fn second_process_gets_locked() {
         "{e:?}"
     );
     assert!(e.to_string().contains("another process"), "{e}");
-    drop(holder.stdin.take()); // let the holder go
-    assert!(holder.wait().unwrap().success());
-    // once released, it opens again with its data
+    // Refused before the guard judged the files: nothing was copied aside.
+    assert!(!dir.path().join("kam-copy-before-open").exists());
+    // A holder that lets go while an open waits (a server closing after
+    // `stop`): the open waits for it, beyond sled's own short retries.
+    let mut stdin = holder.stdin.take();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1200));
+        drop(stdin.take());
+    });
     let s = Store::open(dir.path()).unwrap();
     assert!(s.account_by_key("A").unwrap().is_some());
+    release.join().unwrap();
+    assert!(holder.wait().unwrap().success());
 }

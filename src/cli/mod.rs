@@ -428,15 +428,39 @@ fn server_command(ctx: &Context, action: ServerCommand, out: &mut dyn Write) -> 
         CommandError::new(ErrorKind::Failed, format!("kam server: {e}"))
     };
     conn.send(&req).map_err(|e| lost(&e))?;
+    let conn_pid = conn.info.pid;
     loop {
         match conn.recv().map_err(|e| lost(&e))? {
             Reply::Status(s) => return print_status(&s, json, out),
             Reply::Done { .. } => {
-                writeln!(out, "kam server {} stopped", conn.info.pid)?;
+                // The server answers, then saves and marks the files closed
+                // before it exits. "Stopped" means gone: the next open of
+                // the files finds them closed.
+                drop(conn);
+                if wait_exited(conn_pid, std::time::Duration::from_secs(30)) {
+                    writeln!(out, "kam server {conn_pid} stopped")?;
+                } else {
+                    writeln!(out, "kam server {conn_pid} is still stopping")?;
+                }
                 return Ok(());
             }
             _ => {}
         }
+    }
+}
+
+/// Waits at most `timeout` for process `pid` to end; false if it has not.
+fn wait_exited(pid: u32, timeout: std::time::Duration) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        // SAFETY: signal 0 only asks whether the process exists. EPERM: it
+        // does, as another user's (a team server).
+        let gone = unsafe { libc::kill(pid as libc::pid_t, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone || std::time::Instant::now() >= deadline {
+            return gone;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 

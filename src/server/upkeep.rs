@@ -107,9 +107,13 @@ fn gather_part(
     gathering: &mut Option<AgendaGathering>,
 ) -> std::io::Result<Gathered<exec::ics::Calendars>> {
     let io = |e: crate::book::BookError| std::io::Error::other(e.to_string());
-    let g = match gathering {
-        Some(g) => g,
-        None => gathering.insert(book.gather_agenda().map_err(io)?),
+    let Some(g) = gathering else {
+        // A hold of its own for the start: the accounts' list text, which
+        // the calendars name (kept for lists too, but built afresh after an
+        // account changed: 0.2-0.3 s at 100k accounts).
+        *gathering = Some(book.gather_agenda().map_err(io)?);
+        book.row_texts();
+        return Ok(Gathered::More);
     };
     Ok(
         match book.gather_agenda_part(g, CALENDAR_PART).map_err(io)? {

@@ -132,6 +132,34 @@ pub(super) fn quietly<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String
     })
 }
 
+/// How long an open waits for another process to let go of the database.
+const LOCK_WAIT: Duration = Duration::from_secs(3);
+
+/// Waits at most `timeout` until no other process holds sled's lock on the
+/// database (an exclusive `flock` on `db`, as sled takes it); false if one
+/// still does. Without the wait, an open racing a closing server found no
+/// marker yet, copied every file aside and checked every entry (seconds at
+/// 100k accounts), or did all that only to be refused as locked.
+fn wait_unlocked(dir: &Path, timeout: Duration) -> bool {
+    use std::os::fd::AsRawFd;
+    let Ok(file) = std::fs::File::open(dir.join("db")) else {
+        return true;
+    };
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        // SAFETY: a valid fd owned by `file`; the lock ends when it closes.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc == 0 {
+            return true;
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::WouldBlock || std::time::Instant::now() >= deadline {
+            return e.kind() != std::io::ErrorKind::WouldBlock;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// sled releases its file lock only when its last background task ends, a
 /// moment after the previous handle was dropped (by this process or one that
 /// is exiting): retry briefly before calling the database locked.
@@ -165,6 +193,13 @@ fn is_lock_error(e: &sled::Error) -> bool {
 pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<(sled::Db, Option<TreeCounts>)> {
     let found = inspect(dir)?;
     let had_data = matches!(found, Found::Sled { had_data: true });
+    // The guard judges the files by the clean-close marker: a process still
+    // closing them (a server that has just answered `stop`) writes it last.
+    if had_data && !wait_unlocked(dir, LOCK_WAIT) {
+        return Err(StoreError::Locked {
+            path: dir.to_path_buf(),
+        });
+    }
     let plan = super::guard::before_open(dir, had_data)?;
     let (db, migrated) =
         open_sled(dir, opts, had_data).map_err(|e| super::guard::name_copy(&plan, e))?;

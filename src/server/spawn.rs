@@ -9,7 +9,6 @@ use super::{LOG_FILE, lock_path, socket_path};
 use crate::commands::{CommandError, ErrorKind};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
@@ -51,19 +50,8 @@ pub fn lock_for(path: &Path, timeout: Duration) -> std::io::Result<File> {
     } else {
         0o600
     }));
-    let deadline = Instant::now() + timeout;
-    loop {
-        // SAFETY: a valid fd owned by `file`.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc == 0 {
-            return Ok(file);
-        }
-        let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::WouldBlock || Instant::now() >= deadline {
-            return Err(e);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    crate::store::flock_within(&file, timeout)?;
+    Ok(file)
 }
 
 /// Connects to a running server; `Ok(None)` when none is running.

@@ -58,7 +58,7 @@ pub use keys::fold as fold_key;
 pub use meta::{
     META_KEYDATES, META_REVIEW, META_SNOOZE, MetaValue, keydates_account, keydates_name,
 };
-pub use open::{GUARD_FILES, SERVER_FILES, check_dir, is_kam_file};
+pub use open::{GUARD_FILES, SERVER_FILES, check_dir, flock_within, is_kam_file};
 
 use crate::domain::{
     Account, AccountId, Contact, ContactId, FollowUp, FollowUpId, Interaction, InteractionId,

@@ -141,20 +141,27 @@ const LOCK_WAIT: Duration = Duration::from_secs(3);
 /// marker yet, copied every file aside and checked every entry (seconds at
 /// 100k accounts), or did all that only to be refused as locked.
 fn wait_unlocked(dir: &Path, timeout: Duration) -> bool {
-    use std::os::fd::AsRawFd;
     let Ok(file) = std::fs::File::open(dir.join("db")) else {
         return true;
     };
+    // The lock taken to test is let go when `file` closes.
+    !matches!(flock_within(&file, timeout), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+}
+
+/// An exclusive `flock` on `file`, waiting at most `timeout` for another
+/// process to let go (`WouldBlock` if it has not). Held until `file`
+/// closes.
+pub fn flock_within(file: &std::fs::File, timeout: Duration) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
     let deadline = std::time::Instant::now() + timeout;
     loop {
-        // SAFETY: a valid fd owned by `file`; the lock ends when it closes.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc == 0 {
-            return true;
+        // SAFETY: a valid fd owned by `file`.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(());
         }
         let e = std::io::Error::last_os_error();
         if e.kind() != std::io::ErrorKind::WouldBlock || std::time::Instant::now() >= deadline {
-            return e.kind() != std::io::ErrorKind::WouldBlock;
+            return Err(e);
         }
         std::thread::sleep(Duration::from_millis(20));
     }

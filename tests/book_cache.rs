@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 use kam::book::query::{self, ListQuery, SortKey, filter};
-use kam::book::{Book, Gathered, WriteOp};
+use kam::book::{Book, Gathered, Prepare, WriteOp};
 use kam::clock::Clock;
 use kam::demo::{DemoParams, write_demo};
 use kam::domain::{FollowUp, Interaction, InteractionKind, KeyDate, KeyDateKind, Money};
@@ -266,4 +266,31 @@ fn agenda_gathered_by_parts_equals_the_whole() {
     book.execute(WriteOp::AddInteraction { interaction: note }, None)
         .unwrap();
     assert_eq!(book.gather_agenda_part(&mut g, 7).unwrap(), Gathered::Stale);
+}
+
+/// An open for screens makes the list's row text while the engine loads,
+/// and what it made is what the list would build: every list, sort and
+/// search agrees with fresh rows. An open for a command makes none.
+#[test]
+fn an_open_for_screens_prepares_the_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(demo_book(dir.path()));
+    let reopen = |prepare| {
+        Book::open_with(
+            Store::open(&dir.path().join("db")).unwrap(),
+            Clock::fixed(today()),
+            "alice",
+            prepare,
+        )
+        .unwrap()
+    };
+    let book = reopen(Prepare::Scores);
+    assert!(book.snapshot_loaded());
+    assert!(!book.rows_prepared());
+    drop(book);
+    let book = reopen(Prepare::Rows);
+    assert!(book.snapshot_loaded());
+    assert!(book.rows_prepared());
+    assert_lists_fresh(&book, "rows made at open");
+    assert!(book.rows_prepared(), "the list used the rows made at open");
 }

@@ -765,3 +765,42 @@ fn stamp_changes_with_every_edit_and_only_then() {
     e.remove_account(AccountId(2));
     changed(&e, "remove_account");
 }
+
+/// A snapshot restores only onto the very accounts it was taken from: one
+/// that predates an account, or holds one that has no record, is refused
+/// (the book then rebuilds), whether its inputs were loaded before the
+/// records were read or with them.
+#[test]
+fn a_snapshot_that_disagrees_with_the_records_is_refused() {
+    let mut b = B::default();
+    b.account(1);
+    b.account(2);
+    b.order(1, "2025-05-01", 100);
+    b.order(2, "2025-04-01", 50);
+    let e = b.engine(Model::default());
+    let inputs = e.all_inputs();
+    let restored =
+        Engine::restore(Model::default(), d(AS_OF), &b.accounts, inputs.clone()).unwrap();
+    assert_eq!(restored.scores(), e.scores());
+
+    let loaded = || Engine::restore_inputs(Model::default(), d(AS_OF), inputs.clone()).unwrap();
+    let mut more = b.accounts.clone();
+    more.push(Account {
+        id: AccountId(3),
+        key: "A3".into(),
+        ..Account::default()
+    });
+    assert!(matches!(
+        loaded().finish(&more),
+        Err(kam::segment::RestoreError::MissingAccount(AccountId(3)))
+    ));
+    assert!(matches!(
+        loaded().finish(&b.accounts[..1]),
+        Err(kam::segment::RestoreError::UnknownAccount(AccountId(2)))
+    ));
+    let twice: Vec<_> = inputs.iter().chain(&inputs[..1]).cloned().collect();
+    assert!(matches!(
+        Engine::restore_inputs(Model::default(), d(AS_OF), twice),
+        Err(kam::segment::RestoreError::Duplicate(AccountId(1)))
+    ));
+}

@@ -114,6 +114,26 @@ impl Book {
         }
     }
 
+    /// Whether the rows' text of the records as they are now is kept (an
+    /// open with `Prepare::Rows` made it; for tests and benchmarks).
+    pub fn rows_prepared(&self) -> bool {
+        self.cache
+            .texts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|(generation, _)| *generation == self.accounts_gen)
+    }
+
+    /// Keeps `texts` as the rows' text of the records as they are now.
+    pub(super) fn keep_row_texts(&self, texts: RowTexts) {
+        *self
+            .cache
+            .texts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((self.accounts_gen, Arc::new(texts)));
+    }
+
     /// `owner`'s agenda as `agenda_uncached` gives it, kept per owner.
     pub(super) fn cached_agenda(&self, owner: Option<&str>) -> Result<Arc<Vec<AgendaItem>>> {
         let key = owner.map(str::to_string);

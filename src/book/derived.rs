@@ -16,8 +16,8 @@
 
 use super::{Book, Result};
 use crate::domain::Account;
-use crate::segment::{AccountInputs, Engine, Model};
-use crate::store::{DerivedMiss, Store};
+use crate::segment::{Engine, Model, Restoring};
+use crate::store::Store;
 use chrono::NaiveDate;
 use std::time::{Duration, Instant};
 
@@ -48,23 +48,29 @@ impl SnapshotState {
     }
 }
 
-/// The saved snapshot as the store stands, read before the engine is made
-/// (`Book::open` reads it while it decodes the accounts).
+/// The saved snapshot as the store stands, read and loaded into an engine
+/// before the account records are there (`Book::open` does it while it
+/// decodes the accounts).
 pub(super) struct Saved {
     seq: u64,
     unlogged: u64,
-    inputs: std::result::Result<Vec<AccountInputs>, DerivedMiss>,
+    restoring: Option<Restoring>,
 }
 
 /// Reads the saved snapshot if it reflects the store's last change and
-/// verifies.
-pub(super) fn read_saved(store: &Store) -> Result<Saved> {
+/// verifies, and loads its inputs into an engine scoring `model` as of
+/// `as_of`.
+pub(super) fn read_saved(store: &Store, model: &Model, as_of: NaiveDate) -> Result<Saved> {
     let unlogged = store.unlogged_writes();
     let seq = store.last_seq()?;
+    let restoring = store
+        .load_derived(seq)?
+        .ok()
+        .and_then(|inputs| Engine::restore_inputs(model.clone(), as_of, inputs).ok());
     Ok(Saved {
         seq,
         unlogged,
-        inputs: store.load_derived(seq)?,
+        restoring,
     })
 }
 
@@ -81,10 +87,10 @@ pub(super) fn load_engine(
     let Saved {
         seq,
         unlogged,
-        inputs,
+        restoring,
     } = saved;
-    if let Ok(inputs) = inputs
-        && let Ok(engine) = Engine::restore(model.clone(), as_of, accounts, inputs)
+    if let Some(restoring) = restoring
+        && let Ok(engine) = restoring.finish(accounts)
     {
         let state = SnapshotState {
             base: Some(seq),

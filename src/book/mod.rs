@@ -140,18 +140,35 @@ pub struct Book {
     cache: cache::ReadCache,
 }
 
+/// What an open makes ready beyond the scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Prepare {
+    /// Scores only (a command that prints and exits).
+    #[default]
+    Scores,
+    /// The list's row text too, made while the engine loads (a server or a
+    /// TUI: its first screen is a list page).
+    Rows,
+}
+
 impl Book {
     /// Loads everything, scores it as of the clock's today and logs tier
     /// changes since the last run (e.g. a new day moved an account).
     pub fn open(store: Store, clock: Clock, user: &str) -> Result<Book> {
+        Book::open_with(store, clock, user, Prepare::Scores)
+    }
+
+    /// `open`, making ready what `prepare` names.
+    pub fn open_with(store: Store, clock: Clock, user: &str, prepare: Prepare) -> Result<Book> {
         let model = match store.meta_get(META_MODEL)? {
             Some(bytes) => Model::from_toml(&String::from_utf8_lossy(&bytes))?,
             None => Model::default(),
         };
         // Three independent reads of a big book, side by side on the cores:
-        // at 100k accounts they are 0.4 + 0.2 + 0.2 s one after another.
+        // at 100k accounts they are 0.4 + 0.2 + 0.2 s one after another, and
+        // the snapshot's inputs load (0.25 s) while the accounts decode.
         let (accounts, saved, recorded) = std::thread::scope(|s| {
-            let saved = s.spawn(|| derived::read_saved(&store));
+            let saved = s.spawn(|| derived::read_saved(&store, &model, clock.today()));
             let recorded = s.spawn(|| store.recorded_tiers());
             let accounts = store.accounts_by_id();
             (
@@ -160,9 +177,17 @@ impl Book {
                 crate::par::join(recorded),
             )
         });
-        let (accounts, recorded) = (accounts?, recorded?);
-        let (engine, derived) =
-            derived::load_engine(&store, model, clock.today(), &accounts, saved?)?;
+        let (accounts, recorded, saved) = (accounts?, recorded?, saved?);
+        // The row text reads only the records: made on the other core while
+        // the engine loads, which is mostly one thread's work.
+        let (loaded, texts) = std::thread::scope(|s| {
+            let texts = (prepare == Prepare::Rows).then(|| {
+                s.spawn(|| query::index::RowTexts::of(&accounts.iter().collect::<Vec<_>>()))
+            });
+            let loaded = derived::load_engine(&store, model, clock.today(), &accounts, saved);
+            (loaded, texts.map(crate::par::join))
+        });
+        let (engine, derived) = loaded?;
         let with_history = engine.accounts_with_history().collect();
         let mut book = Book {
             store,
@@ -177,6 +202,9 @@ impl Book {
             cache: Default::default(),
             accounts_gen: 0,
         };
+        if let Some(texts) = texts {
+            book.keep_row_texts(texts);
+        }
         book.log_drift()?;
         book.save_after_rebuild();
         Ok(book)

@@ -10,7 +10,7 @@ mod model_edit;
 mod to_command;
 mod views;
 
-use crate::book::Book;
+use crate::book::{Book, Prepare};
 use crate::clock::Clock;
 use crate::commands::{self, CmdResult, CommandError, ErrorKind};
 use crate::demo::DemoParams;
@@ -154,7 +154,17 @@ impl Context {
     }
 
     pub fn book(&self) -> Result<Book, CommandError> {
-        Ok(Book::open(self.store()?, self.clock, &self.user)?)
+        self.book_for(Prepare::Scores)
+    }
+
+    /// The book, with what `prepare` names made ready (a TUI: its rows).
+    pub fn book_for(&self, prepare: Prepare) -> Result<Book, CommandError> {
+        Ok(Book::open_with(
+            self.store()?,
+            self.clock,
+            &self.user,
+            prepare,
+        )?)
     }
 }
 
@@ -604,7 +614,7 @@ fn run_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
     };
     let fail = |e: color_eyre::Report| CommandError::new(ErrorKind::Failed, format!("{e:#}"));
     if ctx.no_server {
-        let mut book = ctx.book()?;
+        let mut book = ctx.book_for(Prepare::Rows)?;
         if demo && book.store().is_empty()? {
             eprintln!("creating the demo book in {} …", ctx.db.display());
             let out = &mut std::io::stderr();

@@ -18,7 +18,7 @@ use super::upkeep::{
     CALENDARS_EVERY, WriteGate, refresh_calendars, start_restore_point, take_restore_point,
 };
 use super::{calls, lock_path, peer, restore_points, socket_path, spawn};
-use crate::book::{Book, RequestId};
+use crate::book::{Book, Prepare, RequestId};
 use crate::clock::Clock;
 use crate::commands::{self as exec, CmdEnv};
 use crate::commands::{CommandError, ErrorKind};
@@ -206,7 +206,7 @@ impl Shared {
         let next_day = !pinned && !hello.pinned && hello.as_of > today;
         if alone || next_day {
             let store = book.store().clone();
-            return match Book::open(store, Clock::fixed(hello.as_of), user) {
+            return match Book::open_with(store, Clock::fixed(hello.as_of), user, Prepare::Rows) {
                 Ok(b) => {
                     *book = b;
                     drop(book);
@@ -242,7 +242,7 @@ impl Server {
             },
         )?;
         let user = crate::identity::current_user();
-        let book = Book::open(store, opts.clock, &user)?;
+        let book = Book::open_with(store, opts.clock, &user, Prepare::Rows)?;
         let hooks = super::hooks::HookRunner::start(&book);
         let keep = restore_points::keep();
         let socket = socket_path(&db);

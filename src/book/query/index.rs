@@ -17,7 +17,7 @@
 use super::fuzzy;
 use super::rows::{AccountRow, RowText, SortKey};
 use super::{Book, Result, scored_row};
-use crate::domain::AccountId;
+use crate::domain::{Account, AccountId};
 use nucleo_matcher::Utf32String;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -37,8 +37,12 @@ pub struct RowTexts {
 
 impl RowTexts {
     pub(in crate::book) fn build(book: &Book) -> RowTexts {
-        let accounts: Vec<_> = book.accounts_map().values().collect();
-        let text = crate::par::map(&accounts, |a| Arc::new(RowText::of(a)));
+        RowTexts::of(&book.accounts_map().values().collect::<Vec<_>>())
+    }
+
+    /// The text of `accounts`' rows (each account once).
+    pub(in crate::book) fn of(accounts: &[&Account]) -> RowTexts {
+        let text = crate::par::map(accounts, |a| Arc::new(RowText::of(a)));
         let hay = crate::par::map(&text, |t| fuzzy::prepare(&fuzzy::haystack(t)));
         let mut by_key: Vec<u32> = (0..text.len() as u32).collect();
         by_key.sort_unstable_by(|&a, &b| text[a as usize].key.cmp(&text[b as usize].key));

@@ -46,7 +46,7 @@ use state::{CritInfo, F, IdMap};
 use std::collections::BTreeSet;
 
 pub use edits::Removed;
-pub use snapshot::{AccountInputs, RestoreError};
+pub use snapshot::{AccountInputs, RestoreError, Restoring};
 pub(super) use state::AccState;
 
 /// Incremental segmentation state for all accounts.

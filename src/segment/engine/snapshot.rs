@@ -14,12 +14,14 @@
 use super::super::metrics::{ContactLite, Ev};
 use super::super::model::Model;
 use super::Engine;
+use super::state::AccState;
 use crate::domain::compact;
 use crate::domain::{
     Account, AccountId, Contact, ContactId, Interaction, InteractionId, InteractionKind, Money,
 };
 use chrono::{DateTime, NaiveDate};
 use serde::{Deserialize, Serialize};
+use std::collections::hash_map::Entry;
 
 /// One interaction as the engine keeps it, in its stored form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +109,31 @@ pub enum RestoreError {
     BadEvent(InteractionId),
 }
 
+/// An engine holding a snapshot's inputs, waiting for the account records
+/// (see `Engine::restore_inputs`).
+pub struct Restoring(Engine);
+
+impl Restoring {
+    /// The engine for `accounts`, scored: every record account must have
+    /// inputs and every input a record.
+    pub fn finish(self, accounts: &[Account]) -> Result<Engine, RestoreError> {
+        let mut e = self.0;
+        for a in accounts {
+            // An account without inputs: the snapshot predates it.
+            let Some(st) = e.accounts.get_mut(&a.id) else {
+                return Err(RestoreError::MissingAccount(a.id));
+            };
+            Engine::set_account_fields(st, a);
+        }
+        if let Some((&id, _)) = e.accounts.iter().find(|(_, st)| !st.known) {
+            return Err(RestoreError::UnknownAccount(id));
+        }
+        e.index_owners();
+        e.recompute_all();
+        Ok(e)
+    }
+}
+
 impl Engine {
     /// The inputs the engine holds for one account (None: it holds none,
     /// e.g. the account was removed).
@@ -165,19 +192,28 @@ impl Engine {
         accounts: &[Account],
         inputs: Vec<AccountInputs>,
     ) -> Result<Engine, RestoreError> {
+        Engine::restore_inputs(model, as_of, inputs)?.finish(accounts)
+    }
+
+    /// `restore`'s first step, which needs no account record: the inputs
+    /// are loaded while the records are read and decoded.
+    pub fn restore_inputs(
+        model: Model,
+        as_of: NaiveDate,
+        inputs: Vec<AccountInputs>,
+    ) -> Result<Restoring, RestoreError> {
         let mut e = Engine::new(model, as_of);
-        for a in accounts {
-            let st = e.accounts.entry(a.id).or_default();
-            Self::set_account_fields(st, a);
-        }
-        let mut seen: std::collections::HashSet<AccountId> = Default::default();
+        // Sized once: growing tables of a million entries rehash each time.
+        e.accounts.reserve(inputs.len());
+        e.inter_acc
+            .reserve(inputs.iter().map(|i| i.events.len()).sum());
+        e.contact_acc
+            .reserve(inputs.iter().map(|i| i.contacts.len()).sum());
         for inp in inputs {
-            let Some(st) = e.accounts.get_mut(&inp.account) else {
-                return Err(RestoreError::UnknownAccount(inp.account));
+            let st = match e.accounts.entry(inp.account) {
+                Entry::Occupied(_) => return Err(RestoreError::Duplicate(inp.account)),
+                Entry::Vacant(v) => v.insert(AccState::default()),
             };
-            if !seen.insert(inp.account) {
-                return Err(RestoreError::Duplicate(inp.account));
-            }
             st.events.reserve_exact(inp.events.len());
             for r in &inp.events {
                 let ev = r.ev().ok_or(RestoreError::BadEvent(r.id))?;
@@ -205,13 +241,7 @@ impl Engine {
                 e.contact_acc.insert(c.id, inp.account);
             }
         }
-        // An account without inputs: the snapshot predates it.
-        if let Some(a) = accounts.iter().find(|a| !seen.contains(&a.id)) {
-            return Err(RestoreError::MissingAccount(a.id));
-        }
-        e.index_owners();
-        e.recompute_all();
-        Ok(e)
+        Ok(Restoring(e))
     }
 
     /// A full rebuild from records given one at a time: the interactions

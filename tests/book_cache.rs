@@ -294,3 +294,110 @@ fn an_open_for_screens_prepares_the_rows() {
     assert_lists_fresh(&book, "rows made at open");
     assert!(book.rows_prepared(), "the list used the rows made at open");
 }
+
+/// The open follow-ups the agenda reads are kept between writes and
+/// patched by the book's own: after each kind of follow-up change (new,
+/// edited onto another account, completed, undone, merged away, and one
+/// written past the book) the agenda equals a fresh open's.
+#[test]
+fn kept_follow_ups_follow_every_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = demo_book(dir.path());
+    let accounts: Vec<_> = book
+        .accounts()
+        .iter()
+        .map(|a| (a.id, a.key.clone()))
+        .collect();
+    let (first, second) = (accounts[5].0, accounts[6].0);
+    // Read once, so that what follows patches the kept list.
+    book.agenda(None).unwrap();
+
+    let due_today = |account| FollowUp {
+        id: kam::domain::FollowUpId(0),
+        version: 0,
+        account,
+        due: today(),
+        assignee: "alice".into(),
+        note: "call back about the renewal".into(),
+        done_at: None,
+    };
+    let has = |book: &Book, note: &str| {
+        book.agenda(None)
+            .unwrap()
+            .iter()
+            .any(|i| i.kind == AgendaKind::FollowUp && i.text == note)
+    };
+    book.execute(
+        WriteOp::SaveFollowUp {
+            base: None,
+            followup: due_today(first),
+        },
+        None,
+    )
+    .unwrap();
+    assert!(has(&book, "call back about the renewal"), "a new follow-up");
+    book = reopened_agrees(book, dir.path(), "after a new follow-up");
+    book.agenda(None).unwrap();
+
+    let stored = book
+        .followups()
+        .unwrap()
+        .into_iter()
+        .find(|f| f.note == "call back about the renewal")
+        .unwrap();
+    let mut moved = stored.clone();
+    moved.account = second;
+    moved.note = "moved to the sister company".into();
+    book.execute(
+        WriteOp::SaveFollowUp {
+            base: Some(stored.clone()),
+            followup: moved,
+        },
+        None,
+    )
+    .unwrap();
+    assert!(has(&book, "moved to the sister company"));
+    assert!(!has(&book, "call back about the renewal"));
+    book = reopened_agrees(book, dir.path(), "after an edit onto another account");
+    book.agenda(None).unwrap();
+
+    book.execute(WriteOp::CompleteFollowUp { id: stored.id }, None)
+        .unwrap();
+    assert!(!has(&book, "moved to the sister company"), "completed");
+    book = reopened_agrees(book, dir.path(), "after completing it");
+    book.agenda(None).unwrap();
+
+    book.execute(WriteOp::Undo, None).unwrap();
+    assert!(
+        has(&book, "moved to the sister company"),
+        "the completion undone"
+    );
+    book = reopened_agrees(book, dir.path(), "after the undo");
+    book.agenda(None).unwrap();
+
+    // The account holding it merged into another: it moves with the rest.
+    let keep = accounts[9].1.clone();
+    let gone = book.account(second).unwrap().key.clone();
+    book.execute(
+        WriteOp::MergeAccounts {
+            keep,
+            drop: gone,
+            take: Vec::new(),
+        },
+        None,
+    )
+    .unwrap();
+    assert!(has(&book, "moved to the sister company"));
+    book = reopened_agrees(book, dir.path(), "after a merge");
+    book.agenda(None).unwrap();
+
+    // A write that bypasses the book: the next agenda reads the store.
+    book.store()
+        .insert_followup(FollowUp {
+            note: "written past the book".into(),
+            ..due_today(first)
+        })
+        .unwrap();
+    assert!(has(&book, "written past the book"));
+    reopened_agrees(book, dir.path(), "after a write past the book");
+}

@@ -33,7 +33,7 @@ impl Book {
 
     fn agenda_marks(&self) -> Result<AgendaMarks> {
         Ok(AgendaMarks {
-            followups: self.store.followups()?,
+            followups: self.open_followups()?,
             snoozed: self.store.snoozes()?,
         })
     }
@@ -101,7 +101,8 @@ impl Book {
 
 /// What the agenda reads from the store besides the engine.
 struct AgendaMarks {
-    followups: Vec<FollowUp>,
+    /// Those not done (the agenda shows no others).
+    followups: Arc<Vec<FollowUp>>,
     snoozed: Snoozes,
 }
 

@@ -347,7 +347,7 @@ impl Book {
             undo_of,
         });
         batch.request = request;
-        let stored = self.store.apply(batch)?;
+        let stored = self.store_batch(batch)?;
         if stored.replayed.is_some() {
             return Ok(Applied {
                 stored,
@@ -560,12 +560,21 @@ impl Book {
             action: "tier_change".into(),
             undo_of: None,
         });
-        let stored = self.store.apply(batch)?;
+        let stored = self.store_batch(batch)?;
         for i in &stored.interactions {
             self.engine.upsert_interaction(i);
         }
         self.recorded.extend(tiers);
         Ok(())
+    }
+
+    /// Every batch this book writes goes through here, so that what it
+    /// keeps of the store (the open follow-ups) follows the write.
+    fn store_batch(&mut self, batch: Batch) -> Result<BatchResult> {
+        let before = self.store.last_seq()?;
+        let stored = self.store.apply(batch)?;
+        self.followups_written(before, &stored);
+        Ok(stored)
     }
 
     /// Saves a new (id 0) or edited account. An edit must carry the version

@@ -239,3 +239,55 @@ fn second_process_gets_locked() {
     release.join().unwrap();
     assert!(holder.wait().unwrap().success());
 }
+
+/// The marker a close writes describes every sled file as it then stays:
+/// nothing writes to them behind the close (sled's timed background flush
+/// did, a few hundred milliseconds later, so the next open found the files
+/// changed and copied and checked all of them).
+#[test]
+fn the_close_marker_describes_the_files_as_they_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let store = Store::open(&db).unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let p = kam::demo::DemoParams {
+        accounts: 400,
+        interactions: 8000,
+        ..kam::demo::DemoParams::new(today, "ann")
+    };
+    kam::demo::write_demo(&store, &p, &mut |_| {}).unwrap();
+    for n in 0..20 {
+        store.insert_account(account(&format!("LATE-{n}"))).unwrap();
+    }
+    store.close_now().unwrap();
+    // Longer than sled's flush interval, with the store still open.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_marker_matches(&db, "after close_now");
+    drop(store);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_marker_matches(&db, "after the last handle went");
+}
+
+/// Every `file LEN CRC NAME` line of `kam.closed` against the file itself.
+fn assert_marker_matches(db: &Path, when: &str) {
+    let marker = std::fs::read_to_string(db.join("kam.closed")).unwrap();
+    let files: Vec<&str> = marker.lines().filter(|l| l.starts_with("file ")).collect();
+    assert!(files.iter().any(|l| l.ends_with(" db")), "{when}: {marker}");
+    for line in files {
+        let mut parts = line.splitn(4, ' ').skip(1);
+        let (len, crc, name) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        let bytes = std::fs::read(db.join(name)).unwrap();
+        assert_eq!(
+            (
+                len.parse::<usize>().unwrap(),
+                u32::from_str_radix(crc, 16).unwrap()
+            ),
+            (bytes.len(), crc32fast::hash(&bytes)),
+            "{when}: {name} changed after the marker was written"
+        );
+    }
+}

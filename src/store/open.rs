@@ -232,9 +232,14 @@ fn open_sled(dir: &Path, opts: &OpenOptions, had_data: bool) -> Result<(sled::Db
         detail,
     };
 
+    // No timed background flush: every write kam acknowledges flushes
+    // itself, and sled's timer kept writing after the clean-close marker had
+    // described the files, so the next open found them changed and copied
+    // and checked every one (seconds at 100k accounts).
     let config = sled::Config::new()
         .path(dir)
-        .cache_capacity(opts.cache_capacity);
+        .cache_capacity(opts.cache_capacity)
+        .flush_every_ms(None);
     let db = match open_retrying(&config) {
         Err(panic) => {
             return Err(damaged(format!(

@@ -349,32 +349,46 @@ pub fn close(dir: &Path, db: &sled::Db, counts: &TreeCounts) -> std::io::Result<
 /// keeps the database known to storage error messages while it is open.
 pub struct Closer {
     dir: PathBuf,
-    db: sled::Db,
+    /// Taken when the closer goes (see `drop`).
+    db: Option<sled::Db>,
     counts: TreeCounts,
 }
+
+/// How long a close waits for sled to let go of its lock.
+const RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Closer {
     pub fn new(dir: &Path, db: sled::Db, counts: TreeCounts) -> Closer {
         super::error::register_open(dir);
         Closer {
             dir: dir.to_path_buf(),
-            db,
+            db: Some(db),
             counts,
         }
     }
 
     /// Writes the clean-close marker now (a process about to `exit`).
     pub fn close_now(&self) -> std::io::Result<()> {
-        close(&self.dir, &self.db, &self.counts)
+        match &self.db {
+            Some(db) => close(&self.dir, db, &self.counts),
+            None => Ok(()),
+        }
     }
 }
 
 impl Drop for Closer {
+    /// Runs when the last `Store` handle goes (its trees went before it).
     fn drop(&mut self) {
         // A database whose directory went away has nothing to mark.
         if self.dir.is_dir() {
             let _ = self.close_now();
         }
+        // sled lets go of its file lock once the last of its own threads'
+        // writes is done, which can be a moment after its last handle is
+        // dropped: the close waits for it, so that an open right after this
+        // one (in this process or another) finds the database free.
+        drop(self.db.take());
+        super::open::wait_unlocked(&self.dir, RELEASE_WAIT);
         super::error::unregister_open(&self.dir);
     }
 }

@@ -134,8 +134,6 @@ impl Default for OpenOptions {
 #[derive(Clone)]
 pub struct Store {
     path: Arc<PathBuf>,
-    /// Marks the orderly close when the last handle goes (see `guard`).
-    closer: Arc<guard::Closer>,
     db: sled::Db,
     blobs: sled::Tree,
     accounts: sled::Tree,
@@ -155,6 +153,10 @@ pub struct Store {
     /// Writes of this handle (and its clones) that bypassed the change log.
     unlogged: Arc<std::sync::atomic::AtomicU64>,
     staging: StagingLimits,
+    /// Marks the orderly close when the last handle goes (see `guard`).
+    /// Declared last, so dropped after every tree of the handle: the close
+    /// then holds sled's last handle.
+    closer: Arc<guard::Closer>,
 }
 
 impl std::fmt::Debug for Store {

@@ -140,7 +140,7 @@ const LOCK_WAIT: Duration = Duration::from_secs(3);
 /// still does. Without the wait, an open racing a closing server found no
 /// marker yet, copied every file aside and checked every entry (seconds at
 /// 100k accounts), or did all that only to be refused as locked.
-fn wait_unlocked(dir: &Path, timeout: Duration) -> bool {
+pub(super) fn wait_unlocked(dir: &Path, timeout: Duration) -> bool {
     let Ok(file) = std::fs::File::open(dir.join("db")) else {
         return true;
     };

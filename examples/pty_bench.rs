@@ -4,13 +4,19 @@
 //! ```sh
 //! cargo build --release --examples
 //! target/release/examples/pty_bench --kam target/release/kam --db /tmp/big \
-//!     [--size 200x50] [--moves 40] [--search "north tec"] [--runs 2] [--keep-server]
+//!     [--size 200x50] [--moves 40] [--search "north tec"] [--runs 2] [--keep-server] \
+//!     [--writes 5 --write-key ACME-001]
 //! ```
 //!
 //! Each run: first frame (from spawning `kam` until the account list shows
 //! "Accounts N/…"), then cursor moves (`j`), then a search typed one key at
 //! a time. A key's latency is from writing it until the last byte of the
 //! frame it caused (the frame is over once nothing arrives for `QUIET`).
+//! Then `--writes` orders (0: none) are logged on `--write-key` by a
+//! separate `kam order` process while the TUI shows the list: acknowledged
+//! is until that process exits, redrawn until the last byte of the TUI's
+//! frame showing the change. Writes need `--write-key` (an account key of
+//! the book); without it they are skipped. They stay in the book.
 //! The first run stops the team server first (cold: server start + load);
 //! later runs find it running (warm). Each run ends with the TUI's peak
 //! memory. Environment (e.g. `KAM_TODAY`) is passed through to kam.
@@ -37,6 +43,10 @@ struct Opts {
     runs: usize,
     /// Do not stop the server before the first run.
     keep_server: bool,
+    /// Orders to log per run (0: none).
+    writes: usize,
+    /// The account the orders go to; no writes without it.
+    write_key: Option<String>,
 }
 
 fn parse_args() -> Result<Opts, String> {
@@ -49,6 +59,8 @@ fn parse_args() -> Result<Opts, String> {
         search: "north tec".into(),
         runs: 2,
         keep_server: false,
+        writes: 5,
+        write_key: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -60,6 +72,8 @@ fn parse_args() -> Result<Opts, String> {
             "--runs" => o.runs = val()?.parse().map_err(|e| format!("--runs: {e}"))?,
             "--search" => o.search = val()?,
             "--keep-server" => o.keep_server = true,
+            "--writes" => o.writes = val()?.parse().map_err(|e| format!("--writes: {e}"))?,
+            "--write-key" => o.write_key = Some(val()?),
             "--size" => {
                 let v = val()?;
                 let (c, r) = v.split_once('x').ok_or("--size is COLSxROWS")?;
@@ -99,6 +113,13 @@ impl Pty {
             unsafe { libc::openpty(&mut m, &mut s, std::ptr::null_mut(), std::ptr::null(), &ws) };
         if rc != 0 {
             return Err(std::io::Error::last_os_error());
+        }
+        // openpty leaves both without close-on-exec: kam (and every `kam
+        // order`) would inherit the master, hold its own terminal open, and
+        // outlive a bench that stopped on an error (no hang-up ever comes).
+        for fd in [m, s] {
+            // SAFETY: fcntl on a descriptor openpty just opened.
+            unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
         }
         // SAFETY: both fds were just opened by openpty and are owned here.
         let (master, slave) = unsafe { (OwnedFd::from_raw_fd(m), OwnedFd::from_raw_fd(s)) };
@@ -193,6 +214,22 @@ impl Pty {
         Ok((last.unwrap_or(first.0) - sent, bytes + first.1))
     }
 
+    /// Takes one chunk: into `seen`, and counted if it came after `since`
+    /// (an older one belongs to the frame before).
+    fn take(
+        &mut self,
+        (at, n, bytes): (Instant, usize, Vec<u8>),
+        since: Instant,
+        last: &mut Option<Instant>,
+        total: &mut usize,
+    ) {
+        self.seen.extend_from_slice(&bytes);
+        if at >= since {
+            *last = Some(at);
+            *total += n;
+        }
+    }
+
     fn quit(mut self) {
         let _ = self.master.write_all(b"q");
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -252,6 +289,72 @@ fn peak_kb(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Logs an order on `key` from a separate `kam order` process, as a user
+/// in another terminal would, and times it: (until that process exits,
+/// (until the open TUI's redraw is over, its bytes)). Waits `phase` after
+/// the terminal is quiet before starting it.
+fn write(
+    pty: &mut Pty,
+    o: &Opts,
+    key: &str,
+    amount: &str,
+    phase: Duration,
+) -> Result<(Duration, (Duration, usize)), String> {
+    pty.settle();
+    std::thread::sleep(phase);
+    let sent = Instant::now();
+    let mut child = Command::new(&o.kam)
+        .args(["--db", &o.db, "order", key, amount, "-m", "pty_bench"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        // Piped, not null: its error (a few lines) is the failure's message.
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {} order: {e}", o.kam))?;
+    // The TUI can show the change as soon as the server has committed it,
+    // before the command has exited: read the terminal while waiting.
+    let (mut last, mut total) = (None, 0);
+    let deadline = sent + PATIENCE;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() > deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("kam order {key} {amount} did not finish"));
+            }
+            Ok(None) => {}
+            Err(e) => return Err(format!("kam order {key} {amount}: {e}")),
+        }
+        if let Ok(chunk) = pty.rx.recv_timeout(Duration::from_millis(1)) {
+            pty.take(chunk, sent, &mut last, &mut total);
+        }
+    };
+    let acked = Instant::now();
+    if !status.success() {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        return Err(format!(
+            "kam order {key} {amount} failed ({status}): {}",
+            err.trim()
+        ));
+    }
+    // Nothing yet: the first byte may take longer than QUIET.
+    while last.is_none() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let chunk = pty
+            .rx
+            .recv_timeout(left)
+            .map_err(|_| "no redraw after a write".to_string())?;
+        pty.take(chunk, sent, &mut last, &mut total);
+    }
+    let (settled, more) = pty.settle();
+    let drawn = settled.or(last).unwrap_or(acked);
+    Ok((acked - sent, (drawn - sent, total + more)))
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -263,8 +366,14 @@ fn summary(label: &str, xs: &mut [(Duration, usize)]) {
     xs.sort_by_key(|x| x.0);
     let at = |q: f64| xs[((xs.len() - 1) as f64 * q).round() as usize].0;
     let bytes: usize = xs.iter().map(|x| x.1).sum::<usize>() / xs.len();
+    // No bytes at all: not a frame (e.g. a process's exit), column empty.
+    let bytes = if bytes == 0 {
+        String::new()
+    } else {
+        format!("{bytes} B")
+    };
     println!(
-        "| {label} | {:.1} ms | {:.1} ms | {:.1} ms | {bytes} B |",
+        "| {label} | {:.1} ms | {:.1} ms | {:.1} ms | {bytes} |",
         ms(at(0.5)),
         ms(at(0.9)),
         ms(xs[xs.len() - 1].0)
@@ -301,6 +410,22 @@ fn run(o: &Opts, n: usize) -> Result<(), String> {
     }
     summary(&format!("search keystroke ({:?})", o.search), &mut typed);
     pty.key(b"\x1b")?;
+    if let Some(key) = o.write_key.as_deref() {
+        let (mut acked, mut drawn) = (Vec::new(), Vec::new());
+        for i in 0..o.writes {
+            // A different amount each time, so every write changes the row.
+            let amount = format!("{}.00", 1000 + i);
+            // A TUI that looks for changes on a timer would otherwise be
+            // met at the same point of its period each time (a fixed time
+            // after its last frame): spread the starts over 0–250 ms.
+            let phase = Duration::from_millis(i as u64 * 53 % 250);
+            let (ack, frame) = write(&mut pty, o, key, &amount, phase)?;
+            acked.push((ack, 0));
+            drawn.push(frame);
+        }
+        summary("write acknowledged (kam order, whole process)", &mut acked);
+        summary("write → TUI redrawn", &mut drawn);
+    }
     if let Some(kb) = peak_kb(pty.child.id()) {
         println!(
             "| TUI client memory (VmHWM) | {:.1} MB | | | |",
@@ -319,6 +444,9 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if o.writes > 0 && o.write_key.is_none() {
+        println!("writes skipped: no --write-key given");
+    }
     for n in 0..o.runs {
         if let Err(e) = run(&o, n) {
             eprintln!("pty_bench: {e}");

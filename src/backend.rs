@@ -108,7 +108,9 @@ pub trait Backend {
     fn agenda(&self, owner: Option<&str>) -> BackendResult<Vec<AgendaRow>>;
     /// What a change touched, as this session shows it: the rows, the
     /// matrix, this user's agenda (after someone else's change).
-    fn delta(&self, touched: Touched) -> BackendResult<Delta>;
+    /// `have`: the version of the user's agenda the caller holds (from an
+    /// earlier delta); the delta then carries the agenda only if it moved.
+    fn delta(&self, touched: Touched, have: Option<u64>) -> BackendResult<Delta>;
     /// The key-account KPIs of a period (the Report pane, `kam report`),
     /// for everyone or for `owner`'s accounts.
     fn report(&self, period: Period, owner: Option<&str>) -> BackendResult<KpiReport>;
@@ -277,8 +279,8 @@ impl Backend for Book {
     fn agenda(&self, owner: Option<&str>) -> BackendResult<Vec<AgendaRow>> {
         Ok(query::agenda(self, owner)?)
     }
-    fn delta(&self, touched: Touched) -> BackendResult<Delta> {
-        Ok(query::delta(self, touched, Book::user(self))?)
+    fn delta(&self, touched: Touched, have: Option<u64>) -> BackendResult<Delta> {
+        Ok(query::delta(self, touched, Book::user(self), have)?)
     }
     fn report(&self, period: Period, owner: Option<&str>) -> BackendResult<KpiReport> {
         Ok(self.kpi_report(period, owner)?)
@@ -337,7 +339,7 @@ pub fn written(
         Some(seq) if seq > before => query::touched_since(book, before)?,
         _ => Touched::Accounts(outcome_accounts(&outcome)),
     };
-    let delta = query::delta(book, touched, Book::user(book))?;
+    let delta = query::delta(book, touched, Book::user(book), None)?;
     Ok(Written { outcome, delta })
 }
 

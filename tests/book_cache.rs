@@ -4,7 +4,7 @@
 //! snooze, review mark, model change) without a stale answer.
 
 use chrono::NaiveDate;
-use kam::book::query::{self, ListQuery, SortKey, filter};
+use kam::book::query::{self, AgendaUpdate, ListQuery, SortKey, Touched, filter};
 use kam::book::{Book, Gathered, Prepare, WriteOp};
 use kam::clock::Clock;
 use kam::demo::{DemoParams, write_demo};
@@ -42,6 +42,22 @@ fn reopened_agrees(book: Book, dir: &std::path::Path, when: &str) -> Book {
     let book = open(dir);
     assert_eq!(warm(&book), first, "{when}: differs from a fresh open");
     book
+}
+
+/// Every owner's agenda, patched from what was kept, equals one made afresh
+/// (and so does everyone's).
+fn assert_agendas_fresh(book: &Book, when: &str) {
+    let mut owners: Vec<String> = book.accounts().iter().map(|a| a.owner.clone()).collect();
+    owners.sort();
+    owners.dedup();
+    for owner in owners.iter().map(|o| Some(o.as_str())).chain([None]) {
+        assert_eq!(
+            book.agenda(owner).unwrap(),
+            book.agenda_made_afresh(owner).unwrap(),
+            "{when}: the agenda of {owner:?}"
+        );
+    }
+    assert!(book.kept_item_owners() > 0, "{when}: nothing was kept");
 }
 
 fn demo_book(dir: &std::path::Path) -> Book {
@@ -119,6 +135,7 @@ fn kept_answers_equal_fresh_answers_across_changes() {
     let dir = tempfile::tempdir().unwrap();
     let mut book = demo_book(dir.path());
     assert_lists_fresh(&book, "after open");
+    assert_agendas_fresh(&book, "after open");
     book = reopened_agrees(book, dir.path(), "after open");
 
     // An edit of a name: the list, the sort by name and search follow.
@@ -134,6 +151,7 @@ fn kept_answers_equal_fresh_answers_across_changes() {
     )
     .unwrap();
     assert_lists_fresh(&book, "after a rename");
+    assert_agendas_fresh(&book, "after a rename");
     let hits = query::search(&book, "zebra renamed", 5).unwrap();
     assert_eq!(hits.first().map(|r| r.id), Some(a.id));
 
@@ -146,9 +164,11 @@ fn kept_answers_equal_fresh_answers_across_changes() {
     })
     .unwrap();
     assert_lists_fresh(&book, "after a new account");
+    assert_agendas_fresh(&book, "after a new account");
     assert_eq!(query::search(&book, "aardvark", 5).unwrap().len(), 1);
     book.execute(kam::book::WriteOp::Undo, None).unwrap();
     assert_lists_fresh(&book, "after its undo");
+    assert_agendas_fresh(&book, "after its undo");
     assert!(query::search(&book, "aardvark", 5).unwrap().is_empty());
 
     // A large order moves scores of many accounts (percentile ranks).
@@ -161,6 +181,7 @@ fn kept_answers_equal_fresh_answers_across_changes() {
     )
     .unwrap();
     assert_lists_fresh(&book, "after an order");
+    assert_agendas_fresh(&book, "after an order");
     book = reopened_agrees(book, dir.path(), "after an order");
 
     // A snooze changes the agenda only (no score moves).
@@ -173,6 +194,7 @@ fn kept_answers_equal_fresh_answers_across_changes() {
     let tier = query::tiers(&book).last().unwrap().clone();
     book.pin(&key, &tier, "test").unwrap();
     assert_lists_fresh(&book, "after a pin");
+    assert_agendas_fresh(&book, "after a pin");
     assert!(
         query::list(&book, &ListQuery::default())
             .unwrap()
@@ -184,6 +206,7 @@ fn kept_answers_equal_fresh_answers_across_changes() {
     // Moved marks depend on the review mark alone.
     book.mark_review().unwrap();
     assert_lists_fresh(&book, "after a review mark");
+    assert_agendas_fresh(&book, "after a review mark");
     book = reopened_agrees(book, dir.path(), "after a review mark");
     assert!(
         query::list(&book, &ListQuery::default())
@@ -197,6 +220,7 @@ fn kept_answers_equal_fresh_answers_across_changes() {
     model.tiers.reverse();
     book.set_model(model).unwrap();
     assert_lists_fresh(&book, "after a model change");
+    assert_agendas_fresh(&book, "after a model change");
     reopened_agrees(book, dir.path(), "after a model change");
 }
 
@@ -325,7 +349,7 @@ fn kept_follow_ups_follow_every_write() {
         book.agenda(None)
             .unwrap()
             .iter()
-            .any(|i| i.kind == AgendaKind::FollowUp && i.text == note)
+            .any(|i| i.kind == AgendaKind::FollowUp && *i.text == *note)
     };
     book.execute(
         WriteOp::SaveFollowUp {
@@ -400,4 +424,169 @@ fn kept_follow_ups_follow_every_write() {
         .unwrap();
     assert!(has(&book, "written past the book"));
     reopened_agrees(book, dir.path(), "after a write past the book");
+}
+
+/// Each owner's agenda as a client holds it: (owner, version, rows).
+type Held = Vec<(String, u64, Vec<query::AgendaRow>)>;
+
+fn owners(book: &Book) -> Vec<String> {
+    let mut owners: Vec<String> = book.accounts().iter().map(|a| a.owner.clone()).collect();
+    owners.sort();
+    owners.dedup();
+    owners
+}
+
+fn held(book: &Book) -> Held {
+    owners(book)
+        .into_iter()
+        .map(|o| {
+            let d = query::delta(book, Touched::Accounts(vec![]), &o, None).unwrap();
+            let AgendaUpdate::Full(rows) = d.agenda else {
+                panic!("a client without a version gets the whole agenda")
+            };
+            (o, d.agenda_version, rows)
+        })
+        .collect()
+}
+
+/// How the clients' agendas were brought up to date: (same, patched, full).
+#[derive(Default, Debug)]
+struct Tally(usize, usize, usize);
+
+/// `change`, then every owner's held agenda, updated by the delta its
+/// client would ask for, is that owner's agenda now, row for row.
+fn change(book: &mut Book, when: &str, tally: &mut Tally, change: impl FnOnce(&mut Book)) {
+    let held = held(book);
+    let seq = book.last_seq().unwrap();
+    change(book);
+    let touched = query::touched_since(book, seq).unwrap();
+    for (owner, version, mut rows) in held {
+        let d = query::delta(book, touched.clone(), &owner, Some(version)).unwrap();
+        match &d.agenda {
+            AgendaUpdate::Same => tally.0 += 1,
+            AgendaUpdate::Patch { .. } => tally.1 += 1,
+            AgendaUpdate::Full(_) => tally.2 += 1,
+        }
+        d.agenda.apply(&mut rows);
+        assert_eq!(
+            rows,
+            query::agenda(book, Some(&owner)).unwrap(),
+            "{when}: the agenda of {owner} as its client holds it"
+        );
+    }
+    assert_agendas_fresh(book, when);
+}
+
+#[test]
+fn clients_agendas_follow_every_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = demo_book(dir.path());
+    let mut tally = Tally::default();
+    let owners = owners(&book);
+    let (from, to) = (owners[0].clone(), owners[1].clone());
+    let item = book.agenda(Some(&from)).unwrap()[0].clone();
+    let id = item.account;
+
+    change(&mut book, "a rename", &mut tally, |b| {
+        let mut a = b.account(id).unwrap().clone();
+        let base = a.clone();
+        a.name = "Renamed While Due".into();
+        b.execute(
+            WriteOp::SaveAccount {
+                base: Some(base),
+                account: a,
+            },
+            None,
+        )
+        .unwrap();
+    });
+    change(&mut book, "an owner change", &mut tally, |b| {
+        let mut a = b.account(id).unwrap().clone();
+        let base = a.clone();
+        a.owner = to.clone();
+        b.execute(
+            WriteOp::SaveAccount {
+                base: Some(base),
+                account: a,
+            },
+            None,
+        )
+        .unwrap();
+    });
+    assert!(
+        book.agenda(Some(&to))
+            .unwrap()
+            .iter()
+            .any(|i| i.account == id)
+    );
+    change(&mut book, "a complaint", &mut tally, |b| {
+        let mut c = Interaction::new(id, InteractionKind::Complaint, today());
+        c.summary = "late delivery".into();
+        b.execute(WriteOp::AddInteraction { interaction: c }, None)
+            .unwrap();
+    });
+    assert!(
+        book.agenda(Some(&to))
+            .unwrap()
+            .iter()
+            .any(|i| { i.account == id && i.kind == AgendaKind::ComplaintResolve })
+    );
+    change(&mut book, "a touch", &mut tally, |b| {
+        let t = Interaction::new(id, InteractionKind::Call, today());
+        b.execute(WriteOp::AddInteraction { interaction: t }, None)
+            .unwrap();
+    });
+    for (n, k) in [3usize, 40, 90, 150].into_iter().enumerate() {
+        change(&mut book, "an order", &mut tally, |b| {
+            let small = b.accounts()[k].id;
+            let mut o = Interaction::new(small, InteractionKind::Order, today());
+            o.amount = Some(Money::from_units(10_000 * (n as i64 + 1)));
+            b.execute(WriteOp::AddInteraction { interaction: o }, None)
+                .unwrap();
+        });
+    }
+    change(&mut book, "a follow-up", &mut tally, |b| {
+        let f = FollowUp {
+            id: kam::domain::FollowUpId(0),
+            version: 0,
+            account: id,
+            due: today(),
+            assignee: to.clone(),
+            note: "send the offer".into(),
+            done_at: None,
+        };
+        b.execute(
+            WriteOp::SaveFollowUp {
+                base: None,
+                followup: f,
+            },
+            None,
+        )
+        .unwrap();
+    });
+    change(&mut book, "a snooze", &mut tally, |b| {
+        let first = b.agenda(Some(&to)).unwrap()[0].clone();
+        b.snooze(&first, today() + chrono::Days::new(3)).unwrap();
+    });
+    change(&mut book, "a new account", &mut tally, |b| {
+        b.save_account(kam::domain::Account {
+            key: "AAA-NEW".into(),
+            name: "Aardvark Newcomer".into(),
+            owner: to.clone(),
+            ..Default::default()
+        })
+        .unwrap();
+    });
+    change(&mut book, "its undo", &mut tally, |b| {
+        b.execute(WriteOp::Undo, None).unwrap();
+    });
+    change(&mut book, "a model change", &mut tally, |b| {
+        let mut model = b.engine().model().clone();
+        model.tiers.reverse();
+        b.set_model(model).unwrap();
+    });
+    // Both ways of answering were taken (a full answer only for a client
+    // whose version is unknown, which none here is).
+    assert!(tally.0 > 0 && tally.1 > 0, "{tally:?}");
+    assert_eq!(tally.2, 0, "{tally:?}");
 }

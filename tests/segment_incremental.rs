@@ -9,7 +9,7 @@ use kam::domain::{
     Account, AccountId, Contact, ContactId, Interaction, InteractionId, InteractionKind, Money,
     TierPin,
 };
-use kam::segment::{AccountInputs, Engine, Model, Removed};
+use kam::segment::{AccountInputs, AgendaBasis, AgendaItem, Engine, Model, Removed};
 use kam::store::envelope::{decode, encode};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -384,6 +384,10 @@ fn seeded(n0: usize) -> World {
     w
 }
 
+/// Each account's own agenda items as last seen, with the engine lineage
+/// and the basis they were made from.
+type KeptItems = BTreeMap<AccountId, (u64, AgendaBasis, Vec<AgendaItem>)>;
+
 /// The engine agrees with a full rebuild of `w`, and `changes` are exactly
 /// the tiers that differ from `prev`. Returns the tiers now.
 fn check(
@@ -393,6 +397,7 @@ fn check(
     prev: &BTreeMap<AccountId, String>,
     changes: &[kam::segment::TierChange],
     label: &str,
+    kept: &mut KeptItems,
 ) -> Result<BTreeMap<AccountId, String>, TestCaseError> {
     let full = rebuilt(model, w);
     let got = inc.scores();
@@ -422,6 +427,40 @@ fn check(
             owner
         );
     }
+    // The placements read without scoring are the scores' tiers and cells.
+    let mut placed: Vec<(AccountId, String, (usize, usize))> = inc
+        .placements()
+        .map(|(id, tier, cell)| (id, tier.to_string(), cell))
+        .collect();
+    placed.sort();
+    let located: Vec<(AccountId, String, (usize, usize))> = want
+        .iter()
+        .map(|s| {
+            let cell = model.grid.locate(s.value_score, s.potential_score);
+            (s.account, s.tier.clone(), cell)
+        })
+        .collect();
+    prop_assert_eq!(placed, located, "{}", label);
+    // An account whose basis did not move under the same lineage has the
+    // same items (what the book's kept agendas rely on).
+    kept.retain(|id, _| inc.agenda_basis(*id).is_some());
+    for id in inc.account_ids() {
+        let items = inc.account_agenda(&[id]);
+        let basis = inc.agenda_basis(id).expect("a known account has a basis");
+        if let Some((lineage, was, before)) = kept.get(&id)
+            && *lineage == inc.lineage()
+            && *was == basis
+        {
+            prop_assert_eq!(
+                &items,
+                before,
+                "{} {:?}: same basis, other items",
+                label,
+                id
+            );
+        }
+        kept.insert(id, (inc.lineage(), basis, items));
+    }
     Ok(now)
 }
 
@@ -429,6 +468,7 @@ fn run(model: Model, n0: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut w = seeded(n0);
     let mut inc = rebuilt(&model, &w);
     let mut prev = tiers(&inc);
+    let mut kept = KeptItems::new();
     for (step, op) in ops.into_iter().enumerate() {
         let label = format!("step {step} {op:?}");
         let changes = match apply(&model, &mut w, op) {
@@ -443,7 +483,7 @@ fn run(model: Model, n0: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
             }
             Edit::Nothing => continue,
         };
-        prev = check(&model, &w, &inc, &prev, &changes, &label)?;
+        prev = check(&model, &w, &inc, &prev, &changes, &label, &mut kept)?;
     }
     Ok(())
 }
@@ -454,6 +494,7 @@ fn run_batched(model: Model, n0: usize, batches: Vec<Vec<Op>>) -> Result<(), Tes
     let mut w = seeded(n0);
     let mut inc = rebuilt(&model, &w);
     let mut prev = tiers(&inc);
+    let mut kept = KeptItems::new();
     for (step, ops) in batches.into_iter().enumerate() {
         let label = format!("batch {step} {ops:?}");
         let (mut accounts, mut contacts, mut inters) = (Vec::new(), Vec::new(), Vec::new());
@@ -481,7 +522,7 @@ fn run_batched(model: Model, n0: usize, batches: Vec<Vec<Op>>) -> Result<(), Tes
             }
         }
         let changes = inc.edit_many(&accounts, &contacts, &inters, &removed);
-        prev = check(&model, &w, &inc, &prev, &changes, &label)?;
+        prev = check(&model, &w, &inc, &prev, &changes, &label, &mut kept)?;
         if reopen {
             inc = reopened(&model, &w, &inc);
         }

@@ -24,11 +24,24 @@ impl Book {
     }
 
     pub(super) fn agenda_uncached(&self, owner: Option<&str>) -> Result<Vec<AgendaItem>> {
-        let accounts = self
-            .engine
-            .account_agenda(&self.engine.agenda_accounts(owner));
+        let accounts = self.account_items(owner, &self.engine.agenda_accounts(owner));
         let marks = self.agenda_marks()?;
         self.finish_agenda(owner, accounts, &marks)
+    }
+
+    /// The agenda made from the engine and the store alone, nothing kept
+    /// used or changed: what every kept answer must equal (for tests).
+    pub fn agenda_made_afresh(&self, owner: Option<&str>) -> Result<Vec<AgendaItem>> {
+        let mut items = self
+            .engine
+            .account_agenda(&self.engine.agenda_accounts(owner));
+        sort_agenda(&mut items);
+        let open = self.store.followups()?.into_iter();
+        let marks = AgendaMarks {
+            followups: Arc::new(open.filter(|f| f.done_at.is_none()).collect()),
+            snoozed: self.store.snoozes()?,
+        };
+        self.finish_agenda(owner, items, &marks)
     }
 
     fn agenda_marks(&self) -> Result<AgendaMarks> {

@@ -52,6 +52,47 @@ pub(super) struct ReadCache {
     /// The rows' text and the records' generation it shows.
     texts: Mutex<Option<(u64, Arc<RowTexts>)>>,
     followups: Mutex<Option<KeptFollowUps>>,
+    /// Each owner's account items, by account (see `agenda_items`).
+    pub(super) items: Mutex<HashMap<String, super::agenda_items::KeptItems>>,
+    /// Each owner's agenda as last answered, and the version naming it.
+    versions: Mutex<HashMap<String, OwnerVersions>>,
+}
+
+/// An owner's agenda as last answered and the one before it.
+#[derive(Default)]
+struct OwnerVersions {
+    now: Option<Versioned>,
+    before: Option<Versioned>,
+}
+
+/// An agenda, the records' generation its rows' names come from, and the
+/// version naming both.
+struct Versioned {
+    version: u64,
+    accounts_gen: u64,
+    items: Arc<Vec<AgendaItem>>,
+}
+
+/// What `Book::agenda_versions` answers.
+pub struct AgendaVersions {
+    pub version: u64,
+    pub items: Arc<Vec<AgendaItem>>,
+    /// The version before, and its agenda (none yet: the first answer).
+    pub before: Option<(u64, Arc<Vec<AgendaItem>>)>,
+}
+
+/// Agenda versions: a process-wide count from a base taken at start, so a
+/// version from an earlier server is not taken for one of this server.
+fn next_agenda_version() -> u64 {
+    static BASE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let base = *BASE.get_or_init(|| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        (now.as_nanos() as u64) ^ (u64::from(std::process::id()) << 32)
+    });
+    base.wrapping_add(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
 }
 
 /// The follow-ups not done, as the store held them at a change-log seq and
@@ -231,6 +272,47 @@ impl Book {
             open.sort_by_key(|f| (f.account, f.id));
         }
         k.seq = now;
+    }
+
+    /// `owner`'s agenda, its version and the version before it: a new
+    /// version only when the agenda's items or any account record (the
+    /// rows' key and name) differ from the last answered for `owner`. Most
+    /// writes leave most users' agendas as they were, and a client that
+    /// says which version it holds is then sent nothing, or what changed
+    /// since the version before (`query::delta`).
+    pub fn agenda_versions(&self, owner: &str) -> Result<AgendaVersions> {
+        let items = self.cached_agenda(Some(owner))?;
+        let mut all = self
+            .cache
+            .versions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let kept = all.entry(owner.to_string()).or_default();
+        match &mut kept.now {
+            Some(now)
+                if now.accounts_gen == self.accounts_gen
+                    && (Arc::ptr_eq(&now.items, &items) || *now.items == *items) =>
+            {
+                now.items = Arc::clone(&items);
+            }
+            _ => {
+                let next = Versioned {
+                    version: next_agenda_version(),
+                    accounts_gen: self.accounts_gen,
+                    items: Arc::clone(&items),
+                };
+                kept.before = kept.now.replace(next);
+            }
+        }
+        let now = kept.now.as_ref().map_or(0, |v| v.version);
+        Ok(AgendaVersions {
+            version: now,
+            items,
+            before: kept
+                .before
+                .as_ref()
+                .map(|b| (b.version, Arc::clone(&b.items))),
+        })
     }
 
     /// `owner`'s agenda as `agenda_uncached` gives it, kept per owner.

@@ -59,9 +59,9 @@ impl Book {
                 flag: None,
                 due,
                 days_late: 0,
-                tier,
+                tier: tier.into(),
                 priority,
-                text,
+                text: text.into(),
                 follow_up: None,
                 interaction: None,
             });

@@ -10,6 +10,7 @@
 //! refused as a conflict (`merge`); a user's last change can be undone (`undo`).
 
 mod agenda;
+mod agenda_items;
 pub mod bulk;
 mod cache;
 mod derived;
@@ -20,6 +21,7 @@ mod kpi;
 mod merge;
 pub mod merge_accounts;
 pub use agenda::{AgendaGathering, Gathered};
+pub use cache::AgendaVersions;
 pub mod ops;
 pub mod query;
 pub mod review;

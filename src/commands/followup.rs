@@ -128,9 +128,9 @@ fn agenda_item(f: &FollowUp) -> AgendaItem {
         flag: None,
         due: f.due,
         days_late: 0,
-        tier: String::new(),
+        tier: "".into(),
         priority: 0,
-        text: String::new(),
+        text: "".into(),
         follow_up: Some(f.id),
         interaction: None,
     }

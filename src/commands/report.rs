@@ -348,7 +348,7 @@ pub fn agenda_text(
         table.push(vec![
             i.due.to_string().into(),
             late.into(),
-            Cell::styled(i.tier.clone(), tier_style(engine, &i.tier)),
+            Cell::styled(i.tier.to_string(), tier_style(engine, &i.tier)),
             key.into(),
             name.into(),
             kind.into(),

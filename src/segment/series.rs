@@ -89,8 +89,8 @@ impl Engine {
     /// The Pareto curve of trailing-12-month revenue in at most `points`
     /// points (one sort of the active accounts' revenue).
     pub fn pareto_curve(&self, points: usize) -> ParetoCurve {
-        let p = self.pareto();
         let revs = self.active_revenues_desc();
+        let p = self.pareto_of(&revs);
         let n = revs.len();
         let total = p.total_revenue_12m;
         let mut out = vec![(0.0, 0.0)];

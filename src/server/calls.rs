@@ -33,7 +33,7 @@ pub fn answer(book: &mut Book, call: Call, request: RequestId) -> Result<Vec<u8>
         } => res(Backend::timeline(b, account, offset, limit)),
         Call::Matrix => res(Backend::matrix(b)),
         Call::Agenda(owner) => res(Backend::agenda(b, owner.as_deref())),
-        Call::Delta(touched) => res(Backend::delta(b, touched)),
+        Call::Delta(touched, have) => res(Backend::delta(b, touched, have)),
         Call::Report { period, owner } => res(Backend::report(b, period, owner.as_deref())),
         Call::Account(id) => res(Backend::account(b, id)),
         Call::Score(id) => res(Backend::score(b, id)),

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub const MAGIC: [u8; 4] = *b"KAMP";
 /// Bump on any change to the messages below.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// Largest message a client may send (input files of an import included).
 pub const CLIENT_MESSAGE_LIMIT: usize = 256 * 1024 * 1024;
@@ -112,7 +112,8 @@ pub enum Call {
     },
     Matrix,
     Agenda(Option<String>),
-    Delta(Touched),
+    /// What changed, and the version of the agenda the client holds.
+    Delta(Touched, Option<u64>),
     /// The KPIs of a period (`Backend::report`).
     Report {
         period: crate::segment::kpi::Period,
@@ -151,7 +152,7 @@ impl Call {
             Call::Timeline { .. } => "timeline",
             Call::Matrix => "matrix",
             Call::Agenda(_) => "agenda",
-            Call::Delta(_) => "delta",
+            Call::Delta(..) => "delta",
             Call::Report { .. } => "report",
             Call::Account(_) => "account",
             Call::Score(_) => "score",

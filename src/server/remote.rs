@@ -368,8 +368,8 @@ impl Backend for RemoteBackend {
     fn agenda(&self, owner: Option<&str>) -> BackendResult<Vec<AgendaRow>> {
         self.call(Call::Agenda(owner.map(str::to_string)))
     }
-    fn delta(&self, touched: Touched) -> BackendResult<Delta> {
-        self.call(Call::Delta(touched))
+    fn delta(&self, touched: Touched, have: Option<u64>) -> BackendResult<Delta> {
+        self.call(Call::Delta(touched, have))
     }
     fn account(&self, id: AccountId) -> BackendResult<Option<Account>> {
         self.call(Call::Account(id))

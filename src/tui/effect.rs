@@ -9,7 +9,7 @@ use super::view::{AccountRow, AgendaRow, Detail, MatrixView};
 use crate::audit::AuditEntry;
 use crate::backend::{BackendError, Notice, Peer};
 use crate::book::merge_accounts::MergePlan;
-use crate::book::query::{ListPage, ListQuery, Touched};
+use crate::book::query::{AgendaUpdate, ListPage, ListQuery, Touched};
 use crate::book::review::{ReviewItem, ReviewTally};
 use crate::domain::{Account, AccountId, FollowUpId};
 use crate::segment::TierChange;
@@ -38,8 +38,12 @@ pub enum Effect {
     Search {
         text: String,
     },
-    /// What someone else's change touched, as it is now.
-    Refresh(Touched),
+    /// What someone else's change touched, as it is now; `agenda`: the
+    /// version of the agenda on screen (it is not sent again if unchanged).
+    Refresh {
+        touched: Touched,
+        agenda: Option<u64>,
+    },
     /// A form's record; an account edit carries the account as the form
     /// read it (merged, or refused as a conflict); a touch logged from an
     /// agenda follow-up completes it.
@@ -136,7 +140,9 @@ pub struct Update {
     pub touched: Touched,
     pub rows: Vec<AccountRow>,
     pub matrix: MatrixView,
-    pub agenda: Vec<AgendaRow>,
+    /// From the version on screen to the current one.
+    pub agenda: AgendaUpdate,
+    pub agenda_version: u64,
     /// Accounts in the book now.
     pub accounts: usize,
 }
@@ -190,7 +196,7 @@ pub enum Msg {
         /// A new account: select it.
         new_key: Option<String>,
         /// The follow-up the saved touch answered, and how that went.
-        completed: Option<Result<Update, BackendError>>,
+        completed: Option<Box<Result<Update, BackendError>>>,
     },
     Completed {
         row: AgendaRow,

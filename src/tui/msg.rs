@@ -28,6 +28,7 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.tiers = tiers;
             state.matrix.view = matrix;
             state.agenda.rows = agenda;
+            state.agenda.version = None;
             clamp_agenda(state);
             set_page(state, page, keep.map(Keep::Account));
             return reload_detail(state);
@@ -84,7 +85,7 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
                 fx.push(show_account(state, id));
             }
             let mut msg = describe(state, &tier_changes);
-            match completed {
+            match completed.map(|c| *c) {
                 None => state.ok(msg),
                 Some(Ok(update)) => {
                     fx.extend(apply_update(state, update));
@@ -317,7 +318,8 @@ fn apply_update(state: &mut State, u: Update) -> Vec<Effect> {
 
 fn apply_rows(state: &mut State, u: Update) -> Vec<Effect> {
     state.matrix.view = u.matrix;
-    state.agenda.rows = u.agenda;
+    u.agenda.apply(&mut state.agenda.rows);
+    state.agenda.version = Some(u.agenda_version);
     state.list.accounts_total = u.accounts;
     clamp_agenda(state);
     let keep = state.selected_id();
@@ -463,7 +465,10 @@ fn notices_in(state: &mut State, notices: Vec<Notice>) -> Vec<Effect> {
                 touched,
                 ..
             } => {
-                fx.push(Effect::Refresh(touched));
+                fx.push(Effect::Refresh {
+                    touched,
+                    agenda: state.agenda.version,
+                });
                 note = Some((false, format!("{user}: {summary}")));
             }
             Notice::Resync => fx.push(reload(state)),
@@ -504,6 +509,7 @@ mod tests {
     use super::super::theme::Theme;
     use super::super::view::{AccountRow, MatrixView};
     use super::*;
+    use crate::book::query::AgendaUpdate;
 
     fn row(id: u64, key: &str, rank: usize) -> AccountRow {
         AccountRow {
@@ -537,7 +543,8 @@ mod tests {
             touched,
             rows,
             matrix: MatrixView::default(),
-            agenda: Vec::new(),
+            agenda: AgendaUpdate::Full(Vec::new()),
+            agenda_version: 1,
             accounts: 3,
         }
     }
@@ -668,13 +675,61 @@ mod tests {
             text(&s),
             "reconnected to the kam server · ann: save account (A)"
         );
-        assert!(fx.contains(&Effect::Refresh(Touched::Accounts(vec![AccountId(1)]))));
+        let refresh = |agenda| Effect::Refresh {
+            touched: Touched::Accounts(vec![AccountId(1)]),
+            agenda,
+        };
+        assert!(fx.contains(&refresh(None)));
         let fx = apply(&mut s, Msg::Notices(vec![changed, Notice::Presence]));
         assert_eq!(text(&s), "ann: save account (A)");
+        assert_eq!(fx, vec![refresh(None)]);
+        assert!(apply(&mut s, Msg::Notices(vec![Notice::Presence])).is_empty());
+    }
+
+    /// A delta whose agenda is the version this screen holds keeps the rows
+    /// on screen; the next refresh names the version held.
+    #[test]
+    fn an_unchanged_agenda_is_kept_and_its_version_asked_about() {
+        let mut s = state();
+        let agenda_row = |key: &str| crate::book::query::AgendaRow {
+            key: key.into(),
+            name: key.into(),
+            item: crate::segment::AgendaItem {
+                account: AccountId(1),
+                kind: crate::segment::AgendaKind::Cadence,
+                flag: None,
+                due: chrono::NaiveDate::MIN,
+                days_late: 0,
+                tier: "".into(),
+                priority: 0,
+                text: key.into(),
+                follow_up: None,
+                interaction: None,
+            },
+        };
+        let mut u = update(Touched::Accounts(vec![]), vec![]);
+        u.agenda = AgendaUpdate::Full(vec![agenda_row("A"), agenda_row("B")]);
+        u.agenda_version = 41;
+        apply(&mut s, Msg::Changed(u));
+        let mut u = update(Touched::Accounts(vec![]), vec![]);
+        u.agenda = AgendaUpdate::Same;
+        u.agenda_version = 41;
+        apply(&mut s, Msg::Changed(u));
+        let keys: Vec<&str> = s.agenda.rows.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, ["A", "B"]);
+        let changed = Notice::Changed {
+            seq: 4,
+            user: "ann".into(),
+            summary: "note".into(),
+            touched: Touched::Accounts(vec![AccountId(2)]),
+        };
+        let fx = apply(&mut s, Msg::Notices(vec![changed]));
         assert_eq!(
             fx,
-            vec![Effect::Refresh(Touched::Accounts(vec![AccountId(1)]))]
+            vec![Effect::Refresh {
+                touched: Touched::Accounts(vec![AccountId(2)]),
+                agenda: Some(41),
+            }]
         );
-        assert!(apply(&mut s, Msg::Notices(vec![Notice::Presence])).is_empty());
     }
 }

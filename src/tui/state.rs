@@ -231,6 +231,9 @@ pub struct ReportPane {
 pub struct AgendaPane {
     pub rows: Vec<AgendaRow>,
     pub selected: usize,
+    /// The version of `rows` a delta gave (`None`: loaded otherwise): a
+    /// refresh sends it, and an unchanged agenda is not sent back.
+    pub version: Option<u64>,
 }
 
 #[derive(Debug, Clone)]

@@ -62,8 +62,8 @@ impl<B: Backend> Backend for Counting<B> {
     fn agenda(&self, owner: Option<&str>) -> BackendResult<Vec<AgendaRow>> {
         Backend::agenda(&self.book, owner)
     }
-    fn delta(&self, touched: Touched) -> BackendResult<Delta> {
-        self.book.delta(touched)
+    fn delta(&self, touched: Touched, have: Option<u64>) -> BackendResult<Delta> {
+        self.book.delta(touched, have)
     }
     fn report(
         &self,

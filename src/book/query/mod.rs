@@ -8,11 +8,13 @@
 //! evaluate) live here, below the backend, not in the TUI. A client asks for
 //! a page; it never needs every account to show a list.
 
+mod agenda;
 pub mod filter;
 pub mod fuzzy;
 pub(super) mod index;
 mod rows;
 
+pub use agenda::{AgendaUpdate, agenda_order};
 pub use index::RowTexts;
 pub use rows::{AccountRow, AgendaRow, RowText, SortKey};
 
@@ -229,23 +231,7 @@ pub fn search(book: &Book, text: &str, limit: usize) -> Result<Vec<AccountRow>> 
 /// `owner`'s agenda (everyone's for `None`), most important tier first,
 /// then most overdue, each with its account's key and name.
 pub fn agenda(book: &Book, owner: Option<&str>) -> Result<Vec<AgendaRow>> {
-    let mut items = book.agenda(owner)?;
-    items.sort_by(|a, b| {
-        a.priority
-            .cmp(&b.priority)
-            .then(b.days_late.cmp(&a.days_late))
-            .then(a.due.cmp(&b.due))
-    });
-    Ok(items
-        .into_iter()
-        .map(|item| {
-            let (key, name) = book
-                .account(item.account)
-                .map(|a| (a.key.clone(), a.name.clone()))
-                .unwrap_or_else(|| ("?".into(), "?".into()));
-            AgendaRow { key, name, item }
-        })
-        .collect())
+    Ok(agenda::agenda_rows(book, &book.agenda_shared(owner)?))
 }
 
 pub fn matrix(book: &Book) -> Result<MatrixSummary> {
@@ -259,10 +245,8 @@ fn matrix_uncached(book: &Book) -> Result<MatrixSummary> {
     let review = book.last_review()?;
     let mut moved: HashMap<(usize, usize), usize> = HashMap::new();
     if let Some((_, tiers)) = &review {
-        let model = book.engine().model();
-        for s in book.engine().scores() {
-            if tiers.get(&s.account) != Some(&s.tier) {
-                let cell = model.grid.locate(s.value_score, s.potential_score);
+        for (id, tier, cell) in book.engine().placements() {
+            if tiers.get(&id).map(String::as_str) != Some(tier) {
                 *moved.entry(cell).or_default() += 1;
             }
         }
@@ -379,21 +363,28 @@ pub struct Delta {
     /// missing: the client drops them).
     pub rows: Vec<AccountRow>,
     pub matrix: MatrixSummary,
-    pub agenda: Vec<AgendaRow>,
+    /// `user`'s agenda, from the version the client said it holds.
+    pub agenda: AgendaUpdate,
+    /// The version of `user`'s agenda now (see `Book::agenda_versions`).
+    pub agenda_version: u64,
     /// Accounts in the book now.
     pub accounts: usize,
 }
 
-pub fn delta(book: &Book, touched: Touched, user: &str) -> Result<Delta> {
+/// `touched`'s rows, the matrix and `user`'s agenda as an update of
+/// version `have` (the one the client holds, if any).
+pub fn delta(book: &Book, touched: Touched, user: &str, have: Option<u64>) -> Result<Delta> {
     let rows = match &touched {
         Touched::Accounts(ids) => rows(book, ids)?,
         Touched::All => Vec::new(),
     };
+    let (agenda_version, agenda) = agenda::update(book, user, have, agenda::touched_ids(&touched))?;
     Ok(Delta {
         rows,
         touched,
         matrix: matrix(book)?,
-        agenda: agenda(book, Some(user))?,
+        agenda,
+        agenda_version,
         accounts: book.accounts_map().len(),
     })
 }

@@ -30,7 +30,7 @@ impl Engine {
     pub fn remove_account(&mut self, id: AccountId) -> Vec<TierChange> {
         self.restamp();
         let mut step = Step::default();
-        self.changed.insert(id);
+        self.mark_changed(id);
         if let Some(st) = self.accounts.get_mut(&id) {
             let old = st.known.then(|| st.owner.clone());
             st.known = false;
@@ -136,7 +136,7 @@ impl Engine {
         let acc = self.contact_acc.remove(&id)?;
         let st = self.accounts.get_mut(&acc)?;
         st.contacts.retain(|x| x.id != id);
-        self.changed.insert(acc);
+        self.mark_changed(acc);
         Some(acc)
     }
 
@@ -145,7 +145,7 @@ impl Engine {
         let acc = self.inter_acc.remove(&id)?;
         let st = self.accounts.get_mut(&acc)?;
         st.events.retain(|e| e.id != id);
-        self.changed.insert(acc);
+        self.mark_changed(acc);
         Some(acc)
     }
 
@@ -156,7 +156,7 @@ impl Engine {
             return;
         }
         for &id in ids {
-            self.changed.insert(id);
+            self.mark_changed(id);
             if let Some(st) = self.accounts.get_mut(&id) {
                 let old = st.known.then(|| st.owner.clone());
                 st.known = false;
@@ -171,7 +171,7 @@ impl Engine {
 
     /// An account's fields, without re-scoring.
     fn record_account(&mut self, a: &Account) {
-        self.changed.insert(a.id);
+        self.mark_changed(a.id);
         let st = self.accounts.entry(a.id).or_default();
         let old = st.known.then(|| st.owner.clone());
         Self::set_account_fields(st, a);
@@ -187,10 +187,10 @@ impl Engine {
             && let Some(st) = self.accounts.get_mut(&prev)
         {
             st.contacts.retain(|x| x.id != c.id);
-            self.changed.insert(prev);
+            self.mark_changed(prev);
             left = Some(prev);
         }
-        self.changed.insert(c.account);
+        self.mark_changed(c.account);
         let st = self.accounts.entry(c.account).or_default();
         let lite = ContactLite::from_contact(c);
         match st.contacts.iter_mut().find(|x| x.id == c.id) {
@@ -209,10 +209,10 @@ impl Engine {
             && let Some(st) = self.accounts.get_mut(&prev)
         {
             st.events.retain(|e| e.id != i.id);
-            self.changed.insert(prev);
+            self.mark_changed(prev);
             left = Some(prev);
         }
-        self.changed.insert(i.account);
+        self.mark_changed(i.account);
         let st = self.accounts.entry(i.account).or_default();
         st.events.retain(|e| e.id != i.id);
         let ev = Ev::from_interaction(i);

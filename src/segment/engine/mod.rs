@@ -82,11 +82,35 @@ pub struct Engine {
     /// Names this engine's current results: a new, process-unique value
     /// after every change that can move a score (see `stamp`).
     stamp: u64,
+    /// Per account, a process-unique value taken when its inputs last
+    /// changed (absent: unchanged since `lineage` began). With the tier and
+    /// cell it names what the account's own agenda items are made of.
+    revs: IdMap<AccountId, u64>,
+    /// A process-unique value taken when every account may have changed at
+    /// once without an edit of its own: a new engine, a rebuild, another
+    /// date or model.
+    lineage: u64,
+}
+
+/// What one account's own agenda items (`Engine::account_agenda`) depend on
+/// within one lineage of an engine: its inputs, computed tier and cell. The
+/// cell decides the large-disloyal flag (value at or above the last value
+/// cut is the top value band), the tier every other policy. Equal bases
+/// under an equal `Engine::lineage` mean equal items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgendaBasis {
+    rev: u64,
+    tier: usize,
+    cell: usize,
 }
 
 /// Source of engine stamps: process-wide, so two engines never share one
 /// unless one is an unchanged clone of the other.
 static NEXT_STAMP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_stamp() -> u64 {
+    NEXT_STAMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
 
 impl Engine {
     pub fn new(model: Model, as_of: NaiveDate) -> Engine {
@@ -109,6 +133,8 @@ impl Engine {
             changed: BTreeSet::new(),
             owners: Default::default(),
             stamp: 0,
+            revs: IdMap::default(),
+            lineage: next_stamp(),
         };
         e.setup_model();
         e.recompute_all();
@@ -124,7 +150,36 @@ impl Engine {
 
     /// Every score may have moved: take a new stamp.
     pub(super) fn restamp(&mut self) {
-        self.stamp = NEXT_STAMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.stamp = next_stamp();
+    }
+
+    /// Every account may have changed without an edit of its own.
+    pub(super) fn new_lineage(&mut self) {
+        self.revs.clear();
+        self.lineage = next_stamp();
+    }
+
+    /// `id`'s inputs changed: a snapshot save rewrites it, its agenda items
+    /// are made again.
+    pub(super) fn mark_changed(&mut self, id: AccountId) {
+        self.changed.insert(id);
+        self.revs.insert(id, next_stamp());
+    }
+
+    /// See `AgendaBasis`.
+    pub fn lineage(&self) -> u64 {
+        self.lineage
+    }
+
+    /// What a known account's own agenda items are made of (see
+    /// `AgendaBasis`), read without scoring it.
+    pub fn agenda_basis(&self, id: AccountId) -> Option<AgendaBasis> {
+        let st = self.accounts.get(&id).filter(|s| s.known)?;
+        Some(AgendaBasis {
+            rev: self.revs.get(&id).copied().unwrap_or(0),
+            tier: st.tier,
+            cell: st.cell,
+        })
     }
 
     pub fn model(&self) -> &Model {
@@ -254,9 +309,12 @@ impl Engine {
     }
 
     pub(super) fn effective_tier(&self, st: &AccState) -> String {
-        st.pin
-            .clone()
-            .unwrap_or_else(|| self.tier_name(st.tier).to_string())
+        self.tier_in_force(st).to_string()
+    }
+
+    /// `effective_tier`, borrowed: for passes over every account.
+    pub(super) fn tier_in_force<'a>(&'a self, st: &'a AccState) -> &'a str {
+        st.pin.as_deref().unwrap_or_else(|| self.tier_name(st.tier))
     }
 
     pub(super) fn events(&self, id: AccountId) -> &[Ev] {

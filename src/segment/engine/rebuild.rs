@@ -95,6 +95,7 @@ impl Engine {
             self.touch(id, &mut step, true);
         }
         change(self);
+        self.new_lineage();
         self.recompute_all();
         self.finish(step)
     }

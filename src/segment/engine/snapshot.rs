@@ -257,6 +257,7 @@ impl Engine {
         self.inter_acc.clear();
         self.contact_acc.clear();
         self.changed.clear();
+        self.new_lineage();
         for a in accounts {
             let st = self.accounts.entry(a.id).or_default();
             Self::set_account_fields(st, a);

@@ -1,7 +1,8 @@
 //! The book in a real store (sled in a temp dir, filled by `kam demo`'s
 //! writer): a cold open from the snapshot and from the records, the
-//! snapshot load alone, one order through `Book::execute`, one owner's
-//! agenda, and the list page and search a screen asks for.
+//! snapshot load alone, one order through `Book::execute`, the delta an
+//! owner's screen asks for after it, one owner's agenda, and the list page
+//! and search a screen asks for.
 //!
 //! Run: `cargo bench --bench open`. The book is 20 000 accounts / 200 000
 //! interactions unless `KAM_BENCH_ACCOUNTS` and `KAM_BENCH_INTERACTIONS`
@@ -111,6 +112,32 @@ fn bench(c: &mut Criterion) {
                 book.execute(WriteOp::AddInteraction { interaction: i }, None)
                     .unwrap(),
             )
+        })
+    });
+
+    // What an open TUI of the user asks for after someone's order on one of
+    // the user's accounts: the touched row, the matrix, and the agenda as an
+    // update of the version the TUI holds (nothing, or a patch).
+    let mine: Vec<String> = book
+        .accounts()
+        .iter()
+        .filter(|a| a.owner == USER)
+        .map(|a| a.key.clone())
+        .collect();
+    let mut have = None;
+    g.bench_function("delta_of_an_owner_after_an_order", |b| {
+        b.iter(|| {
+            n += 1;
+            let id = book.find_account(&mine[n * 7919 % mine.len()]).unwrap().id;
+            let seq = book.last_seq().unwrap();
+            let mut i = Interaction::new(id, InteractionKind::Order, today());
+            i.amount = Some(Money::from_units(1_000 + n as i64));
+            book.execute(WriteOp::AddInteraction { interaction: i }, None)
+                .unwrap();
+            let touched = query::touched_since(&book, seq).unwrap();
+            let d = query::delta(&book, touched, USER, have).unwrap();
+            have = Some(d.agenda_version);
+            black_box(d)
         })
     });
 

@@ -487,10 +487,10 @@ fn clients_agendas_follow_every_change() {
     let item = book.agenda(Some(&from)).unwrap()[0].clone();
     let id = item.account;
 
-    change(&mut book, "a rename", &mut tally, |b| {
+    let edit = |b: &mut Book, f: &dyn Fn(&mut kam::domain::Account)| {
         let mut a = b.account(id).unwrap().clone();
         let base = a.clone();
-        a.name = "Renamed While Due".into();
+        f(&mut a);
         b.execute(
             WriteOp::SaveAccount {
                 base: Some(base),
@@ -499,19 +499,12 @@ fn clients_agendas_follow_every_change() {
             None,
         )
         .unwrap();
+    };
+    change(&mut book, "a rename", &mut tally, |b| {
+        edit(b, &|a| a.name = "Renamed While Due".into());
     });
     change(&mut book, "an owner change", &mut tally, |b| {
-        let mut a = b.account(id).unwrap().clone();
-        let base = a.clone();
-        a.owner = to.clone();
-        b.execute(
-            WriteOp::SaveAccount {
-                base: Some(base),
-                account: a,
-            },
-            None,
-        )
-        .unwrap();
+        edit(b, &|a| a.owner = to.clone());
     });
     assert!(
         book.agenda(Some(&to))

@@ -320,6 +320,10 @@ impl Server {
         let mut last_calendars = Instant::now();
         // Grows with the time the rewrite holds the book (see below).
         let mut calendars_every = CALENDARS_EVERY;
+        // The rewrite runs beside this loop: rendering and writing every
+        // owner's file takes about 1.5 s at 100k accounts, and a client
+        // connecting meanwhile (every CLI command) waited to be accepted.
+        let mut calendars: Option<std::thread::JoinHandle<Duration>> = None;
         let why = loop {
             if wait_readable(&self.listener, WATCH_EVERY) {
                 match self.listener.accept() {
@@ -333,15 +337,22 @@ impl Server {
             if let Some(why) = lock(&self.shared.stop).clone() {
                 break why;
             }
-            if last_calendars.elapsed() >= calendars_every
-                && self.shared.calendars_due.swap(false, Ordering::Relaxed)
-            {
-                last_calendars = Instant::now();
-                let held = refresh_calendars(&self.shared.book, &self.shared.db);
+            if let Some(t) = calendars.take_if(|t| t.is_finished()) {
                 // Writes wait while the agenda is gathered (a second at
                 // 100k accounts): rewriting at most every ten times that
                 // keeps them waiting at most a tenth of the time.
+                let held = t.join().unwrap_or_default();
                 calendars_every = CALENDARS_EVERY.max(held * 10);
+            }
+            if calendars.is_none()
+                && last_calendars.elapsed() >= calendars_every
+                && self.shared.calendars_due.swap(false, Ordering::Relaxed)
+            {
+                last_calendars = Instant::now();
+                let shared = self.shared.clone();
+                calendars = Some(std::thread::spawn(move || {
+                    refresh_calendars(&shared.book, &shared.db)
+                }));
             }
             if last_watch.elapsed() >= WATCH_EVERY {
                 last_watch = Instant::now();
@@ -359,7 +370,11 @@ impl Server {
                 }
             }
         };
-        // The last writes' calendars, unless the database went away.
+        // A rewrite under way is finished, then the last writes' calendars,
+        // unless the database went away.
+        if let Some(t) = calendars {
+            let _ = t.join();
+        }
         if self.shared.calendars_due.load(Ordering::Relaxed) && self.gone().is_none() {
             refresh_calendars(&self.shared.book, &self.shared.db);
         }

@@ -77,7 +77,8 @@ struct Versioned {
 pub struct AgendaVersions {
     pub version: u64,
     pub items: Arc<Vec<AgendaItem>>,
-    /// The version before, and its agenda (none yet: the first answer).
+    /// The version before and its agenda, if the account records are as
+    /// they were then (none: the first answer, or a record changed since).
     pub before: Option<(u64, Arc<Vec<AgendaItem>>)>,
 }
 
@@ -305,13 +306,18 @@ impl Book {
             }
         }
         let now = kept.now.as_ref().map_or(0, |v| v.version);
+        // A client's rows of the version before show the key and name the
+        // accounts had then: a patch (which sends the accounts whose items
+        // moved) is exact only if no account record changed since.
+        let before = kept
+            .before
+            .as_ref()
+            .filter(|b| b.accounts_gen == self.accounts_gen)
+            .map(|b| (b.version, Arc::clone(&b.items)));
         Ok(AgendaVersions {
             version: now,
             items,
-            before: kept
-                .before
-                .as_ref()
-                .map(|b| (b.version, Arc::clone(&b.items))),
+            before,
         })
     }
 

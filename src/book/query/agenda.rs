@@ -3,7 +3,9 @@
 //! owner's agenda is 28k rows (3.3 MB); a write changes a few accounts' of
 //! them, so after it a client gets nothing (its version is current) or the
 //! rows of those accounts (`AgendaUpdate::Patch`), which it merges into its
-//! own by the same order the server sorts by.
+//! own by the same order the server sorts by. After a change of an account
+//! record (a rename, an owner, a pin: the rows show key and name) it gets
+//! the whole agenda.
 
 use super::super::{Book, Result};
 use super::AgendaRow;
@@ -86,18 +88,12 @@ fn row(book: &Book, item: &AgendaItem) -> AgendaRow {
 }
 
 /// The update from the agenda `was` to `now`: the accounts whose items
-/// differ, with their rows now. An account's rows are named by its key and
-/// name too, so a rename reaches the client only if its items are among
-/// those sent; a rename touches the account, and every touched account is
-/// sent (`touched`).
-pub(super) fn patch(
-    book: &Book,
-    was: &[AgendaItem],
-    now: &[AgendaItem],
-    touched: &[AccountId],
-) -> AgendaUpdate {
+/// differ, with their rows now. The rows also show each account's key and
+/// name, which no item holds: `Book::agenda_versions` offers a version
+/// before only while every account record is as it was then.
+pub(super) fn patch(book: &Book, was: &[AgendaItem], now: &[AgendaItem]) -> AgendaUpdate {
     let (was, now) = (by_account(was), by_account(now));
-    let mut accounts: Vec<AccountId> = touched.to_vec();
+    let mut accounts: Vec<AccountId> = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < was.len() || j < now.len() {
         // The next account on either side, and its run on both.
@@ -116,8 +112,6 @@ pub(super) fn patch(
         }
         (i, j) = (i2, j2);
     }
-    accounts.sort();
-    accounts.dedup();
     let wanted: HashSet<AccountId> = accounts.iter().copied().collect();
     let mut rows: Vec<AgendaRow> = now
         .iter()
@@ -140,28 +134,14 @@ fn by_account(items: &[AgendaItem]) -> Vec<&AgendaItem> {
 
 /// What a client holding agenda version `have` of `user` needs: nothing,
 /// a patch from the version before the current one, or all of it.
-pub(super) fn update(
-    book: &Book,
-    user: &str,
-    have: Option<u64>,
-    touched: &[AccountId],
-) -> Result<(u64, AgendaUpdate)> {
+pub(super) fn update(book: &Book, user: &str, have: Option<u64>) -> Result<(u64, AgendaUpdate)> {
     let v = book.agenda_versions(user)?;
     let update = match (have, &v.before) {
         (Some(h), _) if h == v.version => AgendaUpdate::Same,
-        (Some(h), Some((before, was))) if h == *before => patch(book, was, &v.items, touched),
+        (Some(h), Some((before, was))) if h == *before => patch(book, was, &v.items),
         _ => AgendaUpdate::Full(agenda_rows(book, &v.items)),
     };
     Ok((v.version, update))
-}
-
-/// Touched accounts of a delta, for `update` (none for `Touched::All`: the
-/// client reloads everything then).
-pub(super) fn touched_ids(touched: &super::Touched) -> &[AccountId] {
-    match touched {
-        super::Touched::Accounts(ids) => ids,
-        super::Touched::All => &[],
-    }
 }
 
 #[cfg(test)]

@@ -378,7 +378,7 @@ pub fn delta(book: &Book, touched: Touched, user: &str, have: Option<u64>) -> Re
         Touched::Accounts(ids) => rows(book, ids)?,
         Touched::All => Vec::new(),
     };
-    let (agenda_version, agenda) = agenda::update(book, user, have, agenda::touched_ids(&touched))?;
+    let (agenda_version, agenda) = agenda::update(book, user, have)?;
     Ok(Delta {
         rows,
         touched,

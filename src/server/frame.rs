@@ -65,8 +65,7 @@ pub fn encode<T: Serialize>(msg: &T) -> io::Result<Vec<u8>> {
 
 /// Decodes a whole message; trailing bytes are an error.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, FrameError> {
-    let (v, used) = bincode::serde::decode_from_slice::<T, _>(bytes, CONFIG)
-        .map_err(|e| FrameError::Malformed(e.to_string()))?;
+    let (v, used) = decode_limited::<T>(bytes).map_err(|e| FrameError::Malformed(e.to_string()))?;
     if used != bytes.len() {
         return Err(FrameError::Malformed(format!(
             "{} trailing bytes",
@@ -74,6 +73,28 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, FrameError> {
         )));
     }
     Ok(v)
+}
+
+/// `bytes` decoded with a limit on what its lengths may claim: 64 times the
+/// size class of the message. Without one, a garbled length (a string of
+/// 2^62 bytes) was allocated before it was found short, and the process
+/// aborted; no real message claims that much more than it holds (a length
+/// is at most a few times the bytes its items take on the wire).
+fn decode_limited<T: DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<(T, usize), bincode::error::DecodeError> {
+    macro_rules! within {
+        ($limit:expr) => {
+            bincode::serde::decode_from_slice::<T, _>(bytes, CONFIG.with_limit::<{ $limit }>())
+        };
+    }
+    match bytes.len() {
+        0..=4096 => within!(1 << 18),
+        4097..=65536 => within!(1 << 22),
+        65537..=1048576 => within!(1 << 26),
+        1048577..=16777216 => within!(1 << 30),
+        _ => within!(1 << 36),
+    }
 }
 
 /// Sends a message, in several frames when it is large.
@@ -123,6 +144,25 @@ pub fn recv<T: DeserializeOwned>(r: &mut impl Read, limit: usize) -> Result<T, F
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A length that claims far more than the message holds is an error,
+    /// not an allocation (which aborted the process).
+    #[test]
+    fn a_garbled_length_is_refused_before_it_is_allocated() {
+        // bincode's varint: 253, then a u64 (little-endian): 2^62 bytes.
+        let bytes = [253, 0, 0, 0, 0, 0, 0, 0, 0x40, b'x'];
+        assert!(matches!(
+            decode::<String>(&bytes),
+            Err(FrameError::Malformed(_))
+        ));
+        assert!(matches!(
+            decode::<Vec<u8>>(&bytes),
+            Err(FrameError::Malformed(_))
+        ));
+        // A real message still decodes.
+        let text = "x".repeat(100_000);
+        assert_eq!(decode::<String>(&encode(&text).unwrap()).unwrap(), text);
+    }
 
     #[test]
     fn large_messages_travel_in_parts() {

@@ -202,6 +202,10 @@ pub trait Backend {
     fn poll_changes(&mut self) -> Vec<Notice> {
         Vec::new()
     }
+    /// Called, from another thread, after something arrived that
+    /// `poll_changes` will report: the event loop sleeps until then instead
+    /// of looking on a timer.
+    fn on_change(&mut self, _wake: Waker) {}
     /// Tells the others which account this session has open in a form.
     fn set_editing(&mut self, _account: Option<AccountId>) {}
     /// Everyone connected to the shared book, this session included.
@@ -209,6 +213,9 @@ pub trait Backend {
         Vec::new()
     }
 }
+
+/// Wakes whoever waits for `Backend::poll_changes` (see `on_change`).
+pub type Waker = std::sync::Arc<dyn Fn() + Send + Sync>;
 
 /// Something that happened to a shared book (team mode).
 #[derive(Debug, Clone, PartialEq)]

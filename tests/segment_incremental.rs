@@ -419,6 +419,11 @@ fn check(
     prop_assert_eq!(reported.len(), changes.len(), "duplicate change reports");
     prop_assert_eq!(reported, expected, "{}", label);
     prop_assert_eq!(inc.matrix(), full.matrix());
+    // The delta's one pass gives what the two queries give.
+    prop_assert_eq!(
+        inc.matrix_and_pareto(7),
+        (full.matrix(), full.pareto_curve(7))
+    );
     for owner in [Some("ann"), Some("bob"), None] {
         prop_assert_eq!(
             inc.agenda(owner, &[]),

@@ -240,6 +240,36 @@ fn a_write_by_one_client_is_pushed_to_the_other() {
     assert!(!got.is_empty());
 }
 
+/// A waiting TUI sleeps until its backend wakes it: the wake comes with the
+/// other client's write, and the notice is there when it does.
+#[test]
+fn news_wakes_the_waiting_client() {
+    let t = TestDb::with_accounts();
+    let mut a = remote(&t.db);
+    let mut b = remote(&t.db);
+    let (tx, rx) = std::sync::mpsc::channel();
+    b.on_change(std::sync::Arc::new(move || {
+        let _ = tx.send(());
+    }));
+    let acme = id_of(&a, "ACME");
+    assert_eq!(count(&b, acme, "woken"), 0);
+    while rx.try_recv().is_ok() {}
+    b.poll_changes();
+    a.add_interaction(note(acme, "woken")).unwrap();
+    let mut seen = Vec::new();
+    let start = Instant::now();
+    while !seen.iter().any(|n| matches!(n, Notice::Changed { .. })) {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "no wake with the change; got {seen:?}"
+        );
+        rx.recv_timeout(Duration::from_secs(5))
+            .expect("the change did not wake the client");
+        seen.extend(b.poll_changes());
+    }
+    assert_eq!(count(&b, acme, "woken"), 1);
+}
+
 #[test]
 fn a_write_resent_after_a_lost_answer_is_applied_once() {
     let t = TestDb::with_accounts();

@@ -90,27 +90,33 @@ impl Engine {
     /// points (one sort of the active accounts' revenue).
     pub fn pareto_curve(&self, points: usize) -> ParetoCurve {
         let revs = self.active_revenues_desc();
-        let p = self.pareto_of(&revs);
-        let n = revs.len();
-        let total = p.total_revenue_12m;
-        let mut out = vec![(0.0, 0.0)];
-        if n > 0 && !total.is_zero() {
-            let step = n.div_ceil(points.max(2) - 1).max(1);
-            let mut cum = Money::ZERO;
-            for (k, r) in revs.iter().enumerate() {
-                cum += *r;
-                let i = k + 1;
-                if i % step == 0 || i == n {
-                    let y = cum.ratio(total).unwrap_or(0.0) * 100.0;
-                    out.push((i as f64 * 100.0 / n as f64, y));
-                }
+        let total = self.pareto_of(&revs).total_revenue_12m;
+        curve_of(&revs, total, points)
+    }
+}
+
+/// The curve of `revs` (the active accounts' revenue, largest first)
+/// against `total` (every known account's).
+pub(in crate::segment) fn curve_of(revs: &[Money], total: Money, points: usize) -> ParetoCurve {
+    let p = super::engine::pareto_with(revs, total);
+    let n = revs.len();
+    let mut out = vec![(0.0, 0.0)];
+    if n > 0 && !total.is_zero() {
+        let step = n.div_ceil(points.max(2) - 1).max(1);
+        let mut cum = Money::ZERO;
+        for (k, r) in revs.iter().enumerate() {
+            cum += *r;
+            let i = k + 1;
+            if i % step == 0 || i == n {
+                let y = cum.ratio(total).unwrap_or(0.0) * 100.0;
+                out.push((i as f64 * 100.0 / n as f64, y));
             }
         }
-        ParetoCurve {
-            points: out,
-            active_accounts: n,
-            top20_share: p.top20_revenue_share,
-        }
+    }
+    ParetoCurve {
+        points: out,
+        active_accounts: n,
+        top20_share: p.top20_revenue_share,
     }
 }
 

@@ -13,7 +13,7 @@ use super::frame::{self, FrameError};
 use super::protocol::{self, Call, PeerInfo, Reply, Request, ServerInfo, WireError};
 use super::spawn::Endpoint;
 use crate::audit::AuditEntry;
-use crate::backend::{Backend, BackendError, BackendResult, Notice, Peer, Written};
+use crate::backend::{Backend, BackendError, BackendResult, Notice, Peer, Waker, Written};
 use crate::book::WriteOp;
 use crate::book::merge_accounts::MergePlan;
 use crate::book::query::{
@@ -30,6 +30,7 @@ use std::collections::VecDeque;
 use std::io::{BufReader, BufWriter};
 use std::os::unix::net::UnixStream;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError, channel};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long one answer may take (a long import by someone else holds the
@@ -60,21 +61,46 @@ impl Drop for Link {
     }
 }
 
-fn open_link(ep: &Endpoint, hello: &ClientHello) -> Result<(Link, ServerInfo), CommandError> {
+/// The waker `Backend::on_change` was given, shared with the reader
+/// threads of every connection (a reconnect starts a new one).
+type SharedWaker = Arc<Mutex<Option<Waker>>>;
+
+fn open_link(
+    ep: &Endpoint,
+    hello: &ClientHello,
+    waker: &SharedWaker,
+) -> Result<(Link, ServerInfo), CommandError> {
     let conn = Connection::open(ep, hello)?;
     let stream = conn.stream()?;
     let (mut reader, writer, info) = conn.split();
     let (tx, rx) = channel();
-    std::thread::spawn(move || read_loop(&mut reader, tx));
+    let waker = Arc::clone(waker);
+    std::thread::spawn(move || read_loop(&mut reader, tx, &waker));
     Ok((Link { writer, stream, rx }, info))
 }
 
-fn read_loop(reader: &mut BufReader<UnixStream>, tx: std::sync::mpsc::Sender<Inbound>) {
+fn read_loop(
+    reader: &mut BufReader<UnixStream>,
+    tx: std::sync::mpsc::Sender<Inbound>,
+    waker: &SharedWaker,
+) {
+    // After the message is queued, so that the woken loop finds it.
+    let wake = || {
+        if let Some(w) = waker.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            w();
+        }
+    };
     loop {
         match frame::recv::<Reply>(reader, protocol::SERVER_MESSAGE_LIMIT) {
             Ok(r) => {
+                // An answer is awaited by the call that asked; the rest is
+                // news for `poll_changes`.
+                let news = !matches!(r, Reply::Answer { .. });
                 if tx.send(Inbound::Reply(r)).is_err() {
                     return;
+                }
+                if news {
+                    wake();
                 }
             }
             Err(e) => {
@@ -83,6 +109,7 @@ fn read_loop(reader: &mut BufReader<UnixStream>, tx: std::sync::mpsc::Sender<Inb
                     other => format!("kam server: {other}"),
                 };
                 let _ = tx.send(Inbound::Closed(why));
+                wake();
                 return;
             }
         }
@@ -112,6 +139,7 @@ pub struct RemoteBackend {
     retry_at: Cell<Option<Instant>>,
     /// Test hook: the next answer is dropped together with the connection.
     drop_next_answer: Cell<bool>,
+    waker: SharedWaker,
 }
 
 impl RemoteBackend {
@@ -119,7 +147,8 @@ impl RemoteBackend {
     /// change notices.
     pub fn connect(ep: Endpoint, mut hello: ClientHello) -> Result<RemoteBackend, CommandError> {
         hello.subscribe = true;
-        let (link, info) = open_link(&ep, &hello)?;
+        let waker = SharedWaker::default();
+        let (link, info) = open_link(&ep, &hello, &waker)?;
         let mut rb = RemoteBackend {
             ep,
             hello,
@@ -134,6 +163,7 @@ impl RemoteBackend {
             editing: None,
             retry_at: Cell::new(None),
             drop_next_answer: Cell::new(false),
+            waker,
         };
         rb.sync_model()
             .map_err(|e| CommandError::new(ErrorKind::Failed, e))?;
@@ -258,7 +288,7 @@ impl RemoteBackend {
                 "the kam server is not reachable; retrying shortly",
             ));
         }
-        let (link, _info) = match open_link(&self.ep, &self.hello) {
+        let (link, _info) = match open_link(&self.ep, &self.hello, &self.waker) {
             Ok(l) => l,
             Err(f) => {
                 self.retry_at.set(Some(Instant::now() + RETRY_EVERY));
@@ -469,6 +499,10 @@ impl Backend for RemoteBackend {
             let _ = self.sync_model();
         }
         notices
+    }
+
+    fn on_change(&mut self, wake: Waker) {
+        *self.waker.lock().unwrap_or_else(|p| p.into_inner()) = Some(wake);
     }
 
     fn set_editing(&mut self, account: Option<AccountId>) {

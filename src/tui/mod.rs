@@ -11,6 +11,7 @@ pub mod app;
 pub mod data;
 pub mod draft;
 pub mod effect;
+pub mod events;
 pub use crate::book::query::filter;
 pub mod forms;
 pub use crate::book::query::fuzzy;

@@ -6,6 +6,7 @@ use super::app;
 use super::data;
 use super::draft::Draft;
 use super::effect::{Effect, Msg, Op, Update};
+use super::events::{Events, Wake};
 use super::forms::Record;
 use super::keymap::{Keymap, KeymapError};
 use super::msg;
@@ -20,8 +21,8 @@ use crate::book::query::{self, Delta, ListQuery};
 use crate::domain::AccountId;
 use ratatui::Frame;
 use ratatui::crossterm::event::{
-    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    Event, KeyEvent, KeyEventKind, MouseEvent,
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    KeyEvent, KeyEventKind, MouseEvent,
 };
 use ratatui::crossterm::execute;
 use ratatui::layout::Rect;
@@ -571,15 +572,10 @@ fn keep_draft(app: &App, opts: &RunOptions) -> Option<String> {
     })
 }
 
-/// How often a live (team) session looks for the others' changes. The
-/// server pushes them as they commit, into a queue this loop reads between
-/// terminal events: at 200 ms a change showed 100 ms late on average, which
-/// was most of the time from another user's write to this screen. A look
-/// is a read of a local queue, drawing nothing when it is empty.
-const TEAM_TICK: Duration = Duration::from_millis(20);
-/// How often a session alone looks whether its terminal is still there
-/// (a closed terminal gives no event at all: it must be looked for).
-const ALONE_TICK: Duration = Duration::from_millis(250);
+/// How often the loop looks, with nothing happening, whether it must stop
+/// (a signal, a closed terminal) and whether a lost server can be reached
+/// again. Input and the team's news wake it at once (`events`).
+const IDLE_LOOK: Duration = Duration::from_millis(250);
 
 /// `Ok(None)`: the user quit; `Ok(Some(why))`: the terminal went away.
 fn event_loop(
@@ -587,57 +583,71 @@ fn event_loop(
     app: &mut App,
     settings: &Settings,
 ) -> color_eyre::Result<Option<&'static str>> {
+    let events = Events::start();
+    app.backend.on_change(events.waker());
     let size = terminal.size()?;
     app.resize(size.width, size.height);
     app.poll_team();
     terminal.draw(|f| app.draw(f))?;
-    let tick = if app.backend().is_live() {
-        TEAM_TICK
-    } else {
-        ALONE_TICK
-    };
     loop {
         if let Some(why) = stop::reason() {
             return Ok(Some(why));
         }
-        // Waits at most a tick; nothing is drawn or sent while nothing
-        // happens (SSH).
+        // Nothing is drawn or sent while nothing happens (SSH).
         let mut redraw = false;
-        if event::poll(tick)? {
-            redraw = match event::read()? {
-                Event::Key(k) if k.kind != KeyEventKind::Release => {
-                    app.key(k);
-                    true
-                }
-                Event::Paste(s) => {
-                    app.paste(&s);
-                    true
-                }
-                Event::Resize(w, h) => {
-                    app.resize(w, h);
-                    true
-                }
-                // Moves and releases arrive too (any-event tracking):
-                // nothing is done or drawn for them.
-                Event::Mouse(m) if settings.mouse && super::mouse::acts_on(&m) => {
-                    let size = terminal.size()?;
-                    app.mouse(m, Rect::new(0, 0, size.width, size.height));
-                    true
-                }
-                _ => false,
-            };
+        let mut next = events.next(IDLE_LOOK);
+        // Everything already queued is handled before one draw.
+        while let Some(wake) = next {
+            match wake {
+                Wake::Term(ev) => redraw |= on_term(terminal, app, ev, settings)?,
+                Wake::Team => {}
+                Wake::Failed(e) => return Err(e.into()),
+            }
             if app.state().quit {
                 return Ok(None);
             }
             if let Some(req) = app.take_request() {
-                carry_out(terminal, app, req, settings)?;
+                carry_out(terminal, app, req, settings, &events)?;
+                redraw = true;
             }
+            next = events.ready();
         }
         redraw |= app.poll_team();
         if redraw {
             terminal.draw(|f| app.draw(f))?;
         }
     }
+}
+
+/// One terminal event; true when the screen may have changed.
+fn on_term(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    ev: Event,
+    settings: &Settings,
+) -> color_eyre::Result<bool> {
+    Ok(match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => {
+            app.key(k);
+            true
+        }
+        Event::Paste(s) => {
+            app.paste(&s);
+            true
+        }
+        Event::Resize(w, h) => {
+            app.resize(w, h);
+            true
+        }
+        // Moves and releases arrive too (any-event tracking): nothing is
+        // done or drawn for them.
+        Event::Mouse(m) if settings.mouse && super::mouse::acts_on(&m) => {
+            let size = terminal.size()?;
+            app.mouse(m, Rect::new(0, 0, size.width, size.height));
+            true
+        }
+        _ => false,
+    })
 }
 
 /// Does what a key asked of the terminal. Suspending and the editor give
@@ -648,6 +658,7 @@ fn carry_out(
     app: &mut App,
     req: TermRequest,
     settings: &Settings,
+    events: &Events,
 ) -> color_eyre::Result<()> {
     match req {
         TermRequest::Copy(text) => {
@@ -656,6 +667,7 @@ fn carry_out(
             let _ = shell::write_osc52(&mut std::io::stdout(), &text, tmux);
         }
         TermRequest::Suspend => {
+            events.pause();
             leave_terminal(settings);
             // SAFETY: raising a signal at ourselves. SIGTSTP's default
             // action stops the process here until `fg` sends SIGCONT; the
@@ -665,14 +677,17 @@ fn carry_out(
                 libc::raise(libc::SIGTSTP);
             }
             enter_terminal(terminal, settings)?;
+            events.resume();
             // The window may have changed size while we were stopped.
             let size = terminal.size()?;
             app.resize(size.width, size.height);
         }
         TermRequest::Edit(text) => {
+            events.pause();
             leave_terminal(settings);
             let edited = crate::commands::editor::edit_text("field", &text).map_err(|e| e.message);
             enter_terminal(terminal, settings)?;
+            events.resume();
             app.edited(edited);
         }
     }

@@ -253,11 +253,12 @@ fn matrix_uncached(book: &Book) -> Result<MatrixSummary> {
     }
     let mut moved: Vec<_> = moved.into_iter().collect();
     moved.sort();
+    let (matrix, pareto) = book.engine().matrix_and_pareto(PARETO_POINTS);
     Ok(MatrixSummary {
-        matrix: book.engine().matrix(),
+        matrix,
         moved,
         last_review: review.map(|(d, _)| d),
-        pareto: book.engine().pareto_curve(PARETO_POINTS),
+        pareto,
     })
 }
 

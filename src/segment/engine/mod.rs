@@ -46,6 +46,7 @@ use state::{CritInfo, F, IdMap};
 use std::collections::BTreeSet;
 
 pub use edits::Removed;
+pub(super) use queries::pareto_with;
 pub use snapshot::{AccountInputs, RestoreError, Restoring};
 pub(super) use state::AccState;
 

@@ -2,13 +2,13 @@
 //! with tier totals, and the Pareto summary.
 
 use super::super::policy;
+use super::super::series::{ParetoCurve, curve_of};
 use super::super::types::{
     AccountScore, CriterionExplanation, Explanation, Matrix, MatrixCell, Pareto, TierSummary,
 };
 use super::Engine;
 use crate::domain::text::plural;
 use crate::domain::{AccountId, Money};
-use std::collections::HashMap;
 
 impl Engine {
     pub fn score(&self, id: AccountId) -> Option<AccountScore> {
@@ -151,6 +151,23 @@ impl Engine {
     }
 
     pub fn matrix(&self) -> Matrix {
+        self.matrix_pass(None)
+    }
+
+    /// `matrix()` and `pareto_curve(points)` from one pass over the
+    /// accounts: every write's delta sends both, and at 100k accounts each
+    /// pass is milliseconds of reading memory.
+    pub fn matrix_and_pareto(&self, points: usize) -> (Matrix, ParetoCurve) {
+        let mut revs = Vec::new();
+        let m = self.matrix_pass(Some(&mut revs));
+        revs.sort_unstable_by(|a, b| b.cmp(a));
+        let curve = curve_of(&revs, m.total_revenue_12m, points);
+        (m, curve)
+    }
+
+    /// The matrix; with `active_revs`, the active accounts' trailing
+    /// revenue gathered on the way (unsorted).
+    fn matrix_pass(&self, mut active_revs: Option<&mut Vec<Money>>) -> Matrix {
         let g = &self.model.grid;
         let (rows, cols) = (g.rows(), g.cols());
         let mut cells: Vec<MatrixCell> = (0..rows * cols)
@@ -166,11 +183,17 @@ impl Engine {
                 share: 0.0,
             })
             .collect();
-        let mut by_tier: HashMap<&str, (usize, Money)> = HashMap::new();
+        // A handful of tiers: a list beats hashing a name per account.
+        let mut by_tier: Vec<(&str, usize, Money)> = Vec::new();
         let mut total = Money::ZERO;
         for st in self.accounts.values().filter(|s| s.known) {
             let rev = st.metrics.revenue_12m;
             total += rev;
+            if st.metrics.active
+                && let Some(r) = active_revs.as_deref_mut()
+            {
+                r.push(rev);
+            }
             if let Some(c) = cells.get_mut(st.cell) {
                 c.count += 1;
                 c.revenue_12m += rev;
@@ -178,10 +201,21 @@ impl Engine {
                     c.overflow += 1;
                 }
             }
-            let t = by_tier.entry(self.tier_in_force(st)).or_default();
-            t.0 += 1;
-            t.1 += rev;
+            let tier = self.tier_in_force(st);
+            match by_tier.iter_mut().find(|t| t.0 == tier) {
+                Some(t) => {
+                    t.1 += 1;
+                    t.2 += rev;
+                }
+                None => by_tier.push((tier, 1, rev)),
+            }
         }
+        let of_tier = |name: &str| {
+            by_tier
+                .iter()
+                .find(|t| t.0 == name)
+                .map_or((0, Money::ZERO), |t| (t.1, t.2))
+        };
         for c in &mut cells {
             c.share = c.revenue_12m.ratio(total).unwrap_or(0.0);
         }
@@ -192,12 +226,12 @@ impl Engine {
             .map(|t| (t.name.clone(), t.priority))
             .chain(
                 by_tier
-                    .keys()
-                    .filter(|k| self.model.tier(k).is_none())
-                    .map(|k| (k.to_string(), u32::MAX)),
+                    .iter()
+                    .filter(|t| self.model.tier(t.0).is_none())
+                    .map(|t| (t.0.to_string(), u32::MAX)),
             )
             .map(|(name, priority)| {
-                let (n, rev) = by_tier.get(name.as_str()).copied().unwrap_or_default();
+                let (n, rev) = of_tier(&name);
                 TierSummary {
                     tier: name,
                     priority,
@@ -247,14 +281,20 @@ impl Engine {
             .filter(|s| s.known)
             .map(|s| s.metrics.revenue_12m)
             .sum();
-        let active = revs.len();
-        let top = (active * 2).div_ceil(10);
-        let top_rev: Money = revs.iter().take(top).copied().sum();
-        Pareto {
-            active_accounts: active,
-            top20_accounts: top,
-            top20_revenue_share: top_rev.ratio(total).unwrap_or(0.0),
-            total_revenue_12m: total,
-        }
+        pareto_with(revs, total)
+    }
+}
+
+/// The Pareto figures of the active accounts' revenue `revs` (largest
+/// first) against every known account's `total`.
+pub(in crate::segment) fn pareto_with(revs: &[Money], total: Money) -> Pareto {
+    let active = revs.len();
+    let top = (active * 2).div_ceil(10);
+    let top_rev: Money = revs.iter().take(top).copied().sum();
+    Pareto {
+        active_accounts: active,
+        top20_accounts: top,
+        top20_revenue_share: top_rev.ratio(total).unwrap_or(0.0),
+        total_revenue_12m: total,
     }
 }

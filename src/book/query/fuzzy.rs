@@ -38,23 +38,49 @@ pub fn prepare(hay: &str) -> Utf32String {
 }
 
 /// (score, position) of every haystack that matches, best first; ties in
-/// the order given. An empty query matches everything, in order. The
-/// haystacks are scored on every core (the first key of a search at 100k
-/// accounts looks at all of them).
+/// the order given. An empty query matches everything, in order.
 pub fn rank_prepared(query: &str, hays: &[Utf32Str]) -> Vec<(u32, usize)> {
+    let mut scored = score_prepared(query, hays);
+    scored.sort_by(by_rank);
+    scored
+}
+
+/// (score, position) of every haystack that matches, in the order given
+/// (an empty query matches everything with score 0). The haystacks are
+/// scored on every core: the first key of a search at 100k accounts looks
+/// at all of them.
+pub fn score_prepared(query: &str, hays: &[Utf32Str]) -> Vec<(u32, usize)> {
     if query.trim().is_empty() {
         return (0..hays.len()).map(|i| (0, i)).collect();
     }
     let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
-    let mut scored = crate::par::chunks(hays, |start, part| {
+    crate::par::chunks(hays, |start, part| {
         let mut matcher = Matcher::new(Config::DEFAULT);
         part.iter()
             .enumerate()
             .filter_map(|(i, hay)| Some((pattern.score(*hay, &mut matcher)?, start + i)))
             .collect()
-    });
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    })
+}
+
+/// The first `limit` of `rank_prepared`'s order among `scored`, without
+/// sorting the rest: a one-letter search matches nearly every account,
+/// and the list shows a page of them.
+pub fn best(mut scored: Vec<(u32, usize)>, limit: usize) -> Vec<(u32, usize)> {
+    if limit < scored.len() {
+        if limit == 0 {
+            return Vec::new();
+        }
+        scored.select_nth_unstable_by(limit - 1, by_rank);
+        scored.truncate(limit);
+    }
+    scored.sort_by(by_rank);
     scored
+}
+
+/// Best score first, then position: total, as positions are unique.
+fn by_rank(a: &(u32, usize), b: &(u32, usize)) -> std::cmp::Ordering {
+    b.0.cmp(&a.0).then(a.1.cmp(&b.1))
 }
 
 /// Whether everything `longer` matches is matched by `shorter` too, so a
@@ -124,6 +150,23 @@ mod tests {
                 .collect();
             want.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
             assert_eq!(rank_prepared(q, &hay), want, "{q}");
+        }
+    }
+
+    /// The best few, picked without sorting every hit, are the head of
+    /// the full ranking, at every cut and with many equal scores.
+    #[test]
+    fn best_is_the_head_of_the_ranking() {
+        let hay: Vec<Utf32String> = (0..6000)
+            .map(|i| prepare(&format!("K{i} Nord{} o{}", i % 13, i % 7)))
+            .collect();
+        let hay: Vec<Utf32Str> = hay.iter().map(|h| h.slice(..)).collect();
+        for q in ["n", "nord1", "o3", "", "zz"] {
+            let all = rank_prepared(q, &hay);
+            for limit in [0, 1, 7, 200, all.len(), all.len() + 5] {
+                let head = &all[..limit.min(all.len())];
+                assert_eq!(best(score_prepared(q, &hay), limit), head, "{q} {limit}");
+            }
         }
     }
 

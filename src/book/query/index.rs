@@ -141,17 +141,18 @@ impl RowIndex {
 }
 
 impl RowIndex {
-    /// Fuzzy hits of `text` as positions in the default order, best first
-    /// (ties in that order). When `text` extends the last search (see
-    /// `fuzzy::narrows`) only the last search's hits are scored: each
-    /// keystroke of a search looks at fewer rows.
-    pub(super) fn search(&self, text: &str) -> Vec<u32> {
+    /// The best `limit` fuzzy hits of `text` as positions in the default
+    /// order, best first (ties in that order). When `text` extends the last
+    /// search (see `fuzzy::narrows`) only the last search's hits are
+    /// scored: each keystroke of a search looks at fewer rows.
+    pub(super) fn search(&self, text: &str, limit: usize) -> Vec<u32> {
         let order = self.order(SortKey::default());
         let last = self
             .last_search
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
+        // Ascending positions, as every hit list kept below is.
         let candidates: Arc<Vec<u32>> = match last {
             Some((q, hits)) if fuzzy::narrows(&q, text) => hits,
             _ => Arc::new((0..order.len() as u32).collect()),
@@ -160,17 +161,17 @@ impl RowIndex {
             .iter()
             .map(|&p| self.texts.hay[order[p as usize] as usize].slice(..))
             .collect();
-        let ranked: Vec<u32> = fuzzy::rank_prepared(text, &hays)
+        let scored = fuzzy::score_prepared(text, &hays);
+        let hits: Vec<u32> = scored.iter().map(|&(_, i)| candidates[i]).collect();
+        let best = fuzzy::best(scored, limit)
             .into_iter()
             .map(|(_, i)| candidates[i])
             .collect();
-        let mut hits = ranked.clone();
-        hits.sort_unstable();
         *self
             .last_search
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some((text.to_string(), Arc::new(hits)));
-        ranked
+        best
     }
 }
 

@@ -221,9 +221,8 @@ pub fn search(book: &Book, text: &str, limit: usize) -> Result<Vec<AccountRow>> 
     // Ties keep the list's default order.
     let order = ix.order(SortKey::default());
     Ok(ix
-        .search(text)
+        .search(text, limit)
         .into_iter()
-        .take(limit)
         .map(|p| ix.rows[order[p as usize] as usize].clone())
         .collect())
 }

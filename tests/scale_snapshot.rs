@@ -74,6 +74,31 @@ fn keys(book: &Book, n: usize) -> Vec<String> {
         .collect()
 }
 
+/// The clean-close marker the store writes (`store::guard`).
+const CLOSED_MARKER: &str = "kam.closed";
+
+/// A command about to exit closes its book without freeing it: the edits
+/// are saved in the snapshot and the store is closed cleanly, as a drop
+/// would do.
+#[test]
+fn a_book_closed_for_exit_is_saved_and_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_book(dir.path(), 150);
+    let mut book = open(dir.path());
+    assert!(!dir.path().join(CLOSED_MARKER).exists());
+    for (n, key) in keys(&book, 3).iter().enumerate() {
+        order(&mut book, key, 700_000 * (n as i64 + 1));
+    }
+    book.close_for_exit();
+    assert!(
+        dir.path().join(CLOSED_MARKER).exists(),
+        "the store was closed"
+    );
+    let book = open(dir.path());
+    assert!(book.snapshot_loaded(), "the close saved the edits");
+    assert_equals_rebuild(&book);
+}
+
 #[test]
 fn snapshot_edits_reopen_equal_a_rebuild() {
     let dir = tempfile::tempdir().unwrap();

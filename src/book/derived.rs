@@ -39,6 +39,9 @@ pub(super) struct SnapshotState {
     pending_since: Option<Instant>,
     /// The engine was restored from the snapshot (not rebuilt).
     restored: bool,
+    /// The engine was handed to the process's exit (`close_for_exit`):
+    /// what is left of it must not be saved.
+    left: bool,
 }
 
 impl SnapshotState {
@@ -97,6 +100,7 @@ pub(super) fn load_engine(
             unlogged,
             pending_since: None,
             restored: true,
+            left: false,
         };
         return Ok((engine, state));
     }
@@ -110,6 +114,7 @@ pub(super) fn load_engine(
         unlogged,
         pending_since: None,
         restored: false,
+        left: false,
     };
     Ok((engine, state))
 }
@@ -124,7 +129,7 @@ impl Book {
     /// (only the changed accounts' buckets when the saved one is the base
     /// this book knows). Nothing is saved by a book that a write bypassed.
     pub fn save_derived(&mut self) -> Result<()> {
-        if self.store.unlogged_writes() != self.derived.unlogged {
+        if self.derived.left || self.store.unlogged_writes() != self.derived.unlogged {
             return Ok(());
         }
         let seq = self.store.last_seq()?;
@@ -191,5 +196,25 @@ impl Drop for Book {
     /// A clean close saves the snapshot, so the next open is fast.
     fn drop(&mut self) {
         let _ = self.save_derived();
+    }
+}
+
+impl Book {
+    /// Closes the book as dropping it does (the snapshot saved, then the
+    /// store closed with its clean-close marker), for a process about to
+    /// exit: the in-memory model is left to the exit. Freeing 100k accounts
+    /// and the engine piece by piece took a third of a second of every
+    /// one-shot command at 100k accounts.
+    pub fn close_for_exit(mut self) {
+        let _ = self.save_derived();
+        self.derived.left = true;
+        let today = self.clock.today();
+        let engine = std::mem::replace(&mut self.engine, Engine::new(Model::default(), today));
+        std::mem::forget((
+            engine,
+            std::mem::take(&mut self.accounts),
+            std::mem::take(&mut self.recorded),
+            std::mem::take(&mut self.with_history),
+        ));
     }
 }

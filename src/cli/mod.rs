@@ -288,7 +288,9 @@ fn book_command(ctx: &Context, cmd: commands::Command, out: &mut dyn Write) -> C
     if ctx.no_server {
         let result = ctx.book().and_then(|mut book| {
             let env = &mut commands::LocalEnv::with(out, ctx.output, ctx.quiet);
-            commands::execute(cmd, &mut book, env)
+            let result = commands::execute(cmd, &mut book, env);
+            book.close_for_exit();
+            result
         });
         if let (Err(_), Some(fresh)) = (&result, fresh) {
             fresh.discard_local();

@@ -4,8 +4,8 @@
 
 mod tui_common;
 
-use kam::backend::Backend;
-use kam::book::query::ListQuery;
+use kam::backend::{Backend, Notice};
+use kam::book::query::{ListQuery, Touched};
 use kam::tui::App;
 use ratatui::crossterm::event::KeyCode;
 use tui_common::counting::Counting;
@@ -54,6 +54,41 @@ fn a_save_that_moves_tiers_is_applied_from_its_answer_without_a_new_page() {
     // One page at start and the one this test asked for: none for the write.
     drop(app);
     assert_eq!(b.lists.get(), 2);
+}
+
+/// A screen's first agenda comes with its version: the first change after
+/// the start sends what moved, not the whole agenda again.
+#[test]
+fn the_first_change_after_a_start_does_not_resend_the_agenda() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = Counting::new(book(dir.path()));
+    let notices = b.notices.clone();
+    let mut app = App::new(&mut b, &opts());
+    let version = app.state().agenda.version;
+    assert!(version.is_some(), "the start holds a versioned agenda");
+    let rows = app.state().agenda.rows.clone();
+    assert!(!rows.is_empty());
+    let acme = app
+        .state()
+        .list
+        .rows
+        .iter()
+        .find(|r| r.text.key == "ACME")
+        .unwrap()
+        .id;
+    // Someone else's change to an account whose agenda did not move.
+    notices.borrow_mut().push(Notice::Changed {
+        seq: 99,
+        user: "bob".into(),
+        summary: "logged note on ACME".into(),
+        touched: Touched::Accounts(vec![acme]),
+    });
+    assert!(app.poll_team());
+    assert_eq!(app.state().agenda.version, version);
+    assert_eq!(app.state().agenda.rows, rows);
+    drop(app);
+    // The one whole agenda is the start's.
+    assert_eq!(b.full_agendas.get(), 1);
 }
 
 #[test]

@@ -628,7 +628,9 @@ fn run_tui(ctx: &Context, demo: bool, agenda: bool) -> CmdResult {
                 &mut commands::LocalEnv::new(out),
             )?;
         }
-        return crate::tui::run(&mut book, opts).map_err(fail);
+        let result = crate::tui::run(&mut book, opts).map_err(fail);
+        book.close_for_exit();
+        return result;
     }
     let ep = ctx.endpoint()?;
     let mut remote = crate::server::remote::RemoteBackend::connect(ep.clone(), ctx.hello(true))?;

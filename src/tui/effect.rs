@@ -173,6 +173,8 @@ pub enum Msg {
         page: ListPage,
         matrix: MatrixView,
         agenda: Vec<AgendaRow>,
+        /// The version of `agenda` (see `AgendaPane::version`).
+        agenda_version: Option<u64>,
         tiers: Vec<String>,
         keep: Option<AccountId>,
     },

@@ -22,13 +22,14 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             page,
             matrix,
             agenda,
+            agenda_version,
             tiers,
             keep,
         } => {
             state.tiers = tiers;
             state.matrix.view = matrix;
             state.agenda.rows = agenda;
-            state.agenda.version = None;
+            state.agenda.version = agenda_version;
             clamp_agenda(state);
             set_page(state, page, keep.map(Keep::Account));
             return reload_detail(state);

@@ -4,18 +4,23 @@
 use kam::audit::AuditEntry;
 use kam::backend::{Backend, BackendResult, Notice, Peer, Written};
 use kam::book::WriteOp;
+use kam::book::query::AgendaUpdate;
 use kam::book::query::{
     AccountDetail, AccountRow, AgendaRow, Delta, ListPage, ListQuery, MatrixSummary, Page, Touched,
 };
 use kam::domain::{Account, AccountId, Contact, FollowUp, Interaction};
 use kam::segment::{AccountScore, Model};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 /// A backend that counts the list pages asked for (a write or a change
-/// notice must not cost one).
+/// notice must not cost one) and the whole agendas its deltas sent. Notices
+/// put in `notices` are reported as another user's changes would be.
 pub struct Counting<B> {
     pub book: B,
     pub lists: Cell<usize>,
+    pub full_agendas: Cell<usize>,
+    pub notices: Rc<RefCell<Vec<Notice>>>,
 }
 
 impl<B: Backend> Counting<B> {
@@ -23,6 +28,8 @@ impl<B: Backend> Counting<B> {
         Counting {
             book,
             lists: Cell::new(0),
+            full_agendas: Cell::new(0),
+            notices: Rc::default(),
         }
     }
 }
@@ -63,7 +70,11 @@ impl<B: Backend> Backend for Counting<B> {
         Backend::agenda(&self.book, owner)
     }
     fn delta(&self, touched: Touched, have: Option<u64>) -> BackendResult<Delta> {
-        self.book.delta(touched, have)
+        let d = self.book.delta(touched, have)?;
+        if matches!(d.agenda, AgendaUpdate::Full(_)) {
+            self.full_agendas.set(self.full_agendas.get() + 1);
+        }
+        Ok(d)
     }
     fn report(
         &self,
@@ -111,10 +122,12 @@ impl<B: Backend> Backend for Counting<B> {
         Backend::execute(&mut self.book, op)
     }
     fn is_live(&self) -> bool {
-        self.book.is_live()
+        self.book.is_live() || !self.notices.borrow().is_empty()
     }
     fn poll_changes(&mut self) -> Vec<Notice> {
-        self.book.poll_changes()
+        let mut n = self.book.poll_changes();
+        n.append(&mut self.notices.borrow_mut());
+        n
     }
     fn set_editing(&mut self, account: Option<AccountId>) {
         self.book.set_editing(account)

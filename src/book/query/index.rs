@@ -27,6 +27,10 @@ pub struct RowTexts {
     text: Vec<Arc<RowText>>,
     /// What fuzzy search matches, per row, in the matcher's form.
     hay: Vec<Utf32String>,
+    /// The same, `fuzzy::fold`ed for the prefilter: row `i`'s bytes are
+    /// `folded[folded_at[i]..folded_at[i + 1]]` (one buffer, not 100k).
+    folded: Vec<u8>,
+    folded_at: Vec<usize>,
     /// Each row's place in key order: the last word of every sort order,
     /// compared as a number rather than as text.
     key_rank: Vec<u32>,
@@ -43,7 +47,19 @@ impl RowTexts {
     /// The text of `accounts`' rows (each account once).
     pub(in crate::book) fn of(accounts: &[&Account]) -> RowTexts {
         let text = crate::par::map(accounts, |a| Arc::new(RowText::of(a)));
-        let hay = crate::par::map(&text, |t| fuzzy::prepare(&fuzzy::haystack(t)));
+        let both = crate::par::map(&text, |t| {
+            let h = fuzzy::haystack(t);
+            (fuzzy::prepare(&h), fuzzy::fold(&h))
+        });
+        let mut folded = Vec::with_capacity(both.iter().map(|b| b.1.len()).sum());
+        let mut folded_at = Vec::with_capacity(both.len() + 1);
+        folded_at.push(0);
+        let mut hay = Vec::with_capacity(both.len());
+        for (h, f) in both {
+            hay.push(h);
+            folded.extend_from_slice(&f);
+            folded_at.push(folded.len());
+        }
         let mut by_key: Vec<u32> = (0..text.len() as u32).collect();
         by_key.sort_unstable_by(|&a, &b| text[a as usize].key.cmp(&text[b as usize].key));
         let mut key_rank = vec![0; text.len()];
@@ -54,9 +70,19 @@ impl RowTexts {
             ids: accounts.iter().map(|a| a.id).collect(),
             text,
             hay,
+            folded,
+            folded_at,
             key_rank,
             by_name: OnceLock::new(),
             by_owner: OnceLock::new(),
+        }
+    }
+
+    /// Row `i`'s haystack in both forms.
+    fn hay(&self, i: usize) -> fuzzy::Hay<'_> {
+        fuzzy::Hay {
+            text: self.hay[i].slice(..),
+            folded: &self.folded[self.folded_at[i]..self.folded_at[i + 1]],
         }
     }
 
@@ -95,9 +121,11 @@ pub(in crate::book) struct RowIndex {
     texts: Arc<RowTexts>,
     /// Aligned with `texts`.
     pub(super) rows: Vec<AccountRow>,
-    /// The last search and the positions (in the default order) it
-    /// matched: the next keystroke of the same search looks only there.
+    /// The last search and the rows it matched (ascending): the next
+    /// keystroke of the same search looks only there.
     last_search: Mutex<Option<(String, Arc<Vec<u32>>)>>,
+    /// The inverse of the default order (see `default_positions`).
+    positions: OnceLock<Vec<u32>>,
     /// Per `SortKey::ALL` position: row indices in that order, made when a
     /// list first asks for it.
     orders: [OnceLock<Vec<u32>>; SortKey::ALL.len()],
@@ -120,6 +148,7 @@ impl RowIndex {
             texts,
             rows,
             last_search: Mutex::new(None),
+            positions: OnceLock::new(),
             orders: Default::default(),
         })
     }
@@ -145,33 +174,52 @@ impl RowIndex {
     /// order, best first (ties in that order). When `text` extends the last
     /// search (see `fuzzy::narrows`) only the last search's hits are
     /// scored: each keystroke of a search looks at fewer rows.
+    ///
+    /// Rows are scored in the records' order, not the list's: the
+    /// haystacks then lie in memory as they are read (at 100k accounts,
+    /// reading them in list order was mostly waiting for memory), and only
+    /// the hits are placed in the list's order.
     pub(super) fn search(&self, text: &str, limit: usize) -> Vec<u32> {
-        let order = self.order(SortKey::default());
         let last = self
             .last_search
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        // Ascending positions, as every hit list kept below is.
+        // Row indices, ascending.
         let candidates: Arc<Vec<u32>> = match last {
             Some((q, hits)) if fuzzy::narrows(&q, text) => hits,
-            _ => Arc::new((0..order.len() as u32).collect()),
+            _ => Arc::new((0..self.rows.len() as u32).collect()),
         };
         let hays: Vec<_> = candidates
             .iter()
-            .map(|&p| self.texts.hay[order[p as usize] as usize].slice(..))
+            .map(|&r| self.texts.hay(r as usize))
             .collect();
-        let scored = fuzzy::score_prepared(text, &hays);
+        let mut scored = fuzzy::score_prepared(text, &hays);
         let hits: Vec<u32> = scored.iter().map(|&(_, i)| candidates[i]).collect();
+        let position = self.default_positions();
+        for s in &mut scored {
+            s.1 = position[candidates[s.1] as usize] as usize;
+        }
         let best = fuzzy::best(scored, limit)
             .into_iter()
-            .map(|(_, i)| candidates[i])
+            .map(|(_, p)| p as u32)
             .collect();
         *self
             .last_search
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some((text.to_string(), Arc::new(hits)));
         best
+    }
+
+    /// Each row's position in the default order.
+    fn default_positions(&self) -> &[u32] {
+        self.positions.get_or_init(|| {
+            let mut at = vec![0; self.rows.len()];
+            for (p, &r) in self.order(SortKey::default()).iter().enumerate() {
+                at[r as usize] = p as u32;
+            }
+            at
+        })
     }
 }
 

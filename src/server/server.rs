@@ -650,11 +650,12 @@ fn handle(
                 }
                 (result, change)
             };
+            let sent = tx.send(Reply::Answer { request, result }).is_ok();
+            // Acknowledged first: the others' requests for what changed and
+            // the hooks never delay a write.
             if let Some(c) = change {
                 shared.broadcast_except(&Reply::Changed(c), Some(conn));
             }
-            let sent = tx.send(Reply::Answer { request, result }).is_ok();
-            // Acknowledged first: hooks never delay a write.
             shared.hooks.after(&lock(&shared.book));
             sent
         }
@@ -788,7 +789,6 @@ fn run_command(
     mut env: RemoteEnv,
     tx: &SyncSender<Reply>,
 ) -> bool {
-    let done = |result| tx.send(Reply::Done(result)).is_ok();
     let writes = exec::is_write(&cmd);
     // The demo writes unaudited batches: no seq to compare.
     let demo = matches!(cmd, exec::Command::Demo { .. });
@@ -820,9 +820,20 @@ fn run_command(
         }
         (result, change)
     };
+    let sent = answer(result, env, tx);
+    // The others hear of the change once the writer has its answer: each
+    // of them asks for what changed at once, and an acknowledgement waits
+    // for none of that (nor for the hooks).
     if let Some(c) = change {
         shared.broadcast(&Reply::Changed(c));
     }
+    shared.hooks.after(&lock(&shared.book));
+    sent
+}
+
+/// A command's output, the files it wrote and its outcome, to the client
+/// that sent it; false when that client is gone.
+fn answer(result: Result<(), CommandError>, env: RemoteEnv, tx: &SyncSender<Reply>) -> bool {
     for chunk in env.out.chunks(OUTPUT_CHUNK) {
         if tx.send(Reply::Output(chunk.to_vec())).is_err() {
             return false;
@@ -840,8 +851,5 @@ fn run_command(
             return false;
         }
     }
-    let sent = done(result);
-    // Acknowledged first: hooks never delay a write.
-    shared.hooks.after(&lock(&shared.book));
-    sent
+    tx.send(Reply::Done(result)).is_ok()
 }

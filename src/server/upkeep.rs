@@ -94,11 +94,32 @@ pub(super) fn refresh_calendars(book: &Mutex<Book>, db: &Path) -> Duration {
             Err(e) => break Err(e),
         }
     };
-    // Rendered and written with the book released: writes go on meanwhile.
-    if let Err(e) = calendars.and_then(|c| c.write(db)) {
+    // Rendered and written with the book released, at a low priority: at
+    // 100k accounts that is a core's work for over a second, which the
+    // requests of the writes that made it due should not wait behind.
+    let written = at_low_priority(|| calendars.and_then(|c| c.write(db)));
+    if let Err(e) = written {
         eprintln!("kam server: cannot update the agenda calendars: {e}");
     }
     held
+}
+
+/// `f` on a thread of its own at a low scheduling priority (nice 10),
+/// waited for. Only for work that holds no lock: a lock held at a low
+/// priority would make everyone waiting for it wait longer.
+fn at_low_priority<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        let worker = s.spawn(|| {
+            // SAFETY: changes the nice value of this thread only (on Linux
+            // it is a per-thread attribute); a failure leaves it as it was.
+            #[cfg(target_os = "linux")]
+            unsafe {
+                libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
+            }
+            f()
+        });
+        crate::par::join(worker)
+    })
 }
 
 /// One part of the calendars' gathering (started if `gathering` is none).
@@ -191,5 +212,20 @@ mod tests {
         gate.open(&book);
         writer.join().unwrap();
         assert_eq!(written.load(Ordering::SeqCst), 1);
+    }
+
+    /// The calendars are rendered at a low priority; the thread that asked
+    /// keeps its own.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn low_priority_work_runs_niced_and_leaves_the_caller_as_it_was() {
+        let nice = || {
+            // SAFETY: reads this thread's nice value.
+            unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) }
+        };
+        let mine = nice();
+        let theirs = at_low_priority(nice);
+        assert!(theirs >= 10 && theirs >= mine, "{theirs} (caller {mine})");
+        assert_eq!(nice(), mine);
     }
 }

@@ -47,7 +47,10 @@ impl Events {
         let (tx, rx) = mpsc::channel();
         let gate: Arc<(Mutex<Gate>, Condvar)> = Arc::default();
         let (reader_tx, reader_gate) = (tx.clone(), Arc::clone(&gate));
-        std::thread::spawn(move || read_terminal(&reader_tx, &reader_gate));
+        std::thread::spawn(move || {
+            read_terminal(&reader_tx, &reader_gate);
+            reader_ended(&reader_gate);
+        });
         Events { tx, rx, gate }
     }
 
@@ -80,13 +83,21 @@ impl Events {
         }
     }
 
-    /// Reads the terminal again.
+    /// Reads the terminal again (if the reader has not ended).
     pub fn resume(&self) {
         let (lock, cv) = &*self.gate;
         let mut g = lock.lock().unwrap_or_else(|p| p.into_inner());
         g.pause = false;
         cv.notify_all();
     }
+}
+
+/// A reader that has ended reads nothing: a `pause` asked of it must not
+/// wait for it.
+fn reader_ended(gate: &(Mutex<Gate>, Condvar)) {
+    let (lock, cv) = gate;
+    lock.lock().unwrap_or_else(|p| p.into_inner()).paused = true;
+    cv.notify_all();
 }
 
 /// The reader thread: waits for input a slice at a time, looking at the
@@ -150,5 +161,29 @@ mod tests {
         assert!(matches!(got, Some(Wake::Team)), "{got:?}");
         assert!(ev.ready().is_none());
         assert!(ev.next(Duration::from_millis(1)).is_none());
+    }
+
+    /// A key that opens the editor may be followed by a failed read that
+    /// ends the reader: pausing it then returns rather than waiting for ever.
+    #[test]
+    fn pausing_an_ended_reader_returns() {
+        let gate: Arc<(Mutex<Gate>, Condvar)> = Arc::default();
+        reader_ended(&gate);
+        let (done_tx, done_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let paused = Events {
+                tx: mpsc::channel().0,
+                rx: mpsc::channel().1,
+                gate,
+            };
+            paused.pause();
+            paused.resume();
+            paused.pause();
+            let _ = done_tx.send(());
+        });
+        assert!(
+            done_rx.recv_timeout(Duration::from_secs(5)).is_ok(),
+            "pause waited for a reader that had ended"
+        );
     }
 }

@@ -606,7 +606,13 @@ fn event_loop(
             match wake {
                 Wake::Term(ev) => redraw |= on_term(terminal, app, ev, settings)?,
                 Wake::Team => {}
-                Wake::Failed(e) => return Err(e.into()),
+                // A terminal that went away fails its reads: say that.
+                Wake::Failed(e) => {
+                    return match stop::reason() {
+                        Some(why) => Ok(Some(why)),
+                        None => Err(e.into()),
+                    };
+                }
             }
             if app.state().quit {
                 return Ok(None);

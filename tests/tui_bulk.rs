@@ -106,14 +106,7 @@ fn mark_all_matching_then_reassign_the_owner_as_one_change_and_undo_it() {
         );
         assert!(app.state().list.marks.is_empty());
         // The rows on screen follow the write, without a reload.
-        let acme = app
-            .state()
-            .list
-            .rows
-            .iter()
-            .find(|r| r.text.key == "ACME")
-            .cloned();
-        assert_eq!(acme.unwrap().text.owner, "ana");
+        assert_eq!(row_shown(&app, "ACME").unwrap().text.owner, "ana");
     }
     assert_eq!(book.account_by_key("ACME").unwrap().owner, "ana");
     assert_eq!(book.account_by_key("UMBRELLA").unwrap().owner, "ana");

@@ -68,14 +68,7 @@ fn the_first_change_after_a_start_does_not_resend_the_agenda() {
     assert!(version.is_some(), "the start holds a versioned agenda");
     let rows = app.state().agenda.rows.clone();
     assert!(!rows.is_empty());
-    let acme = app
-        .state()
-        .list
-        .rows
-        .iter()
-        .find(|r| r.text.key == "ACME")
-        .unwrap()
-        .id;
+    let acme = row_shown(&app, "ACME").unwrap().id;
     // Someone else's change to an account whose agenda did not move.
     notices.borrow_mut().push(Notice::Changed {
         seq: 99,

@@ -191,13 +191,7 @@ fn merge_picks_the_duplicate_chooses_fields_and_undo_restores_it() {
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("Merged GLOBEX into ACME"), "{s}");
     assert!(!app.state().list.rows.iter().any(|r| r.text.key == "GLOBEX"));
-    let acme = app
-        .state()
-        .list
-        .rows
-        .iter()
-        .find(|r| r.text.key == "ACME")
-        .unwrap();
+    let acme = row_shown(&app, "ACME").unwrap();
     assert_eq!(acme.text.owner, "zhang", "taken from Globex");
     key(&mut app, KeyCode::Char('U')); // undo
     assert!(app.state().list.rows.iter().any(|r| r.text.key == "GLOBEX"));

@@ -158,6 +158,11 @@ pub fn typ(app: &mut App, s: &str) {
     }
 }
 
+/// The list row on screen with `key`, if the page holds it.
+pub fn row_shown<'a>(app: &'a App, key: &str) -> Option<&'a kam::book::query::AccountRow> {
+    app.state().list.rows.iter().find(|r| r.text.key == key)
+}
+
 /// The screen as text, one line per row, trailing spaces trimmed.
 pub fn screen(app: &mut App, w: u16, h: u16) -> String {
     app.resize(w, h);

@@ -92,6 +92,16 @@ impl Events {
     }
 }
 
+impl Drop for Events {
+    /// The loop is over: the reader reads nothing more (the process may
+    /// still close its book, and what the user types then is the shell's).
+    fn drop(&mut self) {
+        let (lock, cv) = &*self.gate;
+        lock.lock().unwrap_or_else(|p| p.into_inner()).pause = true;
+        cv.notify_all();
+    }
+}
+
 /// A reader that has ended reads nothing: a `pause` asked of it must not
 /// wait for it.
 fn reader_ended(gate: &(Mutex<Gate>, Condvar)) {
@@ -161,6 +171,19 @@ mod tests {
         assert!(matches!(got, Some(Wake::Team)), "{got:?}");
         assert!(ev.ready().is_none());
         assert!(ev.next(Duration::from_millis(1)).is_none());
+    }
+
+    /// Once the loop is over, the reader is told to read no more.
+    #[test]
+    fn the_reader_stops_reading_when_the_loop_ends() {
+        let gate: Arc<(Mutex<Gate>, Condvar)> = Arc::default();
+        let (tx, rx) = mpsc::channel();
+        drop(Events {
+            tx,
+            rx,
+            gate: Arc::clone(&gate),
+        });
+        assert!(gate.0.lock().unwrap().pause);
     }
 
     /// A key that opens the editor may be followed by a failed read that

@@ -408,7 +408,10 @@ fn run(o: &Opts, n: usize) -> Result<(), String> {
     for c in o.search.bytes() {
         typed.push(pty.key(&[c])?);
     }
+    // Which keys are slow: the first ones score the most rows.
+    let each: Vec<String> = typed.iter().map(|d| format!("{:.1}", ms(d.0))).collect();
     summary(&format!("search keystroke ({:?})", o.search), &mut typed);
+    println!("| the same, key by key (ms) | {} | | | |", each.join(" "));
     pty.key(b"\x1b")?;
     if let Some(key) = o.write_key.as_deref() {
         let (mut acked, mut drawn) = (Vec::new(), Vec::new());

@@ -17,10 +17,11 @@ pub(crate) fn chunks<T: Sync, R: Send>(
     f: impl Fn(usize, &[T]) -> Vec<R> + Sync,
 ) -> Vec<R> {
     const SMALL: usize = 4096;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(4);
-    if threads < 2 || items.len() < SMALL {
+    if items.len() < SMALL {
+        return f(0, items);
+    }
+    let threads = threads();
+    if threads < 2 {
         return f(0, items);
     }
     let per = items.len().div_ceil(threads);
@@ -36,6 +37,18 @@ pub(crate) fn chunks<T: Sync, R: Send>(
             out.extend(join(p));
         }
         out
+    })
+}
+
+/// Threads a pass is split into: one per core, at most four. Asked of the
+/// system once: each ask reads the cgroup files, and a search keystroke
+/// splits a pass.
+pub(crate) fn threads() -> usize {
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4)
     })
 }
 

@@ -113,6 +113,23 @@ fn assert_lists_fresh(book: &Book, when: &str) {
             .collect();
         assert_eq!(got, want, "{when}: search {typed:?}");
     }
+    // A page of hits (the screen asks for one) is the head of that
+    // ranking, whether it was found by walking the list until enough rows
+    // reach the best score a hit can have, or by scoring every row; and
+    // the keystrokes after it still see every hit.
+    for limit in [1, 3, 10] {
+        for typed in [
+            "a", "ac", "acm", "e", "er", "n", "no", "nor", "s", "g", "gm$",
+        ] {
+            let got = query::search(book, typed, limit).unwrap();
+            let want: Vec<_> = query::fuzzy::rank(typed, &rows)
+                .into_iter()
+                .take(limit)
+                .map(|i| rows[i].clone())
+                .collect();
+            assert_eq!(got, want, "{when}: search {typed:?}, {limit} hits");
+        }
+    }
 
     // A window around an account holds it.
     let want = fresh(book, &ListQuery::default());

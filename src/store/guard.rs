@@ -152,7 +152,7 @@ fn sum(path: &Path, name: String) -> std::io::Result<FileSum> {
     let parts = if file.metadata()?.len() < SPLIT_ABOVE {
         1
     } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+        crate::par::threads()
     };
     let (len, crc) = sum_in_parts(&file, parts)?;
     Ok((name, len, crc))

@@ -106,20 +106,31 @@ pub fn handle_paste(state: &mut State, text: &str) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Hits over the rows on screen at once, and the backend's over the whole
-/// book (accounts the page does not hold) as it answers.
+/// Asks the backend for hits over the whole book; an empty search shows
+/// the loaded rows as they are. Ranking the loaded rows here as well cost
+/// more than the rest of a keystroke (each row's text prepared again, 1000
+/// of them) for hits the backend's answer replaced before any frame: they
+/// are the fallback when it cannot answer (`loaded_hits`).
 fn rerank(s: &mut Search, rows: &[AccountRow]) -> Vec<Effect> {
+    s.selected = 0;
+    if s.input.text().trim().is_empty() {
+        s.results = rows.to_vec();
+        return Vec::new();
+    }
+    // No hit of another text stays to be picked meanwhile.
+    s.results.clear();
+    vec![Effect::Search {
+        text: s.input.text().to_string(),
+    }]
+}
+
+/// The search's hits among the loaded rows only.
+pub(super) fn loaded_hits(s: &mut Search, rows: &[AccountRow]) {
     s.results = fuzzy::rank(s.input.text(), rows)
         .into_iter()
         .map(|i| rows[i].clone())
         .collect();
     s.selected = 0;
-    if s.input.text().trim().is_empty() {
-        return Vec::new();
-    }
-    vec![Effect::Search {
-        text: s.input.text().to_string(),
-    }]
 }
 
 fn edit_text(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -457,6 +468,19 @@ mod tests {
         press(&mut s, KeyCode::Char('/'));
         typ(&mut s, "k2");
         assert!(matches!(s.overlay, Some(Overlay::Search(_))));
+        // No hit of the empty search is left to pick before the answer.
+        let Some(Overlay::Search(search)) = &s.overlay else {
+            panic!("no search");
+        };
+        assert!(search.results.is_empty());
+        let k2 = s.list.rows.iter().find(|r| r.text.key == "K2").cloned();
+        let _ = super::super::msg::apply(
+            &mut s,
+            super::super::effect::Msg::Hits {
+                text: "k2".into(),
+                rows: k2.into_iter().collect(),
+            },
+        );
         press(&mut s, KeyCode::Enter);
         assert!(s.overlay.is_none());
         assert_eq!(s.selected_row().unwrap().text.key, "K2");

@@ -373,7 +373,13 @@ fn failed(state: &mut State, op: Op, e: BackendError) {
     let what = match op {
         Op::Load => "Could not load",
         Op::LoadDetail => "Could not load the account",
-        Op::Search => "Search failed",
+        Op::Search => {
+            // What the loaded rows hold is still worth showing.
+            if let Some(Overlay::Search(s)) = &mut state.overlay {
+                super::app::loaded_hits(s, &state.list.rows);
+            }
+            "Search failed"
+        }
         Op::Save => return save_failed(state, e),
         Op::Complete => "Not marked done",
         Op::Snooze => "Not snoozed",
@@ -627,6 +633,32 @@ mod tests {
 
     fn text(s: &State) -> String {
         s.message.as_ref().unwrap().text.clone()
+    }
+
+    /// A search the backend could not answer shows the hits among the
+    /// loaded rows, with the failure.
+    #[test]
+    fn a_failed_search_shows_the_loaded_rows_hits() {
+        let mut s = state();
+        s.overlay = Some(Overlay::Search(super::super::state::Search {
+            input: super::super::input::LineEdit::new("b"),
+            results: Vec::new(),
+            selected: 0,
+            merge_into: None,
+        }));
+        apply(
+            &mut s,
+            Msg::Failed {
+                op: Op::Search,
+                error: BackendError::Lost { why: "gone".into() },
+            },
+        );
+        let Some(Overlay::Search(search)) = &s.overlay else {
+            panic!("the search closed");
+        };
+        let keys: Vec<_> = search.results.iter().map(|r| r.text.key.as_str()).collect();
+        assert_eq!(keys, ["B"]);
+        assert!(text(&s).starts_with("Search failed"), "{}", text(&s));
     }
 
     #[test]

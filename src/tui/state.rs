@@ -65,8 +65,8 @@ impl Pane {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Search {
     pub input: LineEdit,
-    /// The hits, best first (ranked over the loaded rows as one types,
-    /// then as the backend answers over the whole book).
+    /// The hits, best first: the backend's over the whole book, or the
+    /// loaded rows' when it could not answer (`app::loaded_hits`).
     pub results: Vec<AccountRow>,
     pub selected: usize,
     /// Picking the duplicate to merge into this account (not a jump).

@@ -1,7 +1,7 @@
 //! Fuzzy search over accounts (key, name, tags, owner) with nucleo-matcher.
 
 use super::AccountRow;
-use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String, chars};
 
 /// Indices into `rows`, best match first; ties keep list order. An empty
@@ -123,22 +123,117 @@ pub fn rank_prepared(query: &str, hays: &[Hay]) -> Vec<(u32, usize)> {
 /// scored on every core: the first key of a search at 100k accounts looks
 /// at all of them.
 pub fn score_prepared(query: &str, hays: &[Hay]) -> Vec<(u32, usize)> {
-    if query.trim().is_empty() {
-        return (0..hays.len()).map(|i| (0, i)).collect();
+    Search::parse(query).score_all(hays)
+}
+
+/// A parsed query with its prefilter.
+pub struct Search {
+    pattern: Pattern,
+    pre: Prefilter,
+    empty: bool,
+}
+
+impl Search {
+    pub fn parse(query: &str) -> Search {
+        let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+        // The matcher folds every character of a non-ASCII haystack through
+        // Unicode tables (most names here are not ASCII); the prefilter's
+        // bytes turn away the rows it would find no match in at a fraction
+        // of that.
+        let pre = Prefilter::of(&pattern);
+        Search {
+            pattern,
+            pre,
+            empty: query.trim().is_empty(),
+        }
     }
-    let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
-    // The matcher folds every character of a non-ASCII haystack through
-    // Unicode tables (most names here are not ASCII); the prefilter's bytes
-    // turn away the rows it would find no match in at a fraction of that.
-    let pre = Prefilter::of(&pattern);
-    crate::par::chunks(hays, |start, part| {
+
+    /// False only where `score` gives `None`.
+    pub fn may_match(&self, hay: &Hay) -> bool {
+        self.empty || self.pre.may_match(hay.folded)
+    }
+
+    /// The haystack's score, `None` when it does not match.
+    pub fn score(&self, hay: &Hay, matcher: &mut Matcher) -> Option<u32> {
+        if self.empty {
+            return Some(0);
+        }
+        if !self.pre.may_match(hay.folded) {
+            return None;
+        }
+        self.pattern.score(hay.text, matcher)
+    }
+
+    /// `score_prepared`'s answer.
+    pub fn score_all(&self, hays: &[Hay]) -> Vec<(u32, usize)> {
+        if self.empty {
+            return (0..hays.len()).map(|i| (0, i)).collect();
+        }
+        crate::par::chunks(hays, |start, part| {
+            let mut matcher = Matcher::new(Config::DEFAULT);
+            part.iter()
+                .enumerate()
+                .filter_map(|(i, hay)| Some((self.score(hay, &mut matcher)?, start + i)))
+                .collect()
+        })
+    }
+
+    /// The highest score any haystack can get, where it is known: for one
+    /// fuzzy atom with an ASCII needle (what a search is while its first
+    /// word is typed). Each matched character scores `SCORE` plus a bonus
+    /// of at most `BONUS` (a word start after white space; a run of
+    /// consecutive matches carries its first bonus on, never above it), the
+    /// first one's bonus counted twice, and gaps only subtract. The needle
+    /// found at the start of a word reaches it (tested against nucleo).
+    pub fn ceiling(&self) -> Option<u32> {
+        // nucleo-matcher 0.3: SCORE_MATCH, and the largest bonus of
+        // `Config::DEFAULT` (bonus_boundary_white).
+        const SCORE: u32 = 16;
+        const BONUS: u32 = 10;
+        let [atom] = self.pattern.atoms.as_slice() else {
+            return None;
+        };
+        let chars = match atom.needle_text() {
+            Utf32Str::Ascii(bytes) if !bytes.is_empty() => bytes.len() as u32,
+            _ => return None,
+        };
+        (atom.kind == AtomKind::Fuzzy && !atom.negative)
+            .then(|| SCORE + 2 * BONUS + (chars - 1) * (SCORE + BONUS))
+    }
+
+    /// The positions of the first `limit` hits of the ranking, when they
+    /// can be known without scoring every haystack: `hays` come with their
+    /// positions, ascending (the ranking's tie order), and once `limit` of
+    /// them reach the `ceiling` no later one can rank before them. `None`
+    /// when `budget` haystacks were scored, or all were, before that (the
+    /// caller scores them all). A one-letter search at 100k accounts then
+    /// scores a few hundred rows.
+    pub fn leading<'a>(
+        &self,
+        hays: impl Iterator<Item = (usize, Hay<'a>)>,
+        limit: usize,
+        budget: usize,
+    ) -> Option<Vec<usize>> {
+        let top = self.ceiling()?;
         let mut matcher = Matcher::new(Config::DEFAULT);
-        part.iter()
-            .enumerate()
-            .filter(|(_, hay)| pre.may_match(hay.folded))
-            .filter_map(|(i, hay)| Some((pattern.score(hay.text, &mut matcher)?, start + i)))
-            .collect()
-    })
+        let (mut found, mut scored) = (Vec::with_capacity(limit), 0);
+        for (pos, hay) in hays {
+            if found.len() >= limit {
+                return Some(found);
+            }
+            if !self.pre.may_match(hay.folded) {
+                continue;
+            }
+            scored += 1;
+            if scored > budget {
+                return None;
+            }
+            if self.pattern.score(hay.text, &mut matcher) == Some(top) {
+                found.push(pos);
+            }
+        }
+        (found.len() >= limit).then_some(found)
+    }
 }
 
 /// The first `limit` of `rank_prepared`'s order among `scored`, without
@@ -306,6 +401,127 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Haystacks built to reach high scores: words at the start, after
+    /// white space, delimiters and non-word characters, camelCase, digits,
+    /// repeated letters, accents and CJK.
+    fn tricky_haystacks() -> Vec<String> {
+        let parts = [
+            "n",
+            "N",
+            "no",
+            "nO",
+            "north",
+            "Nord",
+            "ñor",
+            "NORT",
+            "-nor",
+            "_n",
+            "/no",
+            ".nort",
+            "xNor",
+            "x9n",
+            "9no",
+            "nnoorr",
+            "n o r",
+            "华n",
+            "ｎｏｒ",
+            "(north)",
+            "a",
+            "",
+            " ",
+        ];
+        let mut out = Vec::new();
+        for (i, a) in parts.iter().enumerate() {
+            for (j, b) in parts.iter().enumerate() {
+                let c = parts[(i * 7 + j * 3) % parts.len()];
+                out.push(format!("{a}{b}{c}"));
+                out.push(format!("{a} {b}-{c}"));
+            }
+        }
+        out
+    }
+
+    /// No haystack scores above `Search::ceiling`, and the needle found at
+    /// a word start reaches it: the early end of a search rests on both.
+    #[test]
+    fn the_ceiling_is_the_highest_score_and_is_reached() {
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let hays = tricky_haystacks();
+        for q in ["n", "no", "nor", "nort", "north", "N", "x9", "a-b", "k12"] {
+            let search = Search::parse(q);
+            let top = search
+                .ceiling()
+                .unwrap_or_else(|| panic!("{q}: no ceiling"));
+            for h in &hays {
+                let (text, folded) = (prepare(h), fold(h));
+                let hay = Hay {
+                    text: text.slice(..),
+                    folded: &folded,
+                };
+                if let Some(s) = search.score(&hay, &mut matcher) {
+                    assert!(s <= top, "{q} in {h:?}: {s} > {top}");
+                }
+            }
+            for h in [
+                q.to_string(),
+                format!("x {q}y"),
+                format!("{} z", q.to_uppercase()),
+            ] {
+                let (text, folded) = (prepare(&h), fold(&h));
+                let hay = Hay {
+                    text: text.slice(..),
+                    folded: &folded,
+                };
+                assert_eq!(search.score(&hay, &mut matcher), Some(top), "{q} in {h:?}");
+            }
+        }
+        // Only one positive fuzzy atom with an ASCII needle has one.
+        for q in ["", "no rt", "'no", "^no", "no$", "!no", "华为", "ño"] {
+            assert_eq!(Search::parse(q).ceiling(), None, "{q}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The same over arbitrary text.
+        #[test]
+        fn no_score_passes_the_ceiling(h in "[a-zA-Z0-9 _./-]{0,40}|\\PC{0,24}", q in "[a-z0-9]{1,6}") {
+            let search = Search::parse(&q);
+            let top = search.ceiling().unwrap();
+            let (text, folded) = (prepare(&h), fold(&h));
+            let hay = Hay { text: text.slice(..), folded: &folded };
+            let s = search.score(&hay, &mut Matcher::new(Config::DEFAULT));
+            proptest::prop_assert!(s.is_none_or(|s| s <= top), "{} > {}", s.unwrap_or(0), top);
+        }
+    }
+
+    /// Where the walk ends early, it found the head of the full ranking;
+    /// where it cannot (a budget spent, too few at the top), it says so.
+    #[test]
+    fn the_leading_hits_are_the_head_of_the_ranking() {
+        let mut texts = tricky_haystacks();
+        texts.extend((0..3000).map(|i| format!("K{i} Nord{} o{}", i % 13, i % 7)));
+        let p = prepared(&texts);
+        let mut ended_early = 0;
+        for q in ["n", "no", "nor", "nord1", "o3", "k1", "x9", "zz"] {
+            let all = rank_prepared(q, &hays(&p));
+            for limit in [0, 1, 7, 50, 400] {
+                for budget in [10, 100_000] {
+                    let walk = hays(&p).into_iter().enumerate();
+                    let Some(found) = Search::parse(q).leading(walk, limit, budget) else {
+                        continue;
+                    };
+                    ended_early += 1;
+                    let head: Vec<usize> = all.iter().take(limit).map(|&(_, i)| i).collect();
+                    assert_eq!(found, head, "{q} {limit} {budget}");
+                }
+            }
+        }
+        assert!(ended_early >= 10, "only {ended_early} walks ended early");
+        // Too few rows reach the top: the walk gives up, whatever the budget.
+        let walk = hays(&p).into_iter().enumerate();
+        assert_eq!(Search::parse("zz").leading(walk, 1, 100_000), None);
     }
 
     /// Where `narrows` holds, the longer query's hits are among the

@@ -190,11 +190,37 @@ impl RowIndex {
             Some((q, hits)) if fuzzy::narrows(&q, text) => hits,
             _ => Arc::new((0..self.rows.len() as u32).collect()),
         };
+        let search = fuzzy::Search::parse(text);
+        // Found early, the rows that may match are not sorted out: the
+        // candidates are kept for the next keystroke as they were (every
+        // hit is among them), which scores them as it goes.
+        let (best, hits) = match self.leading(&search, &candidates, limit) {
+            Some(best) => (best, candidates),
+            None => {
+                let (best, hits) = self.ranked(&search, &candidates, limit);
+                (best, Arc::new(hits))
+            }
+        };
+        *self
+            .last_search
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((text.to_string(), hits));
+        best
+    }
+
+    /// Every candidate scored: the best `limit` positions, and the rows
+    /// that matched.
+    fn ranked(
+        &self,
+        search: &fuzzy::Search,
+        candidates: &[u32],
+        limit: usize,
+    ) -> (Vec<u32>, Vec<u32>) {
         let hays: Vec<_> = candidates
             .iter()
             .map(|&r| self.texts.hay(r as usize))
             .collect();
-        let mut scored = fuzzy::score_prepared(text, &hays);
+        let mut scored = search.score_all(&hays);
         let hits: Vec<u32> = scored.iter().map(|&(_, i)| candidates[i]).collect();
         let position = self.default_positions();
         for s in &mut scored {
@@ -204,11 +230,39 @@ impl RowIndex {
             .into_iter()
             .map(|(_, p)| p as u32)
             .collect();
-        *self
-            .last_search
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some((text.to_string(), Arc::new(hits)));
-        best
+        (best, hits)
+    }
+
+    /// The best `limit` positions, found by walking the default order until
+    /// that many candidates reach the query's highest possible score
+    /// (`Search::leading`); `None` when the walk does not end soon.
+    fn leading(
+        &self,
+        search: &fuzzy::Search,
+        candidates: &[u32],
+        limit: usize,
+    ) -> Option<Vec<u32>> {
+        // Asked for most of the candidates: ranking them all is as quick.
+        if limit.saturating_mul(4) >= candidates.len() {
+            return None;
+        }
+        search.ceiling()?;
+        let member = (candidates.len() < self.rows.len()).then(|| {
+            let mut m = vec![false; self.rows.len()];
+            for &r in candidates {
+                m[r as usize] = true;
+            }
+            m
+        });
+        let in_order = self
+            .order(SortKey::default())
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| member.as_ref().is_none_or(|m| m[**r as usize]))
+            .map(|(p, &r)| (p, self.texts.hay(r as usize)));
+        let budget = limit.saturating_mul(64).max(4096);
+        let best = search.leading(in_order, limit, budget)?;
+        Some(best.into_iter().map(|p| p as u32).collect())
     }
 
     /// Each row's position in the default order.

@@ -390,6 +390,9 @@ fn the_server_leaves_when_its_directory_is_deleted() {
     assert!(out.status.success());
     let pid = log_pids(&t.db)[0];
     assert!(alive(pid));
+    // The log says how long it took to open and how long it will wait.
+    let log = std::fs::read_to_string(t.db.join("kam-server.log")).unwrap();
+    assert!(log.contains("s, leaves after 600 s idle)"), "{log}");
     std::fs::remove_dir_all(&t.db).unwrap();
     assert!(wait_until(Duration::from_secs(5), || !alive(pid)));
 }

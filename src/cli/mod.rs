@@ -401,9 +401,7 @@ fn serve(ctx: &Context) -> CmdResult {
         db: ctx.db.clone(),
         clock: ctx.clock,
         pinned: ctx.as_of.is_some(),
-        idle: crate::server::idle_grace(),
     };
-    let idle = opts.idle;
     let mut stdout = std::io::stdout();
     match Server::bind(opts) {
         Err(f) => {
@@ -419,6 +417,7 @@ fn serve(ctx: &Context) -> CmdResult {
             unsafe {
                 libc::dup2(2, 1);
             }
+            let idle = crate::server::idle_grace(server.opened());
             server.run(idle);
             Ok(())
         }

@@ -106,15 +106,30 @@ pub fn log_path(db: &Path) -> PathBuf {
 /// Default idle grace: how long a server waits for a new client after the
 /// last one left.
 pub const DEFAULT_IDLE: Duration = Duration::from_secs(60);
+/// Idle time worth waiting per unit of time a start costs: a book that took
+/// 2 s to open (100k accounts) keeps its server ten minutes, so a shell
+/// session of commands a few minutes apart does not pay a start each time.
+const IDLE_PER_OPEN: u32 = 300;
+/// The longest a slow start makes a server wait: an idle server still holds
+/// the book in memory on a shared machine.
+pub const MAX_IDLE: Duration = Duration::from_secs(15 * 60);
 
-/// `KAM_SERVER_IDLE` seconds (fractions allowed), else `DEFAULT_IDLE`.
-pub fn idle_grace() -> Duration {
+/// `KAM_SERVER_IDLE` seconds (fractions allowed) when set; else the
+/// default, or longer for a book that took `opened` to open (see
+/// `IDLE_PER_OPEN`), at most `MAX_IDLE`.
+pub fn idle_grace(opened: Duration) -> Duration {
     std::env::var("KAM_SERVER_IDLE")
         .ok()
         .and_then(|s| s.trim().parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s >= 0.0)
         .map(Duration::from_secs_f64)
-        .unwrap_or(DEFAULT_IDLE)
+        .unwrap_or_else(|| grace_for(opened))
+}
+
+fn grace_for(opened: Duration) -> Duration {
+    opened
+        .saturating_mul(IDLE_PER_OPEN)
+        .clamp(DEFAULT_IDLE, MAX_IDLE)
 }
 
 /// A team directory: set-group-id and fully accessible to its group
@@ -147,6 +162,22 @@ mod tests {
             SocketAddr::connect(&missing).unwrap_err().kind(),
             std::io::ErrorKind::NotFound
         );
+    }
+
+    /// A book quick to open keeps the default grace; a slow one keeps its
+    /// server longer, up to the cap.
+    #[test]
+    fn the_idle_grace_grows_with_the_cost_of_a_start() {
+        let ms = Duration::from_millis;
+        assert_eq!(grace_for(ms(0)), DEFAULT_IDLE);
+        assert_eq!(grace_for(ms(40)), DEFAULT_IDLE, "300 accounts");
+        assert_eq!(
+            grace_for(ms(2000)),
+            Duration::from_secs(600),
+            "100k accounts"
+        );
+        assert_eq!(grace_for(ms(10_000)), MAX_IDLE);
+        assert_eq!(grace_for(Duration::MAX), MAX_IDLE);
     }
 
     #[test]

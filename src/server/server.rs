@@ -49,7 +49,6 @@ pub struct ServeOptions {
     /// The date was given (`--as-of`); otherwise the server follows the
     /// local date when a client arrives on a later day.
     pub pinned: bool,
-    pub idle: Duration,
 }
 
 /// A bound, ready server.
@@ -58,6 +57,8 @@ pub struct Server {
     shared: Arc<Shared>,
     socket: PathBuf,
     socket_id: (u64, u64),
+    /// How long opening the book took (what the next start would cost).
+    opened: Duration,
 }
 
 struct Client {
@@ -234,6 +235,7 @@ impl Server {
         let db = opts.db;
         crate::store::check_dir(&db)?;
         let group_shared = super::is_team_dir(&db);
+        let started = Instant::now();
         let store = Store::open_with(
             &db,
             &OpenOptions {
@@ -243,6 +245,7 @@ impl Server {
         )?;
         let user = crate::identity::current_user();
         let book = Book::open_with(store, opts.clock, &user, Prepare::Rows)?;
+        let opened = started.elapsed();
         let hooks = super::hooks::HookRunner::start(&book);
         let keep = restore_points::keep();
         let socket = socket_path(&db);
@@ -289,21 +292,29 @@ impl Server {
             shared,
             socket,
             socket_id,
+            opened,
         })
+    }
+
+    /// How long opening the book took.
+    pub fn opened(&self) -> Duration {
+        self.opened
     }
 
     /// Serves until idle for `idle`, stopped, or its files disappear.
     /// Returns why it stopped.
     pub fn run(self, idle: Duration) -> String {
         eprintln!(
-            "kam server {}: serving {} ({})",
+            "kam server {}: serving {} ({}; opened in {:.2} s, leaves after {} s idle)",
             std::process::id(),
             self.shared.db.display(),
             if self.shared.group_shared {
                 "team directory"
             } else {
                 "private"
-            }
+            },
+            self.opened.as_secs_f64(),
+            idle.as_secs()
         );
         // A new server may run on a new day: overdue items move to today.
         // Rewritten by the loop below, not before the first client is

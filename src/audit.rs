@@ -107,6 +107,18 @@ impl RecordImage {
         }
     }
 
+    /// The account the record belongs to (an account's own id); None for
+    /// a meta blob.
+    pub fn account(&self) -> Option<AccountId> {
+        match self {
+            RecordImage::Account(a) => Some(a.id),
+            RecordImage::Contact(c) => Some(c.account),
+            RecordImage::Interaction(i) => Some(i.account),
+            RecordImage::FollowUp(f) => Some(f.account),
+            RecordImage::Meta(_) => None,
+        }
+    }
+
     /// The serde form used for field paths (meta: `{ "text": … }`).
     pub fn to_json(&self) -> Value {
         let v = match self {

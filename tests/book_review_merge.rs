@@ -175,6 +175,25 @@ fn the_review_period_comes_from_the_model() {
 }
 
 /// Two accounts of the same customer, each with every kind of record.
+/// The book's engine scores as one rebuilt from every record in its store:
+/// records moved between accounts left nothing behind.
+fn assert_engine_is_a_rebuild(book: &Book, when: &str) {
+    let s = book.store();
+    let mut full = kam::segment::Engine::new(book.engine().model().clone(), book.today());
+    full.rebuild(
+        &s.accounts().unwrap(),
+        &s.contacts().unwrap(),
+        s.interactions().unwrap().iter(),
+    );
+    assert_eq!(book.engine().scores(), full.scores(), "{when}");
+    let inputs = |e: &kam::segment::Engine| {
+        let mut ids: Vec<_> = s.accounts().unwrap().iter().map(|a| a.id).collect();
+        ids.sort();
+        ids.into_iter().map(|id| e.inputs(id)).collect::<Vec<_>>()
+    };
+    assert_eq!(inputs(book.engine()), inputs(&full), "{when}");
+}
+
 fn duplicates(book: &mut Book) -> (Account, Account) {
     let mut keep = account("ACME", "Acme GmbH");
     keep.region = "north".into();
@@ -329,6 +348,7 @@ fn merge_moves_every_record_in_one_change_and_undo_restores_both() {
     );
     assert!(records_of(&book, drop.id).is_empty());
     assert!(book.engine().tier(drop.id).is_none(), "DROP is not scored");
+    assert_engine_is_a_rebuild(&book, "after the merge");
 
     book.execute(WriteOp::Undo, None).unwrap();
     assert_eq!(book.account_by_key("ACME").unwrap().region, keep.region);
@@ -352,6 +372,7 @@ fn merge_moves_every_record_in_one_change_and_undo_restores_both() {
     assert_eq!(strip(records_of(&book, keep.id)), strip(keep_records));
     assert_eq!(strip(records_of(&book, drop.id)), strip(drop_records));
     assert!(book.engine().tier(drop.id).is_some());
+    assert_engine_is_a_rebuild(&book, "after its undo");
     // And the restored book survives a reopen.
     drop_book(book);
     let book = open_on(dir.path(), today());

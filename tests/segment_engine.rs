@@ -638,7 +638,7 @@ fn interactions_can_arrive_before_their_account() {
         e.score(AccountId(7)).unwrap().metrics.revenue_12m,
         Money::from_units(10)
     );
-    assert!(e.remove_interaction(InteractionId(1)).len() <= 1);
+    assert!(e.remove_interaction(AccountId(7), InteractionId(1)).len() <= 1);
     assert_eq!(e.score(AccountId(7)).unwrap().metrics.orders_12m, 0);
     e.remove_account(AccountId(7));
     assert!(e.score(AccountId(7)).is_none());
@@ -753,7 +753,7 @@ fn stamp_changes_with_every_edit_and_only_then() {
     o.amount = Some(Money::from_units(5));
     e.upsert_interaction(&o);
     changed(&e, "upsert_interaction");
-    e.remove_interaction(InteractionId(99));
+    e.remove_interaction(AccountId(2), InteractionId(99));
     changed(&e, "remove_interaction");
     e.set_as_of(d("2025-07-01"));
     changed(&e, "set_as_of");

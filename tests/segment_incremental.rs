@@ -207,8 +207,11 @@ enum Edit {
     Account(Box<Account>),
     Contact(Contact),
     Interaction(Interaction),
-    RemovedInteraction(InteractionId),
-    RemovedContact(ContactId),
+    /// Moved from the account given (the caller says: the engine keeps no
+    /// table of where each interaction is).
+    MovedInteraction(AccountId, Interaction),
+    RemovedInteraction(AccountId, InteractionId),
+    RemovedContact(AccountId, ContactId),
     Reopen,
     Nothing,
 }
@@ -270,9 +273,14 @@ fn apply(model: &Model, w: &mut World, op: Op) -> Edit {
                 return Edit::Nothing;
             }
             let k = inter % w.inters.len();
+            let from = w.inters[k].account;
             w.inters[k].account = pick(acc);
             let i = w.inters[k].clone();
-            Edit::Interaction(i)
+            if from == i.account {
+                Edit::Interaction(i)
+            } else {
+                Edit::MovedInteraction(from, i)
+            }
         }
         Op::AddTouch {
             acc,
@@ -353,14 +361,14 @@ fn apply(model: &Model, w: &mut World, op: Op) -> Edit {
                 return Edit::Nothing;
             }
             let i = w.inters.remove(inter % w.inters.len());
-            Edit::RemovedInteraction(i.id)
+            Edit::RemovedInteraction(i.account, i.id)
         }
         Op::RemoveContact { contact } => {
             if w.contacts.is_empty() {
                 return Edit::Nothing;
             }
             let c = w.contacts.remove(contact % w.contacts.len());
-            Edit::RemovedContact(c.id)
+            Edit::RemovedContact(c.account, c.id)
         }
     }
 }
@@ -480,8 +488,12 @@ fn run(model: Model, n0: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
             Edit::Account(a) => inc.upsert_account(&a),
             Edit::Contact(c) => inc.upsert_contact(&c),
             Edit::Interaction(i) => inc.upsert_interaction(&i),
-            Edit::RemovedInteraction(id) => inc.remove_interaction(id),
-            Edit::RemovedContact(id) => inc.remove_contact(id),
+            Edit::MovedInteraction(from, i) => {
+                let left = inc.remove_interaction(from, i.id);
+                net(left, inc.upsert_interaction(&i))
+            }
+            Edit::RemovedInteraction(acc, id) => inc.remove_interaction(acc, id),
+            Edit::RemovedContact(acc, id) => inc.remove_contact(acc, id),
             Edit::Reopen => {
                 inc = reopened(&model, &w, &inc);
                 Vec::new()
@@ -491,6 +503,23 @@ fn run(model: Model, n0: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
         prev = check(&model, &w, &inc, &prev, &changes, &label, &mut kept)?;
     }
     Ok(())
+}
+
+/// Two steps' tier changes as one: per account the first `from` and the
+/// last `to`, none where they are the same (as the book reports a write).
+fn net(
+    first: Vec<kam::segment::TierChange>,
+    then: Vec<kam::segment::TierChange>,
+) -> Vec<kam::segment::TierChange> {
+    let mut out: Vec<kam::segment::TierChange> = Vec::new();
+    for c in first.into_iter().chain(then) {
+        match out.iter_mut().find(|o| o.account == c.account) {
+            Some(o) => o.to = c.to,
+            None => out.push(c),
+        }
+    }
+    out.retain(|c| c.from.as_deref() != Some(c.to.as_str()));
+    out
 }
 
 /// The edits of each batch told to the engine at once (`edit_many`, as an
@@ -514,13 +543,18 @@ fn run_batched(model: Model, n0: usize, batches: Vec<Vec<Op>>) -> Result<(), Tes
                 Edit::Interaction(i) => inters.push(i),
                 // Removed after the upserts (as a write applies them): drop
                 // an earlier upsert of the same record from this batch.
-                Edit::RemovedInteraction(id) => {
-                    inters.retain(|i: &Interaction| i.id != id);
-                    removed.interactions.push(id);
+                Edit::MovedInteraction(from, i) => {
+                    inters.retain(|x: &Interaction| x.id != i.id);
+                    removed.interactions.push((from, i.id));
+                    inters.push(i);
                 }
-                Edit::RemovedContact(id) => {
+                Edit::RemovedInteraction(acc, id) => {
+                    inters.retain(|i: &Interaction| i.id != id);
+                    removed.interactions.push((acc, id));
+                }
+                Edit::RemovedContact(acc, id) => {
                     contacts.retain(|c: &Contact| c.id != id);
-                    removed.contacts.push(id);
+                    removed.contacts.push((acc, id));
                 }
                 Edit::Reopen => reopen = true,
                 Edit::Nothing => {}

@@ -407,12 +407,17 @@ impl Book {
             // An import or its undo: one recompute rather than a re-scoring
             // per record.
             let mut removed = Removed::default();
-            for d in &stored.deleted {
-                let r = &d.record;
-                match r.kind {
-                    RefKind::Account => removed.accounts.push(r.account),
-                    RefKind::Contact => removed.contacts.push(ContactId(r.id)),
-                    RefKind::Interaction => removed.interactions.push(InteractionId(r.id)),
+            let gone = stored
+                .deleted
+                .iter()
+                .map(|d| (d.record.kind, deleted_from(d), d.record.id));
+            for (kind, account, id) in gone.chain(stored.moved.iter().copied()) {
+                match kind {
+                    RefKind::Account => removed.accounts.push(account),
+                    RefKind::Contact => removed.contacts.push((account, ContactId(id))),
+                    RefKind::Interaction => {
+                        removed.interactions.push((account, InteractionId(id)));
+                    }
                     RefKind::FollowUp | RefKind::Meta => {}
                 }
             }
@@ -427,6 +432,17 @@ impl Book {
             for a in &stored.accounts {
                 note(self.engine.upsert_account(a), &mut moved);
             }
+            // A child that moved leaves its old account first.
+            for &(kind, account, id) in &stored.moved {
+                let changes = match kind {
+                    RefKind::Contact => self.engine.remove_contact(account, ContactId(id)),
+                    RefKind::Interaction => {
+                        self.engine.remove_interaction(account, InteractionId(id))
+                    }
+                    _ => Vec::new(),
+                };
+                note(changes, &mut moved);
+            }
             for c in &stored.contacts {
                 note(self.engine.upsert_contact(c), &mut moved);
             }
@@ -437,8 +453,12 @@ impl Book {
                 let r = &d.record;
                 let changes = match r.kind {
                     RefKind::Account => self.engine.remove_account(r.account),
-                    RefKind::Contact => self.engine.remove_contact(ContactId(r.id)),
-                    RefKind::Interaction => self.engine.remove_interaction(InteractionId(r.id)),
+                    RefKind::Contact => {
+                        self.engine.remove_contact(deleted_from(d), ContactId(r.id))
+                    }
+                    RefKind::Interaction => self
+                        .engine
+                        .remove_interaction(deleted_from(d), InteractionId(r.id)),
                     RefKind::FollowUp | RefKind::Meta => Vec::new(),
                 };
                 note(changes, &mut moved);
@@ -711,4 +731,12 @@ impl Book {
         self.execute(WriteOp::CompleteFollowUp { id }, None)
             .map(|_| ())
     }
+}
+
+/// The account a deleted record was in, as the store found it.
+fn deleted_from(d: &crate::audit::RecordChange) -> AccountId {
+    d.before
+        .as_ref()
+        .and_then(|b| b.account())
+        .unwrap_or(d.record.account)
 }

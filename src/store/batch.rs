@@ -73,6 +73,10 @@ pub struct BatchResult {
     pub updated_accounts: usize,
     /// What was deleted, with the deleted records.
     pub deleted: Vec<RecordChange>,
+    /// Children stored under another account than before (a merge, its
+    /// undo): (kind, the account it left, id). Whoever keeps children per
+    /// account removes them there.
+    pub moved: Vec<(RefKind, AccountId, u64)>,
     /// The audit entry written (with its seq), if any record changed.
     pub audit: Option<AuditEntry>,
     /// The request id was already recorded with this seq: nothing written.
@@ -379,6 +383,9 @@ fn write_batch(
                     child::put(&t[ACC], &t[$records], &t[$ids], r, mode, &mut n)?;
                 added[$records] += n[0];
                 added[$ids] += n[1];
+                if let Some(b) = before.as_ref().filter(|b| b.account() != stored.account()) {
+                    out.moved.push(($kind, b.account(), b.id()));
+                }
                 if audited {
                     let rf = child_ref($kind, &stored, &mut cache, &t[ACC])?;
                     changes.push(RecordChange::new(

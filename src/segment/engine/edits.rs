@@ -8,12 +8,13 @@ use super::Engine;
 use super::step::Step;
 use crate::domain::{Account, AccountId, Contact, ContactId, Interaction, InteractionId};
 
-/// Records a write removed, for `Engine::edit_many`.
+/// Records a write removed, for `Engine::edit_many`: children with the
+/// account they were removed from.
 #[derive(Debug, Default, Clone)]
 pub struct Removed {
     pub accounts: Vec<AccountId>,
-    pub contacts: Vec<ContactId>,
-    pub interactions: Vec<InteractionId>,
+    pub contacts: Vec<(AccountId, ContactId)>,
+    pub interactions: Vec<(AccountId, InteractionId)>,
 }
 
 impl Engine {
@@ -39,46 +40,46 @@ impl Engine {
             self.refresh_data(id, &mut step);
             self.reindex_owner(id, old.as_deref());
             self.accounts.remove(&id);
-            self.inter_acc.retain(|_, a| *a != id);
-            self.contact_acc.retain(|_, a| *a != id);
         }
         self.finish(step)
     }
 
+    /// A contact of `c.account`, new or changed. One that moved from
+    /// another account is removed from it first (`remove_contact`).
     pub fn upsert_contact(&mut self, c: &Contact) -> Vec<TierChange> {
         self.restamp();
         let mut step = Step::default();
-        if let Some(prev) = self.record_contact(c) {
-            self.refresh_data(prev, &mut step);
-        }
+        self.record_contact(c);
         self.refresh_data(c.account, &mut step);
         self.finish(step)
     }
 
-    pub fn remove_contact(&mut self, id: ContactId) -> Vec<TierChange> {
+    /// Contact `id` gone from `account`.
+    pub fn remove_contact(&mut self, account: AccountId, id: ContactId) -> Vec<TierChange> {
         self.restamp();
         let mut step = Step::default();
-        if let Some(acc) = self.forget_contact(id) {
-            self.refresh_data(acc, &mut step);
+        if self.forget_contact(account, id) {
+            self.refresh_data(account, &mut step);
         }
         self.finish(step)
     }
 
+    /// An interaction of `i.account`, new or changed. One that moved from
+    /// another account is removed from it first (`remove_interaction`).
     pub fn upsert_interaction(&mut self, i: &Interaction) -> Vec<TierChange> {
         self.restamp();
         let mut step = Step::default();
-        if let Some(prev) = self.record_interaction(i) {
-            self.refresh_data(prev, &mut step);
-        }
+        self.record_interaction(i);
         self.refresh_data(i.account, &mut step);
         self.finish(step)
     }
 
-    pub fn remove_interaction(&mut self, id: InteractionId) -> Vec<TierChange> {
+    /// Interaction `id` gone from `account`.
+    pub fn remove_interaction(&mut self, account: AccountId, id: InteractionId) -> Vec<TierChange> {
         self.restamp();
         let mut step = Step::default();
-        if let Some(acc) = self.forget_interaction(id) {
-            self.refresh_data(acc, &mut step);
+        if self.forget_interaction(account, id) {
+            self.refresh_data(account, &mut step);
         }
         self.finish(step)
     }
@@ -120,37 +121,48 @@ impl Engine {
         for i in interactions {
             self.record_interaction(i);
         }
-        for &id in &removed.contacts {
-            self.forget_contact(id);
+        for &(account, id) in &removed.contacts {
+            self.forget_contact(account, id);
         }
-        for &id in &removed.interactions {
-            self.forget_interaction(id);
+        for &(account, id) in &removed.interactions {
+            self.forget_interaction(account, id);
         }
         self.forget_accounts(&removed.accounts);
         self.recompute_all();
         self.finish(step)
     }
 
-    /// A contact gone, without re-scoring; returns the account it was on.
-    fn forget_contact(&mut self, id: ContactId) -> Option<AccountId> {
-        let acc = self.contact_acc.remove(&id)?;
-        let st = self.accounts.get_mut(&acc)?;
+    /// A contact gone from `account`, without re-scoring; whether it was
+    /// there.
+    fn forget_contact(&mut self, account: AccountId, id: ContactId) -> bool {
+        let Some(st) = self.accounts.get_mut(&account) else {
+            return false;
+        };
+        let had = st.contacts.len();
         st.contacts.retain(|x| x.id != id);
-        self.mark_changed(acc);
-        Some(acc)
+        let gone = st.contacts.len() < had;
+        if gone {
+            self.mark_changed(account);
+        }
+        gone
     }
 
-    /// An interaction gone, without re-scoring; returns its account.
-    fn forget_interaction(&mut self, id: InteractionId) -> Option<AccountId> {
-        let acc = self.inter_acc.remove(&id)?;
-        let st = self.accounts.get_mut(&acc)?;
+    /// An interaction gone from `account`, without re-scoring; whether it
+    /// was there.
+    fn forget_interaction(&mut self, account: AccountId, id: InteractionId) -> bool {
+        let Some(st) = self.accounts.get_mut(&account) else {
+            return false;
+        };
+        let had = st.events.len();
         st.events.retain(|e| e.id != id);
-        self.mark_changed(acc);
-        Some(acc)
+        let gone = st.events.len() < had;
+        if gone {
+            self.mark_changed(account);
+        }
+        gone
     }
 
-    /// Accounts and what hangs on them, without re-scoring: one pass over
-    /// the id tables for all of them.
+    /// Accounts and what hangs on them, without re-scoring.
     fn forget_accounts(&mut self, ids: &[AccountId]) {
         if ids.is_empty() {
             return;
@@ -164,9 +176,6 @@ impl Engine {
                 self.accounts.remove(&id);
             }
         }
-        let gone: std::collections::HashSet<AccountId> = ids.iter().copied().collect();
-        self.inter_acc.retain(|_, a| !gone.contains(a));
-        self.contact_acc.retain(|_, a| !gone.contains(a));
     }
 
     /// An account's fields, without re-scoring.
@@ -178,18 +187,8 @@ impl Engine {
         self.reindex_owner(a.id, old.as_deref());
     }
 
-    /// A contact, without re-scoring; returns the account it moved away
-    /// from, if it did.
-    fn record_contact(&mut self, c: &Contact) -> Option<AccountId> {
-        let mut left = None;
-        if let Some(prev) = self.contact_acc.insert(c.id, c.account)
-            && prev != c.account
-            && let Some(st) = self.accounts.get_mut(&prev)
-        {
-            st.contacts.retain(|x| x.id != c.id);
-            self.mark_changed(prev);
-            left = Some(prev);
-        }
+    /// A contact of `c.account`, without re-scoring.
+    fn record_contact(&mut self, c: &Contact) {
         self.mark_changed(c.account);
         let st = self.accounts.entry(c.account).or_default();
         let lite = ContactLite::from_contact(c);
@@ -197,27 +196,15 @@ impl Engine {
             Some(x) => *x = lite,
             None => st.contacts.push(lite),
         }
-        left
     }
 
-    /// An interaction, without re-scoring; returns the account it moved
-    /// away from, if it did.
-    fn record_interaction(&mut self, i: &Interaction) -> Option<AccountId> {
-        let mut left = None;
-        if let Some(prev) = self.inter_acc.insert(i.id, i.account)
-            && prev != i.account
-            && let Some(st) = self.accounts.get_mut(&prev)
-        {
-            st.events.retain(|e| e.id != i.id);
-            self.mark_changed(prev);
-            left = Some(prev);
-        }
+    /// An interaction of `i.account`, without re-scoring.
+    fn record_interaction(&mut self, i: &Interaction) {
         self.mark_changed(i.account);
         let st = self.accounts.entry(i.account).or_default();
         st.events.retain(|e| e.id != i.id);
         let ev = Ev::from_interaction(i);
         let pos = st.events.partition_point(|e| (e.at, e.id) < (ev.at, ev.id));
         st.events.insert(pos, ev);
-        left
     }
 }

@@ -205,10 +205,10 @@ impl Engine {
         let mut e = Engine::new(model, as_of);
         // Sized once: growing tables of a million entries rehash each time.
         e.accounts.reserve(inputs.len());
-        e.inter_acc
-            .reserve(inputs.iter().map(|i| i.events.len()).sum());
-        e.contact_acc
-            .reserve(inputs.iter().map(|i| i.contacts.len()).sum());
+        // Every interaction once, in one account: checked on a sorted copy
+        // of the ids, dropped after.
+        let mut ids: Vec<InteractionId> =
+            Vec::with_capacity(inputs.iter().map(|i| i.events.len()).sum());
         for inp in inputs {
             let st = match e.accounts.entry(inp.account) {
                 Entry::Occupied(_) => return Err(RestoreError::Duplicate(inp.account)),
@@ -232,14 +232,11 @@ impl Engine {
                     left_at: c.left_at,
                 })
                 .collect();
-            for ev in &st.events {
-                if e.inter_acc.insert(ev.id, inp.account).is_some() {
-                    return Err(RestoreError::BadEvent(ev.id));
-                }
-            }
-            for c in &st.contacts {
-                e.contact_acc.insert(c.id, inp.account);
-            }
+            ids.extend(st.events.iter().map(|ev| ev.id));
+        }
+        ids.sort_unstable();
+        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+            return Err(RestoreError::BadEvent(w[0]));
         }
         Ok(Restoring(e))
     }
@@ -254,26 +251,18 @@ impl Engine {
         feed: impl FnOnce(&mut dyn FnMut(&Interaction)) -> Result<(), E>,
     ) -> Result<(), E> {
         self.accounts.clear();
-        self.inter_acc.clear();
-        self.contact_acc.clear();
         self.changed.clear();
         self.new_lineage();
         for a in accounts {
             let st = self.accounts.entry(a.id).or_default();
             Self::set_account_fields(st, a);
         }
+        // The records are the store's: each id once.
         for c in contacts {
-            self.contact_acc.insert(c.id, c.account);
             let st = self.accounts.entry(c.account).or_default();
-            st.contacts.retain(|x| x.id != c.id);
             st.contacts.push(ContactLite::from_contact(c));
         }
         let mut push = |i: &Interaction| {
-            if let Some(prev) = self.inter_acc.insert(i.id, i.account)
-                && let Some(st) = self.accounts.get_mut(&prev)
-            {
-                st.events.retain(|e| e.id != i.id);
-            }
             let st = self.accounts.entry(i.account).or_default();
             st.events.push(Ev::from_interaction(i));
         };

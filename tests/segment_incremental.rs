@@ -560,6 +560,11 @@ fn run_batched(model: Model, n0: usize, batches: Vec<Vec<Op>>) -> Result<(), Tes
                 Edit::Nothing => {}
             }
         }
+        // An interaction moved away and back within the batch is not
+        // removed from where it ended (as the book tells a write).
+        removed
+            .interactions
+            .retain(|&(acc, id)| !inters.iter().any(|i| i.id == id && i.account == acc));
         let changes = inc.edit_many(&accounts, &contacts, &inters, &removed);
         prev = check(&model, &w, &inc, &prev, &changes, &label, &mut kept)?;
         if reopen {

@@ -13,6 +13,7 @@ mod agenda;
 mod agenda_items;
 pub mod bulk;
 mod cache;
+mod children;
 mod derived;
 pub mod digest;
 pub mod duplicates;
@@ -40,6 +41,7 @@ use crate::domain::{
 };
 use crate::segment::{AgendaItem, Engine, Model, ModelError, Removed, TierChange};
 use crate::store::{Batch, BatchResult, Store, StoreError, fold_key};
+use children::deleted_from;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -403,28 +405,30 @@ impl Book {
             + stored.contacts.len()
             + stored.interactions.len()
             + stored.deleted.len();
+        let children = children::child_edits(&stored);
         if self.engine.prefers_recompute(edits) {
             // An import or its undo: one recompute rather than a re-scoring
             // per record.
-            let mut removed = Removed::default();
-            let gone = stored
-                .deleted
-                .iter()
-                .map(|d| (d.record.kind, deleted_from(d), d.record.id));
-            for (kind, account, id) in gone.chain(stored.moved.iter().copied()) {
-                match kind {
-                    RefKind::Account => removed.accounts.push(account),
-                    RefKind::Contact => removed.contacts.push((account, ContactId(id))),
+            let mut removed = Removed {
+                contacts: children.left_contacts,
+                interactions: children.left_interactions,
+                ..Removed::default()
+            };
+            for d in &stored.deleted {
+                let (r, account) = (&d.record, deleted_from(d));
+                match r.kind {
+                    RefKind::Account => removed.accounts.push(r.account),
+                    RefKind::Contact => removed.contacts.push((account, ContactId(r.id))),
                     RefKind::Interaction => {
-                        removed.interactions.push((account, InteractionId(id)));
+                        removed.interactions.push((account, InteractionId(r.id)));
                     }
                     RefKind::FollowUp | RefKind::Meta => {}
                 }
             }
             let changes = self.engine.edit_many(
                 &stored.accounts,
-                &stored.contacts,
-                &stored.interactions,
+                &children.contacts,
+                &children.interactions,
                 &removed,
             );
             note(changes, &mut moved);
@@ -433,20 +437,16 @@ impl Book {
                 note(self.engine.upsert_account(a), &mut moved);
             }
             // A child that moved leaves its old account first.
-            for &(kind, account, id) in &stored.moved {
-                let changes = match kind {
-                    RefKind::Contact => self.engine.remove_contact(account, ContactId(id)),
-                    RefKind::Interaction => {
-                        self.engine.remove_interaction(account, InteractionId(id))
-                    }
-                    _ => Vec::new(),
-                };
-                note(changes, &mut moved);
+            for &(account, id) in &children.left_contacts {
+                note(self.engine.remove_contact(account, id), &mut moved);
             }
-            for c in &stored.contacts {
+            for &(account, id) in &children.left_interactions {
+                note(self.engine.remove_interaction(account, id), &mut moved);
+            }
+            for c in children.contacts.iter() {
                 note(self.engine.upsert_contact(c), &mut moved);
             }
-            for i in &stored.interactions {
+            for i in children.interactions.iter() {
                 note(self.engine.upsert_interaction(i), &mut moved);
             }
             for d in &stored.deleted {
@@ -731,12 +731,4 @@ impl Book {
         self.execute(WriteOp::CompleteFollowUp { id }, None)
             .map(|_| ())
     }
-}
-
-/// The account a deleted record was in, as the store found it.
-fn deleted_from(d: &crate::audit::RecordChange) -> AccountId {
-    d.before
-        .as_ref()
-        .and_then(|b| b.account())
-        .unwrap_or(d.record.account)
 }

@@ -148,11 +148,6 @@ impl Search {
         }
     }
 
-    /// False only where `score` gives `None`.
-    pub fn may_match(&self, hay: &Hay) -> bool {
-        self.empty || self.pre.may_match(hay.folded)
-    }
-
     /// The haystack's score, `None` when it does not match.
     pub fn score(&self, hay: &Hay, matcher: &mut Matcher) -> Option<u32> {
         if self.empty {
@@ -207,7 +202,7 @@ impl Search {
     /// them reach the `ceiling` no later one can rank before them. `None`
     /// when `budget` haystacks were scored, or all were, before that (the
     /// caller scores them all). A one-letter search at 100k accounts then
-    /// scores a few hundred rows.
+    /// scores about 4,400 rows.
     pub fn leading<'a>(
         &self,
         hays: impl Iterator<Item = (usize, Hay<'a>)>,

@@ -117,11 +117,11 @@ impl Engine {
         // A follow-up asked for by an interaction stands until the account
         // manager touches the customer again (visit, call, meeting, email):
         // an internal note or an incoming payment does not answer it.
-        let last_touch = evs.iter().rev().find(|e| e.kind.is_touch()).map(|e| e.at);
+        let last_touch = evs.iter().rev().find(|e| e.kind.is_touch()).map(|e| e.at());
         for e in evs {
             if let Some(f) = e.follow_up
                 && f <= as_of
-                && last_touch.is_none_or(|t| t <= e.at)
+                && last_touch.is_none_or(|t| t <= e.at())
             {
                 let mut item = self.item(
                     id,
@@ -137,9 +137,9 @@ impl Engine {
         let reply = i64::from(policy.map_or(24, |p| p.reply_hours));
         let resolve = i64::from(policy.map_or(48, |p| p.resolve_hours));
         for c in open_complaints(self.events(id), as_of) {
-            let replied = evs.iter().any(|e| e.at > c.at && e.kind.is_touch());
+            let replied = evs.iter().any(|e| e.at() > c.at() && e.kind.is_touch());
             if !replied {
-                let due = (c.at + Duration::hours(reply)).date_naive();
+                let due = (c.at() + Duration::hours(reply)).date_naive();
                 let mut item = self.item(
                     id,
                     AgendaKind::ComplaintReply,
@@ -149,7 +149,7 @@ impl Engine {
                 item.interaction = Some(c.id);
                 items.push(item);
             }
-            let due = (c.at + Duration::hours(resolve)).date_naive();
+            let due = (c.at() + Duration::hours(resolve)).date_naive();
             let mut item = self.item(
                 id,
                 AgendaKind::ComplaintResolve,

@@ -63,12 +63,12 @@ impl Engine {
                 InteractionKind::Order if day > start => {
                     let i = ends.partition_point(|end| *end < day);
                     if let Some(m) = months.get_mut(i) {
-                        m.1 += e.amount.unwrap_or(Money::ZERO);
+                        m.1 += e.amount().unwrap_or(Money::ZERO);
                     }
                 }
                 InteractionKind::Payment if day > year => {
                     payments += 1;
-                    paid += e.amount.unwrap_or(Money::ZERO);
+                    paid += e.amount().unwrap_or(Money::ZERO);
                 }
                 _ => {}
             }

@@ -204,7 +204,9 @@ impl Engine {
         let st = self.accounts.entry(i.account).or_default();
         st.events.retain(|e| e.id != i.id);
         let ev = Ev::from_interaction(i);
-        let pos = st.events.partition_point(|e| (e.at, e.id) < (ev.at, ev.id));
+        let pos = st
+            .events
+            .partition_point(|e| e.order_key() < ev.order_key());
         st.events.insert(pos, ev);
     }
 }

@@ -46,10 +46,11 @@ impl EvRecord {
         EvRecord {
             id: e.id,
             kind: e.kind,
-            secs: e.at.timestamp(),
-            nanos: e.at.timestamp_subsec_nanos(),
-            amount: e.amount,
-            margin: e.margin,
+            secs: e.at().timestamp(),
+            // Kept in the stored form; the engine keeps whole seconds.
+            nanos: 0,
+            amount: e.amount(),
+            margin: e.margin(),
             due: e.due,
             paid_at: e.paid_at,
             satisfaction: e.satisfaction,
@@ -58,8 +59,10 @@ impl EvRecord {
     }
 
     fn ev(&self) -> Option<Ev> {
-        Some(Ev {
+        Some(Ev::from_interaction(&Interaction {
             id: self.id,
+            version: 0,
+            account: AccountId(0),
             kind: self.kind,
             at: DateTime::from_timestamp(self.secs, self.nanos)?,
             amount: self.amount,
@@ -68,7 +71,9 @@ impl EvRecord {
             paid_at: self.paid_at,
             satisfaction: self.satisfaction,
             follow_up: self.follow_up,
-        })
+            summary: String::new(),
+            author: String::new(),
+        }))
     }
 }
 
@@ -219,8 +224,8 @@ impl Engine {
                 let ev = r.ev().ok_or(RestoreError::BadEvent(r.id))?;
                 st.events.push(ev);
             }
-            if !st.events.is_sorted_by_key(|ev| (ev.at, ev.id)) {
-                st.events.sort_by_key(|ev| (ev.at, ev.id));
+            if !st.events.is_sorted_by_key(Ev::order_key) {
+                st.events.sort_by_key(Ev::order_key);
             }
             st.contacts = inp
                 .contacts
@@ -268,7 +273,7 @@ impl Engine {
         };
         feed(&mut push)?;
         for st in self.accounts.values_mut() {
-            st.events.sort_by_key(|e| (e.at, e.id));
+            st.events.sort_by_key(Ev::order_key);
             st.events.shrink_to_fit();
         }
         self.index_owners();

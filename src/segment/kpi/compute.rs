@@ -138,7 +138,7 @@ fn facts(
             InteractionKind::Order => {
                 first_order.get_or_insert(day);
                 if p.contains(day) {
-                    f.revenue += e.amount.unwrap_or(Money::ZERO);
+                    f.revenue += e.amount().unwrap_or(Money::ZERO);
                     f.ordered_now = true;
                 } else if prev.contains(day) {
                     f.ordered_prev = true;
@@ -151,7 +151,7 @@ fn facts(
                     && due < p.to
                     && e.paid_at.is_none_or(|paid| paid > p.to)
                 {
-                    f.overdue.0 += e.amount.unwrap_or(Money::ZERO);
+                    f.overdue.0 += e.amount().unwrap_or(Money::ZERO);
                     f.overdue.1 += 1;
                     f.overdue.2 += (p.to - due).num_days();
                 }
@@ -165,11 +165,11 @@ fn facts(
             InteractionKind::Complaint => {
                 let inside = p.contains(day);
                 f.complaints.raised += usize::from(inside);
-                open.push_back((e.at, inside));
+                open.push_back((e.at(), inside));
             }
             InteractionKind::Resolution => {
                 if let Some((at, true)) = open.pop_front() {
-                    if e.at - at <= resolve {
+                    if e.at() - at <= resolve {
                         f.complaints.resolved_in_time += 1;
                     } else {
                         f.complaints.resolved_late += 1;

@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use kam::domain::{
     Account, AccountStatus, Contact, ContactRole, Interaction, InteractionKind, Money, Orientation,
-    Profile, Ratings, TierPin,
+    ProfileText, Ratings, TierPin,
 };
 use kam::store::Store;
 use kam::transfer::columns::RecordKind;
@@ -117,11 +117,12 @@ fn varied_store(store: &Store) {
                 ..Default::default()
             },
             tags: vec!["vip".into(), "重点客户".into()],
-            profile: Profile {
+            profile: ProfileText {
                 background: "Line one\nLine two, with comma\n  indented \"quote\"".into(),
                 plans: "short: renew\nlong: expand, \"maybe\"".into(),
                 ..Default::default()
-            },
+            }
+            .into(),
             ..Default::default()
         })
         .unwrap();
@@ -143,7 +144,7 @@ fn varied_store(store: &Store) {
                 tech_cooperation: Some(2),
             },
             tags: vec!["战略".into()],
-            profile: Profile {
+            profile: ProfileText {
                 background: "全球领先的信息与通信基础设施提供商。\n第二行".into(),
                 finance: "营收稳定".into(),
                 organisation: "采购部关注成本,业务部关注结果".into(),
@@ -152,7 +153,8 @@ fn varied_store(store: &Store) {
                 downstream: "运营商".into(),
                 plans: "".into(),
                 needs: "隐性需求:交付速度".into(),
-            },
+            }
+            .into(),
             pin: Some(TierPin {
                 tier: "key".into(),
                 reason: "strategic".into(),

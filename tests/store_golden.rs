@@ -50,11 +50,12 @@ fn account_golden() {
             strategic_fit: Some(5),
             tech_cooperation: Some(0),
         },
-        profile: Profile {
+        profile: ProfileText {
             background: "bg".into(),
             needs: "n\nx".into(),
             ..Default::default()
-        },
+        }
+        .into(),
         tags: vec!["vip".into(), "cn".into()],
         pin: Some(TierPin {
             tier: "key".into(),

@@ -7,6 +7,7 @@ mod ids;
 mod keydate;
 mod marks;
 mod money;
+mod profile;
 mod records;
 pub mod rules;
 pub mod text;
@@ -16,6 +17,7 @@ pub use ids::{AccountId, ContactId, FollowUpId, InteractionId};
 pub use keydate::{KeyDate, KeyDateKind, KeyDates};
 pub use marks::{ReviewMark, Snooze, Snoozes};
 pub use money::{Money, MoneyError};
+pub use profile::ProfileText;
 pub use records::{Account, Contact, FollowUp, Interaction, Profile, Ratings, TierPin};
 pub use rules::keydate::{check_keydate_entry, sanitize_keydate};
 pub use rules::{

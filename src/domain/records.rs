@@ -4,6 +4,7 @@ use super::compact;
 use super::enums::{AccountStatus, ContactRole, InteractionKind, Orientation};
 use super::ids::{AccountId, ContactId, FollowUpId, InteractionId};
 use super::money::Money;
+pub use super::profile::Profile;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -14,62 +15,6 @@ pub struct Ratings {
     pub loyalty: Option<u8>,
     pub strategic_fit: Option<u8>,
     pub tech_cooperation: Option<u8>,
-}
-
-/// The structured profile ("customer DNA"), one text per section so that
-/// different account managers keep records the same way.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Profile {
-    pub background: String,
-    pub finance: String,
-    pub organisation: String,
-    pub competitors: String,
-    pub suppliers: String,
-    pub downstream: String,
-    pub plans: String,
-    pub needs: String,
-}
-
-impl Profile {
-    /// Section names in display and CSV order.
-    pub const SECTIONS: [&'static str; 8] = [
-        "background",
-        "finance",
-        "organisation",
-        "competitors",
-        "suppliers",
-        "downstream",
-        "plans",
-        "needs",
-    ];
-
-    pub fn get(&self, section: &str) -> Option<&String> {
-        Some(match section {
-            "background" => &self.background,
-            "finance" => &self.finance,
-            "organisation" => &self.organisation,
-            "competitors" => &self.competitors,
-            "suppliers" => &self.suppliers,
-            "downstream" => &self.downstream,
-            "plans" => &self.plans,
-            "needs" => &self.needs,
-            _ => return None,
-        })
-    }
-
-    pub fn get_mut(&mut self, section: &str) -> Option<&mut String> {
-        Some(match section {
-            "background" => &mut self.background,
-            "finance" => &mut self.finance,
-            "organisation" => &mut self.organisation,
-            "competitors" => &mut self.competitors,
-            "suppliers" => &mut self.suppliers,
-            "downstream" => &mut self.downstream,
-            "plans" => &mut self.plans,
-            "needs" => &mut self.needs,
-            _ => return None,
-        })
-    }
 }
 
 /// A tier set by hand, overriding the computed one (which is still shown).

@@ -29,18 +29,12 @@ pub fn sanitize_account(a: &mut Account) -> Result<(), FieldError> {
     a.backup_owner = clean_line(&a.backup_owner);
     a.industry = clean_line(&a.industry);
     a.region = clean_line(&a.region);
-    for s in [
-        &mut a.profile.background,
-        &mut a.profile.finance,
-        &mut a.profile.organisation,
-        &mut a.profile.competitors,
-        &mut a.profile.suppliers,
-        &mut a.profile.downstream,
-        &mut a.profile.plans,
-        &mut a.profile.needs,
-    ] {
-        *s = clean_text(s);
+    if let Some(text) = a.profile.text_mut() {
+        for s in text.sections_mut() {
+            *s = clean_text(s);
+        }
     }
+    a.profile.compact();
     a.tags = a
         .tags
         .iter()

@@ -155,12 +155,12 @@ fn varied_store(store: &Store) {
                 needs: "隐性需求:交付速度".into(),
             }
             .into(),
-            pin: Some(TierPin {
+            pin: Some(Box::new(TierPin {
                 tier: "key".into(),
                 reason: "strategic".into(),
                 by: "boss".into(),
                 at: day(2024, 1, 1),
-            }),
+            })),
             ..Default::default()
         })
         .unwrap();

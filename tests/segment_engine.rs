@@ -400,12 +400,12 @@ fn pin_wins_and_is_reported() {
     let b = cap_world(10);
     let mut e = b.engine(cap_model(0.2));
     let mut a = b.accounts[0].clone();
-    a.pin = Some(TierPin {
+    a.pin = Some(Box::new(TierPin {
         tier: "Key".into(),
         reason: "strategic logo".into(),
         by: "ann".into(),
         at: d(AS_OF),
-    });
+    }));
     let changes = e.upsert_account(&a);
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0].to, "Key");

@@ -332,12 +332,12 @@ fn apply(model: &Model, w: &mut World, op: Op) -> Edit {
             let id = pick(acc);
             let t = model.tiers[tier as usize % model.tiers.len()].name.clone();
             let a = &mut w.accounts[(id.0 - 1) as usize];
-            a.pin = Some(TierPin {
+            a.pin = Some(Box::new(TierPin {
                 tier: t,
                 reason: "test".into(),
                 by: "me".into(),
                 at: as_of(),
-            });
+            }));
             let a = a.clone();
             Edit::Account(Box::new(a))
         }

@@ -57,12 +57,12 @@ fn account_golden() {
         }
         .into(),
         tags: vec!["vip".into(), "cn".into()],
-        pin: Some(TierPin {
+        pin: Some(Box::new(TierPin {
             tier: "key".into(),
             reason: "board".into(),
             by: "ann".into(),
             at: d(2024, 6, 1),
-        }),
+        })),
     };
     check(
         &a,

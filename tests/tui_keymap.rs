@@ -330,12 +330,12 @@ fn prepare(place: Place, book: &mut kam::book::Book) {
     for key in ["ACME", "GLOBEX"] {
         let mut a = book.account_by_key(key).unwrap().clone();
         let tier = book.engine().tier(a.id).unwrap();
-        a.pin = Some(kam::domain::TierPin {
+        a.pin = Some(Box::new(kam::domain::TierPin {
             tier,
             reason: "set long ago".into(),
             by: "li".into(),
             at: tui_common::d(2024, 1, 1),
-        });
+        }));
         book.save_account(a).unwrap();
     }
 }

@@ -31,12 +31,12 @@ fn review_book(dir: &std::path::Path) -> Book {
     i.summary = "framework order".into();
     b.add_interaction(i).unwrap();
     let mut u = b.account_by_key("UMBRELLA").unwrap().clone();
-    u.pin = Some(TierPin {
+    u.pin = Some(Box::new(TierPin {
         tier: b.engine().tier(u.id).unwrap(),
         reason: "strategic importer".into(),
         by: "wang".into(),
         at: d(2024, 6, 1),
-    });
+    }));
     b.save_account(u).unwrap();
     b
 }

@@ -230,12 +230,12 @@ impl Book {
             BulkChange::Pin { tier, reason } => {
                 // Re-pinning to the same tier keeps the first pin's record.
                 if a.pin.as_ref().is_none_or(|p| p.tier != *tier) {
-                    a.pin = Some(TierPin {
+                    a.pin = Some(Box::new(TierPin {
                         tier: tier.clone(),
                         reason: reason.clone(),
                         by: self.user.clone(),
                         at: self.clock.today(),
-                    });
+                    }));
                 }
             }
         }

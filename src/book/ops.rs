@@ -386,12 +386,12 @@ impl Book {
                 let tier = self.check_tier(&tier)?;
                 let id = self.key_to_id(&key)?;
                 let mut a = self.accounts[&id].clone();
-                a.pin = Some(TierPin {
+                a.pin = Some(Box::new(TierPin {
                     tier,
                     reason,
                     by: self.user.clone(),
                     at: self.clock.today(),
-                });
+                }));
                 Ok(Done::of(self.write_account(a, "pin", request)?, "pin"))
             }
             WriteOp::Unpin { key } => {

@@ -109,8 +109,9 @@ impl Book {
             let from = mark.get(&a.id).filter(|t| **t != tier).cloned();
             let old_pin = a
                 .pin
-                .clone()
-                .filter(|p| (today - p.at).num_days() >= period);
+                .as_deref()
+                .filter(|p| (today - p.at).num_days() >= period)
+                .cloned();
             if from.is_none() && old_pin.is_none() {
                 continue;
             }

@@ -30,12 +30,12 @@ impl World {
             owner: owner.into(),
             status,
             since: Some(d(since)),
-            pin: Some(TierPin {
+            pin: Some(Box::new(TierPin {
                 tier: tier.into(),
                 reason: "test".into(),
                 by: "t".into(),
                 at: d(since),
-            }),
+            })),
             ..Account::default()
         };
         self.e.upsert_account(&a);

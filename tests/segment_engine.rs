@@ -800,4 +800,21 @@ fn a_snapshot_that_disagrees_with_the_records_is_refused() {
         Engine::restore_inputs(Model::default(), d(AS_OF), twice),
         Err(kam::segment::RestoreError::Duplicate(AccountId(1)))
     ));
+    // Fed in parts, an interaction found in two accounts' inputs (the second
+    // part lists account 1's interaction under account 3) is refused once
+    // every part is in.
+    let mut elsewhere = inputs[0].clone();
+    elsewhere.account = AccountId(3);
+    let mut r = kam::segment::Restoring::new(Model::default(), d(AS_OF), 3, 3);
+    r.add(inputs.clone()).unwrap();
+    r.add(vec![elsewhere]).unwrap();
+    assert!(matches!(
+        r.finish(&more),
+        Err(kam::segment::RestoreError::BadEvent(_))
+    ));
+    // The same parts without the copy restore the engine.
+    let mut r = kam::segment::Restoring::new(Model::default(), d(AS_OF), 2, 2);
+    r.add(inputs[..1].to_vec()).unwrap();
+    r.add(inputs[1..].to_vec()).unwrap();
+    assert_eq!(r.finish(&b.accounts).unwrap().scores(), e.scores());
 }

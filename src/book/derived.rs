@@ -66,10 +66,19 @@ pub(super) struct Saved {
 pub(super) fn read_saved(store: &Store, model: &Model, as_of: NaiveDate) -> Result<Saved> {
     let unlogged = store.unlogged_writes();
     let seq = store.last_seq()?;
-    let restoring = store
-        .load_derived(seq)?
-        .ok()
-        .and_then(|inputs| Engine::restore_inputs(model.clone(), as_of, inputs).ok());
+    // Each bucket goes into the engine as it is decoded.
+    let mut restoring: Option<Restoring> = None;
+    let loaded = store.load_derived_parts(seq, |accounts, part| {
+        let r = restoring.get_or_insert_with(|| {
+            // About ten interactions an account: a hint, not a limit.
+            Restoring::new(model.clone(), as_of, accounts, accounts * 10)
+        });
+        r.add(part).map_err(|e| e.to_string())
+    })?;
+    let restoring = match loaded {
+        Ok(_) => restoring.or_else(|| Some(Restoring::new(model.clone(), as_of, 0, 0))),
+        Err(_) => None,
+    };
     Ok(Saved {
         seq,
         unlogged,

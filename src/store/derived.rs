@@ -128,6 +128,25 @@ impl Store {
         &self,
         seq: u64,
     ) -> Result<std::result::Result<Vec<AccountInputs>, DerivedMiss>> {
+        let mut out = Vec::new();
+        let loaded = self.load_derived_parts(seq, |_, mut part| {
+            out.append(&mut part);
+            Ok(())
+        })?;
+        Ok(loaded.map(|_| out))
+    }
+
+    /// The saved engine inputs if they reflect change `seq`, handed to
+    /// `take` a bucket at a time (never all decoded at once), with the
+    /// number of accounts the snapshot holds; an error from `take` (inputs
+    /// it refuses) is a miss like a damaged part.
+    /// Returns the number of accounts, or why the snapshot cannot be used —
+    /// in which case `take` may have been given parts of it.
+    pub fn load_derived_parts(
+        &self,
+        seq: u64,
+        mut take: impl FnMut(usize, Vec<AccountInputs>) -> std::result::Result<(), String>,
+    ) -> Result<std::result::Result<u64, DerivedMiss>> {
         let Some(bytes) = self.derived.get(HEAD)? else {
             return Ok(Err(DerivedMiss::Missing));
         };
@@ -141,31 +160,33 @@ impl Store {
                 current: seq,
             }));
         }
-        let mut out = Vec::with_capacity(usize::try_from(head.accounts).unwrap_or(0));
+        let size = usize::try_from(head.accounts).unwrap_or(0);
+        let mut accounts = 0u64;
         for b in 0..head.buckets {
             let Some(bytes) = self.derived.get(bucket_key(b))? else {
                 return Ok(Err(DerivedMiss::Damaged(format!("bucket {b} is missing"))));
             };
-            match codec::decode::<Vec<AccountInputs>>(&bytes) {
-                Ok(mut v) => {
-                    if v.iter().any(|a| bucket_of(a.account, head.buckets) != b) {
-                        return Ok(Err(DerivedMiss::Damaged(format!(
-                            "bucket {b} holds another bucket's account"
-                        ))));
-                    }
-                    out.append(&mut v);
-                }
+            let part = match codec::decode::<Vec<AccountInputs>>(&bytes) {
+                Ok(part) => part,
                 Err(e) => return Ok(Err(DerivedMiss::Damaged(e.to_string()))),
+            };
+            if part.iter().any(|a| bucket_of(a.account, head.buckets) != b) {
+                return Ok(Err(DerivedMiss::Damaged(format!(
+                    "bucket {b} holds another bucket's account"
+                ))));
+            }
+            accounts += part.len() as u64;
+            if let Err(e) = take(size, part) {
+                return Ok(Err(DerivedMiss::Damaged(e)));
             }
         }
-        if out.len() as u64 != head.accounts {
+        if accounts != head.accounts {
             return Ok(Err(DerivedMiss::Damaged(format!(
-                "{} accounts where the head says {}",
-                out.len(),
+                "{accounts} accounts where the head says {}",
                 head.accounts
             ))));
         }
-        Ok(Ok(out))
+        Ok(Ok(accounts))
     }
 
     /// Replaces the whole snapshot with `inputs`, reflecting change `seq`.

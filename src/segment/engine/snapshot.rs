@@ -114,15 +114,74 @@ pub enum RestoreError {
     BadEvent(InteractionId),
 }
 
-/// An engine holding a snapshot's inputs, waiting for the account records
-/// (see `Engine::restore_inputs`).
-pub struct Restoring(Engine);
+/// An engine taking a snapshot's inputs part by part, then waiting for the
+/// account records (see `Engine::restore_inputs`). Fed a bucket at a time,
+/// the snapshot is never held decoded as a whole: at a million interactions
+/// that copy was 70 MB on top of the engine's own.
+pub struct Restoring {
+    engine: Engine,
+    /// Every interaction id given, checked for repeats at the end.
+    ids: Vec<InteractionId>,
+}
 
 impl Restoring {
+    /// An empty engine scoring `model` as of `as_of`, with room for
+    /// `accounts` accounts and `interactions` interactions (hints).
+    pub fn new(model: Model, as_of: NaiveDate, accounts: usize, interactions: usize) -> Restoring {
+        let mut engine = Engine::new(model, as_of);
+        // Sized once: growing tables of a million entries rehash each time.
+        engine.accounts.reserve(accounts);
+        Restoring {
+            engine,
+            ids: Vec::with_capacity(interactions),
+        }
+    }
+
+    /// Takes some accounts' inputs (each account once over all calls).
+    pub fn add(&mut self, inputs: Vec<AccountInputs>) -> Result<(), RestoreError> {
+        for inp in inputs {
+            let st = match self.engine.accounts.entry(inp.account) {
+                Entry::Occupied(_) => return Err(RestoreError::Duplicate(inp.account)),
+                Entry::Vacant(v) => v.insert(AccState::default()),
+            };
+            st.events.reserve_exact(inp.events.len());
+            for r in &inp.events {
+                let ev = r.ev().ok_or(RestoreError::BadEvent(r.id))?;
+                st.events.push(ev);
+            }
+            if !st.events.is_sorted_by_key(Ev::order_key) {
+                st.events.sort_by_key(Ev::order_key);
+            }
+            st.contacts = inp
+                .contacts
+                .iter()
+                .map(|c| ContactLite {
+                    id: c.id,
+                    primary: c.primary,
+                    backup: c.backup,
+                    left_at: c.left_at,
+                })
+                .collect();
+            self.ids.extend(st.events.iter().map(|ev| ev.id));
+        }
+        Ok(())
+    }
+
+    /// Every interaction once, in one account.
+    fn check_ids(&mut self) -> Result<(), RestoreError> {
+        let mut ids = std::mem::take(&mut self.ids);
+        ids.sort_unstable();
+        match ids.windows(2).find(|w| w[0] == w[1]) {
+            Some(w) => Err(RestoreError::BadEvent(w[0])),
+            None => Ok(()),
+        }
+    }
+
     /// The engine for `accounts`, scored: every record account must have
     /// inputs and every input a record.
-    pub fn finish(self, accounts: &[Account]) -> Result<Engine, RestoreError> {
-        let mut e = self.0;
+    pub fn finish(mut self, accounts: &[Account]) -> Result<Engine, RestoreError> {
+        self.check_ids()?;
+        let mut e = self.engine;
         for a in accounts {
             // An account without inputs: the snapshot predates it.
             let Some(st) = e.accounts.get_mut(&a.id) else {
@@ -207,43 +266,10 @@ impl Engine {
         as_of: NaiveDate,
         inputs: Vec<AccountInputs>,
     ) -> Result<Restoring, RestoreError> {
-        let mut e = Engine::new(model, as_of);
-        // Sized once: growing tables of a million entries rehash each time.
-        e.accounts.reserve(inputs.len());
-        // Every interaction once, in one account: checked on a sorted copy
-        // of the ids, dropped after.
-        let mut ids: Vec<InteractionId> =
-            Vec::with_capacity(inputs.iter().map(|i| i.events.len()).sum());
-        for inp in inputs {
-            let st = match e.accounts.entry(inp.account) {
-                Entry::Occupied(_) => return Err(RestoreError::Duplicate(inp.account)),
-                Entry::Vacant(v) => v.insert(AccState::default()),
-            };
-            st.events.reserve_exact(inp.events.len());
-            for r in &inp.events {
-                let ev = r.ev().ok_or(RestoreError::BadEvent(r.id))?;
-                st.events.push(ev);
-            }
-            if !st.events.is_sorted_by_key(Ev::order_key) {
-                st.events.sort_by_key(Ev::order_key);
-            }
-            st.contacts = inp
-                .contacts
-                .iter()
-                .map(|c| ContactLite {
-                    id: c.id,
-                    primary: c.primary,
-                    backup: c.backup,
-                    left_at: c.left_at,
-                })
-                .collect();
-            ids.extend(st.events.iter().map(|ev| ev.id));
-        }
-        ids.sort_unstable();
-        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
-            return Err(RestoreError::BadEvent(w[0]));
-        }
-        Ok(Restoring(e))
+        let events = inputs.iter().map(|i| i.events.len()).sum();
+        let mut r = Restoring::new(model, as_of, inputs.len(), events);
+        r.add(inputs)?;
+        Ok(r)
     }
 
     /// A full rebuild from records given one at a time: the interactions

@@ -166,10 +166,11 @@ fn newer_schema_is_refused() {
 fn options_are_applied() {
     let dir = tempfile::tempdir().unwrap();
     let opts = OpenOptions {
-        cache_capacity: 1024 * 1024,
+        cache_capacity: Some(1024 * 1024),
         ..Default::default()
     };
-    assert_eq!(OpenOptions::default().cache_capacity, 64 * 1024 * 1024);
+    // Sized to the database unless asked for.
+    assert_eq!(OpenOptions::default().cache_capacity, None);
     assert!(!OpenOptions::default().group_shared);
     let s = Store::open_with(dir.path(), &opts).unwrap();
     s.insert_account(account("A")).unwrap();

@@ -110,24 +110,15 @@ pub mod envelope {
     pub use super::codec::{ENVELOPE_V1, Record, Tag, decode, encode, payload, tag_of};
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct OpenOptions {
-    /// sled page cache in bytes; resident memory can reach a few times this.
-    pub cache_capacity: u64,
+    /// sled page cache in bytes (resident memory can reach a few times
+    /// this); None sizes it to the database (`open::cache_for`).
+    pub cache_capacity: Option<u64>,
     /// Team mode: files readable and writable by the group (0660/0770).
     pub group_shared: bool,
     /// When and how a large write is staged (see `staging`).
     pub staging: StagingLimits,
-}
-
-impl Default for OpenOptions {
-    fn default() -> Self {
-        OpenOptions {
-            cache_capacity: 64 * 1024 * 1024,
-            group_shared: false,
-            staging: StagingLimits::default(),
-        }
-    }
 }
 
 /// A handle to an open database. Cloning is cheap and shares the database.

@@ -220,6 +220,17 @@ pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<(sled::Db, Option<TreeC
     Ok((db, had_data.then_some(counts)))
 }
 
+/// sled's page cache for a log of `log_len` bytes: a thirty-second of it,
+/// between 8 and 64 MiB. The book keeps what it scores and lists in memory,
+/// so sled's cache serves only the records a screen opens and the inner
+/// nodes of the trees a write walks, not the whole book: at 100k accounts
+/// (a 730 MB log) a 64 MiB cache held 45 MB more than this size and made no
+/// read or write measurably faster (BENCHMARKS.md, tenth pass).
+pub(crate) fn cache_for(log_len: u64) -> u64 {
+    const MIB: u64 = 1024 * 1024;
+    (log_len / 32).clamp(8 * MIB, 64 * MIB)
+}
+
 /// Opens sled and checks (or writes) the kam header; true when it upgraded
 /// an older database.
 fn open_sled(dir: &Path, opts: &OpenOptions, had_data: bool) -> Result<(sled::Db, bool)> {
@@ -236,9 +247,12 @@ fn open_sled(dir: &Path, opts: &OpenOptions, had_data: bool) -> Result<(sled::Db
     // itself, and sled's timer kept writing after the clean-close marker had
     // described the files, so the next open found them changed and copied
     // and checked every one (seconds at 100k accounts).
+    let cache = opts
+        .cache_capacity
+        .unwrap_or_else(|| cache_for(super::guard::current_log_len(dir).unwrap_or(0)));
     let config = sled::Config::new()
         .path(dir)
-        .cache_capacity(opts.cache_capacity)
+        .cache_capacity(cache)
         .flush_every_ms(None);
     let db = match open_retrying(&config) {
         Err(panic) => {
@@ -358,5 +372,14 @@ mod tests {
             short.chars().count() <= 80 && !short.contains("second"),
             "{short}"
         );
+    }
+
+    #[test]
+    fn the_page_cache_grows_with_the_log_between_8_and_64_mib() {
+        const MIB: u64 = 1024 * 1024;
+        assert_eq!(cache_for(0), 8 * MIB);
+        assert_eq!(cache_for(5 * MIB), 8 * MIB);
+        assert_eq!(cache_for(730 * MIB), 730 * MIB / 32);
+        assert_eq!(cache_for(6 * 1024 * MIB), 64 * MIB);
     }
 }

@@ -657,3 +657,47 @@ fn a_rename_reaches_a_client_that_asks_about_a_later_change_first() {
             .any(|r| r.item.account == renamed && r.name == "Renamed Before The Order")
     );
 }
+
+/// A key names its account through the store's index: after the key is
+/// changed, after a merge drops the other account, and after both are
+/// undone, `account_by_key` and `find_account` name what the records say.
+#[test]
+fn keys_find_their_accounts_after_a_new_key_a_merge_and_the_undos() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = demo_book(dir.path());
+    let accounts = book.accounts();
+    let (a, b) = ((*accounts[3]).clone(), (*accounts[4]).clone());
+    assert_eq!(book.account_by_key(&a.key).map(|x| x.id), Some(a.id));
+
+    let mut renamed = a.clone();
+    renamed.key = "ZZ-NEW-KEY".into();
+    book.execute(
+        WriteOp::SaveAccount {
+            base: Some(a.clone()),
+            account: renamed,
+        },
+        None,
+    )
+    .unwrap();
+    assert!(book.account_by_key(&a.key).is_none(), "the old key");
+    assert_eq!(book.account_by_key("ZZ-NEW-KEY").map(|x| x.id), Some(a.id));
+    assert_eq!(book.find_account("zz-new-key").unwrap().id, a.id);
+
+    book.execute(
+        WriteOp::MergeAccounts {
+            keep: "ZZ-NEW-KEY".into(),
+            drop: b.key.clone(),
+            take: Vec::new(),
+        },
+        None,
+    )
+    .unwrap();
+    assert!(book.account_by_key(&b.key).is_none(), "the merged-away key");
+    assert!(book.find_account(&b.key).is_err());
+
+    book.execute(WriteOp::Undo, None).unwrap();
+    assert_eq!(book.account_by_key(&b.key).map(|x| x.id), Some(b.id));
+    book.execute(WriteOp::Undo, None).unwrap();
+    assert_eq!(book.account_by_key(&a.key).map(|x| x.id), Some(a.id));
+    assert!(book.account_by_key("ZZ-NEW-KEY").is_none());
+}

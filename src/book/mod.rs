@@ -245,8 +245,15 @@ impl Book {
         self.accounts.get(&id)
     }
 
+    /// The account with exactly this key, through the store's key index: a
+    /// scan of every account compared 100k keys on each command that names
+    /// one (a quarter of the server's time for `kam order` at 100k).
     pub fn account_by_key(&self, key: &str) -> Option<&Account> {
-        self.accounts.values().find(|a| a.key == key)
+        match self.store.account_id_by_key(key) {
+            Ok(id) => id.and_then(|id| self.accounts.get(&id)),
+            // An index that cannot be read: the records themselves.
+            Err(_) => self.accounts.values().find(|a| a.key == key),
+        }
     }
 
     /// The account a user means by `key` (command line): the exact key, else

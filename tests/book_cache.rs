@@ -701,3 +701,56 @@ fn keys_find_their_accounts_after_a_new_key_a_merge_and_the_undos() {
     assert_eq!(book.account_by_key(&a.key).map(|x| x.id), Some(a.id));
     assert!(book.account_by_key("ZZ-NEW-KEY").is_none());
 }
+
+/// An account's first history sets its tier quietly (recorded, nothing on
+/// its timeline); a later move of an account with history is logged.
+#[test]
+fn a_first_order_sets_the_tier_quietly_and_a_later_move_is_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = demo_book(dir.path());
+    let owner = book.accounts()[0].owner.clone();
+    let new = kam::domain::Account {
+        key: "NEW-1".into(),
+        name: "Newcomer".into(),
+        owner,
+        ..Default::default()
+    };
+    book.execute(
+        WriteOp::SaveAccount {
+            base: None,
+            account: new,
+        },
+        None,
+    )
+    .unwrap();
+    let id = book.account_by_key("NEW-1").unwrap().id;
+    let system = |b: &Book| {
+        b.store()
+            .interactions_of(id)
+            .unwrap()
+            .into_iter()
+            .filter(|i| i.kind == InteractionKind::System)
+            .count()
+    };
+    let order = |b: &mut Book, units: i64| {
+        let mut i = Interaction::new(id, InteractionKind::Order, today());
+        i.amount = Some(Money::from_units(units));
+        b.execute(WriteOp::AddInteraction { interaction: i }, None)
+            .unwrap();
+    };
+    order(&mut book, 10);
+    let first = book.engine().tier(id).unwrap();
+    assert_eq!(system(&book), 0, "the first history is a baseline");
+    assert_eq!(
+        book.store().recorded_tiers().unwrap().get(&id),
+        Some(&first)
+    );
+    order(&mut book, 500_000_000);
+    let after = book.engine().tier(id).unwrap();
+    assert_ne!(after, first, "a large order moves it");
+    assert_eq!(system(&book), 1, "the move is logged");
+    assert_eq!(
+        book.store().recorded_tiers().unwrap().get(&id),
+        Some(&after)
+    );
+}

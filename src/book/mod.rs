@@ -365,7 +365,6 @@ impl Book {
                 tier_changes: Vec::new(),
             });
         }
-        let had_history = self.with_history.clone();
         let mut moved: HashMap<AccountId, TierChange> = HashMap::new();
         let note = |changes: Vec<TierChange>, moved: &mut HashMap<AccountId, TierChange>| {
             for c in changes {
@@ -393,9 +392,12 @@ impl Book {
         if !stored.accounts.is_empty() || removes_accounts {
             self.accounts_gen += 1;
         }
+        // The accounts this write gives their first history (not a copy of
+        // the whole set: 100k ids copied and compared on every write).
+        let mut first_history = HashSet::new();
         for i in &stored.interactions {
-            if i.kind != InteractionKind::System {
-                self.with_history.insert(i.account);
+            if i.kind != InteractionKind::System && self.with_history.insert(i.account) {
+                first_history.insert(i.account);
             }
         }
         for d in stored
@@ -484,7 +486,7 @@ impl Book {
             };
             note(self.engine.set_model(model), &mut moved);
         }
-        let changes = self.log_changes(moved.into_values().collect(), &had_history)?;
+        let changes = self.log_changes(moved.into_values().collect(), &first_history)?;
         self.after_write();
         Ok(Applied {
             stored,
@@ -497,7 +499,7 @@ impl Book {
     fn log_changes(
         &mut self,
         mut changes: Vec<TierChange>,
-        had_history: &HashSet<AccountId>,
+        first_history: &HashSet<AccountId>,
     ) -> Result<Vec<TierChange>> {
         changes.sort_by_key(|c| c.account);
         let mut batch = Batch::default();
@@ -506,7 +508,8 @@ impl Book {
             if !self.accounts.contains_key(&c.account) {
                 continue; // deleted by an undo
             }
-            let established = had_history.contains(&c.account);
+            let established =
+                self.with_history.contains(&c.account) && !first_history.contains(&c.account);
             let previous = self.recorded.get(&c.account);
             if previous == Some(&c.to) {
                 continue;
@@ -524,7 +527,9 @@ impl Book {
         }
         // Accounts that received their first history set a baseline even when
         // their tier did not move in this write.
-        for id in self.with_history.difference(had_history) {
+        let mut first: Vec<&AccountId> = first_history.iter().collect();
+        first.sort();
+        for id in first {
             if !self.recorded.contains_key(id)
                 && !batch.tiers.iter().any(|(a, _)| a == id)
                 && let Some(s) = self.engine.score(*id)

@@ -17,8 +17,8 @@ pub use ids::{AccountId, ContactId, FollowUpId, InteractionId};
 pub use keydate::{KeyDate, KeyDateKind, KeyDates};
 pub use marks::{ReviewMark, Snooze, Snoozes};
 pub use money::{Money, MoneyError};
-pub use profile::ProfileText;
-pub use records::{Account, Contact, FollowUp, Interaction, Profile, Ratings, TierPin};
+pub use profile::{Profile, ProfileText};
+pub use records::{Account, Contact, FollowUp, Interaction, Ratings, TierPin};
 pub use rules::keydate::{check_keydate_entry, sanitize_keydate};
 pub use rules::{
     FieldError, check_account_entry, check_followup_entry, check_interaction_entry,

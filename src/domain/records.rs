@@ -4,7 +4,7 @@ use super::compact;
 use super::enums::{AccountStatus, ContactRole, InteractionKind, Orientation};
 use super::ids::{AccountId, ContactId, FollowUpId, InteractionId};
 use super::money::Money;
-pub use super::profile::Profile;
+use super::profile::Profile;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -224,8 +224,9 @@ pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<(sled::Db, Option<TreeC
 /// between 8 and 64 MiB. The book keeps what it scores and lists in memory,
 /// so sled's cache serves only the records a screen opens and the inner
 /// nodes of the trees a write walks, not the whole book: at 100k accounts
-/// (a 730 MB log) a 64 MiB cache held 45 MB more than this size and made no
-/// read or write measurably faster (BENCHMARKS.md, tenth pass).
+/// (a 730 MB log) a 16 MiB cache kept the server 45 MB smaller than a
+/// 64 MiB one, and no read or write measured slower (BENCHMARKS.md, tenth
+/// pass).
 pub(crate) fn cache_for(log_len: u64) -> u64 {
     const MIB: u64 = 1024 * 1024;
     (log_len / 32).clamp(8 * MIB, 64 * MIB)

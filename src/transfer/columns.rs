@@ -345,4 +345,13 @@ mod tests {
             r#"{"t":"a,b","o":null,"n":3,"b":true,"m":"1234.50","l":["x","y"]}"#
         );
     }
+
+    #[test]
+    fn the_account_columns_end_with_the_profile_sections_in_their_order() {
+        // The CSV names each section as the profile does; import and export
+        // find a section by that name.
+        let sections =
+            &ACCOUNT_COLUMNS[ACCOUNT_COLUMNS.len() - crate::domain::Profile::SECTIONS.len()..];
+        assert_eq!(sections, crate::domain::Profile::SECTIONS);
+    }
 }

@@ -426,8 +426,17 @@ fn run(o: &Opts, n: usize) -> Result<(), String> {
             acked.push((ack, 0));
             drawn.push(frame);
         }
+        // Which writes are slow: the first after a start, or those that
+        // meet the server's upkeep.
+        let each: Vec<String> = drawn.iter().map(|d| format!("{:.1}", ms(d.0))).collect();
         summary("write acknowledged (kam order, whole process)", &mut acked);
         summary("write → TUI redrawn", &mut drawn);
+        if !each.is_empty() {
+            println!(
+                "| the same, write by write (ms) | {} | | | |",
+                each.join(" ")
+            );
+        }
     }
     if let Some(kb) = peak_kb(pty.child.id()) {
         println!(

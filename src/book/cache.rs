@@ -133,12 +133,16 @@ impl Book {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
             if slots.stamp != stamp {
-                // Drop the old answers before making new ones: two sets at
-                // once would double the peak memory.
-                *slots = Slots {
-                    stamp,
-                    ..Slots::default()
-                };
+                // Let go of the old answers before making new ones (two sets
+                // at once would double the peak memory), freed aside.
+                let old = std::mem::replace(
+                    &mut *slots,
+                    Slots {
+                        stamp,
+                        ..Slots::default()
+                    },
+                );
+                crate::par::drop_aside(old);
             }
             if let Some(kept) = slot(&mut slots) {
                 return Ok(Arc::clone(kept));

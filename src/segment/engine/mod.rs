@@ -25,7 +25,8 @@
 //! * `cap`      — who is within the cap;
 //! * `edits`    — the public edit operations;
 //! * `rebuild`  — full recomputation (load, model or date change);
-//! * `queries`  — scores, explanations, the matrix, Pareto.
+//! * `queries`  — scores, explanations, the matrix, Pareto;
+//! * `tally`    — the matrix's sums, moved by each step.
 
 mod cap;
 mod edits;
@@ -35,6 +36,7 @@ mod rebuild;
 mod snapshot;
 mod state;
 mod step;
+mod tally;
 
 use super::metrics::Ev;
 use super::model::Model;
@@ -93,6 +95,8 @@ pub struct Engine {
     /// once without an edit of its own: a new engine, a rebuild, another
     /// date or model.
     lineage: u64,
+    /// The matrix's sums, moved by each step (see `tally`).
+    tally: tally::Tally,
 }
 
 /// What one account's own agenda items (`Engine::account_agenda`) depend on
@@ -136,6 +140,7 @@ impl Engine {
             stamp: 0,
             revs: IdMap::default(),
             lineage: next_stamp(),
+            tally: tally::Tally::default(),
         };
         e.setup_model();
         e.recompute_all();

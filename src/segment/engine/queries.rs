@@ -150,56 +150,111 @@ impl Engine {
         })
     }
 
+    /// The tier matrix, from the sums each edit keeps (`tally`).
     pub fn matrix(&self) -> Matrix {
-        self.matrix_pass(None)
+        let t = &self.tally;
+        let total = t.total.money();
+        let cells = t
+            .cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| self.cell_of(i, c.count, c.overflow, c.money(), total))
+            .collect();
+        let of_model = |name: &str| {
+            self.model
+                .tier_index(name)
+                .and_then(|i| t.tiers.get(i))
+                .map_or((0, Money::ZERO), |s| (s.count, s.money()))
+        };
+        let model = self.model.tiers.iter().map(|x| {
+            let (n, rev) = of_model(&x.name);
+            (x.name.clone(), x.priority, n, rev)
+        });
+        let others = t
+            .others
+            .iter()
+            .filter(|(_, s)| s.count > 0)
+            .map(|(name, s)| (name.to_string(), u32::MAX, s.count, s.money()));
+        self.matrix_of(cells, model.chain(others).collect(), total)
     }
 
-    /// `matrix()` and `pareto_curve(points)` from one pass over the
-    /// accounts: every write's delta sends both, and at 100k accounts each
-    /// pass is milliseconds of reading memory.
+    /// `matrix()` and `pareto_curve(points)`: every write's delta sends both.
     pub fn matrix_and_pareto(&self, points: usize) -> (Matrix, ParetoCurve) {
-        let mut revs = Vec::new();
-        let m = self.matrix_pass(Some(&mut revs));
-        revs.sort_unstable_by(|a, b| b.cmp(a));
-        let curve = curve_of(&revs, m.total_revenue_12m, points);
+        let m = self.matrix();
+        let curve = curve_of(&self.tally.active_desc, m.total_revenue_12m, points);
         (m, curve)
     }
 
-    /// The matrix; with `active_revs`, the active accounts' trailing
-    /// revenue gathered on the way (unsorted).
-    fn matrix_pass(&self, mut active_revs: Option<&mut Vec<Money>>) -> Matrix {
+    fn cell_of(
+        &self,
+        i: usize,
+        count: usize,
+        overflow: usize,
+        rev: Money,
+        total: Money,
+    ) -> MatrixCell {
+        let cols = self.model.grid.cols().max(1);
+        MatrixCell {
+            row: i / cols,
+            col: i % cols,
+            tier: self
+                .tier_name(self.cell_tier.get(i).copied().unwrap_or(0))
+                .to_string(),
+            count,
+            overflow,
+            revenue_12m: rev,
+            share: rev.ratio(total).unwrap_or(0.0),
+        }
+    }
+
+    /// A matrix of `cells` and tiers as (name, priority, accounts, revenue).
+    fn matrix_of(
+        &self,
+        cells: Vec<MatrixCell>,
+        tiers: Vec<(String, u32, usize, Money)>,
+        total: Money,
+    ) -> Matrix {
         let g = &self.model.grid;
-        let (rows, cols) = (g.rows(), g.cols());
-        let mut cells: Vec<MatrixCell> = (0..rows * cols)
-            .map(|i| MatrixCell {
-                row: i / cols,
-                col: i % cols,
-                tier: self
-                    .tier_name(self.cell_tier.get(i).copied().unwrap_or(0))
-                    .to_string(),
-                count: 0,
-                overflow: 0,
-                revenue_12m: Money::ZERO,
-                share: 0.0,
+        let mut tiers: Vec<TierSummary> = tiers
+            .into_iter()
+            .map(|(tier, priority, accounts, rev)| TierSummary {
+                tier,
+                priority,
+                accounts,
+                revenue_12m: rev,
+                revenue_share: rev.ratio(total).unwrap_or(0.0),
             })
             .collect();
-        // A handful of tiers: a list beats hashing a name per account.
-        let mut by_tier: Vec<(&str, usize, Money)> = Vec::new();
-        let mut total = Money::ZERO;
+        tiers.sort_by(|a, b| a.priority.cmp(&b.priority).then(a.tier.cmp(&b.tier)));
+        Matrix {
+            value_label: self.model.value.label.clone(),
+            potential_label: self.model.potential.label.clone(),
+            value_cuts: g.value_cuts.clone(),
+            potential_cuts: g.potential_cuts.clone(),
+            rows: g.rows(),
+            cols: g.cols(),
+            cells,
+            tiers,
+            total_revenue_12m: total,
+        }
+    }
+
+    /// The matrix summed afresh from every account: what the kept sums must
+    /// equal (tests).
+    #[cfg(test)]
+    pub(super) fn matrix_scan(&self) -> Matrix {
+        let g = &self.model.grid;
+        let n = g.rows() * g.cols();
+        let mut cells = vec![(0usize, 0usize, 0i128); n];
+        let mut by_tier: Vec<(&str, usize, i128)> = Vec::new();
+        let mut total = 0i128;
         for st in self.accounts.values().filter(|s| s.known) {
-            let rev = st.metrics.revenue_12m;
+            let rev = i128::from(st.metrics.revenue_12m.cents());
             total += rev;
-            if st.metrics.active
-                && let Some(r) = active_revs.as_deref_mut()
-            {
-                r.push(rev);
-            }
             if let Some(c) = cells.get_mut(st.cell) {
-                c.count += 1;
-                c.revenue_12m += rev;
-                if matches!(st.cap, Some((false, _))) {
-                    c.overflow += 1;
-                }
+                c.0 += 1;
+                c.1 += usize::from(matches!(st.cap, Some((false, _))));
+                c.2 += rev;
             }
             let tier = self.tier_in_force(st);
             match by_tier.iter_mut().find(|t| t.0 == tier) {
@@ -210,16 +265,19 @@ impl Engine {
                 None => by_tier.push((tier, 1, rev)),
             }
         }
+        let total = super::tally::clamp(total);
+        let cells = cells
+            .into_iter()
+            .enumerate()
+            .map(|(i, (n, o, r))| self.cell_of(i, n, o, super::tally::clamp(r), total))
+            .collect();
         let of_tier = |name: &str| {
             by_tier
                 .iter()
                 .find(|t| t.0 == name)
-                .map_or((0, Money::ZERO), |t| (t.1, t.2))
+                .map_or((0, Money::ZERO), |t| (t.1, super::tally::clamp(t.2)))
         };
-        for c in &mut cells {
-            c.share = c.revenue_12m.ratio(total).unwrap_or(0.0);
-        }
-        let mut tiers: Vec<TierSummary> = self
+        let tiers = self
             .model
             .tiers
             .iter()
@@ -232,27 +290,10 @@ impl Engine {
             )
             .map(|(name, priority)| {
                 let (n, rev) = of_tier(&name);
-                TierSummary {
-                    tier: name,
-                    priority,
-                    accounts: n,
-                    revenue_12m: rev,
-                    revenue_share: rev.ratio(total).unwrap_or(0.0),
-                }
+                (name, priority, n, rev)
             })
             .collect();
-        tiers.sort_by(|a, b| a.priority.cmp(&b.priority).then(a.tier.cmp(&b.tier)));
-        Matrix {
-            value_label: self.model.value.label.clone(),
-            potential_label: self.model.potential.label.clone(),
-            value_cuts: g.value_cuts.clone(),
-            potential_cuts: g.potential_cuts.clone(),
-            rows,
-            cols,
-            cells,
-            tiers,
-            total_revenue_12m: total,
-        }
+        self.matrix_of(cells, tiers, total)
     }
 
     /// Trailing-12-month revenue of the active accounts, largest first
@@ -275,13 +316,13 @@ impl Engine {
     /// The Pareto figures from `active_revenues_desc` (the curve has it
     /// already: sorting 100k revenues once is enough).
     pub(in crate::segment) fn pareto_of(&self, revs: &[Money]) -> Pareto {
-        let total: Money = self
+        let total = self
             .accounts
             .values()
             .filter(|s| s.known)
-            .map(|s| s.metrics.revenue_12m)
+            .map(|s| i128::from(s.metrics.revenue_12m.cents()))
             .sum();
-        pareto_with(revs, total)
+        pareto_with(revs, super::tally::clamp(total))
     }
 }
 

@@ -83,6 +83,7 @@ impl Engine {
             }
         }
         self.resolve_cap(&mut step);
+        self.tally_all();
     }
 
     /// Runs `change` (as_of or model) as a full recompute and reports the

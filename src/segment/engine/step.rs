@@ -159,8 +159,13 @@ impl Engine {
         }
     }
 
-    /// Tier changes of this step, from what was remembered before it.
-    pub(super) fn finish(&self, step: Step) -> Vec<TierChange> {
+    /// Tier changes of this step, from what was remembered before it. The
+    /// matrix's sums move with every account the step touched: none else
+    /// can have changed cell, tier, cap or revenue.
+    pub(super) fn finish(&mut self, step: Step) -> Vec<TierChange> {
+        for &id in &step.order {
+            self.retally(id);
+        }
         let mut out = Vec::new();
         for id in step.order {
             let Some(before) = step.before.get(&id) else {

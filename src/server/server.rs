@@ -15,7 +15,8 @@ use super::protocol::{
     Welcome,
 };
 use super::upkeep::{
-    CALENDARS_EVERY, WriteGate, refresh_calendars, start_restore_point, take_restore_point,
+    CALENDARS_EVERY, CalendarsDue, WriteGate, refresh_calendars, start_restore_point,
+    take_restore_point,
 };
 use super::{calls, lock_path, peer, restore_points, socket_path, spawn};
 use crate::book::{Book, Prepare, RequestId};
@@ -88,9 +89,10 @@ pub(super) struct Shared {
     /// Restore points to keep (`KAM_RESTORE_POINTS`).
     pub(super) restore_points: usize,
     /// A write changed the book since the agenda calendars were written.
-    /// They are rewritten by the main thread (`CALENDARS_EVERY`), not on
-    /// the write's path: on a large book the whole agenda takes a while.
-    calendars_due: AtomicBool,
+    /// They are rewritten by the main thread (`CALENDARS_EVERY`, once the
+    /// writes settle), not on the write's path: on a large book the whole
+    /// agenda takes a while.
+    calendars_due: CalendarsDue,
     /// Runs the team's hooks after writes (see `hooks`).
     hooks: super::hooks::HookRunner,
     /// Writes wait here while the day's restore point is copied.
@@ -282,7 +284,7 @@ impl Server {
             stopping: AtomicBool::new(false),
             db_file: Mutex::new(None),
             restore_points: keep,
-            calendars_due: AtomicBool::new(false),
+            calendars_due: CalendarsDue::default(),
             hooks,
             gate: WriteGate::default(),
         });
@@ -321,7 +323,7 @@ impl Server {
         // served (at 100k accounts it takes seconds), and only if they do
         // not show this very state already (a restart on the same day).
         let current = exec::ics::calendars_current(&lock(&self.shared.book), &self.shared.db);
-        self.shared.calendars_due.store(!current, Ordering::Relaxed);
+        self.shared.calendars_due.set(!current);
         // Receivables that fell overdue while no server ran.
         self.shared.hooks.after(&lock(&self.shared.book));
         // After `ready`, and off the book: clients read meanwhile.
@@ -357,7 +359,7 @@ impl Server {
             }
             if calendars.is_none()
                 && last_calendars.elapsed() >= calendars_every
-                && self.shared.calendars_due.swap(false, Ordering::Relaxed)
+                && self.shared.calendars_due.take_if_ready(Instant::now())
             {
                 last_calendars = Instant::now();
                 let shared = self.shared.clone();
@@ -386,7 +388,7 @@ impl Server {
         if let Some(t) = calendars {
             let _ = t.join();
         }
-        if self.shared.calendars_due.load(Ordering::Relaxed) && self.gone().is_none() {
+        if self.shared.calendars_due.is_due() && self.gone().is_none() {
             refresh_calendars(&self.shared.book, &self.shared.db);
         }
         // A restore point still being written is finished, not left half.
@@ -657,7 +659,7 @@ fn handle(
                     touched: calls::touched_since(&book, before),
                 });
                 if change.is_some() {
-                    shared.calendars_due.store(true, Ordering::Relaxed);
+                    shared.calendars_due.mark();
                 }
                 (result, change)
             };
@@ -827,7 +829,7 @@ fn run_command(
             touched: calls::touched_since(&book, before),
         });
         if change.is_some() {
-            shared.calendars_due.store(true, Ordering::Relaxed);
+            shared.calendars_due.mark();
         }
         (result, change)
     };

@@ -20,6 +20,60 @@ const CALENDAR_PART: usize = 4096;
 /// writes (longer on a book whose agenda takes long to gather).
 pub(super) const CALENDARS_EVERY: Duration = Duration::from_secs(2);
 
+/// After a write, how long the book must be quiet before the calendars are
+/// gathered: the open screens ask for the write's delta at once, and a part
+/// of the gathering holds the book for 10–40 ms at 100k accounts. Calendar
+/// programs poll every few minutes; they do not miss half a second.
+pub(super) const CALENDARS_SETTLE: Duration = Duration::from_millis(400);
+
+/// The longest the calendars wait for a quiet book once due.
+pub(super) const CALENDARS_LONGEST: Duration = Duration::from_secs(10);
+
+/// Whether the agenda calendars are due: since when, and when the last
+/// write came.
+#[derive(Default)]
+pub(super) struct CalendarsDue(Mutex<Option<(Instant, Instant)>>);
+
+impl CalendarsDue {
+    fn state(&self) -> MutexGuard<'_, Option<(Instant, Instant)>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A write changed the book.
+    pub(super) fn mark(&self) {
+        self.mark_at(Instant::now());
+    }
+
+    fn mark_at(&self, now: Instant) {
+        let mut s = self.state();
+        *s = Some((s.map_or(now, |(since, _)| since), now));
+    }
+
+    /// Due (or not) as of now, however the writes came.
+    pub(super) fn set(&self, due: bool) {
+        let now = Instant::now();
+        *self.state() = due.then_some((now, now));
+    }
+
+    pub(super) fn is_due(&self) -> bool {
+        self.state().is_some()
+    }
+
+    /// Whether to gather them at `now` (and then no longer due): the book
+    /// quiet for `CALENDARS_SETTLE`, or due for `CALENDARS_LONGEST`.
+    pub(super) fn take_if_ready(&self, now: Instant) -> bool {
+        let mut s = self.state();
+        let ready = s.is_some_and(|(since, last)| {
+            now.saturating_duration_since(last) >= CALENDARS_SETTLE
+                || now.saturating_duration_since(since) >= CALENDARS_LONGEST
+        });
+        if ready {
+            *s = None;
+        }
+        ready
+    }
+}
+
 /// A restore point if one is due (see `restore_points`); a failure is
 /// logged, never the client's failure.
 pub(super) fn take_restore_point(store: &Store, keep: usize, group_shared: bool) {
@@ -183,6 +237,38 @@ mod tests {
     use super::*;
     use crate::clock::Clock;
     use std::sync::atomic::AtomicUsize;
+
+    /// The calendars wait for the writes to settle, but not for ever, and
+    /// are gathered once per time they became due.
+    #[test]
+    fn the_calendars_wait_for_quiet_but_not_for_ever() {
+        let due = CalendarsDue::default();
+        assert!(!due.take_if_ready(Instant::now() + CALENDARS_LONGEST));
+        due.mark();
+        let first = Instant::now();
+        assert!(due.is_due());
+        // Just after a write: the open screens come first.
+        assert!(!due.take_if_ready(first));
+        // Writes keep coming: each one pushes the gathering back...
+        due.mark();
+        let last = Instant::now();
+        assert!(!due.take_if_ready(last + CALENDARS_SETTLE / 2));
+        // ...until the book is quiet,
+        assert!(due.take_if_ready(last + CALENDARS_SETTLE));
+        assert!(!due.is_due());
+        assert!(!due.take_if_ready(last + CALENDARS_LONGEST * 2));
+        // or until they have waited the longest.
+        let since = Instant::now();
+        due.mark_at(since);
+        let ms = Duration::from_millis(1);
+        due.mark_at(since + CALENDARS_LONGEST - ms);
+        assert!(!due.take_if_ready(since + CALENDARS_LONGEST - ms));
+        assert!(due.take_if_ready(since + CALENDARS_LONGEST));
+        due.set(true);
+        assert!(due.is_due());
+        due.set(false);
+        assert!(!due.is_due());
+    }
 
     /// While the gate is closed a read locks the book, a write waits; once
     /// it opens, the write goes through.

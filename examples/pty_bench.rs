@@ -16,7 +16,9 @@
 //! separate `kam order` process while the TUI shows the list: acknowledged
 //! is until that process exits, redrawn until the last byte of the TUI's
 //! frame showing the change. Writes need `--write-key` (an account key of
-//! the book); without it they are skipped. They stay in the book.
+//! the book); without it they are skipped. They stay in the book. After
+//! the writes, the same search is typed again: its first keys read rows
+//! the writes changed.
 //! The first run stops the team server first (cold: server start + load);
 //! later runs find it running (warm). Each run ends with the TUI's peak
 //! memory. Environment (e.g. `KAM_TODAY`) is passed through to kam.
@@ -436,6 +438,17 @@ fn run(o: &Opts, n: usize) -> Result<(), String> {
                 "| the same, write by write (ms) | {} | | | |",
                 each.join(" ")
             );
+            // The same search again: the first keys after a write read
+            // rows the writes changed.
+            pty.key(b"/")?;
+            let mut typed = Vec::new();
+            for c in o.search.bytes() {
+                typed.push(pty.key(&[c])?);
+            }
+            let each: Vec<String> = typed.iter().map(|d| format!("{:.1}", ms(d.0))).collect();
+            summary("search keystroke, after the writes", &mut typed);
+            println!("| the same, key by key (ms) | {} | | | |", each.join(" "));
+            pty.key(b"\x1b")?;
         }
     }
     if let Some(kb) = peak_kb(pty.child.id()) {

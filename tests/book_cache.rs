@@ -754,3 +754,65 @@ fn a_first_order_sets_the_tier_quietly_and_a_later_move_is_logged() {
         Some(&after)
     );
 }
+
+/// After orders, notes and follow-ups (one write or a few between reads),
+/// the list's rows are patched, not built again, and every list, search
+/// and page equals rows made afresh.
+#[test]
+fn the_rows_patched_after_writes_equal_fresh_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = demo_book(dir.path());
+    assert_lists_fresh(&book, "after open");
+    let ids: Vec<_> = book.accounts().iter().map(|a| a.id).collect();
+    // Accounts with an order already: another one replaces ranked values
+    // (the same number of them), which the journal tells one by one.
+    let active: Vec<_> = ids
+        .iter()
+        .copied()
+        .filter(|id| {
+            book.engine()
+                .score(*id)
+                .is_some_and(|s| s.metrics.orders_12m > 0)
+        })
+        .collect();
+    assert!(active.len() > 20);
+    let patched = book.rows_patched();
+    for n in 0..12usize {
+        for k in 0..1 + n % 3 {
+            let id = active[(n * 37 + k * 11) % active.len()];
+            let mut i = match (n + k) % 3 {
+                0 | 1 => {
+                    let mut i = Interaction::new(id, InteractionKind::Order, today());
+                    i.amount = Some(Money::from_units(50 + 977 * n as i64));
+                    i
+                }
+                _ => {
+                    let mut i = Interaction::new(id, InteractionKind::Note, today());
+                    i.summary = format!("note {n}");
+                    i
+                }
+            };
+            i.follow_up = (n % 4 == 0).then_some(today());
+            book.execute(WriteOp::AddInteraction { interaction: i }, None)
+                .unwrap();
+        }
+        if n % 5 == 4 {
+            book.save_followup(FollowUp {
+                id: kam::domain::FollowUpId(0),
+                version: 0,
+                account: active[n],
+                due: today(),
+                assignee: "alice".into(),
+                note: format!("call back {n}"),
+                done_at: None,
+            })
+            .unwrap();
+        }
+        assert_lists_fresh(&book, &format!("after write batch {n}"));
+    }
+    assert!(
+        book.rows_patched() >= patched + 4,
+        "the rows were patched {} times in 12 batches",
+        book.rows_patched() - patched
+    );
+}

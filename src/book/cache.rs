@@ -56,6 +56,11 @@ pub(super) struct ReadCache {
     pub(super) items: Mutex<HashMap<String, super::agenda_items::KeptItems>>,
     /// Each owner's agenda as last answered, and the version naming it.
     versions: Mutex<HashMap<String, OwnerVersions>>,
+    /// The list's rows of the state before the current one, to patch
+    /// rather than build again (`Book::row_index`).
+    last_rows: Mutex<Option<Arc<RowIndex>>>,
+    /// How many times they were patched (for tests).
+    pub(super) rows_patched: std::sync::atomic::AtomicU64,
 }
 
 /// An owner's agenda as last answered and the one before it.
@@ -135,13 +140,22 @@ impl Book {
             if slots.stamp != stamp {
                 // Let go of the old answers before making new ones (two sets
                 // at once would double the peak memory), freed aside.
-                let old = std::mem::replace(
+                let mut old = std::mem::replace(
                     &mut *slots,
                     Slots {
                         stamp,
                         ..Slots::default()
                     },
                 );
+                if let Some(rows) = old.rows.take() {
+                    let before = self
+                        .cache
+                        .last_rows
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .replace(rows);
+                    crate::par::drop_aside(before);
+                }
                 crate::par::drop_aside(old);
             }
             if let Some(kept) = slot(&mut slots) {
@@ -158,6 +172,23 @@ impl Book {
             *slot(&mut slots) = Some(Arc::clone(&made));
         }
         Ok(made)
+    }
+
+    /// How many times the list's rows were patched rather than built (for
+    /// tests: that the patch is what they check).
+    pub fn rows_patched(&self) -> u64 {
+        self.cache
+            .rows_patched
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The list's rows kept from the state before this one, taken.
+    pub(super) fn take_last_rows(&self) -> Option<Arc<RowIndex>> {
+        self.cache
+            .last_rows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     /// The rows' text for the account records as they are now (kept until

@@ -82,7 +82,7 @@ impl Default for RankSet {
 }
 
 /// -0.0 and 0.0 are one value here.
-fn canon(x: f64) -> f64 {
+pub(in crate::segment) fn canon(x: f64) -> f64 {
     x + 0.0
 }
 

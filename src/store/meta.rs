@@ -107,6 +107,15 @@ impl Store {
         }
     }
 
+    /// A digest of the bytes stored under `name` (of nothing, when none):
+    /// whether a value changed, told without decoding it.
+    pub fn meta_digest(&self, name: &str) -> Result<u64> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.blobs.get(name.as_bytes())?.as_deref().hash(&mut h);
+        Ok(h.finish())
+    }
+
     /// A text blob (the scoring model).
     pub fn meta_get(&self, name: &str) -> Result<Option<Vec<u8>>> {
         match self.meta_value(name)? {

@@ -5,9 +5,16 @@
 //! Why: at 100k accounts, building 100k rows (scores computed on demand,
 //! strings cloned) and sorting them cost ~80 ms per call, paid again on
 //! every keystroke of a search. Reusing them makes a keystroke a filter
-//! pass over prepared rows. Any write, re-score, model change or review
-//! mark builds a fresh one on the next read — it is never patched, so it
-//! cannot drift from what `row` gives.
+//! pass over prepared rows.
+//!
+//! After a write, the rows of the last state are patched: only the
+//! accounts the engine's journal names (`Engine::changed_since`: those a
+//! step touched, and those whose percentiles a replaced value moved) are
+//! scored again, and the orders are sorted again from the old ones. Every
+//! other row is what scoring it afresh gives, bit for bit (see
+//! `segment::engine::journal`). Other account records, another engine
+//! lineage (date, model, reopen), another review mark, or changes the
+//! journal cannot tell one by one build a fresh index.
 //!
 //! What comes from the account records alone (`RowTexts`: each row's text,
 //! the search haystacks, the name and owner orders) is kept apart, for as
@@ -107,12 +114,32 @@ impl RowTexts {
 
     /// Row indices by `cmp`, then by key (as `SortKey::compare` ends).
     fn sorted(&self, cmp: impl Fn(usize, usize) -> std::cmp::Ordering) -> Vec<u32> {
-        let mut ix: Vec<u32> = (0..self.text.len() as u32).collect();
-        ix.sort_unstable_by(|&a, &b| {
-            let (a, b) = (a as usize, b as usize);
+        self.sorted_from(None, cmp)
+    }
+
+    /// `sorted`, starting from `seed` (every row index once) if given: the
+    /// order is total, so the start changes only how long sorting takes.
+    fn sorted_from(
+        &self,
+        seed: Option<Vec<u32>>,
+        cmp: impl Fn(usize, usize) -> std::cmp::Ordering,
+    ) -> Vec<u32> {
+        let by = |a: &u32, b: &u32| {
+            let (a, b) = (*a as usize, *b as usize);
             cmp(a, b).then(self.key_rank[a].cmp(&self.key_rank[b]))
-        });
-        ix
+        };
+        match seed.filter(|s| s.len() == self.text.len()) {
+            // Nearly sorted: the stable sort finds its runs.
+            Some(mut ix) => {
+                ix.sort_by(by);
+                ix
+            }
+            None => {
+                let mut ix: Vec<u32> = (0..self.text.len() as u32).collect();
+                ix.sort_unstable_by(by);
+                ix
+            }
+        }
     }
 }
 
@@ -129,10 +156,35 @@ pub(in crate::book) struct RowIndex {
     /// Per `SortKey::ALL` position: row indices in that order, made when a
     /// list first asks for it.
     orders: [OnceLock<Vec<u32>>; SortKey::ALL.len()],
+    /// After a patch, the orders of the rows before it: nearly the new
+    /// ones, so sorting them again is a pass over long runs.
+    seeds: [Mutex<Option<Vec<u32>>>; SortKey::ALL.len()],
+    /// What the rows were scored against.
+    at: Scored,
+}
+
+/// The state of the book a `RowIndex`'s scores, tiers and moves reflect.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Scored {
+    lineage: u64,
+    journal: u64,
+    /// A digest of the stored review mark (moves are counted against it).
+    review: u64,
+}
+
+impl Scored {
+    fn of(book: &Book) -> Result<Scored> {
+        Ok(Scored {
+            lineage: book.engine().lineage(),
+            journal: book.engine().journal_end(),
+            review: book.store().meta_digest(crate::store::META_REVIEW)?,
+        })
+    }
 }
 
 impl RowIndex {
     fn build(book: &Book, texts: Arc<RowTexts>) -> Result<RowIndex> {
+        let scored = Scored::of(book)?;
         let review = book.last_review()?;
         book.engine().freeze_ranks();
         let at: Vec<usize> = (0..texts.ids.len()).collect();
@@ -150,7 +202,55 @@ impl RowIndex {
             last_search: Mutex::new(None),
             positions: OnceLock::new(),
             orders: Default::default(),
+            seeds: Default::default(),
+            at: scored,
         })
+    }
+
+    /// These rows brought to the book's state now (see the module's
+    /// comment), or themselves back when they cannot be.
+    fn patched(mut self, book: &Book, texts: &Arc<RowTexts>) -> Result<Patched> {
+        let at = Scored::of(book)?;
+        if !Arc::ptr_eq(&self.texts, texts)
+            || (at.lineage, at.review) != (self.at.lineage, self.at.review)
+        {
+            return Ok(Patched::Not(self));
+        }
+        let Some(changed) = book.engine().changed_since(self.at.journal) else {
+            return Ok(Patched::Not(self));
+        };
+
+        // Past half of the rows, scoring them all is about as quick.
+        if changed.len() > self.rows.len() / 2 {
+            return Ok(Patched::Not(self));
+        }
+        let review = book.last_review()?;
+        let at_rows: Vec<usize> = (0..self.texts.ids.len())
+            .filter(|&i| changed.binary_search(&self.texts.ids[i]).is_ok())
+            .collect();
+        if at_rows.len() > 256 {
+            book.engine().freeze_ranks();
+        }
+        let fresh = crate::par::map(&at_rows, |&i| {
+            scored_row(
+                book,
+                review.as_ref(),
+                self.texts.ids[i],
+                Arc::clone(&self.texts.text[i]),
+            )
+        });
+        for (i, row) in at_rows.into_iter().zip(fresh) {
+            self.rows[i] = row;
+        }
+        // The search's kept candidates depend on the text alone: kept.
+        for (order, seed) in self.orders.iter_mut().zip(&self.seeds) {
+            if let Some(o) = order.take() {
+                *seed.lock().unwrap_or_else(PoisonError::into_inner) = Some(o);
+            }
+        }
+        self.positions = OnceLock::new();
+        self.at = at;
+        Ok(Patched::Done(self))
     }
 
     /// Row indices in `sort` order (ties cannot occur: every order ends on
@@ -163,8 +263,12 @@ impl RowIndex {
         }
         let slot = SortKey::ALL.iter().position(|k| *k == sort).unwrap_or(0);
         self.orders[slot].get_or_init(|| {
+            let seed = self.seeds[slot]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
             self.texts
-                .sorted(|a, b| sort.primary(&self.rows[a], &self.rows[b]))
+                .sorted_from(seed, |a, b| sort.primary(&self.rows[a], &self.rows[b]))
         })
     }
 }
@@ -277,10 +381,35 @@ impl RowIndex {
     }
 }
 
+/// What `RowIndex::patched` gives.
+enum Patched {
+    Done(RowIndex),
+    Not(RowIndex),
+}
+
 impl Book {
-    /// The prepared rows of the book as it is now.
+    /// The prepared rows of the book as it is now: those of the last state
+    /// patched, if they can be, else built afresh.
     pub(super) fn row_index(&self) -> Result<Arc<RowIndex>> {
         let texts = self.row_texts();
-        self.cached(|c| &mut c.rows, || RowIndex::build(self, texts))
+        self.cached(
+            |c| &mut c.rows,
+            || {
+                // Unshared once the state it was made for has gone (no
+                // reader holds it between requests).
+                if let Some(last) = self.take_last_rows().and_then(|l| Arc::try_unwrap(l).ok()) {
+                    match last.patched(self, &texts)? {
+                        Patched::Done(ix) => {
+                            self.cache
+                                .rows_patched
+                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            return Ok(ix);
+                        }
+                        Patched::Not(old) => crate::par::drop_aside(old),
+                    }
+                }
+                RowIndex::build(self, texts)
+            },
+        )
     }
 }

@@ -26,10 +26,12 @@
 //! * `edits`    — the public edit operations;
 //! * `rebuild`  — full recomputation (load, model or date change);
 //! * `queries`  — scores, explanations, the matrix, Pareto;
-//! * `tally`    — the matrix's sums, moved by each step.
+//! * `tally`    — the matrix's sums, moved by each step;
+//! * `journal`  — what changed, for readers that patch what they made.
 
 mod cap;
 mod edits;
+mod journal;
 mod place;
 mod queries;
 mod rebuild;
@@ -97,6 +99,8 @@ pub struct Engine {
     lineage: u64,
     /// The matrix's sums, moved by each step (see `tally`).
     tally: tally::Tally,
+    /// What changed, in order (see `journal`).
+    journal: journal::Journal,
 }
 
 /// What one account's own agenda items (`Engine::account_agenda`) depend on
@@ -141,6 +145,7 @@ impl Engine {
             revs: IdMap::default(),
             lineage: next_stamp(),
             tally: tally::Tally::default(),
+            journal: journal::Journal::default(),
         };
         e.setup_model();
         e.recompute_all();

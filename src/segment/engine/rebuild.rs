@@ -84,6 +84,7 @@ impl Engine {
         }
         self.resolve_cap(&mut step);
         self.tally_all();
+        self.journal.push(super::journal::Entry::All);
     }
 
     /// Runs `change` (as_of or model) as a full recompute and reports the

@@ -8,6 +8,7 @@ use super::super::metrics::Metrics;
 use super::super::per_axis::{AxisKind, PerAxis};
 use super::super::types::TierChange;
 use super::Engine;
+use super::journal;
 use super::state::{Eval, same, slack};
 use crate::domain::AccountId;
 use std::collections::HashMap;
@@ -100,6 +101,10 @@ impl Engine {
                 rs.insert(n);
             }
             let na = rs.len();
+            match (old, new) {
+                (Some(o), Some(n)) if na == nb => self.journal.replaced(i, o, n),
+                _ => self.journal.push(journal::Entry::All),
+            }
             let delta = 100.0 / nb.min(na).saturating_sub(1).max(1) as f64;
             *moved.get_mut(c.axis) += c.share * delta;
         }
@@ -165,6 +170,7 @@ impl Engine {
     pub(super) fn finish(&mut self, step: Step) -> Vec<TierChange> {
         for &id in &step.order {
             self.retally(id);
+            self.journal.push(journal::Entry::Touched(id));
         }
         let mut out = Vec::new();
         for id in step.order {

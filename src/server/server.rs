@@ -90,8 +90,8 @@ pub(super) struct Shared {
     pub(super) restore_points: usize,
     /// A write changed the book since the agenda calendars were written.
     /// They are rewritten by the main thread (`CALENDARS_EVERY`, once the
-    /// writes settle), not on the write's path: on a large book the whole
-    /// agenda takes a while.
+    /// clients are quiet), not on the write's path: on a large book the
+    /// whole agenda takes a while.
     calendars_due: CalendarsDue,
     /// Runs the team's hooks after writes (see `hooks`).
     hooks: super::hooks::HookRunner,
@@ -506,6 +506,8 @@ fn serve_client(shared: Arc<Shared>, stream: UnixStream) {
     loop {
         match frame::recv::<Request>(&mut reader, protocol::CLIENT_MESSAGE_LIMIT) {
             Ok(req) => {
+                // Someone is at work: the calendars wait (see `CalendarsDue`).
+                shared.calendars_due.busy();
                 if !handle(&shared, conn, hello.client_id, &user, req, &tx) {
                     break;
                 }

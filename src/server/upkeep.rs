@@ -20,17 +20,18 @@ const CALENDAR_PART: usize = 4096;
 /// writes (longer on a book whose agenda takes long to gather).
 pub(super) const CALENDARS_EVERY: Duration = Duration::from_secs(2);
 
-/// After a write, how long the book must be quiet before the calendars are
-/// gathered: the open screens ask for the write's delta at once, and a part
-/// of the gathering holds the book for 10–40 ms at 100k accounts. Calendar
-/// programs poll every few minutes; they do not miss half a second.
+/// How long the clients must be quiet (no request, read or write) before
+/// due calendars are gathered: after a write the open screens ask for its
+/// delta at once, a user types on, and a part of the gathering holds the
+/// book for 5–40 ms at 100k accounts. Calendar programs poll every few
+/// minutes; they do not miss half a second.
 pub(super) const CALENDARS_SETTLE: Duration = Duration::from_millis(400);
 
-/// The longest the calendars wait for a quiet book once due.
+/// The longest the calendars wait for quiet clients once due.
 pub(super) const CALENDARS_LONGEST: Duration = Duration::from_secs(10);
 
 /// Whether the agenda calendars are due: since when, and when the last
-/// write came.
+/// request came since.
 #[derive(Default)]
 pub(super) struct CalendarsDue(Mutex<Option<(Instant, Instant)>>);
 
@@ -49,6 +50,13 @@ impl CalendarsDue {
         *s = Some((s.map_or(now, |(since, _)| since), now));
     }
 
+    /// A request came: if the calendars are due, they wait for quiet again.
+    pub(super) fn busy(&self) {
+        if let Some((_, last)) = self.state().as_mut() {
+            *last = Instant::now();
+        }
+    }
+
     /// Due (or not) as of now, however the writes came.
     pub(super) fn set(&self, due: bool) {
         let now = Instant::now();
@@ -59,8 +67,8 @@ impl CalendarsDue {
         self.state().is_some()
     }
 
-    /// Whether to gather them at `now` (and then no longer due): the book
-    /// quiet for `CALENDARS_SETTLE`, or due for `CALENDARS_LONGEST`.
+    /// Whether to gather them at `now` (and then no longer due): the
+    /// clients quiet for `CALENDARS_SETTLE`, or due for `CALENDARS_LONGEST`.
     pub(super) fn take_if_ready(&self, now: Instant) -> bool {
         let mut s = self.state();
         let ready = s.is_some_and(|(since, last)| {
@@ -241,7 +249,7 @@ mod tests {
     /// The calendars wait for the writes to settle, but not for ever, and
     /// are gathered once per time they became due.
     #[test]
-    fn the_calendars_wait_for_quiet_but_not_for_ever() {
+    fn the_calendars_wait_for_quiet_clients_but_not_for_ever() {
         let due = CalendarsDue::default();
         assert!(!due.take_if_ready(Instant::now() + CALENDARS_LONGEST));
         due.mark();
@@ -255,6 +263,16 @@ mod tests {
         assert!(!due.take_if_ready(last + CALENDARS_SETTLE / 2));
         // ...until the book is quiet,
         assert!(due.take_if_ready(last + CALENDARS_SETTLE));
+        // A read while they are not due changes nothing; while due, it
+        // pushes them back as a write does.
+        due.busy();
+        assert!(!due.is_due());
+        let t0 = Instant::now();
+        due.mark_at(t0);
+        std::thread::sleep(Duration::from_millis(2));
+        due.busy();
+        assert!(!due.take_if_ready(t0 + CALENDARS_SETTLE));
+        assert!(due.take_if_ready(Instant::now() + CALENDARS_SETTLE));
         assert!(!due.is_due());
         assert!(!due.take_if_ready(last + CALENDARS_LONGEST * 2));
         // or until they have waited the longest.

@@ -225,14 +225,7 @@ mod tests {
     /// revenues are those of the active accounts, largest first.
     fn agrees(e: &Engine) -> Result<(), TestCaseError> {
         prop_assert_eq!(e.matrix(), e.matrix_scan());
-        let mut revs: Vec<Money> = e
-            .accounts
-            .values()
-            .filter(|s| s.known && s.metrics.active)
-            .map(|s| s.metrics.revenue_12m)
-            .collect();
-        revs.sort_unstable_by(|a, b| b.cmp(a));
-        prop_assert_eq!(&e.tally.active_desc, &revs);
+        prop_assert_eq!(&e.tally.active_desc, &e.active_revenues_desc());
         Ok(())
     }
 

@@ -219,7 +219,6 @@ impl RowIndex {
         let Some(changed) = book.engine().changed_since(self.at.journal) else {
             return Ok(Patched::Not(self));
         };
-
         // Past half of the rows, scoring them all is about as quick.
         if changed.len() > self.rows.len() / 2 {
             return Ok(Patched::Not(self));

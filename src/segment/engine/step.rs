@@ -165,8 +165,8 @@ impl Engine {
     }
 
     /// Tier changes of this step, from what was remembered before it. The
-    /// matrix's sums move with every account the step touched: none else
-    /// can have changed cell, tier, cap or revenue.
+    /// matrix's sums and the journal follow every account the step touched:
+    /// none else can have changed cell, tier, cap or revenue.
     pub(super) fn finish(&mut self, step: Step) -> Vec<TierChange> {
         for &id in &step.order {
             self.retally(id);

@@ -71,6 +71,8 @@ pub(super) struct Tally {
 }
 
 impl Tally {
+    /// Adds (`sign` 1) or takes away (-1) `p`'s share of every sum but the
+    /// active revenues (see `move_revenue`).
     fn apply(&mut self, p: &Part, sign: i8) {
         if let Some(c) = self.cells.get_mut(p.cell as usize) {
             c.add(p, sign);
@@ -85,13 +87,45 @@ impl Tally {
             }
         }
         self.total.add(p, sign);
-        if p.active {
-            let at = self.active_desc.partition_point(|r| *r > p.rev);
-            if sign > 0 {
-                self.active_desc.insert(at, p.rev);
-            } else if self.active_desc.get(at) == Some(&p.rev) {
-                self.active_desc.remove(at);
+    }
+
+    /// An active account's revenue `was` is now `now` (`None`: not active,
+    /// or not known). Moving one value shifts only the values between its
+    /// two places: an order moves a revenue a little, and a remove and an
+    /// insert would each shift half of 82k values at 100k accounts.
+    fn move_revenue(&mut self, was: Option<Money>, now: Option<Money>) {
+        let v = &mut self.active_desc;
+        let place = |v: &[Money], r: Money| v.partition_point(|x| *x > r);
+        match (was, now) {
+            (Some(a), Some(b)) if a == b => {}
+            (Some(a), Some(b)) => {
+                let i = place(v, a);
+                if v.get(i) != Some(&a) {
+                    return;
+                }
+                if b > a {
+                    // Moves up, to the first place of the values above it.
+                    let j = place(&v[..i], b);
+                    v[j..=i].rotate_right(1);
+                    v[j] = b;
+                } else {
+                    // Moves down, past every value at least as large.
+                    let j = i + v[i + 1..].partition_point(|x| *x >= b);
+                    v[i..=j].rotate_left(1);
+                    v[j] = b;
+                }
             }
+            (Some(a), None) => {
+                let i = place(v, a);
+                if v.get(i) == Some(&a) {
+                    v.remove(i);
+                }
+            }
+            (None, Some(b)) => {
+                let j = place(v, b);
+                v.insert(j, b);
+            }
+            (None, None) => {}
         }
     }
 }
@@ -144,6 +178,8 @@ impl Engine {
             self.tally.apply(&p, 1);
             self.tally.parts.insert(id, p);
         }
+        let active = |p: Option<Part>| p.filter(|p| p.active).map(|p| p.rev);
+        self.tally.move_revenue(active(was), active(now));
     }
 
     /// The sums made again from every account (after a full recompute).
@@ -159,10 +195,8 @@ impl Engine {
         parts.reserve(ids.len());
         for id in ids {
             let Some(p) = self.part(id) else { continue };
-            let mut q = p;
-            // Added below in one sort, not one insert at a time.
-            q.active = false;
-            self.tally.apply(&q, 1);
+            self.tally.apply(&p, 1);
+            // Sorted once below, not placed one at a time.
             if p.active {
                 self.tally.active_desc.push(p.rev);
             }
@@ -212,7 +246,7 @@ mod tests {
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            4 => (1u64..30, -50_000i64..5_000_000, 0i64..500)
+            4 => (1u64..30, -3_000_000i64..5_000_000, 0i64..500)
                 .prop_map(|(acc, cents, days_ago)| Op::Order { acc, cents, days_ago }),
             1 => (1u64..30, 0u8..6).prop_map(|(acc, tier)| Op::Pin { acc, tier }),
             1 => (1u64..30).prop_map(|acc| Op::Unpin { acc }),

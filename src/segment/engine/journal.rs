@@ -87,17 +87,7 @@ impl Engine {
             }
         }
         if !ranges.is_empty() {
-            for (id, st) in self.accounts.iter().filter(|(_, s)| s.known) {
-                let moved = ranges.iter().any(|&(crit, lo, hi)| {
-                    st.raw.get(crit).copied().flatten().is_some_and(|x| {
-                        let x = canon(x);
-                        lo.total_cmp(&x).is_le() && x.total_cmp(&hi).is_le()
-                    })
-                });
-                if moved {
-                    ids.push(*id);
-                }
-            }
+            self.in_ranges(&ranges, &mut ids);
         }
         ids.sort();
         ids.dedup();

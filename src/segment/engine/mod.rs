@@ -27,9 +27,11 @@
 //! * `rebuild`  — full recomputation (load, model or date change);
 //! * `queries`  — scores, explanations, the matrix, Pareto;
 //! * `tally`    — the matrix's sums, moved by each step;
-//! * `journal`  — what changed, for readers that patch what they made.
+//! * `journal`  — what changed, for readers that patch what they made;
+//! * `columns`  — the ranked values of every account, flat, for the journal.
 
 mod cap;
+mod columns;
 mod edits;
 mod journal;
 mod place;
@@ -101,6 +103,9 @@ pub struct Engine {
     tally: tally::Tally,
     /// What changed, in order (see `journal`).
     journal: journal::Journal,
+    /// The ranked criteria's values, flat (see `columns`); None when a
+    /// model ranks more criteria than it can hold.
+    columns: Option<columns::Columns>,
 }
 
 /// What one account's own agenda items (`Engine::account_agenda`) depend on
@@ -146,6 +151,7 @@ impl Engine {
             lineage: next_stamp(),
             tally: tally::Tally::default(),
             journal: journal::Journal::default(),
+            columns: None,
         };
         e.setup_model();
         e.recompute_all();

@@ -84,6 +84,7 @@ impl Engine {
         }
         self.resolve_cap(&mut step);
         self.tally_all();
+        self.columns_all();
         self.journal.push(super::journal::Entry::All);
     }
 

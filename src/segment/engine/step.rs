@@ -170,6 +170,7 @@ impl Engine {
     pub(super) fn finish(&mut self, step: Step) -> Vec<TierChange> {
         for &id in &step.order {
             self.retally(id);
+            self.recolumn(id);
             self.journal.push(journal::Entry::Touched(id));
         }
         let mut out = Vec::new();

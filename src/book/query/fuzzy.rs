@@ -185,15 +185,23 @@ impl Search {
         // `Config::DEFAULT` (bonus_boundary_white).
         const SCORE: u32 = 16;
         const BONUS: u32 = 10;
+        let chars = self.ceiling_needle()?.len() as u32;
+        Some(SCORE + 2 * BONUS + (chars - 1) * (SCORE + BONUS))
+    }
+
+    /// The needle of a query that has a `ceiling`, as the matcher holds it.
+    fn ceiling_needle(&self) -> Option<&[u8]> {
         let [atom] = self.pattern.atoms.as_slice() else {
             return None;
         };
-        let chars = match atom.needle_text() {
-            Utf32Str::Ascii(bytes) if !bytes.is_empty() => bytes.len() as u32,
-            _ => return None,
-        };
-        (atom.kind == AtomKind::Fuzzy && !atom.negative)
-            .then(|| SCORE + 2 * BONUS + (chars - 1) * (SCORE + BONUS))
+        match atom.needle_text() {
+            Utf32Str::Ascii(bytes)
+                if !bytes.is_empty() && atom.kind == AtomKind::Fuzzy && !atom.negative =>
+            {
+                Some(bytes)
+            }
+            _ => None,
+        }
     }
 
     /// The positions of the first `limit` hits of the ranking, when they
@@ -213,6 +221,7 @@ impl Search {
         budget: usize,
     ) -> Option<Vec<usize>> {
         let top = self.ceiling()?;
+        let needle = self.ceiling_needle()?;
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut found = Vec::with_capacity(limit.min(budget));
         for (walked, (pos, hay)) in hays.enumerate() {
@@ -225,7 +234,7 @@ impl Search {
             if walked >= budget || slow {
                 return None;
             }
-            if !self.pre.may_match(hay.folded) {
+            if !may_reach_ceiling(hay.folded, needle) {
                 continue;
             }
             if self.pattern.score(hay.text, &mut matcher) == Some(top) {
@@ -234,6 +243,19 @@ impl Search {
         }
         (found.len() >= limit).then_some(found)
     }
+}
+
+/// Whether a haystack, `fold`ed, may score a query's `ceiling`: only the
+/// needle whole, at the start or after a character that is not a letter or
+/// a digit (white space gives the full bonus; a character `fold` cannot
+/// give as ASCII may be white space). Anywhere else a character misses the
+/// full bonus or a gap costs. Most rows a walk looks at match lower: they
+/// are turned away here, not scored by the matcher.
+fn may_reach_ceiling(folded: &[u8], needle: &[u8]) -> bool {
+    folded
+        .windows(needle.len())
+        .enumerate()
+        .any(|(i, w)| w == needle && (i == 0 || !folded[i - 1].is_ascii_alphanumeric()))
 }
 
 /// Haystacks a walk for the leading hits looks at before its pace decides
@@ -488,6 +510,29 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// A haystack the walk turns away never reaches the ceiling: over
+        /// text with the needle (in either case) after all kinds of
+        /// characters, white space that is not ASCII among them.
+        #[test]
+        fn what_may_not_reach_the_ceiling_does_not(
+            pre in "[a-zA-Z0-9 _./-]{0,12}|[a-zA-Zäöü华 ]{0,8}|\\PC{0,8}",
+            sep in "[ \u{a0}\u{3000}\t/._ßé华xX1-]?",
+            upper in proptest::bool::ANY,
+            post in "[a-zA-Z0-9 ]{0,8}|\\PC{0,6}",
+            q in "[a-z0-9]{1,4}",
+        ) {
+            let search = Search::parse(&q);
+            let top = search.ceiling().unwrap();
+            let needle = if upper { q.to_uppercase() } else { q.clone() };
+            let h = format!("{pre}{sep}{needle}{post}");
+            let (text, folded) = (prepare(&h), fold(&h));
+            let hay = Hay { text: text.slice(..), folded: &folded };
+            let s = search.score(&hay, &mut Matcher::new(Config::DEFAULT));
+            if s == Some(top) {
+                proptest::prop_assert!(may_reach_ceiling(&folded, q.as_bytes()), "{q} in {h:?}");
+            }
+        }
+
         /// The same over arbitrary text.
         #[test]
         fn no_score_passes_the_ceiling(h in "[a-zA-Z0-9 _./-]{0,40}|\\PC{0,24}", q in "[a-z0-9]{1,6}") {
@@ -526,6 +571,16 @@ mod tests {
         // Too few rows reach the top: the walk gives up, whatever the budget.
         let walk = hays(&p).into_iter().enumerate();
         assert_eq!(Search::parse("zz").leading(walk, 1, 100_000), None);
+    }
+
+    /// The walk's cheap look: the needle whole at a word start may reach
+    /// the ceiling; inside a word, or in pieces, it cannot.
+    #[test]
+    fn only_a_whole_needle_at_a_word_start_may_reach_the_ceiling() {
+        let may = |h: &str, q: &str| may_reach_ceiling(&fold(h), q.as_bytes());
+        assert!(may("Berlin", "ber") && may("K1 Berlin", "ber") && may("x-ber", "ber"));
+        assert!(may("K1\u{3000}Berlin", "ber") && may("Müller", "mul"));
+        assert!(!may("Amber", "ber") && !may("B e r", "ber") && !may("", "b"));
     }
 
     /// A walk whose hits come too slowly for its budget stops once its

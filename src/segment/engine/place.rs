@@ -42,16 +42,29 @@ impl Engine {
     /// Stores an exact evaluation: snapshot, cell, cut-queue keys. Returns
     /// whether the account sits in a capped cell (then it awaits the cap).
     pub(super) fn place(&mut self, id: AccountId, e: Eval) -> bool {
+        self.unplace(id);
+        let (member, keys) = self.place_state(id, e);
+        for (axis, k) in keys.iter() {
+            if let Some(k) = *k {
+                self.queue.get_mut(axis).insert((k, id));
+            }
+        }
+        member
+    }
+
+    /// `place` for an account in no cut queue, leaving the queues to the
+    /// caller: the account's keys in them (a full recompute builds each
+    /// queue at once from every account's key, sorted).
+    pub(super) fn place_state(&mut self, id: AccountId, e: Eval) -> (bool, PerAxis<Option<F>>) {
         let grid = &self.model.grid;
         let (row, col) = grid.locate(e.score.value, e.score.potential);
         let cell = row * grid.cols() + col;
         let margin = PerAxis::from_fn(|a| band_margin(grid.cuts(a), *e.score.get(a)));
-        self.unplace(id);
         let drift = self.drift;
         let tier = self.cell_tier.get(cell).copied().unwrap_or(0);
         let member = self.cap_cell.get(cell).copied().unwrap_or(false);
         let Some(st) = self.accounts.get_mut(&id) else {
-            return false;
+            return (false, PerAxis::new(None, None));
         };
         st.snap = e.score;
         st.contrib = e.contrib;
@@ -59,13 +72,9 @@ impl Engine {
         st.cell = cell;
         st.tier = tier;
         for (axis, &m) in margin.iter() {
-            if m.is_finite() {
-                let k = F(m + *drift.get(axis));
-                *st.key.get_mut(axis) = Some(k);
-                self.queue.get_mut(axis).insert((k, id));
-            }
+            *st.key.get_mut(axis) = m.is_finite().then(|| F(m + *drift.get(axis)));
         }
-        member
+        (member, st.key)
     }
 
     /// Takes an account out of the cut queues and the cap sets.

@@ -122,7 +122,7 @@ impl RowTexts {
     /// sorted and each put in its place among the others. The order is
     /// total, so this is the order a full sort gives. At 100k rows a
     /// stable sort of the old order took about 10 ms after each write (the
-    /// moved rows break its runs); this takes well under one.
+    /// moved rows break its runs); this takes about one.
     fn sorted_from(
         &self,
         seed: Option<Seed>,

@@ -10,7 +10,8 @@
 //! After a write, the rows of the last state are patched: only the
 //! accounts the engine's journal names (`Engine::changed_since`: those a
 //! step touched, and those whose percentiles a replaced value moved) are
-//! scored again, and the orders are sorted again from the old ones. Every
+//! scored again, and each order is the old one with those rows put back in
+//! their places (`RowTexts::sorted_from`). Every
 //! other row is what scoring it afresh gives, bit for bit (see
 //! `segment::engine::journal`). Other account records, another engine
 //! lineage (date, model, reopen), another review mark, or changes the

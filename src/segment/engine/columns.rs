@@ -137,7 +137,7 @@ impl Columns {
 }
 
 /// `x` within `lo..=hi`, as the journal's ranges are read.
-pub(super) fn in_range(x: f64, lo: f64, hi: f64) -> bool {
+fn in_range(x: f64, lo: f64, hi: f64) -> bool {
     let x = super::super::rank::canon(x);
     lo.total_cmp(&x).is_le() && x.total_cmp(&hi).is_le()
 }

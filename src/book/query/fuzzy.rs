@@ -8,15 +8,8 @@ use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String, chars};
 /// query matches everything in list order.
 pub fn rank(query: &str, rows: &[AccountRow]) -> Vec<usize> {
     let texts: Vec<String> = rows.iter().map(|r| haystack(&r.text)).collect();
-    let prepared: Vec<(Utf32String, Box<[u8]>)> =
-        texts.iter().map(|t| (prepare(t), fold(t))).collect();
-    let hays: Vec<Hay> = prepared
-        .iter()
-        .map(|(text, folded)| Hay {
-            text: text.slice(..),
-            folded,
-        })
-        .collect();
+    let prepared: Vec<Prepared> = texts.iter().map(|t| Prepared::of(t)).collect();
+    let hays: Vec<Hay> = prepared.iter().map(Prepared::hay).collect();
     rank_prepared(query, &hays)
         .into_iter()
         .map(|(_, i)| i)
@@ -41,7 +34,7 @@ pub fn haystack(r: &super::RowText) -> String {
 /// A haystack in the matcher's own form. Kept by the book's row index:
 /// most names are not ASCII (umlauts, CJK), and converting them on every
 /// keystroke cost four times the matching itself.
-pub fn prepare(hay: &str) -> Utf32String {
+fn prepare(hay: &str) -> Utf32String {
     Utf32String::from(hay)
 }
 
@@ -49,7 +42,7 @@ pub fn prepare(hay: &str) -> Utf32String {
 /// matcher folds it for a plain (ASCII) query — normalized, then lower-cased
 /// — and kept if that gives an ASCII byte; any other becomes a byte no ASCII
 /// query holds.
-pub fn fold(hay: &str) -> Box<[u8]> {
+fn fold(hay: &str) -> Box<[u8]> {
     hay.chars()
         .map(|c| {
             let f = chars::to_lower_case(chars::normalize(c));
@@ -61,11 +54,63 @@ pub fn fold(hay: &str) -> Box<[u8]> {
 /// Stands for a character `fold` cannot give as ASCII.
 const NOT_ASCII: u8 = 0xFF;
 
-/// One haystack, in the matcher's form and `fold`ed.
+/// The non-ASCII characters a haystack holds, as bits of a set: each one in
+/// every form the matcher may compare it in (nucleo-matcher 0.3 compares a
+/// character as it is, lower-cased, or normalized and lower-cased). A
+/// needle's non-ASCII character matches only where its bit is set.
+fn marks(hay: &str) -> u128 {
+    hay.chars()
+        .filter(|c| !c.is_ascii())
+        .map(|c| {
+            mark(c)
+                | mark(chars::to_lower_case(c))
+                | mark(chars::to_lower_case(chars::normalize(c)))
+        })
+        .fold(0, |m, b| m | b)
+}
+
+/// A non-ASCII character's two bits in `marks` (none for ASCII): a row of
+/// Chinese company names holds about seven such characters, and with two
+/// bits of 128 a character it lacks passes in about one row of a hundred.
+fn mark(c: char) -> u128 {
+    if c.is_ascii() {
+        return 0;
+    }
+    let c = c as u32;
+    (1 << (c.wrapping_mul(0x9E37_79B9) >> 25)) | (1 << (c.wrapping_mul(0x85EB_CA6B) >> 25))
+}
+
+/// One haystack, in the matcher's form, `fold`ed, and its `marks`.
 #[derive(Clone, Copy)]
 pub struct Hay<'a> {
     pub text: Utf32Str<'a>,
     pub folded: &'a [u8],
+    pub marks: u128,
+}
+
+/// A haystack in the forms a search reads, owned.
+pub struct Prepared {
+    pub text: Utf32String,
+    pub folded: Box<[u8]>,
+    pub marks: u128,
+}
+
+impl Prepared {
+    pub fn of(hay: &str) -> Prepared {
+        Prepared {
+            text: prepare(hay),
+            folded: fold(hay),
+            marks: marks(hay),
+        }
+    }
+
+    pub fn hay(&self) -> Hay<'_> {
+        Hay {
+            text: self.text.slice(..),
+            folded: &self.folded,
+            marks: self.marks,
+        }
+    }
 }
 
 /// What every haystack the pattern matches holds: for each of its positive
@@ -73,28 +118,32 @@ pub struct Hay<'a> {
 /// (fuzzy, substring, prefix, postfix, exact) matches only where its
 /// needle's characters occur in order, each equal after the matcher's
 /// folding; for an ASCII needle (lower-cased, normalized: a plain query)
-/// that folding is `fold`. Other atoms are left to the matcher.
+/// that folding is `fold`. For a needle the matcher holds as Unicode ("mü",
+/// "华为"), the `marks` of its non-ASCII characters (an ASCII haystack has
+/// none, and nucleo never matches such a needle in one). Other atoms are
+/// left to the matcher.
 struct Prefilter {
     needles: Vec<Vec<u8>>,
+    marks: u128,
 }
 
 impl Prefilter {
     fn of(pattern: &Pattern) -> Prefilter {
-        let needles = pattern
-            .atoms
-            .iter()
-            .filter(|a| !a.negative)
-            .filter_map(|a| match a.needle_text() {
-                Utf32Str::Ascii(bytes) => Some(bytes.to_vec()),
-                Utf32Str::Unicode(_) => None,
-            })
-            .collect();
-        Prefilter { needles }
+        let mut marks = 0;
+        let mut needles = Vec::new();
+        for atom in pattern.atoms.iter().filter(|a| !a.negative) {
+            match atom.needle_text() {
+                Utf32Str::Ascii(bytes) => needles.push(bytes.to_vec()),
+                Utf32Str::Unicode(chars) => marks |= chars.iter().fold(0, |m, &c| m | mark(c)),
+            }
+        }
+        Prefilter { needles, marks }
     }
 
     /// False only where the matcher would find no match.
-    fn may_match(&self, folded: &[u8]) -> bool {
-        self.needles.iter().all(|n| holds_in_order(folded, n))
+    fn may_match(&self, hay: &Hay) -> bool {
+        hay.marks & self.marks == self.marks
+            && self.needles.iter().all(|n| holds_in_order(hay.folded, n))
     }
 }
 
@@ -153,7 +202,7 @@ impl Search {
         if self.empty {
             return Some(0);
         }
-        if !self.pre.may_match(hay.folded) {
+        if !self.pre.may_match(hay) {
             return None;
         }
         self.pattern.score(hay.text, matcher)
@@ -325,28 +374,23 @@ mod tests {
     }
 
     /// Haystacks in both forms, for `hays`.
-    fn prepared(texts: &[String]) -> Vec<(Utf32String, Box<[u8]>)> {
-        texts.iter().map(|t| (prepare(t), fold(t))).collect()
+    fn prepared(texts: &[String]) -> Vec<Prepared> {
+        texts.iter().map(|t| Prepared::of(t)).collect()
     }
 
-    fn hays(p: &[(Utf32String, Box<[u8]>)]) -> Vec<Hay<'_>> {
-        p.iter()
-            .map(|(text, folded)| Hay {
-                text: text.slice(..),
-                folded,
-            })
-            .collect()
+    fn hays(p: &[Prepared]) -> Vec<Hay<'_>> {
+        p.iter().map(Prepared::hay).collect()
     }
 
     /// What the matcher alone ranks: every haystack scored, none turned
     /// away before.
-    fn matcher_alone(q: &str, p: &[(Utf32String, Box<[u8]>)]) -> Vec<(u32, usize)> {
+    fn matcher_alone(q: &str, p: &[Prepared]) -> Vec<(u32, usize)> {
         let pattern = Pattern::parse(q, CaseMatching::Ignore, Normalization::Smart);
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut want: Vec<(u32, usize)> = p
             .iter()
             .enumerate()
-            .filter_map(|(i, (h, _))| Some((pattern.score(h.slice(..), &mut matcher)?, i)))
+            .filter_map(|(i, h)| Some((pattern.score(h.text.slice(..), &mut matcher)?, i)))
             .collect();
         want.sort_by(by_rank);
         want
@@ -403,8 +447,72 @@ mod tests {
             "k 1",
             "'lt",
             "ltd$",
+            "mü nord",
+            "华为 k1",
+            "!华为 acme",
+            "ü",
+            "ÄRGER",
+            "ørsted",
+            "^ｎｏｒｄ",
+            "'straße",
+            "é$",
         ] {
             assert_eq!(rank_prepared(q, &hays(&p)), matcher_alone(q, &p), "{q}");
+        }
+    }
+
+    /// A query with a Unicode needle sends the matcher only the rows that
+    /// hold its non-ASCII characters in a form the matcher compares; a
+    /// negative atom turns nothing away.
+    #[test]
+    fn a_unicode_needle_turns_away_rows_without_its_characters() {
+        let p = prepared(&[
+            "K1 Mueller GmbH".to_string(),
+            "K2 MÜLLER GmbH 华为".to_string(),
+            "K3 Nordwind 华东".to_string(),
+        ]);
+        let h = hays(&p);
+        let may = |q: &str| -> Vec<bool> {
+            let s = Search::parse(q);
+            h.iter().map(|hay| s.pre.may_match(hay)).collect()
+        };
+        assert_eq!(may("mü"), [false, true, false]);
+        assert_eq!(may("'Ü gmbh"), [false, true, false]);
+        assert_eq!(may("华"), [false, true, true]);
+        assert_eq!(may("华为"), [false, true, false]);
+        assert_eq!(may("!华为 k"), [true, true, true]);
+        assert_eq!(may("mue"), [true, true, false]);
+    }
+
+    proptest::proptest! {
+        /// Wherever nucleo matches a needle made of a haystack's own
+        /// characters (in another case, accented or not, CJK, full width),
+        /// the prefilter lets the haystack through.
+        #[test]
+        fn the_prefilter_lets_every_match_through(
+            hay in "[a-zA-Z ÄäÖöÜüßẞÉéÈèÑñØøÅåİıǅǄǆΣσςК华为东ｎＮ\\u{212A}\\u{1E9E}\\u{0301}]{0,16}",
+            picks in proptest::collection::vec((0usize..64, 0u8..4), 1..4),
+        ) {
+            let chars: Vec<char> = hay.chars().collect();
+            proptest::prop_assume!(!chars.is_empty());
+            let needle: String = picks
+                .iter()
+                .map(|&(i, how)| {
+                    let c = chars[i % chars.len()];
+                    match how {
+                        0 => c,
+                        1 => chars::to_lower_case(c),
+                        2 => chars::normalize(c),
+                        _ => c.to_uppercase().next().unwrap_or(c),
+                    }
+                })
+                .collect();
+            let p = Prepared::of(&hay);
+            let search = Search::parse(&needle);
+            let mut matcher = Matcher::new(Config::DEFAULT);
+            if search.pattern.score(p.hay().text, &mut matcher).is_some() {
+                proptest::prop_assert!(search.pre.may_match(&p.hay()), "{needle:?} in {hay:?}");
+            }
         }
     }
 
@@ -481,11 +589,8 @@ mod tests {
                 .ceiling()
                 .unwrap_or_else(|| panic!("{q}: no ceiling"));
             for h in &hays {
-                let (text, folded) = (prepare(h), fold(h));
-                let hay = Hay {
-                    text: text.slice(..),
-                    folded: &folded,
-                };
+                let p = Prepared::of(h);
+                let hay = p.hay();
                 if let Some(s) = search.score(&hay, &mut matcher) {
                     assert!(s <= top, "{q} in {h:?}: {s} > {top}");
                 }
@@ -495,11 +600,8 @@ mod tests {
                 format!("x {q}y"),
                 format!("{} z", q.to_uppercase()),
             ] {
-                let (text, folded) = (prepare(&h), fold(&h));
-                let hay = Hay {
-                    text: text.slice(..),
-                    folded: &folded,
-                };
+                let p = Prepared::of(&h);
+                let hay = p.hay();
                 assert_eq!(search.score(&hay, &mut matcher), Some(top), "{q} in {h:?}");
             }
         }
@@ -525,11 +627,11 @@ mod tests {
             let top = search.ceiling().unwrap();
             let needle = if upper { q.to_uppercase() } else { q.clone() };
             let h = format!("{pre}{sep}{needle}{post}");
-            let (text, folded) = (prepare(&h), fold(&h));
-            let hay = Hay { text: text.slice(..), folded: &folded };
+            let p = Prepared::of(&h);
+            let hay = p.hay();
             let s = search.score(&hay, &mut Matcher::new(Config::DEFAULT));
             if s == Some(top) {
-                proptest::prop_assert!(may_reach_ceiling(&folded, q.as_bytes()), "{q} in {h:?}");
+                proptest::prop_assert!(may_reach_ceiling(&p.folded, q.as_bytes()), "{q} in {h:?}");
             }
         }
 
@@ -538,8 +640,8 @@ mod tests {
         fn no_score_passes_the_ceiling(h in "[a-zA-Z0-9 _./-]{0,40}|\\PC{0,24}", q in "[a-z0-9]{1,6}") {
             let search = Search::parse(&q);
             let top = search.ceiling().unwrap();
-            let (text, folded) = (prepare(&h), fold(&h));
-            let hay = Hay { text: text.slice(..), folded: &folded };
+            let p = Prepared::of(&h);
+            let hay = p.hay();
             let s = search.score(&hay, &mut Matcher::new(Config::DEFAULT));
             proptest::prop_assert!(s.is_none_or(|s| s <= top), "{} > {}", s.unwrap_or(0), top);
         }

@@ -39,6 +39,8 @@ pub struct RowTexts {
     /// `folded[folded_at[i]..folded_at[i + 1]]` (one buffer, not 100k).
     folded: Vec<u8>,
     folded_at: Vec<usize>,
+    /// Each row's `fuzzy::marks`.
+    marks: Vec<u128>,
     /// Each row's place in key order: the last word of every sort order,
     /// compared as a number rather than as text.
     key_rank: Vec<u32>,
@@ -55,18 +57,17 @@ impl RowTexts {
     /// The text of `accounts`' rows (each account once).
     pub(in crate::book) fn of(accounts: &[&Account]) -> RowTexts {
         let text = crate::par::map(accounts, |a| Arc::new(RowText::of(a)));
-        let both = crate::par::map(&text, |t| {
-            let h = fuzzy::haystack(t);
-            (fuzzy::prepare(&h), fuzzy::fold(&h))
-        });
-        let mut folded = Vec::with_capacity(both.iter().map(|b| b.1.len()).sum());
-        let mut folded_at = Vec::with_capacity(both.len() + 1);
+        let all = crate::par::map(&text, |t| fuzzy::Prepared::of(&fuzzy::haystack(t)));
+        let mut folded = Vec::with_capacity(all.iter().map(|p| p.folded.len()).sum());
+        let mut folded_at = Vec::with_capacity(all.len() + 1);
         folded_at.push(0);
-        let mut hay = Vec::with_capacity(both.len());
-        for (h, f) in both {
-            hay.push(h);
-            folded.extend_from_slice(&f);
+        let mut hay = Vec::with_capacity(all.len());
+        let mut marks = Vec::with_capacity(all.len());
+        for p in all {
+            hay.push(p.text);
+            folded.extend_from_slice(&p.folded);
             folded_at.push(folded.len());
+            marks.push(p.marks);
         }
         let mut by_key: Vec<u32> = (0..text.len() as u32).collect();
         by_key.sort_unstable_by(|&a, &b| text[a as usize].key.cmp(&text[b as usize].key));
@@ -80,6 +81,7 @@ impl RowTexts {
             hay,
             folded,
             folded_at,
+            marks,
             key_rank,
             by_name: OnceLock::new(),
             by_owner: OnceLock::new(),
@@ -91,6 +93,7 @@ impl RowTexts {
         fuzzy::Hay {
             text: self.hay[i].slice(..),
             folded: &self.folded[self.folded_at[i]..self.folded_at[i + 1]],
+            marks: self.marks[i],
         }
     }
 

@@ -407,8 +407,9 @@ fn run(o: &Opts, n: usize) -> Result<(), String> {
     summary("cursor move (j/k)", &mut moves);
     pty.key(b"/")?;
     let mut typed = Vec::new();
-    for c in o.search.bytes() {
-        typed.push(pty.key(&[c])?);
+    // A key is a character: its UTF-8 bytes in one write ("ü", "华").
+    for c in o.search.chars() {
+        typed.push(pty.key(c.encode_utf8(&mut [0; 4]).as_bytes())?);
     }
     // Which keys are slow: the first ones score the most rows.
     let each: Vec<String> = typed.iter().map(|d| format!("{:.1}", ms(d.0))).collect();
@@ -442,8 +443,8 @@ fn run(o: &Opts, n: usize) -> Result<(), String> {
             // rows the writes changed.
             pty.key(b"/")?;
             let mut typed = Vec::new();
-            for c in o.search.bytes() {
-                typed.push(pty.key(&[c])?);
+            for c in o.search.chars() {
+                typed.push(pty.key(c.encode_utf8(&mut [0; 4]).as_bytes())?);
             }
             let each: Vec<String> = typed.iter().map(|d| format!("{:.1}", ms(d.0))).collect();
             summary("search keystroke, after the writes", &mut typed);

@@ -62,12 +62,25 @@ fn marks(hay: &str) -> u128 {
     hay.chars()
         .filter(|c| !c.is_ascii())
         .map(|c| {
-            mark(c)
-                | mark(chars::to_lower_case(c))
-                | mark(chars::to_lower_case(chars::normalize(c)))
+            if CASELESS.contains(&c) {
+                return mark(c);
+            }
+            let lower = chars::to_lower_case(c);
+            let normal = chars::normalize(c);
+            let both = if normal == c {
+                lower
+            } else {
+                chars::to_lower_case(normal)
+            };
+            mark(c) | mark(lower) | mark(both)
         })
         .fold(0, |m, b| m | b)
 }
+
+/// CJK punctuation, kana and ideographs: no case and no normal form (the
+/// matcher's tables leave them as they are, tested), so a haystack of
+/// Chinese names is marked without a table look-up per character.
+const CASELESS: std::ops::RangeInclusive<char> = '\u{3000}'..='\u{9FFF}';
 
 /// A non-ASCII character's two bits in `marks` (none for ASCII): a row of
 /// Chinese company names holds about seven such characters, and with two
@@ -482,6 +495,15 @@ mod tests {
         assert_eq!(may("华为"), [false, true, false]);
         assert_eq!(may("!华为 k"), [true, true, true]);
         assert_eq!(may("mue"), [true, true, false]);
+    }
+
+    /// `CASELESS` holds only characters the matcher compares as they are.
+    #[test]
+    fn the_caseless_characters_have_no_other_form() {
+        for c in CASELESS {
+            assert_eq!(chars::to_lower_case(c), c, "{c:?}");
+            assert_eq!(chars::normalize(c), c, "{c:?}");
+        }
     }
 
     proptest::proptest! {

@@ -107,9 +107,7 @@ fn take_fresh<T>(recs: &mut Vec<T>, fresh: &mut Vec<bool>) -> Vec<T> {
 }
 
 /// `recs` in owned chunks of `n` (at least one): a chunk's records are
-/// freed once it is written, so the input is not held beside the stored
-/// records and their audit images until the last chunk (a third copy of
-/// every record of an import).
+/// freed once it is written, not with the whole input after the last one.
 fn owned_chunks<T>(recs: Vec<T>, n: usize) -> impl Iterator<Item = Vec<T>> {
     let mut rest = recs.into_iter();
     std::iter::from_fn(move || {
@@ -521,7 +519,7 @@ mod tests {
         let opts = super::super::OpenOptions {
             staging: StagingLimits {
                 above: 10,
-                chunk: 2_500,
+                chunk: 4,
             },
             ..Default::default()
         };

@@ -70,6 +70,14 @@ fn a_staged_write_stores_every_record_under_one_audit_entry() {
     assert_eq!(entry.changes.len(), 200, "the entry lists every record");
     assert_eq!(store.last_seq().unwrap(), seq + 1);
     assert_eq!(store.interactions_of(acc).unwrap().len(), 200);
+    // Indexed under its account before the last transaction wrote it.
+    let history: Vec<u64> = store
+        .audit_of_account(acc)
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(history.last(), Some(&(seq + 1)));
     assert!(!store.roll_back_staged().unwrap(), "no marker is left");
     drop(store);
     let store = open(dir.path());
@@ -99,6 +107,12 @@ fn a_staged_write_whose_last_step_fails_leaves_nothing() {
     assert_eq!(store.interactions().unwrap().len(), 0);
     assert_eq!(store.last_seq().unwrap(), seq);
     assert!(!store.roll_back_staged().unwrap(), "the marker went too");
+    // The account's index has no key for the entry that was not written
+    // (one would point to a missing change).
+    let history = store.audit_of_account(acc).unwrap();
+    assert!(history.iter().all(|e| e.seq <= seq), "{history:?}");
+    let verified = store.verify().unwrap();
+    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
 }
 
 #[test]
@@ -167,6 +181,8 @@ fn staged_new_accounts_are_stored_with_their_keys_and_children() {
         vec![a.clone()]
     );
     assert_eq!(store.contacts_of(a.id).unwrap().len(), 1);
+    let history = store.audit_of_account(a.id).unwrap();
+    assert_eq!(history.len(), 1, "the import, indexed under each account");
     let verified = store.verify().unwrap();
     assert!(verified.problems.is_empty(), "{:?}", verified.problems);
 }

@@ -8,7 +8,7 @@ use super::counts::{inserted, removed};
 use super::error::{Result, StoreError};
 use super::log::SEQ_KEY;
 use super::meta::MetaValue;
-use super::staging::{STAGED_MARK, Staged, Staging};
+use super::staging::{STAGED_MARK, STAGED_SEQ, Staged, Staging};
 use super::{Store, keys, put_account, unfold_key};
 use crate::audit::{
     AuditEntry, AuditInfo, RecordChange, RecordImage, RecordRef, RefKind, RequestId,
@@ -169,6 +169,11 @@ impl Store {
             Staging::No => Staged::default(),
         };
         let is_staged = !staged.changes.is_empty();
+        // The entry's seq and the accounts staging indexed under it.
+        let index = Indexed {
+            seq: is_staged.then_some(staged.seq),
+            accounts: std::mem::take(&mut staged.indexed),
+        };
         // Moved into the audit entry by the transaction (a million images
         // are not copied): a second run of its closure finds none.
         let staged_changes = std::cell::RefCell::new(std::mem::take(&mut staged.changes));
@@ -199,13 +204,12 @@ impl Store {
             let mut added = [0; 15];
             let staged = std::mem::take(&mut *staged_changes.borrow_mut());
             if is_staged && staged.is_empty() {
-                return abort(StoreError::Io(
-                    "a large write met another write and was not saved; run it again".into(),
-                ));
+                return abort(met_another_write());
             }
-            let r = write_batch(t, &batch, &fresh, staged, &mut added)?;
+            let r = write_batch(t, &batch, &fresh, staged, &index, &mut added)?;
             if is_staged {
                 added[META] += removed(t[META].remove(STAGED_MARK)?);
+                added[META] += removed(t[META].remove(STAGED_SEQ)?);
             }
             Ok((r, added))
         });
@@ -231,6 +235,18 @@ impl Store {
             result
         })
     }
+}
+
+/// A staged write whose last transaction found the book changed under it.
+fn met_another_write() -> StoreError {
+    StoreError::Io("a large write met another write and was not saved; run it again".into())
+}
+
+/// What staging indexed before the last transaction: the seq it expected
+/// the entry to take, and the accounts (sorted) under it.
+struct Indexed {
+    seq: Option<u64>,
+    accounts: Vec<AccountId>,
 }
 
 struct Fresh<'a> {
@@ -273,12 +289,14 @@ fn child_ref<T: Child>(
 }
 
 /// `added`: the entries written to each tree of `t` (negative: removed).
-/// `staged`: the audit changes of records written before, by `staging`.
+/// `staged`: the audit changes of records written before, by `staging`,
+/// and what it `indexed`.
 fn write_batch(
     t: &[TransactionalTree],
     batch: &Batch,
     fresh: &Fresh,
     staged: Vec<RecordChange>,
+    indexed: &Indexed,
     added: &mut [i64; 15],
 ) -> Tx<BatchResult> {
     let mut out = BatchResult::default();
@@ -497,6 +515,9 @@ fn write_batch(
             None => 0,
         };
         let seq = last + 1;
+        if indexed.seq.is_some_and(|want| want != seq) {
+            return abort(met_another_write());
+        }
         let entry = AuditEntry {
             seq,
             user: text::clean_line(&info.user),
@@ -509,6 +530,9 @@ fn write_batch(
         added[AUDIT] +=
             inserted(t[AUDIT].insert(&seq.to_be_bytes(), codec::encode(&entry).or_else(abort)?)?);
         for a in entry.accounts() {
+            if indexed.accounts.binary_search(&a).is_ok() {
+                continue;
+            }
             added[AUDIT_ACC] += inserted(t[AUDIT_ACC].insert(&keys::pair(a.0, seq), &[])?);
         }
         if let Some(req) = &batch.request {

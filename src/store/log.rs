@@ -10,7 +10,7 @@ use crate::domain::AccountId;
 /// Key of the last used seq in the `meta` tree.
 pub(super) const SEQ_KEY: &[u8] = b"audit_seq";
 
-fn seq_of(bytes: &[u8], tree: &'static str) -> Result<u64> {
+pub(super) fn seq_of(bytes: &[u8], tree: &'static str) -> Result<u64> {
     let b: [u8; 8] = bytes.try_into().map_err(|_| StoreError::Codec {
         tree,
         detail: "bad sequence number".into(),

@@ -30,6 +30,9 @@ use std::collections::HashMap;
 
 /// Meta key present while staged records await their last transaction.
 pub(super) const STAGED_MARK: &[u8] = b"staged_records";
+/// Meta key beside the marker: the seq the audit entry will take, under
+/// which the staged records' accounts are indexed before it is written.
+pub(super) const STAGED_SEQ: &[u8] = b"staged_audit_seq";
 /// When a write is staged, and how many records go in each chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StagingLimits {
@@ -71,6 +74,10 @@ pub(super) struct Staged {
     pub interactions: Vec<crate::domain::Interaction>,
     pub followups: Vec<crate::domain::FollowUp>,
     pub changes: Vec<RecordChange>,
+    /// The accounts already indexed under `seq` in `audit_accounts`
+    /// (sorted): the last transaction writes the entry, not their keys.
+    pub indexed: Vec<AccountId>,
+    pub seq: u64,
 }
 
 /// Whether an audited `batch` whose ids are prepared is written staged:
@@ -183,7 +190,7 @@ impl Store {
             contacts: take_fresh(&mut batch.contacts, contacts),
             interactions: take_fresh(&mut batch.interactions, interactions),
             followups: take_fresh(&mut batch.followups, followups),
-            changes: Vec::new(),
+            ..Staged::default()
         };
         if let Err(e) = self.stage(&mut staged) {
             // A roll back that fails too is finished by the next open.
@@ -236,10 +243,16 @@ impl Store {
                 staged.followups.iter().map(|r| r.id()).collect(),
             ),
         ]);
-        self.tree_counts.add(
-            &self.meta.name(),
-            super::counts::inserted(self.meta.insert(STAGED_MARK, mark)?),
-        );
+        let seq = self.last_seq()? + 1;
+        for (key, value) in [
+            (STAGED_SEQ, seq.to_be_bytes().to_vec()),
+            (STAGED_MARK, mark),
+        ] {
+            self.tree_counts.add(
+                &self.meta.name(),
+                super::counts::inserted(self.meta.insert(key, value)?),
+            );
+        }
         self.flush()?;
         self.set_staging_floor()?;
         let mut keys = HashMap::new();
@@ -267,8 +280,36 @@ impl Store {
             &mut keys,
             &mut changes,
         )?;
+        staged.indexed = self.stage_index(&changes, seq)?;
+        staged.seq = seq;
         staged.changes = changes;
         Ok(())
+    }
+
+    /// Indexes the audit entry to come (`seq`) under the accounts of the
+    /// staged `changes`, a chunk per transaction. In the last transaction,
+    /// 100k such keys held about 450 MB of node versions until it
+    /// committed. Until then no reader sees them (the writer holds the
+    /// book); a roll back removes them with the records.
+    fn stage_index(&self, changes: &[RecordChange], seq: u64) -> Result<Vec<AccountId>> {
+        let mut accounts: Vec<AccountId> = changes
+            .iter()
+            .map(|c| c.record.account)
+            .filter(|a| a.0 != 0)
+            .collect();
+        accounts.sort();
+        accounts.dedup();
+        for chunk in accounts.chunks(self.staging.chunk.max(1)) {
+            let added = self.audit_accounts.transaction(|t| {
+                let mut added = 0;
+                for a in chunk {
+                    added += super::counts::inserted(t.insert(&super::keys::pair(a.0, seq), &[])?);
+                }
+                Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(added)
+            })?;
+            self.count_added([&self.audit_accounts], [added]);
+        }
+        Ok(accounts)
     }
 
     /// Writes `recs` (new, with fresh ids) a chunk per transaction. (Plain
@@ -443,6 +484,8 @@ impl Store {
     /// marker. True if there was one. Run again, it finishes the job.
     pub fn roll_back_staged(&self) -> Result<bool> {
         let Some(bytes) = self.meta.get(STAGED_MARK)? else {
+            // A seq written without its marker: nothing was indexed.
+            self.remove_meta(STAGED_SEQ)?;
             self.clear_staging_floor();
             return Ok(false);
         };
@@ -452,6 +495,15 @@ impl Store {
                 detail: "unreadable list of staged records".into(),
             });
         };
+        // The index keys before the records: a roll back cut short finds
+        // their accounts again in the records it left.
+        if let Some(seq) = self.meta.get(STAGED_SEQ)? {
+            let seq = super::log::seq_of(&seq, "meta")?;
+            for a in self.staged_accounts(&kinds)? {
+                let gone = removed(self.audit_accounts.remove(super::keys::pair(a.0, seq))?);
+                self.tree_counts.add(&self.audit_accounts.name(), gone);
+            }
+        }
         for (kind, ids) in kinds {
             if kind == RefKind::Account {
                 for id in ids {
@@ -471,11 +523,40 @@ impl Store {
                 self.tree_counts.add(&trees.ids.name(), gone);
             }
         }
-        let gone = removed(self.meta.remove(STAGED_MARK)?);
-        self.tree_counts.add(&self.meta.name(), gone);
+        self.remove_meta(STAGED_MARK)?;
+        self.remove_meta(STAGED_SEQ)?;
         self.flush()?;
         self.clear_staging_floor();
         Ok(true)
+    }
+
+    fn remove_meta(&self, key: &[u8]) -> Result<()> {
+        let gone = removed(self.meta.remove(key)?);
+        self.tree_counts.add(&self.meta.name(), gone);
+        Ok(())
+    }
+
+    /// The accounts of the staged records still stored: the new accounts,
+    /// and those a staged child's record key names.
+    fn staged_accounts(&self, kinds: &[(RefKind, Vec<u64>)]) -> Result<Vec<AccountId>> {
+        let mut accounts = Vec::new();
+        for (kind, ids) in kinds {
+            if *kind == RefKind::Account {
+                accounts.extend(ids.iter().map(|&id| AccountId(id)));
+                continue;
+            }
+            let trees = self.staged_trees(*kind);
+            for id in ids {
+                if let Some(key) = trees.ids.get(id.to_be_bytes())?
+                    && let Some(head) = key.first_chunk::<8>()
+                {
+                    accounts.push(AccountId(u64::from_be_bytes(*head)));
+                }
+            }
+        }
+        accounts.sort();
+        accounts.dedup();
+        Ok(accounts)
     }
 
     /// Prepends the staged records to what the last transaction stored.
@@ -548,10 +629,15 @@ mod tests {
             store.stage(&mut staged).unwrap();
             assert_eq!(store.interactions_of(a.id).unwrap().len(), 30);
             assert_eq!(store.accounts().unwrap().len(), 2);
+            // Both accounts indexed under the entry to come.
+            assert_eq!(staged.indexed.len(), 2);
+            assert_eq!(store.audit_accounts.len(), 2);
             a.id
             // Dropped here without the last transaction.
         };
         let store = Store::open_with(dir.path(), &opts).unwrap();
+        assert_eq!(store.audit_accounts.len(), 0, "the index keys went too");
+        assert!(store.meta.get(STAGED_SEQ).unwrap().is_none());
         assert!(store.interactions_of(acc).unwrap().is_empty());
         assert!(store.accounts_ignoring_case("new").unwrap().is_empty());
         assert_eq!(store.accounts().unwrap().len(), 1);

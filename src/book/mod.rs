@@ -583,7 +583,32 @@ impl Book {
 
     /// Tier bookkeeping and system timeline entries, audited as `tier_change`
     /// (attributed to the user whose write or session caused them).
+    ///
+    /// Many quiet tiers (no timeline entry: an import's accounts getting
+    /// their first history) go after the rest, a chunk per write: 100k of
+    /// them in one sled transaction held hundreds of megabytes of node
+    /// versions until it committed. A chunk lost to a crash is recorded
+    /// quietly by the next open (`log_drift`).
     fn write_system(&mut self, mut batch: Batch) -> Result<()> {
+        const QUIET_CHUNK: usize = 2_500;
+        if batch.tiers.len() > QUIET_CHUNK {
+            let logged: HashSet<AccountId> = batch.interactions.iter().map(|i| i.account).collect();
+            let (with_entry, quiet): (Vec<_>, Vec<_>) =
+                batch.tiers.drain(..).partition(|(a, _)| logged.contains(a));
+            batch.tiers = with_entry;
+            self.write_system_batch(batch)?;
+            for chunk in quiet.chunks(QUIET_CHUNK) {
+                self.write_system_batch(Batch {
+                    tiers: chunk.to_vec(),
+                    ..Batch::default()
+                })?;
+            }
+            return Ok(());
+        }
+        self.write_system_batch(batch)
+    }
+
+    fn write_system_batch(&mut self, mut batch: Batch) -> Result<()> {
         if batch.tiers.is_empty() && batch.interactions.is_empty() {
             return Ok(());
         }

@@ -496,10 +496,18 @@ impl Store {
             });
         };
         // The index keys before the records: a roll back cut short finds
-        // their accounts again in the records it left.
+        // their accounts again in the records it left. Should another write
+        // have taken the seq, its own accounts keep their keys.
         if let Some(seq) = self.meta.get(STAGED_SEQ)? {
             let seq = super::log::seq_of(&seq, "meta")?;
+            let taken = match self.audit_entry(seq)? {
+                Some(e) => e.accounts(),
+                None => Vec::new(),
+            };
             for a in self.staged_accounts(&kinds)? {
+                if taken.binary_search(&a).is_ok() {
+                    continue;
+                }
                 let gone = removed(self.audit_accounts.remove(super::keys::pair(a.0, seq))?);
                 self.tree_counts.add(&self.audit_accounts.name(), gone);
             }
@@ -642,6 +650,60 @@ mod tests {
         assert!(store.accounts_ignoring_case("new").unwrap().is_empty());
         assert_eq!(store.accounts().unwrap().len(), 1);
         assert!(store.meta.get(STAGED_MARK).unwrap().is_none());
+        let verified = store.verify().unwrap();
+        assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+    }
+
+    /// Should another write take the seq staging indexed under, a roll
+    /// back leaves that write's index keys and removes only the others.
+    #[test]
+    fn a_roll_back_keeps_the_index_of_a_write_that_took_the_seq() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let a = store
+            .insert_account(Account {
+                key: "ACME".into(),
+                name: "Acme".into(),
+                ..Account::default()
+            })
+            .unwrap();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        let mut staged = Staged::default();
+        let new = AccountId(store.reserve_id().unwrap());
+        staged.accounts.push(Account {
+            id: new,
+            key: "NEW".into(),
+            name: "New".into(),
+            ..Account::default()
+        });
+        let mut i = Interaction::new(a.id, InteractionKind::Call, day);
+        i.id = crate::domain::InteractionId(store.reserve_id().unwrap());
+        staged.interactions.push(i);
+        store.stage(&mut staged).unwrap();
+        let other = store
+            .apply(super::super::Batch {
+                interactions: vec![Interaction::new(a.id, InteractionKind::Visit, day)],
+                audit: Some(crate::audit::AuditInfo {
+                    user: "ann".into(),
+                    at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+                    action: "log".into(),
+                    undo_of: None,
+                }),
+                ..Default::default()
+            })
+            .unwrap()
+            .audit
+            .unwrap();
+        assert_eq!(other.seq, staged.seq, "the other write took it");
+        assert!(store.roll_back_staged().unwrap());
+        let history: Vec<u64> = store
+            .audit_of_account(a.id)
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(history, [other.seq]);
+        assert_eq!(store.audit_accounts.len(), 1, "the new account's key went");
         let verified = store.verify().unwrap();
         assert!(verified.problems.is_empty(), "{:?}", verified.problems);
     }

@@ -205,16 +205,21 @@ pub struct AuditEntry {
 impl AuditEntry {
     /// The accounts this change touched (for the per-account index).
     pub fn accounts(&self) -> Vec<AccountId> {
-        let mut v: Vec<AccountId> = self
-            .changes
-            .iter()
-            .map(|c| c.record.account)
-            .filter(|a| a.0 != 0)
-            .collect();
-        v.sort();
-        v.dedup();
-        v
+        accounts_of(&self.changes)
     }
+}
+
+/// The accounts `changes` touch, sorted, each once: what an entry made of
+/// them is indexed under.
+pub fn accounts_of(changes: &[RecordChange]) -> Vec<AccountId> {
+    let mut v: Vec<AccountId> = changes
+        .iter()
+        .map(|c| c.record.account)
+        .filter(|a| a.0 != 0)
+        .collect();
+    v.sort();
+    v.dedup();
+    v
 }
 
 /// What the writer says about a change; the store adds seq and changes.

@@ -292,13 +292,7 @@ impl Store {
     /// committed. Until then no reader sees them (the writer holds the
     /// book); a roll back removes them with the records.
     fn stage_index(&self, changes: &[RecordChange], seq: u64) -> Result<Vec<AccountId>> {
-        let mut accounts: Vec<AccountId> = changes
-            .iter()
-            .map(|c| c.record.account)
-            .filter(|a| a.0 != 0)
-            .collect();
-        accounts.sort();
-        accounts.dedup();
+        let accounts = crate::audit::accounts_of(changes);
         for chunk in accounts.chunks(self.staging.chunk.max(1)) {
             let added = self.audit_accounts.transaction(|t| {
                 let mut added = 0;
@@ -587,6 +581,32 @@ mod tests {
     use super::*;
     use crate::domain::{Interaction, InteractionKind};
 
+    /// A stored account, and staged for it: a new account and `calls`
+    /// calls on the stored one.
+    fn acme_and_a_new_account(store: &Store, calls: usize) -> (Account, Staged) {
+        let a = store
+            .insert_account(Account {
+                key: "ACME".into(),
+                name: "Acme".into(),
+                ..Account::default()
+            })
+            .unwrap();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        let mut staged = Staged::default();
+        staged.accounts.push(Account {
+            id: AccountId(store.reserve_id().unwrap()),
+            key: "NEW".into(),
+            name: "New".into(),
+            ..Account::default()
+        });
+        for _ in 0..calls {
+            let mut i = Interaction::new(a.id, InteractionKind::Call, day);
+            i.id = crate::domain::InteractionId(store.reserve_id().unwrap());
+            staged.interactions.push(i);
+        }
+        (a, staged)
+    }
+
     /// Every record once, in order, in chunks of `n` (a zero chunk size
     /// writes one record at a time).
     #[test]
@@ -614,26 +634,7 @@ mod tests {
         };
         let acc = {
             let store = Store::open_with(dir.path(), &opts).unwrap();
-            let a = store
-                .insert_account(Account {
-                    key: "ACME".into(),
-                    name: "Acme".into(),
-                    ..Account::default()
-                })
-                .unwrap();
-            let day = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
-            let mut staged = Staged::default();
-            staged.accounts.push(Account {
-                id: AccountId(store.reserve_id().unwrap()),
-                key: "NEW".into(),
-                name: "New".into(),
-                ..Account::default()
-            });
-            for _ in 0..30 {
-                let mut i = Interaction::new(a.id, InteractionKind::Call, day);
-                i.id = crate::domain::InteractionId(store.reserve_id().unwrap());
-                staged.interactions.push(i);
-            }
+            let (a, mut staged) = acme_and_a_new_account(&store, 30);
             store.stage(&mut staged).unwrap();
             assert_eq!(store.interactions_of(a.id).unwrap().len(), 30);
             assert_eq!(store.accounts().unwrap().len(), 2);
@@ -660,25 +661,8 @@ mod tests {
     fn a_roll_back_keeps_the_index_of_a_write_that_took_the_seq() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let a = store
-            .insert_account(Account {
-                key: "ACME".into(),
-                name: "Acme".into(),
-                ..Account::default()
-            })
-            .unwrap();
+        let (a, mut staged) = acme_and_a_new_account(&store, 1);
         let day = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
-        let mut staged = Staged::default();
-        let new = AccountId(store.reserve_id().unwrap());
-        staged.accounts.push(Account {
-            id: new,
-            key: "NEW".into(),
-            name: "New".into(),
-            ..Account::default()
-        });
-        let mut i = Interaction::new(a.id, InteractionKind::Call, day);
-        i.id = crate::domain::InteractionId(store.reserve_id().unwrap());
-        staged.interactions.push(i);
         store.stage(&mut staged).unwrap();
         let other = store
             .apply(super::super::Batch {

@@ -587,8 +587,8 @@ impl Book {
     /// Many quiet tiers (no timeline entry: an import's accounts getting
     /// their first history) go after the rest, a chunk per write: 100k of
     /// them in one sled transaction held hundreds of megabytes of node
-    /// versions until it committed. A chunk lost to a crash is recorded
-    /// quietly by the next open (`log_drift`).
+    /// versions until it committed. A chunk lost to a crash is recorded by
+    /// the next open (`log_drift`): quietly where the account had no tier.
     fn write_system(&mut self, mut batch: Batch) -> Result<()> {
         const QUIET_CHUNK: usize = 2_500;
         if batch.tiers.len() > QUIET_CHUNK {

@@ -131,17 +131,34 @@ fn missing_index_entries_are_named() {
     });
     assert_problem(&t.db, "is missing from the folded key index");
 
+    // The id index holds 64 ids to an entry: the first entry holds the
+    // lowest id.
     let t = db();
-    let mut id = 0;
+    let id = {
+        let store = Store::open(&t.db).unwrap();
+        store
+            .contacts()
+            .unwrap()
+            .iter()
+            .map(|c| c.id.0)
+            .min()
+            .unwrap()
+    };
     with_tree(&t.db, "contact_ids", |tree| {
         let (k, _) = tree.iter().next().unwrap().unwrap();
-        id = u64::from_be_bytes(k.as_ref().try_into().unwrap());
         tree.remove(k).unwrap();
     });
     assert_problem(
         &t.db,
         &format!("contact_ids: contact {id} is missing from the id index"),
     );
+
+    let t = db();
+    with_tree(&t.db, "interaction_ids", |tree| {
+        let (k, _) = tree.iter().next().unwrap().unwrap();
+        tree.insert(k, &[7u8, 200, 1][..]).unwrap();
+    });
+    assert_problem(&t.db, "an entry runs past its group");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use kam::book::{Book, WriteOp, WriteOutcome, snooze_key};
 use kam::clock::Clock;
 use kam::domain::*;
 use kam::store::envelope::{decode, encode};
-use kam::store::{DbHeader, MetaValue, RequestEntry, SCHEMA_VERSION, Store, StoreError};
+use kam::store::{Batch, DbHeader, MetaValue, RequestEntry, SCHEMA_VERSION, Store, StoreError};
 use std::path::Path;
 
 fn day(d: u32) -> NaiveDate {
@@ -266,4 +266,107 @@ fn an_outcome_recorded_as_bare_bytes_is_replayed() {
     let entry = book.store().request(req2).unwrap().unwrap();
     assert_eq!(&entry.outcome[..2], &[0xCA, 10], "envelope, Tag::Outcome");
     assert_eq!(decode::<WriteOutcome>(&entry.outcome).unwrap(), out);
+}
+
+/// Turns the id indexes of a closed database back into schema 2's layout:
+/// one entry per id, id → record key.
+fn ungroup_ids(db: &sled::Db) {
+    for (records, ids) in [
+        ("contacts", "contact_ids"),
+        ("interactions", "interaction_ids"),
+        ("followups", "followup_ids"),
+    ] {
+        let ids = db.open_tree(ids).unwrap();
+        ids.clear().unwrap();
+        for kv in db.open_tree(records).unwrap().iter() {
+            let (k, _) = kv.unwrap();
+            ids.insert(*k.last_chunk::<8>().unwrap(), k.clone())
+                .unwrap();
+        }
+    }
+    let h = DbHeader {
+        magic: "kam-db".into(),
+        schema: 2,
+    };
+    db.open_tree("meta")
+        .unwrap()
+        .insert(b"header", encode(&h).unwrap())
+        .unwrap();
+}
+
+#[test]
+fn an_old_database_gets_its_id_index_grouped_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let (contact, orders, followup) = {
+        let s = Store::open(&path).unwrap();
+        let a = s.insert_account(account("ACME")).unwrap();
+        let b = s.insert_account(account("GLOBEX")).unwrap();
+        let contact = s
+            .insert_contact(Contact {
+                account: a.id,
+                name: "Ann".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        // More than one group of 64 ids, over two accounts.
+        let orders: Vec<Interaction> = (0..150)
+            .map(|n| {
+                let owner = if n % 3 == 0 { b.id } else { a.id };
+                let mut i = Interaction::new(owner, InteractionKind::Meeting, day(1 + n % 20));
+                i.summary = format!("order {n}");
+                s.insert_interaction(i).unwrap()
+            })
+            .collect();
+        let followup = s
+            .insert_followup(FollowUp {
+                id: FollowUpId(0),
+                version: 0,
+                account: b.id,
+                due: day(20),
+                assignee: "ann".into(),
+                note: "call".into(),
+                done_at: None,
+            })
+            .unwrap();
+        (contact, orders, followup)
+    };
+    let raw = raw_open(&path);
+    ungroup_ids(&raw);
+    assert_eq!(raw.open_tree("interaction_ids").unwrap().len(), 150);
+    raw.flush().unwrap();
+    drop(raw);
+    let _ = std::fs::remove_file(path.join(kam::store::GUARD_FILES[0]));
+    assert_eq!(schema_of(&path), 2);
+
+    let s = Store::open(&path).unwrap();
+    for o in &orders {
+        assert_eq!(s.interaction(o.id).unwrap().as_ref(), Some(o));
+    }
+    assert_eq!(s.contact(contact.id).unwrap(), Some(contact));
+    assert_eq!(s.followup(followup.id).unwrap(), Some(followup));
+    let verified = s.verify().unwrap();
+    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+    // An edit and a delete go through the grouped index.
+    let mut edited = orders[7].clone();
+    edited.summary = "edited".into();
+    let edited = s.update_interaction(edited).unwrap();
+    assert_eq!(s.interaction(edited.id).unwrap().unwrap().summary, "edited");
+    s.apply(Batch {
+        deletes: vec![kam::audit::RecordRef {
+            kind: kam::audit::RefKind::Interaction,
+            id: orders[8].id.0,
+            account: orders[8].account,
+            key: "ACME".into(),
+        }],
+        ..Batch::default()
+    })
+    .unwrap();
+    assert_eq!(s.interaction(orders[8].id).unwrap(), None);
+    assert_eq!(s.counts().unwrap().2, 149);
+    drop(s);
+    assert_eq!(schema_of(&path), SCHEMA_VERSION);
+    let raw = raw_open(&path);
+    let groups = raw.open_tree("interaction_ids").unwrap().len();
+    assert!(groups <= 4, "150 neighbouring ids in {groups} entries");
 }

@@ -14,6 +14,7 @@ use super::Store;
 use super::child::Child;
 use super::codec;
 use super::error::{Result, StoreError};
+use super::id_index;
 use super::keys;
 use crate::domain::{Account, AccountId, sanitize_account};
 use std::collections::HashSet;
@@ -42,13 +43,16 @@ impl BulkRecords {
     }
 }
 
+/// Checks and keys new children; returns their records batch and their
+/// id index batch with the sled entries that one adds.
 fn children<T: Child>(
     store: &Store,
+    trees: &super::ChildTrees,
     recs: Vec<T>,
     accounts: &HashSet<AccountId>,
-    records: &mut sled::Batch,
-    ids: &mut sled::Batch,
-) -> Result<()> {
+) -> Result<(sled::Batch, sled::Batch, i64)> {
+    let mut records = sled::Batch::default();
+    let mut pairs = Vec::with_capacity(recs.len());
     for mut r in recs {
         r.sanitize()?;
         if r.id() != 0 {
@@ -66,9 +70,11 @@ fn children<T: Child>(
         r.set_version(1);
         let key = r.record_key();
         records.insert(key.as_slice(), codec::encode(&r)?);
-        ids.insert(&r.id().to_be_bytes(), key);
+        pairs.push((r.id(), key));
     }
-    Ok(())
+    let mut ids = sled::Batch::default();
+    let added = id_index::put_all(&trees.ids, pairs, &mut ids)?;
+    Ok((records, ids, added))
 }
 
 impl Store {
@@ -141,12 +147,9 @@ impl Store {
             recs.interactions.len(),
             recs.followups.len(),
         ];
-        let (mut cr, mut ci) = (sled::Batch::default(), sled::Batch::default());
-        children(self, recs.contacts, &ids, &mut cr, &mut ci)?;
-        let (mut ir, mut ii) = (sled::Batch::default(), sled::Batch::default());
-        children(self, recs.interactions, &ids, &mut ir, &mut ii)?;
-        let (mut fr, mut fi) = (sled::Batch::default(), sled::Batch::default());
-        children(self, recs.followups, &ids, &mut fr, &mut fi)?;
+        let (cr, ci, c_ids) = children(self, &self.contacts, recs.contacts, &ids)?;
+        let (ir, ii, i_ids) = children(self, &self.interactions, recs.interactions, &ids)?;
+        let (fr, fi, f_ids) = children(self, &self.followups, recs.followups, &ids)?;
         self.accounts.apply_batch(acc)?;
         self.account_keys.apply_batch(keys_b)?;
         self.folded_keys.apply_batch(folded)?;
@@ -156,19 +159,19 @@ impl Store {
         self.interactions.ids.apply_batch(ii)?;
         self.followups.records.apply_batch(fr)?;
         self.followups.ids.apply_batch(fi)?;
-        // Every key written was checked absent above (children get fresh
-        // ids), so each is one entry more.
+        // Every record key written was checked absent above (children get
+        // fresh ids), so each is one entry more; the id index says its own.
         let n = |len: usize| i64::try_from(len).unwrap_or(i64::MAX);
         for (t, added) in [
             (&self.accounts, n(ids.len())),
             (&self.account_keys, n(ids.len())),
             (&self.folded_keys, n(ids.len())),
             (&self.contacts.records, n(lens[0])),
-            (&self.contacts.ids, n(lens[0])),
+            (&self.contacts.ids, c_ids),
             (&self.interactions.records, n(lens[1])),
-            (&self.interactions.ids, n(lens[1])),
+            (&self.interactions.ids, i_ids),
             (&self.followups.records, n(lens[2])),
-            (&self.followups.ids, n(lens[2])),
+            (&self.followups.ids, f_ids),
         ] {
             self.tree_counts.add(&t.name(), added);
         }

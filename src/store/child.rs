@@ -5,11 +5,13 @@
 //! streaming pass needs no lookups; a small `*_ids` tree maps id → record key.
 //!   contacts, followups:  (account, id)      → envelope(record)
 //!   interactions:         (account, at, id)  → envelope(record)
-//!   *_ids:                id                 → record key
+//!   *_ids:                id                 → record key, 64 ids to an
+//!                                              entry (see `id_index`)
 
 use super::codec::{self, Record};
 use super::counts::{inserted, removed};
 use super::error::{Result, StoreError};
+use super::id_index;
 use super::keys;
 use crate::domain::{
     AccountId, Contact, FieldError, FollowUp, Interaction, sanitize_contact, sanitize_followup,
@@ -130,10 +132,9 @@ pub fn put<T: Child>(
     if accounts.get(rec.account().to_be_bytes())?.is_none() {
         return abort(StoreError::NotFound(format!("account {}", rec.account())));
     }
-    let id_key = rec.id().to_be_bytes();
     let old_key = match mode {
         Mode::Fresh => None,
-        _ => ids.get(id_key)?,
+        _ => id_index::tx_get(ids, rec.id())?,
     };
     let mut before = None;
     match old_key {
@@ -173,7 +174,7 @@ pub fn put<T: Child>(
     let key = rec.record_key();
     let value = codec::encode(&rec).or_else(abort)?;
     added[0] += inserted(records.insert(key.as_slice(), value)?);
-    added[1] += inserted(ids.insert(&id_key, key)?);
+    added[1] += id_index::tx_put(ids, rec.id(), &key)?;
     Ok((before, rec))
 }
 
@@ -185,8 +186,7 @@ pub fn delete<T: Child>(
     id: u64,
     added: &mut [i64; 2],
 ) -> Tx<T> {
-    let id_key = id.to_be_bytes();
-    let Some(key) = ids.get(id_key)? else {
+    let Some(key) = id_index::tx_get(ids, id)? else {
         return abort(StoreError::NotFound(label::<T>(id)));
     };
     let Some(bytes) = records.get(&key)? else {
@@ -197,7 +197,7 @@ pub fn delete<T: Child>(
     };
     let stored: T = decode_tx(&bytes)?;
     added[0] += removed(records.remove(key)?);
-    added[1] += removed(ids.remove(&id_key)?);
+    added[1] += id_index::tx_remove(ids, id)?;
     Ok(stored)
 }
 
@@ -210,7 +210,7 @@ pub struct ChildTrees {
 
 impl ChildTrees {
     pub fn get<T: Child>(&self, id: u64) -> Result<Option<T>> {
-        let Some(key) = self.ids.get(id.to_be_bytes())? else {
+        let Some(key) = id_index::get(&self.ids, id)? else {
             return Ok(None);
         };
         match self.records.get(key)? {
@@ -245,7 +245,8 @@ impl ChildTrees {
             .collect()
     }
 
+    /// Records stored (a walk over the keys).
     pub fn count(&self) -> Result<usize> {
-        Ok(self.ids.len())
+        Ok(self.records.len())
     }
 }

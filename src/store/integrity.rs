@@ -13,6 +13,7 @@
 use super::child::{Child, ChildTrees};
 use super::codec::{self, DB_MAGIC, DbHeader, RequestEntry};
 use super::error::Result;
+use super::id_index;
 use super::log::SEQ_KEY;
 use super::meta::MetaValue;
 use super::open::HEADER_KEY;
@@ -279,23 +280,28 @@ impl Store {
         let mut indexed = BTreeSet::new();
         for kv in trees.ids.iter() {
             let (k, v) = kv?;
-            let Some(id) = u64_key(&k) else {
-                r.add(&ids_tree, format!("bad key {}", show_key(&k)));
-                continue;
+            let group = match id_index::ids_of(&k, &v) {
+                Ok(group) => group,
+                Err(e) => {
+                    r.add(&ids_tree, format!("entry {}: {}", show_key(&k), detail(e)));
+                    continue;
+                }
             };
-            match found.get(&id) {
-                Some(key) if *key == v.as_ref() => {
-                    indexed.insert(id);
+            for (id, key) in group {
+                match found.get(&id) {
+                    Some(stored) if *stored == key => {
+                        indexed.insert(id);
+                    }
+                    Some(_) => r.add(
+                        &ids_tree,
+                        format!("{} {id} points to the wrong record key", T::LABEL),
+                    ),
+                    None if trees.records.contains_key(&key)? => {
+                        // The record is there but unreadable: reported above.
+                        indexed.insert(id);
+                    }
+                    None => r.add(&ids_tree, format!("{} {id} points to no record", T::LABEL)),
                 }
-                Some(_) => r.add(
-                    &ids_tree,
-                    format!("{} {id} points to the wrong record key", T::LABEL),
-                ),
-                None if trees.records.contains_key(&v)? => {
-                    // The record is there but unreadable: reported above.
-                    indexed.insert(id);
-                }
-                None => r.add(&ids_tree, format!("{} {id} points to no record", T::LABEL)),
             }
         }
         for id in found.keys() {

@@ -5,6 +5,7 @@
 
 use super::codec::{self, DB_MAGIC, DbHeader};
 use super::error::Result;
+use super::id_index;
 use super::keys::{self, FOLDED_TREE};
 use super::open::HEADER_KEY;
 use std::collections::BTreeMap;
@@ -13,8 +14,10 @@ use std::collections::BTreeMap;
 pub fn run(db: &sled::Db, found: u32, target: u32) -> Result<()> {
     // One step per version; versions below 1 were never written.
     for from in found..target {
-        if from == 1 {
-            fold_keys(db)?;
+        match from {
+            1 => fold_keys(db)?,
+            2 => group_ids(db)?,
+            _ => {}
         }
     }
     let h = DbHeader {
@@ -44,6 +47,32 @@ fn fold_keys(db: &sled::Db) -> Result<()> {
     folded.clear()?;
     for (k, ids) in map {
         folded.insert(k.as_bytes(), ids)?;
+    }
+    Ok(())
+}
+
+/// 2 → 3: the id indexes, 64 ids to an entry. Rebuilt from the record
+/// trees, whose keys end with the record's id, so a step cut short by a
+/// crash starts again from what is certainly there.
+fn group_ids(db: &sled::Db) -> Result<()> {
+    for (records, ids) in [
+        ("contacts", "contact_ids"),
+        ("interactions", "interaction_ids"),
+        ("followups", "followup_ids"),
+    ] {
+        let records = db.open_tree(records)?;
+        let ids = db.open_tree(ids)?;
+        let mut pairs = Vec::new();
+        for kv in records.iter() {
+            let (k, _) = kv?;
+            if let Some(id) = k.last_chunk::<8>() {
+                pairs.push((u64::from_be_bytes(*id), k.to_vec()));
+            }
+        }
+        ids.clear()?;
+        let mut batch = sled::Batch::default();
+        id_index::put_all(&ids, pairs, &mut batch)?;
+        ids.apply_batch(batch)?;
     }
     Ok(())
 }

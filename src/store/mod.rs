@@ -11,6 +11,8 @@
 //!   contacts             (account, id) → Contact          + contact_ids
 //!   interactions         (account, at, id) → Interaction  + interaction_ids
 //!   followups            (account, id) → FollowUp         + followup_ids
+//!   *_ids                id >> 6 → the record keys of 64 ids (`id_index`;
+//!                        schema 3, one key per id before)
 //!   tiers                account id → last recorded tier name
 //!   audit                seq → AuditEntry (the change log; see `log`)
 //!   audit_accounts       (account, seq) → ()   (an account's history)
@@ -36,6 +38,7 @@ mod derived;
 mod dump;
 mod error;
 mod guard;
+mod id_index;
 mod integrity;
 mod keys;
 mod log;
@@ -76,7 +79,9 @@ use std::sync::Arc;
 /// `open` when a layout changes.
 /// 2: `account_keys_folded` (built from `account_keys` when a version 1
 /// database is opened, see `migrate`).
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: the `*_ids` trees hold 64 ids to an entry (`id_index`; rebuilt from
+/// the record trees when an older database is opened).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Backups: write, verify and restore (see `dump` for the file layout).
 pub mod backup {

@@ -23,6 +23,7 @@ use super::child::{self, Child, ChildTrees, Mode};
 use super::codec::{self, RequestEntry};
 use super::counts::removed;
 use super::error::{Result, StoreError};
+use super::id_index;
 use crate::audit::{RecordChange, RecordImage, RecordRef, RefKind};
 use crate::domain::{Account, AccountId};
 use sled::Transactional;
@@ -515,13 +516,12 @@ impl Store {
             }
             let trees = self.staged_trees(kind);
             for id in ids {
-                let id_key = id.to_be_bytes();
-                let Some(rec_key) = trees.ids.get(id_key)? else {
+                let Some(rec_key) = id_index::get(&trees.ids, id)? else {
                     continue;
                 };
                 let gone = removed(trees.records.remove(&rec_key)?);
                 self.tree_counts.add(&trees.records.name(), gone);
-                let gone = removed(trees.ids.remove(id_key)?);
+                let (_, gone) = id_index::remove(&trees.ids, id)?;
                 self.tree_counts.add(&trees.ids.name(), gone);
             }
         }
@@ -549,7 +549,7 @@ impl Store {
             }
             let trees = self.staged_trees(*kind);
             for id in ids {
-                if let Some(key) = trees.ids.get(id.to_be_bytes())?
+                if let Some(key) = id_index::get(&trees.ids, *id)?
                     && let Some(head) = key.first_chunk::<8>()
                 {
                     accounts.push(AccountId(u64::from_be_bytes(*head)));

@@ -47,7 +47,7 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             })?;
             let name = file.display().to_string();
             let source = import::Source {
-                raw: &bytes,
+                raw: bytes,
                 name: &name,
                 options: &options,
             };
@@ -55,7 +55,7 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             let mut ticker: Option<super::output::Ticker> = None;
             let what = format!("import {kind}");
             let outcome =
-                import::import_source(book, kind, &source, dry_run, request, &mut |done, total| {
+                import::import_source(book, kind, source, dry_run, request, &mut |done, total| {
                     let t = ticker.get_or_insert_with(|| super::output::Ticker::new(&what, total));
                     if let Some(step) = t.step(done) {
                         env.progress(step);

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 /// A file to import: its bytes, its name for messages, how to read it.
 pub struct Source<'a> {
-    pub raw: &'a [u8],
+    pub raw: Vec<u8>,
     pub name: &'a str,
     pub options: &'a ReadOptions,
 }
@@ -21,7 +21,7 @@ pub struct Source<'a> {
 pub fn import_source(
     book: &mut Book,
     kind: RecordKind,
-    source: &Source,
+    source: Source,
     dry_run: bool,
     request: Option<RequestId>,
     progress: &mut dyn FnMut(u64, u64),
@@ -29,11 +29,14 @@ pub fn import_source(
     let plan = plan_source(
         book.store(),
         kind,
-        source,
+        &source,
         book.user(),
         book.today(),
         progress,
     )?;
+    // The file is planned: its bytes (100 MB at 1M rows) need not be held
+    // while the book writes.
+    drop(source);
     let counts = ImportCounts {
         created: plan.created,
         updated: plan.updated,
@@ -61,7 +64,7 @@ pub fn plan_source(
 ) -> Result<ImportPlan, ImportFailure> {
     let name = source.name.to_string();
     let options = source.options;
-    let decoded = decode::decode(source.raw, options.encoding)
+    let decoded = decode::decode(&source.raw, options.encoding)
         .map_err(|e| ImportFailure::Header(format!("{name}: {e}")))?;
     let vcard_rows;
     let mut line_map = None;

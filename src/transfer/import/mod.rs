@@ -128,13 +128,12 @@ pub fn import_into(
     dry_run: bool,
     request: Option<RequestId>,
 ) -> Result<WriteOutcome, ImportFailure> {
-    let raw = read_all(input, name)?;
     let source = Source {
-        raw: &raw,
+        raw: read_all(input, name)?,
         name,
         options: &ReadOptions::default(),
     };
-    import_source(book, kind, &source, dry_run, request, &mut |_, _| {})
+    import_source(book, kind, source, dry_run, request, &mut |_, _| {})
 }
 
 /// Plans the import of `file` and, unless `dry_run`, hands the batch to
@@ -194,9 +193,8 @@ pub fn plan_import_from(
     author: &str,
     today: NaiveDate,
 ) -> Result<ImportPlan, ImportFailure> {
-    let raw = read_all(input, name)?;
     let source = Source {
-        raw: &raw,
+        raw: read_all(input, name)?,
         name,
         options: &ReadOptions::default(),
     };

@@ -44,16 +44,29 @@ fn raw_open(path: &Path) -> sled::Db {
 fn make_old(path: &Path, more: impl FnOnce(&sled::Db)) {
     let db = raw_open(path);
     assert!(db.drop_tree("account_keys_folded").unwrap());
+    set_schema(&db, 1);
+    more(&db);
+    db.flush().unwrap();
+}
+
+/// Writes the header of schema `schema`.
+fn set_schema(db: &sled::Db, schema: u32) {
     let h = DbHeader {
         magic: "kam-db".into(),
-        schema: 1,
+        schema,
     };
     db.open_tree("meta")
         .unwrap()
         .insert(b"header", encode(&h).unwrap())
         .unwrap();
-    more(&db);
+}
+
+/// Lets go of the raw database as a crashed writer would: the clean-close
+/// marker goes, so the next open checks the files.
+fn close_raw(db: sled::Db, path: &Path) {
     db.flush().unwrap();
+    drop(db);
+    let _ = std::fs::remove_file(path.join(kam::store::GUARD_FILES[0]));
 }
 
 fn schema_of(path: &Path) -> u32 {
@@ -284,14 +297,7 @@ fn ungroup_ids(db: &sled::Db) {
                 .unwrap();
         }
     }
-    let h = DbHeader {
-        magic: "kam-db".into(),
-        schema: 2,
-    };
-    db.open_tree("meta")
-        .unwrap()
-        .insert(b"header", encode(&h).unwrap())
-        .unwrap();
+    set_schema(db, 2);
 }
 
 #[test]
@@ -334,9 +340,7 @@ fn an_old_database_gets_its_id_index_grouped_on_open() {
     let raw = raw_open(&path);
     ungroup_ids(&raw);
     assert_eq!(raw.open_tree("interaction_ids").unwrap().len(), 150);
-    raw.flush().unwrap();
-    drop(raw);
-    let _ = std::fs::remove_file(path.join(kam::store::GUARD_FILES[0]));
+    close_raw(raw, &path);
     assert_eq!(schema_of(&path), 2);
 
     let s = Store::open(&path).unwrap();
@@ -393,17 +397,8 @@ fn an_id_index_upgrade_cut_short_runs_again() {
         if cut == "cleared" {
             raw.open_tree("interaction_ids").unwrap().clear().unwrap();
         }
-        let h = DbHeader {
-            magic: "kam-db".into(),
-            schema: 2,
-        };
-        raw.open_tree("meta")
-            .unwrap()
-            .insert(b"header", encode(&h).unwrap())
-            .unwrap();
-        raw.flush().unwrap();
-        drop(raw);
-        let _ = std::fs::remove_file(path.join(kam::store::GUARD_FILES[0]));
+        set_schema(&raw, 2);
+        close_raw(raw, &path);
 
         let s = Store::open(&path).unwrap();
         for o in &orders {

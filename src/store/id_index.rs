@@ -21,7 +21,7 @@ const SHIFT: u32 = 6;
 const LOW: u64 = (1 << SHIFT) - 1;
 
 /// The sled key of the group holding `id`.
-pub fn group_key(id: u64) -> [u8; 8] {
+fn group_key(id: u64) -> [u8; 8] {
     (id >> SHIFT).to_be_bytes()
 }
 
@@ -69,7 +69,7 @@ fn encode(entries: &[(u8, &[u8])]) -> Vec<u8> {
 }
 
 /// The record key of `id` in a group's value.
-pub fn find(value: &[u8], id: u64) -> Result<Option<Vec<u8>>> {
+fn find(value: &[u8], id: u64) -> Result<Option<Vec<u8>>> {
     Ok(entries(value)?
         .into_iter()
         .find(|&(lo, _)| lo == low(id))
@@ -77,7 +77,10 @@ pub fn find(value: &[u8], id: u64) -> Result<Option<Vec<u8>>> {
 }
 
 /// A group's value with `id` pointing to `key` (added or replaced).
-pub fn with(value: Option<&[u8]>, id: u64, key: &[u8]) -> Result<Vec<u8>> {
+fn with(value: Option<&[u8]>, id: u64, key: &[u8]) -> Result<Vec<u8>> {
+    if key.len() > usize::from(u8::MAX) {
+        return Err(damaged(format!("a record key of {} bytes", key.len())));
+    }
     let mut all = match value {
         Some(v) => entries(v)?,
         None => Vec::new(),
@@ -90,15 +93,15 @@ pub fn with(value: Option<&[u8]>, id: u64, key: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// A group with one id taken out.
-pub struct Taken {
+struct Taken {
     /// The group's new value; `None` when no id is left (it is removed).
-    pub value: Option<Vec<u8>>,
+    value: Option<Vec<u8>>,
     /// The record key the id had, if it was there.
-    pub key: Option<Vec<u8>>,
+    key: Option<Vec<u8>>,
 }
 
 /// A group's value without `id`.
-pub fn without(value: &[u8], id: u64) -> Result<Taken> {
+fn without(value: &[u8], id: u64) -> Result<Taken> {
     let mut all = entries(value)?;
     let Ok(i) = all.binary_search_by_key(&low(id), |&(lo, _)| lo) else {
         return Ok(Taken {
@@ -299,5 +302,6 @@ mod tests {
             assert!(with(Some(bad), 3, b"k").is_err(), "{bad:?}");
         }
         assert!(ids_of(&[1, 2], &[]).is_err());
+        assert!(with(None, 3, &[0; 300]).is_err());
     }
 }

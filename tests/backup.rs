@@ -1,6 +1,7 @@
 //! `kam backup` / `kam restore` and the server's restore points, with the
 //! real binary, real servers and real sled databases in temp dirs.
 
+mod old_layout;
 mod server_common;
 
 use chrono::NaiveDate;
@@ -179,7 +180,13 @@ fn backup_restore_backup_gives_the_same_database() {
     for (name, entries) in &a {
         assert!(entries == &b[name], "tree {name} differs");
     }
-    for name in ["followups", "named_blobs", "audit", "requests", "tiers"] {
+    for name in [
+        "followup_blocks",
+        "named_blobs",
+        "audit",
+        "requests",
+        "tiers",
+    ] {
         assert!(!a[name].is_empty(), "{name} should hold something");
     }
 
@@ -428,4 +435,140 @@ fn the_server_keeps_rotating_restore_points_named_by_the_damage_message() {
     assert!(out.status.success());
     assert!(list().is_empty());
     stop(&t.db);
+}
+
+/// The sections of a backup body: (tree, entries), in order.
+fn sections(file: &Path) -> (kam::store::BackupHeader, Vec<(String, Entries)>) {
+    let bytes = std::fs::read(file).unwrap();
+    let header = kam::store::backup::read_header(file, &mut std::io::Cursor::new(&bytes)).unwrap();
+    let mut at = 4096;
+    let mut take = |n: usize| {
+        at += n;
+        bytes[at - n..at].to_vec()
+    };
+    let u32_of = |b: Vec<u8>| u32::from_be_bytes(b.try_into().unwrap()) as usize;
+    let mut out = Vec::new();
+    for tree in &header.trees {
+        assert_eq!(take(1), b"S");
+        let n = u16::from_be_bytes(take(2).try_into().unwrap()) as usize;
+        assert_eq!(take(n), tree.name.as_bytes());
+        let mut entries = Vec::new();
+        while take(1) == b"E" {
+            let n = u32_of(take(4));
+            let k = take(n);
+            let n = u32_of(take(4));
+            let v = take(n);
+            entries.push((k, v));
+        }
+        take(8);
+        out.push((tree.name.clone(), entries));
+    }
+    (header, out)
+}
+
+/// A backup file of `sections` under `header` (its counts, length and
+/// checksums made to match), as `store::dump` lays it out.
+fn write_backup_file(
+    file: &Path,
+    mut header: kam::store::BackupHeader,
+    sections: &[(String, Entries)],
+) {
+    let mut body = Vec::new();
+    header.trees.clear();
+    for (name, entries) in sections {
+        body.push(b'S');
+        body.extend_from_slice(&(name.len() as u16).to_be_bytes());
+        body.extend_from_slice(name.as_bytes());
+        for (k, v) in entries {
+            body.push(b'E');
+            body.extend_from_slice(&(k.len() as u32).to_be_bytes());
+            body.extend_from_slice(k);
+            body.extend_from_slice(&(v.len() as u32).to_be_bytes());
+            body.extend_from_slice(v);
+        }
+        body.push(b'Z');
+        body.extend_from_slice(&(entries.len() as u64).to_be_bytes());
+        header.trees.push(kam::store::TreeCount {
+            name: name.clone(),
+            entries: entries.len() as u64,
+        });
+    }
+    header.body_len = body.len() as u64;
+    header.body_crc32 = crc32fast::hash(&body);
+    let json = serde_json::to_vec(&header).unwrap();
+    let mut out = b"\x89KAMBAK\n".to_vec();
+    out.extend_from_slice(&kam::store::BACKUP_FORMAT.to_be_bytes());
+    out.extend_from_slice(&(json.len() as u32).to_be_bytes());
+    out.extend_from_slice(&crc32fast::hash(&json).to_be_bytes());
+    out.extend_from_slice(&json);
+    out.resize(4096, 0);
+    out.extend_from_slice(&body);
+    std::fs::write(file, out).unwrap();
+}
+
+/// A backup taken by the previous kam (schema 3: a sled key per contact,
+/// interaction and follow-up) restores, and the restored book is upgraded
+/// to blocks and shows the same.
+#[test]
+fn a_backup_of_the_previous_schema_restores_into_todays_layout() {
+    let t = TestDb::new();
+    rich_db(&t);
+    let today_file = t.dir.path().join("today.kambackup");
+    ok(&t.db, &["backup", today_file.to_str().unwrap()]);
+    let (mut header, today_sections) = sections(&today_file);
+    assert_eq!(header.schema, kam::store::SCHEMA_VERSION);
+    let mut old_sections = Vec::new();
+    for (name, entries) in today_sections {
+        match old_layout::PACKED.iter().find(|(_, new)| *new == name) {
+            Some((old, _)) => {
+                let records = entries
+                    .iter()
+                    .flat_map(|(k, v)| old_layout::block_entries(k, v))
+                    .collect();
+                old_sections.push((old.to_string(), records));
+            }
+            None if name == "meta" => {
+                let mut entries = entries;
+                for (k, v) in &mut entries {
+                    if k == b"header" {
+                        *v = old_layout::header(3);
+                    }
+                }
+                old_sections.push((name, entries));
+            }
+            None => old_sections.push((name, entries)),
+        }
+    }
+    assert!(
+        old_sections
+            .iter()
+            .any(|(n, e)| n == "interactions" && e.len() > 100)
+    );
+    header.schema = 3;
+    let old_file = t.dir.path().join("old.kambackup");
+    write_backup_file(&old_file, header, &old_sections);
+
+    let restored = t.dir.path().join("restored");
+    let out = ok(
+        &restored,
+        &[
+            "restore",
+            old_file.to_str().unwrap(),
+            "--db",
+            restored.to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains("restored"), "{out}");
+    for (n, (got, want)) in views(&restored).iter().zip(views(&t.db)).enumerate() {
+        let first = got.lines().zip(want.lines()).find(|(g, w)| g != w);
+        assert!(*got == want, "view {n} differs at {first:?}");
+    }
+    ok(&restored, &["check"]);
+    stop(&t.db);
+    stop(&restored);
+    let (a, b) = (trees(&t.db), trees(&restored));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (_, blocks) in old_layout::PACKED {
+        assert!(a[blocks] == b[blocks], "{blocks} differs");
+    }
 }

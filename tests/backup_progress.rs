@@ -29,7 +29,7 @@ fn rising_to_the_end(steps: &[Progress], what: &str) {
 #[test]
 fn backup_and_restore_report_progress_and_stay_silent_when_piped() {
     let t = TestDb::new();
-    ok(&t.db, &["demo", "--accounts", "60", "--seed", "3"]);
+    ok(&t.db, &["demo", "--accounts", "200", "--seed", "3"]);
     // Through the server, as every command: the steps come to the client.
     let (ep, hello) = (endpoint(&t.db), hello(false));
     let mut events = Collect(Vec::new());
@@ -95,7 +95,7 @@ mod tmux_common;
 fn restore_draws_a_bar_on_a_terminal() {
     requires::tmux();
     let t = TestDb::new();
-    ok(&t.db, &["demo", "--accounts", "60", "--seed", "3"]);
+    ok(&t.db, &["demo", "--accounts", "200", "--seed", "3"]);
     let file = t.dir.path().join("book.kambackup");
     ok(&t.db, &["backup", file.to_str().unwrap()]);
     let tmux = tmux_common::Tmux::new("restore-bar");

@@ -114,6 +114,32 @@ fn a_corrupted_record_is_named() {
 }
 
 #[test]
+fn a_damaged_block_of_records_is_named() {
+    // A record inside a block: its own checksum names it.
+    let t = db();
+    with_tree(&t.db, "interaction_blocks", |tree| {
+        let (k, v) = tree.iter().next().unwrap().unwrap();
+        let mut v = v.to_vec();
+        let last = v.len() - 1;
+        v[last] ^= 0x01;
+        tree.insert(k, v).unwrap();
+    });
+    assert_problem(&t.db, "checksum mismatch");
+
+    // A block cut short: the block is named, and the ids that point into
+    // it are not reported again as pointing to nothing.
+    let t = db();
+    with_tree(&t.db, "contact_blocks", |tree| {
+        let (k, v) = tree.iter().next().unwrap().unwrap();
+        tree.insert(k, &v[..v.len() - 3]).unwrap();
+    });
+    assert_problem(&t.db, "contact_blocks: block ");
+    let out = check(&t.db, true);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("points to no record"), "{text}");
+}
+
+#[test]
 fn missing_index_entries_are_named() {
     let t = db();
     let mut key = String::new();

@@ -65,7 +65,7 @@ fn real_counts(db: &Path) -> BTreeMap<String, u64> {
 fn assert_marker_true(db: &Path, when: &str) {
     let marker = marker_counts(db);
     assert!(
-        marker.contains_key("interactions"),
+        marker.contains_key("interaction_blocks"),
         "{when}: the marker names the trees: {marker:?}"
     );
     // Reading with raw sled rewrites the files, so compare once per close.

@@ -12,6 +12,9 @@ use kam::store::envelope::{decode, encode};
 use kam::store::{Batch, DbHeader, MetaValue, RequestEntry, SCHEMA_VERSION, Store, StoreError};
 use std::path::Path;
 
+mod old_layout;
+use old_layout::{PACKED, set_schema, unpack};
+
 fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2025, 3, d).unwrap()
 }
@@ -39,26 +42,16 @@ fn raw_open(path: &Path) -> sled::Db {
     panic!("{} stayed locked", path.display())
 }
 
-/// Turns a closed database back into schema 1: no folded index, header 1,
+/// Turns a closed database back into schema 1: records one key each, one
+/// id index entry per id, no folded index, header 1,
 /// and `more` run on the raw sled database (to write old-format values).
 fn make_old(path: &Path, more: impl FnOnce(&sled::Db)) {
     let db = raw_open(path);
+    ungroup_ids(&db);
     assert!(db.drop_tree("account_keys_folded").unwrap());
     set_schema(&db, 1);
     more(&db);
-    db.flush().unwrap();
-}
-
-/// Writes the header of schema `schema`.
-fn set_schema(db: &sled::Db, schema: u32) {
-    let h = DbHeader {
-        magic: "kam-db".into(),
-        schema,
-    };
-    db.open_tree("meta")
-        .unwrap()
-        .insert(b"header", encode(&h).unwrap())
-        .unwrap();
+    close_raw(db, path);
 }
 
 /// Lets go of the raw database as a crashed writer would: the clean-close
@@ -284,6 +277,7 @@ fn an_outcome_recorded_as_bare_bytes_is_replayed() {
 /// Turns the id indexes of a closed database back into schema 2's layout:
 /// one entry per id, id → record key.
 fn ungroup_ids(db: &sled::Db) {
+    unpack(db);
     for (records, ids) in [
         ("contacts", "contact_ids"),
         ("interactions", "interaction_ids"),
@@ -394,6 +388,7 @@ fn an_id_index_upgrade_cut_short_runs_again() {
     };
     for cut in ["cleared", "grouped"] {
         let raw = raw_open(&path);
+        unpack(&raw);
         if cut == "cleared" {
             raw.open_tree("interaction_ids").unwrap().clear().unwrap();
         }
@@ -413,4 +408,167 @@ fn an_id_index_upgrade_cut_short_runs_again() {
         drop(s);
         assert_eq!(schema_of(&path), SCHEMA_VERSION);
     }
+}
+
+/// A book of two accounts: a contact, interactions over four years (more
+/// than one block per account), a follow-up.
+fn book_over_years(path: &Path) -> (Vec<Contact>, Vec<Interaction>, Vec<FollowUp>) {
+    let s = Store::open(path).unwrap();
+    let a = s.insert_account(account("ACME")).unwrap();
+    let b = s.insert_account(account("GLOBEX")).unwrap();
+    let contacts = vec![
+        s.insert_contact(Contact {
+            account: a.id,
+            name: "Ann".into(),
+            ..Default::default()
+        })
+        .unwrap(),
+    ];
+    let interactions = (0..120)
+        .map(|n| {
+            let owner = if n % 3 == 0 { b.id } else { a.id };
+            let at = NaiveDate::from_ymd_opt(2022 + n as i32 % 4, 1 + n % 12, 1 + n % 28).unwrap();
+            let mut i = Interaction::new(owner, InteractionKind::Meeting, at);
+            i.summary = format!("meeting {n}");
+            s.insert_interaction(i).unwrap()
+        })
+        .collect();
+    let followups = vec![
+        s.insert_followup(FollowUp {
+            id: FollowUpId(0),
+            version: 0,
+            account: b.id,
+            due: day(20),
+            assignee: "ann".into(),
+            note: "call".into(),
+            done_at: None,
+        })
+        .unwrap(),
+    ];
+    (contacts, interactions, followups)
+}
+
+fn tree_names(path: &Path) -> Vec<String> {
+    let raw = raw_open(path);
+    raw.tree_names()
+        .iter()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect()
+}
+
+/// Every record found by id and by account, in timeline order, and the
+/// whole store checked.
+fn assert_same_book(s: &Store, book: &(Vec<Contact>, Vec<Interaction>, Vec<FollowUp>), at: &str) {
+    let (contacts, interactions, followups) = book;
+    for c in contacts {
+        assert_eq!(s.contact(c.id).unwrap().as_ref(), Some(c), "{at}");
+    }
+    for i in interactions {
+        assert_eq!(s.interaction(i.id).unwrap().as_ref(), Some(i), "{at}");
+    }
+    for f in followups {
+        assert_eq!(s.followup(f.id).unwrap().as_ref(), Some(f), "{at}");
+    }
+    let mut by_timeline = interactions.clone();
+    by_timeline.sort_by_key(|i| (i.account, i.at, i.id));
+    assert_eq!(s.interactions().unwrap(), by_timeline, "{at}");
+    let acme = by_timeline[0].account;
+    let of_acme: Vec<_> = by_timeline
+        .iter()
+        .filter(|i| i.account == acme)
+        .cloned()
+        .collect();
+    assert_eq!(s.interactions_of(acme).unwrap(), of_acme, "{at}");
+    let verified = s.verify().unwrap();
+    assert!(
+        verified.problems.is_empty(),
+        "{at}: {:?}",
+        verified.problems
+    );
+}
+
+#[test]
+fn an_old_database_gets_its_records_packed_into_blocks_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let book = book_over_years(&path);
+    let raw = raw_open(&path);
+    unpack(&raw);
+    assert_eq!(raw.open_tree("interactions").unwrap().len(), 120);
+    close_raw(raw, &path);
+    assert_eq!(schema_of(&path), 3);
+
+    let s = Store::open(&path).unwrap();
+    assert_same_book(&s, &book, "after the upgrade");
+    // An edit and a delete go through the blocks.
+    let mut edited = book.1[7].clone();
+    edited.summary = "edited".into();
+    let edited = s.update_interaction(edited).unwrap();
+    assert_eq!(s.interaction(edited.id).unwrap().unwrap().summary, "edited");
+    s.apply(Batch {
+        deletes: vec![kam::audit::RecordRef {
+            kind: kam::audit::RefKind::Interaction,
+            id: book.1[8].id.0,
+            account: book.1[8].account,
+            key: "ACME".into(),
+        }],
+        ..Batch::default()
+    })
+    .unwrap();
+    assert_eq!(s.interaction(book.1[8].id).unwrap(), None);
+    assert_eq!(s.counts().unwrap(), (2, 1, 119, 1));
+    drop(s);
+    assert_eq!(schema_of(&path), SCHEMA_VERSION);
+    let names = tree_names(&path);
+    for (old, new) in PACKED {
+        assert!(!names.iter().any(|n| n == old), "{old} is dropped");
+        assert!(names.iter().any(|n| n == new), "{new} is there");
+    }
+    let raw = raw_open(&path);
+    let blocks = raw.open_tree("interaction_blocks").unwrap().len();
+    // two accounts, four years: at most five spans of 2^25 s each
+    assert!(
+        (2..=10).contains(&blocks),
+        "119 interactions in {blocks} blocks"
+    );
+}
+
+/// The 3 → 4 step cut short by a crash: while the blocks were written (the
+/// header still says 3), and after the header said 4 but before the old
+/// trees were dropped. The next open ends it the same.
+#[test]
+fn a_block_upgrade_cut_short_ends_on_the_next_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let book = book_over_years(&path);
+    // While packing: the old trees whole, the block trees half written.
+    let raw = raw_open(&path);
+    let half: Vec<_> = raw
+        .open_tree("interaction_blocks")
+        .unwrap()
+        .iter()
+        .step_by(2)
+        .map(|kv| kv.unwrap())
+        .collect();
+    unpack(&raw);
+    {
+        let blocks = raw.open_tree("interaction_blocks").unwrap();
+        for (k, v) in half {
+            blocks.insert(k, v).unwrap();
+        }
+    }
+    close_raw(raw, &path);
+    assert_same_book(&Store::open(&path).unwrap(), &book, "packing cut short");
+
+    // After the header: the old trees are still there, with stale records.
+    let raw = raw_open(&path);
+    raw.open_tree("interactions")
+        .unwrap()
+        .insert(b"left over", b"by the upgrade")
+        .unwrap();
+    set_schema(&raw, SCHEMA_VERSION);
+    close_raw(raw, &path);
+    assert!(tree_names(&path).iter().any(|n| n == "interactions"));
+    assert_same_book(&Store::open(&path).unwrap(), &book, "drop cut short");
+    assert!(!tree_names(&path).iter().any(|n| n == "interactions"));
 }

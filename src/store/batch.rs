@@ -2,6 +2,7 @@
 //! book makes is a batch; with `audit` set, its audit entry (and the client's
 //! request id) are written in the same transaction as the records.
 
+use super::block::TxBlocks;
 use super::child::{self, Child, Mode, abort};
 use super::codec::{self, RequestEntry};
 use super::counts::{inserted, removed};
@@ -311,25 +312,25 @@ fn write_batch(
     let audited = batch.audit.is_some();
     let mut changes: Vec<RecordChange> = staged;
     let mut cache = KeyCache(HashMap::new());
+    // Each block read and written once (see `block`), whatever the batch.
+    let mut contacts = TxBlocks::new(&t[CR], Contact::BLOCKS);
+    let mut interactions = TxBlocks::new(&t[IR], Interaction::BLOCKS);
+    let mut followups = TxBlocks::new(&t[FR], FollowUp::BLOCKS);
 
     // Child deletions first, so that an account can go after them.
     for r in batch.deletes.iter().filter(|r| r.kind != RefKind::Account) {
-        let mut n = [0; 2];
         let before = match r.kind {
             RefKind::Contact => {
-                let d = child::delete(&t[CR], &t[CI], r.id, &mut n)?;
-                (added[CR], added[CI]) = (added[CR] + n[0], added[CI] + n[1]);
-                RecordImage::Contact(d)
+                RecordImage::Contact(child::delete(&mut contacts, &t[CI], r.id, &mut added[CI])?)
             }
-            RefKind::Interaction => {
-                let d = child::delete(&t[IR], &t[II], r.id, &mut n)?;
-                (added[IR], added[II]) = (added[IR] + n[0], added[II] + n[1]);
-                RecordImage::Interaction(d)
-            }
+            RefKind::Interaction => RecordImage::Interaction(child::delete(
+                &mut interactions,
+                &t[II],
+                r.id,
+                &mut added[II],
+            )?),
             RefKind::FollowUp => {
-                let d = child::delete(&t[FR], &t[FI], r.id, &mut n)?;
-                (added[FR], added[FI]) = (added[FR] + n[0], added[FI] + n[1]);
-                RecordImage::FollowUp(d)
+                RecordImage::FollowUp(child::delete(&mut followups, &t[FI], r.id, &mut added[FI])?)
             }
             RefKind::Account | RefKind::Meta => {
                 return abort(StoreError::NotFound(format!(
@@ -391,16 +392,13 @@ fn write_batch(
     let fix = |a: AccountId| remap.get(&a).copied().unwrap_or(a);
 
     macro_rules! put_all {
-        ($recs:expr, $fresh:expr, $records:expr, $ids:expr, $kind:expr, $image:path, $out:expr) => {
+        ($recs:expr, $fresh:expr, $blocks:expr, $ids:expr, $kind:expr, $image:path, $out:expr) => {
             for (r, &is_fresh) in $recs.iter().zip($fresh) {
                 let mut r = r.clone();
                 r.set_account(fix(r.account()));
                 let mode = if is_fresh { Mode::Fresh } else { Mode::Upsert };
-                let mut n = [0; 2];
                 let (before, stored) =
-                    child::put(&t[ACC], &t[$records], &t[$ids], r, mode, &mut n)?;
-                added[$records] += n[0];
-                added[$ids] += n[1];
+                    child::put(&t[ACC], &mut $blocks, &t[$ids], r, mode, &mut added[$ids])?;
                 if let Some(b) = before.as_ref().filter(|b| b.account() != stored.account()) {
                     out.moved.push(($kind, b.account(), b.id()));
                 }
@@ -419,7 +417,7 @@ fn write_batch(
     put_all!(
         batch.contacts,
         fresh.contacts,
-        CR,
+        contacts,
         CI,
         RefKind::Contact,
         RecordImage::Contact,
@@ -428,7 +426,7 @@ fn write_batch(
     put_all!(
         batch.interactions,
         fresh.interactions,
-        IR,
+        interactions,
         II,
         RefKind::Interaction,
         RecordImage::Interaction,
@@ -437,12 +435,15 @@ fn write_batch(
     put_all!(
         batch.followups,
         fresh.followups,
-        FR,
+        followups,
         FI,
         RefKind::FollowUp,
         RecordImage::FollowUp,
         out.followups
     );
+    added[CR] += contacts.finish()?;
+    added[IR] += interactions.finish()?;
+    added[FR] += followups.finish()?;
 
     for (a, tier) in &batch.tiers {
         let a = fix(*a);

@@ -43,15 +43,15 @@ impl BulkRecords {
     }
 }
 
-/// Checks and keys new children; returns their records batch and their
-/// id index batch with the sled entries that one adds.
+/// Checks and keys new children; returns their blocks batch and their id
+/// index batch, with the sled entries each adds.
 fn children<T: Child>(
     store: &Store,
     trees: &super::ChildTrees,
     recs: Vec<T>,
     accounts: &HashSet<AccountId>,
-) -> Result<(sled::Batch, sled::Batch, i64)> {
-    let mut records = sled::Batch::default();
+) -> Result<([sled::Batch; 2], [i64; 2])> {
+    let mut records = Vec::with_capacity(recs.len());
     let mut pairs = Vec::with_capacity(recs.len());
     for mut r in recs {
         r.sanitize()?;
@@ -69,12 +69,14 @@ fn children<T: Child>(
         r.set_id(store.reserve_id()?);
         r.set_version(1);
         let key = r.record_key();
-        records.insert(key.as_slice(), codec::encode(&r)?);
+        records.push((key.clone(), codec::encode(&r)?));
         pairs.push((r.id(), key));
     }
+    let mut blocks = sled::Batch::default();
+    let new_blocks = trees.layout.put_all(&trees.records, records, &mut blocks)?;
     let mut ids = sled::Batch::default();
-    let added = id_index::put_all(&trees.ids, pairs, &mut ids)?;
-    Ok((records, ids, added))
+    let new_ids = id_index::put_all(&trees.ids, pairs, &mut ids)?;
+    Ok(([blocks, ids], [new_blocks, new_ids]))
 }
 
 impl Store {
@@ -142,36 +144,33 @@ impl Store {
             keys_b.insert(a.key.as_bytes(), &id);
             folded.insert(fold.as_bytes(), keys::id_list_with(&[], a.id.0));
         }
-        let lens = [
-            recs.contacts.len(),
-            recs.interactions.len(),
-            recs.followups.len(),
-        ];
-        let (cr, ci, c_ids) = children(self, &self.contacts, recs.contacts, &ids)?;
-        let (ir, ii, i_ids) = children(self, &self.interactions, recs.interactions, &ids)?;
-        let (fr, fi, f_ids) = children(self, &self.followups, recs.followups, &ids)?;
+        let (c, c_added) = children(self, &self.contacts, recs.contacts, &ids)?;
+        let (i, i_added) = children(self, &self.interactions, recs.interactions, &ids)?;
+        let (f, f_added) = children(self, &self.followups, recs.followups, &ids)?;
         self.accounts.apply_batch(acc)?;
         self.account_keys.apply_batch(keys_b)?;
         self.folded_keys.apply_batch(folded)?;
-        self.contacts.records.apply_batch(cr)?;
-        self.contacts.ids.apply_batch(ci)?;
-        self.interactions.records.apply_batch(ir)?;
-        self.interactions.ids.apply_batch(ii)?;
-        self.followups.records.apply_batch(fr)?;
-        self.followups.ids.apply_batch(fi)?;
-        // Every record key written was checked absent above (children get
-        // fresh ids), so each is one entry more; the id index says its own.
-        let n = |len: usize| i64::try_from(len).unwrap_or(i64::MAX);
+        for (trees, [blocks, index]) in [
+            (&self.contacts, c),
+            (&self.interactions, i),
+            (&self.followups, f),
+        ] {
+            trees.records.apply_batch(blocks)?;
+            trees.ids.apply_batch(index)?;
+        }
+        // Every account written was checked absent above; the blocks and
+        // the id index say what they added.
+        let n = i64::try_from(ids.len()).unwrap_or(i64::MAX);
         for (t, added) in [
-            (&self.accounts, n(ids.len())),
-            (&self.account_keys, n(ids.len())),
-            (&self.folded_keys, n(ids.len())),
-            (&self.contacts.records, n(lens[0])),
-            (&self.contacts.ids, c_ids),
-            (&self.interactions.records, n(lens[1])),
-            (&self.interactions.ids, i_ids),
-            (&self.followups.records, n(lens[2])),
-            (&self.followups.ids, f_ids),
+            (&self.accounts, n),
+            (&self.account_keys, n),
+            (&self.folded_keys, n),
+            (&self.contacts.records, c_added[0]),
+            (&self.contacts.ids, c_added[1]),
+            (&self.interactions.records, i_added[0]),
+            (&self.interactions.ids, i_added[1]),
+            (&self.followups.records, f_added[0]),
+            (&self.followups.ids, f_added[1]),
         ] {
             self.tree_counts.add(&t.name(), added);
         }

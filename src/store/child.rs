@@ -1,15 +1,18 @@
 //! Records that belong to an account (contacts, interactions, follow-ups).
 //!
-//! Layout, the same for all three: the record tree is clustered by account,
-//! so "everything of account A, in order" is one prefix scan and a full
-//! streaming pass needs no lookups; a small `*_ids` tree maps id → record key.
-//!   contacts, followups:  (account, id)      → envelope(record)
-//!   interactions:         (account, at, id)  → envelope(record)
-//!   *_ids:                id                 → record key, 64 ids to an
-//!                                              entry (see `id_index`)
+//! Layout, the same for all three: records are keyed so that the key order
+//! is the account's order (contacts, follow-ups: `(account, id)`;
+//! interactions: `(account, at, id)`), and packed into blocks by account
+//! (interactions: by account and span, see `block`), so "everything of
+//! account A, in order" is one prefix scan and a full streaming pass needs
+//! no lookups; a small `*_ids` tree maps id → record key.
+//!   contact_blocks, followup_blocks:  account        → block of records
+//!   interaction_blocks:               (account, span) → block of records
+//!   *_ids:                            id >> 6 → record keys, 64 ids to an
+//!                                     entry (see `id_index`)
 
+use super::block::{self, Layout, TxBlocks};
 use super::codec::{self, Record};
-use super::counts::{inserted, removed};
 use super::error::{Result, StoreError};
 use super::id_index;
 use super::keys;
@@ -28,6 +31,10 @@ pub fn abort<T>(e: StoreError) -> Tx<T> {
 pub trait Child: Record + Clone {
     /// Singular noun for messages.
     const LABEL: &'static str;
+    /// The id index's tree.
+    const IDS: &'static str;
+    /// How the records fall into blocks (`Layout::tree` is `Record::TREE`).
+    const BLOCKS: Layout;
     fn id(&self) -> u64;
     fn set_id(&mut self, id: u64);
     fn version(&self) -> u64;
@@ -64,6 +71,11 @@ macro_rules! child_common {
 
 impl Child for Contact {
     const LABEL: &'static str = "contact";
+    const IDS: &'static str = "contact_ids";
+    const BLOCKS: Layout = Layout {
+        tree: Self::TREE,
+        block_of: block::by_account,
+    };
     child_common!();
     fn sanitize(&mut self) -> std::result::Result<(), FieldError> {
         sanitize_contact(self)
@@ -75,6 +87,11 @@ impl Child for Contact {
 
 impl Child for FollowUp {
     const LABEL: &'static str = "follow-up";
+    const IDS: &'static str = "followup_ids";
+    const BLOCKS: Layout = Layout {
+        tree: Self::TREE,
+        block_of: block::by_account,
+    };
     child_common!();
     fn sanitize(&mut self) -> std::result::Result<(), FieldError> {
         sanitize_followup(self)
@@ -86,6 +103,11 @@ impl Child for FollowUp {
 
 impl Child for Interaction {
     const LABEL: &'static str = "interaction";
+    const IDS: &'static str = "interaction_ids";
+    const BLOCKS: Layout = Layout {
+        tree: Self::TREE,
+        block_of: block::by_account_and_span,
+    };
     child_common!();
     fn sanitize(&mut self) -> std::result::Result<(), FieldError> {
         sanitize_interaction(self)
@@ -119,15 +141,15 @@ fn decode_tx<T: Record>(bytes: &[u8]) -> Tx<T> {
 
 /// Writes a sanitized child record with its final id, inside a transaction:
 /// record and id index move together. Returns the record it replaced (if
-/// any) and the stored form; `added` counts the entries it added to
-/// (records, ids).
+/// any) and the stored form; `added_ids` counts the id index entries it
+/// added (the blocks count theirs at `TxBlocks::finish`).
 pub fn put<T: Child>(
     accounts: &TransactionalTree,
-    records: &TransactionalTree,
+    records: &mut TxBlocks<'_>,
     ids: &TransactionalTree,
     mut rec: T,
     mode: Mode,
-    added: &mut [i64; 2],
+    added_ids: &mut i64,
 ) -> Tx<(Option<T>, T)> {
     if accounts.get(rec.account().to_be_bytes())?.is_none() {
         return abort(StoreError::NotFound(format!("account {}", rec.account())));
@@ -140,12 +162,9 @@ pub fn put<T: Child>(
     match old_key {
         Some(old_key) => {
             let Some(bytes) = records.get(&old_key)? else {
-                return abort(StoreError::Codec {
-                    tree: T::TREE,
-                    detail: format!("index entry of {} has no record", label::<T>(rec.id())),
-                });
+                return abort(no_record::<T>(rec.id()));
             };
-            let stored: T = decode_tx(&bytes)?;
+            let stored: T = decode_tx(bytes)?;
             match mode {
                 Mode::Insert | Mode::Fresh => {
                     return abort(StoreError::Conflict {
@@ -163,7 +182,7 @@ pub fn put<T: Child>(
                 }
                 Mode::Update | Mode::Upsert => rec.set_version(stored.version() + 1),
             }
-            added[0] += removed(records.remove(old_key)?);
+            records.remove(&old_key)?;
             before = Some(stored);
         }
         None if mode == Mode::Update => {
@@ -173,60 +192,73 @@ pub fn put<T: Child>(
     }
     let key = rec.record_key();
     let value = codec::encode(&rec).or_else(abort)?;
-    added[0] += inserted(records.insert(key.as_slice(), value)?);
-    added[1] += id_index::tx_put(ids, rec.id(), &key)?;
+    records.insert(&key, value)?;
+    *added_ids += id_index::tx_put(ids, rec.id(), &key)?;
     Ok((before, rec))
 }
 
 /// Deletes a child record and its index entry; returns what was stored.
-/// `added` as for `put`.
+/// `added_ids` as for `put`.
 pub fn delete<T: Child>(
-    records: &TransactionalTree,
+    records: &mut TxBlocks<'_>,
     ids: &TransactionalTree,
     id: u64,
-    added: &mut [i64; 2],
+    added_ids: &mut i64,
 ) -> Tx<T> {
     let Some(key) = id_index::tx_get(ids, id)? else {
         return abort(StoreError::NotFound(label::<T>(id)));
     };
-    let Some(bytes) = records.get(&key)? else {
-        return abort(StoreError::Codec {
-            tree: T::TREE,
-            detail: format!("index entry of {} has no record", label::<T>(id)),
-        });
+    let Some(bytes) = records.remove(&key)? else {
+        return abort(no_record::<T>(id));
     };
     let stored: T = decode_tx(&bytes)?;
-    added[0] += removed(records.remove(key)?);
-    added[1] += id_index::tx_remove(ids, id)?;
+    *added_ids += id_index::tx_remove(ids, id)?;
     Ok(stored)
+}
+
+fn no_record<T: Child>(id: u64) -> StoreError {
+    StoreError::Codec {
+        tree: T::TREE,
+        detail: format!("index entry of {} has no record", label::<T>(id)),
+    }
 }
 
 /// The two trees of one child record type.
 #[derive(Clone)]
 pub struct ChildTrees {
+    /// The blocks of records.
     pub records: sled::Tree,
     pub ids: sled::Tree,
+    pub layout: Layout,
 }
 
 impl ChildTrees {
+    pub fn open<T: Child>(db: &sled::Db) -> sled::Result<ChildTrees> {
+        Ok(ChildTrees {
+            records: db.open_tree(T::TREE)?,
+            ids: db.open_tree(T::IDS)?,
+            layout: T::BLOCKS,
+        })
+    }
+
     pub fn get<T: Child>(&self, id: u64) -> Result<Option<T>> {
         let Some(key) = id_index::get(&self.ids, id)? else {
             return Ok(None);
         };
-        match self.records.get(key)? {
+        match self.layout.get(&self.records, &key)? {
             Some(bytes) => codec::decode(&bytes).map(Some),
-            None => Err(StoreError::Codec {
-                tree: T::TREE,
-                detail: format!("index entry of {} has no record", label::<T>(id)),
-            }),
+            None => Err(no_record::<T>(id)),
         }
     }
 
-    /// Every record in key order, streamed.
+    /// Every record in key order, streamed a block at a time.
     pub fn for_each<T: Child>(&self, mut f: impl FnMut(T)) -> Result<()> {
         for kv in self.records.iter() {
-            let (_, v) = kv?;
-            f(codec::decode(&v)?);
+            let (k, v) = kv?;
+            self.layout.each(&k, &v, |_, v| {
+                f(codec::decode(v)?);
+                Ok(())
+            })?;
         }
         Ok(())
     }
@@ -239,14 +271,19 @@ impl ChildTrees {
 
     /// The records of one account, in key order.
     pub fn of<T: Child>(&self, a: AccountId) -> Result<Vec<T>> {
-        self.records
-            .scan_prefix(a.to_be_bytes())
-            .map(|kv| codec::decode(&kv?.1))
-            .collect()
+        let mut out = Vec::new();
+        for kv in self.records.scan_prefix(a.to_be_bytes()) {
+            let (k, v) = kv?;
+            self.layout.each(&k, &v, |_, v| {
+                out.push(codec::decode(v)?);
+                Ok(())
+            })?;
+        }
+        Ok(out)
     }
 
-    /// Records stored (a walk over the keys).
+    /// Records stored (every block read).
     pub fn count(&self) -> Result<usize> {
-        Ok(self.records.len())
+        self.layout.count(&self.records)
     }
 }

@@ -114,7 +114,7 @@ impl Record for Account {
 
 impl Record for Contact {
     const TAG: Tag = Tag::Contact;
-    const TREE: &'static str = "contacts";
+    const TREE: &'static str = "contact_blocks";
     const VERSION: u16 = 1;
     fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
         match version {
@@ -126,7 +126,7 @@ impl Record for Contact {
 
 impl Record for Interaction {
     const TAG: Tag = Tag::Interaction;
-    const TREE: &'static str = "interactions";
+    const TREE: &'static str = "interaction_blocks";
     const VERSION: u16 = 1;
     fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
         match version {
@@ -138,7 +138,7 @@ impl Record for Interaction {
 
 impl Record for FollowUp {
     const TAG: Tag = Tag::FollowUp;
-    const TREE: &'static str = "followups";
+    const TREE: &'static str = "followup_blocks";
     const VERSION: u16 = 1;
     fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
         match version {

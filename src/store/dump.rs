@@ -27,7 +27,7 @@
 //! and `verify` checks all of them before a restore writes anything.
 
 use super::error::StoreError;
-use super::{OpenOptions, SCHEMA_VERSION, Store, TREE_NAMES};
+use super::{LEGACY_TREE_NAMES, OpenOptions, SCHEMA_VERSION, Store, TREE_NAMES};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -384,7 +384,12 @@ fn walk_counted(
     };
     let limit = header.body_len;
     for expected in &header.trees {
-        if !TREE_NAMES.contains(&expected.name.as_str()) {
+        // An older schema's trees: the open after a restore upgrades them.
+        if !TREE_NAMES
+            .iter()
+            .chain(&LEGACY_TREE_NAMES)
+            .any(|t| *t == expected.name)
+        {
             return Err(damaged(format!("unknown tree '{}'", expected.name)));
         }
         if body.byte().map_err(damaged)? != b'S' {

@@ -248,33 +248,50 @@ impl Store {
         r: &mut Report,
     ) -> Result<()> {
         let tree = T::TREE;
-        let ids_tree = format!("{}_ids", tree.trim_end_matches('s'));
+        let ids_tree = T::IDS;
         // id → record key, as the records say
         let mut found: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
+        // Blocks that could not be read: their records are reported there.
+        let mut unreadable: BTreeSet<Vec<u8>> = BTreeSet::new();
         for kv in trees.records.iter() {
-            let (k, v) = kv?;
-            match codec::decode::<T>(&v) {
-                Ok(rec) => {
-                    if rec.record_key() != k.as_ref() {
-                        r.add(
-                            tree,
-                            format!("{} {} is stored under another key", T::LABEL, rec.id()),
-                        );
+            let (block, v) = kv?;
+            let read = trees.layout.each(&block, &v, |k, v| {
+                let rec = match codec::decode::<T>(v) {
+                    Ok(rec) => rec,
+                    Err(e) => {
+                        r.add(tree, format!("entry {}: {}", show_key(k), detail(e)));
+                        unreadable.insert(k.to_vec());
+                        return Ok(());
                     }
-                    if !accounts.contains_key(&rec.account().0) {
-                        r.add(
-                            tree,
-                            format!(
-                                "{} {} belongs to missing account {}",
-                                T::LABEL,
-                                rec.id(),
-                                rec.account()
-                            ),
-                        );
-                    }
-                    found.insert(rec.id(), k.to_vec());
+                };
+                if rec.record_key() != k {
+                    r.add(
+                        tree,
+                        format!("{} {} is stored under another key", T::LABEL, rec.id()),
+                    );
+                } else if (trees.layout.block_of)(k) != block.as_ref() {
+                    r.add(
+                        tree,
+                        format!("{} {} is stored in another block", T::LABEL, rec.id()),
+                    );
                 }
-                Err(e) => r.add(tree, format!("entry {}: {}", show_key(&k), detail(e))),
+                if !accounts.contains_key(&rec.account().0) {
+                    r.add(
+                        tree,
+                        format!(
+                            "{} {} belongs to missing account {}",
+                            T::LABEL,
+                            rec.id(),
+                            rec.account()
+                        ),
+                    );
+                }
+                found.insert(rec.id(), k.to_vec());
+                Ok(())
+            });
+            if let Err(e) = read {
+                r.add(tree, format!("block {}: {}", show_key(&block), detail(e)));
+                unreadable.insert(block.to_vec());
             }
         }
         let mut indexed = BTreeSet::new();
@@ -283,7 +300,7 @@ impl Store {
             let group = match id_index::ids_of(&k, &v) {
                 Ok(group) => group,
                 Err(e) => {
-                    r.add(&ids_tree, format!("entry {}: {}", show_key(&k), detail(e)));
+                    r.add(ids_tree, format!("entry {}: {}", show_key(&k), detail(e)));
                     continue;
                 }
             };
@@ -293,21 +310,23 @@ impl Store {
                         indexed.insert(id);
                     }
                     Some(_) => r.add(
-                        &ids_tree,
+                        ids_tree,
                         format!("{} {id} points to the wrong record key", T::LABEL),
                     ),
-                    None if trees.records.contains_key(&key)? => {
+                    None if unreadable.contains(&key)
+                        || unreadable.contains(&(trees.layout.block_of)(&key)) =>
+                    {
                         // The record is there but unreadable: reported above.
                         indexed.insert(id);
                     }
-                    None => r.add(&ids_tree, format!("{} {id} points to no record", T::LABEL)),
+                    None => r.add(ids_tree, format!("{} {id} points to no record", T::LABEL)),
                 }
             }
         }
         for id in found.keys() {
             if !indexed.contains(id) {
                 r.add(
-                    &ids_tree,
+                    ids_tree,
                     format!("{} {id} is missing from the id index", T::LABEL),
                 );
             }

@@ -2,21 +2,44 @@
 //! step at a time, when it is opened. Each step is idempotent: a step
 //! interrupted by a crash runs again on the next open (the header is
 //! rewritten only after it finished).
+//!
+//! A step that moves records into new trees leaves the old ones until the
+//! header names the new schema, then drops them (`drop_replaced`, run again
+//! by every open until none is left).
 
+use super::block::{self, Entries};
+use super::child::Child;
 use super::codec::{self, DB_MAGIC, DbHeader};
 use super::error::Result;
 use super::id_index;
 use super::keys::{self, FOLDED_TREE};
 use super::open::HEADER_KEY;
+use super::{LEGACY_TREE_NAMES, SCHEMA_VERSION};
+use crate::domain::{Contact, FollowUp, Interaction};
 use std::collections::BTreeMap;
 
+/// Brings a database of schema `found` up to `SCHEMA_VERSION`, and drops
+/// the trees an upgrade cut short left; true if it changed anything.
+pub fn upgrade(db: &sled::Db, found: u32) -> Result<bool> {
+    if found < SCHEMA_VERSION {
+        run(db, found, SCHEMA_VERSION)?;
+        return Ok(true);
+    }
+    drop_replaced(db)
+}
+
 /// Runs every step from `found` up to `target` and records the new version.
-pub fn run(db: &sled::Db, found: u32, target: u32) -> Result<()> {
+fn run(db: &sled::Db, found: u32, target: u32) -> Result<()> {
     // One step per version; versions below 1 were never written.
     for from in found..target {
         match from {
             1 => fold_keys(db)?,
             2 => group_ids(db)?,
+            3 => {
+                pack::<Contact>(db, "contacts")?;
+                pack::<Interaction>(db, "interactions")?;
+                pack::<FollowUp>(db, "followups")?;
+            }
             _ => {}
         }
     }
@@ -26,6 +49,69 @@ pub fn run(db: &sled::Db, found: u32, target: u32) -> Result<()> {
     };
     db.open_tree("meta")?
         .insert(HEADER_KEY, codec::encode(&h)?)?;
+    db.flush()?;
+    drop_replaced(db)?;
+    Ok(())
+}
+
+/// Drops the trees an upgrade replaced, once the header names the schema
+/// that replaced them. True if there were any.
+pub fn drop_replaced(db: &sled::Db) -> Result<bool> {
+    let mut dropped = false;
+    for name in db.tree_names() {
+        if LEGACY_TREE_NAMES
+            .iter()
+            .any(|t| t.as_bytes() == name.as_ref())
+        {
+            dropped |= db.drop_tree(&name)?;
+        }
+    }
+    if dropped {
+        db.flush()?;
+    }
+    Ok(dropped)
+}
+
+/// Blocks written per sled batch while packing.
+const PACK_BATCH: usize = 1_000;
+
+/// 3 → 4: the records of `old` (one key each) packed into blocks in the
+/// new tree. Written from scratch each run: the old tree stays whole until
+/// the header is rewritten. Record keys come in key order and a block holds
+/// a run of neighbouring keys, so one block is gathered at a time.
+fn pack<T: Child>(db: &sled::Db, old: &str) -> Result<()> {
+    if !db.tree_names().iter().any(|n| n.as_ref() == old.as_bytes()) {
+        return Ok(());
+    }
+    let old = db.open_tree(old)?;
+    let new = db.open_tree(T::TREE)?;
+    new.clear()?;
+    let layout = T::BLOCKS;
+    let mut batch = sled::Batch::default();
+    let mut pending = 0;
+    let mut current: Option<(Vec<u8>, Entries)> = None;
+    for kv in old.iter() {
+        let (k, v) = kv?;
+        let block_key = (layout.block_of)(&k);
+        if current.as_ref().is_some_and(|(b, _)| *b != block_key)
+            && let Some((b, entries)) = current.take()
+        {
+            batch.insert(b, block::encode(entries.iter()));
+            pending += 1;
+            if pending >= PACK_BATCH {
+                new.apply_batch(std::mem::take(&mut batch))?;
+                pending = 0;
+            }
+        }
+        current
+            .get_or_insert_with(|| (block_key, Entries::new()))
+            .1
+            .insert(block::suffix(&k).to_vec(), v.to_vec());
+    }
+    if let Some((b, entries)) = current {
+        batch.insert(b, block::encode(entries.iter()));
+    }
+    new.apply_batch(batch)?;
     db.flush()?;
     Ok(())
 }

@@ -8,9 +8,13 @@
 //!   account_keys_folded  lowercased key → ids (raw big-endian u64s; keys
 //!                        are unique ignoring case: one id, except twins
 //!                        stored before schema 2)
-//!   contacts             (account, id) → Contact          + contact_ids
-//!   interactions         (account, at, id) → Interaction  + interaction_ids
-//!   followups            (account, id) → FollowUp         + followup_ids
+//!   contact_blocks       account → its Contacts            + contact_ids
+//!   interaction_blocks   (account, span) → its Interactions + interaction_ids
+//!   followup_blocks      account → its FollowUps           + followup_ids
+//!                        (`block`; schema 4, one key per record in the
+//!                        trees `contacts`, `interactions`, `followups`
+//!                        before; record keys (account, id) and
+//!                        (account, at, id) order a block's records)
 //!   *_ids                id >> 6 → the record keys of 64 ids (`id_index`;
 //!                        schema 3, one key per id before)
 //!   tiers                account id → last recorded tier name
@@ -28,6 +32,7 @@
 //! id) in that same transaction.
 
 mod batch;
+mod block;
 mod bulk;
 mod staging;
 pub use staging::StagingLimits;
@@ -67,6 +72,7 @@ use crate::domain::{
     Account, AccountId, Contact, ContactId, FollowUp, FollowUpId, Interaction, InteractionId,
     sanitize_account,
 };
+use block::TxBlocks;
 use child::{ChildTrees, Mode, Tx, abort};
 use counts::{inserted, removed};
 use sled::Transactional;
@@ -81,7 +87,9 @@ use std::sync::Arc;
 /// database is opened, see `migrate`).
 /// 3: the `*_ids` trees hold 64 ids to an entry (`id_index`; rebuilt from
 /// the record trees when an older database is opened).
-pub const SCHEMA_VERSION: u32 = 3;
+/// 4: child records packed into blocks (`block`), in new trees written from
+/// the old ones when an older database is opened.
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Backups: write, verify and restore (see `dump` for the file layout).
 pub mod backup {
@@ -95,11 +103,11 @@ pub(crate) const TREE_NAMES: [&str; 17] = [
     "accounts",
     "account_keys",
     "account_keys_folded",
-    "contacts",
+    "contact_blocks",
     "contact_ids",
-    "interactions",
+    "interaction_blocks",
     "interaction_ids",
-    "followups",
+    "followup_blocks",
     "followup_ids",
     "tiers",
     "audit",
@@ -108,6 +116,10 @@ pub(crate) const TREE_NAMES: [&str; 17] = [
     derived::DERIVED_TREE,
     "__sled__default",
 ];
+
+/// Trees of older schemas that an upgrade replaces (and then drops): a
+/// database or backup holding them is still kam's.
+pub(crate) const LEGACY_TREE_NAMES: [&str; 3] = ["contacts", "interactions", "followups"];
 
 /// Encoding/decoding of stored values, public for golden-bytes tests and tools
 /// that inspect a database.
@@ -185,12 +197,6 @@ impl Store {
         };
         let closer = Arc::new(guard::Closer::new(dir, db.clone(), counts.clone()));
         let tree = |name: &str| db.open_tree(name);
-        let child = |records: &str, ids: &str| -> sled::Result<ChildTrees> {
-            Ok(ChildTrees {
-                records: tree(records)?,
-                ids: tree(ids)?,
-            })
-        };
         let store = Store {
             path: Arc::new(dir.to_path_buf()),
             closer,
@@ -198,9 +204,9 @@ impl Store {
             accounts: tree("accounts")?,
             account_keys: tree("account_keys")?,
             folded_keys: tree(keys::FOLDED_TREE)?,
-            contacts: child("contacts", "contact_ids")?,
-            interactions: child("interactions", "interaction_ids")?,
-            followups: child("followups", "followup_ids")?,
+            contacts: ChildTrees::open::<Contact>(&db)?,
+            interactions: ChildTrees::open::<Interaction>(&db)?,
+            followups: ChildTrees::open::<FollowUp>(&db)?,
             tiers: tree("tiers")?,
             meta: tree("meta")?,
             audit: tree("audit")?,
@@ -403,8 +409,10 @@ impl Store {
         self.invalidate_derived()?;
         let ((_, stored), added) =
             (&self.accounts, &trees.records, &trees.ids).transaction(|(acc, recs, ids)| {
+                let mut blocks = TxBlocks::new(recs, trees.layout);
                 let mut added = [0; 2];
-                let r = child::put(acc, recs, ids, rec.clone(), mode, &mut added)?;
+                let r = child::put(acc, &mut blocks, ids, rec.clone(), mode, &mut added[1])?;
+                added[0] = blocks.finish()?;
                 Ok((r, added))
             })?;
         self.count_added([&trees.records, &trees.ids], added);

@@ -4,7 +4,7 @@
 use super::codec::{self, DB_MAGIC, DbHeader};
 use super::counts::TreeCounts;
 use super::error::{Result, StoreError, short_detail, sled_detail};
-use super::{OpenOptions, SCHEMA_VERSION, TREE_NAMES};
+use super::{LEGACY_TREE_NAMES, OpenOptions, SCHEMA_VERSION, TREE_NAMES};
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -208,9 +208,15 @@ pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<(sled::Db, Option<TreeC
         });
     }
     let plan = super::guard::before_open(dir, had_data)?;
-    let (db, migrated) =
+    let (db, schema) =
         open_sled(dir, opts, had_data).map_err(|e| super::guard::name_copy(&plan, e))?;
     let counts = super::guard::after_open(dir, &db, &plan)?;
+    // Upgraded only once the files are known whole: the marker's counts
+    // describe the trees as the older kam left them.
+    let migrated = match schema {
+        Some(found) => super::migrate::upgrade(&db, found)?,
+        None => false,
+    };
     // An upgrade rewrote trees after the marker's counts were taken.
     let counts = if migrated {
         TreeCounts::default()
@@ -232,9 +238,9 @@ pub(crate) fn cache_for(log_len: u64) -> u64 {
     (log_len / 32).clamp(8 * MIB, 64 * MIB)
 }
 
-/// Opens sled and checks (or writes) the kam header; true when it upgraded
-/// an older database.
-fn open_sled(dir: &Path, opts: &OpenOptions, had_data: bool) -> Result<(sled::Db, bool)> {
+/// Opens sled and checks (or writes) the kam header; the schema of a
+/// database that had one (`open_db` upgrades it).
+fn open_sled(dir: &Path, opts: &OpenOptions, had_data: bool) -> Result<(sled::Db, Option<u32>)> {
     crate::paths::create_db_dir(dir, opts.group_shared)
         .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
     // A database in a team directory is the team's, however it is opened.
@@ -297,7 +303,7 @@ fn open_sled(dir: &Path, opts: &OpenOptions, had_data: bool) -> Result<(sled::Db
     })?
     .map_err(|e| damaged(sled_detail(&e)))?;
 
-    let mut migrated = false;
+    let mut found_schema = None;
     match header {
         Some(bytes) => {
             let h: DbHeader = codec::decode(&bytes)
@@ -312,10 +318,7 @@ fn open_sled(dir: &Path, opts: &OpenOptions, had_data: bool) -> Result<(sled::Db
                     supported: SCHEMA_VERSION,
                 });
             }
-            if h.schema < SCHEMA_VERSION {
-                super::migrate::run(&db, h.schema, SCHEMA_VERSION)?;
-                migrated = true;
-            }
+            found_schema = Some(h.schema);
         }
         None if had_data => {
             if is_other_program(&db) {
@@ -336,7 +339,7 @@ fn open_sled(dir: &Path, opts: &OpenOptions, had_data: bool) -> Result<(sled::Db
             db.flush()?;
         }
     }
-    Ok((db, migrated))
+    Ok((db, found_schema))
 }
 
 /// A readable sled database with data in trees kam does not use.
@@ -344,7 +347,11 @@ fn is_other_program(db: &sled::Db) -> bool {
     let default_has_data = !db.is_empty();
     let foreign_tree = db.tree_names().iter().any(|n| {
         let n = n.as_ref();
-        n != b"__sled__default" && !TREE_NAMES.iter().any(|t| t.as_bytes() == n)
+        n != b"__sled__default"
+            && !TREE_NAMES
+                .iter()
+                .chain(&LEGACY_TREE_NAMES)
+                .any(|t| t.as_bytes() == n)
     });
     default_has_data || foreign_tree
 }

@@ -19,6 +19,7 @@
 
 use super::Store;
 use super::batch::{Batch, BatchResult};
+use super::block::TxBlocks;
 use super::child::{self, Child, ChildTrees, Mode};
 use super::codec::{self, RequestEntry};
 use super::counts::removed;
@@ -322,13 +323,21 @@ impl Store {
         for chunk in owned_chunks(recs, self.staging.chunk) {
             let (out, added) =
                 [&self.accounts, &trees.records, &trees.ids][..].transaction(|t| {
+                    let mut blocks = TxBlocks::new(&t[1], trees.layout);
                     let mut added = [0i64; 2];
                     let mut out = Vec::with_capacity(chunk.len());
                     for r in &chunk {
-                        let (_, s) =
-                            child::put(&t[0], &t[1], &t[2], r.clone(), Mode::Fresh, &mut added)?;
+                        let (_, s) = child::put(
+                            &t[0],
+                            &mut blocks,
+                            &t[2],
+                            r.clone(),
+                            Mode::Fresh,
+                            &mut added[1],
+                        )?;
                         out.push(s);
                     }
+                    added[0] = blocks.finish()?;
                     Ok((out, added))
                 })?;
             self.count_added([&trees.records, &trees.ids], added);
@@ -519,7 +528,7 @@ impl Store {
                 let Some(rec_key) = id_index::get(&trees.ids, id)? else {
                     continue;
                 };
-                let gone = removed(trees.records.remove(&rec_key)?);
+                let (_, gone) = trees.layout.remove(&trees.records, &rec_key)?;
                 self.tree_counts.add(&trees.records.name(), gone);
                 let (_, gone) = id_index::remove(&trees.ids, id)?;
                 self.tree_counts.add(&trees.ids.name(), gone);

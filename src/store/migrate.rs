@@ -96,7 +96,7 @@ fn pack<T: Child>(db: &sled::Db, old: &str) -> Result<()> {
         if current.as_ref().is_some_and(|(b, _)| *b != block_key)
             && let Some((b, entries)) = current.take()
         {
-            batch.insert(b, block::encode(entries.iter()));
+            batch.insert(b, block::encode(block::slices(&entries)));
             pending += 1;
             if pending >= PACK_BATCH {
                 new.apply_batch(std::mem::take(&mut batch))?;
@@ -109,7 +109,7 @@ fn pack<T: Child>(db: &sled::Db, old: &str) -> Result<()> {
             .insert(block::suffix(&k).to_vec(), v.to_vec());
     }
     if let Some((b, entries)) = current {
-        batch.insert(b, block::encode(entries.iter()));
+        batch.insert(b, block::encode(block::slices(&entries)));
     }
     new.apply_batch(batch)?;
     db.flush()?;

@@ -144,10 +144,10 @@ pub fn describe(h: &BackupHeader) -> String {
     format!(
         "{} accounts, {} contacts, {} interactions, {} follow-ups, {} changes \
          (taken {} by kam {})",
-        h.entries("accounts"),
-        h.entries("contacts"),
-        h.entries("interactions"),
-        h.entries("followups"),
+        h.records("accounts"),
+        h.records("contacts"),
+        h.records("interactions"),
+        h.records("followups"),
         h.entries("audit"),
         h.created,
         h.kam_version

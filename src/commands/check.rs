@@ -32,8 +32,9 @@ fn report(store: &Store, derived: Vec<String>, out: &mut dyn Write) -> CmdResult
     problems.extend(derived);
     let n = |tree: &str| {
         verified
-            .entries
+            .records
             .iter()
+            .chain(&verified.entries)
             .find(|(t, _)| t == tree)
             .map_or(0, |(_, n)| *n)
     };

@@ -209,6 +209,15 @@ impl Layout {
     }
 }
 
+/// The records a block says it holds (its header; 0 for a value that is
+/// not a block), for counts that do not read every entry.
+pub fn records_in(value: &[u8]) -> u64 {
+    match value {
+        [FORMAT, a, b, c, d, ..] => u64::from(u32::from_be_bytes([*a, *b, *c, *d])),
+        _ => 0,
+    }
+}
+
 /// The part of a record key an entry holds.
 pub fn suffix(key: &[u8]) -> &[u8] {
     key.get(ACCOUNT..).unwrap_or_default()
@@ -414,6 +423,7 @@ mod tests {
         ok.insert(vec![1, 3], vec![8; 3]);
         let good = encode(slices(&ok));
         assert_eq!(INTERACTIONS.entries(&good).unwrap().len(), 2);
+        assert_eq!(records_in(&good), 2);
         for cut in 0..good.len() - 1 {
             assert!(INTERACTIONS.entries(&good[..cut]).is_err(), "cut at {cut}");
         }

@@ -27,7 +27,7 @@
 //! and `verify` checks all of them before a restore writes anything.
 
 use super::error::StoreError;
-use super::{LEGACY_TREE_NAMES, OpenOptions, SCHEMA_VERSION, Store, TREE_NAMES};
+use super::{BLOCK_TREES, LEGACY_TREE_NAMES, OpenOptions, SCHEMA_VERSION, Store, TREE_NAMES};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -65,6 +65,11 @@ pub struct BackupHeader {
     pub last_seq: u64,
     /// Entries per tree, in body order.
     pub trees: Vec<TreeCount>,
+    /// Records per kind ("contacts", "interactions", "followups") in the
+    /// trees of blocks, whose entries are blocks. Absent before schema 4,
+    /// whose trees held a record per entry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<TreeCount>,
     pub body_len: u64,
     pub body_crc32: u32,
 }
@@ -82,6 +87,15 @@ impl BackupHeader {
             .iter()
             .find(|t| t.name == tree)
             .map_or(0, |t| t.entries)
+    }
+
+    /// Records of one kind ("accounts", "contacts", "interactions",
+    /// "followups"), whatever the schema's trees.
+    pub fn records(&self, kind: &str) -> u64 {
+        match self.records.iter().find(|t| t.name == kind) {
+            Some(t) => t.entries,
+            None => self.entries(kind),
+        }
     }
 }
 
@@ -184,8 +198,11 @@ impl Store {
             len: 0,
         };
         let mut trees = Vec::new();
+        let mut records = Vec::new();
         for name in backup_trees() {
             let tree = self.db.open_tree(name)?;
+            let kind = BLOCK_TREES.iter().find(|(t, _)| *t == name).map(|(_, k)| k);
+            let mut in_blocks = 0u64;
             body.write_all(b"S").map_err(io)?;
             body.write_all(&(name.len() as u16).to_be_bytes())
                 .map_err(io)?;
@@ -200,8 +217,17 @@ impl Store {
                     body.write_all(part).map_err(io)?;
                 }
                 entries += 1;
+                if kind.is_some() {
+                    in_blocks += super::block::records_in(&v);
+                }
                 done += 1;
                 progress(done.min(total), total);
+            }
+            if let Some(kind) = kind {
+                records.push(TreeCount {
+                    name: kind.to_string(),
+                    entries: in_blocks,
+                });
             }
             body.write_all(b"Z").map_err(io)?;
             body.write_all(&entries.to_be_bytes()).map_err(io)?;
@@ -221,6 +247,7 @@ impl Store {
             next_id,
             last_seq,
             trees,
+            records,
             body_len,
             body_crc32,
         };

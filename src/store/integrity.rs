@@ -40,6 +40,9 @@ impl std::fmt::Display for Problem {
 pub struct Verified {
     /// Entries read per tree, in `TREE_NAMES` order.
     pub entries: Vec<(String, u64)>,
+    /// Records read per kind ("contacts", "interactions", "followups"):
+    /// their trees' entries are blocks of them.
+    pub records: Vec<(String, u64)>,
     pub problems: Vec<Problem>,
 }
 
@@ -85,9 +88,20 @@ impl Store {
         }
         self.verify_meta(&mut r)?;
         let accounts = self.verify_accounts(&mut r)?;
-        self.verify_children::<Contact>(&self.contacts, &accounts, &mut r)?;
-        self.verify_children::<Interaction>(&self.interactions, &accounts, &mut r)?;
-        self.verify_children::<FollowUp>(&self.followups, &accounts, &mut r)?;
+        let records = vec![
+            (
+                "contacts".to_string(),
+                self.verify_children::<Contact>(&self.contacts, &accounts, &mut r)?,
+            ),
+            (
+                "interactions".to_string(),
+                self.verify_children::<Interaction>(&self.interactions, &accounts, &mut r)?,
+            ),
+            (
+                "followups".to_string(),
+                self.verify_children::<FollowUp>(&self.followups, &accounts, &mut r)?,
+            ),
+        ];
         for kv in self.tiers.iter() {
             let (k, v) = kv?;
             match u64_key(&k) {
@@ -131,6 +145,7 @@ impl Store {
         }
         Ok(Verified {
             entries,
+            records,
             problems: r.0,
         })
     }
@@ -241,21 +256,25 @@ impl Store {
         Ok(accounts)
     }
 
+    /// Checks one child type's blocks and id index; returns the records
+    /// read (an undecodable one included).
     fn verify_children<T: Child>(
         &self,
         trees: &ChildTrees,
         accounts: &HashMap<u64, String>,
         r: &mut Report,
-    ) -> Result<()> {
+    ) -> Result<u64> {
         let tree = T::TREE;
         let ids_tree = T::IDS;
         // id → record key, as the records say
         let mut found: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
         // Blocks that could not be read: their records are reported there.
         let mut unreadable: BTreeSet<Vec<u8>> = BTreeSet::new();
+        let mut read = 0u64;
         for kv in trees.records.iter() {
             let (block, v) = kv?;
-            let read = trees.layout.each(&block, &v, |k, v| {
+            let each = trees.layout.each(&block, &v, |k, v| {
+                read += 1;
                 let rec = match codec::decode::<T>(v) {
                     Ok(rec) => rec,
                     Err(e) => {
@@ -289,7 +308,7 @@ impl Store {
                 found.insert(rec.id(), k.to_vec());
                 Ok(())
             });
-            if let Err(e) = read {
+            if let Err(e) = each {
                 r.add(tree, format!("block {}: {}", show_key(&block), detail(e)));
                 unreadable.insert(block.to_vec());
             }
@@ -331,7 +350,7 @@ impl Store {
                 );
             }
         }
-        Ok(())
+        Ok(read)
     }
 
     /// The audit trail and its account index; returns the seqs present.

@@ -118,8 +118,17 @@ pub(crate) const TREE_NAMES: [&str; 17] = [
 ];
 
 /// Trees of older schemas that an upgrade replaces (and then drops): a
-/// database or backup holding them is still kam's.
+/// database or backup holding them is still kam's. They held one record per
+/// key, and are named for the records' kind.
 pub(crate) const LEGACY_TREE_NAMES: [&str; 3] = ["contacts", "interactions", "followups"];
+
+/// The trees of blocks of records (`block`), with the kind of their records
+/// (the name of the tree that held them before schema 4).
+pub(crate) const BLOCK_TREES: [(&str, &str); 3] = [
+    ("contact_blocks", "contacts"),
+    ("interaction_blocks", "interactions"),
+    ("followup_blocks", "followups"),
+];
 
 /// Encoding/decoding of stored values, public for golden-bytes tests and tools
 /// that inspect a database.

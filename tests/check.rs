@@ -2,6 +2,7 @@
 //! the sled files, a missing index entry, a gap in the audit trail, or a
 //! book whose scores drifted from its records is listed (exit 4).
 
+mod old_layout;
 mod server_common;
 
 use kam::book::Book;
@@ -148,6 +149,27 @@ fn a_damaged_block_of_records_is_named() {
     let out = check(&t.db, true);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("points to no record"), "{text}");
+
+    // A record moved into a block its key does not belong to (another
+    // span of the same account) is named.
+    let t = db();
+    with_tree(&t.db, "interaction_blocks", |tree| {
+        let (k, v) = tree
+            .iter()
+            .map(|kv| kv.unwrap())
+            .find(|(k, v)| old_layout::block_entries(k, v).len() >= 2)
+            .unwrap();
+        let mut entries = old_layout::block_entries(&k, &v);
+        let moved = entries.remove(0);
+        let mut elsewhere = k.to_vec();
+        let span = u64::from_be_bytes(elsewhere[8..16].try_into().unwrap());
+        elsewhere[8..16].copy_from_slice(&(span + 100).to_be_bytes());
+        assert!(tree.get(&elsewhere).unwrap().is_none());
+        tree.insert(k, old_layout::encode_block(&entries)).unwrap();
+        tree.insert(elsewhere, old_layout::encode_block(&[moved]))
+            .unwrap();
+    });
+    assert_problem(&t.db, "is stored in another block");
 }
 
 #[test]

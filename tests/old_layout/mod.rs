@@ -1,5 +1,5 @@
-//! The layouts of older schemas, written by hand (byte for byte as the
-//! older kam wrote them) from a database or backup of today's.
+//! Today's blocks of records read and written by hand, and the layouts of
+//! older schemas made from them (byte for byte as the older kam wrote them).
 
 #![allow(dead_code)] // each test file uses its part
 
@@ -29,6 +29,20 @@ pub fn block_entries(block_key: &[u8], mut v: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> 
         v = &v[5 + n + len..];
     }
     assert_eq!(out.len(), count);
+    out
+}
+
+/// A schema 4 block of (record key, envelope) entries of one account, in
+/// key order.
+pub fn encode_block(entries: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+    let mut out = vec![0xB1];
+    out.extend_from_slice(&(entries.len() as u32).to_be_bytes());
+    for (key, value) in entries {
+        out.push((key.len() - 8) as u8);
+        out.extend_from_slice(&key[8..]);
+        out.extend_from_slice(&(value.len() as u32).to_be_bytes());
+        out.extend_from_slice(value);
+    }
     out
 }
 

@@ -531,7 +531,7 @@ mod tests {
                                 for k in &gone {
                                     b.remove(k)?;
                                 }
-                                Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(b.finish()?)
+                                b.finish()
                             })
                             .unwrap();
                         for k in puts {

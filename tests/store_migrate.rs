@@ -299,8 +299,7 @@ fn an_old_database_gets_its_id_index_grouped_on_open() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
     // More than one group of 64 ids, over two accounts.
-    let (contacts, orders, followups) = book_over_years(&path);
-    let (contact, followup) = (contacts[0].clone(), followups[0].clone());
+    let book = book_over_years(&path);
     let raw = raw_open(&path);
     ungroup_ids(&raw);
     assert_eq!(raw.open_tree("interaction_ids").unwrap().len(), 120);
@@ -308,30 +307,8 @@ fn an_old_database_gets_its_id_index_grouped_on_open() {
     assert_eq!(schema_of(&path), 2);
 
     let s = Store::open(&path).unwrap();
-    for o in &orders {
-        assert_eq!(s.interaction(o.id).unwrap().as_ref(), Some(o));
-    }
-    assert_eq!(s.contact(contact.id).unwrap(), Some(contact));
-    assert_eq!(s.followup(followup.id).unwrap(), Some(followup));
-    let verified = s.verify().unwrap();
-    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
-    // An edit and a delete go through the grouped index.
-    let mut edited = orders[7].clone();
-    edited.summary = "edited".into();
-    let edited = s.update_interaction(edited).unwrap();
-    assert_eq!(s.interaction(edited.id).unwrap().unwrap().summary, "edited");
-    s.apply(Batch {
-        deletes: vec![kam::audit::RecordRef {
-            kind: kam::audit::RefKind::Interaction,
-            id: orders[8].id.0,
-            account: orders[8].account,
-            key: "ACME".into(),
-        }],
-        ..Batch::default()
-    })
-    .unwrap();
-    assert_eq!(s.interaction(orders[8].id).unwrap(), None);
-    assert_eq!(s.counts().unwrap().2, 119);
+    assert_same_book(&s, &book, "after the upgrade");
+    edit_and_delete(&s, &book.1);
     drop(s);
     assert_eq!(schema_of(&path), SCHEMA_VERSION);
     let raw = raw_open(&path);
@@ -457,6 +434,27 @@ fn assert_same_book(s: &Store, book: &(Vec<Contact>, Vec<Interaction>, Vec<Follo
     );
 }
 
+/// An edit and a delete of `book_over_years`'s interactions, through
+/// whatever layout the upgrade left.
+fn edit_and_delete(s: &Store, interactions: &[Interaction]) {
+    let mut edited = interactions[7].clone();
+    edited.summary = "edited".into();
+    let edited = s.update_interaction(edited).unwrap();
+    assert_eq!(s.interaction(edited.id).unwrap().unwrap().summary, "edited");
+    s.apply(Batch {
+        deletes: vec![kam::audit::RecordRef {
+            kind: kam::audit::RefKind::Interaction,
+            id: interactions[8].id.0,
+            account: interactions[8].account,
+            key: "ACME".into(),
+        }],
+        ..Batch::default()
+    })
+    .unwrap();
+    assert_eq!(s.interaction(interactions[8].id).unwrap(), None);
+    assert_eq!(s.counts().unwrap(), (2, 1, 119, 1));
+}
+
 #[test]
 fn an_old_database_gets_its_records_packed_into_blocks_on_open() {
     let dir = tempfile::tempdir().unwrap();
@@ -470,23 +468,7 @@ fn an_old_database_gets_its_records_packed_into_blocks_on_open() {
 
     let s = Store::open(&path).unwrap();
     assert_same_book(&s, &book, "after the upgrade");
-    // An edit and a delete go through the blocks.
-    let mut edited = book.1[7].clone();
-    edited.summary = "edited".into();
-    let edited = s.update_interaction(edited).unwrap();
-    assert_eq!(s.interaction(edited.id).unwrap().unwrap().summary, "edited");
-    s.apply(Batch {
-        deletes: vec![kam::audit::RecordRef {
-            kind: kam::audit::RefKind::Interaction,
-            id: book.1[8].id.0,
-            account: book.1[8].account,
-            key: "ACME".into(),
-        }],
-        ..Batch::default()
-    })
-    .unwrap();
-    assert_eq!(s.interaction(book.1[8].id).unwrap(), None);
-    assert_eq!(s.counts().unwrap(), (2, 1, 119, 1));
+    edit_and_delete(&s, &book.1);
     drop(s);
     assert_eq!(schema_of(&path), SCHEMA_VERSION);
     let names = tree_names(&path);

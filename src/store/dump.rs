@@ -27,7 +27,7 @@
 //! and `verify` checks all of them before a restore writes anything.
 
 use super::error::StoreError;
-use super::{BLOCK_TREES, LEGACY_TREE_NAMES, OpenOptions, SCHEMA_VERSION, Store, TREE_NAMES};
+use super::{BLOCK_TREES, OpenOptions, SCHEMA_VERSION, Store, TREE_NAMES, is_kam_tree};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -412,11 +412,7 @@ fn walk_counted(
     let limit = header.body_len;
     for expected in &header.trees {
         // An older schema's trees: the open after a restore upgrades them.
-        if !TREE_NAMES
-            .iter()
-            .chain(&LEGACY_TREE_NAMES)
-            .any(|t| *t == expected.name)
-        {
+        if !is_kam_tree(expected.name.as_bytes()) {
             return Err(damaged(format!("unknown tree '{}'", expected.name)));
         }
         if body.byte().map_err(damaged)? != b'S' {

@@ -14,7 +14,7 @@ use super::error::Result;
 use super::id_index;
 use super::keys::{self, FOLDED_TREE};
 use super::open::HEADER_KEY;
-use super::{LEGACY_TREE_NAMES, SCHEMA_VERSION};
+use super::{SCHEMA_VERSION, is_replaced_tree};
 use crate::domain::{Contact, FollowUp, Interaction};
 use std::collections::BTreeMap;
 
@@ -59,10 +59,7 @@ fn run(db: &sled::Db, found: u32, target: u32) -> Result<()> {
 pub fn drop_replaced(db: &sled::Db) -> Result<bool> {
     let mut dropped = false;
     for name in db.tree_names() {
-        if LEGACY_TREE_NAMES
-            .iter()
-            .any(|t| t.as_bytes() == name.as_ref())
-        {
+        if is_replaced_tree(&name) {
             dropped |= db.drop_tree(&name)?;
         }
     }

@@ -117,18 +117,24 @@ pub(crate) const TREE_NAMES: [&str; 17] = [
     "__sled__default",
 ];
 
-/// Trees of older schemas that an upgrade replaces (and then drops): a
-/// database or backup holding them is still kam's. They held one record per
-/// key, and are named for the records' kind.
-pub(crate) const LEGACY_TREE_NAMES: [&str; 3] = ["contacts", "interactions", "followups"];
-
-/// The trees of blocks of records (`block`), with the kind of their records
-/// (the name of the tree that held them before schema 4).
+/// The trees of blocks of records (`block`), with the kind of their records:
+/// the name of the tree that held them, a record per key, before schema 4.
 pub(crate) const BLOCK_TREES: [(&str, &str); 3] = [
     ("contact_blocks", "contacts"),
     ("interaction_blocks", "interactions"),
     ("followup_blocks", "followups"),
 ];
+
+/// A tree of an older schema that an upgrade replaces (and then drops).
+pub(crate) fn is_replaced_tree(name: &[u8]) -> bool {
+    BLOCK_TREES.iter().any(|(_, old)| old.as_bytes() == name)
+}
+
+/// A tree kam creates, or one an older kam did: a database or backup
+/// holding it is kam's.
+pub(crate) fn is_kam_tree(name: &[u8]) -> bool {
+    TREE_NAMES.iter().any(|t| t.as_bytes() == name) || is_replaced_tree(name)
+}
 
 /// Encoding/decoding of stored values, public for golden-bytes tests and tools
 /// that inspect a database.

@@ -4,7 +4,7 @@
 use super::codec::{self, DB_MAGIC, DbHeader};
 use super::counts::TreeCounts;
 use super::error::{Result, StoreError, short_detail, sled_detail};
-use super::{LEGACY_TREE_NAMES, OpenOptions, SCHEMA_VERSION, TREE_NAMES};
+use super::{OpenOptions, SCHEMA_VERSION, is_kam_tree};
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -347,11 +347,7 @@ fn is_other_program(db: &sled::Db) -> bool {
     let default_has_data = !db.is_empty();
     let foreign_tree = db.tree_names().iter().any(|n| {
         let n = n.as_ref();
-        n != b"__sled__default"
-            && !TREE_NAMES
-                .iter()
-                .chain(&LEGACY_TREE_NAMES)
-                .any(|t| t.as_bytes() == n)
+        n != b"__sled__default" && !is_kam_tree(n)
     });
     default_has_data || foreign_tree
 }

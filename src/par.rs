@@ -13,6 +13,31 @@ pub(crate) fn drop_aside<T: Send + 'static>(x: T) {
         .spawn(move || drop(x));
 }
 
+/// Runs `f` on a thread of its own at the lowest priority (the threads it
+/// starts inherit it): work made ahead of a first ask, such as the search
+/// text after an open, then takes only what the work a user waits for
+/// leaves of the cores.
+pub(crate) fn in_background(name: &str, f: impl FnOnce() + Send + 'static) {
+    // If no thread can be started, the work waits for its first ask.
+    let _ = std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            lowest_priority();
+            f()
+        });
+}
+
+/// This thread (not the process) at nice 19: on Linux a thread's nice
+/// value is its own. Elsewhere it keeps the process's.
+fn lowest_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain system calls on this thread's own id.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
+    }
+}
+
 /// `items.iter().map(f).collect()`, in chunks on scoped threads (one per
 /// core, at most four); in order. Small inputs stay on this thread.
 pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
@@ -88,6 +113,27 @@ mod tests {
             .recv_timeout(std::time::Duration::from_secs(10))
             .expect("dropped");
         assert_eq!(by.as_deref(), Some("kam-free"));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn background_work_runs_at_the_lowest_priority() {
+        // SAFETY: plain system calls on this thread's own id.
+        let nice_here =
+            || unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) };
+        let before = nice_here();
+        let (tx, rx) = std::sync::mpsc::channel();
+        super::in_background("kam-test", move || {
+            // SAFETY: plain system calls on this thread's own id.
+            let nice =
+                unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) };
+            let _ = tx.send(nice);
+        });
+        let nice = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("ran");
+        assert_eq!(nice, 19);
+        assert_eq!(nice_here(), before, "the caller's priority is its own");
     }
 
     #[test]

@@ -310,8 +310,9 @@ fn agenda_gathered_by_parts_equals_the_whole() {
 }
 
 /// An open for screens makes the list's row text while the engine loads,
-/// and what it made is what the list would build: every list, sort and
-/// search agrees with fresh rows. An open for a command makes none.
+/// then the first screen's answers, and the search text in the background;
+/// what it made is what the list would build: every list, sort and search
+/// agrees with fresh rows. An open for a command makes none.
 #[test]
 fn an_open_for_screens_prepares_the_rows() {
     let dir = tempfile::tempdir().unwrap();
@@ -328,10 +329,21 @@ fn an_open_for_screens_prepares_the_rows() {
     let book = reopen(Prepare::Scores);
     assert!(book.snapshot_loaded());
     assert!(!book.rows_prepared());
+    assert!(!book.first_screen_prepared());
     drop(book);
     let book = reopen(Prepare::Rows);
     assert!(book.snapshot_loaded());
     assert!(book.rows_prepared());
+    assert!(book.first_screen_prepared());
+    let texts = book.row_texts();
+    let made = std::time::Instant::now();
+    while !texts.search_prepared() {
+        assert!(
+            made.elapsed() < std::time::Duration::from_secs(60),
+            "the search text is made in the background"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     assert_lists_fresh(&book, "rows made at open");
     assert!(book.rows_prepared(), "the list used the rows made at open");
 }

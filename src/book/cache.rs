@@ -223,6 +223,31 @@ impl Book {
             .is_some_and(|(generation, _)| *generation == self.accounts_gen)
     }
 
+    /// Whether the answers a first screen asks for (the list's rows in the
+    /// default order, this book's user's agenda, the matrix) are kept for
+    /// the book as it is now: an open with `Prepare::Rows` makes them (for
+    /// tests).
+    pub fn first_screen_prepared(&self) -> bool {
+        let Ok(stamp) = self.stamp() else {
+            return false;
+        };
+        let slots = self
+            .cache
+            .slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        slots.stamp == stamp
+            && slots
+                .rows
+                .as_ref()
+                .is_some_and(|r| r.has_order(super::query::SortKey::default()))
+            && slots.matrix.is_some()
+            && slots
+                .agendas
+                .get(&Some(self.user.clone()))
+                .is_some_and(Option::is_some)
+    }
+
     /// Keeps `texts` as the rows' text of the records as they are now.
     pub(super) fn keep_row_texts(&self, texts: RowTexts) {
         *self

@@ -150,8 +150,9 @@ pub enum Prepare {
     /// Scores only (a command that prints and exits).
     #[default]
     Scores,
-    /// The list's row text too, made while the engine loads (a server or a
-    /// TUI: its first screen is a list page).
+    /// The list's row text too, made while the engine loads, then the
+    /// first screen's answers (a server or a TUI: its first screen is a list
+    /// page, the user's agenda and the matrix).
     Rows,
 }
 
@@ -211,6 +212,9 @@ impl Book {
         }
         book.log_drift()?;
         book.save_after_rebuild();
+        if prepare == Prepare::Rows {
+            query::prepare_first_screen(&book);
+        }
         Ok(book)
     }
 

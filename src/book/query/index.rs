@@ -33,14 +33,10 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 pub struct RowTexts {
     ids: Vec<AccountId>,
     text: Vec<Arc<RowText>>,
-    /// What fuzzy search matches, per row, in the matcher's form.
-    hay: Vec<Utf32String>,
-    /// The same, `fuzzy::fold`ed for the prefilter: row `i`'s bytes are
-    /// `folded[folded_at[i]..folded_at[i + 1]]` (one buffer, not 100k).
-    folded: Vec<u8>,
-    folded_at: Vec<usize>,
-    /// Each row's `fuzzy::marks`.
-    marks: Vec<u128>,
+    /// What fuzzy search matches, made when a search first asks (or
+    /// `prepare_search`): at 100k accounts it is the dearest part of the
+    /// rows (0.6 s of CPU), and the first screen shows none of it.
+    search: OnceLock<Haystacks>,
     /// Each row's place in key order: the last word of every sort order,
     /// compared as a number rather than as text.
     key_rank: Vec<u32>,
@@ -49,15 +45,21 @@ pub struct RowTexts {
     by_owner: OnceLock<Vec<u32>>,
 }
 
-impl RowTexts {
-    pub(in crate::book) fn build(book: &Book) -> RowTexts {
-        RowTexts::of(&book.accounts_map().values().collect::<Vec<_>>())
-    }
+/// Every row's search haystack, in the rows' order.
+struct Haystacks {
+    /// In the matcher's form.
+    hay: Vec<Utf32String>,
+    /// The same, `fuzzy::fold`ed for the prefilter: row `i`'s bytes are
+    /// `folded[folded_at[i]..folded_at[i + 1]]` (one buffer, not 100k).
+    folded: Vec<u8>,
+    folded_at: Vec<usize>,
+    /// Each row's `fuzzy::marks`.
+    marks: Vec<u128>,
+}
 
-    /// The text of `accounts`' rows (each account once).
-    pub(in crate::book) fn of(accounts: &[&Account]) -> RowTexts {
-        let text = crate::par::map(accounts, |a| Arc::new(RowText::of(a)));
-        let all = crate::par::map(&text, |t| fuzzy::Prepared::of(&fuzzy::haystack(t)));
+impl Haystacks {
+    fn of(text: &[Arc<RowText>]) -> Haystacks {
+        let all = crate::par::map(text, |t| fuzzy::Prepared::of(&fuzzy::haystack(t)));
         let mut folded = Vec::with_capacity(all.iter().map(|p| p.folded.len()).sum());
         let mut folded_at = Vec::with_capacity(all.len() + 1);
         folded_at.push(0);
@@ -69,6 +71,32 @@ impl RowTexts {
             folded_at.push(folded.len());
             marks.push(p.marks);
         }
+        Haystacks {
+            hay,
+            folded,
+            folded_at,
+            marks,
+        }
+    }
+
+    /// Row `i`'s haystack in both forms.
+    fn get(&self, i: usize) -> fuzzy::Hay<'_> {
+        fuzzy::Hay {
+            text: self.hay[i].slice(..),
+            folded: &self.folded[self.folded_at[i]..self.folded_at[i + 1]],
+            marks: self.marks[i],
+        }
+    }
+}
+
+impl RowTexts {
+    pub(in crate::book) fn build(book: &Book) -> RowTexts {
+        RowTexts::of(&book.accounts_map().values().collect::<Vec<_>>())
+    }
+
+    /// The text of `accounts`' rows (each account once).
+    pub(in crate::book) fn of(accounts: &[&Account]) -> RowTexts {
+        let text = crate::par::map(accounts, |a| Arc::new(RowText::of(a)));
         let mut by_key: Vec<u32> = (0..text.len() as u32).collect();
         by_key.sort_unstable_by(|&a, &b| text[a as usize].key.cmp(&text[b as usize].key));
         let mut key_rank = vec![0; text.len()];
@@ -78,23 +106,26 @@ impl RowTexts {
         RowTexts {
             ids: accounts.iter().map(|a| a.id).collect(),
             text,
-            hay,
-            folded,
-            folded_at,
-            marks,
+            search: OnceLock::new(),
             key_rank,
             by_name: OnceLock::new(),
             by_owner: OnceLock::new(),
         }
     }
 
-    /// Row `i`'s haystack in both forms.
-    fn hay(&self, i: usize) -> fuzzy::Hay<'_> {
-        fuzzy::Hay {
-            text: self.hay[i].slice(..),
-            folded: &self.folded[self.folded_at[i]..self.folded_at[i + 1]],
-            marks: self.marks[i],
-        }
+    /// Makes the search haystacks now, if no search has (a search that
+    /// asks meanwhile waits for them rather than making them twice).
+    pub fn prepare_search(&self) {
+        self.haystacks();
+    }
+
+    /// Whether the search haystacks are made (for tests).
+    pub fn search_prepared(&self) -> bool {
+        self.search.get().is_some()
+    }
+
+    fn haystacks(&self) -> &Haystacks {
+        self.search.get_or_init(|| Haystacks::of(&self.text))
     }
 
     /// Every account with its row's text.
@@ -296,6 +327,18 @@ impl RowIndex {
         Ok(Patched::Done(self))
     }
 
+    /// Whether `order(sort)` is made (for tests).
+    pub(in crate::book) fn has_order(&self, sort: SortKey) -> bool {
+        match sort {
+            SortKey::Name => self.texts.by_name.get().is_some(),
+            SortKey::Owner => self.texts.by_owner.get().is_some(),
+            _ => {
+                let slot = SortKey::ALL.iter().position(|k| *k == sort).unwrap_or(0);
+                self.orders[slot].get().is_some()
+            }
+        }
+    }
+
     /// Row indices in `sort` order (ties cannot occur: every order ends on
     /// the unique key).
     pub(super) fn order(&self, sort: SortKey) -> &[u32] {
@@ -363,10 +406,8 @@ impl RowIndex {
         candidates: &[u32],
         limit: usize,
     ) -> (Vec<u32>, Vec<u32>) {
-        let hays: Vec<_> = candidates
-            .iter()
-            .map(|&r| self.texts.hay(r as usize))
-            .collect();
+        let all = self.texts.haystacks();
+        let hays: Vec<_> = candidates.iter().map(|&r| all.get(r as usize)).collect();
         let mut scored = search.score_all(&hays);
         let hits: Vec<u32> = scored.iter().map(|&(_, i)| candidates[i]).collect();
         let position = self.default_positions();
@@ -401,12 +442,13 @@ impl RowIndex {
             }
             m
         });
+        let all = self.texts.haystacks();
         let in_order = self
             .order(SortKey::default())
             .iter()
             .enumerate()
             .filter(|(_, r)| member.as_ref().is_none_or(|m| m[**r as usize]))
-            .map(|(p, &r)| (p, self.texts.hay(r as usize)));
+            .map(|(p, &r)| (p, all.get(r as usize)));
         // A walk in list order reads rows scattered in memory: past half of
         // the candidates, scoring them all in memory order is quicker.
         let budget = candidates.len() / 2;

@@ -81,22 +81,38 @@ fn ordered_in(
 
 /// Accounts in display order: tier priority, then value score, then key.
 fn ordered(engine: &Engine, lookup: &impl AccountLookup) -> Vec<(AccountScore, String, String)> {
-    let prio = |t: &str| engine.model().tier(t).map_or(u32::MAX, |p| p.priority);
-    let mut rows: Vec<(AccountScore, String, String)> = engine
-        .scores()
+    display_order(engine, lookup)
         .into_iter()
+        .filter_map(|id| engine.score(id))
         .map(|s| {
             let (k, n) = key_name(lookup, s.account);
             (s, k, n)
         })
+        .collect()
+}
+
+/// Every known account in display order: tier priority, then value score
+/// (highest first), then key. Sorted on those alone: 100k whole scores
+/// held at once to be sorted were the peak memory of `kam segments --json`.
+pub(super) fn display_order(engine: &Engine, lookup: &impl AccountLookup) -> Vec<AccountId> {
+    let prio = |t: &str| engine.model().tier(t).map_or(u32::MAX, |p| p.priority);
+    let mut keyed: Vec<(u32, f64, std::borrow::Cow<str>, AccountId)> = engine
+        .tiers_and_values()
+        .into_iter()
+        .map(|(id, tier, value)| {
+            let key = match lookup.account(id) {
+                Some(a) => std::borrow::Cow::Borrowed(a.key.as_str()),
+                None => std::borrow::Cow::Owned(format!("#{id}")),
+            };
+            (prio(tier), value, key, id)
+        })
         .collect();
-    rows.sort_by(|a, b| {
-        prio(&a.0.tier)
-            .cmp(&prio(&b.0.tier))
-            .then(b.0.value_score.total_cmp(&a.0.value_score))
-            .then(a.1.cmp(&b.1))
+    keyed.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(b.1.total_cmp(&a.1))
+            .then_with(|| a.2.cmp(&b.2))
     });
-    rows
+    keyed.into_iter().map(|(.., id)| id).collect()
 }
 
 pub use crate::domain::text::plural;
@@ -589,6 +605,62 @@ mod tests {
                 .iter()
                 .all(|t| t["revenue_12m"].as_str().unwrap().contains('.'))
         );
+    }
+
+    /// More accounts than the JSON scores at a time, many tied on value (no
+    /// orders), one missing from the lookup: the document lists every
+    /// account once, in the order of the whole scores sorted by tier
+    /// priority, value and key, each with its own score.
+    #[test]
+    fn segments_json_in_parts_keeps_the_display_order() {
+        let mut accounts = HashMap::new();
+        let mut inters = Vec::new();
+        for id in 1..=9_000u64 {
+            let a = Account {
+                id: AccountId(id),
+                // Keys out of id order, so the tie-break is seen.
+                key: format!("K{:05}", (id * 7_919) % 9_001),
+                name: format!("Acme {id}"),
+                owner: "ann".into(),
+                since: Some(d("2020-01-01")),
+                ..Account::default()
+            };
+            accounts.insert(a.id, a);
+            if id % 3 == 0 {
+                let mut o =
+                    Interaction::new(AccountId(id), InteractionKind::Order, d("2025-03-01"));
+                o.id = InteractionId(id);
+                o.amount = Some(Money::from_cents(1_000 * (id as i64 % 97 + 1)));
+                inters.push(o);
+            }
+        }
+        let list: Vec<Account> = accounts.values().cloned().collect();
+        let mut e = Engine::new(Model::default(), d("2025-06-30"));
+        e.rebuild(&list, &[], inters.iter());
+        accounts.remove(&AccountId(4_500));
+
+        let prio = |t: &str| e.model().tier(t).map_or(u32::MAX, |p| p.priority);
+        let key = |id: AccountId| key_name(&accounts, id).0;
+        let mut want = e.scores();
+        want.sort_by(|a, b| {
+            prio(&a.tier)
+                .cmp(&prio(&b.tier))
+                .then(b.value_score.total_cmp(&a.value_score))
+                .then_with(|| key(a.account).cmp(&key(b.account)))
+        });
+
+        let mut out = Vec::new();
+        super::super::segments_json::write(&e, &accounts, None, &mut out).unwrap();
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        let got = v["accounts"].as_array().unwrap();
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g["key"], key(w.account));
+            assert_eq!(g["tier"], w.tier.as_str());
+            assert_eq!(g["value_score"].as_f64(), Some(r2(w.value_score)));
+            assert_eq!(g["revenue_12m"], w.metrics.revenue_12m.to_string());
+        }
+        assert!(got.iter().any(|a| a["key"] == "#4500"));
     }
 
     #[test]

@@ -16,10 +16,10 @@ use std::io::Write;
 /// One account; fields in alphabetical order (the document's key order).
 #[derive(Serialize)]
 struct AccountJson<'a> {
-    computed_tier: &'a str,
+    computed_tier: String,
     flags: Vec<&'static str>,
     growth: Option<f64>,
-    key: &'a str,
+    key: Cow<'a, str>,
     last_order: Option<NaiveDate>,
     last_touch: Option<NaiveDate>,
     lifecycle: &'static str,
@@ -32,7 +32,7 @@ struct AccountJson<'a> {
     pinned: bool,
     potential_score: f64,
     revenue_12m: String,
-    tier: &'a str,
+    tier: String,
     value_score: f64,
 }
 
@@ -64,6 +64,11 @@ impl<I: Iterator<Item = T>, T: Serialize> Serialize for Streamed<I> {
     }
 }
 
+/// Accounts scored at a time: each is scored once more to be written (the
+/// order was found from its tier and value alone), a part at a time on the
+/// cores, so no more than this many whole scores are held.
+const PART: usize = 4096;
+
 /// Writes the document (and a newline) to `out`: every account in display
 /// order, or only `only`, in its order (a saved view's filter and sort).
 pub fn write(
@@ -72,56 +77,45 @@ pub fn write(
     only: Option<&[AccountId]>,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let scores = match only {
-        None => engine.scores(),
-        Some(ids) => ids.iter().filter_map(|id| engine.score(*id)).collect(),
+    let order = match only {
+        None => super::report::display_order(engine, lookup),
+        Some(ids) => ids.to_vec(),
     };
-    // An account the lookup lacks is named by its id, as elsewhere.
-    let names: Vec<(Cow<str>, &str)> = scores
-        .iter()
-        .map(|s| match lookup.account(s.account) {
-            Some(a) => (Cow::Borrowed(a.key.as_str()), a.name.as_str()),
-            None => (Cow::Owned(format!("#{}", s.account)), ""),
-        })
-        .collect();
-    let prio = |t: &str| engine.model().tier(t).map_or(u32::MAX, |p| p.priority);
-    // Display order: tier priority, then value score, then key (a view's
-    // accounts keep the view's order).
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    if only.is_none() {
-        order.sort_by(|&i, &j| {
-            let (a, b) = (&scores[i], &scores[j]);
-            prio(&a.tier)
-                .cmp(&prio(&b.tier))
-                .then(b.value_score.total_cmp(&a.value_score))
-                .then_with(|| names[i].0.cmp(&names[j].0))
-        });
+    if order.len() > PART {
+        engine.freeze_ranks();
     }
-    let accounts = order.iter().map(|&i| {
-        let s: &AccountScore = &scores[i];
-        let (key, name) = (names[i].0.as_ref(), names[i].1);
-        let m = &s.metrics;
-        AccountJson {
-            computed_tier: &s.computed_tier,
-            flags: s.flags.iter().map(|f| f.as_str()).collect(),
-            growth: m.growth.map(super::report::r4),
-            key,
-            last_order: m.last_order,
-            last_touch: m.last_touch,
-            lifecycle: s.lifecycle.as_str(),
-            margin_12m: m.margin_12m.to_string(),
-            name,
-            next_due: s.next_due,
-            open_complaints: m.open_complaints,
-            orders_12m: m.orders_12m,
-            overdue_amount: m.overdue_amount.to_string(),
-            pinned: s.pinned,
-            potential_score: super::report::r2(s.potential_score),
-            revenue_12m: m.revenue_12m.to_string(),
-            tier: &s.tier,
-            value_score: super::report::r2(s.value_score),
-        }
-    });
+    let accounts = order
+        .chunks(PART)
+        .flat_map(|part| crate::par::map(part, |id| engine.score(*id)))
+        .flatten()
+        .map(|s: AccountScore| {
+            // An account the lookup lacks is named by its id, as elsewhere.
+            let (key, name) = match lookup.account(s.account) {
+                Some(a) => (Cow::Borrowed(a.key.as_str()), a.name.as_str()),
+                None => (Cow::Owned(format!("#{}", s.account)), ""),
+            };
+            let m = &s.metrics;
+            AccountJson {
+                flags: s.flags.iter().map(|f| f.as_str()).collect(),
+                growth: m.growth.map(super::report::r4),
+                key,
+                last_order: m.last_order,
+                last_touch: m.last_touch,
+                lifecycle: s.lifecycle.as_str(),
+                margin_12m: m.margin_12m.to_string(),
+                name,
+                next_due: s.next_due,
+                open_complaints: m.open_complaints,
+                orders_12m: m.orders_12m,
+                overdue_amount: m.overdue_amount.to_string(),
+                pinned: s.pinned,
+                potential_score: super::report::r2(s.potential_score),
+                revenue_12m: m.revenue_12m.to_string(),
+                value_score: super::report::r2(s.value_score),
+                computed_tier: s.computed_tier,
+                tier: s.tier,
+            }
+        });
     let p = engine.pareto();
     let doc = Doc {
         accounts: Streamed(RefCell::new(Some(accounts))),

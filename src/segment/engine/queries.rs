@@ -69,6 +69,18 @@ impl Engine {
             .map(move |(id, s)| (*id, self.tier_in_force(s), (s.cell / cols, s.cell % cols)))
     }
 
+    /// Every known account's tier in force and value score, by id: what a
+    /// display order compares, without the rest of a score (metrics copied,
+    /// flags, due date) that `scores` makes for each account. Equal to
+    /// `scores`' `tier` and `value_score`.
+    pub fn tiers_and_values(&self) -> Vec<(AccountId, &str, f64)> {
+        self.freeze_ranks();
+        crate::par::map(&self.account_ids(), |id| {
+            let st = &self.accounts[id];
+            (*id, self.tier_in_force(st), self.eval(st).score.value)
+        })
+    }
+
     pub fn scores(&self) -> Vec<AccountScore> {
         self.freeze_ranks();
         crate::par::map(&self.account_ids(), |id| self.score(*id))

@@ -13,6 +13,7 @@ use kam::store::{Batch, DbHeader, MetaValue, RequestEntry, SCHEMA_VERSION, Store
 use std::path::Path;
 
 mod old_layout;
+mod server_common;
 use old_layout::{PACKED, set_schema, unpack};
 
 fn day(d: u32) -> NaiveDate {
@@ -523,4 +524,43 @@ fn a_block_upgrade_cut_short_ends_on_the_next_open() {
     assert!(tree_names(&path).iter().any(|n| n == "interactions"));
     assert_same_book(&Store::open(&path).unwrap(), &book, "drop cut short");
     assert!(!tree_names(&path).iter().any(|n| n == "interactions"));
+}
+
+/// A database the previous kam wrote: the command that upgrades it says so
+/// on stderr before the wait, run directly and through the server it
+/// starts, and the commands after it say nothing.
+#[test]
+fn the_upgrade_is_announced_where_the_user_waits() {
+    for through_server in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        {
+            let store = Store::open(&path).unwrap();
+            store.insert_account(account("ACME-1")).unwrap();
+        }
+        let db = raw_open(&path);
+        unpack(&db);
+        close_raw(db, &path);
+        let args: &[&str] = if through_server {
+            &["segments"]
+        } else {
+            &["--no-server", "segments"]
+        };
+        let first = server_common::run(&path, args);
+        let err = String::from_utf8_lossy(&first.stderr);
+        assert!(first.status.success(), "{err}");
+        assert!(
+            err.contains(&format!("upgrading {}", path.display())),
+            "server: {through_server}; stderr: {err}"
+        );
+        assert!(String::from_utf8_lossy(&first.stdout).contains("ACME-1"));
+        let again = server_common::run(&path, args);
+        let err = String::from_utf8_lossy(&again.stderr);
+        assert!(again.status.success(), "{err}");
+        assert!(!err.contains("upgrading"), "{err}");
+        if through_server {
+            server_common::stop_server(&path);
+        }
+        assert_eq!(schema_of(&path), SCHEMA_VERSION);
+    }
 }

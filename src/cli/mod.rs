@@ -150,7 +150,11 @@ impl Context {
     }
 
     pub fn store(&self) -> Result<Store, CommandError> {
-        Ok(Store::open(&self.db)?)
+        let opts = crate::store::OpenOptions {
+            on_upgrade: Some(|note| eprintln!("kam: {note}")),
+            ..Default::default()
+        };
+        Ok(Store::open_with(&self.db, &opts)?)
     }
 
     pub fn book(&self) -> Result<Book, CommandError> {
@@ -386,21 +390,31 @@ fn backup_command(ctx: &Context, file: &std::path::Path, out: &mut dyn Write) ->
     }
 }
 
-/// `kam serve`: the first line on stdout tells a starting client the outcome
-/// (`ready PID`, or `error KIND` and the message); later output goes to
-/// stderr (the server log when started by a client).
 /// The database directory does not exist (a directory we may not look into
 /// is not "missing": that is reported as permission denied where it is used).
 fn db_missing(db: &std::path::Path) -> bool {
     matches!(std::fs::metadata(db), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
 }
 
+/// A line before the first for a starting client, which shows it (`note
+/// TEXT`), and for the server's log.
+fn note_to_client(text: &str) {
+    let mut stdout = std::io::stdout();
+    let _ = writeln!(stdout, "note {text}");
+    let _ = stdout.flush();
+    eprintln!("kam server: {text}");
+}
+
+/// `kam serve`: the first line on stdout tells a starting client the outcome
+/// (`ready PID`, or `error KIND` and the message), after any `note` lines;
+/// later output goes to stderr (the server log when started by a client).
 fn serve(ctx: &Context) -> CmdResult {
     use crate::server::server::{ServeOptions, Server};
     let opts = ServeOptions {
         db: ctx.db.clone(),
         clock: ctx.clock,
         pinned: ctx.as_of.is_some(),
+        on_upgrade: Some(note_to_client),
     };
     let mut stdout = std::io::stdout();
     match Server::bind(opts) {

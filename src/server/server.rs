@@ -50,6 +50,8 @@ pub struct ServeOptions {
     /// The date was given (`--as-of`); otherwise the server follows the
     /// local date when a client arrives on a later day.
     pub pinned: bool,
+    /// See `OpenOptions::on_upgrade`.
+    pub on_upgrade: Option<fn(&str)>,
 }
 
 /// A bound, ready server.
@@ -242,6 +244,7 @@ impl Server {
             &db,
             &OpenOptions {
                 group_shared,
+                on_upgrade: opts.on_upgrade,
                 ..OpenOptions::default()
             },
         )?;

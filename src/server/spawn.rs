@@ -157,6 +157,18 @@ fn open_log(db: &Path) -> Option<File> {
     Some(file)
 }
 
+/// What a starting server says on its stdout.
+enum Started {
+    /// `note TEXT`: something the user should know while it starts.
+    Note(String),
+    /// The first other line, and after `error KIND` the message.
+    Outcome(String, String),
+}
+
+/// How long a server that noted an upgrade of the files may take to start:
+/// a book of a million accounts takes minutes.
+const UPGRADE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
 /// Runs `kam serve` detached (own session, no terminal) and waits for its
 /// first line: `ready …`, or `error CODE` followed by the message.
 fn spawn_server(ep: &Endpoint) -> Result<(), CommandError> {
@@ -198,22 +210,43 @@ fn spawn_server(ep: &Endpoint) -> Result<(), CommandError> {
     std::thread::spawn(move || {
         let mut r = BufReader::new(stdout);
         let mut first = String::new();
-        let _ = r.read_line(&mut first);
+        loop {
+            first.clear();
+            let _ = r.read_line(&mut first);
+            match first.strip_prefix("note ") {
+                Some(note) => {
+                    let _ = tx.send(Started::Note(note.trim_end().to_string()));
+                }
+                None => break,
+            }
+        }
         let mut rest = String::new();
         if first.starts_with("error") {
             let _ = r.read_to_string(&mut rest);
         }
-        let _ = tx.send((first, rest));
+        let _ = tx.send(Started::Outcome(first, rest));
     });
     // Reap the server whenever it ends, so it never lingers as a zombie of a
     // long-running client.
     std::thread::spawn(move || child.wait());
-    let (first, rest) = rx.recv_timeout(START_TIMEOUT).map_err(|_| {
+    let no_answer = || {
         CommandError::new(
             ErrorKind::Failed,
             format!("the kam server for {} did not answer", ep.db.display()),
         )
-    })?;
+    };
+    let mut wait = START_TIMEOUT;
+    let (first, rest) = loop {
+        match rx.recv_timeout(wait).map_err(|_| no_answer())? {
+            // Shown before the screen is taken; a server that says it is
+            // upgrading the files is given as long as that may take.
+            Started::Note(note) => {
+                eprintln!("kam: {note}");
+                wait = UPGRADE_TIMEOUT;
+            }
+            Started::Outcome(first, rest) => break (first, rest),
+        }
+    };
     if first.starts_with("ready") {
         return Ok(());
     }

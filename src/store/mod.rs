@@ -151,6 +151,10 @@ pub struct OpenOptions {
     pub group_shared: bool,
     /// When and how a large write is staged (see `staging`).
     pub staging: StagingLimits,
+    /// Told, before a one-time upgrade of a database an older kam wrote
+    /// begins, what is about to happen: at 100k accounts it takes about 15 s
+    /// in which nothing else shows.
+    pub on_upgrade: Option<fn(&str)>,
 }
 
 /// A handle to an open database. Cloning is cheap and shares the database.

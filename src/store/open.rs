@@ -213,6 +213,14 @@ pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<(sled::Db, Option<TreeC
     let counts = super::guard::after_open(dir, &db, &plan)?;
     // Upgraded only once the files are known whole: the marker's counts
     // describe the trees as the older kam left them.
+    if let (Some(found), Some(note)) = (schema, opts.on_upgrade)
+        && found < super::SCHEMA_VERSION
+    {
+        note(&format!(
+            "upgrading {} to this kam's storage layout (once; a large book takes a minute) …",
+            dir.display()
+        ));
+    }
     let migrated = match schema {
         Some(found) => super::migrate::upgrade(&db, found)?,
         None => false,

@@ -167,6 +167,9 @@ fn kept_answers_equal_fresh_answers_across_changes() {
         None,
     )
     .unwrap();
+    // The rows' text of the records as they are now, made for a page.
+    query::list(&book, &ListQuery::default()).unwrap();
+    search_text_made_aside(&book, "after a rename");
     assert_lists_fresh(&book, "after a rename");
     assert_agendas_fresh(&book, "after a rename");
     let hits = query::search(&book, "zebra renamed", 5).unwrap();
@@ -309,6 +312,20 @@ fn agenda_gathered_by_parts_equals_the_whole() {
     assert_eq!(book.gather_agenda_part(&mut g, 7).unwrap(), Gathered::Stale);
 }
 
+/// Waits until the search text of the book's rows is made, by no search:
+/// in the background, as new rows' text is kept.
+fn search_text_made_aside(book: &Book, when: &str) {
+    let texts = book.row_texts();
+    let made = std::time::Instant::now();
+    while !texts.search_prepared() {
+        assert!(
+            made.elapsed() < std::time::Duration::from_secs(60),
+            "{when}: the search text is made in the background"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 /// An open for screens makes the list's row text while the engine loads,
 /// then the first screen's answers, and the search text in the background;
 /// what it made is what the list would build: every list, sort and search
@@ -335,15 +352,7 @@ fn an_open_for_screens_prepares_the_rows() {
     assert!(book.snapshot_loaded());
     assert!(book.rows_prepared());
     assert!(book.first_screen_prepared());
-    let texts = book.row_texts();
-    let made = std::time::Instant::now();
-    while !texts.search_prepared() {
-        assert!(
-            made.elapsed() < std::time::Duration::from_secs(60),
-            "the search text is made in the background"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    search_text_made_aside(&book, "after the open");
     assert_lists_fresh(&book, "rows made at open");
     assert!(book.rows_prepared(), "the list used the rows made at open");
 }

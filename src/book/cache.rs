@@ -192,7 +192,8 @@ impl Book {
     }
 
     /// The rows' text for the account records as they are now (kept until
-    /// an account record changes).
+    /// an account record changes; new ones make their search text in the
+    /// background).
     pub fn row_texts(&self) -> Arc<RowTexts> {
         let mut kept = self
             .cache
@@ -206,6 +207,7 @@ impl Book {
                 // the peak memory.
                 *kept = None;
                 let texts = Arc::new(RowTexts::build(self));
+                RowTexts::prepare_search_aside(&texts);
                 *kept = Some((self.accounts_gen, Arc::clone(&texts)));
                 texts
             }
@@ -248,7 +250,9 @@ impl Book {
                 .is_some_and(Option::is_some)
     }
 
-    /// Keeps `texts` as the rows' text of the records as they are now.
+    /// Keeps `texts` as the rows' text of the records as they are now (the
+    /// open that made them starts their search text once its first screen
+    /// is made).
     pub(super) fn keep_row_texts(&self, texts: RowTexts) {
         *self
             .cache

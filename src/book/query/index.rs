@@ -119,6 +119,14 @@ impl RowTexts {
         self.haystacks();
     }
 
+    /// `prepare_search` on a thread of its own at the lowest priority:
+    /// new rows' text (an open, an account record changed) is searched in
+    /// soon, and the screen that asked for the rows does not wait for it.
+    pub(in crate::book) fn prepare_search_aside(texts: &Arc<RowTexts>) {
+        let texts = Arc::clone(texts);
+        crate::par::in_background("kam-search-text", move || texts.prepare_search());
+    }
+
     /// Whether the search haystacks are made (for tests).
     pub fn search_prepared(&self) -> bool {
         self.search.get().is_some()

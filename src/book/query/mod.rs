@@ -218,10 +218,10 @@ pub enum ListError {
 /// Makes what a screen asks for first, side by side on the cores: the
 /// list's rows in the default order on one, the book's user's agenda and
 /// the matrix on the other (at 100k accounts 0.17 and 0.13 s, which a cold
-/// start paid one after the other). Then the search text, in the background
-/// at the lowest priority: the first screen shows none of it. An answer
-/// that fails here is left to the request that asks for it, which reports
-/// the error.
+/// start paid one after the other). Then the search text, in the
+/// background: made beside the first screen, its allocations slowed it. An
+/// answer that fails here is left to the request that asks for it, which
+/// reports the error.
 pub(in crate::book) fn prepare_first_screen(book: &Book) {
     std::thread::scope(|s| {
         let rows = s.spawn(|| {
@@ -233,8 +233,7 @@ pub(in crate::book) fn prepare_first_screen(book: &Book) {
         let _ = matrix(book);
         crate::par::join(rows);
     });
-    let texts = book.row_texts();
-    crate::par::in_background("kam-search-text", move || texts.prepare_search());
+    index::RowTexts::prepare_search_aside(&book.row_texts());
 }
 
 /// Fuzzy hits over key, name, owner and tags, best first, at most `limit`.

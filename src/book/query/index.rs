@@ -113,8 +113,7 @@ impl RowTexts {
         }
     }
 
-    /// Makes the search haystacks now, if no search has (a search that
-    /// asks meanwhile waits for them rather than making them twice).
+    /// Makes the search haystacks now, if no search has.
     pub fn prepare_search(&self) {
         self.haystacks();
     }
@@ -132,8 +131,16 @@ impl RowTexts {
         self.search.get().is_some()
     }
 
+    /// The haystacks, made here if they are not yet. A search does not wait
+    /// for a making under way: that may be `prepare_search_aside`'s, at the
+    /// lowest priority, which a busy machine runs last. Both make the same;
+    /// the first one done is kept.
     fn haystacks(&self) -> &Haystacks {
-        self.search.get_or_init(|| Haystacks::of(&self.text))
+        if let Some(made) = self.search.get() {
+            return made;
+        }
+        let _ = self.search.set(Haystacks::of(&self.text));
+        self.search.get().expect("set here or by another")
     }
 
     /// Every account with its row's text.

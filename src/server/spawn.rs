@@ -170,7 +170,8 @@ enum Started {
 const UPGRADE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// Runs `kam serve` detached (own session, no terminal) and waits for its
-/// first line: `ready …`, or `error CODE` followed by the message.
+/// first line: `ready …`, or `error CODE` followed by the message; `note`
+/// lines before it are shown on stderr.
 fn spawn_server(ep: &Endpoint) -> Result<(), CommandError> {
     let mut cmd = std::process::Command::new(&ep.exe);
     cmd.arg("--db").arg(&ep.db);

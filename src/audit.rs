@@ -205,18 +205,14 @@ pub struct AuditEntry {
 impl AuditEntry {
     /// The accounts this change touched (for the per-account index).
     pub fn accounts(&self) -> Vec<AccountId> {
-        accounts_of(&self.changes)
+        accounts_of(self.changes.iter().map(|c| c.record.account))
     }
 }
 
-/// The accounts `changes` touch, sorted, each once: what an entry made of
-/// them is indexed under.
-pub fn accounts_of(changes: &[RecordChange]) -> Vec<AccountId> {
-    let mut v: Vec<AccountId> = changes
-        .iter()
-        .map(|c| c.record.account)
-        .filter(|a| a.0 != 0)
-        .collect();
+/// The accounts of changes (`of`: each change's account), sorted, each
+/// once: what an entry made of them is indexed under.
+pub fn accounts_of(of: impl IntoIterator<Item = AccountId>) -> Vec<AccountId> {
+    let mut v: Vec<AccountId> = of.into_iter().filter(|a| a.0 != 0).collect();
     v.sort();
     v.dedup();
     v

@@ -67,7 +67,17 @@ fn a_staged_write_stores_every_record_under_one_audit_entry() {
     assert_eq!(result.interactions.len(), 200);
     let entry = result.audit.expect("one audit entry");
     assert_eq!(entry.seq, seq + 1);
-    assert_eq!(entry.changes.len(), 200, "the entry lists every record");
+    // The stored entry lists every record; the one handed back only the
+    // last transaction's changes (none here).
+    assert!(entry.changes.is_empty());
+    let stored = store.audit_entry(seq + 1).unwrap().unwrap();
+    assert_eq!(stored.changes.len(), 200, "the entry lists every record");
+    assert!(
+        stored
+            .changes
+            .iter()
+            .all(|c| c.before.is_none() && c.after.is_some())
+    );
     assert_eq!(store.last_seq().unwrap(), seq + 1);
     assert_eq!(store.interactions_of(acc).unwrap().len(), 200);
     // Indexed under its account before the last transaction wrote it.
@@ -172,7 +182,11 @@ fn staged_new_accounts_are_stored_with_their_keys_and_children() {
         })
         .unwrap();
     assert_eq!(result.created_accounts, 80);
-    assert_eq!(result.audit.unwrap().changes.len(), 160);
+    // The stored entry lists every record, the staged ones too.
+    let seq = result.audit.unwrap().seq;
+    let entry = store.audit_entry(seq).unwrap().unwrap();
+    assert_eq!(entry.changes.len(), 160);
+    assert_eq!(entry.accounts().len(), 80);
     assert_eq!(store.accounts().unwrap().len(), 80);
     // Found by key, and by key ignoring case (the folded index).
     let a = store.account_by_key("K-7").unwrap().unwrap();
@@ -215,4 +229,33 @@ fn staged_new_accounts_whose_write_fails_leave_their_keys_free() {
         .unwrap();
     let verified = store.verify().unwrap();
     assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+}
+
+/// Through the book: a staged import's entry (its changes written ahead,
+/// as bytes) is what an undo reads, and the undo removes every record.
+#[test]
+fn a_staged_import_is_undone_whole() {
+    use kam::book::{Book, Prepare, WriteOp};
+    use kam::clock::Clock;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let (acc, orders) = account_and_orders(&store, 120);
+    let today = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let mut book = Book::open_with(store, Clock::fixed(today), "ann", Prepare::Scores).unwrap();
+    let applied = book
+        .apply(Batch {
+            interactions: orders,
+            ..Batch::default()
+        })
+        .unwrap();
+    let seq = applied.seq().unwrap();
+    let entry = book.store().audit_entry(seq).unwrap().unwrap();
+    assert_eq!(entry.changes.len(), 120);
+    assert_eq!(book.interactions_of(acc).unwrap().len(), 120);
+    book.execute(WriteOp::Undo, None).unwrap();
+    let left = book.interactions_of(acc).unwrap();
+    assert!(
+        left.iter().all(|i| i.kind == InteractionKind::System),
+        "only tier notes are left: {left:?}"
+    );
 }

@@ -218,7 +218,11 @@ impl Book {
         let _ = self.save_derived();
         self.derived.left = true;
         let today = self.clock.today();
-        let engine = std::mem::replace(&mut self.engine, Engine::new(Model::default(), today));
+        // The stand-in takes the model as it is: building the default one
+        // parses its TOML, and that first large allocation after a big
+        // write cost a 1M-row import most of a second.
+        let model = self.engine.model().clone();
+        let engine = std::mem::replace(&mut self.engine, Engine::new(model, today));
         std::mem::forget((
             engine,
             std::mem::take(&mut self.accounts),

@@ -531,14 +531,17 @@ impl Book {
         }
         // Accounts that received their first history set a baseline even when
         // their tier did not move in this write.
+        // (A set, not a scan of `batch.tiers` per account: an import gives
+        // 100k accounts their first history.)
+        let tiered: HashSet<AccountId> = batch.tiers.iter().map(|(a, _)| *a).collect();
         let mut first: Vec<&AccountId> = first_history.iter().collect();
         first.sort();
         for id in first {
             if !self.recorded.contains_key(id)
-                && !batch.tiers.iter().any(|(a, _)| a == id)
-                && let Some(s) = self.engine.score(*id)
+                && !tiered.contains(id)
+                && let Some(tier) = self.engine.tier(*id)
             {
-                batch.tiers.push((*id, s.tier));
+                batch.tiers.push((*id, tier));
             }
         }
         self.write_system(batch)?;

@@ -4,7 +4,7 @@
 
 use super::block::TxBlocks;
 use super::child::{self, Child, Mode, abort};
-use super::codec::{self, RequestEntry};
+use super::codec::{self, EncodedChanges, RequestEntry};
 use super::counts::{inserted, removed};
 use super::error::{Result, StoreError};
 use super::log::SEQ_KEY;
@@ -78,7 +78,10 @@ pub struct BatchResult {
     /// undo): (kind, the account it left, id). Whoever keeps children per
     /// account removes them there.
     pub moved: Vec<(RefKind, AccountId, u64)>,
-    /// The audit entry written (with its seq), if any record changed.
+    /// The audit entry written (with its seq), if any record changed. Of a
+    /// staged write (see `staging`) it holds the last transaction's changes
+    /// only: the stored entry lists the staged records too, but a million
+    /// images are not kept in memory to hand back.
     pub audit: Option<AuditEntry>,
     /// The request id was already recorded with this seq: nothing written.
     pub replayed: Option<u64>,
@@ -296,7 +299,7 @@ fn write_batch(
     t: &[TransactionalTree],
     batch: &Batch,
     fresh: &Fresh,
-    staged: Vec<RecordChange>,
+    staged: EncodedChanges,
     indexed: &Indexed,
     added: &mut [i64; 15],
 ) -> Tx<BatchResult> {
@@ -310,7 +313,7 @@ fn write_batch(
         return Ok(out);
     }
     let audited = batch.audit.is_some();
-    let mut changes: Vec<RecordChange> = staged;
+    let mut changes: Vec<RecordChange> = Vec::new();
     let mut cache = KeyCache(HashMap::new());
     // Each block read and written once (see `block`), whatever the batch.
     let mut contacts = TxBlocks::new(&t[CR], Contact::BLOCKS);
@@ -504,7 +507,7 @@ fn write_batch(
     changes.extend(out.deleted.iter().cloned());
 
     if let Some(info) = &batch.audit
-        && !changes.is_empty()
+        && !(changes.is_empty() && staged.is_empty())
     {
         let last = match t[META].get(SEQ_KEY)? {
             Some(b) => u64::from_be_bytes(b.as_ref().try_into().map_err(|_| {
@@ -528,8 +531,9 @@ fn write_batch(
             changes,
         };
         added[META] += inserted(t[META].insert(SEQ_KEY, &seq.to_be_bytes())?);
-        added[AUDIT] +=
-            inserted(t[AUDIT].insert(&seq.to_be_bytes(), codec::encode(&entry).or_else(abort)?)?);
+        // The staged changes first, as they were written.
+        let bytes = codec::encode_entry(&entry, staged).or_else(abort)?;
+        added[AUDIT] += inserted(t[AUDIT].insert(&seq.to_be_bytes(), bytes)?);
         for a in entry.accounts() {
             if indexed.accounts.binary_search(&a).is_ok() {
                 continue;

@@ -21,7 +21,7 @@ use super::Store;
 use super::batch::{Batch, BatchResult};
 use super::block::TxBlocks;
 use super::child::{self, Child, ChildTrees, Mode};
-use super::codec::{self, RequestEntry};
+use super::codec::{self, EncodedChanges, RequestEntry};
 use super::counts::removed;
 use super::error::{Result, StoreError};
 use super::id_index;
@@ -75,11 +75,27 @@ pub(super) struct Staged {
     pub contacts: Vec<crate::domain::Contact>,
     pub interactions: Vec<crate::domain::Interaction>,
     pub followups: Vec<crate::domain::FollowUp>,
-    pub changes: Vec<RecordChange>,
+    /// The audit changes of the written records, encoded as they are made.
+    pub changes: EncodedChanges,
     /// The accounts already indexed under `seq` in `audit_accounts`
     /// (sorted): the last transaction writes the entry, not their keys.
     pub indexed: Vec<AccountId>,
     pub seq: u64,
+}
+
+/// The audit changes of staged records as they are written: encoded, and
+/// the accounts they touch (indexed before the entry is written).
+#[derive(Default)]
+struct Changes {
+    encoded: EncodedChanges,
+    accounts: Vec<AccountId>,
+}
+
+impl Changes {
+    fn push(&mut self, change: RecordChange) -> Result<()> {
+        self.accounts.push(change.record.account);
+        self.encoded.push(&change)
+    }
 }
 
 /// Whether an audited `batch` whose ids are prepared is written staged:
@@ -258,7 +274,7 @@ impl Store {
         self.flush()?;
         self.set_staging_floor()?;
         let mut keys = HashMap::new();
-        let mut changes = Vec::new();
+        let mut changes = Changes::default();
         staged.accounts =
             self.stage_accounts(std::mem::take(&mut staged.accounts), &mut changes)?;
         staged.contacts = self.stage_kind(
@@ -282,9 +298,9 @@ impl Store {
             &mut keys,
             &mut changes,
         )?;
-        staged.indexed = self.stage_index(&changes, seq)?;
+        staged.indexed = self.stage_index(changes.accounts, seq)?;
         staged.seq = seq;
-        staged.changes = changes;
+        staged.changes = changes.encoded;
         Ok(())
     }
 
@@ -293,8 +309,8 @@ impl Store {
     /// 100k such keys held about 450 MB of node versions until it
     /// committed. Until then no reader sees them (the writer holds the
     /// book); a roll back removes them with the records.
-    fn stage_index(&self, changes: &[RecordChange], seq: u64) -> Result<Vec<AccountId>> {
-        let accounts = crate::audit::accounts_of(changes);
+    fn stage_index(&self, accounts: Vec<AccountId>, seq: u64) -> Result<Vec<AccountId>> {
+        let accounts = crate::audit::accounts_of(accounts);
         for chunk in accounts.chunks(self.staging.chunk.max(1)) {
             let added = self.audit_accounts.transaction(|t| {
                 let mut added = 0;
@@ -316,7 +332,7 @@ impl Store {
         kind: RefKind,
         image: fn(T) -> RecordImage,
         keys: &mut HashMap<AccountId, String>,
-        changes: &mut Vec<RecordChange>,
+        changes: &mut Changes,
     ) -> Result<Vec<T>> {
         let trees = self.staged_trees(kind);
         let mut stored = Vec::with_capacity(recs.len());
@@ -357,7 +373,7 @@ impl Store {
                     account,
                     key,
                 };
-                changes.push(RecordChange::new(r, None, Some(image(s.clone()))));
+                changes.push(RecordChange::new(r, None, Some(image(s.clone()))))?;
                 stored.push(s);
             }
         }
@@ -391,7 +407,7 @@ impl Store {
     fn stage_accounts(
         &self,
         accounts: Vec<Account>,
-        changes: &mut Vec<RecordChange>,
+        changes: &mut Changes,
     ) -> Result<Vec<Account>> {
         let trees = [&self.accounts, &self.account_keys, &self.folded_keys];
         let mut stored = Vec::with_capacity(accounts.len());
@@ -421,7 +437,7 @@ impl Store {
                     key: a.key.clone(),
                 };
                 let image = RecordImage::Account(Box::new(a.clone()));
-                changes.push(RecordChange::new(r, None, Some(image)));
+                changes.push(RecordChange::new(r, None, Some(image)))?;
                 stored.push(a);
             }
         }

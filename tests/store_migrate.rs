@@ -564,3 +564,31 @@ fn the_upgrade_is_announced_where_the_user_waits() {
         assert_eq!(schema_of(&path), SCHEMA_VERSION);
     }
 }
+
+/// Schema 4 → 5 adds only the tree of audit parts: the open says nothing
+/// (no wait to announce), the book reads as before, and the header says 5
+/// so that a kam of schema 4, which would read a staged import's entry
+/// without its parts, refuses the database.
+#[test]
+fn a_schema_4_database_is_brought_to_5_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    {
+        let store = Store::open(&path).unwrap();
+        store.insert_account(account("ACME-1")).unwrap();
+    }
+    let raw = raw_open(&path);
+    raw.drop_tree("audit_parts").unwrap();
+    set_schema(&raw, 4);
+    close_raw(raw, &path);
+    assert_eq!(schema_of(&path), 4);
+    let first = server_common::run(&path, &["--no-server", "segments"]);
+    let err = String::from_utf8_lossy(&first.stderr);
+    assert!(first.status.success(), "{err}");
+    assert!(!err.contains("upgrading"), "{err}");
+    assert!(String::from_utf8_lossy(&first.stdout).contains("ACME-1"));
+    assert_eq!(schema_of(&path), SCHEMA_VERSION);
+    assert_eq!(SCHEMA_VERSION, 5);
+    let verified = Store::open(&path).unwrap().verify().unwrap();
+    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+}

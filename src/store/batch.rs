@@ -4,7 +4,7 @@
 
 use super::block::TxBlocks;
 use super::child::{self, Child, Mode, abort};
-use super::codec::{self, EncodedChanges, RequestEntry};
+use super::codec::{self, RequestEntry};
 use super::counts::{inserted, removed};
 use super::error::{Result, StoreError};
 use super::log::SEQ_KEY;
@@ -80,8 +80,8 @@ pub struct BatchResult {
     pub moved: Vec<(RefKind, AccountId, u64)>,
     /// The audit entry written (with its seq), if any record changed. Of a
     /// staged write (see `staging`) it holds the last transaction's changes
-    /// only: the stored entry lists the staged records too, but a million
-    /// images are not kept in memory to hand back.
+    /// only: the stored entry's parts list the staged records, and a
+    /// million images are not read back to hand over.
     pub audit: Option<AuditEntry>,
     /// The request id was already recorded with this seq: nothing written.
     pub replayed: Option<u64>,
@@ -172,15 +172,12 @@ impl Store {
             Staging::Staged(staged) => staged,
             Staging::No => Staged::default(),
         };
-        let is_staged = !staged.changes.is_empty();
+        let is_staged = staged.is_staged();
         // The entry's seq and the accounts staging indexed under it.
         let index = Indexed {
             seq: is_staged.then_some(staged.seq),
             accounts: std::mem::take(&mut staged.indexed),
         };
-        // Moved into the audit entry by the transaction (a million images
-        // are not copied): a second run of its closure finds none.
-        let staged_changes = std::cell::RefCell::new(std::mem::take(&mut staged.changes));
         let trees: [&sled::Tree; 15] = [
             &self.accounts,
             &self.account_keys,
@@ -206,11 +203,7 @@ impl Store {
         let written = trees[..].transaction(|t| {
             // Per run of the closure: sled may run it more than once.
             let mut added = [0; 15];
-            let staged = std::mem::take(&mut *staged_changes.borrow_mut());
-            if is_staged && staged.is_empty() {
-                return abort(met_another_write());
-            }
-            let r = write_batch(t, &batch, &fresh, staged, &index, &mut added)?;
+            let r = write_batch(t, &batch, &fresh, &index, &mut added)?;
             if is_staged {
                 added[META] += removed(t[META].remove(STAGED_MARK)?);
                 added[META] += removed(t[META].remove(STAGED_SEQ)?);
@@ -293,13 +286,12 @@ fn child_ref<T: Child>(
 }
 
 /// `added`: the entries written to each tree of `t` (negative: removed).
-/// `staged`: the audit changes of records written before, by `staging`,
-/// and what it `indexed`.
+/// `indexed`: what `staging` wrote ahead (the records, the entry's parts
+/// and its account index), if it did.
 fn write_batch(
     t: &[TransactionalTree],
     batch: &Batch,
     fresh: &Fresh,
-    staged: EncodedChanges,
     indexed: &Indexed,
     added: &mut [i64; 15],
 ) -> Tx<BatchResult> {
@@ -506,8 +498,10 @@ fn write_batch(
     }
     changes.extend(out.deleted.iter().cloned());
 
+    // A staged write's entry is written whatever is left to it: its
+    // records' changes are in its parts.
     if let Some(info) = &batch.audit
-        && !(changes.is_empty() && staged.is_empty())
+        && !(changes.is_empty() && indexed.seq.is_none())
     {
         let last = match t[META].get(SEQ_KEY)? {
             Some(b) => u64::from_be_bytes(b.as_ref().try_into().map_err(|_| {
@@ -531,9 +525,8 @@ fn write_batch(
             changes,
         };
         added[META] += inserted(t[META].insert(SEQ_KEY, &seq.to_be_bytes())?);
-        // The staged changes first, as they were written.
-        let bytes = codec::encode_entry(&entry, staged).or_else(abort)?;
-        added[AUDIT] += inserted(t[AUDIT].insert(&seq.to_be_bytes(), bytes)?);
+        added[AUDIT] +=
+            inserted(t[AUDIT].insert(&seq.to_be_bytes(), codec::encode(&entry).or_else(abort)?)?);
         for a in entry.accounts() {
             if indexed.accounts.binary_search(&a).is_ok() {
                 continue;

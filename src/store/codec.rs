@@ -51,6 +51,9 @@ pub enum Tag {
     DerivedBucket = 14,
     /// One account's key dates (`named_blobs` "keydates/<account id>").
     KeyDates = 15,
+    /// Changes a staged write stored ahead of its audit entry
+    /// (`audit_parts`).
+    AuditPart = 16,
 }
 
 /// The database header kept in the `meta` tree: proves the directory is a kam
@@ -187,6 +190,26 @@ impl Record for AuditEntry {
     }
 }
 
+/// A part of an audit entry's changes, stored ahead of the entry by a
+/// staged write (`audit_parts` tree): a million changes are not held in
+/// memory, nor written as one value, until the entry is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPart {
+    pub changes: Vec<RecordChange>,
+}
+
+impl Record for AuditPart {
+    const TAG: Tag = Tag::AuditPart;
+    const TREE: &'static str = "audit_parts";
+    const VERSION: u16 = 1;
+    fn from_version(version: u16, p: &[u8]) -> std::result::Result<Self, String> {
+        match version {
+            1 => payload(p),
+            v => unknown(v),
+        }
+    }
+}
+
 /// What a client request id led to (`requests` tree): the change's seq and
 /// the writer's outcome (empty until recorded). The outcome is an envelope
 /// of its own (see `Store::set_request_outcome`); kam before typed outcomes
@@ -255,80 +278,6 @@ pub fn tag_of(bytes: &[u8]) -> Option<u8> {
         [ENVELOPE_V1, tag, ..] if bytes.len() >= HEADER_LEN => Some(*tag),
         _ => None,
     }
-}
-
-/// Audit changes encoded as they are made, to be written inside their
-/// entry later (`encode_entry`): a million staged records' images kept as
-/// structures until the entry was written took 370 MB, their bytes 100.
-#[derive(Default)]
-pub struct EncodedChanges {
-    /// In parts (a staged chunk each), each freed as the entry takes it in.
-    parts: Vec<Vec<u8>>,
-    len: usize,
-    count: usize,
-}
-
-impl EncodedChanges {
-    pub fn push(&mut self, change: &RecordChange) -> Result<()> {
-        if self.parts.last().is_none_or(|p| p.len() >= PART_BYTES) {
-            self.parts.push(Vec::with_capacity(PART_BYTES + 4096));
-        }
-        let part = self.parts.last_mut().expect("a part was just pushed");
-        let before = part.len();
-        bincode::serde::encode_into_std_write(change, &mut *part, CONFIG).map_err(|e| {
-            StoreError::Codec {
-                tree: AuditEntry::TREE,
-                detail: e.to_string(),
-            }
-        })?;
-        self.len += part.len() - before;
-        self.count += 1;
-        Ok(())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.count == 0
-    }
-}
-
-/// Parts of about this size: a grown buffer's spare capacity stays small.
-const PART_BYTES: usize = 1 << 20;
-
-/// `entry` in an envelope, with the changes of `first` before its own: the
-/// bytes `encode` gives for the entry holding all of them (bincode writes a
-/// sequence as its length, then each element, and `changes` is the
-/// entry's last field).
-pub fn encode_entry(entry: &AuditEntry, first: EncodedChanges) -> Result<Vec<u8>> {
-    let codec_err = |e: bincode::error::EncodeError| StoreError::Codec {
-        tree: AuditEntry::TREE,
-        detail: e.to_string(),
-    };
-    let head = AuditEntry {
-        changes: Vec::new(),
-        user: entry.user.clone(),
-        action: entry.action.clone(),
-        ..*entry
-    };
-    let mut out = encode(&head)?;
-    // The empty sequence's length, a single zero byte, is written anew.
-    if out.pop() != Some(0) {
-        return Err(StoreError::Codec {
-            tree: AuditEntry::TREE,
-            detail: "an audit entry does not end with its changes".into(),
-        });
-    }
-    let count = (first.count + entry.changes.len()) as u64;
-    out.reserve(first.len + 16);
-    bincode::serde::encode_into_std_write(count, &mut out, CONFIG).map_err(codec_err)?;
-    for part in first.parts {
-        out.extend_from_slice(&part);
-    }
-    for c in &entry.changes {
-        bincode::serde::encode_into_std_write(c, &mut out, CONFIG).map_err(codec_err)?;
-    }
-    let crc = crc32fast::hash(&out[HEADER_LEN..]);
-    out[4..8].copy_from_slice(&crc.to_be_bytes());
-    Ok(out)
 }
 
 /// Checks an envelope's format byte and checksum without decoding it (any
@@ -416,50 +365,6 @@ mod tests {
         assert!(decode::<String>(&b[..5]).is_err());
         assert!(decode::<String>(&[]).is_err());
         assert!(decode::<Account>(&[0xCA, 2, 0, 1, 0, 0, 0, 0, 0xff]).is_err());
-    }
-
-    /// Changes encoded ahead and spliced in give the bytes of the whole
-    /// entry encoded at once, across the count's one-byte limit (251) and
-    /// a part's size.
-    #[test]
-    fn an_entry_with_changes_encoded_ahead_is_the_entry_encoded_whole() {
-        use crate::audit::{RecordImage, RecordRef, RefKind};
-        use crate::domain::{AccountId, Interaction, InteractionKind};
-        let day = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
-        let change = |n: u64| {
-            let mut i = Interaction::new(AccountId(n % 7 + 1), InteractionKind::Call, day);
-            i.id = crate::domain::InteractionId(n);
-            i.summary = "x".repeat((n % 5000) as usize);
-            let r = RecordRef {
-                kind: RefKind::Interaction,
-                id: n,
-                account: i.account,
-                key: format!("K-{}", n % 7),
-            };
-            RecordChange::new(r, None, Some(RecordImage::Interaction(i)))
-        };
-        for (ahead, own) in [(0, 3), (3, 0), (200, 100), (600, 2), (0, 0)] {
-            let all: Vec<RecordChange> = (1..=ahead + own).map(change).collect();
-            let whole = AuditEntry {
-                seq: 42,
-                user: "ann".into(),
-                at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
-                action: "import".into(),
-                undo_of: Some(7),
-                changes: all.clone(),
-            };
-            let mut first = EncodedChanges::default();
-            for c in &all[..ahead as usize] {
-                first.push(c).unwrap();
-            }
-            let rest = AuditEntry {
-                changes: all[ahead as usize..].to_vec(),
-                ..whole.clone()
-            };
-            let spliced = encode_entry(&rest, first).unwrap();
-            assert_eq!(spliced, encode(&whole).unwrap(), "{ahead} ahead, {own} own");
-            assert_eq!(decode::<AuditEntry>(&spliced).unwrap(), whole);
-        }
     }
 
     #[test]

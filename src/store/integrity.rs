@@ -11,7 +11,7 @@
 //! entries; and that there are no trees kam does not know.
 
 use super::child::{Child, ChildTrees};
-use super::codec::{self, DB_MAGIC, DbHeader, RequestEntry};
+use super::codec::{self, AuditPart, DB_MAGIC, DbHeader, RequestEntry};
 use super::error::Result;
 use super::id_index;
 use super::log::SEQ_KEY;
@@ -392,6 +392,35 @@ impl Store {
                 "audit",
                 format!("the last change is {newest}, the counter says {last}"),
             );
+        }
+        // A staged write's changes, stored ahead of its entry.
+        for kv in self.audit_parts.iter() {
+            let (k, v) = kv?;
+            let (Some(seq), Some(part)) = (
+                k.get(..8).and_then(u64_key),
+                k.get(8..).and_then(|p| <[u8; 4]>::try_from(p).ok()),
+            ) else {
+                r.add("audit_parts", format!("bad key {}", show_key(&k)));
+                continue;
+            };
+            let part = u32::from_be_bytes(part);
+            if !seqs.contains(&seq) {
+                r.add(
+                    "audit_parts",
+                    format!("part {part} of change {seq}, which is missing"),
+                );
+            }
+            match codec::decode::<AuditPart>(&v) {
+                Ok(p) => {
+                    for a in crate::audit::accounts_of(p.changes.iter().map(|c| c.record.account)) {
+                        touched.insert((a.0, seq));
+                    }
+                }
+                Err(e) => r.add(
+                    "audit_parts",
+                    format!("part {part} of change {seq}: {}", detail(e)),
+                ),
+            }
         }
         let mut indexed = BTreeSet::new();
         for kv in self.audit_accounts.iter() {

@@ -2,13 +2,25 @@
 //! table. Entries are written by `Store::apply` (see `batch`).
 
 use super::Store;
-use super::codec::{self, Record, RequestEntry};
+use super::codec::{self, AuditPart, Record, RequestEntry};
 use super::error::{Result, StoreError};
 use crate::audit::{AuditEntry, RequestId};
 use crate::domain::AccountId;
 
 /// Key of the last used seq in the `meta` tree.
 pub(super) const SEQ_KEY: &[u8] = b"audit_seq";
+
+/// The tree of the parts of audit entries (see `codec::AuditPart`).
+pub(super) const PARTS_TREE: &str = "audit_parts";
+
+/// A part's key: the seq of its entry, then its number (both big-endian),
+/// so that an entry's parts are a prefix scan, in order.
+pub(super) fn part_key(seq: u64, part: u32) -> [u8; 12] {
+    let mut k = [0; 12];
+    k[..8].copy_from_slice(&seq.to_be_bytes());
+    k[8..].copy_from_slice(&part.to_be_bytes());
+    k
+}
 
 pub(super) fn seq_of(bytes: &[u8], tree: &'static str) -> Result<u64> {
     let b: [u8; 8] = bytes.try_into().map_err(|_| StoreError::Codec {
@@ -29,9 +41,54 @@ impl Store {
 
     pub fn audit_entry(&self, seq: u64) -> Result<Option<AuditEntry>> {
         match self.audit.get(seq.to_be_bytes())? {
-            Some(b) => codec::decode(&b).map(Some),
+            Some(b) => self.entry_of(&b).map(Some),
             None => Ok(None),
         }
+    }
+
+    /// A stored entry, whole: the changes of its parts (a staged write's),
+    /// then its own.
+    fn entry_of(&self, bytes: &[u8]) -> Result<AuditEntry> {
+        let mut entry: AuditEntry = codec::decode(bytes)?;
+        let mut parts = self
+            .audit_parts
+            .scan_prefix(entry.seq.to_be_bytes())
+            .peekable();
+        if parts.peek().is_none() {
+            return Ok(entry);
+        }
+        let mut changes = Vec::new();
+        for kv in parts {
+            changes.extend(codec::decode::<AuditPart>(&kv?.1)?.changes);
+        }
+        changes.append(&mut entry.changes);
+        entry.changes = changes;
+        Ok(entry)
+    }
+
+    /// Stores `changes` as part `part` of the entry `seq` is to take (see
+    /// `staging`).
+    pub(super) fn put_audit_part(
+        &self,
+        seq: u64,
+        part: u32,
+        changes: Vec<crate::audit::RecordChange>,
+    ) -> Result<()> {
+        let bytes = codec::encode(&AuditPart { changes })?;
+        let was = self.audit_parts.insert(part_key(seq, part), bytes)?;
+        self.tree_counts
+            .add(&self.audit_parts.name(), super::counts::inserted(was));
+        Ok(())
+    }
+
+    /// Removes the parts stored under `seq` (a staged write rolled back).
+    pub(super) fn remove_audit_parts(&self, seq: u64) -> Result<()> {
+        for kv in self.audit_parts.scan_prefix(seq.to_be_bytes()) {
+            let (k, _) = kv?;
+            let gone = super::counts::removed(self.audit_parts.remove(k)?);
+            self.tree_counts.add(&self.audit_parts.name(), gone);
+        }
+        Ok(())
     }
 
     /// Every change after `seq`, oldest first (a reconnecting client's catch-up).
@@ -41,14 +98,14 @@ impl Store {
         };
         self.audit
             .range(from.to_be_bytes()..)
-            .map(|kv| codec::decode(&kv?.1))
+            .map(|kv| self.entry_of(&kv?.1))
             .collect()
     }
 
     /// Walks the log newest first while `f` returns true.
     pub fn audit_rev(&self, mut f: impl FnMut(AuditEntry) -> bool) -> Result<()> {
         for kv in self.audit.iter().rev() {
-            if !f(codec::decode(&kv?.1)?) {
+            if !f(self.entry_of(&kv?.1)?) {
                 break;
             }
         }

@@ -19,6 +19,9 @@
 //!                        schema 3, one key per id before)
 //!   tiers                account id → last recorded tier name
 //!   audit                seq → AuditEntry (the change log; see `log`)
+//!   audit_parts          (seq, part) → AuditPart: the changes a staged
+//!                        write stored ahead of its entry, which go before
+//!                        the entry's own (schema 5; see `staging`)
 //!   audit_accounts       (account, seq) → ()   (an account's history)
 //!   requests             (client, request) → RequestEntry (exactly-once;
 //!                        its outcome is itself an envelope, Tag::Outcome)
@@ -89,7 +92,10 @@ use std::sync::Arc;
 /// the record trees when an older database is opened).
 /// 4: child records packed into blocks (`block`), in new trees written from
 /// the old ones when an older database is opened.
-pub const SCHEMA_VERSION: u32 = 4;
+/// 5: a staged write's audit changes in `audit_parts` (nothing to convert:
+/// the bump keeps an older kam, which would read such an entry without its
+/// parts, from opening the database).
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Backups: write, verify and restore (see `dump` for the file layout).
 pub mod backup {
@@ -97,7 +103,7 @@ pub mod backup {
 }
 
 /// Every tree kam creates (used to tell a kam database from another program's).
-pub(crate) const TREE_NAMES: [&str; 17] = [
+pub(crate) const TREE_NAMES: [&str; 18] = [
     "meta",
     "named_blobs",
     "accounts",
@@ -112,6 +118,7 @@ pub(crate) const TREE_NAMES: [&str; 17] = [
     "tiers",
     "audit",
     "audit_accounts",
+    log::PARTS_TREE,
     "requests",
     derived::DERIVED_TREE,
     "__sled__default",
@@ -173,6 +180,7 @@ pub struct Store {
     meta: sled::Tree,
     audit: sled::Tree,
     audit_accounts: sled::Tree,
+    audit_parts: sled::Tree,
     requests: sled::Tree,
     derived: sled::Tree,
     /// Entries per tree, for the clean-close marker (see `counts`).
@@ -230,6 +238,7 @@ impl Store {
             meta: tree("meta")?,
             audit: tree("audit")?,
             audit_accounts: tree("audit_accounts")?,
+            audit_parts: tree(log::PARTS_TREE)?,
             requests: tree("requests")?,
             derived: tree(derived::DERIVED_TREE)?,
             tree_counts: counts,

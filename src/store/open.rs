@@ -214,7 +214,7 @@ pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<(sled::Db, Option<TreeC
     // Upgraded only once the files are known whole: the marker's counts
     // describe the trees as the older kam left them.
     if let (Some(found), Some(note)) = (schema, opts.on_upgrade)
-        && found < super::SCHEMA_VERSION
+        && super::migrate::rewrites(found)
     {
         note(&format!(
             "upgrading {} to this kam's storage layout (once; a large book takes a minute) …",
@@ -225,7 +225,8 @@ pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<(sled::Db, Option<TreeC
         Some(found) => super::migrate::upgrade(&db, found)?,
         None => false,
     };
-    // An upgrade rewrote trees after the marker's counts were taken.
+    // An upgrade that rewrote trees did so after the marker's counts were
+    // taken.
     let counts = if migrated {
         TreeCounts::default()
     } else {

@@ -108,7 +108,18 @@ impl From<ModelError> for BookError {
 
 pub type Result<T> = std::result::Result<T, BookError>;
 
+/// What a write hands back of the records it stored (see `Applied`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HandBack {
+    Records,
+    /// An import: its counts are its answer.
+    Counts,
+}
+
 /// What one write did: the stored records and the tier changes it caused.
+/// An import's stored children (contacts, interactions, follow-ups) are not
+/// handed back: it answers with its counts, and its million records are
+/// dropped once the engine has taken them, before the snapshot is saved.
 #[derive(Debug, Default)]
 pub struct Applied {
     pub stored: BatchResult,
@@ -342,7 +353,12 @@ impl Book {
     /// Writes an import batch atomically (accounts upserted by key), audited
     /// as `import`, re-scores what it touched and logs the tier changes.
     pub fn apply(&mut self, batch: Batch) -> Result<Applied> {
-        self.commit(batch, "import", None, None)
+        self.commit_import(batch, None)
+    }
+
+    /// Commits an import (see `Applied`).
+    fn commit_import(&mut self, batch: Batch, request: Option<RequestId>) -> Result<Applied> {
+        self.commit_as(batch, "import", request, None, HandBack::Counts)
     }
 
     /// Every write ends here: one store transaction with its audit entry (and
@@ -350,10 +366,21 @@ impl Book {
     /// are logged. A replayed request id writes nothing.
     fn commit(
         &mut self,
+        batch: Batch,
+        action: &str,
+        request: Option<RequestId>,
+        undo_of: Option<u64>,
+    ) -> Result<Applied> {
+        self.commit_as(batch, action, request, undo_of, HandBack::Records)
+    }
+
+    fn commit_as(
+        &mut self,
         mut batch: Batch,
         action: &str,
         request: Option<RequestId>,
         undo_of: Option<u64>,
+        hand_back: HandBack,
     ) -> Result<Applied> {
         batch.audit = Some(AuditInfo {
             user: self.user.clone(),
@@ -362,7 +389,7 @@ impl Book {
             undo_of,
         });
         batch.request = request;
-        let stored = self.store_batch(batch)?;
+        let mut stored = self.store_batch(batch)?;
         if stored.replayed.is_some() {
             return Ok(Applied {
                 stored,
@@ -491,6 +518,11 @@ impl Book {
             note(self.engine.set_model(model), &mut moved);
         }
         let changes = self.log_changes(moved.into_values().collect(), &first_history)?;
+        if hand_back == HandBack::Counts {
+            stored.contacts = Vec::new();
+            stored.interactions = Vec::new();
+            stored.followups = Vec::new();
+        }
         self.after_write();
         Ok(Applied {
             stored,

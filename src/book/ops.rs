@@ -230,7 +230,7 @@ impl Book {
             let applied = if batch.is_empty() {
                 Applied::default()
             } else {
-                book.commit(batch, "import", request, None)?
+                book.commit_import(batch, request)?
             };
             let mut d = Done::of(applied, "import");
             d.import = Some(counts);

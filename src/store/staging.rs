@@ -648,6 +648,17 @@ mod tests {
     use super::*;
     use crate::domain::{Interaction, InteractionKind};
 
+    /// Staged above 10 new records, 4 to a chunk.
+    fn small_chunks() -> super::super::OpenOptions {
+        super::super::OpenOptions {
+            staging: StagingLimits {
+                above: 10,
+                chunk: 4,
+            },
+            ..Default::default()
+        }
+    }
+
     /// A stored account, and staged for it: a new account and `calls`
     /// calls on the stored one.
     fn acme_and_a_new_account(store: &Store, calls: usize) -> (Account, Staged) {
@@ -692,13 +703,7 @@ mod tests {
     #[test]
     fn an_open_rolls_back_what_a_stopped_write_staged() {
         let dir = tempfile::tempdir().unwrap();
-        let opts = super::super::OpenOptions {
-            staging: StagingLimits {
-                above: 10,
-                chunk: 4,
-            },
-            ..Default::default()
-        };
+        let opts = small_chunks();
         let acc = {
             let store = Store::open_with(dir.path(), &opts).unwrap();
             let (a, mut staged) = acme_and_a_new_account(&store, 30);
@@ -771,13 +776,7 @@ mod tests {
     #[test]
     fn an_entry_reads_with_its_parts_and_a_check_sees_them() {
         let dir = tempfile::tempdir().unwrap();
-        let opts = super::super::OpenOptions {
-            staging: StagingLimits {
-                above: 10,
-                chunk: 4,
-            },
-            ..Default::default()
-        };
+        let opts = small_chunks();
         let store = Store::open_with(dir.path(), &opts).unwrap();
         let (a, mut staged) = acme_and_a_new_account(&store, 30);
         // New records, as an import hands them over: ids not yet given.

@@ -261,3 +261,53 @@ fn a_staged_import_is_undone_whole() {
         "only tier notes are left: {left:?}"
     );
 }
+
+/// A staged import through the book scores every account as a full
+/// recompute from the stored records does (its interactions go to the
+/// engine by value, a part of the write no smaller import takes).
+#[test]
+fn a_staged_import_scores_as_a_recompute_does() {
+    use kam::book::{Book, Prepare};
+    use kam::clock::Clock;
+    use kam::segment::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let ids: Vec<AccountId> = (0..12)
+        .map(|n| {
+            store
+                .insert_account(Account {
+                    key: format!("K-{n}"),
+                    name: format!("Account {n}"),
+                    ..Account::default()
+                })
+                .unwrap()
+                .id
+        })
+        .collect();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let mut book = Book::open_with(store, Clock::fixed(today), "ann", Prepare::Scores).unwrap();
+    let orders: Vec<Interaction> = (0..300)
+        .map(|k| {
+            let day = NaiveDate::from_ymd_opt(2026, 1 + k % 10, 1 + k % 27).unwrap();
+            let account = ids[(k as usize * 7) % 10];
+            let mut i = Interaction::new(account, InteractionKind::Order, day);
+            i.amount = Some(Money::from_units(i64::from(k % 13 + 1) * 1000));
+            i
+        })
+        .collect();
+    book.apply(Batch {
+        interactions: orders,
+        ..Batch::default()
+    })
+    .unwrap();
+    let store = book.store();
+    let mut fresh = Engine::new(book.engine().model().clone(), today);
+    let mut all = Vec::new();
+    store.for_each_interaction(|i| all.push(i)).unwrap();
+    fresh.rebuild(&store.accounts().unwrap(), &store.contacts().unwrap(), &all);
+    let scores = book.engine().scores();
+    assert_eq!(scores, fresh.scores());
+    assert_eq!(scores.len(), 12);
+    let tiers: std::collections::HashSet<&str> = scores.iter().map(|s| s.tier.as_str()).collect();
+    assert!(tiers.len() > 1, "the orders set accounts apart: {tiers:?}");
+}

@@ -445,8 +445,13 @@ impl Book {
             + stored.contacts.len()
             + stored.interactions.len()
             + stored.deleted.len();
+        let bulk = self.engine.prefers_recompute(edits);
+        // An import's interactions go to the engine by value, each dropped
+        // once recorded: a million of them were held through the recompute.
+        let owned = (bulk && hand_back == HandBack::Counts && stored.moved.is_empty())
+            .then(|| std::mem::take(&mut stored.interactions));
         let children = children::child_edits(&stored);
-        if self.engine.prefers_recompute(edits) {
+        if bulk {
             // An import or its undo: one recompute rather than a re-scoring
             // per record.
             let mut removed = Removed {
@@ -465,12 +470,18 @@ impl Book {
                     RefKind::FollowUp | RefKind::Meta => {}
                 }
             }
-            let changes = self.engine.edit_many(
-                &stored.accounts,
-                &children.contacts,
-                &children.interactions,
-                &removed,
-            );
+            let changes = match owned {
+                Some(all) => {
+                    self.engine
+                        .edit_many(&stored.accounts, &children.contacts, all, &removed)
+                }
+                None => self.engine.edit_many(
+                    &stored.accounts,
+                    &children.contacts,
+                    children.interactions.iter(),
+                    &removed,
+                ),
+            };
             note(changes, &mut moved);
         } else {
             for a in &stored.accounts {

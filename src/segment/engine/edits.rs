@@ -96,12 +96,13 @@ impl Engine {
     /// Many records changed at once (an import, or its undo): recorded
     /// without scoring each — the upserts, then `removed` — then one full
     /// recompute, reported as one diff against the tiers before. The result
-    /// is the same as the edits one by one, in that order.
-    pub fn edit_many(
+    /// is the same as the edits one by one, in that order. The interactions
+    /// may come by value, each dropped once recorded (an import's million).
+    pub fn edit_many<I: std::borrow::Borrow<Interaction>>(
         &mut self,
         accounts: &[Account],
         contacts: &[Contact],
-        interactions: &[Interaction],
+        interactions: impl IntoIterator<Item = I>,
         removed: &Removed,
     ) -> Vec<TierChange> {
         let mut step = Step::default();
@@ -119,7 +120,7 @@ impl Engine {
             self.record_contact(c);
         }
         for i in interactions {
-            self.record_interaction(i);
+            self.record_interaction(i.borrow());
         }
         for &(account, id) in &removed.contacts {
             self.forget_contact(account, id);

@@ -8,15 +8,15 @@
 //! transaction, each chunk's audit changes after it as parts of the entry
 //! to come (`audit_parts`: the entry lists every record, as for any write,
 //! and reads whole); the rest of the batch and the audit entry go last, in
-//! one transaction that also removes a marker. The marker, written and flushed before the first
-//! chunk, lists the ids of the staged records: if the process stops before
-//! the last transaction, the next open deletes them (`roll_back_staged`),
-//! and so does a failed chunk or a failed last transaction. Beside the
-//! files, `kam.staging` tells the open guard how long the log was then, so
-//! that a crash's cut tail (only staged, unacknowledged records) is not
-//! taken for damage. A reader never sees staged records without their
-//! audit entry: the writer holds the book while it runs, and an open rolls
-//! back before anything reads.
+//! one transaction that also removes a marker. The marker, written and
+//! flushed before the first chunk, lists the ids of the staged records:
+//! if the process stops before the last transaction, the next open deletes
+//! them (`roll_back_staged`), and so does a failed chunk or a failed last
+//! transaction. Beside the files, `kam.staging` tells the open guard how
+//! long the log was then, so that a crash's cut tail (only staged,
+//! unacknowledged records) is not taken for damage. A reader never sees
+//! staged records without their audit entry: the writer holds the book
+//! while it runs, and an open rolls back before anything reads.
 
 use super::Store;
 use super::batch::{Batch, BatchResult};
@@ -77,7 +77,7 @@ pub(super) struct Staged {
     pub interactions: Vec<crate::domain::Interaction>,
     pub followups: Vec<crate::domain::FollowUp>,
     /// The parts of the audit entry stored ahead (the written records'
-    /// changes, a part per chunk): none when nothing was staged.
+    /// changes, see `Changes`): none when nothing was staged.
     pub parts: u32,
     /// The accounts already indexed under `seq` in `audit_accounts`
     /// (sorted): the last transaction writes the entry, not their keys.
@@ -85,11 +85,12 @@ pub(super) struct Staged {
     pub seq: u64,
 }
 
-/// The audit changes of staged records as they are written, stored a part
-/// per chunk under the seq their entry is to take (a million of them held
-/// until the entry was written took 370 MB, and the entry as one value
-/// twice that again in sled), and the accounts they touch (indexed before
-/// the entry is written).
+/// The audit changes of staged records as they are written, stored as
+/// parts under the seq their entry is to take, at most `PART_CHANGES` to a
+/// part and a part at the end of each chunk (a million of them held until
+/// the entry was written took 370 MB, and sled held two more copies of the
+/// 97 MB entry they made), and the accounts they touch (indexed before the
+/// entry is written).
 struct Changes {
     seq: u64,
     parts: u32,

@@ -263,8 +263,9 @@ fn a_staged_import_is_undone_whole() {
 }
 
 /// A staged import through the book scores every account as a full
-/// recompute from the stored records does (its interactions go to the
-/// engine by value, a part of the write no smaller import takes).
+/// recompute from the stored records does: its interactions go to the
+/// engine by value, a path only an import large enough for one recompute
+/// takes. Two of the 12 accounts get no orders.
 #[test]
 fn a_staged_import_scores_as_a_recompute_does() {
     use kam::book::{Book, Prepare};

@@ -159,8 +159,9 @@ pub struct OpenOptions {
     /// When and how a large write is staged (see `staging`).
     pub staging: StagingLimits,
     /// Told, before a one-time upgrade of a database an older kam wrote
-    /// begins, what is about to happen: at 100k accounts it takes about 15 s
-    /// in which nothing else shows.
+    /// begins, what is about to happen, when the upgrade rewrites records
+    /// (`migrate::rewrites`): at 100k accounts it takes about 15 s in which
+    /// nothing else shows.
     pub on_upgrade: Option<fn(&str)>,
 }
 

@@ -1,5 +1,5 @@
 //! Who is on the other end of a Unix socket, from the kernel (SO_PEERCRED):
-//! a client cannot claim to be someone else.
+//! a client cannot claim to be someone else; and whether it has hung up.
 
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
@@ -43,6 +43,19 @@ pub fn peer_user(stream: &UnixStream) -> std::io::Result<String> {
     Ok(crate::identity::user_name(c.uid).unwrap_or_else(|| format!("uid{}", c.uid)))
 }
 
+/// True when the peer has closed its end: a client that has exited, whose
+/// connection the server has not yet read to its end. Does not wait.
+pub fn hung_up(stream: &UnixStream) -> bool {
+    let mut fds = libc::pollfd {
+        fd: stream.as_raw_fd(),
+        events: libc::POLLRDHUP,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd for the duration of the call; timeout 0.
+    let n = unsafe { libc::poll(&mut fds, 1, 0) };
+    n > 0 && fds.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR) != 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +68,16 @@ mod tests {
         // SAFETY: getuid cannot fail.
         assert_eq!(c.uid, unsafe { libc::getuid() });
         assert_eq!(peer_user(&a).unwrap(), crate::identity::current_user());
+    }
+
+    #[test]
+    fn a_closed_peer_is_seen_as_hung_up() {
+        use std::io::Write;
+        let (a, mut b) = UnixStream::pair().unwrap();
+        assert!(!hung_up(&a));
+        b.write_all(b"unread").unwrap();
+        assert!(!hung_up(&a), "data waiting is not a hang-up");
+        drop(b);
+        assert!(hung_up(&a));
     }
 }

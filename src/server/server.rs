@@ -206,7 +206,11 @@ impl Shared {
         // as a fresh process at that date would have opened the book.
         // A server following the local date also moves on to a new day (a
         // client arriving after midnight) even with others connected.
-        let alone = lock(&self.clients).is_empty();
+        // A client that has exited may not have been read to its end yet:
+        // it is not someone else at work.
+        let alone = lock(&self.clients)
+            .values()
+            .all(|c| super::peer::hung_up(&c.stream));
         let pinned = self.pinned.load(Ordering::SeqCst);
         let next_day = !pinned && !hello.pinned && hello.as_of > today;
         if alone || next_day {

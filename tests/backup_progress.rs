@@ -119,10 +119,24 @@ fn restore_draws_a_bar_on_a_terminal() {
     assert!(out.status.success(), "{out:?}");
     tmux.keys("r", &["Enter"]);
     assert_eq!(tmux_common::wait_exit(&done), "0");
-    let seen = String::from_utf8_lossy(&std::fs::read(&log).unwrap_or_default()).to_string();
+    // The pane's log is written by tmux's own `cat`, which may lag the
+    // command's exit on a busy machine.
+    let seen = logged_until(&log, "restored ");
     assert!(seen.contains("restored "), "{seen}");
     assert!(
         seen.contains("verify backup") || seen.contains("restore ["),
         "no bar drawn: {seen:?}"
     );
+}
+
+/// The pane's log once it shows `text` (or after 10 s, as it is then).
+fn logged_until(log: &std::path::Path, text: &str) -> String {
+    let start = std::time::Instant::now();
+    loop {
+        let seen = String::from_utf8_lossy(&std::fs::read(log).unwrap_or_default()).to_string();
+        if seen.contains(text) || start.elapsed() > std::time::Duration::from_secs(10) {
+            return seen;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod backend;
 pub mod book;
+pub mod chunks;
 pub mod cli;
 pub mod clock;
 pub mod commands;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// Bottom to top. A module may use modules of a lower layer, or of its own
 /// layer when that makes no cycle.
 const LAYERS: &[&[&str]] = &[
-    &["domain", "clock", "identity", "paths", "par"],
+    &["domain", "clock", "identity", "paths", "par", "chunks"],
     &["segment", "audit"],
     &["store"],
     &["book"],

@@ -148,17 +148,19 @@ impl Book {
         }
         let saved = match self.derived.base {
             Some(base) => {
-                let items = changed
-                    .iter()
-                    .map(|id| (*id, self.engine.inputs(*id)))
-                    .collect();
-                self.store.save_derived_changes(base, seq, items)
+                let engine = &self.engine;
+                self.store
+                    .save_derived_changes(base, seq, changed, &|id| engine.inputs(id))
             }
             None => Ok(false),
         };
         let saved = match saved {
             Ok(true) => Ok(()),
-            Ok(false) => self.store.save_derived_all(seq, &self.engine.all_inputs()),
+            Ok(false) => {
+                let engine = &self.engine;
+                self.store
+                    .save_derived_all(seq, &engine.input_ids(), &|id| engine.inputs(id))
+            }
             Err(e) => Err(e),
         };
         match saved {

@@ -17,6 +17,7 @@ mod children;
 mod derived;
 pub mod digest;
 pub mod duplicates;
+pub mod import_feed;
 pub mod keydates;
 mod kpi;
 mod merge;
@@ -30,17 +31,19 @@ mod undo;
 pub mod views;
 
 pub use crate::audit::{FieldConflict, RequestId};
+pub use import_feed::ImportFeed;
 pub use merge::ConflictInfo;
 pub use ops::{ImportCounts, WriteOp, WriteOutcome};
 
 use crate::audit::{AuditEntry, AuditInfo, RecordImage, RefKind};
+use crate::chunks::drain_freeing;
 use crate::clock::Clock;
 use crate::domain::{
     Account, AccountId, Contact, ContactId, FollowUp, FollowUpId, Interaction, InteractionId,
     InteractionKind,
 };
-use crate::segment::{AgendaItem, Engine, Model, ModelError, Removed, TierChange};
-use crate::store::{Batch, BatchResult, Store, StoreError, fold_key};
+use crate::segment::{AgendaItem, Engine, Model, ModelError, Recorded, Removed, TierChange};
+use crate::store::{Batch, BatchResult, StagedWrite, Store, StoreError, fold_key};
 use children::deleted_from;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{HashMap, HashSet};
@@ -358,7 +361,18 @@ impl Book {
 
     /// Commits an import (see `Applied`).
     fn commit_import(&mut self, batch: Batch, request: Option<RequestId>) -> Result<Applied> {
-        self.commit_as(batch, "import", request, None, HandBack::Counts)
+        self.commit_as(batch, "import", request, None, HandBack::Counts, None)
+    }
+
+    /// Ends an import whose interactions were staged as its file was read
+    /// (`ImportFeed`): `batch` is the rest, written in the last transaction.
+    fn commit_fed(
+        &mut self,
+        batch: Batch,
+        fed: (StagedWrite, Vec<Recorded>),
+        request: Option<RequestId>,
+    ) -> Result<Applied> {
+        self.commit_as(batch, "import", request, None, HandBack::Counts, Some(fed))
     }
 
     /// Every write ends here: one store transaction with its audit entry (and
@@ -371,7 +385,7 @@ impl Book {
         request: Option<RequestId>,
         undo_of: Option<u64>,
     ) -> Result<Applied> {
-        self.commit_as(batch, action, request, undo_of, HandBack::Records)
+        self.commit_as(batch, action, request, undo_of, HandBack::Records, None)
     }
 
     fn commit_as(
@@ -381,6 +395,7 @@ impl Book {
         request: Option<RequestId>,
         undo_of: Option<u64>,
         hand_back: HandBack,
+        fed: Option<(StagedWrite, Vec<Recorded>)>,
     ) -> Result<Applied> {
         batch.audit = Some(AuditInfo {
             user: self.user.clone(),
@@ -389,7 +404,11 @@ impl Book {
             undo_of,
         });
         batch.request = request;
-        let mut stored = self.store_batch(batch)?;
+        let (write, fed) = match fed {
+            Some((w, events)) => (Some(w), events),
+            None => (None, Vec::new()),
+        };
+        let mut stored = self.store_batch(batch, write)?;
         if stored.replayed.is_some() {
             return Ok(Applied {
                 stored,
@@ -426,9 +445,10 @@ impl Book {
         // The accounts this write gives their first history (not a copy of
         // the whole set: 100k ids copied and compared on every write).
         let mut first_history = HashSet::new();
-        for i in &stored.interactions {
-            if i.kind != InteractionKind::System && self.with_history.insert(i.account) {
-                first_history.insert(i.account);
+        let kinds = stored.interactions.iter().map(|i| (i.account, i.kind));
+        for (account, kind) in kinds.chain(fed.iter().map(|e| (e.account(), e.kind()))) {
+            if kind != InteractionKind::System && self.with_history.insert(account) {
+                first_history.insert(account);
             }
         }
         for d in stored
@@ -444,6 +464,7 @@ impl Book {
         let edits = stored.accounts.len()
             + stored.contacts.len()
             + stored.interactions.len()
+            + fed.len()
             + stored.deleted.len();
         let bulk = self.engine.prefers_recompute(edits);
         // An import's interactions go to the engine by value, each dropped
@@ -470,15 +491,20 @@ impl Book {
                     RefKind::FollowUp | RefKind::Meta => {}
                 }
             }
+            // What the engine records is freed as it goes, buffers too: the
+            // engine's own copy grows by as much meanwhile.
+            let fed = drain_freeing(fed);
             let changes = match owned {
-                Some(all) => {
-                    self.engine
-                        .edit_many(&stored.accounts, &children.contacts, all, &removed)
-                }
+                Some(all) => self.engine.edit_many(
+                    &stored.accounts,
+                    &children.contacts,
+                    fed.chain(drain_freeing(all).map(Recorded::from)),
+                    &removed,
+                ),
                 None => self.engine.edit_many(
                     &stored.accounts,
                     &children.contacts,
-                    children.interactions.iter(),
+                    fed.chain(children.interactions.iter().map(Recorded::from)),
                     &removed,
                 ),
             };
@@ -496,6 +522,9 @@ impl Book {
             }
             for c in children.contacts.iter() {
                 note(self.engine.upsert_contact(c), &mut moved);
+            }
+            for e in fed {
+                note(self.engine.upsert_interaction(e), &mut moved);
             }
             for i in children.interactions.iter() {
                 note(self.engine.upsert_interaction(i), &mut moved);
@@ -669,7 +698,7 @@ impl Book {
             action: "tier_change".into(),
             undo_of: None,
         });
-        let stored = self.store_batch(batch)?;
+        let stored = self.store_batch(batch, None)?;
         for i in &stored.interactions {
             self.engine.upsert_interaction(i);
         }
@@ -679,9 +708,12 @@ impl Book {
 
     /// Every batch this book writes goes through here, so that what it
     /// keeps of the store (the open follow-ups) follows the write.
-    fn store_batch(&mut self, batch: Batch) -> Result<BatchResult> {
+    fn store_batch(&mut self, batch: Batch, write: Option<StagedWrite>) -> Result<BatchResult> {
         let before = self.store.last_seq()?;
-        let stored = self.store.apply(batch)?;
+        let stored = match write {
+            Some(w) => self.store.apply_staged(batch, w)?,
+            None => self.store.apply(batch)?,
+        };
         self.followups_written(before, &stored);
         Ok(stored)
     }

@@ -2,7 +2,7 @@
 //! server receives `WriteOp`s from clients and answers with `WriteOutcome`s.
 //! `Book::execute` applies an op at most once per client request id.
 
-use super::{Applied, Book, BookError, META_MODEL, RequestId, Result};
+use super::{Applied, Book, BookError, ImportFeed, META_MODEL, RequestId, Result};
 use crate::audit::RecordImage;
 use crate::domain::{
     Account, Contact, FieldError, FollowUp, FollowUpId, Interaction, ReviewMark, Snooze, TierPin,
@@ -226,11 +226,29 @@ impl Book {
         counts: ImportCounts,
         request: Option<RequestId>,
     ) -> Result<WriteOutcome> {
+        self.import_fed(batch, None, counts, request)
+    }
+
+    /// A feed for an import's interactions, staged as its file is read;
+    /// `import_fed` ends it.
+    pub fn import_feed(&self) -> ImportFeed {
+        ImportFeed::new(self.store.clone())
+    }
+
+    /// `import`, whose interactions were partly fed already (`feed`):
+    /// `batch` holds the rest. All of it is one audited write.
+    pub fn import_fed(
+        &mut self,
+        batch: Batch,
+        feed: Option<ImportFeed>,
+        counts: ImportCounts,
+        request: Option<RequestId>,
+    ) -> Result<WriteOutcome> {
         self.once(request, |book| {
-            let applied = if batch.is_empty() {
-                Applied::default()
-            } else {
-                book.commit_import(batch, request)?
+            let applied = match feed.map(ImportFeed::take) {
+                Some((Some(w), events)) => book.commit_fed(batch, (w, events), request)?,
+                _ if batch.is_empty() => Applied::default(),
+                _ => book.commit_import(batch, request)?,
             };
             let mut d = Done::of(applied, "import");
             d.import = Some(counts);

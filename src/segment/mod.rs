@@ -17,7 +17,7 @@ mod rank;
 mod series;
 mod types;
 
-pub use engine::{AccountInputs, AgendaBasis, Engine, Removed, RestoreError, Restoring};
+pub use engine::{AccountInputs, AgendaBasis, Engine, Recorded, Removed, RestoreError, Restoring};
 pub use metrics::Metrics;
 pub use model::{
     Axis, Cap, Criterion, DEFAULT_REVIEW_DAYS, Grid, Measure, Model, ModelError, Norm,

@@ -9,7 +9,7 @@ use super::counts::{inserted, removed};
 use super::error::{Result, StoreError};
 use super::log::SEQ_KEY;
 use super::meta::MetaValue;
-use super::staging::{STAGED_MARK, STAGED_SEQ, Staged, Staging};
+use super::staging::{STAGED_MARK, STAGED_SEQ, Staged, StagedWrite, Staging, mark_key};
 use super::{Store, keys, put_account, unfold_key};
 use crate::audit::{
     AuditEntry, AuditInfo, RecordChange, RecordImage, RecordRef, RefKind, RequestId,
@@ -127,7 +127,24 @@ impl Store {
 
     /// Writes the whole batch in one transaction, then flushes once. On any
     /// error (invalid record, unknown account) nothing is written.
-    pub fn apply(&self, mut batch: Batch) -> Result<BatchResult> {
+    pub fn apply(&self, batch: Batch) -> Result<BatchResult> {
+        self.apply_with(batch, None)
+    }
+
+    /// Ends the staged write `w` with `batch` (audited) as its last
+    /// transaction: the entry lists what `w` wrote and what `batch` holds.
+    /// On an error, or a request committed before, `w` is rolled back.
+    pub fn apply_staged(&self, batch: Batch, w: StagedWrite) -> Result<BatchResult> {
+        if batch.audit.is_none() {
+            let _ = self.abandon_staged(w);
+            return Err(StoreError::Io(
+                "a staged write must end with an audited batch".into(),
+            ));
+        }
+        self.apply_with(batch, Some(w))
+    }
+
+    fn apply_with(&self, mut batch: Batch, w: Option<StagedWrite>) -> Result<BatchResult> {
         // Validation and id assignment happen before the transaction: its
         // closure may run more than once and must not consume ids.
         for a in &mut batch.accounts {
@@ -162,7 +179,17 @@ impl Store {
             &mut fresh_interactions,
             &mut fresh_followups,
         ];
-        let mut staged = match self.stage_if_large(&mut batch, fresh)? {
+        let staging = match w {
+            Some(w) => match self.end_staging(w) {
+                Ok(staged) => Staging::Staged(staged),
+                Err(e) => {
+                    let _ = self.roll_back_staged();
+                    return Err(e);
+                }
+            },
+            None => self.stage_if_large(&mut batch, fresh)?,
+        };
+        let mut staged = match staging {
             Staging::Replayed(seq) => {
                 return Ok(BatchResult {
                     replayed: Some(seq),
@@ -204,7 +231,11 @@ impl Store {
             // Per run of the closure: sled may run it more than once.
             let mut added = [0; 15];
             let r = write_batch(t, &batch, &fresh, &index, &mut added)?;
-            if is_staged {
+            if is_staged && r.replayed.is_none() {
+                // The markers, and a marker of a kam that wrote one only.
+                for n in 0..staged.marks {
+                    added[META] += removed(t[META].remove(mark_key(n))?);
+                }
                 added[META] += removed(t[META].remove(STAGED_MARK)?);
                 added[META] += removed(t[META].remove(STAGED_SEQ)?);
             }
@@ -220,6 +251,11 @@ impl Store {
             }
         };
         self.count_added(trees, added);
+        if result.replayed.is_some() && is_staged {
+            // Committed before: what was staged again goes.
+            self.roll_back_staged()?;
+            return Ok(result);
+        }
         if result.replayed.is_none() {
             self.flush()?;
         }

@@ -36,6 +36,61 @@ const HEAD: &[u8] = b"head";
 /// Accounts per bucket aimed at.
 const PER_BUCKET: usize = 64;
 
+/// Bytes of new values per sled batch of a save, about (see `SaveBatches`).
+const SAVE_BATCH: usize = 4 << 20;
+
+/// A save's new values, written in batches of about `SAVE_BATCH` bytes. A
+/// save that fits in one is one atomic batch with its head; a larger one
+/// removes the head with its first batch and writes it with its last, so
+/// that a save cut short leaves no snapshot (the next open rebuilds) rather
+/// than buckets and a head that disagree. One batch of every bucket of a
+/// 100k-account book held 34 MB, and sled copied it.
+struct SaveBatches<'a> {
+    tree: &'a sled::Tree,
+    batch: sled::Batch,
+    bytes: usize,
+    /// `SAVE_BATCH` (smaller in tests).
+    limit: usize,
+    head_removed: bool,
+}
+
+impl<'a> SaveBatches<'a> {
+    fn new(tree: &'a sled::Tree) -> Self {
+        SaveBatches {
+            tree,
+            batch: sled::Batch::default(),
+            bytes: 0,
+            limit: SAVE_BATCH,
+            head_removed: false,
+        }
+    }
+
+    fn remove(&mut self, key: sled::IVec) {
+        self.batch.remove(key);
+    }
+
+    fn insert(&mut self, key: &[u8], value: Vec<u8>) -> Result<()> {
+        self.bytes += value.len();
+        self.batch.insert(key, value);
+        if self.bytes >= self.limit {
+            let mut batch = std::mem::take(&mut self.batch);
+            if !self.head_removed {
+                batch.remove(HEAD);
+                self.head_removed = true;
+            }
+            self.tree.apply_batch(batch)?;
+            self.bytes = 0;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, head: &DerivedHead) -> Result<()> {
+        self.batch.insert(HEAD, codec::encode(head)?);
+        self.tree.apply_batch(self.batch)?;
+        Ok(())
+    }
+}
+
 /// What a snapshot reflects and how it is laid out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DerivedHead {
@@ -189,41 +244,52 @@ impl Store {
         Ok(Ok(accounts))
     }
 
-    /// Replaces the whole snapshot with `inputs`, reflecting change `seq`.
-    pub fn save_derived_all(&self, seq: u64, inputs: &[AccountInputs]) -> Result<()> {
-        let buckets = u32::try_from(inputs.len().div_ceil(PER_BUCKET).max(1)).unwrap_or(u32::MAX);
-        let mut parts: Vec<Vec<&AccountInputs>> = vec![Vec::new(); buckets as usize];
-        for a in inputs {
-            parts[bucket_of(a.account, buckets) as usize].push(a);
+    /// Replaces the whole snapshot with the inputs of the accounts `ids`
+    /// (`inputs` gives each, asked a bucket at a time: the whole book's at
+    /// once were 72 MB at 100k accounts and 1M interactions), reflecting
+    /// change `seq`.
+    pub fn save_derived_all(
+        &self,
+        seq: u64,
+        ids: &[AccountId],
+        inputs: &dyn Fn(AccountId) -> Option<AccountInputs>,
+    ) -> Result<()> {
+        let buckets = u32::try_from(ids.len().div_ceil(PER_BUCKET).max(1)).unwrap_or(u32::MAX);
+        let mut parts: Vec<Vec<AccountId>> = vec![Vec::new(); buckets as usize];
+        for &id in ids {
+            parts[bucket_of(id, buckets) as usize].push(id);
         }
-        let mut batch = sled::Batch::default();
+        let mut batches = SaveBatches::new(&self.derived);
         // Values of an earlier, larger layout go.
         for kv in self.derived.iter().keys() {
-            batch.remove(kv?);
+            batches.remove(kv?);
         }
+        let mut accounts = 0;
         for (b, part) in parts.into_iter().enumerate() {
-            let part: Vec<AccountInputs> = part.into_iter().cloned().collect();
-            batch.insert(&bucket_key(b as u32), codec::encode(&part)?);
+            let part: Vec<AccountInputs> = part.into_iter().filter_map(inputs).collect();
+            accounts += part.len() as u64;
+            batches.insert(&bucket_key(b as u32), codec::encode(&part)?)?;
         }
-        let head = DerivedHead {
+        batches.finish(&DerivedHead {
             seq,
             buckets,
-            accounts: inputs.len() as u64,
-        };
-        batch.insert(HEAD, codec::encode(&head)?);
-        self.derived.apply_batch(batch)?;
+            accounts,
+        })?;
         self.flush()
     }
 
     /// Updates a snapshot saved for change `base` to reflect change `seq`:
-    /// `changed` holds the new inputs of every account that changed since
-    /// (None: the account is gone). Returns false, writing nothing, when the
-    /// saved snapshot is not the one for `base` (the caller saves it all).
+    /// `changed` lists every account that changed since, and `inputs` gives
+    /// its new inputs (None: the account is gone), asked a bucket at a time
+    /// (after an import the whole book's inputs at once were 72 MB). Returns
+    /// false, writing nothing, when the saved snapshot is not the one for
+    /// `base` (the caller saves it all).
     pub fn save_derived_changes(
         &self,
         base: u64,
         seq: u64,
-        changed: Vec<(AccountId, Option<AccountInputs>)>,
+        changed: Vec<AccountId>,
+        inputs: &dyn Fn(AccountId) -> Option<AccountInputs>,
     ) -> Result<bool> {
         let Some(mut head) = self.derived_head()? else {
             return Ok(false);
@@ -231,14 +297,22 @@ impl Store {
         if head.seq != base {
             return Ok(false);
         }
-        let mut by_bucket: BTreeMap<u32, Vec<(AccountId, Option<AccountInputs>)>> = BTreeMap::new();
-        for (id, inp) in changed {
+        // A book that grew since its layout was made (a new book's first
+        // save has one bucket; an import then brings 100k accounts) is laid
+        // out again by a full save: each save of changes would rewrite
+        // buckets far larger than `PER_BUCKET`.
+        let grown = (head.accounts as usize).saturating_add(changed.len());
+        if grown > (head.buckets as usize).saturating_mul(PER_BUCKET * 4) {
+            return Ok(false);
+        }
+        let mut by_bucket: BTreeMap<u32, Vec<AccountId>> = BTreeMap::new();
+        for id in changed {
             by_bucket
                 .entry(bucket_of(id, head.buckets))
                 .or_default()
-                .push((id, inp));
+                .push(id);
         }
-        let mut batch = sled::Batch::default();
+        let mut batches = SaveBatches::new(&self.derived);
         let mut count = head.accounts as i64;
         for (b, edits) in by_bucket {
             let Some(bytes) = self.derived.get(bucket_key(b))? else {
@@ -248,22 +322,57 @@ impl Store {
                 return Ok(false);
             };
             // One pass over the bucket, however many of its accounts changed.
-            let edited: std::collections::HashSet<AccountId> =
-                edits.iter().map(|(id, _)| *id).collect();
+            let edited: std::collections::HashSet<AccountId> = edits.iter().copied().collect();
             let before = part.len();
             part.retain(|a| !edited.contains(&a.account));
             count -= (before - part.len()) as i64;
-            for inp in edits.into_iter().filter_map(|(_, inp)| inp) {
+            for inp in edits.into_iter().filter_map(inputs) {
                 part.push(inp);
                 count += 1;
             }
-            batch.insert(&bucket_key(b), codec::encode(&part)?);
+            batches.insert(&bucket_key(b), codec::encode(&part)?)?;
         }
         head.seq = seq;
         head.accounts = count.max(0) as u64;
-        batch.insert(HEAD, codec::encode(&head)?);
-        self.derived.apply_batch(batch)?;
+        batches.finish(&head)?;
         self.flush()?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A save larger than a batch has no head from its first batch to its
+    /// last: cut short, it leaves no snapshot rather than a wrong one. A
+    /// save that fits in one batch keeps the old head until it is applied.
+    #[test]
+    fn a_save_in_many_batches_has_no_head_until_its_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::super::Store::open(dir.path()).unwrap();
+        store.save_derived_all(1, &[], &|_| None).unwrap();
+        let head = |store: &super::super::Store| store.derived_head().unwrap().map(|h| h.seq);
+        assert_eq!(head(&store), Some(1));
+
+        let mut small = SaveBatches::new(&store.derived);
+        small.insert(&bucket_key(0), vec![0; 20]).unwrap();
+        assert_eq!(head(&store), Some(1), "nothing applied yet");
+        drop(small);
+        assert_eq!(head(&store), Some(1), "a dropped save wrote nothing");
+
+        let mut large = SaveBatches::new(&store.derived);
+        large.limit = 10;
+        large.insert(&bucket_key(0), vec![0; 20]).unwrap();
+        assert_eq!(head(&store), None, "cut short here: no snapshot");
+        large.insert(&bucket_key(1), vec![0; 5]).unwrap();
+        large
+            .finish(&DerivedHead {
+                seq: 2,
+                buckets: 2,
+                accounts: 0,
+            })
+            .unwrap();
+        assert_eq!(head(&store), Some(2));
     }
 }

@@ -38,7 +38,7 @@ mod batch;
 mod block;
 mod bulk;
 mod staging;
-pub use staging::StagingLimits;
+pub use staging::{StagedWrite, StagingLimits};
 mod child;
 mod codec;
 mod counts;
@@ -265,6 +265,12 @@ impl Store {
     }
 
     /// A fresh unique id, never 0 (0 means "not assigned yet").
+    /// When a write is staged, and its chunks (an import streams its file
+    /// in runs of `above` new records).
+    pub fn staging_limits(&self) -> StagingLimits {
+        self.staging
+    }
+
     pub fn reserve_id(&self) -> Result<u64> {
         loop {
             let id = self.db.generate_id()?;

@@ -4,9 +4,9 @@
 
 use super::columns::RecordKind;
 use super::decode::{self, ReadOptions};
-use super::import::{HeaderOptions, ImportFailure, ImportPlan, plan_csv};
+use super::import::{HeaderOptions, ImportFailure, ImportPlan, Stream, plan_csv};
 use crate::book::{Book, ImportCounts, RequestId, WriteOutcome};
-use crate::store::Store;
+use crate::store::{Batch, Store};
 use chrono::NaiveDate;
 
 /// A file to import: its bytes, its name for messages, how to read it.
@@ -26,6 +26,23 @@ pub fn import_source(
     request: Option<RequestId>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<WriteOutcome, ImportFailure> {
+    if !dry_run && book.seen_request(request)? {
+        // A resend of an import committed before: its first outcome.
+        return Ok(book.import(Batch::default(), ImportCounts::default(), request)?);
+    }
+    // Interactions are written while the file is read, a run at a time
+    // (see `Stream`): neither the file's records nor their stored copies
+    // are held whole. A failure drops the feed, which rolls them back.
+    let streams = !dry_run && kind == RecordKind::Interactions;
+    let mut feed = streams.then(|| book.import_feed());
+    let mut sink = |chunk| match &mut feed {
+        Some(f) => f.stage(chunk).map_err(ImportFailure::from),
+        None => Ok(()),
+    };
+    let mut stream = Stream {
+        at_least: book.store().staging_limits().above,
+        sink: &mut sink,
+    };
     let plan = plan_source(
         book.store(),
         kind,
@@ -33,6 +50,7 @@ pub fn import_source(
         book.user(),
         book.today(),
         progress,
+        streams.then_some(&mut stream),
     )?;
     // The file is planned: its bytes (100 MB at 1M rows) need not be held
     // while the book writes.
@@ -49,7 +67,7 @@ pub fn import_source(
             ..WriteOutcome::default()
         });
     }
-    Ok(book.import(plan.batch, counts, request)?)
+    Ok(book.import_fed(plan.batch, feed, counts, request)?)
 }
 
 /// Plans the import of a file from any tool: decodes it, takes contacts
@@ -61,6 +79,7 @@ pub fn plan_source(
     author: &str,
     today: NaiveDate,
     progress: &mut dyn FnMut(u64, u64),
+    stream: Option<&mut Stream>,
 ) -> Result<ImportPlan, ImportFailure> {
     let name = source.name.to_string();
     let options = source.options;
@@ -101,7 +120,9 @@ pub fn plan_source(
         line_map: line_map.as_deref(),
     };
     let total = bytes.len() as u64;
-    let mut plan = plan_csv(store, kind, bytes, &name, &columns, author, today, progress);
+    let mut plan = plan_csv(
+        store, kind, bytes, &name, &columns, author, today, progress, stream,
+    );
     match (&mut plan, decoded.hint) {
         (Err(ImportFailure::Rows(errors)), Some(hint)) => errors.hint = Some(hint),
         (Err(ImportFailure::Header(message)), Some(hint)) if message.contains("UTF-8") => {

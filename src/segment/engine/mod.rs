@@ -51,7 +51,7 @@ use chrono::NaiveDate;
 use state::{CritInfo, F, IdMap};
 use std::collections::BTreeSet;
 
-pub use edits::Removed;
+pub use edits::{Recorded, Removed};
 pub(super) use queries::pareto_with;
 pub use snapshot::{AccountInputs, RestoreError, Restoring};
 pub(super) use state::AccState;

@@ -237,9 +237,18 @@ impl Engine {
 
     /// Every account's inputs, by id.
     pub fn all_inputs(&self) -> Vec<AccountInputs> {
+        self.input_ids()
+            .into_iter()
+            .filter_map(|id| self.inputs(id))
+            .collect()
+    }
+
+    /// The accounts the engine holds inputs for, by id (`inputs` gives
+    /// each: a save asks for them a part at a time).
+    pub fn input_ids(&self) -> Vec<AccountId> {
         let mut ids: Vec<AccountId> = self.accounts.keys().copied().collect();
         ids.sort();
-        ids.into_iter().filter_map(|id| self.inputs(id)).collect()
+        ids
     }
 
     /// The accounts whose inputs changed since the last call (edits only:

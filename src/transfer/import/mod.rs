@@ -12,6 +12,7 @@ use super::columns::RecordKind;
 use super::decode::ReadOptions;
 pub use super::source::{Source, import_source, plan_source};
 use crate::book::{Book, BookError, RequestId, WriteOutcome};
+use crate::domain::Interaction;
 use crate::store::{Batch, Store, StoreError};
 use chrono::NaiveDate;
 use plan::Planner;
@@ -47,6 +48,16 @@ impl ImportPlan {
         }
         Some(new)
     }
+}
+
+/// Where planned interactions go while the file is read: a run of
+/// `at_least` at a time, as long as no row has failed (an import writes
+/// them into a staged write, so that memory does not grow with the file).
+/// Once a row fails, none go: the import will fail, and the planned rows
+/// are dropped as they come.
+pub struct Stream<'a> {
+    pub at_least: usize,
+    pub sink: &'a mut dyn FnMut(Vec<Interaction>) -> Result<(), ImportFailure>,
 }
 
 /// Bad rows, each as `FILE:LINE: column: reason`.
@@ -198,7 +209,7 @@ pub fn plan_import_from(
         name,
         options: &ReadOptions::default(),
     };
-    plan_source(store, kind, &source, author, today, &mut |_, _| {})
+    plan_source(store, kind, &source, author, today, &mut |_, _| {}, None)
 }
 
 /// The whole input, or an I/O error naming it.
@@ -229,6 +240,7 @@ pub(super) fn plan_csv(
     author: &str,
     today: NaiveDate,
     progress: &mut dyn FnMut(u64, u64),
+    mut stream: Option<&mut Stream>,
 ) -> Result<ImportPlan, ImportFailure> {
     let name = name.to_string();
     let total = input.len() as u64;
@@ -304,6 +316,14 @@ pub(super) fn plan_csv(
         planner.add(line, &mut row)?;
         for (column, reason) in row.problems {
             errors.push(line, column, reason);
+        }
+        if let Some(s) = stream.as_deref_mut() {
+            let planned = &mut planner.plan.batch.interactions;
+            if !errors.is_empty() {
+                planned.clear();
+            } else if planned.len() >= s.at_least.max(1) {
+                (s.sink)(std::mem::take(planned))?;
+            }
         }
     }
     if errors.is_empty() {

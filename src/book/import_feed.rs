@@ -1,0 +1,53 @@
+//! An import's interactions written while its file is read: a run at a
+//! time into one staged write (`store::StagedWrite`), each run kept only as
+//! the engine records it (`Recorded`, 56 bytes). The import's last
+//! transaction ends the write (`Book::import_fed`); a feed dropped before
+//! that (a bad row further on, an error) rolls it back.
+
+use super::Result;
+use crate::domain::Interaction;
+use crate::segment::Recorded;
+use crate::store::{StagedWrite, Store};
+
+pub struct ImportFeed {
+    store: Store,
+    write: Option<StagedWrite>,
+    events: Vec<Recorded>,
+}
+
+impl ImportFeed {
+    pub(super) fn new(store: Store) -> Self {
+        ImportFeed {
+            store,
+            write: None,
+            events: Vec::new(),
+        }
+    }
+
+    /// Writes `chunk` (new interactions, checked) as part of the import;
+    /// the first run begins the staged write.
+    pub fn stage(&mut self, chunk: Vec<Interaction>) -> Result<()> {
+        let w = match &mut self.write {
+            Some(w) => w,
+            None => self.write.insert(self.store.begin_staged()?),
+        };
+        let stored = self.store.stage_interactions(w, chunk)?;
+        self.events.extend(stored.iter().map(Recorded::from));
+        Ok(())
+    }
+
+    /// The staged write (None: nothing was fed) and what the engine is to
+    /// record; the caller now ends the write or rolls it back.
+    pub(super) fn take(mut self) -> (Option<StagedWrite>, Vec<Recorded>) {
+        (self.write.take(), std::mem::take(&mut self.events))
+    }
+}
+
+impl Drop for ImportFeed {
+    fn drop(&mut self) {
+        if let Some(w) = self.write.take() {
+            // A roll back that fails is finished by the next open.
+            let _ = self.store.abandon_staged(w);
+        }
+    }
+}

@@ -12,7 +12,10 @@ use crate::store::{StagedWrite, Store};
 pub struct ImportFeed {
     store: Store,
     write: Option<StagedWrite>,
-    events: Vec<Recorded>,
+    /// A run's worth each, allocated to size (one growing `Vec` of a
+    /// million was a quarter larger than its contents) and freed as the
+    /// engine takes it.
+    events: Vec<Vec<Recorded>>,
 }
 
 impl ImportFeed {
@@ -32,13 +35,13 @@ impl ImportFeed {
             None => self.write.insert(self.store.begin_staged()?),
         };
         let stored = self.store.stage_interactions(w, chunk)?;
-        self.events.extend(stored.iter().map(Recorded::from));
+        self.events.push(stored.iter().map(Recorded::from).collect());
         Ok(())
     }
 
     /// The staged write (None: nothing was fed) and what the engine is to
     /// record; the caller now ends the write or rolls it back.
-    pub(super) fn take(mut self) -> (Option<StagedWrite>, Vec<Recorded>) {
+    pub(super) fn take(mut self) -> (Option<StagedWrite>, Vec<Vec<Recorded>>) {
         (self.write.take(), std::mem::take(&mut self.events))
     }
 }

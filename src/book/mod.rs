@@ -369,7 +369,7 @@ impl Book {
     fn commit_fed(
         &mut self,
         batch: Batch,
-        fed: (StagedWrite, Vec<Recorded>),
+        fed: (StagedWrite, Vec<Vec<Recorded>>),
         request: Option<RequestId>,
     ) -> Result<Applied> {
         self.commit_as(batch, "import", request, None, HandBack::Counts, Some(fed))
@@ -395,7 +395,7 @@ impl Book {
         request: Option<RequestId>,
         undo_of: Option<u64>,
         hand_back: HandBack,
-        fed: Option<(StagedWrite, Vec<Recorded>)>,
+        fed: Option<(StagedWrite, Vec<Vec<Recorded>>)>,
     ) -> Result<Applied> {
         batch.audit = Some(AuditInfo {
             user: self.user.clone(),
@@ -446,7 +446,8 @@ impl Book {
         // the whole set: 100k ids copied and compared on every write).
         let mut first_history = HashSet::new();
         let kinds = stored.interactions.iter().map(|i| (i.account, i.kind));
-        for (account, kind) in kinds.chain(fed.iter().map(|e| (e.account(), e.kind()))) {
+        let fed_kinds = fed.iter().flatten().map(|e| (e.account(), e.kind()));
+        for (account, kind) in kinds.chain(fed_kinds) {
             if kind != InteractionKind::System && self.with_history.insert(account) {
                 first_history.insert(account);
             }
@@ -464,7 +465,7 @@ impl Book {
         let edits = stored.accounts.len()
             + stored.contacts.len()
             + stored.interactions.len()
-            + fed.len()
+            + fed.iter().map(Vec::len).sum::<usize>()
             + stored.deleted.len();
         let bulk = self.engine.prefers_recompute(edits);
         // An import's interactions go to the engine by value, each dropped
@@ -493,7 +494,7 @@ impl Book {
             }
             // What the engine records is freed as it goes, buffers too: the
             // engine's own copy grows by as much meanwhile.
-            let fed = drain_freeing(fed);
+            let fed = fed.into_iter().flatten();
             let changes = match owned {
                 Some(all) => self.engine.edit_many(
                     &stored.accounts,
@@ -523,7 +524,7 @@ impl Book {
             for c in children.contacts.iter() {
                 note(self.engine.upsert_contact(c), &mut moved);
             }
-            for e in fed {
+            for e in fed.into_iter().flatten() {
                 note(self.engine.upsert_interaction(e), &mut moved);
             }
             for i in children.interactions.iter() {

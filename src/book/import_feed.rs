@@ -35,7 +35,8 @@ impl ImportFeed {
             None => self.write.insert(self.store.begin_staged()?),
         };
         let stored = self.store.stage_interactions(w, chunk)?;
-        self.events.push(stored.iter().map(Recorded::from).collect());
+        self.events
+            .push(stored.iter().map(Recorded::from).collect());
         Ok(())
     }
 

@@ -40,6 +40,20 @@ fn acme_and_a_new_account(store: &Store, calls: usize) -> (Account, Staged) {
     (a, staged)
 }
 
+/// Nothing of a staged write is left: no parts, markers or seq, and a
+/// check finds nothing.
+fn assert_nothing_staged(store: &Store) {
+    assert_eq!(store.audit_parts.len(), 0, "the entry's parts");
+    assert_eq!(
+        store.meta.scan_prefix(STAGED_MARK).count(),
+        0,
+        "the markers"
+    );
+    assert!(store.meta.get(STAGED_SEQ).unwrap().is_none(), "the seq");
+    let verified = store.verify().unwrap();
+    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+}
+
 /// The process stops after the chunks, before the last transaction: the
 /// next open deletes the staged records and the marker.
 #[test]
@@ -65,14 +79,10 @@ fn an_open_rolls_back_what_a_stopped_write_staged() {
     };
     let store = Store::open_with(dir.path(), &opts).unwrap();
     assert_eq!(store.audit_accounts.len(), 0, "the index keys went too");
-    assert_eq!(store.audit_parts.len(), 0, "and the entry's parts");
-    assert!(store.meta.get(STAGED_SEQ).unwrap().is_none());
     assert!(store.interactions_of(acc).unwrap().is_empty());
     assert!(store.accounts_ignoring_case("new").unwrap().is_empty());
     assert_eq!(store.accounts().unwrap().len(), 1);
-    assert_eq!(store.meta.scan_prefix(STAGED_MARK).count(), 0);
-    let verified = store.verify().unwrap();
-    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+    assert_nothing_staged(&store);
 }
 
 fn import_info() -> crate::audit::AuditInfo {
@@ -135,8 +145,7 @@ fn a_streamed_write_ends_as_one_entry() {
         .map(|e| e.seq)
         .collect();
     assert_eq!(history, [seq], "its account's history lists it");
-    let verified = store.verify().unwrap();
-    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+    assert!(store.verify().unwrap().problems.is_empty());
 }
 
 /// A streamed write given up (a bad row further on in the file) leaves
@@ -152,12 +161,8 @@ fn an_abandoned_streamed_write_leaves_nothing() {
     assert_eq!(store.interactions_of(a.id).unwrap().len(), 9);
     store.abandon_staged(w).unwrap();
     assert!(store.interactions_of(a.id).unwrap().is_empty());
-    assert_eq!(store.audit_parts.len(), 0);
-    assert_eq!(store.meta.scan_prefix(STAGED_MARK).count(), 0);
-    assert!(store.meta.get(STAGED_SEQ).unwrap().is_none());
     assert_eq!(store.last_seq().unwrap(), seq);
-    let verified = store.verify().unwrap();
-    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+    assert_nothing_staged(&store);
 }
 
 /// A marker as kam wrote it before markers went per chunk (one, under the
@@ -178,7 +183,7 @@ fn a_single_marker_of_an_older_kam_is_rolled_back() {
     store.meta.insert(STAGED_MARK, one).unwrap();
     assert!(store.roll_back_staged().unwrap());
     assert!(store.interactions_of(a.id).unwrap().is_empty());
-    assert!(store.meta.get(STAGED_MARK).unwrap().is_none());
+    assert_nothing_staged(&store);
 }
 
 /// Should another write take the seq staging indexed under, a roll
@@ -216,9 +221,7 @@ fn a_roll_back_keeps_the_index_of_a_write_that_took_the_seq() {
     assert_eq!(store.audit_accounts.len(), 1, "the new account's key went");
     let entry = store.audit_entry(other.seq).unwrap().unwrap();
     assert_eq!(entry.changes.len(), 1, "the staged parts went");
-    assert_eq!(store.audit_parts.len(), 0);
-    let verified = store.verify().unwrap();
-    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+    assert_nothing_staged(&store);
 }
 
 /// A staged write's entry reads whole, its parts first; a damaged

@@ -13,6 +13,14 @@ fn is_bidi_or_format(c: char) -> bool {
 /// A single-line field: tabs and newlines become spaces, every other control
 /// or bidi character is removed, surrounding whitespace trimmed.
 pub fn clean_line(s: &str) -> String {
+    if is_clean_line(s) {
+        return s.to_string();
+    }
+    changed_line(s)
+}
+
+/// `clean_line` of a field that needs it.
+fn changed_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c == '\t' || c == '\n' || c == '\r' {
@@ -29,6 +37,38 @@ pub fn clean_line(s: &str) -> String {
 /// A multi-line field: newlines kept (CRLF normalised), tabs become spaces,
 /// every other control or bidi character removed, trailing whitespace trimmed.
 pub fn clean_text(s: &str) -> String {
+    if is_clean_text(s) {
+        return s.to_string();
+    }
+    changed_text(s)
+}
+
+/// `clean_line` in place: a field that is clean (most are) is left as it
+/// is, with no new string made (an import cleans a million rows' fields).
+pub fn clean_line_in(s: &mut String) {
+    if !is_clean_line(s) {
+        *s = changed_line(s);
+    }
+}
+
+/// `clean_text` in place (see `clean_line_in`).
+pub fn clean_text_in(s: &mut String) {
+    if !is_clean_text(s) {
+        *s = changed_text(s);
+    }
+}
+
+/// True when `clean_text(s)` is `s`: nothing to map or remove but newlines,
+/// no trailing whitespace.
+pub fn is_clean_text(s: &str) -> bool {
+    s.trim_end() == s
+        && !s
+            .chars()
+            .any(|c| (c.is_control() && c != '\n') || is_bidi_or_format(c))
+}
+
+/// `clean_text` of a field that needs it.
+fn changed_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.replace("\r\n", "\n").chars() {
         if c == '\n' {
@@ -53,9 +93,10 @@ pub fn plural(n: usize, noun: &str) -> String {
     }
 }
 
-/// True when `s` is already clean for a single-line field.
+/// True when `s` is already clean for a single-line field (`clean_line(s)`
+/// is `s`): no control or bidi character, no surrounding whitespace.
 pub fn is_clean_line(s: &str) -> bool {
-    clean_line(s) == s
+    s.trim() == s && !s.chars().any(|c| c.is_control() || is_bidi_or_format(c))
 }
 
 /// Display width in terminal cells (CJK = 2).
@@ -122,6 +163,25 @@ mod tests {
         assert_eq!(pad("华为", 6), "华为  ");
         assert_eq!(width(&pad("华为技术有限公司", 7)), 7);
         assert_eq!(fit("abc", 3), "abc");
+    }
+
+    proptest::proptest! {
+        /// The shortcut for a clean field gives what the full cleaning
+        /// gives, for any text (controls, bidi marks and spaces likely).
+        #[test]
+        fn a_clean_field_is_found_clean_exactly(
+            s in "[a-z \\t\\r\\n\\u{0}\\u{1b}\\u{85}\\u{a0}\\u{202e}\\u{2067}\\u{200b}\\u{feff}华]{0,12}"
+        ) {
+            proptest::prop_assert_eq!(clean_line(&s), changed_line(&s));
+            proptest::prop_assert_eq!(clean_text(&s), changed_text(&s));
+            proptest::prop_assert_eq!(is_clean_line(&s), changed_line(&s) == s);
+            proptest::prop_assert_eq!(is_clean_text(&s), changed_text(&s) == s);
+            let (mut line, mut text) = (s.clone(), s.clone());
+            clean_line_in(&mut line);
+            clean_text_in(&mut text);
+            proptest::prop_assert_eq!(line, changed_line(&s));
+            proptest::prop_assert_eq!(text, changed_text(&s));
+        }
     }
 
     #[test]

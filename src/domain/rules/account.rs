@@ -3,7 +3,7 @@
 
 use super::{FieldError, RATING, in_the_future};
 use crate::domain::records::Account;
-use crate::domain::text::{clean_line, clean_text};
+use crate::domain::text::{clean_line_in, clean_text_in};
 use chrono::NaiveDate;
 
 /// Account keys are short, visible identifiers: no spaces, no controls.
@@ -23,28 +23,26 @@ pub fn validate_key(key: &str) -> Result<(), FieldError> {
 /// Strips control and bidi characters from every text field and checks the
 /// invariants a stored account must hold.
 pub fn sanitize_account(a: &mut Account) -> Result<(), FieldError> {
-    a.key = clean_line(&a.key);
-    a.name = clean_line(&a.name);
-    a.owner = clean_line(&a.owner);
-    a.backup_owner = clean_line(&a.backup_owner);
-    a.industry = clean_line(&a.industry);
-    a.region = clean_line(&a.region);
+    clean_line_in(&mut a.key);
+    clean_line_in(&mut a.name);
+    clean_line_in(&mut a.owner);
+    clean_line_in(&mut a.backup_owner);
+    clean_line_in(&mut a.industry);
+    clean_line_in(&mut a.region);
     if let Some(text) = a.profile.text_mut() {
         for s in text.sections_mut() {
-            *s = clean_text(s);
+            clean_text_in(s);
         }
     }
     a.profile.compact();
-    a.tags = a
-        .tags
-        .iter()
-        .map(|t| clean_line(t))
-        .filter(|t| !t.is_empty())
-        .collect();
+    for t in &mut a.tags {
+        clean_line_in(t);
+    }
+    a.tags.retain(|t| !t.is_empty());
     if let Some(p) = a.pin.as_mut() {
-        p.tier = clean_line(&p.tier);
-        p.reason = clean_text(&p.reason);
-        p.by = clean_line(&p.by);
+        clean_line_in(&mut p.tier);
+        clean_text_in(&mut p.reason);
+        clean_line_in(&mut p.by);
     }
     validate_key(&a.key)?;
     if a.name.is_empty() {

@@ -2,13 +2,13 @@
 
 use super::FieldError;
 use crate::domain::records::Contact;
-use crate::domain::text::clean_line;
+use crate::domain::text::clean_line_in;
 
 pub fn sanitize_contact(c: &mut Contact) -> Result<(), FieldError> {
-    c.name = clean_line(&c.name);
-    c.title = clean_line(&c.title);
-    c.email = clean_line(&c.email);
-    c.phone = clean_line(&c.phone);
+    clean_line_in(&mut c.name);
+    clean_line_in(&mut c.title);
+    clean_line_in(&mut c.email);
+    clean_line_in(&mut c.phone);
     if c.name.is_empty() {
         return Err(FieldError::new("name", "must not be empty"));
     }

@@ -2,12 +2,12 @@
 
 use super::FieldError;
 use crate::domain::records::FollowUp;
-use crate::domain::text::{clean_line, clean_text};
+use crate::domain::text::{clean_line_in, clean_text_in};
 use chrono::NaiveDate;
 
 pub fn sanitize_followup(f: &mut FollowUp) -> Result<(), FieldError> {
-    f.assignee = clean_line(&f.assignee);
-    f.note = clean_text(&f.note);
+    clean_line_in(&mut f.assignee);
+    clean_text_in(&mut f.note);
     if f.assignee.is_empty() {
         return Err(FieldError::new("assignee", "must not be empty"));
     }

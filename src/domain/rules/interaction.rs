@@ -3,13 +3,13 @@
 use super::{FieldError, SATISFACTION, in_the_future};
 use crate::domain::enums::InteractionKind;
 use crate::domain::records::Interaction;
-use crate::domain::text::{clean_line, clean_text};
+use crate::domain::text::{clean_line_in, clean_text_in};
 use chrono::NaiveDate;
 
 /// Cleans the text and checks the invariants every stored entry holds.
 pub fn sanitize_interaction(i: &mut Interaction) -> Result<(), FieldError> {
-    i.summary = clean_text(&i.summary);
-    i.author = clean_line(&i.author);
+    clean_text_in(&mut i.summary);
+    clean_line_in(&mut i.author);
     // Money moves only with an amount: revenue and receivables are read
     // from it, so an order or payment without one would silently count 0.
     let what = match i.kind {

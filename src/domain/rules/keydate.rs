@@ -3,14 +3,14 @@
 
 use super::FieldError;
 use crate::domain::keydate::KeyDate;
-use crate::domain::text::clean_text;
+use crate::domain::text::clean_text_in;
 use chrono::NaiveDate;
 
 /// A lead longer than this would keep a date on the agenda all year.
 pub const MAX_LEAD_DAYS: u32 = 366;
 
 pub fn sanitize_keydate(k: &mut KeyDate) -> Result<(), FieldError> {
-    k.note = clean_text(&k.note);
+    clean_text_in(&mut k.note);
     if k.lead_days > MAX_LEAD_DAYS {
         return Err(FieldError::new(
             "lead",

@@ -282,8 +282,10 @@ impl Store {
     /// `changed` lists every account that changed since, and `inputs` gives
     /// its new inputs (None: the account is gone), asked a bucket at a time
     /// (after an import the whole book's inputs at once were 72 MB). Returns
-    /// false, writing nothing, when the saved snapshot is not the one for
-    /// `base` (the caller saves it all).
+    /// false when the saved snapshot is not the one for `base`, was laid
+    /// out for a much smaller book, or has a bucket that cannot be read: the
+    /// caller then saves it all (a save of many batches cut short by that
+    /// has already removed the head, see `SaveBatches`).
     pub fn save_derived_changes(
         &self,
         base: u64,

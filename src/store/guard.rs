@@ -28,7 +28,7 @@ pub const COPY_DIR: &str = "kam-copy-before-open";
 /// The marker while it is written.
 pub const CLOSED_TMP: &str = "kam.closed.tmp";
 /// Present while a staged write runs (`staging`): the length of the log
-/// once its list of staged records was flushed. Everything the log holds
+/// once the seq its entry is to take was flushed. Everything the log holds
 /// beyond that was not acknowledged, so a recovery that cuts the log no
 /// shorter than this lost only the staged records, which the open then
 /// deletes.

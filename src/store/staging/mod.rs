@@ -8,15 +8,20 @@
 //! transaction, each chunk's audit changes after it as parts of the entry
 //! to come (`audit_parts`: the entry lists every record, as for any write,
 //! and reads whole); the rest of the batch and the audit entry go last, in
-//! one transaction that also removes a marker. The marker, written and
-//! flushed before the first chunk, lists the ids of the staged records:
-//! if the process stops before the last transaction, the next open deletes
+//! one transaction that also removes the markers. The seq the entry is to
+//! take is written and flushed before the first chunk, and each chunk lists
+//! its records' ids in a marker written in its own transaction (`mark`): if
+//! the process stops before the last transaction, the next open deletes
 //! them (`roll_back_staged`), and so does a failed chunk or a failed last
 //! transaction. Beside the files, `kam.staging` tells the open guard how
-//! long the log was then, so that a crash's cut tail (only staged,
-//! unacknowledged records) is not taken for damage. A reader never sees
-//! staged records without their audit entry: the writer holds the book
-//! while it runs, and an open rolls back before anything reads.
+//! long the log was once the seq was flushed, so that a crash's cut tail
+//! (only staged, unacknowledged records) is not taken for damage. A reader
+//! never sees staged records without their audit entry: the writer holds
+//! the book while it runs, and an open rolls back before anything reads.
+//!
+//! A batch is staged whole (`stage_if_large`, from `Store::apply`); an
+//! import is fed to a `StagedWrite` a run at a time while its file is read
+//! and ended by `Store::apply_staged`.
 
 mod chunks;
 mod mark;
@@ -39,9 +44,10 @@ use mark::encode_mark;
 use sled::Transactional;
 use std::collections::HashMap;
 
-/// Meta key present while staged records await their last transaction.
+/// Meta keys present while staged records await their last transaction:
+/// this prefix and each chunk's number (`mark::mark_key`).
 pub(super) const STAGED_MARK: &[u8] = b"staged_records";
-/// Meta key beside the marker: the seq the audit entry will take, under
+/// Meta key beside the markers: the seq the audit entry will take, under
 /// which the staged records' accounts are indexed before it is written.
 pub(super) const STAGED_SEQ: &[u8] = b"staged_audit_seq";
 /// When a write is staged, and how many records go in each chunk.

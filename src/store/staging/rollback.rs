@@ -42,8 +42,8 @@ impl Store {
         Ok(())
     }
 
-    /// Records, beside the files, how long the log was once the marker
-    /// was flushed: the open guard then knows that a recovery cutting the
+    /// Records, beside the files, how long the log was once the seq was
+    /// flushed: the open guard then knows that a recovery cutting the
     /// log no shorter lost only unacknowledged, staged records.
     pub(super) fn set_staging_floor(&self) -> Result<()> {
         let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", self.path.display()));
@@ -60,9 +60,10 @@ impl Store {
         let _ = std::fs::remove_file(self.path.join(crate::store::guard::STAGING_FILE));
     }
 
-    /// Deletes the records a staged write left, if its marker is there (a
+    /// Deletes the records a staged write left, if its markers are there (a
     /// failed write, or a process stopped in the middle of one), then the
-    /// marker. True if there was one. Run again, it finishes the job.
+    /// markers and the seq. True if there was a marker. Run again, it
+    /// finishes the job.
     pub fn roll_back_staged(&self) -> Result<bool> {
         let mut marks = Vec::new();
         let mut kinds = Vec::new();

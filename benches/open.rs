@@ -100,7 +100,12 @@ fn bench(c: &mut Criterion) {
     });
 
     let mut book = open(dir.path());
-    let keys: Vec<String> = book.accounts().iter().map(|a| a.key.clone()).collect();
+    let keys: Vec<String> = book
+        .accounts()
+        .unwrap()
+        .iter()
+        .map(|a| a.key.clone())
+        .collect();
     let mut n = 0usize;
     g.bench_function("write_one_order", |b| {
         b.iter(|| {
@@ -120,6 +125,7 @@ fn bench(c: &mut Criterion) {
     // update of the version the TUI holds (nothing, or a patch).
     let mine: Vec<String> = book
         .accounts()
+        .unwrap()
         .iter()
         .filter(|a| a.owner == USER)
         .map(|a| a.key.clone())

@@ -75,6 +75,27 @@ pub(crate) fn chunks<T: Sync, R: Send>(
     })
 }
 
+/// `f` on every item of `items`, in place, split as for `map`: a pass
+/// that updates what each item holds makes no second copy of the results
+/// (at 100k accounts a recompute's new metrics were 35 MB, held twice).
+pub(crate) fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(&mut T) + Sync) {
+    const SMALL: usize = 4096;
+    let threads = threads();
+    if items.len() < SMALL || threads < 2 {
+        items.iter_mut().for_each(f);
+        return;
+    }
+    let per = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|s| {
+        let parts: Vec<_> = items
+            .chunks_mut(per)
+            .map(|part| s.spawn(move || part.iter_mut().for_each(f)))
+            .collect();
+        parts.into_iter().for_each(join);
+    });
+}
+
 /// Threads a pass is split into: one per core, at most four. Asked of the
 /// system once: each ask reads the cgroup files, and a search keystroke
 /// splits a pass.
@@ -147,6 +168,9 @@ mod tests {
                 (0..part.len()).map(|i| start + i).collect()
             });
             assert_eq!(at, (0..n as usize).collect::<Vec<_>>(), "{n} items");
+            let mut each = items.clone();
+            super::for_each_mut(&mut each, |x| *x = *x * 3 + 1);
+            assert_eq!(each, want, "{n} items, in place");
         }
     }
 }

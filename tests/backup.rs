@@ -35,8 +35,8 @@ fn rich_db(t: &TestDb) {
     );
     let store = Store::open(&t.db).unwrap();
     let mut book = Book::open(store, Clock::fixed(today()), "ann").unwrap();
-    let acc = book.accounts()[0].clone();
-    let second = book.accounts()[1].clone();
+    let acc = book.accounts().unwrap()[0].clone();
+    let second = book.accounts().unwrap()[1].clone();
     let f = FollowUp {
         account: acc.id,
         due: today(),

@@ -259,5 +259,5 @@ fn a_big_change_is_still_one_entry_and_its_outcome_lists_no_records() {
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].changes.len(), 600);
     book.execute(WriteOp::Undo, None).unwrap();
-    assert!(book.accounts().iter().all(|a| a.owner == "ann"));
+    assert!(book.accounts().unwrap().iter().all(|a| a.owner == "ann"));
 }

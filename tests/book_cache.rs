@@ -28,7 +28,7 @@ fn open(dir: &std::path::Path) -> Book {
 /// The matrix and agendas the warm book answers (asked twice: the second
 /// answer is the kept one) equal those of the same store opened afresh.
 fn reopened_agrees(book: Book, dir: &std::path::Path, when: &str) -> Book {
-    let owner = book.accounts()[0].owner.clone();
+    let owner = book.accounts().unwrap()[0].owner.clone();
     let warm = |b: &Book| {
         (
             query::matrix(b).unwrap(),
@@ -47,7 +47,12 @@ fn reopened_agrees(book: Book, dir: &std::path::Path, when: &str) -> Book {
 /// Every owner's agenda, patched from what was kept, equals one made afresh
 /// (and so does everyone's).
 fn assert_agendas_fresh(book: &Book, when: &str) {
-    let mut owners: Vec<String> = book.accounts().iter().map(|a| a.owner.clone()).collect();
+    let mut owners: Vec<String> = book
+        .accounts()
+        .unwrap()
+        .iter()
+        .map(|a| a.owner.clone())
+        .collect();
     owners.sort();
     owners.dedup();
     for owner in owners.iter().map(|o| Some(o.as_str())).chain([None]) {
@@ -74,7 +79,7 @@ fn demo_book(dir: &std::path::Path) -> Book {
 /// The list as rows built one by one from the records, then filtered and
 /// sorted: what `query::list` must equal.
 fn fresh(book: &Book, q: &ListQuery) -> Vec<query::AccountRow> {
-    let ids: Vec<_> = book.accounts().iter().map(|a| a.id).collect();
+    let ids: Vec<_> = book.accounts().unwrap().iter().map(|a| a.id).collect();
     let mut rows = query::rows(book, &ids).unwrap();
     let tiers = query::tiers(book);
     let f = filter::Filter::parse(&q.filter, filter::Vocab { tiers: &tiers }).unwrap();
@@ -156,7 +161,7 @@ fn kept_answers_equal_fresh_answers_across_changes() {
     book = reopened_agrees(book, dir.path(), "after open");
 
     // An edit of a name: the list, the sort by name and search follow.
-    let mut a = book.accounts()[7].clone();
+    let mut a = book.accounts().unwrap()[7].clone();
     let base = a.clone();
     a.name = "Zebra Renamed Holdings".into();
     book.execute(
@@ -192,7 +197,7 @@ fn kept_answers_equal_fresh_answers_across_changes() {
     assert!(query::search(&book, "aardvark", 5).unwrap().is_empty());
 
     // A large order moves scores of many accounts (percentile ranks).
-    let small = book.accounts()[3].id;
+    let small = book.accounts().unwrap()[3].id;
     let mut order = Interaction::new(small, InteractionKind::Order, today());
     order.amount = Some(Money::from_units(50_000_000));
     book.execute(
@@ -210,7 +215,7 @@ fn kept_answers_equal_fresh_answers_across_changes() {
     assert!(!book.agenda(None).unwrap().contains(&item));
     book = reopened_agrees(book, dir.path(), "after a snooze");
 
-    let key = book.accounts()[11].key.clone();
+    let key = book.accounts().unwrap()[11].key.clone();
     let tier = query::tiers(&book).last().unwrap().clone();
     book.pin(&key, &tier, "test").unwrap();
     assert_lists_fresh(&book, "after a pin");
@@ -251,7 +256,7 @@ fn kept_answers_equal_fresh_answers_across_changes() {
 fn agenda_gathered_by_parts_equals_the_whole() {
     let dir = tempfile::tempdir().unwrap();
     let mut book = demo_book(dir.path());
-    let account = book.accounts()[5].id;
+    let account = book.accounts().unwrap()[5].id;
     let key_date = KeyDate {
         id: 0,
         account,
@@ -315,7 +320,7 @@ fn agenda_gathered_by_parts_equals_the_whole() {
 /// Waits until the search text of the book's rows is made, by no search:
 /// in the background, as new rows' text is kept.
 fn search_text_made_aside(book: &Book, when: &str) {
-    let texts = book.row_texts();
+    let texts = book.row_texts().unwrap();
     let made = std::time::Instant::now();
     while !texts.search_prepared() {
         assert!(
@@ -367,6 +372,7 @@ fn kept_follow_ups_follow_every_write() {
     let mut book = demo_book(dir.path());
     let accounts: Vec<_> = book
         .accounts()
+        .unwrap()
         .iter()
         .map(|a| (a.id, a.key.clone()))
         .collect();
@@ -468,7 +474,12 @@ fn kept_follow_ups_follow_every_write() {
 type Held = Vec<(String, u64, Vec<query::AgendaRow>)>;
 
 fn owners(book: &Book) -> Vec<String> {
-    let mut owners: Vec<String> = book.accounts().iter().map(|a| a.owner.clone()).collect();
+    let mut owners: Vec<String> = book
+        .accounts()
+        .unwrap()
+        .iter()
+        .map(|a| a.owner.clone())
+        .collect();
     owners.sort();
     owners.dedup();
     owners
@@ -569,7 +580,7 @@ fn clients_agendas_follow_every_change() {
     });
     for (n, k) in [3usize, 40, 90, 150].into_iter().enumerate() {
         change(&mut book, "an order", &mut tally, |b| {
-            let small = b.accounts()[k].id;
+            let small = b.accounts().unwrap()[k].id;
             let mut o = Interaction::new(small, InteractionKind::Order, today());
             o.amount = Some(Money::from_units(10_000 * (n as i64 + 1)));
             b.execute(WriteOp::AddInteraction { interaction: o }, None)
@@ -686,7 +697,7 @@ fn a_rename_reaches_a_client_that_asks_about_a_later_change_first() {
 fn keys_find_their_accounts_after_a_new_key_a_merge_and_the_undos() {
     let dir = tempfile::tempdir().unwrap();
     let mut book = demo_book(dir.path());
-    let accounts = book.accounts();
+    let accounts = book.accounts().unwrap();
     let (a, b) = ((*accounts[3]).clone(), (*accounts[4]).clone());
     assert_eq!(book.account_by_key(&a.key).map(|x| x.id), Some(a.id));
 
@@ -729,7 +740,7 @@ fn keys_find_their_accounts_after_a_new_key_a_merge_and_the_undos() {
 fn a_first_order_sets_the_tier_quietly_and_a_later_move_is_logged() {
     let dir = tempfile::tempdir().unwrap();
     let mut book = demo_book(dir.path());
-    let owner = book.accounts()[0].owner.clone();
+    let owner = book.accounts().unwrap()[0].owner.clone();
     let new = kam::domain::Account {
         key: "NEW-1".into(),
         name: "Newcomer".into(),
@@ -784,7 +795,7 @@ fn the_rows_patched_after_writes_equal_fresh_rows() {
     let dir = tempfile::tempdir().unwrap();
     let mut book = demo_book(dir.path());
     assert_lists_fresh(&book, "after open");
-    let ids: Vec<_> = book.accounts().iter().map(|a| a.id).collect();
+    let ids: Vec<_> = book.accounts().unwrap().iter().map(|a| a.id).collect();
     // Accounts with an order already: another one replaces ranked values
     // (the same number of them), which the journal tells one by one.
     let active: Vec<_> = ids

@@ -45,7 +45,7 @@ fn thousands_of_first_tiers_are_recorded_quietly() {
         ..Batch::default()
     };
     book.import(batch, ImportCounts::default(), None).unwrap();
-    let ids: Vec<_> = book.accounts().iter().map(|a| a.id).collect();
+    let ids: Vec<_> = book.accounts().unwrap().iter().map(|a| a.id).collect();
     assert_eq!(ids.len(), N);
     let orders = ids
         .iter()

@@ -71,6 +71,7 @@ fn review_lists_tier_moves_since_the_last_review_and_old_pins() {
     let (_, then) = book.last_review().unwrap().unwrap();
     let moved: BTreeSet<String> = book
         .accounts()
+        .unwrap()
         .iter()
         .filter(|a| book.engine().tier(a.id).as_ref() != then.get(&a.id))
         .map(|a| a.key.clone())

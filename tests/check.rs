@@ -249,7 +249,7 @@ fn scores_that_drifted_from_the_records_are_named() {
     let (r, text) = run(&mut book);
     assert!(r.is_ok(), "{text}");
     // A big order written past the book: its scores no longer match.
-    let acc = book.accounts()[0].clone();
+    let acc = book.accounts().unwrap()[0].clone();
     let mut order = Interaction::new(acc.id, InteractionKind::Order, today);
     order.amount = Some(Money::parse("9999999.00").unwrap());
     store.insert_interaction(order).unwrap();

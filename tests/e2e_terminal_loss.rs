@@ -149,6 +149,7 @@ fn a_closed_terminal_without_sighup_ends_kam_and_the_draft_comes_back() {
     let book = Book::open(Store::open(&s.db).unwrap(), Clock::fixed(today()), USER).unwrap();
     let saved = book
         .accounts()
+        .unwrap()
         .iter()
         .flat_map(|a| Backend::interactions_of(&book, a.id).unwrap())
         .filter(|i| i.summary == "asked for a quote")

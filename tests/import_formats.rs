@@ -39,6 +39,33 @@ fn gbk_needs_its_name_and_the_error_says_so() {
 }
 
 #[test]
+fn a_gbk_row_far_into_a_large_file_gets_the_same_advice() {
+    let t = TestDb::new();
+    let f = t.dir.path().join("long.csv");
+    std::fs::write(&f, "key,name,owner\nFIRST,First,ann\n").unwrap();
+    ok(&t.db, &["import", "accounts", f.to_str().unwrap()]);
+    // Read as it is planned (more than the 64 KiB head): the advice comes
+    // from the row that is not UTF-8, line 4,002.
+    let mut bytes = b"key,name,owner\n".to_vec();
+    for n in 0..4000 {
+        bytes.extend(format!("K-{n},Account number {n},ann\n").into_bytes());
+    }
+    assert!(bytes.len() > 64 * 1024);
+    let (row, _, _) = encoding_rs::GBK.encode("HW,华为技术,ann\n");
+    bytes.extend_from_slice(&row);
+    std::fs::write(&f, &bytes).unwrap();
+    let (code, err) = fail(&t.db, &["import", "accounts", f.to_str().unwrap()]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains(":4002: name: invalid UTF-8"), "{err}");
+    assert!(err.contains("try --encoding gb18030"), "{err}");
+    let csv = ok(&t.db, &["export", "accounts"]);
+    assert!(
+        csv.contains("FIRST,") && !csv.contains("K-1,"),
+        "nothing imported: {csv}"
+    );
+}
+
+#[test]
 fn utf16_with_bom_and_tabs_as_excel_writes_unicode_text() {
     let t = TestDb::new();
     let f = t.dir.path().join("excel.txt");

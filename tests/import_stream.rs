@@ -77,11 +77,8 @@ fn import(book: &mut Book, csv: String) -> (Result<kam::book::WriteOutcome, Impo
             stored_at_end = n;
         }
     };
-    let source = Source {
-        raw: csv.into_bytes(),
-        name: "orders.csv",
-        options: &ReadOptions::default(),
-    };
+    let options = ReadOptions::default();
+    let source = Source::bytes(csv.into_bytes(), "orders.csv", &options);
     let out = import_source(
         book,
         RecordKind::Interactions,
@@ -129,6 +126,64 @@ fn a_streamed_import_is_one_entry_and_scores_as_a_recompute_does() {
     );
 }
 
+/// The file as a reader that notes, at each read, how far it was read and
+/// how many interactions the store held.
+struct Watched {
+    inner: std::io::Cursor<Vec<u8>>,
+    store: Store,
+    seen: std::rc::Rc<std::cell::RefCell<Vec<(u64, usize)>>>,
+}
+
+impl std::io::Read for Watched {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut stored = 0;
+        self.store.for_each_interaction(|_| stored += 1).unwrap();
+        self.seen.borrow_mut().push((self.inner.position(), stored));
+        self.inner.read(buf)
+    }
+}
+
+#[test]
+fn the_file_is_read_as_its_runs_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut book, _) = book(dir.path());
+    // 12,000 rows, about 310 KB: several times the head (64 KiB) read
+    // first to find the delimiter and the encoding.
+    let csv = orders_csv(12_000, None).into_bytes();
+    let len = csv.len() as u64;
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let options = ReadOptions::default();
+    let source = Source {
+        input: Box::new(Watched {
+            inner: std::io::Cursor::new(csv),
+            store: book.store().clone(),
+            seen: seen.clone(),
+        }),
+        len,
+        name: "orders.csv",
+        options: &options,
+    };
+    let out = import_source(
+        &mut book,
+        RecordKind::Interactions,
+        source,
+        false,
+        None,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(out.import.unwrap().created, 12_000);
+    let seen = seen.borrow();
+    let (at, stored) = *seen
+        .iter()
+        .find(|(_, stored)| *stored > 0)
+        .expect("runs were written while the file was read");
+    assert!(
+        at < len / 2,
+        "first run stored after {at} of {len} bytes ({stored} rows)"
+    );
+}
+
 #[test]
 fn a_bad_row_after_streamed_runs_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -160,6 +215,43 @@ fn a_bad_row_after_streamed_runs_leaves_nothing() {
     assert_eq!(n, 0, "nothing comes back at the next open");
 }
 
+#[test]
+fn a_one_shot_book_lets_its_records_go_for_an_import_and_reads_them_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut book, ids) = book(dir.path());
+    assert!(book.records_kept());
+    let (out, _) = import(&mut book, orders_csv(300, None));
+    out.unwrap();
+    assert!(!book.records_kept(), "a one-shot book let them go");
+    // A write while they are away goes to the store; the next ask reads
+    // them again, with it.
+    let options = ReadOptions::default();
+    let csv = b"key,name\nK-1,Renamed\n".to_vec();
+    let source = Source::bytes(csv, "accounts.csv", &options);
+    import_source(
+        &mut book,
+        RecordKind::Accounts,
+        source,
+        false,
+        None,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert!(!book.records_kept());
+    assert_eq!(book.account(ids[1]).unwrap().name, "Renamed");
+    assert!(book.records_kept());
+    assert_eq!(book.find_account("k-3").unwrap().id, ids[3]);
+    assert_eq!(book.accounts().unwrap().len(), 12);
+
+    // A book that serves screens keeps them.
+    drop(book);
+    let store = open(dir.path());
+    let mut book = Book::open_with(store, Clock::fixed(today()), "ann", Prepare::Rows).unwrap();
+    let (out, _) = import(&mut book, orders_csv(100, None));
+    out.unwrap();
+    assert!(book.records_kept());
+}
+
 /// A new book's snapshot is laid out for its few accounts; once an import
 /// brings many more, the next save lays it out again (a bucket of every
 /// account was rewritten whole by each save after).
@@ -174,11 +266,8 @@ fn a_snapshot_outgrown_by_an_import_is_laid_out_again() {
     for n in 0..1000 {
         csv.push_str(&format!("N-{n},New {n}\n"));
     }
-    let source = Source {
-        raw: csv.into_bytes(),
-        name: "accounts.csv",
-        options: &ReadOptions::default(),
-    };
+    let options = ReadOptions::default();
+    let source = Source::bytes(csv.into_bytes(), "accounts.csv", &options);
     import_source(
         &mut book,
         RecordKind::Accounts,

@@ -68,6 +68,7 @@ fn order(book: &mut Book, key: &str, units: i64) {
 
 fn keys(book: &Book, n: usize) -> Vec<String> {
     book.accounts()
+        .unwrap()
         .iter()
         .take(n)
         .map(|a| a.key.clone())
@@ -242,13 +243,18 @@ fn a_large_import_of_accounts_and_its_undo_equal_a_rebuild() {
         None,
     )
     .unwrap();
-    assert_eq!(book.accounts().len(), 350);
+    assert_eq!(book.accounts().unwrap().len(), 350);
     assert_equals_rebuild(&book);
     book.execute(WriteOp::Undo, None).unwrap();
-    assert_eq!(book.accounts().len(), 150);
+    assert_eq!(book.accounts().unwrap().len(), 150);
     assert_equals_rebuild(&book);
     // The owner index forgot them too.
-    let anns = book.accounts().iter().filter(|a| a.owner == "ann").count();
+    let anns = book
+        .accounts()
+        .unwrap()
+        .iter()
+        .filter(|a| a.owner == "ann")
+        .count();
     assert_eq!(book.engine().accounts_of_owner("ann").len(), anns);
 }
 
@@ -280,7 +286,7 @@ fn a_book_bypassed_by_a_write_does_not_save_what_it_knew() {
     let mut stale = open(dir.path());
     let first = keys(&stale, 1).remove(0);
     order(&mut stale, &first, 70_000);
-    let id = stale.accounts()[1].id;
+    let id = stale.accounts().unwrap()[1].id;
     let mut i = Interaction::new(id, InteractionKind::Order, today());
     i.amount = Some(Money::from_units(12_345_678));
     stale

@@ -407,7 +407,7 @@ fn a_new_account_cannot_take_an_existing_key() {
             other => panic!("expected a duplicate key, got {other:?}"),
         }
     }
-    assert_eq!(book.accounts().len(), 2);
+    assert_eq!(book.accounts().unwrap().len(), 2);
 }
 
 #[test]

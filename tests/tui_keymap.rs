@@ -301,7 +301,7 @@ fn setups(place: Place) -> &'static [&'static str] {
 /// dates window dates to move through.
 fn prepare(place: Place, book: &mut kam::book::Book) {
     if place == Place::KeyDates {
-        let ids: Vec<_> = book.accounts_map().keys().copied().collect();
+        let ids: Vec<_> = book.accounts_map().unwrap().keys().copied().collect();
         for account in ids {
             for (kind, on) in [
                 (

@@ -154,7 +154,7 @@ impl Book {
             followups: Vec::new(),
         };
         for id in ids {
-            let current = &self.accounts[&id];
+            let current = &self.records()?[&id];
             let refuse = |reason: String| BookError::Refused {
                 key: current.key.clone(),
                 reason,

@@ -194,22 +194,22 @@ impl Book {
     /// The rows' text for the account records as they are now (kept until
     /// an account record changes; new ones make their search text in the
     /// background).
-    pub fn row_texts(&self) -> Arc<RowTexts> {
+    pub fn row_texts(&self) -> Result<Arc<RowTexts>> {
         let mut kept = self
             .cache
             .texts
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         match &*kept {
-            Some((generation, texts)) if *generation == self.accounts_gen => Arc::clone(texts),
+            Some((generation, texts)) if *generation == self.accounts_gen => Ok(Arc::clone(texts)),
             _ => {
                 // Drop the old texts first: two sets at once would double
                 // the peak memory.
                 *kept = None;
-                let texts = Arc::new(RowTexts::build(self));
+                let texts = Arc::new(RowTexts::build(self)?);
                 RowTexts::prepare_search_aside(&texts);
                 *kept = Some((self.accounts_gen, Arc::clone(&texts)));
-                texts
+                Ok(texts)
             }
         }
     }

@@ -227,7 +227,7 @@ impl Book {
         let engine = std::mem::replace(&mut self.engine, Engine::new(model, today));
         std::mem::forget((
             engine,
-            std::mem::take(&mut self.accounts),
+            self.accounts.take(),
             std::mem::take(&mut self.recorded),
             std::mem::take(&mut self.with_history),
         ));

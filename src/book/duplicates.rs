@@ -148,7 +148,8 @@ impl Book {
     /// Pairs of accounts that are likely the same customer, by key.
     pub fn likely_duplicates(&self) -> Result<Vec<DuplicatePair>> {
         let mut groups: BTreeMap<Likeness, BTreeSet<(String, AccountId)>> = BTreeMap::new();
-        for a in self.accounts.values() {
+        let records = self.records()?;
+        for a in records.values() {
             let n = normalize_name(&a.name);
             if !n.is_empty() {
                 groups
@@ -158,15 +159,14 @@ impl Book {
             }
         }
         for c in self.store.contacts()? {
-            if let (Some(d), Some(a)) = (company_domain(&c.email), self.accounts.get(&c.account)) {
+            if let (Some(d), Some(a)) = (company_domain(&c.email), records.get(&c.account)) {
                 groups
                     .entry(Likeness::Domain(d))
                     .or_default()
                     .insert((a.key.clone(), a.id));
             }
         }
-        let by_id: HashMap<AccountId, &Account> =
-            self.accounts.iter().map(|(id, a)| (*id, a)).collect();
+        let by_id: HashMap<AccountId, &Account> = records.iter().map(|(id, a)| (*id, a)).collect();
         let mut pairs = Vec::new();
         for (likeness, members) in groups {
             let mut it = members.iter();

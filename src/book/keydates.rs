@@ -26,7 +26,7 @@ impl Book {
         let today = self.clock.today();
         let mut items = Vec::new();
         for k in self.store.key_dates()? {
-            let Some(account) = self.accounts.get(&k.account) else {
+            let Some(account) = self.records()?.get(&k.account) else {
                 continue;
             };
             if owner.is_some_and(|o| account.owner != o) {
@@ -78,7 +78,7 @@ impl Book {
         checked: bool,
     ) -> Result<Applied> {
         sanitize_keydate(&mut k).map_err(StoreError::Invalid)?;
-        if !self.accounts.contains_key(&k.account) {
+        if !self.records()?.contains_key(&k.account) {
             return Err(StoreError::NotFound(format!("account {}", k.account)).into());
         }
         let before = match k.id {

@@ -22,6 +22,7 @@ pub mod keydates;
 mod kpi;
 mod merge;
 pub mod merge_accounts;
+mod records;
 pub use agenda::{AgendaGathering, Gathered};
 pub use cache::AgendaVersions;
 pub mod ops;
@@ -142,7 +143,11 @@ pub struct Book {
     clock: Clock,
     wall: WallClock,
     user: String,
-    accounts: HashMap<AccountId, Account>,
+    /// The account records (see `records`).
+    accounts: records::Records,
+    /// True for a server's or a TUI's book (`Prepare::Rows`): it keeps the
+    /// records whatever it writes.
+    serves_screens: bool,
     /// Moves whenever `accounts` changes (names the kept rows' text).
     accounts_gen: u64,
     /// Accounts with at least one non-system interaction. Only these have an
@@ -214,7 +219,8 @@ impl Book {
             clock,
             wall: Arc::new(Utc::now),
             user: crate::domain::text::clean_line(user),
-            accounts: accounts.into_iter().map(|a| (a.id, a)).collect(),
+            accounts: records::Records::kept(accounts),
+            serves_screens: prepare == Prepare::Rows,
             with_history,
             recorded,
             derived,
@@ -259,8 +265,22 @@ impl Book {
         self.clock.today()
     }
 
+    /// The account record. None also when the records were let go (a bulk
+    /// import) and cannot be read again: the store's error then comes with
+    /// the next command that reads them (`records`).
     pub fn account(&self, id: AccountId) -> Option<&Account> {
-        self.accounts.get(&id)
+        self.records().ok()?.get(&id)
+    }
+
+    /// Whether the account records are in memory now (for tests: a
+    /// one-shot book lets them go for a bulk import).
+    pub fn records_kept(&self) -> bool {
+        self.accounts.is_kept()
+    }
+
+    /// Every account record by id, read again if they were let go.
+    pub(crate) fn records(&self) -> Result<&HashMap<AccountId, Account>> {
+        Ok(self.accounts.get(&self.store)?)
     }
 
     /// The account with exactly this key, through the store's key index: a
@@ -268,9 +288,9 @@ impl Book {
     /// one (a quarter of the server's time for `kam order` at 100k).
     pub fn account_by_key(&self, key: &str) -> Option<&Account> {
         match self.store.account_id_by_key(key) {
-            Ok(id) => id.and_then(|id| self.accounts.get(&id)),
+            Ok(id) => id.and_then(|id| self.account(id)),
             // An index that cannot be read: the records themselves.
-            Err(_) => self.accounts.values().find(|a| a.key == key),
+            Err(_) => self.records().ok()?.values().find(|a| a.key == key),
         }
     }
 
@@ -285,14 +305,14 @@ impl Book {
         }
         // The one key equal ignoring case: a lookup in the folded index.
         if let [one] = self.store.accounts_ignoring_case(key)?.as_slice()
-            && let Some(a) = self.accounts.get(&one.id)
+            && let Some(a) = self.account(one.id)
         {
             return Ok(a);
         }
         // A miss: rank the keys that come close, for the message.
         let want = fold_key(key);
         let mut ranked: Vec<(u8, &str, &Account)> = self
-            .accounts
+            .records()?
             .values()
             .filter_map(|a| {
                 let k = fold_key(&a.key);
@@ -323,15 +343,15 @@ impl Book {
     }
 
     /// Every account by id (the report module's lookup).
-    pub fn accounts_map(&self) -> &HashMap<AccountId, Account> {
-        &self.accounts
+    pub fn accounts_map(&self) -> Result<&HashMap<AccountId, Account>> {
+        self.records()
     }
 
     /// All accounts, in key order.
-    pub fn accounts(&self) -> Vec<&Account> {
-        let mut v: Vec<&Account> = self.accounts.values().collect();
+    pub fn accounts(&self) -> Result<Vec<&Account>> {
+        let mut v: Vec<&Account> = self.records()?.values().collect();
         v.sort_by(|a, b| a.key.cmp(&b.key));
-        v
+        Ok(v)
     }
 
     // ------------------------------------------------------------ change log
@@ -432,8 +452,10 @@ impl Book {
                 }
             }
         };
-        for a in &stored.accounts {
-            self.accounts.insert(a.id, a.clone());
+        if let Some(kept) = self.accounts.kept_mut() {
+            for a in &stored.accounts {
+                kept.insert(a.id, a.clone());
+            }
         }
         let removes_accounts = stored
             .deleted
@@ -458,7 +480,9 @@ impl Book {
             .filter(|d| d.record.kind == RefKind::Account)
         {
             let id = d.record.account;
-            self.accounts.remove(&id);
+            if let Some(kept) = self.accounts.kept_mut() {
+                kept.remove(&id);
+            }
             self.recorded.remove(&id);
             self.with_history.remove(&id);
         }
@@ -582,7 +606,7 @@ impl Book {
         let mut batch = Batch::default();
         let mut logged = Vec::new();
         for c in changes {
-            if !self.accounts.contains_key(&c.account) {
+            if !self.engine.has_account(c.account) {
                 continue; // deleted by an undo
             }
             let established =

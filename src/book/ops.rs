@@ -230,8 +230,12 @@ impl Book {
     }
 
     /// A feed for an import's interactions, staged as its file is read;
-    /// `import_fed` ends it.
-    pub fn import_feed(&self) -> ImportFeed {
+    /// `import_fed` ends it. A book that serves no screens (a one-shot
+    /// command) lets its account records go meanwhile (see `records`).
+    pub fn import_feed(&mut self) -> ImportFeed {
+        if !self.serves_screens {
+            self.accounts.release();
+        }
         ImportFeed::new(self.store.clone())
     }
 
@@ -403,7 +407,7 @@ impl Book {
             WriteOp::Pin { key, tier, reason } => {
                 let tier = self.check_tier(&tier)?;
                 let id = self.key_to_id(&key)?;
-                let mut a = self.accounts[&id].clone();
+                let mut a = self.records()?[&id].clone();
                 a.pin = Some(Box::new(TierPin {
                     tier,
                     reason,
@@ -414,7 +418,7 @@ impl Book {
             }
             WriteOp::Unpin { key } => {
                 let id = self.key_to_id(&key)?;
-                let mut a = self.accounts[&id].clone();
+                let mut a = self.records()?[&id].clone();
                 if a.pin.is_none() {
                     return Err(BookError::NotPinned(a.key));
                 }
@@ -488,7 +492,7 @@ impl Book {
         request: Option<RequestId>,
     ) -> Result<Applied> {
         // The same pin again changes nothing: no audit entry to undo.
-        if self.accounts.get(&a.id) == Some(&a) {
+        if self.records()?.get(&a.id) == Some(&a) {
             return Ok(Applied::default());
         }
         let batch = Batch {

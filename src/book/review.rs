@@ -102,7 +102,7 @@ impl Book {
         let today = self.clock.today();
         let period = i64::from(self.review_days());
         let mut items = Vec::new();
-        for a in self.accounts.values() {
+        for a in self.records()?.values() {
             let Some(tier) = self.engine.tier(a.id) else {
                 continue;
             };
@@ -164,7 +164,7 @@ impl Book {
         };
         for item in due.iter().filter(|i| ids.contains(&i.account)) {
             if item.old_pin.is_some() {
-                let mut a = self.accounts[&item.account].clone();
+                let mut a = self.records()?[&item.account].clone();
                 if let Some(p) = &mut a.pin {
                     p.at = today;
                     p.by = self.user.clone();

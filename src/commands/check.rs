@@ -103,10 +103,10 @@ fn derived_problems(book: &Book) -> Result<Vec<String>, CommandError> {
             None => problems.push(format!("book: account {} is not loaded", a.key)),
         }
     }
-    if book.accounts_map().len() != accounts.len() {
+    if book.accounts_map()?.len() != accounts.len() {
         problems.push(format!(
             "book: {} accounts loaded, {} stored",
-            book.accounts_map().len(),
+            book.accounts_map()?.len(),
             accounts.len()
         ));
     }

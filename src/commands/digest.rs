@@ -34,7 +34,7 @@ pub fn execute(
     };
     let d = digest(book, user.as_deref())?;
     let text = match format {
-        DigestFormat::Text => text(book, &d, &env.output()),
+        DigestFormat::Text => text(book, &d, &env.output())?,
         DigestFormat::Markdown => markdown(&d),
         DigestFormat::Json => format!("{:#}\n", json(&d)),
     };
@@ -63,12 +63,12 @@ fn tier_move(from: &Option<String>, to: &str) -> String {
     }
 }
 
-fn text(book: &Book, d: &Digest, output: &Output) -> String {
+fn text(book: &Book, d: &Digest, output: &Output) -> Result<String, super::CommandError> {
     let mut out = format!("{}\n\n", title(d));
     let items: Vec<_> = d.agenda.iter().map(|r| r.item.clone()).collect();
     out.push_str(&agenda_text(
         book.engine(),
-        book.accounts_map(),
+        book.accounts_map()?,
         d.user.as_deref(),
         &items,
         output,
@@ -143,7 +143,7 @@ fn text(book: &Book, d: &Digest, output: &Output) -> String {
         }
         out.push_str(&t.render(output));
     }
-    out
+    Ok(out)
 }
 
 /// `kam digest --json`: the same content as the text, with fixed field

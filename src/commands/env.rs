@@ -4,7 +4,7 @@
 use super::output::{Output, Progress, ProgressView};
 use crate::book::RequestId;
 use crate::transfer::export::write_atomically;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 /// Where a command reads its input files and writes its output.
@@ -13,6 +13,13 @@ pub trait CmdEnv {
     fn out(&mut self) -> &mut dyn Write;
     /// The whole content of an input file named on the command line.
     fn read_file(&mut self, path: &Path) -> std::io::Result<Vec<u8>>;
+    /// An input file named on the command line, to be read as it is used
+    /// (an import's: 100 MB at a million rows), and its size in bytes.
+    fn open_file(&mut self, path: &Path) -> std::io::Result<(Box<dyn Read>, u64)> {
+        let bytes = self.read_file(path)?;
+        let len = bytes.len() as u64;
+        Ok((Box::new(std::io::Cursor::new(bytes)), len))
+    }
     /// Writes an output file named on the command line, all or nothing.
     fn write_file(
         &mut self,
@@ -69,6 +76,17 @@ impl CmdEnv for LocalEnv<'_> {
 
     fn read_file(&mut self, path: &Path) -> std::io::Result<Vec<u8>> {
         read_input(path)
+    }
+
+    fn open_file(&mut self, path: &Path) -> std::io::Result<(Box<dyn Read>, u64)> {
+        if path.as_os_str() == "-" {
+            let bytes = read_input(path)?;
+            let len = bytes.len() as u64;
+            return Ok((Box::new(std::io::Cursor::new(bytes)), len));
+        }
+        let file = std::fs::File::open(path)?;
+        let len = file.metadata()?.len();
+        Ok((Box::new(file), len))
     }
 
     fn write_file(

@@ -172,7 +172,7 @@ pub fn calendars_from(book: &Book, items: Vec<AgendaItem>) -> std::io::Result<Ca
         stamp: stamp_of(book)?,
         today: book.today(),
         items,
-        texts: book.row_texts(),
+        texts: book.row_texts().map_err(std::io::Error::other)?,
     })
 }
 

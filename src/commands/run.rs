@@ -42,12 +42,13 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             dry_run,
             options,
         } => {
-            let bytes = env.read_file(&file).map_err(|e| {
+            let (input, len) = env.open_file(&file).map_err(|e| {
                 CommandError::new(ErrorKind::Failed, format!("{}: {e}", file.display()))
             })?;
             let name = file.display().to_string();
             let source = import::Source {
-                raw: bytes,
+                input,
+                len,
                 name: &name,
                 options: &options,
             };
@@ -118,7 +119,7 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
         Command::Views(cmd) => super::views::views(book, cmd, env),
         Command::Explain { key, json } => {
             let id = book.find_account(&key)?.id;
-            let lookup = book.accounts_map();
+            let lookup = book.accounts_map()?;
             let missing = || CommandError::new(ErrorKind::Failed, "no score for this account");
             if json {
                 let v = report::explain_json(book.engine(), lookup, id).ok_or_else(missing)?;
@@ -137,7 +138,7 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
                 Some(o) => Some(o.to_string()),
                 None => Some(book.user().to_string()),
             };
-            let lookup = book.accounts_map();
+            let lookup = book.accounts_map()?;
             // Through the book, so snoozed items stay hidden as in the TUI.
             let items = book.agenda_shared(owner.as_deref())?;
             if let Some(o) = owner.as_deref()

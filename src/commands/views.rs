@@ -149,7 +149,7 @@ pub fn segments(
         Some(pick) => Some(view_ids(book, pick)?),
         None => None,
     };
-    let lookup = book.accounts_map();
+    let lookup = book.accounts_map()?;
     if json {
         super::segments_json::write(book.engine(), lookup, ids.as_deref(), env.out())?;
     } else {

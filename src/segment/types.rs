@@ -75,7 +75,8 @@ pub struct TierChange {
     pub potential_before: f64,
     pub potential_after: f64,
     /// Criteria whose contribution moved most, signed, largest first.
-    pub movers: Vec<(String, f64)>,
+    /// Named without a copy: an import moves 100k accounts at once.
+    pub movers: Vec<(std::borrow::Cow<'static, str>, f64)>,
 }
 
 impl TierChange {

@@ -747,6 +747,20 @@ impl CmdEnv for RemoteEnv {
         }
     }
 
+    /// The file the client sent, handed over rather than copied: an
+    /// import reads it once.
+    fn open_file(&mut self, path: &Path) -> std::io::Result<(Box<dyn std::io::Read>, u64)> {
+        let key = path.as_os_str().as_encoded_bytes();
+        match self.files.remove(key) {
+            Some(Ok(bytes)) => {
+                let len = bytes.len() as u64;
+                Ok((Box::new(std::io::Cursor::new(bytes)), len))
+            }
+            Some(Err(msg)) => Err(std::io::Error::other(msg)),
+            None => Err(std::io::Error::other("the client did not send this file")),
+        }
+    }
+
     fn write_file(
         &mut self,
         path: &Path,

@@ -140,7 +140,7 @@ pub(super) fn refresh_calendars(book: &Mutex<Book>, db: &Path) -> Duration {
     let calendars = loop {
         let start = Instant::now();
         let book = lock(book);
-        if gathering.is_none() && book.accounts_map().is_empty() {
+        if gathering.is_none() && book.accounts_map().is_ok_and(|m| m.is_empty()) {
             return start.elapsed();
         }
         let next = gather_part(&book, &mut gathering);
@@ -195,7 +195,7 @@ fn gather_part(
         // the calendars name (kept for lists too, but built afresh after an
         // account changed: 0.2-0.3 s at 100k accounts).
         *gathering = Some(book.gather_agenda().map_err(io)?);
-        book.row_texts();
+        book.row_texts().map_err(io)?;
         return Ok(Gathered::More);
     };
     Ok(

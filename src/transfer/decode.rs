@@ -116,8 +116,9 @@ pub fn decode<'a>(raw: &'a [u8], encoding: Option<Encoding>) -> Result<Decoded<'
     }
 }
 
-/// Which encoding a file that is not UTF-8 probably has, as advice.
-fn suspect(raw: &[u8]) -> String {
+/// Which encoding a file that is not UTF-8 probably has, as advice
+/// (from the whole file, or from a row of it).
+pub fn suspect(raw: &[u8]) -> String {
     let zeros = raw.iter().filter(|b| **b == 0).count();
     if zeros * 4 > raw.len() {
         return "this file looks like UTF-16: try --encoding utf-16".into();

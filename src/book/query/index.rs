@@ -90,8 +90,10 @@ impl Haystacks {
 }
 
 impl RowTexts {
-    pub(in crate::book) fn build(book: &Book) -> RowTexts {
-        RowTexts::of(&book.accounts_map().values().collect::<Vec<_>>())
+    pub(in crate::book) fn build(book: &Book) -> Result<RowTexts> {
+        Ok(RowTexts::of(
+            &book.accounts_map()?.values().collect::<Vec<_>>(),
+        ))
     }
 
     /// The text of `accounts`' rows (each account once).
@@ -493,7 +495,7 @@ impl Book {
     /// The prepared rows of the book as it is now: those of the last state
     /// patched, if they can be, else built afresh.
     pub(super) fn row_index(&self) -> Result<Arc<RowIndex>> {
-        let texts = self.row_texts();
+        let texts = self.row_texts()?;
         self.cached(
             |c| &mut c.rows,
             || {

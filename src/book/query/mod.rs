@@ -202,7 +202,7 @@ pub fn list(book: &Book, q: &ListQuery) -> std::result::Result<ListPage, ListErr
             .collect(),
         offset,
         total,
-        accounts: book.accounts_map().len(),
+        accounts: book.accounts_map()?.len(),
     })
 }
 
@@ -233,7 +233,10 @@ pub(in crate::book) fn prepare_first_screen(book: &Book) {
         let _ = matrix(book);
         crate::par::join(rows);
     });
-    index::RowTexts::prepare_search_aside(&book.row_texts());
+    // Made ahead of a first search; a failed read is met by that search.
+    if let Ok(texts) = book.row_texts() {
+        index::RowTexts::prepare_search_aside(&texts);
+    }
 }
 
 /// Fuzzy hits over key, name, owner and tags, best first, at most `limit`.
@@ -406,6 +409,6 @@ pub fn delta(book: &Book, touched: Touched, user: &str, have: Option<u64>) -> Re
         matrix: matrix(book)?,
         agenda,
         agenda_version,
-        accounts: book.accounts_map().len(),
+        accounts: book.accounts_map()?.len(),
     })
 }

@@ -233,6 +233,11 @@ impl Engine {
         ids
     }
 
+    /// True when the account's record was given (and not removed).
+    pub fn has_account(&self, id: AccountId) -> bool {
+        self.accounts.get(&id).is_some_and(|s| s.known)
+    }
+
     /// The tier in force of a known account (a pin wins), without scoring it.
     pub fn tier(&self, id: AccountId) -> Option<String> {
         self.accounts

@@ -33,23 +33,16 @@ impl Engine {
         let as_of = self.as_of;
         let crits = &self.crits;
         // Each account's metrics read only its own events: measured on every
-        // core (a million events are a tenth of a second on one), then kept.
-        let ids: Vec<AccountId> = self.accounts.keys().copied().collect();
-        let measured = crate::par::map(&ids, |id| {
-            let st = &self.accounts[id];
-            let metrics = Metrics::compute(&st.events, &st.contacts, as_of);
-            let raw: Vec<Option<f64>> = crits
-                .iter()
-                .map(|c| c.measure.raw(&metrics, &st.ratings))
-                .collect();
-            (metrics, raw)
+        // core (a million events are a tenth of a second on one), in place.
+        let mut states: Vec<&mut AccState> = self.accounts.values_mut().collect();
+        crate::par::for_each_mut(&mut states, |st| {
+            st.metrics = Metrics::compute(&st.events, &st.contacts, as_of);
+            let (metrics, ratings) = (&st.metrics, &st.ratings);
+            let raw = crits.iter().map(|c| c.measure.raw(metrics, ratings));
+            st.raw.clear();
+            st.raw.extend(raw);
         });
-        for (id, (metrics, raw)) in ids.iter().zip(measured) {
-            let Some(st) = self.accounts.get_mut(id) else {
-                continue;
-            };
-            st.metrics = metrics;
-            st.raw = raw;
+        for st in states {
             st.ranked = st.known && st.metrics.active;
             st.key = PerAxis::new(None, None);
             st.cap = None;

@@ -173,7 +173,9 @@ impl Engine {
             self.recolumn(id);
             self.journal.push(journal::Entry::Touched(id));
         }
-        let mut out = Vec::new();
+        // Sized once: at 100k changes (an import's) a growing vector was
+        // held twice while it moved.
+        let mut out = Vec::with_capacity(step.order.len());
         for id in step.order {
             let Some(before) = step.before.get(&id) else {
                 continue;
@@ -189,17 +191,18 @@ impl Engine {
             out.push(self.change(id, before, to, &e));
         }
         out.sort_by_key(|c| c.account);
+        out.shrink_to_fit();
         out
     }
 
     fn change(&self, id: AccountId, before: &Before, to: String, e: &Eval) -> TierChange {
-        let mut movers: Vec<(String, f64)> = self
+        let mut movers: Vec<(std::borrow::Cow<'static, str>, f64)> = self
             .crits
             .iter()
             .enumerate()
             .map(|(i, c)| {
                 let b = before.contrib.get(i).copied().unwrap_or(0.0);
-                (c.measure.as_str().to_string(), e.contrib[i] - b)
+                (c.measure.as_str().into(), e.contrib[i] - b)
             })
             .filter(|(_, d)| d.abs() >= 0.05)
             .collect();

@@ -139,11 +139,8 @@ pub fn import_into(
     dry_run: bool,
     request: Option<RequestId>,
 ) -> Result<WriteOutcome, ImportFailure> {
-    let source = Source {
-        raw: read_all(input, name)?,
-        name,
-        options: &ReadOptions::default(),
-    };
+    let options = ReadOptions::default();
+    let source = Source::bytes(read_all(input, name)?, name, &options);
     import_source(book, kind, source, dry_run, request, &mut |_, _| {})
 }
 
@@ -204,12 +201,17 @@ pub fn plan_import_from(
     author: &str,
     today: NaiveDate,
 ) -> Result<ImportPlan, ImportFailure> {
-    let source = Source {
-        raw: read_all(input, name)?,
-        name,
-        options: &ReadOptions::default(),
-    };
-    plan_source(store, kind, &source, author, today, &mut |_, _| {}, None)
+    let options = ReadOptions::default();
+    let mut source = Source::bytes(read_all(input, name)?, name, &options);
+    plan_source(
+        store,
+        kind,
+        &mut source,
+        author,
+        today,
+        &mut |_, _| {},
+        None,
+    )
 }
 
 /// The whole input, or an I/O error naming it.
@@ -223,7 +225,7 @@ fn read_all(mut input: impl std::io::Read, name: &str) -> Result<Vec<u8>, Import
 
 /// How the header line is read.
 pub(super) struct HeaderOptions<'a> {
-    pub map: &'a [(String, String)],
+    pub map: Vec<(String, String)>,
     pub skip_unknown: bool,
     pub delimiter: u8,
     /// For a vCard file: the line each card starts on (its row's line).
@@ -234,7 +236,8 @@ pub(super) struct HeaderOptions<'a> {
 pub(super) fn plan_csv(
     store: &Store,
     kind: RecordKind,
-    input: &[u8],
+    input: impl std::io::Read,
+    total: u64,
     name: &str,
     columns: &HeaderOptions,
     author: &str,
@@ -243,7 +246,6 @@ pub(super) fn plan_csv(
     mut stream: Option<&mut Stream>,
 ) -> Result<ImportPlan, ImportFailure> {
     let name = name.to_string();
-    let total = input.len() as u64;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(columns.delimiter)
         .has_headers(false)
@@ -273,6 +275,8 @@ pub(super) fn plan_csv(
 
     let mut planner = Planner::new(store, kind, author, today);
     let mut errors = Errors::new(&name);
+    // The first row that is not UTF-8, to say which encoding it may be in.
+    let mut not_utf8: Option<Vec<u8>> = None;
     while reader.read_byte_record(&mut record).map_err(read_err)? {
         let mut line = record.position().map_or(0, |p| p.line());
         if let Some(map) = columns.line_map {
@@ -306,6 +310,7 @@ pub(super) fn plan_csv(
             }
         }
         if !utf8_ok {
+            not_utf8.get_or_insert_with(|| record.as_slice().to_vec());
             continue;
         }
         let mut row = Row {
@@ -329,6 +334,8 @@ pub(super) fn plan_csv(
     if errors.is_empty() {
         Ok(planner.finish()?)
     } else {
-        Err(ImportFailure::Rows(errors.finish()))
+        let mut list = errors.finish();
+        list.hint = not_utf8.map(|row| super::decode::suspect(&row));
+        Err(ImportFailure::Rows(list))
     }
 }

@@ -74,7 +74,7 @@ impl Header {
         record: &csv::ByteRecord,
         options: &HeaderOptions,
     ) -> Result<Self, ImportFailure> {
-        for (_, to) in options.map {
+        for (_, to) in &options.map {
             if !kind.columns().contains(&to.as_str()) {
                 return Err(ImportFailure::Header(format!(
                     "--map: '{to}' is not a column of {kind}; known columns: {}",

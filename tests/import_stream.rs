@@ -94,9 +94,16 @@ fn import(book: &mut Book, csv: String) -> (Result<kam::book::WriteOutcome, Impo
 fn a_streamed_import_is_one_entry_and_scores_as_a_recompute_does() {
     let dir = tempfile::tempdir().unwrap();
     let (mut book, _) = book(dir.path());
+    let before = book.store().last_seq().unwrap();
     let (out, stored_while_reading) = import(&mut book, orders_csv(300, None));
     let out = out.unwrap();
     assert_eq!(out.import.as_ref().unwrap().created, 300);
+    // Clients are told to fetch their page again: the entry's parts are
+    // not read to learn which ten accounts it touched.
+    assert_eq!(
+        kam::book::query::touched_since(&book, before).unwrap(),
+        kam::book::query::Touched::All
+    );
     // Runs of 50 went while the file was read; the rest went last.
     assert!(
         stored_while_reading >= 250,

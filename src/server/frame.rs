@@ -134,7 +134,12 @@ pub fn recv<T: DeserializeOwned>(r: &mut impl Read, limit: usize) -> Result<T, F
         }
         msg.extend_from_slice(body);
         match flag {
-            WHOLE => return decode(&msg),
+            WHOLE => {
+                // A large message (an import's file) grew by doubling: the
+                // slack would be held beside the decoded copy.
+                msg.shrink_to_fit();
+                return decode(&msg);
+            }
             PART => continue,
             other => return Err(FrameError::Malformed(format!("unknown frame kind {other}"))),
         }

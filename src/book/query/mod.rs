@@ -342,10 +342,15 @@ pub enum Touched {
 const MANY: usize = 500;
 
 /// What the changes after `seq` touched. The snooze list changes only the
-/// agenda, which every `Delta` carries anyway.
+/// agenda, which every `Delta` carries anyway. A staged write (an import of
+/// thousands of records) is not read: it touched everything, as far as a
+/// client's page goes.
 pub fn touched_since(book: &Book, seq: u64) -> Result<Touched> {
+    let Some(entries) = book.store().audit_since_unstaged(seq)? else {
+        return Ok(Touched::All);
+    };
     let mut ids = Vec::new();
-    for e in book.changes_since(seq)? {
+    for e in entries {
         let mut global = false;
         for c in &e.changes {
             if c.record.kind != crate::audit::RefKind::Meta {

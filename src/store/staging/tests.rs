@@ -292,3 +292,28 @@ fn an_entry_reads_with_its_parts_and_a_check_sees_them() {
         "a damaged part is an error"
     );
 }
+
+#[test]
+fn a_staged_entry_is_not_read_to_learn_what_it_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_with(dir.path(), &small_chunks()).unwrap();
+    let (a, _) = acme_and_a_new_account(&store, 0);
+    let batch = |n| super::super::Batch {
+        interactions: calls(a.id, n),
+        audit: Some(import_info()),
+        ..Default::default()
+    };
+    let before = store.last_seq().unwrap();
+    store.apply(batch(2)).unwrap();
+    let small = store.audit_since_unstaged(before).unwrap().unwrap();
+    assert_eq!(small.len(), 1, "an entry without parts is read");
+    assert_eq!(small[0].changes.len(), 2);
+    let staged = store.last_seq().unwrap();
+    store.apply(batch(30)).unwrap();
+    assert!(!store.audit_parts.is_empty(), "staged");
+    assert!(store.audit_since_unstaged(before).unwrap().is_none());
+    assert!(store.audit_since_unstaged(staged).unwrap().is_none());
+    let after = store.last_seq().unwrap();
+    assert_eq!(store.audit_since_unstaged(after).unwrap().unwrap(), vec![]);
+    assert_eq!(store.audit_since(staged).unwrap()[0].changes.len(), 30);
+}

@@ -133,6 +133,21 @@ fn a_streamed_import_is_one_entry_and_scores_as_a_recompute_does() {
     );
 }
 
+/// Imports accounts from `csv`, which must succeed.
+fn import_accounts(book: &mut Book, csv: String) {
+    let options = ReadOptions::default();
+    let source = Source::bytes(csv.into_bytes(), "accounts.csv", &options);
+    import_source(
+        book,
+        RecordKind::Accounts,
+        source,
+        false,
+        None,
+        &mut |_, _| {},
+    )
+    .unwrap();
+}
+
 /// The file as a reader that notes, at each read, how far it was read and
 /// how many interactions the store held.
 struct Watched {
@@ -232,18 +247,7 @@ fn a_one_shot_book_lets_its_records_go_for_an_import_and_reads_them_again() {
     assert!(!book.records_kept(), "a one-shot book let them go");
     // A write while they are away goes to the store; the next ask reads
     // them again, with it.
-    let options = ReadOptions::default();
-    let csv = b"key,name\nK-1,Renamed\n".to_vec();
-    let source = Source::bytes(csv, "accounts.csv", &options);
-    import_source(
-        &mut book,
-        RecordKind::Accounts,
-        source,
-        false,
-        None,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    import_accounts(&mut book, "key,name\nK-1,Renamed\n".into());
     assert!(!book.records_kept());
     assert_eq!(book.account(ids[1]).unwrap().name, "Renamed");
     assert!(book.records_kept());
@@ -273,17 +277,7 @@ fn a_snapshot_outgrown_by_an_import_is_laid_out_again() {
     for n in 0..1000 {
         csv.push_str(&format!("N-{n},New {n}\n"));
     }
-    let options = ReadOptions::default();
-    let source = Source::bytes(csv.into_bytes(), "accounts.csv", &options);
-    import_source(
-        &mut book,
-        RecordKind::Accounts,
-        source,
-        false,
-        None,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    import_accounts(&mut book, csv);
     book.save_derived().unwrap();
     let head = book.store().derived_head().unwrap().unwrap();
     assert_eq!(head.accounts, 1012);

@@ -97,22 +97,47 @@ fn decode_limited<T: DeserializeOwned>(
     }
 }
 
-/// Sends a message, in several frames when it is large.
+/// Sends a message, in several frames when it is large. It is framed as
+/// it is encoded: a large one (an import's file, an export) is not held
+/// a second time as one encoded buffer.
 pub fn send<T: Serialize>(w: &mut impl Write, msg: &T) -> io::Result<()> {
-    let bytes = encode(msg)?;
-    let mut chunks = bytes.chunks(CHUNK).peekable();
-    let mut frame = Vec::with_capacity(CHUNK.min(bytes.len()) + 1);
-    if bytes.is_empty() {
-        frame.push(WHOLE);
-        write_frame(w, &frame)?;
-    }
-    while let Some(chunk) = chunks.next() {
-        frame.clear();
-        frame.push(if chunks.peek().is_some() { PART } else { WHOLE });
-        frame.extend_from_slice(chunk);
-        write_frame(w, &frame)?;
-    }
+    let mut framer = Framer {
+        w: &mut *w,
+        frame: vec![PART],
+    };
+    bincode::serde::encode_into_std_write(msg, &mut framer, CONFIG).map_err(io::Error::other)?;
+    framer.frame[0] = WHOLE;
+    write_frame(framer.w, &framer.frame)?;
     w.flush()
+}
+
+/// Cuts what is written into frames of `CHUNK` payload bytes. A full frame
+/// goes out as a `PART` once more bytes follow; `send` writes the last one
+/// as `WHOLE`.
+struct Framer<'a, W: Write> {
+    w: &'a mut W,
+    /// The frame being filled: its kind, then up to `CHUNK` bytes.
+    frame: Vec<u8>,
+}
+
+impl<W: Write> Write for Framer<'_, W> {
+    fn write(&mut self, mut data: &[u8]) -> io::Result<usize> {
+        let len = data.len();
+        while !data.is_empty() {
+            if self.frame.len() == 1 + CHUNK {
+                write_frame(self.w, &self.frame)?;
+                self.frame.truncate(1);
+            }
+            let n = (1 + CHUNK - self.frame.len()).min(data.len());
+            self.frame.extend_from_slice(&data[..n]);
+            data = &data[n..];
+        }
+        Ok(len)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Receives one message of at most `limit` bytes (all its parts together):
@@ -169,18 +194,81 @@ mod tests {
         assert_eq!(decode::<String>(&encode(&text).unwrap()).unwrap(), text);
     }
 
+    /// The kinds and payload sizes of the frames on `wire`.
+    fn frames(mut wire: &[u8]) -> Vec<(u8, usize)> {
+        let mut out = Vec::new();
+        while let Ok(f) = read_frame(&mut wire) {
+            out.push((f[0], f.len() - 1));
+        }
+        out
+    }
+
     #[test]
     fn large_messages_travel_in_parts() {
         let big: Vec<u8> = (0..(CHUNK * 2 + 17)).map(|i| (i % 251) as u8).collect();
         let mut wire = Vec::new();
         send(&mut wire, &big).unwrap();
-        // three frames: two parts and the whole tail
-        assert!(wire.len() > big.len() + 3 * 5);
+        // Three frames: two full parts and the whole tail (the length
+        // prefix of the encoded bytes is 5 bytes: 2 MiB + 22 in all).
+        assert_eq!(
+            frames(&wire),
+            [(PART, CHUNK), (PART, CHUNK), (WHOLE, 22)],
+            "framed as encoded"
+        );
+        assert_eq!(encode(&big).unwrap().len(), 2 * CHUNK + 22);
         let back: Vec<u8> = recv(&mut wire.as_slice(), usize::MAX).unwrap();
         assert_eq!(back, big);
         // the same message is refused under a smaller limit
         let err = recv::<Vec<u8>>(&mut wire.as_slice(), CHUNK).unwrap_err();
         assert!(matches!(err, FrameError::TooLarge(_)), "{err}");
+        // A message of exactly one frame's payload is one whole frame, as
+        // is a small one.
+        let exact: Vec<u8> = vec![7; CHUNK - 5];
+        let mut wire = Vec::new();
+        send(&mut wire, &exact).unwrap();
+        assert_eq!(frames(&wire), [(WHOLE, CHUNK)]);
+        assert_eq!(
+            recv::<Vec<u8>>(&mut wire.as_slice(), usize::MAX).unwrap(),
+            exact
+        );
+        let mut wire = Vec::new();
+        send(&mut wire, &"hi").unwrap();
+        assert_eq!(frames(&wire), [(WHOLE, 3)]);
+    }
+
+    /// The bytes on a wire that a message's own serializer can look at.
+    #[derive(Clone, Default)]
+    struct Wire(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+    impl Write for Wire {
+        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(data);
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Notes how many bytes were on the wire when it was serialized.
+    struct Probe(Wire, std::cell::Cell<usize>);
+
+    impl Serialize for Probe {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            self.1.set(self.0.0.borrow().len());
+            s.serialize_unit()
+        }
+    }
+
+    #[test]
+    fn a_large_message_is_on_the_wire_before_it_is_all_encoded() {
+        let mut wire = Wire::default();
+        let probe = Probe(wire.clone(), std::cell::Cell::new(0));
+        let big = vec![1u8; CHUNK + CHUNK / 2];
+        send(&mut wire, &(&big, &probe)).unwrap();
+        assert_eq!(probe.1.get(), 4 + 1 + CHUNK, "one frame went first");
+        let back: (Vec<u8>, ()) = recv(&mut wire.0.borrow().as_slice(), usize::MAX).unwrap();
+        assert_eq!(back.0, big);
     }
 
     #[test]

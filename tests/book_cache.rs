@@ -47,14 +47,7 @@ fn reopened_agrees(book: Book, dir: &std::path::Path, when: &str) -> Book {
 /// Every owner's agenda, patched from what was kept, equals one made afresh
 /// (and so does everyone's).
 fn assert_agendas_fresh(book: &Book, when: &str) {
-    let mut owners: Vec<String> = book
-        .accounts()
-        .unwrap()
-        .iter()
-        .map(|a| a.owner.clone())
-        .collect();
-    owners.sort();
-    owners.dedup();
+    let owners = owners(book);
     for owner in owners.iter().map(|o| Some(o.as_str())).chain([None]) {
         assert_eq!(
             book.agenda(owner).unwrap(),

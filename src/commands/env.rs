@@ -16,9 +16,7 @@ pub trait CmdEnv {
     /// An input file named on the command line, to be read as it is used
     /// (an import's: 100 MB at a million rows), and its size in bytes.
     fn open_file(&mut self, path: &Path) -> std::io::Result<(Box<dyn Read>, u64)> {
-        let bytes = self.read_file(path)?;
-        let len = bytes.len() as u64;
-        Ok((Box::new(std::io::Cursor::new(bytes)), len))
+        Ok(in_memory(self.read_file(path)?))
     }
     /// Writes an output file named on the command line, all or nothing.
     fn write_file(
@@ -80,9 +78,7 @@ impl CmdEnv for LocalEnv<'_> {
 
     fn open_file(&mut self, path: &Path) -> std::io::Result<(Box<dyn Read>, u64)> {
         if path.as_os_str() == "-" {
-            let bytes = read_input(path)?;
-            let len = bytes.len() as u64;
-            return Ok((Box::new(std::io::Cursor::new(bytes)), len));
+            return Ok(in_memory(read_input(path)?));
         }
         let file = std::fs::File::open(path)?;
         let len = file.metadata()?.len();
@@ -119,6 +115,12 @@ impl CmdEnv for LocalEnv<'_> {
     fn output(&self) -> Output {
         self.output
     }
+}
+
+/// An input file's bytes as `CmdEnv::open_file` hands them over.
+pub fn in_memory(bytes: Vec<u8>) -> (Box<dyn Read>, u64) {
+    let len = bytes.len() as u64;
+    (Box::new(std::io::Cursor::new(bytes)), len)
 }
 
 /// The content of an input file named on the command line; `-` is

@@ -29,7 +29,7 @@ pub mod table;
 mod view;
 pub mod views;
 
-pub use env::{CmdEnv, LocalEnv, read_input};
+pub use env::{CmdEnv, LocalEnv, in_memory, read_input};
 pub use error::{CmdResult, CommandError, ErrorKind};
 pub use keydate::KeyDateCommand;
 pub use output::{Output, Progress};

@@ -752,10 +752,7 @@ impl CmdEnv for RemoteEnv {
     fn open_file(&mut self, path: &Path) -> std::io::Result<(Box<dyn std::io::Read>, u64)> {
         let key = path.as_os_str().as_encoded_bytes();
         match self.files.remove(key) {
-            Some(Ok(bytes)) => {
-                let len = bytes.len() as u64;
-                Ok((Box::new(std::io::Cursor::new(bytes)), len))
-            }
+            Some(Ok(bytes)) => Ok(exec::in_memory(bytes)),
             Some(Err(msg)) => Err(std::io::Error::other(msg)),
             None => Err(std::io::Error::other("the client did not send this file")),
         }

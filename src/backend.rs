@@ -293,7 +293,7 @@ impl Backend for Book {
         Ok(self.kpi_report(period, owner)?)
     }
     fn account(&self, id: AccountId) -> BackendResult<Option<Account>> {
-        Ok(Book::account(self, id).cloned())
+        Ok(Book::account(self, id).map(std::borrow::Cow::into_owned))
     }
     fn score(&self, id: AccountId) -> BackendResult<Option<AccountScore>> {
         Ok(self.engine().score(id))

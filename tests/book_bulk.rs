@@ -43,7 +43,7 @@ fn seed(book: &mut Book) {
 }
 
 fn key_of(book: &Book, key: &str) -> Account {
-    book.account_by_key(key).unwrap().clone()
+    book.account_by_key(key).unwrap().into_owned()
 }
 
 fn east() -> BulkTarget {

@@ -240,8 +240,8 @@ fn duplicates(book: &mut Book) -> (Account, Account) {
     )
     .unwrap();
     (
-        book.account_by_key("ACME").unwrap().clone(),
-        book.account_by_key("ACME2").unwrap().clone(),
+        book.account_by_key("ACME").unwrap().into_owned(),
+        book.account_by_key("ACME2").unwrap().into_owned(),
     )
 }
 
@@ -330,7 +330,7 @@ fn merge_moves_every_record_in_one_change_and_undo_restores_both() {
     );
 
     assert!(book.account_by_key("ACME2").is_none());
-    let merged = book.account_by_key("ACME").unwrap().clone();
+    let merged = book.account_by_key("ACME").unwrap().into_owned();
     assert_eq!(merged.name, "Acme GmbH", "kept by default");
     assert_eq!(merged.region, "south", "taken");
     assert_eq!(merged.industry, "machinery", "filled");

@@ -48,7 +48,7 @@ fn order(a: AccountId, units: i64) -> Interaction {
 
 fn new_account(book: &mut Book, key: &str) -> Account {
     book.save_account(account(key)).unwrap();
-    book.account_by_key(key).unwrap().clone()
+    book.account_by_key(key).unwrap().into_owned()
 }
 
 /// The last entry that is not tier bookkeeping.
@@ -432,7 +432,7 @@ fn undo_reverts_an_insert_an_update_and_an_import() {
     assert_eq!((e.action.as_str(), e.undo_of), ("undo", out.undone));
 
     // update
-    let mut edited = book.account(a.id).unwrap().clone();
+    let mut edited = book.account(a.id).unwrap().into_owned();
     edited.name = "Changed".into();
     book.save_account(edited).unwrap();
     book.execute(WriteOp::Undo, None).unwrap();
@@ -486,7 +486,7 @@ fn undo_is_refused_when_someone_else_changed_the_record_since() {
     let mut book = open(dir.path(), "ann");
     let a = new_account(&mut book, "ACME");
     book.set_user("bob");
-    let mut b = book.account(a.id).unwrap().clone();
+    let mut b = book.account(a.id).unwrap().into_owned();
     b.region = "west".into();
     book.save_account(b).unwrap();
     book.set_user("ann");

@@ -27,13 +27,13 @@ fn fill(db: &Path, me: &str) {
         .unwrap();
     }
     book.set_user("bob");
-    let mut a = book.account_by_key("ACME").unwrap().clone();
+    let mut a = book.account_by_key("ACME").unwrap().into_owned();
     a.region = "west".into();
     a.profile.plans = "expand\nin Asia".into();
     book.save_account(a).unwrap();
     // The OS user running the binary edits GLOBEX last.
     book.set_user(me);
-    let mut g = book.account_by_key("GLOBEX").unwrap().clone();
+    let mut g = book.account_by_key("GLOBEX").unwrap().into_owned();
     g.name = "Globex Corp".into();
     book.save_account(g).unwrap();
 }

@@ -28,7 +28,7 @@ fn message(app: &App) -> String {
 fn a_stale_account_form_shows_the_conflict_and_saves_after_a_choice() {
     let dir = tempfile::tempdir().unwrap();
     let mut book = book(dir.path());
-    let acme = book.account_by_key("ACME").unwrap().clone();
+    let acme = book.account_by_key("ACME").unwrap().into_owned();
 
     // Me: open the edit form, change the name and the region.
     let mut app = App::new(&mut book, &opts());
@@ -156,7 +156,7 @@ fn a_stale_account_form_shows_the_conflict_and_saves_after_a_choice() {
 fn take_theirs_keeps_their_value() {
     let dir = tempfile::tempdir().unwrap();
     let mut book = book(dir.path());
-    let acme = book.account_by_key("ACME").unwrap().clone();
+    let acme = book.account_by_key("ACME").unwrap().into_owned();
     let mut app = App::new(&mut book, &opts());
     select(&mut app, "acme");
     key(&mut app, KeyCode::Char('e'));

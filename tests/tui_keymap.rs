@@ -328,7 +328,7 @@ fn prepare(place: Place, book: &mut kam::book::Book) {
         return;
     }
     for key in ["ACME", "GLOBEX"] {
-        let mut a = book.account_by_key(key).unwrap().clone();
+        let mut a = book.account_by_key(key).unwrap().into_owned();
         let tier = book.engine().tier(a.id).unwrap();
         a.pin = Some(Box::new(kam::domain::TierPin {
             tier,

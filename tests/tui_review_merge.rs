@@ -30,7 +30,7 @@ fn review_book(dir: &std::path::Path) -> Book {
     i.margin = Some(Money::from_units(3_000_000));
     i.summary = "framework order".into();
     b.add_interaction(i).unwrap();
-    let mut u = b.account_by_key("UMBRELLA").unwrap().clone();
+    let mut u = b.account_by_key("UMBRELLA").unwrap().into_owned();
     u.pin = Some(Box::new(TierPin {
         tier: b.engine().tier(u.id).unwrap(),
         reason: "strategic importer".into(),

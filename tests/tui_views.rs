@@ -99,7 +99,7 @@ fn save_a_view_recall_it_from_the_list_and_see_team_views() {
 fn my_accounts_is_one_key_away_and_the_same_key_shows_all_again() {
     let dir = tempfile::tempdir().unwrap();
     let mut book = book(dir.path());
-    let globex = book.account_by_key("GLOBEX").unwrap().clone();
+    let globex = book.account_by_key("GLOBEX").unwrap().into_owned();
     let mut backup = globex.clone();
     backup.backup_owner = USER.into();
     book.save_account(backup).unwrap();

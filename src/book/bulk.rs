@@ -100,7 +100,7 @@ impl Book {
     pub fn bulk_targets(&self, target: &BulkTarget) -> Result<Vec<AccountId>> {
         match target {
             BulkTarget::Accounts(ids) => {
-                let mut v: Vec<&Account> = ids.iter().filter_map(|id| self.account(*id)).collect();
+                let mut v: Vec<_> = ids.iter().filter_map(|id| self.account(*id)).collect();
                 v.sort_by(|a, b| a.key.cmp(&b.key));
                 v.dedup_by_key(|a| a.id);
                 Ok(v.into_iter().map(|a| a.id).collect())
@@ -154,7 +154,7 @@ impl Book {
             followups: Vec::new(),
         };
         for id in ids {
-            let current = &self.records()?[&id];
+            let current = &self.record(id)?;
             let refuse = |reason: String| BookError::Refused {
                 key: current.key.clone(),
                 reason,

@@ -217,12 +217,19 @@ impl Book {
     /// Whether the rows' text of the records as they are now is kept (an
     /// open with `Prepare::Rows` made it; for tests and benchmarks).
     pub fn rows_prepared(&self) -> bool {
+        self.kept_row_texts().is_some()
+    }
+
+    /// The rows' text of the records as they are now, if it is kept (not
+    /// made here).
+    pub(super) fn kept_row_texts(&self) -> Option<Arc<RowTexts>> {
         self.cache
             .texts
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
-            .is_some_and(|(generation, _)| *generation == self.accounts_gen)
+            .filter(|(generation, _)| *generation == self.accounts_gen)
+            .map(|(_, texts)| Arc::clone(texts))
     }
 
     /// Whether the answers a first screen asks for (the list's rows in the
@@ -253,12 +260,15 @@ impl Book {
     /// Keeps `texts` as the rows' text of the records as they are now (the
     /// open that made them starts their search text once its first screen
     /// is made).
-    pub(super) fn keep_row_texts(&self, texts: RowTexts) {
+    pub(super) fn keep_row_texts(&self, texts: RowTexts) -> Arc<RowTexts> {
+        let texts = Arc::new(texts);
         *self
             .cache
             .texts
             .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some((self.accounts_gen, Arc::new(texts)));
+            .unwrap_or_else(PoisonError::into_inner) =
+            Some((self.accounts_gen, Arc::clone(&texts)));
+        texts
     }
 
     /// The follow-ups not done, in the store's order (by account, then id).

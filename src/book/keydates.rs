@@ -26,10 +26,11 @@ impl Book {
         let today = self.clock.today();
         let mut items = Vec::new();
         for k in self.store.key_dates()? {
-            let Some(account) = self.records()?.get(&k.account) else {
+            // The engine knows each account's owner: no record is read.
+            let Some(account_owner) = self.engine.owner(k.account) else {
                 continue;
             };
-            if owner.is_some_and(|o| account.owner != o) {
+            if owner.is_some_and(|o| account_owner != o) {
                 continue;
             }
             let Some(due) = k.due_within_lead(today) else {
@@ -78,7 +79,7 @@ impl Book {
         checked: bool,
     ) -> Result<Applied> {
         sanitize_keydate(&mut k).map_err(StoreError::Invalid)?;
-        if !self.records()?.contains_key(&k.account) {
+        if self.account(k.account).is_none() {
             return Err(StoreError::NotFound(format!("account {}", k.account)).into());
         }
         let before = match k.id {

@@ -273,7 +273,7 @@ impl Book {
     ) -> Result<(super::Applied, Vec<String>)> {
         // A key equal to another account's ignoring case is refused by the
         // store's folded key index, in the write's own transaction.
-        let current = self.account(mine.id).cloned();
+        let current = self.account(mine.id).map(std::borrow::Cow::into_owned);
         self.save_merged(base, mine, current, "save_account", request, entry)
     }
 }

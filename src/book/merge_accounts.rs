@@ -92,8 +92,8 @@ impl Book {
     /// Plans merging `drop` into `keep`, taking DROP's value for the fields
     /// in `take`. Nothing is written.
     pub fn plan_merge(&self, keep: &str, drop: &str, take: &[String]) -> Result<MergePlan> {
-        let k = self.find_account(keep)?.clone();
-        let d = self.find_account(drop)?.clone();
+        let k = self.find_account(keep)?.into_owned();
+        let d = self.find_account(drop)?.into_owned();
         if k.id == d.id {
             return Err(invalid("drop", format!("{} cannot be merged into itself", k.key)).into());
         }

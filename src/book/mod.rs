@@ -47,6 +47,7 @@ use crate::segment::{AgendaItem, Engine, Model, ModelError, Recorded, Removed, T
 use crate::store::{Batch, BatchResult, StagedWrite, Store, StoreError, fold_key};
 use children::deleted_from;
 use chrono::{DateTime, NaiveDate, Utc};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -191,10 +192,20 @@ impl Book {
         // Three independent reads of a big book, side by side on the cores:
         // at 100k accounts they are 0.4 + 0.2 + 0.2 s one after another, and
         // the snapshot's inputs load (0.25 s) while the accounts decode.
+        // A book that serves screens keeps the rows' text, not the records
+        // (see `records`): it reads them without their profile text, and
+        // their text moves into the rows. Records made and freed beside the
+        // engine's state left most of their 100 MB (at 100k accounts) in
+        // the process's resident memory.
+        let serves_screens = prepare == Prepare::Rows;
         let (accounts, saved, recorded) = std::thread::scope(|s| {
             let saved = s.spawn(|| derived::read_saved(&store, &model, clock.today()));
             let recorded = s.spawn(|| store.recorded_tiers());
-            let accounts = store.accounts_by_id();
+            let accounts = if serves_screens {
+                store.accounts_without_text()
+            } else {
+                store.accounts_by_id()
+            };
             (
                 accounts,
                 crate::par::join(saved),
@@ -202,16 +213,14 @@ impl Book {
             )
         });
         let (accounts, recorded, saved) = (accounts?, recorded?, saved?);
-        // The row text reads only the records: made on the other core while
-        // the engine loads, which is mostly one thread's work.
-        let (loaded, texts) = std::thread::scope(|s| {
-            let texts = (prepare == Prepare::Rows).then(|| {
-                s.spawn(|| query::index::RowTexts::of(&accounts.iter().collect::<Vec<_>>()))
-            });
-            let loaded = derived::load_engine(&store, model, clock.today(), &accounts, saved);
-            (loaded, texts.map(crate::par::join))
-        });
-        let (engine, derived) = loaded?;
+        let (engine, derived) =
+            derived::load_engine(&store, model, clock.today(), &accounts, saved)?;
+        let (accounts, texts) = if serves_screens {
+            let texts = query::index::RowTexts::of_records(accounts);
+            (records::Records::read_when_asked(), Some(texts))
+        } else {
+            (records::Records::kept(accounts), None)
+        };
         let with_history = engine.accounts_with_history().collect();
         let mut book = Book {
             store,
@@ -219,8 +228,8 @@ impl Book {
             clock,
             wall: Arc::new(Utc::now),
             user: crate::domain::text::clean_line(user),
-            accounts: records::Records::kept(accounts),
-            serves_screens: prepare == Prepare::Rows,
+            accounts,
+            serves_screens,
             with_history,
             recorded,
             derived,
@@ -265,32 +274,66 @@ impl Book {
         self.clock.today()
     }
 
-    /// The account record. None also when the records were let go (a bulk
-    /// import) and cannot be read again: the store's error then comes with
-    /// the next command that reads them (`records`).
-    pub fn account(&self, id: AccountId) -> Option<&Account> {
-        self.records().ok()?.get(&id)
+    /// The account record: the kept one, else read from the store. None
+    /// also when the store cannot be read: its error then comes with the
+    /// next command that reads the records (`records`).
+    pub fn account(&self, id: AccountId) -> Option<Cow<'_, Account>> {
+        self.accounts.one(&self.store, id).ok()?
     }
 
-    /// Whether the account records are in memory now (for tests: a
-    /// one-shot book lets them go for a bulk import).
+    /// The account record to change: a copy of it, or an error naming the
+    /// account when there is none.
+    pub(crate) fn record(&self, id: AccountId) -> Result<Account> {
+        match self.accounts.one(&self.store, id)? {
+            Some(a) => Ok(a.into_owned()),
+            None => Err(StoreError::NotFound(format!("account {id}")).into()),
+        }
+    }
+
+    /// An account's key and name: from the kept records, else from the
+    /// rows' text (a book that serves screens keeps it), else the store's.
+    pub(crate) fn key_and_name(&self, id: AccountId) -> Option<(String, String)> {
+        if let Some(map) = self.accounts.kept_map() {
+            return map.get(&id).map(|a| (a.key.clone(), a.name.clone()));
+        }
+        if let Some(texts) = self.kept_row_texts() {
+            return texts.text_of(id).map(|t| (t.key.clone(), t.name.clone()));
+        }
+        self.account(id).map(|a| (a.key.clone(), a.name.clone()))
+    }
+
+    /// Whether the account records are in memory now (for tests: a book
+    /// that serves screens does not keep them, and a one-shot book lets
+    /// them go for a bulk import).
     pub fn records_kept(&self) -> bool {
         self.accounts.is_kept()
     }
 
-    /// Every account record by id, read again if they were let go.
-    pub(crate) fn records(&self) -> Result<&HashMap<AccountId, Account>> {
+    /// Every account record by id: the kept ones, else read from the store.
+    pub(crate) fn records(&self) -> Result<Cow<'_, HashMap<AccountId, Account>>> {
         Ok(self.accounts.get(&self.store)?)
+    }
+
+    /// How many accounts there are: the kept records, else the rows' text
+    /// (a book that serves screens keeps it for the records as they are).
+    pub fn account_count(&self) -> Result<usize> {
+        match self.accounts.kept_map() {
+            Some(map) => Ok(map.len()),
+            None => Ok(self.row_texts()?.len()),
+        }
     }
 
     /// The account with exactly this key, through the store's key index: a
     /// scan of every account compared 100k keys on each command that names
     /// one (a quarter of the server's time for `kam order` at 100k).
-    pub fn account_by_key(&self, key: &str) -> Option<&Account> {
+    pub fn account_by_key(&self, key: &str) -> Option<Cow<'_, Account>> {
         match self.store.account_id_by_key(key) {
             Ok(id) => id.and_then(|id| self.account(id)),
             // An index that cannot be read: the records themselves.
-            Err(_) => self.records().ok()?.values().find(|a| a.key == key),
+            Err(_) => match self.records().ok()? {
+                Cow::Borrowed(map) => map.values().find(|a| a.key == key).map(Cow::Borrowed),
+                Cow::Owned(map) => map.into_values().find(|a| a.key == key).map(Cow::Owned),
+            },
         }
     }
 
@@ -298,7 +341,7 @@ impl Book {
     /// the one key equal to it ignoring case. A miss (or several keys that
     /// differ only in case) lists up to 5 close keys: those equal ignoring
     /// case, then those starting with it, then those containing it.
-    pub fn find_account(&self, key: &str) -> Result<&Account> {
+    pub fn find_account(&self, key: &str) -> Result<Cow<'_, Account>> {
         let key = key.trim();
         if let Some(a) = self.account_by_key(key) {
             return Ok(a);
@@ -311,8 +354,8 @@ impl Book {
         }
         // A miss: rank the keys that come close, for the message.
         let want = fold_key(key);
-        let mut ranked: Vec<(u8, &str, &Account)> = self
-            .records()?
+        let records = self.records()?;
+        let mut ranked: Vec<(u8, &str)> = records
             .values()
             .filter_map(|a| {
                 let k = fold_key(&a.key);
@@ -325,13 +368,15 @@ impl Book {
                 } else {
                     return None;
                 };
-                Some((rank, a.key.as_str(), a))
+                Some((rank, a.key.as_str()))
             })
             .collect();
         ranked.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.cmp(y.1)));
         let same = ranked.iter().take_while(|r| r.0 == 0).count();
-        if same == 1 {
-            return Ok(ranked[0].2);
+        if same == 1
+            && let Some(a) = self.account_by_key(ranked[0].1)
+        {
+            return Ok(a);
         }
         if same > 1 {
             ranked.truncate(same);
@@ -343,13 +388,13 @@ impl Book {
     }
 
     /// Every account by id (the report module's lookup).
-    pub fn accounts_map(&self) -> Result<&HashMap<AccountId, Account>> {
+    pub fn accounts_map(&self) -> Result<Cow<'_, HashMap<AccountId, Account>>> {
         self.records()
     }
 
     /// All accounts, in key order.
-    pub fn accounts(&self) -> Result<Vec<&Account>> {
-        let mut v: Vec<&Account> = self.records()?.values().collect();
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        let mut v: Vec<Account> = self.records()?.into_owned().into_values().collect();
         v.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(v)
     }
@@ -457,12 +502,19 @@ impl Book {
                 kept.insert(a.id, a.clone());
             }
         }
-        let removes_accounts = stored
+        let removed: HashSet<AccountId> = stored
             .deleted
             .iter()
-            .any(|d| d.record.kind == RefKind::Account);
-        if !stored.accounts.is_empty() || removes_accounts {
+            .filter(|d| d.record.kind == RefKind::Account)
+            .map(|d| d.record.account)
+            .collect();
+        if !stored.accounts.is_empty() || !removed.is_empty() {
+            let texts = self.kept_row_texts();
             self.accounts_gen += 1;
+            if let Some(texts) = texts {
+                let texts = self.keep_row_texts(texts.patched(&stored.accounts, &removed));
+                query::index::RowTexts::prepare_search_aside(&texts);
+            }
         }
         // The accounts this write gives their first history (not a copy of
         // the whole set: 100k ids copied and compared on every write).
@@ -474,12 +526,7 @@ impl Book {
                 first_history.insert(account);
             }
         }
-        for d in stored
-            .deleted
-            .iter()
-            .filter(|d| d.record.kind == RefKind::Account)
-        {
-            let id = d.record.account;
+        for &id in &removed {
             if let Some(kept) = self.accounts.kept_mut() {
                 kept.remove(&id);
             }

@@ -407,7 +407,7 @@ impl Book {
             WriteOp::Pin { key, tier, reason } => {
                 let tier = self.check_tier(&tier)?;
                 let id = self.key_to_id(&key)?;
-                let mut a = self.records()?[&id].clone();
+                let mut a = self.record(id)?;
                 a.pin = Some(Box::new(TierPin {
                     tier,
                     reason,
@@ -418,7 +418,7 @@ impl Book {
             }
             WriteOp::Unpin { key } => {
                 let id = self.key_to_id(&key)?;
-                let mut a = self.records()?[&id].clone();
+                let mut a = self.record(id)?;
                 if a.pin.is_none() {
                     return Err(BookError::NotPinned(a.key));
                 }
@@ -492,7 +492,7 @@ impl Book {
         request: Option<RequestId>,
     ) -> Result<Applied> {
         // The same pin again changes nothing: no audit entry to undo.
-        if self.records()?.get(&a.id) == Some(&a) {
+        if self.account(a.id).as_deref() == Some(&a) {
             return Ok(Applied::default());
         }
         let batch = Batch {

@@ -1,48 +1,88 @@
 //! The account records a book keeps by id. They are read at open (the
-//! engine is loaded from them) and kept for lookups, screens and reports.
-//! A one-shot bulk import lets them go: at 100k accounts they are about
-//! 70 MB beside the import's peak, and it does not look at them. They are
-//! read again from the store when next asked.
+//! engine and the rows' text are made from them). A one-shot book keeps
+//! them for lookups and reports, and lets them go for a streamed import:
+//! at 100k accounts they are about 100 MB, and an import does not look at
+//! them. A book that serves screens (a server, a TUI) does not keep them:
+//! its rows' text holds what a list shows, and a record a screen opens is
+//! read from the store when asked.
 
 use crate::domain::{Account, AccountId};
 use crate::store::{Store, StoreError};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+pub(super) type ById = HashMap<AccountId, Account>;
+
 #[derive(Default)]
 pub(super) struct Records {
-    map: OnceLock<HashMap<AccountId, Account>>,
+    map: OnceLock<ById>,
+    /// Records read again are kept (a one-shot book), or read for each ask
+    /// and let go after it (a book that serves screens).
+    keep: bool,
 }
 
 impl Records {
     pub(super) fn kept(accounts: Vec<Account>) -> Self {
         let map = OnceLock::new();
         let _ = map.set(accounts.into_iter().map(|a| (a.id, a)).collect());
-        Records { map }
+        Records { map, keep: true }
     }
 
-    /// The records, read from `store` if they were let go. A failed read is
-    /// not remembered: the next ask reads again.
-    pub(super) fn get(&self, store: &Store) -> Result<&HashMap<AccountId, Account>, StoreError> {
-        if let Some(map) = self.map.get() {
-            return Ok(map);
+    /// Records read from the store for each ask, never kept.
+    pub(super) fn read_when_asked() -> Self {
+        Records {
+            map: OnceLock::new(),
+            keep: false,
         }
-        let map = store
+    }
+
+    /// The records, read from `store` if they are not kept. A failed read
+    /// is not remembered: the next ask reads again.
+    pub(super) fn get(&self, store: &Store) -> Result<Cow<'_, ById>, StoreError> {
+        if let Some(map) = self.map.get() {
+            return Ok(Cow::Borrowed(map));
+        }
+        let map: ById = store
             .accounts_by_id()?
             .into_iter()
             .map(|a| (a.id, a))
             .collect();
-        Ok(self.map.get_or_init(|| map))
+        Ok(if self.keep {
+            Cow::Borrowed(self.map.get_or_init(|| map))
+        } else {
+            Cow::Owned(map)
+        })
     }
 
-    /// The kept records, to follow a write; None when they were let go
+    /// One record: the kept one, else read from `store` (not kept).
+    pub(super) fn one(
+        &self,
+        store: &Store,
+        id: AccountId,
+    ) -> Result<Option<Cow<'_, Account>>, StoreError> {
+        if !self.keep && self.map.get().is_none() {
+            return Ok(store.account(id)?.map(Cow::Owned));
+        }
+        // Kept, or read again here to be kept.
+        Ok(match self.get(store)? {
+            Cow::Borrowed(map) => map.get(&id).map(Cow::Borrowed),
+            Cow::Owned(mut map) => map.remove(&id).map(Cow::Owned),
+        })
+    }
+
+    /// The kept records, to follow a write; None when they are not kept
     /// (the store has the write, and they are read from it when asked).
-    pub(super) fn kept_mut(&mut self) -> Option<&mut HashMap<AccountId, Account>> {
+    pub(super) fn kept_mut(&mut self) -> Option<&mut ById> {
         self.map.get_mut()
     }
 
     pub(super) fn is_kept(&self) -> bool {
         self.map.get().is_some()
+    }
+
+    pub(super) fn kept_map(&self) -> Option<&ById> {
+        self.map.get()
     }
 
     /// Lets the records go until they are next asked for: freed on a
@@ -52,7 +92,7 @@ impl Records {
     }
 
     /// The kept records, taken (for a process about to exit).
-    pub(super) fn take(&mut self) -> HashMap<AccountId, Account> {
+    pub(super) fn take(&mut self) -> ById {
         self.map.take().unwrap_or_default()
     }
 }

@@ -164,7 +164,7 @@ impl Book {
         };
         for item in due.iter().filter(|i| ids.contains(&i.account)) {
             if item.old_pin.is_some() {
-                let mut a = self.records()?[&item.account].clone();
+                let mut a = self.record(item.account)?;
                 if let Some(p) = &mut a.pin {
                     p.at = today;
                     p.by = self.user.clone();

@@ -86,7 +86,7 @@ impl Book {
         let now: Option<RecordImage> = match r.kind {
             RefKind::Account => self
                 .account(AccountId(r.id))
-                .map(|a| RecordImage::Account(Box::new(a.clone()))),
+                .map(|a| RecordImage::Account(Box::new(a.into_owned()))),
             RefKind::Contact => self
                 .store
                 .contact(ContactId(r.id))?

@@ -24,7 +24,7 @@ pub fn set(
             "give at least one FIELD=VALUE",
         ));
     }
-    let base = book.find_account(key)?.clone();
+    let base = book.find_account(key)?.into_owned();
     let mut edited = base.clone();
     for (field, value) in fields {
         apply(&mut edited, field, value)?;
@@ -39,7 +39,10 @@ pub fn set(
         account: edited,
     };
     let outcome = book.execute(op, env.request())?;
-    let stored = book.account_by_key(&key).cloned().unwrap_or_default();
+    let stored = book
+        .account_by_key(&key)
+        .map(std::borrow::Cow::into_owned)
+        .unwrap_or_default();
     for (field, _) in fields {
         let shown = shown(&stored, field.trim());
         writeln!(env.out(), "{key}: {} = {shown}", field.trim())?;

@@ -95,7 +95,7 @@ fn derived_problems(book: &Book) -> Result<Vec<String>, CommandError> {
     }
     for a in &accounts {
         match book.account(a.id) {
-            Some(mine) if mine == a => {}
+            Some(mine) if *mine == *a => {}
             Some(mine) => problems.push(format!(
                 "book: account {} is version {} in the server's memory, {} on disk",
                 a.key, mine.version, a.version
@@ -103,10 +103,10 @@ fn derived_problems(book: &Book) -> Result<Vec<String>, CommandError> {
             None => problems.push(format!("book: account {} is not loaded", a.key)),
         }
     }
-    if book.accounts_map()?.len() != accounts.len() {
+    let loaded = book.account_count()?;
+    if loaded != accounts.len() {
         problems.push(format!(
-            "book: {} accounts loaded, {} stored",
-            book.accounts_map()?.len(),
+            "book: {loaded} accounts loaded, {} stored",
             accounts.len()
         ));
     }

@@ -68,7 +68,7 @@ fn text(book: &Book, d: &Digest, output: &Output) -> Result<String, super::Comma
     let items: Vec<_> = d.agenda.iter().map(|r| r.item.clone()).collect();
     out.push_str(&agenda_text(
         book.engine(),
-        book.accounts_map()?,
+        &super::report::Labels::of(book)?,
         d.user.as_deref(),
         &items,
         output,

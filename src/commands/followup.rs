@@ -3,6 +3,7 @@
 //! hidden from the agenda until a day, the follow-up itself unchanged).
 
 use super::daily::day;
+use super::report::AccountLookup;
 use super::report::plural;
 use super::run::print_changes;
 use super::{CmdEnv, CmdResult, CommandError, FollowUpCommand};
@@ -145,8 +146,7 @@ fn list(book: &Book, json: bool, owner: Option<&str>, out: &mut dyn Write) -> Cm
         None => Some(book.user().to_string()),
     };
     let owns = |f: &FollowUp, o: &str| {
-        f.assignee == o
-            || (f.assignee.is_empty() && book.account(f.account).is_some_and(|a| a.owner == o))
+        f.assignee == o || (f.assignee.is_empty() && book.engine().owner(f.account) == Some(o))
     };
     let mut open: Vec<FollowUp> = book
         .followups()?
@@ -156,15 +156,16 @@ fn list(book: &Book, json: bool, owner: Option<&str>, out: &mut dyn Write) -> Cm
         .collect();
     open.sort_by_key(|f| (f.due, f.id));
     let today = book.today();
+    let labels = super::report::Labels::of(book)?;
     if json {
         let rows: Vec<serde_json::Value> = open
             .iter()
             .map(|f| {
-                let a = book.account(f.account);
+                let a = labels.label(f.account);
                 json!({
                     "id": f.id.0,
-                    "account": a.map(|a| a.key.as_str()),
-                    "name": a.map(|a| a.name.as_str()),
+                    "account": a.map(|a| a.0),
+                    "name": a.map(|a| a.1),
                     "due": f.due.to_string(),
                     "days_late": (today - f.due).num_days().max(0),
                     "assignee": f.assignee,
@@ -194,7 +195,9 @@ fn list(book: &Book, json: bool, owner: Option<&str>, out: &mut dyn Write) -> Cm
             f.id.0,
             f.due,
             late,
-            key_of(book, f),
+            labels
+                .label(f.account)
+                .map_or_else(|| format!("#{}", f.account), |(key, _)| key.to_string()),
             f.assignee,
             first_line(&f.note)
         )?;

@@ -66,10 +66,7 @@ pub fn calendar(
         })
     ));
     for i in items {
-        let (key, name) = match lookup.account(i.account) {
-            Some(a) => (a.key.as_str(), a.name.as_str()),
-            None => ("?", ""),
-        };
+        let (key, name) = lookup.label(i.account).unwrap_or(("?", ""));
         let what = match i.flag {
             Some(f) => f.as_str(),
             None => i.kind.as_str(),

@@ -2,32 +2,69 @@
 //! (`kam segments`, `kam explain`, `kam agenda`, `kam matrix`). Pure: they
 //! read an `Engine` and look accounts up by id for keys and names.
 
+use crate::book::Book;
+use crate::book::query::index::RowTexts;
 use crate::domain::{Account, AccountId};
 use crate::segment::{AccountScore, AgendaItem, Engine, Matrix};
 use serde_json::{Value, json};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use unicode_width::UnicodeWidthStr;
 
-/// Finds the account record of an id (key and name are not in the engine).
+/// Finds an account's key and name by id (they are not in the engine).
 pub trait AccountLookup {
-    fn account(&self, id: AccountId) -> Option<&Account>;
+    fn label(&self, id: AccountId) -> Option<(&str, &str)>;
 }
 
 impl AccountLookup for HashMap<AccountId, Account> {
-    fn account(&self, id: AccountId) -> Option<&Account> {
-        self.get(&id)
+    fn label(&self, id: AccountId) -> Option<(&str, &str)> {
+        self.get(&id).map(|a| (a.key.as_str(), a.name.as_str()))
     }
 }
 
 impl AccountLookup for BTreeMap<AccountId, Account> {
-    fn account(&self, id: AccountId) -> Option<&Account> {
-        self.get(&id)
+    fn label(&self, id: AccountId) -> Option<(&str, &str)> {
+        self.get(&id).map(|a| (a.key.as_str(), a.name.as_str()))
+    }
+}
+
+impl AccountLookup for RowTexts {
+    fn label(&self, id: AccountId) -> Option<(&str, &str)> {
+        self.text_of(id).map(|t| (t.key.as_str(), t.name.as_str()))
+    }
+}
+
+/// A book's labels: its kept records, else its rows' text (a book that
+/// serves screens keeps no records, and reading 100k of them for their
+/// keys and names cost a report about 0.4 s).
+pub enum Labels<'a> {
+    Records(Cow<'a, HashMap<AccountId, Account>>),
+    Rows(Arc<RowTexts>),
+}
+
+impl Labels<'_> {
+    pub fn of(book: &Book) -> crate::book::Result<Labels<'_>> {
+        Ok(if book.records_kept() {
+            Labels::Records(book.accounts_map()?)
+        } else {
+            Labels::Rows(book.row_texts()?)
+        })
+    }
+}
+
+impl AccountLookup for Labels<'_> {
+    fn label(&self, id: AccountId) -> Option<(&str, &str)> {
+        match self {
+            Labels::Records(map) => map.label(id),
+            Labels::Rows(texts) => texts.label(id),
+        }
     }
 }
 
 pub(super) fn key_name(lookup: &impl AccountLookup, id: AccountId) -> (String, String) {
-    match lookup.account(id) {
-        Some(a) => (a.key.clone(), a.name.clone()),
+    match lookup.label(id) {
+        Some((key, name)) => (key.to_string(), name.to_string()),
         None => (format!("#{id}"), String::new()),
     }
 }
@@ -96,13 +133,13 @@ fn ordered(engine: &Engine, lookup: &impl AccountLookup) -> Vec<(AccountScore, S
 /// held at once to be sorted were the peak memory of `kam segments --json`.
 pub(super) fn display_order(engine: &Engine, lookup: &impl AccountLookup) -> Vec<AccountId> {
     let prio = |t: &str| engine.model().tier(t).map_or(u32::MAX, |p| p.priority);
-    let mut keyed: Vec<(u32, f64, std::borrow::Cow<str>, AccountId)> = engine
+    let mut keyed: Vec<(u32, f64, Cow<str>, AccountId)> = engine
         .tiers_and_values()
         .into_iter()
         .map(|(id, tier, value)| {
-            let key = match lookup.account(id) {
-                Some(a) => std::borrow::Cow::Borrowed(a.key.as_str()),
-                None => std::borrow::Cow::Owned(format!("#{id}")),
+            let key = match lookup.label(id) {
+                Some((key, _)) => Cow::Borrowed(key),
+                None => Cow::Owned(format!("#{id}")),
             };
             (prio(tier), value, key, id)
         })

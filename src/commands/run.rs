@@ -119,15 +119,15 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
         Command::Views(cmd) => super::views::views(book, cmd, env),
         Command::Explain { key, json } => {
             let id = book.find_account(&key)?.id;
-            let lookup = book.accounts_map()?;
+            let lookup = super::report::Labels::of(book)?;
             let missing = || CommandError::new(ErrorKind::Failed, "no score for this account");
             if json {
-                let v = report::explain_json(book.engine(), lookup, id).ok_or_else(missing)?;
+                let v = report::explain_json(book.engine(), &lookup, id).ok_or_else(missing)?;
                 writeln!(env.out(), "{v:#}")?;
             } else {
                 let output = env.output();
-                let t =
-                    report::explain_text(book.engine(), lookup, id, &output).ok_or_else(missing)?;
+                let t = report::explain_text(book.engine(), &lookup, id, &output)
+                    .ok_or_else(missing)?;
                 write!(env.out(), "{t}")?;
             }
             Ok(())
@@ -138,21 +138,21 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
                 Some(o) => Some(o.to_string()),
                 None => Some(book.user().to_string()),
             };
-            let lookup = book.accounts_map()?;
+            let lookup = super::report::Labels::of(book)?;
             // Through the book, so snoozed items stay hidden as in the TUI.
             let items = book.agenda_shared(owner.as_deref())?;
             if let Some(o) = owner.as_deref()
-                && !lookup.values().any(|a| a.owner == o)
+                && !book.engine().has_owner(o)
             {
                 env.warn(&format!("no accounts owned by '{o}'"));
             }
             if ics {
-                let text = super::ics::calendar(lookup, book.today(), owner.as_deref(), &items);
+                let text = super::ics::calendar(&lookup, book.today(), owner.as_deref(), &items);
                 env.out().write_all(text.as_bytes())?;
             } else if json {
                 super::agenda_json::write(
                     book.engine(),
-                    lookup,
+                    &lookup,
                     owner.as_deref(),
                     &items,
                     env.out(),
@@ -160,7 +160,7 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             } else {
                 let output = env.output();
                 let t =
-                    report::agenda_text(book.engine(), lookup, owner.as_deref(), &items, &output);
+                    report::agenda_text(book.engine(), &lookup, owner.as_deref(), &items, &output);
                 write!(env.out(), "{t}")?;
             }
             Ok(())
@@ -191,8 +191,8 @@ pub fn execute(cmd: Command, book: &mut Book, env: &mut dyn CmdEnv) -> CmdResult
             let outcome = book.execute(op, env.request())?;
             let tier = book
                 .account_by_key(&key)
-                .and_then(|a| a.pin.as_ref())
-                .map_or(String::new(), |p| p.tier.clone());
+                .and_then(|a| a.into_owned().pin)
+                .map_or(String::new(), |p| p.tier);
             match outcome.seq {
                 Some(_) => writeln!(env.out(), "{key}: pinned to {tier}")?,
                 None => writeln!(env.out(), "{key}: pinned to {tier} already")?,
@@ -305,8 +305,7 @@ pub(super) fn print_changes(book: &Book, changes: &[TierChange], out: &mut dyn W
     for c in changes {
         let key = book
             .account(c.account)
-            .map(|a| a.key.as_str())
-            .unwrap_or("?");
+            .map_or_else(|| "?".to_string(), |a| a.key.clone());
         writeln!(out, "{key}: {}", c.summary())?;
     }
     Ok(())
@@ -425,8 +424,7 @@ fn model_command(book: &mut Book, action: ModelCommand, env: &mut dyn CmdEnv) ->
     for c in &changes {
         let key = book
             .account(c.account)
-            .map(|a| a.key.as_str())
-            .unwrap_or("?");
+            .map_or_else(|| "?".to_string(), |a| a.key.clone());
         writeln!(
             out,
             "{key}: {} → {}",

@@ -90,8 +90,8 @@ pub fn write(
         .flatten()
         .map(|s: AccountScore| {
             // An account the lookup lacks is named by its id, as elsewhere.
-            let (key, name) = match lookup.account(s.account) {
-                Some(a) => (Cow::Borrowed(a.key.as_str()), a.name.as_str()),
+            let (key, name) = match lookup.label(s.account) {
+                Some((key, name)) => (Cow::Borrowed(key), name),
                 None => (Cow::Owned(format!("#{}", s.account)), ""),
             };
             let m = &s.metrics;

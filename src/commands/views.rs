@@ -149,12 +149,12 @@ pub fn segments(
         Some(pick) => Some(view_ids(book, pick)?),
         None => None,
     };
-    let lookup = book.accounts_map()?;
+    let lookup = super::report::Labels::of(book)?;
     if json {
-        super::segments_json::write(book.engine(), lookup, ids.as_deref(), env.out())?;
+        super::segments_json::write(book.engine(), &lookup, ids.as_deref(), env.out())?;
     } else {
         let output = env.output();
-        let t = report::segments_text_of(book.engine(), lookup, ids.as_deref(), &output);
+        let t = report::segments_text_of(book.engine(), &lookup, ids.as_deref(), &output);
         write!(env.out(), "{t}")?;
     }
     Ok(())

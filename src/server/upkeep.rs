@@ -140,7 +140,7 @@ pub(super) fn refresh_calendars(book: &Mutex<Book>, db: &Path) -> Duration {
     let calendars = loop {
         let start = Instant::now();
         let book = lock(book);
-        if gathering.is_none() && book.accounts_map().is_ok_and(|m| m.is_empty()) {
+        if gathering.is_none() && book.account_count().is_ok_and(|n| n == 0) {
             return start.elapsed();
         }
         let next = gather_part(&book, &mut gathering);

@@ -338,6 +338,72 @@ pub fn account_key(bytes: &[u8]) -> Result<String> {
         })
 }
 
+/// An encoded account without its profile text (left empty): what an open
+/// that keeps no records reads, for the engine and the rows' text. The
+/// text, the largest part of a record, is passed over where it lies in the
+/// value instead of being copied out. The envelope is checked as `decode`
+/// checks it.
+pub fn account_without_text(bytes: &[u8]) -> Result<Account> {
+    /// An account's fields in their stored order, the profile's sections
+    /// borrowed from the value (see `Account`).
+    #[derive(Deserialize)]
+    struct Lean<'a> {
+        id: crate::domain::AccountId,
+        version: u64,
+        key: String,
+        name: String,
+        owner: String,
+        backup_owner: String,
+        industry: String,
+        region: String,
+        status: crate::domain::AccountStatus,
+        #[serde(with = "crate::domain::compact::opt_date")]
+        since: Option<chrono::NaiveDate>,
+        orientation: Option<crate::domain::Orientation>,
+        ratings: crate::domain::Ratings,
+        #[serde(borrow)]
+        _profile: [&'a str; 8],
+        tags: Vec<String>,
+        pin: Option<Box<crate::domain::TierPin>>,
+    }
+    let (version, body) = checked_body::<Account>(bytes)?;
+    if version != Account::VERSION {
+        let mut a = decode::<Account>(bytes)?;
+        a.profile = Default::default();
+        return Ok(a);
+    }
+    let (lean, used) =
+        bincode::serde::borrow_decode_from_slice::<Lean, _>(body, CONFIG).map_err(|e| {
+            StoreError::Codec {
+                tree: Account::TREE,
+                detail: e.to_string(),
+            }
+        })?;
+    if used != body.len() {
+        return Err(StoreError::Codec {
+            tree: Account::TREE,
+            detail: format!("{} trailing bytes", body.len() - used),
+        });
+    }
+    Ok(Account {
+        id: lean.id,
+        version: lean.version,
+        key: lean.key,
+        name: lean.name,
+        owner: lean.owner,
+        backup_owner: lean.backup_owner,
+        industry: lean.industry,
+        region: lean.region,
+        status: lean.status,
+        since: lean.since,
+        orientation: lean.orientation,
+        ratings: lean.ratings,
+        profile: Default::default(),
+        tags: lean.tags,
+        pin: lean.pin,
+    })
+}
+
 /// A value's format version and body, once its envelope, tag and checksum
 /// are found good.
 fn checked_body<T: Record>(bytes: &[u8]) -> Result<(u16, &[u8])> {
@@ -427,5 +493,58 @@ mod tests {
                 .contains("checksum")
         );
         assert!(account_key(&encode(&"x".to_string()).unwrap()).is_err());
+    }
+
+    /// An account read without its text is the whole decode with the
+    /// profile left empty, for every field set or not; a damaged value is
+    /// refused as `decode` refuses it.
+    #[test]
+    fn an_account_reads_without_its_text() {
+        use crate::domain::{AccountId, AccountStatus, Orientation, ProfileText, Ratings, TierPin};
+        let full = Account {
+            id: AccountId(9),
+            version: 4,
+            key: "K-9".into(),
+            name: "Nine 株式会社".into(),
+            owner: "ann".into(),
+            backup_owner: "bob".into(),
+            industry: "steel".into(),
+            region: "north".into(),
+            status: AccountStatus::Dormant,
+            since: chrono::NaiveDate::from_ymd_opt(2020, 2, 29),
+            orientation: Some(Orientation::Solution),
+            ratings: Ratings {
+                potential: Some(4),
+                loyalty: None,
+                strategic_fit: Some(1),
+                tech_cooperation: Some(5),
+            },
+            profile: ProfileText {
+                background: "founded ".repeat(40),
+                needs: "faster".into(),
+                ..ProfileText::default()
+            }
+            .into(),
+            tags: vec!["重点".into(), "b".into()],
+            pin: Some(Box::new(TierPin {
+                tier: "Key".into(),
+                reason: "board".into(),
+                by: "ann".into(),
+                at: chrono::NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(),
+            })),
+        };
+        for a in [full.clone(), Account::default()] {
+            let b = encode(&a).unwrap();
+            let mut want = decode::<Account>(&b).unwrap();
+            want.profile = Default::default();
+            assert_eq!(account_without_text(&b).unwrap(), want);
+            assert_eq!(account_without_text(&b).unwrap().pin, a.pin);
+        }
+        let mut b = encode(&full).unwrap();
+        let last = b.len() - 1;
+        b[last] ^= 1;
+        assert!(account_without_text(&b).is_err());
+        assert!(account_without_text(&b[..6]).is_err());
+        assert!(account_without_text(&encode(&"x".to_string()).unwrap()).is_err());
     }
 }

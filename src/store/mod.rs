@@ -381,6 +381,16 @@ impl Store {
             .collect()
     }
 
+    /// Every account by id with its profile text left empty (see
+    /// `codec::account_without_text`): for an open that keeps no records.
+    pub fn accounts_without_text(&self) -> Result<Vec<Account>> {
+        self.accounts
+            .iter()
+            .values()
+            .map(|v| codec::account_without_text(&v?))
+            .collect()
+    }
+
     /// Inserts a new account: id 0 gets a fresh id, version becomes 1.
     pub fn insert_account(&self, mut a: Account) -> Result<Account> {
         sanitize_account(&mut a)?;

@@ -77,8 +77,7 @@ pub(super) fn agenda_rows(book: &Book, items: &[AgendaItem]) -> Vec<AgendaRow> {
 
 fn row(book: &Book, item: &AgendaItem) -> AgendaRow {
     let (key, name) = book
-        .account(item.account)
-        .map(|a| (a.key.clone(), a.name.clone()))
+        .key_and_name(item.account)
         .unwrap_or_else(|| ("?".into(), "?".into()));
     AgendaRow {
         key,

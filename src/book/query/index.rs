@@ -29,7 +29,7 @@ use crate::domain::{Account, AccountId};
 use nucleo_matcher::Utf32String;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-/// The records' part of every row, in one fixed order of the accounts.
+/// The records' part of every row, in id order.
 pub struct RowTexts {
     ids: Vec<AccountId>,
     text: Vec<Arc<RowText>>,
@@ -96,9 +96,31 @@ impl RowTexts {
         ))
     }
 
-    /// The text of `accounts`' rows (each account once).
+    /// The text of `accounts`' rows (each account once), made of their
+    /// text rather than a copy of it.
+    pub(in crate::book) fn of_records(mut accounts: Vec<Account>) -> RowTexts {
+        accounts.sort_unstable_by_key(|a| a.id);
+        let ids = accounts.iter().map(|a| a.id).collect();
+        // Not `collect`: it would keep the records' buffer (32 MB at 100k
+        // accounts) for these pointers.
+        let mut text = Vec::with_capacity(accounts.len());
+        text.extend(accounts.into_iter().map(|a| Arc::new(RowText::from(a))));
+        RowTexts::of_sorted(ids, text)
+    }
+
+    /// The text of `accounts`' rows (each account once), in id order.
     pub(in crate::book) fn of(accounts: &[&Account]) -> RowTexts {
-        let text = crate::par::map(accounts, |a| Arc::new(RowText::of(a)));
+        let mut accounts = accounts.to_vec();
+        if !accounts.is_sorted_by_key(|a| a.id) {
+            accounts.sort_unstable_by_key(|a| a.id);
+        }
+        let text = crate::par::map(&accounts, |a| Arc::new(RowText::of(a)));
+        RowTexts::of_sorted(accounts.iter().map(|a| a.id).collect(), text)
+    }
+
+    /// Rows of `ids` (ascending) with their `text`.
+    fn of_sorted(ids: Vec<AccountId>, text: Vec<Arc<RowText>>) -> RowTexts {
+        debug_assert!(ids.is_sorted() && ids.len() == text.len());
         let mut by_key: Vec<u32> = (0..text.len() as u32).collect();
         by_key.sort_unstable_by(|&a, &b| text[a as usize].key.cmp(&text[b as usize].key));
         let mut key_rank = vec![0; text.len()];
@@ -106,13 +128,51 @@ impl RowTexts {
             key_rank[i as usize] = rank as u32;
         }
         RowTexts {
-            ids: accounts.iter().map(|a| a.id).collect(),
+            ids,
             text,
             search: OnceLock::new(),
             key_rank,
             by_name: OnceLock::new(),
             by_owner: OnceLock::new(),
         }
+    }
+
+    /// These rows with `changed` accounts' text made again (or added) and
+    /// `removed` ones left out: an account write at 100k accounts made
+    /// every row's text again from the records, and a book that serves
+    /// screens keeps no records to make it from.
+    pub(in crate::book) fn patched(
+        &self,
+        changed: &[Account],
+        removed: &std::collections::HashSet<AccountId>,
+    ) -> RowTexts {
+        let mut new: Vec<(AccountId, Arc<RowText>)> = changed
+            .iter()
+            .filter(|a| !removed.contains(&a.id))
+            .map(|a| (a.id, Arc::new(RowText::of(a))))
+            .collect();
+        new.sort_unstable_by_key(|(id, _)| *id);
+        new.dedup_by_key(|(id, _)| *id);
+        let mut ids = Vec::with_capacity(self.ids.len() + new.len());
+        let mut text = Vec::with_capacity(self.ids.len() + new.len());
+        let mut fresh = new.into_iter().peekable();
+        for (&id, t) in self.ids.iter().zip(&self.text) {
+            while let Some((f, ft)) = fresh.next_if(|(f, _)| *f < id) {
+                ids.push(f);
+                text.push(ft);
+            }
+            let replaced = fresh.next_if(|(f, _)| *f == id).map(|(_, t)| t);
+            if removed.contains(&id) {
+                continue;
+            }
+            ids.push(id);
+            text.push(replaced.unwrap_or_else(|| Arc::clone(t)));
+        }
+        for (id, t) in fresh {
+            ids.push(id);
+            text.push(t);
+        }
+        RowTexts::of_sorted(ids, text)
     }
 
     /// Makes the search haystacks now, if no search has.
@@ -143,6 +203,27 @@ impl RowTexts {
         }
         let _ = self.search.set(Haystacks::of(&self.text));
         self.search.get().expect("set here or by another")
+    }
+
+    /// The row text of account `id`.
+    pub fn text_of(&self, id: AccountId) -> Option<&RowText> {
+        let i = self.ids.binary_search(&id).ok()?;
+        Some(&self.text[i])
+    }
+
+    /// The row text of account `id`, shared.
+    pub(in crate::book) fn shared(&self, id: AccountId) -> Option<Arc<RowText>> {
+        let i = self.ids.binary_search(&id).ok()?;
+        Some(Arc::clone(&self.text[i]))
+    }
+
+    /// How many rows: one per account.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
     }
 
     /// Every account with its row's text.
@@ -515,5 +596,59 @@ impl Book {
                 RowIndex::build(self, texts)
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::{BTreeMap, HashSet};
+
+    fn account(id: u64, letter: u8) -> Account {
+        Account {
+            id: AccountId(id),
+            // Unique keys (the id ends each), in an order the letter moves.
+            key: format!("{}-{id}", char::from(b'A' + letter % 26)),
+            name: format!("Name {letter}"),
+            ..Account::default()
+        }
+    }
+
+    fn parts(t: &RowTexts) -> (Vec<AccountId>, Vec<RowText>, Vec<u32>) {
+        let text = t.text.iter().map(|t| (**t).clone()).collect();
+        (t.ids.clone(), text, t.key_rank.clone())
+    }
+
+    proptest! {
+        /// Rows patched after writes are the rows made afresh from the
+        /// records as they are after them.
+        #[test]
+        fn patched_rows_are_the_rows_made_afresh(
+            start in proptest::collection::btree_map(1u64..60, 0u8..26, 0..40),
+            changed in proptest::collection::vec((1u64..70, 0u8..26), 0..12),
+            removed in proptest::collection::vec(1u64..70, 0..8),
+        ) {
+            let mut now: BTreeMap<u64, Account> =
+                start.iter().map(|(&id, &l)| (id, account(id, l))).collect();
+            let before: Vec<&Account> = now.values().rev().collect();
+            let texts = RowTexts::of(&before);
+            let changed: Vec<Account> = changed.iter().map(|&(id, l)| account(id, l)).collect();
+            let removed: HashSet<AccountId> = removed.into_iter().map(AccountId).collect();
+            // The write's last image of an account wins, as in a batch.
+            for a in &changed {
+                now.insert(a.id.0, a.clone());
+            }
+            now.retain(|id, _| !removed.contains(&AccountId(*id)));
+            let mut last: Vec<Account> = changed.into_iter().rev().collect();
+            last.sort_by_key(|a| a.id);
+            last.dedup_by_key(|a| a.id);
+            let patched = texts.patched(&last, &removed);
+            let afresh = RowTexts::of(&now.values().collect::<Vec<_>>());
+            prop_assert_eq!(parts(&patched), parts(&afresh));
+            for a in now.values() {
+                prop_assert_eq!(patched.text_of(a.id).map(|t| &t.key), Some(&a.key));
+            }
+        }
     }
 }

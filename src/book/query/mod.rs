@@ -11,7 +11,7 @@
 mod agenda;
 pub mod filter;
 pub mod fuzzy;
-pub(super) mod index;
+pub mod index;
 mod rows;
 
 pub use agenda::{AgendaUpdate, agenda_order};
@@ -149,10 +149,18 @@ fn scored_row(
 /// The current rows of these accounts (those that exist), in the order asked.
 pub fn rows(book: &Book, ids: &[AccountId]) -> Result<Vec<AccountRow>> {
     let review = book.last_review()?;
+    // The rows' text kept for the records as they are shares its text, and
+    // a book that serves screens keeps no records to read it from.
+    if let Some(texts) = book.kept_row_texts() {
+        return Ok(ids
+            .iter()
+            .filter_map(|&id| Some(scored_row(book, review.as_ref(), id, texts.shared(id)?)))
+            .collect());
+    }
     Ok(ids
         .iter()
         .filter_map(|id| book.account(*id))
-        .map(|a| row(book, review.as_ref(), a))
+        .map(|a| row(book, review.as_ref(), &a))
         .collect())
 }
 
@@ -202,7 +210,7 @@ pub fn list(book: &Book, q: &ListQuery) -> std::result::Result<ListPage, ListErr
             .collect(),
         offset,
         total,
-        accounts: book.accounts_map()?.len(),
+        accounts: book.account_count()?,
     })
 }
 
@@ -290,7 +298,7 @@ fn matrix_uncached(book: &Book) -> Result<MatrixSummary> {
 pub const PARETO_POINTS: usize = 100;
 
 pub fn detail(book: &Book, id: AccountId) -> Result<Option<AccountDetail>> {
-    let Some(account) = book.account(id).cloned() else {
+    let Some(account) = book.account(id).map(std::borrow::Cow::into_owned) else {
         return Ok(None);
     };
     Ok(Some(AccountDetail {
@@ -414,6 +422,6 @@ pub fn delta(book: &Book, touched: Touched, user: &str, have: Option<u64>) -> Re
         matrix: matrix(book)?,
         agenda,
         agenda_version,
-        accounts: book.accounts_map()?.len(),
+        accounts: book.account_count()?,
     })
 }

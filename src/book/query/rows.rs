@@ -43,6 +43,21 @@ pub struct RowText {
     pub tags: Vec<String>,
 }
 
+impl From<crate::domain::Account> for RowText {
+    fn from(a: crate::domain::Account) -> RowText {
+        RowText {
+            status: a.status.to_string(),
+            key: a.key,
+            name: a.name,
+            owner: a.owner,
+            backup_owner: a.backup_owner,
+            region: a.region,
+            industry: a.industry,
+            tags: a.tags,
+        }
+    }
+}
+
 impl RowText {
     pub fn of(a: &crate::domain::Account) -> RowText {
         RowText {

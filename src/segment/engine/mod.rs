@@ -287,6 +287,11 @@ impl Engine {
             .collect();
     }
 
+    /// Whether any known account has owner `o`.
+    pub fn has_owner(&self, o: &str) -> bool {
+        self.owners.get(o).is_some_and(|ids| !ids.is_empty())
+    }
+
     /// The owner the engine was told about (for agenda filtering).
     pub fn owner(&self, id: AccountId) -> Option<&str> {
         self.accounts

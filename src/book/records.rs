@@ -55,7 +55,8 @@ impl Records {
         })
     }
 
-    /// One record: the kept one, else read from `store` (not kept).
+    /// One record: the kept one; else a book that keeps its records reads
+    /// them all again to keep them, and one that does not reads this one.
     pub(super) fn one(
         &self,
         store: &Store,
@@ -118,5 +119,10 @@ mod tests {
         assert!(records.kept_mut().is_none(), "let go");
         assert_eq!(records.get(&store).unwrap().get(&a.id), Some(&a));
         assert!(records.kept_mut().is_some(), "kept again once read");
+
+        let lean = Records::read_when_asked();
+        assert_eq!(lean.one(&store, a.id).unwrap().as_deref(), Some(&a));
+        assert_eq!(lean.get(&store).unwrap().get(&a.id), Some(&a));
+        assert!(!lean.is_kept(), "each ask reads the store, none is kept");
     }
 }

@@ -141,33 +141,146 @@ impl<W: Write> Write for Framer<'_, W> {
 }
 
 /// Receives one message of at most `limit` bytes (all its parts together):
-/// a peer cannot make the receiver buffer without bound.
+/// a peer cannot make the receiver buffer without bound. It is decoded as
+/// its frames arrive: a large one (an import's file) was held whole as
+/// received beside its decoded copy.
 pub fn recv<T: DeserializeOwned>(r: &mut impl Read, limit: usize) -> Result<T, FrameError> {
-    let mut msg = Vec::new();
-    loop {
-        let frame = match read_frame(r) {
-            Err(FrameError::Closed) if !msg.is_empty() => {
-                return Err(FrameError::Malformed("message cut short".into()));
-            }
-            other => other?,
+    let mut de = Deframer {
+        r,
+        frame: Vec::new(),
+        pos: 0,
+        last: false,
+        started: false,
+        total: 0,
+        limit,
+        failed: None,
+    };
+    // No length the message claims can exceed the message itself: a
+    // garbled one (a string of 2^62 bytes) is refused, not allocated.
+    macro_rules! within {
+        ($limit:expr) => {
+            bincode::serde::decode_from_reader::<T, _, _>(
+                &mut de,
+                CONFIG.with_limit::<{ $limit }>(),
+            )
         };
-        let Some((&flag, body)) = frame.split_first() else {
-            return Err(FrameError::Malformed("empty frame".into()));
-        };
-        if msg.len() + body.len() > limit {
-            return Err(FrameError::TooLarge(limit));
+    }
+    let decoded = match limit {
+        0..=0x100_0000 => within!(0x100_0000),
+        0x100_0001..=0x1000_0000 => within!(0x1000_0000),
+        _ => within!(0x4000_0000),
+    };
+    if let Some(e) = de.failed.take() {
+        return Err(e);
+    }
+    let v = decoded.map_err(|e| FrameError::Malformed(e.to_string()))?;
+    let trailing = de.rest()?;
+    if trailing > 0 {
+        return Err(FrameError::Malformed(format!("{trailing} trailing bytes")));
+    }
+    Ok(v)
+}
+
+/// The payload of a message's frames, read one frame at a time as the
+/// decoder asks for bytes.
+struct Deframer<'a, R: Read> {
+    r: &'a mut R,
+    frame: Vec<u8>,
+    /// Next byte of `frame` to hand out (its kind byte is skipped).
+    pos: usize,
+    /// `frame` is the message's last (`WHOLE`).
+    last: bool,
+    started: bool,
+    /// Payload bytes received so far, and at most.
+    total: usize,
+    limit: usize,
+    /// What ended the frames early, told to `recv`'s caller rather than
+    /// as the decoder's error.
+    failed: Option<FrameError>,
+}
+
+impl<R: Read> Deframer<'_, R> {
+    /// Reads the message's next frame; false at its end or on a failure
+    /// (kept in `failed`).
+    fn next_frame(&mut self) -> bool {
+        if self.last || self.failed.is_some() {
+            return false;
         }
-        msg.extend_from_slice(body);
-        match flag {
-            WHOLE => {
-                // A large message (an import's file) grew by doubling: the
-                // slack would be held beside the decoded copy.
-                msg.shrink_to_fit();
-                return decode(&msg);
+        let frame = match read_frame(self.r) {
+            Err(FrameError::Closed) if self.started => {
+                Err(FrameError::Malformed("message cut short".into()))
             }
-            PART => continue,
-            other => return Err(FrameError::Malformed(format!("unknown frame kind {other}"))),
+            other => other,
+        };
+        let checked = frame.and_then(|f| {
+            let kind = *f
+                .first()
+                .ok_or_else(|| FrameError::Malformed("empty frame".into()))?;
+            if !matches!(kind, WHOLE | PART) {
+                return Err(FrameError::Malformed(format!("unknown frame kind {kind}")));
+            }
+            if self.total + f.len() - 1 > self.limit {
+                return Err(FrameError::TooLarge(self.limit));
+            }
+            Ok((kind, f))
+        });
+        match checked {
+            Ok((kind, f)) => {
+                self.started = true;
+                self.total += f.len() - 1;
+                self.last = kind == WHOLE;
+                self.frame = f;
+                self.pos = 1;
+                true
+            }
+            Err(e) => {
+                self.failed = Some(e);
+                false
+            }
         }
+    }
+
+    /// The bytes left in the message once it is decoded, its frames read
+    /// to its end so the next message starts where it should.
+    fn rest(&mut self) -> Result<usize, FrameError> {
+        let mut n = self.frame.len().saturating_sub(self.pos);
+        self.pos = self.frame.len();
+        while self.next_frame() {
+            n += self.frame.len() - 1;
+            self.pos = self.frame.len();
+        }
+        match self.failed.take() {
+            Some(e) => Err(e),
+            None => Ok(n),
+        }
+    }
+}
+
+impl<R: Read> bincode::de::read::Reader for Deframer<'_, R> {
+    fn read(&mut self, mut bytes: &mut [u8]) -> Result<(), bincode::error::DecodeError> {
+        while !bytes.is_empty() {
+            if self.pos == self.frame.len() && !self.next_frame() {
+                return Err(bincode::error::DecodeError::UnexpectedEnd {
+                    additional: bytes.len(),
+                });
+            }
+            let n = bytes.len().min(self.frame.len() - self.pos);
+            bytes[..n].copy_from_slice(&self.frame[self.pos..self.pos + n]);
+            self.pos += n;
+            bytes = &mut bytes[n..];
+        }
+        Ok(())
+    }
+
+    fn peek_read(&mut self, n: usize) -> Option<&[u8]> {
+        if self.pos == self.frame.len() {
+            self.next_frame();
+        }
+        self.frame.get(self.pos..self.pos + n)
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos += n;
     }
 }
 
@@ -289,5 +402,78 @@ mod tests {
             recv::<String>(&mut [].as_slice(), usize::MAX),
             Err(FrameError::Closed)
         ));
+        // A garbled length is refused, not allocated, under any limit.
+        for limit in [1 << 20, 256 << 20, usize::MAX] {
+            let mut wire = Vec::new();
+            write_frame(&mut wire, &[WHOLE, 253, 0, 0, 0, 0, 0, 0, 0, 0x40, b'x']).unwrap();
+            assert!(matches!(
+                recv::<Vec<u8>>(&mut wire.as_slice(), limit),
+                Err(FrameError::Malformed(_))
+            ));
+        }
+        // A message cut short, and one with bytes after its end.
+        let mut wire = Vec::new();
+        send(&mut wire, &vec![3u8; CHUNK * 2]).unwrap();
+        let cut = &wire[..wire.len() - 10];
+        assert!(matches!(
+            recv::<Vec<u8>>(&mut &cut[..], usize::MAX),
+            Err(FrameError::Malformed(_) | FrameError::Io(_))
+        ));
+        let mut wire = Vec::new();
+        send(&mut wire, &(7u8, 8u8)).unwrap();
+        send(&mut wire, &"next").unwrap();
+        let mut r = wire.as_slice();
+        assert!(matches!(
+            recv::<u8>(&mut r, usize::MAX),
+            Err(FrameError::Malformed(_))
+        ));
+        assert_eq!(
+            recv::<String>(&mut r, usize::MAX).unwrap(),
+            "next",
+            "in step after it"
+        );
+    }
+
+    thread_local! {
+        /// Bytes a `Counted` reader has handed out, and what `Seen` read
+        /// of it when it was decoded.
+        static READ: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+        static SEEN: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    struct Counted<'a>(&'a [u8]);
+
+    impl Read for Counted<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.read(buf)?;
+            READ.with(|r| r.set(r.get() + n));
+            Ok(n)
+        }
+    }
+
+    struct Seen;
+
+    impl<'de> serde::Deserialize<'de> for Seen {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Seen, D::Error> {
+            SEEN.with(|s| s.set(READ.with(std::cell::Cell::get)));
+            <()>::deserialize(d).map(|()| Seen)
+        }
+    }
+
+    /// The receiver decodes a large message as its frames come: the start
+    /// of the message is decoded before its later frames are read.
+    #[test]
+    fn a_large_message_is_decoded_as_its_frames_arrive() {
+        let big = vec![5u8; CHUNK * 3];
+        let mut wire = Vec::new();
+        send(&mut wire, &((), &big)).unwrap();
+        READ.with(|r| r.set(0));
+        let (Seen, back): (Seen, Vec<u8>) = recv(&mut Counted(&wire), usize::MAX).unwrap();
+        assert_eq!(back, big);
+        assert_eq!(READ.with(std::cell::Cell::get), wire.len());
+        assert!(
+            SEEN.with(std::cell::Cell::get) <= 4 + 1 + CHUNK,
+            "only the first frame was read when the message's start was decoded"
+        );
     }
 }

@@ -236,7 +236,7 @@ pub fn run_command_with(
     let files = exec::input_files(cmd)
         .into_iter()
         .map(|p| {
-            let bytes = crate::commands::read_input(&p).map_err(|e| e.to_string());
+            let bytes = super::content::Content::of_input(&p).map_err(|e| e.to_string());
             (p.as_os_str().as_bytes().to_vec(), bytes)
         })
         .collect();
@@ -264,11 +264,13 @@ pub fn run_command_with(
             )
         };
         let mut conn = Connection::open(ep, hello)?;
-        if conn.send(&req).is_err() {
-            if attempts < RESENDS {
-                continue;
+        match conn.send(&req) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                return Err(CommandError::new(ErrorKind::Failed, e.to_string()));
             }
-            return Err(lost());
+            Err(_) if attempts < RESENDS => continue,
+            Err(_) => return Err(lost()),
         }
         let mut seen = 0usize;
         loop {

@@ -105,7 +105,12 @@ pub fn send<T: Serialize>(w: &mut impl Write, msg: &T) -> io::Result<()> {
         w: &mut *w,
         frame: vec![PART],
     };
-    bincode::serde::encode_into_std_write(msg, &mut framer, CONFIG).map_err(io::Error::other)?;
+    bincode::serde::encode_into_std_write(msg, &mut framer, CONFIG).map_err(|e| match e {
+        bincode::error::EncodeError::Io { inner, .. } => inner,
+        // The message itself could not be made (an input file changed
+        // while it was sent): not a connection's failure.
+        other => io::Error::new(io::ErrorKind::InvalidInput, other.to_string()),
+    })?;
     framer.frame[0] = WHOLE;
     write_frame(framer.w, &framer.frame)?;
     w.flush()

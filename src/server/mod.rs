@@ -15,6 +15,7 @@
 
 pub mod calls;
 pub mod client;
+pub mod content;
 pub mod frame;
 pub mod hooks;
 pub mod peer;

@@ -58,13 +58,13 @@ pub struct ServerInfo {
 
 /// An input file: its path as given, and its content or why the client
 /// could not read it.
-pub type InputFile = (Vec<u8>, Result<Vec<u8>, String>);
+pub type InputFile = (Vec<u8>, Result<super::content::Content, String>);
 
 /// Requests after the handshake.
 // One per message, built and sent at once: boxing the call would only add
 // noise for every sender.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub enum Request {
     /// A book command with the content of the input files it names, which
     /// the client read itself: the server may run as another user. Paths

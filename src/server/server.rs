@@ -702,7 +702,7 @@ fn handle(
 /// files go back to the client to write.
 struct RemoteEnv {
     out: Vec<u8>,
-    files: HashMap<Vec<u8>, Result<Vec<u8>, String>>,
+    files: HashMap<Vec<u8>, Result<super::content::Content, String>>,
     written: Vec<(Vec<u8>, Vec<u8>)>,
     /// A large output (a backup) sent after the book is released.
     large: Option<std::fs::File>,
@@ -741,7 +741,7 @@ impl CmdEnv for RemoteEnv {
     fn read_file(&mut self, path: &Path) -> std::io::Result<Vec<u8>> {
         let key = path.as_os_str().as_encoded_bytes();
         match self.files.get(key) {
-            Some(Ok(bytes)) => Ok(bytes.clone()),
+            Some(Ok(content)) => content.to_vec(),
             Some(Err(msg)) => Err(std::io::Error::other(msg.clone())),
             None => Err(std::io::Error::other("the client did not send this file")),
         }
@@ -752,7 +752,7 @@ impl CmdEnv for RemoteEnv {
     fn open_file(&mut self, path: &Path) -> std::io::Result<(Box<dyn std::io::Read>, u64)> {
         let key = path.as_os_str().as_encoded_bytes();
         match self.files.remove(key) {
-            Some(Ok(bytes)) => Ok(exec::in_memory(bytes)),
+            Some(Ok(content)) => content.into_reader(),
             Some(Err(msg)) => Err(std::io::Error::other(msg)),
             None => Err(std::io::Error::other("the client did not send this file")),
         }

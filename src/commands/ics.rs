@@ -10,12 +10,11 @@
 
 use super::report::AccountLookup;
 use crate::book::Book;
-use crate::book::query::{RowText, RowTexts};
-use crate::domain::{Account, AccountId};
+use crate::book::query::RowTexts;
 use crate::segment::AgendaItem;
 use crate::transfer::contentline::{escape, fold};
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -182,10 +181,16 @@ impl Calendars {
                 std::io::Write::write_all(w, text.as_bytes())
             })
         };
-        let (today, stamp) = (self.today, self.stamp.clone());
-        let (by_owner, accounts) = self.by_owner();
-        for (owner, items) in &by_owner {
-            let text = calendar(&accounts, today, Some(owner), items);
+        let Calendars {
+            stamp,
+            today,
+            items,
+            texts,
+        } = self;
+        for (owner, items) in &by_owner(&texts, items) {
+            // Keys and names from the rows' text: a copy of every named
+            // account was 70 MB at 100k accounts, at the server's peak.
+            let text = calendar(&*texts, today, Some(owner), items);
             let path = agenda_file(dir, owner);
             // Most writes leave most owners' calendars as they were. Each is
             // ~10 MB at 100k accounts, written with a sync; rewriting all of
@@ -199,42 +204,30 @@ impl Calendars {
         }
         write(&dir.join(STAMP_FILE), &stamp)
     }
+}
 
-    /// The items per owner (every owner of an account, with items or
-    /// not), and the accounts they name with what the events show.
-    fn by_owner(
-        self,
-    ) -> (
-        BTreeMap<String, Vec<AgendaItem>>,
-        HashMap<AccountId, Account>,
-    ) {
-        let texts: HashMap<AccountId, &RowText> = self.texts.iter().collect();
-        let mut by_owner: BTreeMap<String, Vec<AgendaItem>> = texts
-            .values()
-            .filter(|t| !t.owner.is_empty())
-            .map(|t| (t.owner.clone(), Vec::new()))
-            .collect();
-        let mut accounts = HashMap::new();
-        for item in self.items {
-            if let Some(t) = texts.get(&item.account)
-                && let Some(list) = by_owner.get_mut(t.owner.as_str())
-            {
-                accounts.entry(item.account).or_insert_with(|| Account {
-                    id: item.account,
-                    key: t.key.clone(),
-                    name: t.name.clone(),
-                    ..Default::default()
-                });
-                list.push(item);
-            }
+/// `items` per owner: every owner of an account, with items or not.
+fn by_owner(texts: &RowTexts, items: Vec<AgendaItem>) -> BTreeMap<String, Vec<AgendaItem>> {
+    let mut by_owner: BTreeMap<String, Vec<AgendaItem>> = BTreeMap::new();
+    for (_, t) in texts.iter() {
+        if !t.owner.is_empty() && !by_owner.contains_key(&t.owner) {
+            by_owner.insert(t.owner.clone(), Vec::new());
         }
-        (by_owner, accounts)
     }
+    for item in items {
+        if let Some(t) = texts.text_of(item.account)
+            && let Some(list) = by_owner.get_mut(t.owner.as_str())
+        {
+            list.push(item);
+        }
+    }
+    by_owner
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Account;
 
     /// Calendars written for a state of the book are current for it, not
     /// after a change nor on another day.

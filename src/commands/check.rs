@@ -5,6 +5,7 @@
 //! (exit 4).
 
 use super::{CmdEnv, CmdResult, CommandError};
+use crate::book::query::RowText;
 use crate::book::{Book, META_MODEL};
 use crate::segment::{AccountScore, Engine, Model};
 use crate::store::Store;
@@ -93,14 +94,30 @@ fn derived_problems(book: &Book) -> Result<Vec<String>, CommandError> {
     {
         return Ok(problems);
     }
-    for a in &accounts {
-        match book.account(a.id) {
-            Some(mine) if *mine == *a => {}
-            Some(mine) => problems.push(format!(
-                "book: account {} is version {} in the server's memory, {} on disk",
-                a.key, mine.version, a.version
-            )),
-            None => problems.push(format!("book: account {} is not loaded", a.key)),
+    if book.records_kept() {
+        for a in &accounts {
+            match book.account(a.id) {
+                Some(mine) if *mine == *a => {}
+                Some(mine) => problems.push(format!(
+                    "book: account {} is version {} in the server's memory, {} on disk",
+                    a.key, mine.version, a.version
+                )),
+                None => problems.push(format!("book: account {} is not loaded", a.key)),
+            }
+        }
+    } else {
+        // A book that serves screens keeps the records' text for its rows,
+        // not the records: that is what it shows.
+        let texts = book.row_texts()?;
+        for a in &accounts {
+            match texts.text_of(a.id) {
+                Some(mine) if *mine == RowText::of(a) => {}
+                Some(_) => problems.push(format!(
+                    "book: account {} shows in the server's memory other than it is on disk",
+                    a.key
+                )),
+                None => problems.push(format!("book: account {} is not loaded", a.key)),
+            }
         }
     }
     let loaded = book.account_count()?;
@@ -164,4 +181,47 @@ fn derived_problems(book: &Book) -> Result<Vec<String>, CommandError> {
         ));
     }
     Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::book::Prepare;
+    use crate::clock::Clock;
+    use crate::domain::Account;
+
+    /// A record changed on disk behind the book is named, whether the book
+    /// keeps the records (a one-shot command) or only their rows' text (a
+    /// server).
+    #[test]
+    fn an_account_changed_behind_the_book_is_named() {
+        for prepare in [Prepare::Scores, Prepare::Rows] {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(dir.path()).unwrap();
+            for (key, name) in [("K-1", "One"), ("K-2", "Two")] {
+                store
+                    .insert_account(Account {
+                        key: key.into(),
+                        name: name.into(),
+                        owner: "ann".into(),
+                        ..Account::default()
+                    })
+                    .unwrap();
+            }
+            let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+            let book = Book::open_with(store, Clock::fixed(today), "ann", prepare).unwrap();
+            assert_eq!(book.records_kept(), prepare == Prepare::Scores);
+            assert!(derived_problems(&book).unwrap().is_empty(), "{prepare:?}");
+            let mut a = book.store().account_by_key("K-2").unwrap().unwrap();
+            a.name = "Renamed behind".into();
+            book.store().update_account(a).unwrap();
+            let problems = derived_problems(&book).unwrap();
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p.starts_with("book: account K-2") && p.contains("memory")),
+                "{prepare:?}: {problems:?}"
+            );
+        }
+    }
 }

@@ -265,7 +265,16 @@ fn a_one_shot_book_lets_its_records_go_for_an_import_and_reads_them_again() {
     assert_eq!(book.account(ids[2]).unwrap().name, "Again");
     assert_eq!(book.find_account("k-3").unwrap().id, ids[3]);
     assert_eq!(book.account_count().unwrap(), 12);
+    // A miss lists the close keys from the rows' text, as a book that
+    // keeps its records lists them from the records.
+    let miss = book.find_account("K-").map(|_| ()).unwrap_err().to_string();
     assert!(!book.records_kept());
+    drop(book);
+    let kept = Book::open(open(dir.path()), Clock::fixed(today()), "ann").unwrap();
+    assert!(kept.records_kept());
+    let want = kept.find_account("K-").map(|_| ()).unwrap_err().to_string();
+    assert_eq!(miss, want);
+    assert!(miss.contains("K-10"), "{miss}");
 }
 
 /// A new book's snapshot is laid out for its few accounts; once an import

@@ -352,13 +352,23 @@ impl Book {
         {
             return Ok(a);
         }
-        // A miss: rank the keys that come close, for the message.
+        // A miss: rank the keys that come close, for the message. A book
+        // that serves screens has every key in its rows' text.
         let want = fold_key(key);
-        let records = self.records()?;
-        let mut ranked: Vec<(u8, &str)> = records
-            .values()
+        let (records, texts);
+        let keys: Box<dyn Iterator<Item = &str>> = match self.kept_row_texts() {
+            Some(t) if !self.records_kept() => {
+                texts = t;
+                Box::new(texts.iter().map(|(_, t)| t.key.as_str()))
+            }
+            _ => {
+                records = self.records()?;
+                Box::new(records.values().map(|a| a.key.as_str()))
+            }
+        };
+        let mut ranked: Vec<(u8, &str)> = keys
             .filter_map(|a| {
-                let k = fold_key(&a.key);
+                let k = fold_key(a);
                 let rank = if k == want {
                     0
                 } else if k.starts_with(&want) {
@@ -368,7 +378,7 @@ impl Book {
                 } else {
                     return None;
                 };
-                Some((rank, a.key.as_str()))
+                Some((rank, a))
             })
             .collect();
         ranked.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.cmp(y.1)));

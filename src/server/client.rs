@@ -267,7 +267,14 @@ pub fn run_command_with(
         match conn.send(&req) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
-                return Err(CommandError::new(ErrorKind::Failed, e.to_string()));
+                let names: Vec<String> = exec::input_files(cmd)
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect();
+                return Err(CommandError::new(
+                    ErrorKind::Failed,
+                    format!("{}: {e}", names.join(", ")),
+                ));
             }
             Err(_) if attempts < RESENDS => continue,
             Err(_) => return Err(lost()),

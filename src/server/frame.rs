@@ -109,6 +109,9 @@ pub fn send<T: Serialize>(w: &mut impl Write, msg: &T) -> io::Result<()> {
         bincode::error::EncodeError::Io { inner, .. } => inner,
         // The message itself could not be made (an input file changed
         // while it was sent): not a connection's failure.
+        bincode::error::EncodeError::OtherString(msg) => {
+            io::Error::new(io::ErrorKind::InvalidInput, msg)
+        }
         other => io::Error::new(io::ErrorKind::InvalidInput, other.to_string()),
     })?;
     framer.frame[0] = WHOLE;

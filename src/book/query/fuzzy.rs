@@ -532,7 +532,15 @@ mod tests {
             let p = Prepared::of(&hay);
             let search = Search::parse(&needle);
             let mut matcher = Matcher::new(Config::DEFAULT);
-            if search.pattern.score(p.hay().text, &mut matcher).is_some() {
+            // nucleo-matcher 0.3.1 trips a `debug_assert` of its own on some
+            // sigma forms ("ΣÖ" in "aςẞ为Σς为华Öö…", saved in
+            // proptest-regressions): compiled out of release builds, and no
+            // answer to test the prefilter against.
+            let scored = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                search.pattern.score(p.hay().text, &mut matcher)
+            }));
+            proptest::prop_assume!(scored.is_ok());
+            if scored.is_ok_and(|s| s.is_some()) {
                 proptest::prop_assert!(search.pre.may_match(&p.hay()), "{needle:?} in {hay:?}");
             }
         }

@@ -16,11 +16,11 @@
 //! which moves whenever an account record is stored or removed: it depends
 //! on nothing else, and most changes leave every record as it was.
 
-use super::query::MatrixSummary;
 use super::query::index::{RowIndex, RowTexts};
+use super::query::{MatrixSummary, RowText};
 use super::{Book, Result};
 use crate::audit::RefKind;
-use crate::domain::{FollowUp, FollowUpId};
+use crate::domain::{Account, AccountId, FollowUp, FollowUpId};
 use crate::segment::AgendaItem;
 use crate::store::BatchResult;
 use chrono::NaiveDate;
@@ -49,8 +49,8 @@ pub(super) struct Slots {
 #[derive(Default)]
 pub(super) struct ReadCache {
     slots: Mutex<Slots>,
-    /// The rows' text and the records' generation it shows.
-    texts: Mutex<Option<(u64, Arc<RowTexts>)>>,
+    /// The rows' text, and the account writes since it was made.
+    texts: Mutex<Option<KeptTexts>>,
     followups: Mutex<Option<KeptFollowUps>>,
     /// Each owner's account items, by account (see `agenda_items`).
     pub(super) items: Mutex<HashMap<String, super::agenda_items::KeptItems>>,
@@ -61,6 +61,44 @@ pub(super) struct ReadCache {
     last_rows: Mutex<Option<Arc<RowIndex>>>,
     /// How many times they were patched (for tests).
     pub(super) rows_patched: std::sync::atomic::AtomicU64,
+}
+
+/// The rows' text of the records of one generation, and what account
+/// writes changed since: applied (`RowTexts::patched`) when the rows are
+/// next asked for, not by each write (at 100k accounts a patch is about
+/// 30 ms, which an account write from the shell does not need to wait for).
+struct KeptTexts {
+    texts: Arc<RowTexts>,
+    /// The records' generation `texts` shows once `changed` and `removed`
+    /// are applied.
+    upto: u64,
+    changed: HashMap<AccountId, Arc<RowText>>,
+    removed: HashSet<AccountId>,
+}
+
+impl KeptTexts {
+    fn new(texts: Arc<RowTexts>, generation: u64) -> KeptTexts {
+        KeptTexts {
+            texts,
+            upto: generation,
+            changed: HashMap::new(),
+            removed: Default::default(),
+        }
+    }
+
+    /// The rows' text of generation `now`, if these can make it.
+    fn current(&mut self, now: u64) -> Option<Arc<RowTexts>> {
+        if self.upto != now {
+            return None;
+        }
+        if !self.changed.is_empty() || !self.removed.is_empty() {
+            let changed = std::mem::take(&mut self.changed).into_iter().collect();
+            let removed = std::mem::take(&mut self.removed);
+            self.texts = Arc::new(self.texts.patched(changed, &removed));
+            RowTexts::prepare_search_aside(&self.texts);
+        }
+        Some(Arc::clone(&self.texts))
+    }
 }
 
 /// An owner's agenda as last answered and the one before it.
@@ -200,18 +238,16 @@ impl Book {
             .texts
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        match &*kept {
-            Some((generation, texts)) if *generation == self.accounts_gen => Ok(Arc::clone(texts)),
-            _ => {
-                // Drop the old texts first: two sets at once would double
-                // the peak memory.
-                *kept = None;
-                let texts = Arc::new(RowTexts::build(self)?);
-                RowTexts::prepare_search_aside(&texts);
-                *kept = Some((self.accounts_gen, Arc::clone(&texts)));
-                Ok(texts)
-            }
+        if let Some(texts) = kept.as_mut().and_then(|k| k.current(self.accounts_gen)) {
+            return Ok(texts);
         }
+        // Drop the old texts first: two sets at once would double the peak
+        // memory.
+        *kept = None;
+        let texts = Arc::new(RowTexts::build(self)?);
+        RowTexts::prepare_search_aside(&texts);
+        *kept = Some(KeptTexts::new(Arc::clone(&texts), self.accounts_gen));
+        Ok(texts)
     }
 
     /// Whether the rows' text of the records as they are now is kept (an
@@ -227,9 +263,30 @@ impl Book {
             .texts
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .filter(|(generation, _)| *generation == self.accounts_gen)
-            .map(|(_, texts)| Arc::clone(texts))
+            .as_mut()?
+            .current(self.accounts_gen)
+    }
+
+    /// Notes an account write in the kept rows' text, before the records'
+    /// generation moves on (`accounts` stored, `removed` deleted).
+    pub(super) fn note_row_changes(&self, accounts: &[Account], removed: &HashSet<AccountId>) {
+        let mut kept = self
+            .cache
+            .texts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Some(k) = kept.as_mut().filter(|k| k.upto == self.accounts_gen) else {
+            return;
+        };
+        for a in accounts {
+            k.removed.remove(&a.id);
+            k.changed.insert(a.id, Arc::new(RowText::of(a)));
+        }
+        for id in removed {
+            k.changed.remove(id);
+            k.removed.insert(*id);
+        }
+        k.upto += 1;
     }
 
     /// Whether the answers a first screen asks for (the list's rows in the
@@ -260,15 +317,13 @@ impl Book {
     /// Keeps `texts` as the rows' text of the records as they are now (the
     /// open that made them starts their search text once its first screen
     /// is made).
-    pub(super) fn keep_row_texts(&self, texts: RowTexts) -> Arc<RowTexts> {
-        let texts = Arc::new(texts);
+    pub(super) fn keep_row_texts(&self, texts: RowTexts) {
         *self
             .cache
             .texts
             .lock()
             .unwrap_or_else(PoisonError::into_inner) =
-            Some((self.accounts_gen, Arc::clone(&texts)));
-        texts
+            Some(KeptTexts::new(Arc::new(texts), self.accounts_gen));
     }
 
     /// The follow-ups not done, in the store's order (by account, then id).

@@ -519,12 +519,8 @@ impl Book {
             .map(|d| d.record.account)
             .collect();
         if !stored.accounts.is_empty() || !removed.is_empty() {
-            let texts = self.kept_row_texts();
+            self.note_row_changes(&stored.accounts, &removed);
             self.accounts_gen += 1;
-            if let Some(texts) = texts {
-                let texts = self.keep_row_texts(texts.patched(&stored.accounts, &removed));
-                query::index::RowTexts::prepare_search_aside(&texts);
-            }
         }
         // The accounts this write gives their first history (not a copy of
         // the whole set: 100k ids copied and compared on every write).

@@ -143,14 +143,11 @@ impl RowTexts {
     /// screens keeps no records to make it from.
     pub(in crate::book) fn patched(
         &self,
-        changed: &[Account],
+        changed: Vec<(AccountId, Arc<RowText>)>,
         removed: &std::collections::HashSet<AccountId>,
     ) -> RowTexts {
-        let mut new: Vec<(AccountId, Arc<RowText>)> = changed
-            .iter()
-            .filter(|a| !removed.contains(&a.id))
-            .map(|a| (a.id, Arc::new(RowText::of(a))))
-            .collect();
+        let mut new = changed;
+        new.retain(|(id, _)| !removed.contains(id));
         new.sort_unstable_by_key(|(id, _)| *id);
         new.dedup_by_key(|(id, _)| *id);
         let mut ids = Vec::with_capacity(self.ids.len() + new.len());
@@ -643,7 +640,8 @@ mod tests {
             let mut last: Vec<Account> = changed.into_iter().rev().collect();
             last.sort_by_key(|a| a.id);
             last.dedup_by_key(|a| a.id);
-            let patched = texts.patched(&last, &removed);
+            let last = last.iter().map(|a| (a.id, Arc::new(RowText::of(a)))).collect();
+            let patched = texts.patched(last, &removed);
             let afresh = RowTexts::of(&now.values().collect::<Vec<_>>());
             prop_assert_eq!(parts(&patched), parts(&afresh));
             for a in now.values() {

@@ -256,8 +256,9 @@ impl Book {
         self.kept_row_texts().is_some()
     }
 
-    /// The rows' text of the records as they are now, if it is kept (not
-    /// made here).
+    /// The rows' text of the records as they are now, if it is kept: the
+    /// account writes noted since are applied here, but it is never made
+    /// from the records here.
     pub(super) fn kept_row_texts(&self) -> Option<Arc<RowTexts>> {
         self.cache
             .texts

@@ -113,7 +113,8 @@ impl Engine {
             };
             items.push(self.item(id, AgendaKind::Cadence, due, text));
         }
-        let evs = upto(self.events(id), as_of);
+        let all = self.events(id);
+        let evs = upto(&all, as_of);
         // A follow-up asked for by an interaction stands until the account
         // manager touches the customer again (visit, call, meeting, email):
         // an internal note or an incoming payment does not answer it.
@@ -136,7 +137,7 @@ impl Engine {
         let policy = self.model.tier(&sc.tier);
         let reply = i64::from(policy.map_or(24, |p| p.reply_hours));
         let resolve = i64::from(policy.map_or(48, |p| p.resolve_hours));
-        for c in open_complaints(self.events(id), as_of) {
+        for c in open_complaints(&all, as_of) {
             let replied = evs.iter().any(|e| e.at() > c.at() && e.kind.is_touch());
             if !replied {
                 let due = (c.at() + Duration::hours(reply)).date_naive();

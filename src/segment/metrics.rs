@@ -48,6 +48,40 @@ impl Ev {
         }
     }
 
+    /// An event from its parts (as `PackedEvents` keeps them): dates are
+    /// due, paid, follow-up.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn from_parts(
+        id: InteractionId,
+        kind: InteractionKind,
+        day: NaiveDate,
+        second: u32,
+        amount: Option<i64>,
+        margin: Option<i64>,
+        [due, paid_at, follow_up]: [Option<NaiveDate>; 3],
+        satisfaction: Option<u8>,
+    ) -> Ev {
+        Ev {
+            id,
+            amount: amount.unwrap_or(0),
+            margin: margin.unwrap_or(0),
+            day,
+            second,
+            due,
+            paid_at,
+            follow_up,
+            satisfaction,
+            kind,
+            money: if amount.is_some() { HAS_AMOUNT } else { 0 }
+                | if margin.is_some() { HAS_MARGIN } else { 0 },
+        }
+    }
+
+    /// The second of its day.
+    pub(super) fn second(&self) -> u32 {
+        self.second
+    }
+
     /// When it happened, to the second (the store keeps no fraction).
     pub fn at(&self) -> DateTime<Utc> {
         let time =

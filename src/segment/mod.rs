@@ -11,6 +11,7 @@ mod engine;
 pub mod kpi;
 mod metrics;
 mod model;
+mod packed;
 mod per_axis;
 mod policy;
 mod rank;

@@ -57,7 +57,7 @@ impl Engine {
         let year = months_before(as_of, 12);
         let mut months: Vec<(NaiveDate, Money)> = ends.iter().map(|e| (*e, Money::ZERO)).collect();
         let (mut payments, mut paid) = (0u32, Money::ZERO);
-        for e in upto(&st.events, as_of) {
+        for e in upto(&st.events.to_vec(), as_of) {
             let day = e.day();
             match e.kind {
                 InteractionKind::Order if day > start => {

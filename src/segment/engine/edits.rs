@@ -3,6 +3,7 @@
 //! Many edits at once (`edit_many`) are recorded, then recomputed once.
 
 use super::super::metrics::{ContactLite, Ev};
+use super::super::packed::PackedEvents;
 use super::super::types::TierChange;
 use super::Engine;
 use super::step::Step;
@@ -54,6 +55,9 @@ impl From<Interaction> for Recorded {
     }
 }
 
+/// Interactions `Engine::edit_many` records at a time (3.5 MB of them).
+const RECORD_BATCH: usize = 1 << 16;
+
 impl Engine {
     pub fn upsert_account(&mut self, a: &Account) -> Vec<TierChange> {
         self.restamp();
@@ -72,7 +76,7 @@ impl Engine {
         if let Some(st) = self.accounts.get_mut(&id) {
             let old = st.known.then(|| st.owner.clone());
             st.known = false;
-            st.events.clear();
+            st.events = PackedEvents::default();
             st.contacts.clear();
             self.refresh_data(id, &mut step);
             self.reindex_owner(id, old.as_deref());
@@ -159,9 +163,16 @@ impl Engine {
         for c in contacts {
             self.record_contact(c);
         }
+        // In batches: an account's events are unpacked and packed once per
+        // batch, not once per interaction, and the batch stays small.
+        let mut batch = Vec::new();
         for i in interactions {
-            self.record_interaction(i.into());
+            batch.push(i.into());
+            if batch.len() == RECORD_BATCH {
+                self.record_interactions(&mut batch);
+            }
         }
+        self.record_interactions(&mut batch);
         for &(account, id) in &removed.contacts {
             self.forget_contact(account, id);
         }
@@ -194,10 +205,12 @@ impl Engine {
         let Some(st) = self.accounts.get_mut(&account) else {
             return false;
         };
-        let had = st.events.len();
-        st.events.retain(|e| e.id != id);
-        let gone = st.events.len() < had;
+        let mut events = st.events.to_vec();
+        let had = events.len();
+        events.retain(|e| e.id != id);
+        let gone = events.len() < had;
         if gone {
+            st.events = PackedEvents::pack(&events);
             self.mark_changed(account);
         }
         gone
@@ -244,10 +257,35 @@ impl Engine {
         self.mark_changed(i.account);
         let st = self.accounts.entry(i.account).or_default();
         let ev = i.ev;
-        st.events.retain(|e| e.id != ev.id);
-        let pos = st
-            .events
-            .partition_point(|e| e.order_key() < ev.order_key());
-        st.events.insert(pos, ev);
+        let mut events = st.events.to_vec();
+        events.retain(|e| e.id != ev.id);
+        let pos = events.partition_point(|e| e.order_key() < ev.order_key());
+        events.insert(pos, ev);
+        st.events = PackedEvents::pack(&events);
+    }
+
+    /// Interactions in the order given, without re-scoring; empties `batch`.
+    /// Of one id, the last given stands, as when recorded one by one.
+    fn record_interactions(&mut self, batch: &mut Vec<Recorded>) {
+        // Stable: each account's records keep their order.
+        batch.sort_by_key(|r| r.account);
+        for group in batch.chunk_by(|a, b| a.account == b.account) {
+            let account = group[0].account;
+            self.mark_changed(account);
+            let st = self.accounts.entry(account).or_default();
+            let mut given = std::collections::HashSet::with_capacity(group.len());
+            let fresh: Vec<Ev> = group
+                .iter()
+                .rev()
+                .filter(|r| given.insert(r.ev.id))
+                .map(|r| r.ev)
+                .collect();
+            let mut events = st.events.to_vec();
+            events.retain(|e| !given.contains(&e.id));
+            events.extend(fresh);
+            events.sort_by_key(Ev::order_key);
+            st.events = PackedEvents::pack(&events);
+        }
+        batch.clear();
     }
 }

@@ -354,7 +354,9 @@ impl Engine {
         st.pin.as_deref().unwrap_or_else(|| self.tier_name(st.tier))
     }
 
-    pub(super) fn events(&self, id: AccountId) -> &[Ev] {
-        self.accounts.get(&id).map_or(&[], |s| s.events.as_slice())
+    pub(super) fn events(&self, id: AccountId) -> Vec<Ev> {
+        self.accounts
+            .get(&id)
+            .map_or_else(Vec::new, |s| s.events.to_vec())
     }
 }

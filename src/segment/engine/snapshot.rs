@@ -13,8 +13,9 @@
 
 use super::super::metrics::{ContactLite, Ev};
 use super::super::model::Model;
+use super::super::packed::PackedEvents;
 use super::Engine;
-use super::state::AccState;
+use super::state::{AccState, IdMap};
 use crate::domain::compact;
 use crate::domain::{
     Account, AccountId, Contact, ContactId, Interaction, InteractionId, InteractionKind, Money,
@@ -144,14 +145,15 @@ impl Restoring {
                 Entry::Occupied(_) => return Err(RestoreError::Duplicate(inp.account)),
                 Entry::Vacant(v) => v.insert(AccState::default()),
             };
-            st.events.reserve_exact(inp.events.len());
+            let mut events = Vec::with_capacity(inp.events.len());
             for r in &inp.events {
-                let ev = r.ev().ok_or(RestoreError::BadEvent(r.id))?;
-                st.events.push(ev);
+                events.push(r.ev().ok_or(RestoreError::BadEvent(r.id))?);
             }
-            if !st.events.is_sorted_by_key(Ev::order_key) {
-                st.events.sort_by_key(Ev::order_key);
+            if !events.is_sorted_by_key(Ev::order_key) {
+                events.sort_by_key(Ev::order_key);
             }
+            self.ids.extend(events.iter().map(|ev| ev.id));
+            st.events = PackedEvents::pack(&events);
             st.contacts = inp
                 .contacts
                 .iter()
@@ -162,7 +164,6 @@ impl Restoring {
                     left_at: c.left_at,
                 })
                 .collect();
-            self.ids.extend(st.events.iter().map(|ev| ev.id));
         }
         Ok(())
     }
@@ -221,7 +222,7 @@ impl Engine {
         let st = self.accounts.get(&id)?;
         Some(AccountInputs {
             account: id,
-            events: st.events.iter().map(EvRecord::of).collect(),
+            events: st.events.iter().map(|e| EvRecord::of(&e)).collect(),
             contacts: st
                 .contacts
                 .iter()
@@ -318,14 +319,18 @@ impl Engine {
             let st = self.accounts.entry(c.account).or_default();
             st.contacts.push(ContactLite::from_contact(c));
         }
+        // Unpacked while they arrive in no order, packed once all are in.
+        let mut events: IdMap<AccountId, Vec<Ev>> = IdMap::default();
         let mut push = |i: &Interaction| {
-            let st = self.accounts.entry(i.account).or_default();
-            st.events.push(Ev::from_interaction(i));
+            events
+                .entry(i.account)
+                .or_default()
+                .push(Ev::from_interaction(i));
         };
         feed(&mut push)?;
-        for st in self.accounts.values_mut() {
-            st.events.sort_by_key(Ev::order_key);
-            st.events.shrink_to_fit();
+        for (id, mut evs) in events {
+            evs.sort_by_key(Ev::order_key);
+            self.accounts.entry(id).or_default().events = PackedEvents::pack(&evs);
         }
         self.index_owners();
         self.recompute_all();

@@ -1,8 +1,9 @@
 //! What the engine remembers: per-criterion facts, per-account state and
 //! the small numeric helpers its bookkeeping relies on.
 
-use super::super::metrics::{ContactLite, Ev, Metrics};
+use super::super::metrics::{ContactLite, Metrics};
 use super::super::model::{Grid, Measure, Norm};
+use super::super::packed::PackedEvents;
 use super::super::per_axis::{AxisKind, PerAxis};
 use crate::domain::{AccountStatus, Ratings};
 use chrono::NaiveDate;
@@ -77,8 +78,8 @@ pub(in crate::segment) struct AccState {
     pub since: Option<NaiveDate>,
     pub ratings: Ratings,
     pub pin: Option<String>,
-    /// Sorted by `(at, id)`.
-    pub events: Vec<Ev>,
+    /// Sorted by `(at, id)`, packed: the engine's largest part.
+    pub events: PackedEvents,
     pub contacts: Vec<ContactLite>,
     pub metrics: Metrics,
     /// Raw value per criterion, as stored in the rank sets when `ranked`.

@@ -70,7 +70,7 @@ impl Engine {
         let Some(st) = self.accounts.get(&id) else {
             return;
         };
-        let metrics = Metrics::compute(&st.events, &st.contacts, as_of);
+        let metrics = Metrics::compute(&st.events.to_vec(), &st.contacts, as_of);
         let raw: Vec<Option<f64>> = self
             .crits
             .iter()

@@ -238,7 +238,7 @@ impl Engine {
             let tier = self.effective_tier(st);
             let policy = model.tier(&tier).or_else(|| model.tiers.get(st.tier));
             let f = facts(
-                &st.events,
+                &st.events.to_vec(),
                 st,
                 tier,
                 policy,

@@ -246,7 +246,7 @@ fn kept_answers_follow_changes(prepare: Prepare) {
             .unwrap()
             .rows
             .iter()
-            .any(|r| r.text.key == key && r.pinned)
+            .any(|r| *r.text.key == *key && r.pinned)
     );
 
     // Moved marks depend on the review mark alone.

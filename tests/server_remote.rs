@@ -49,7 +49,7 @@ fn id_of(b: &dyn Backend, key: &str) -> AccountId {
         .unwrap()
         .rows
         .iter()
-        .find(|a| a.text.key == key)
+        .find(|a| &*a.text.key == key)
         .unwrap()
         .id
 }
@@ -97,7 +97,7 @@ fn reads_through_the_server_equal_the_embedded_book() {
         limit: Some(3),
         around: None,
     };
-    let key = r.list(&all).unwrap().rows[3].text.key.clone();
+    let key = r.list(&all).unwrap().rows[3].text.key.to_string();
     let id = id_of(&r, &key);
     // The window placed around an account holds it, wherever it sorts.
     let around = ListQuery {
@@ -208,7 +208,7 @@ fn a_write_by_one_client_is_pushed_to_the_other() {
     };
     assert!(ids.contains(&acme), "{ids:?}");
     let delta = b.delta(Touched::Accounts(ids.clone()), None).unwrap();
-    assert!(delta.rows.iter().any(|r| r.text.key == "ACME"));
+    assert!(delta.rows.iter().any(|r| &*r.text.key == "ACME"));
     assert_eq!(delta.accounts, 3);
     assert!(matches!(delta.agenda, AgendaUpdate::Full(_)));
     // Asked again with the version it gave: the agenda is not sent twice.

@@ -66,7 +66,7 @@ fn marked_rows_show_in_the_list_and_the_status_line() {
     let marked: Vec<&str> = rows
         .iter()
         .filter(|r| app.state().list.marks.is_marked(r))
-        .map(|r| r.text.key.as_str())
+        .map(|r| &*r.text.key)
         .collect();
     assert_eq!(marked.len(), 2);
     for k in &marked {
@@ -106,7 +106,7 @@ fn mark_all_matching_then_reassign_the_owner_as_one_change_and_undo_it() {
         );
         assert!(app.state().list.marks.is_empty());
         // The rows on screen follow the write, without a reload.
-        assert_eq!(row_shown(&app, "ACME").unwrap().text.owner, "ana");
+        assert_eq!(&*row_shown(&app, "ACME").unwrap().text.owner, "ana");
     }
     assert_eq!(book.account_by_key("ACME").unwrap().owner, "ana");
     assert_eq!(book.account_by_key("UMBRELLA").unwrap().owner, "ana");

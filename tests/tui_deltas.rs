@@ -94,7 +94,7 @@ fn search_finds_accounts_outside_the_filtered_page_and_shows_them() {
     key(&mut app, KeyCode::Enter);
     // The page the backend answered holds Globex only.
     assert_eq!(app.state().list.rows.len(), 1);
-    assert_eq!(app.state().list.rows[0].text.key, "GLOBEX");
+    assert_eq!(&*app.state().list.rows[0].text.key, "GLOBEX");
 
     key(&mut app, KeyCode::Char('/'));
     typ(&mut app, "umbrella");
@@ -103,7 +103,7 @@ fn search_finds_accounts_outside_the_filtered_page_and_shows_them() {
     assert!(shown.contains("Umbrella Trading"), "{shown}");
     key(&mut app, KeyCode::Enter);
     // Showing it beats keeping the filter: a new page, Umbrella selected.
-    assert_eq!(app.state().selected_row().unwrap().text.key, "UMBRELLA");
+    assert_eq!(&*app.state().selected_row().unwrap().text.key, "UMBRELLA");
     assert!(app.state().list.filter.is_empty());
     assert_eq!(app.state().list.visible.len(), 5);
     drop(app);
@@ -120,7 +120,7 @@ fn the_list_is_fetched_a_window_at_a_time_and_moves_cross_windows() {
         .unwrap()
         .rows
         .into_iter()
-        .map(|r| r.text.key.clone())
+        .map(|r| r.text.key.to_string())
         .collect();
     assert_eq!(order.len(), 5);
     let mut app = App::new(&mut b, &opts());
@@ -129,7 +129,7 @@ fn the_list_is_fetched_a_window_at_a_time_and_moves_cross_windows() {
     assert_eq!(app.state().list.rows.len(), 2, "one window, not the book");
     let shown = screen(&mut app, 120, 40);
     assert!(shown.contains("Accounts 5/5"), "{shown}");
-    let selected = |app: &App| app.state().selected_row().unwrap().text.key.clone();
+    let selected = |app: &App| app.state().selected_row().unwrap().text.key.to_string();
     assert_eq!(selected(&app), order[0]);
     for want in &order[1..] {
         key(&mut app, KeyCode::Char('j'));

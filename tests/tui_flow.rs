@@ -27,7 +27,7 @@ fn id(app: &App, key: &str) -> AccountId {
         .list
         .rows
         .iter()
-        .find(|r| r.text.key == key)
+        .find(|r| &*r.text.key == key)
         .unwrap()
         .id
 }
@@ -47,7 +47,7 @@ fn search_open_add_order_and_the_tier_changes_on_screen() {
     key(&mut app, KeyCode::Char('/'));
     typ(&mut app, "globex");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.state().selected_row().unwrap().text.key, "GLOBEX");
+    assert_eq!(&*app.state().selected_row().unwrap().text.key, "GLOBEX");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.state().focus, Pane::Profile);
 
@@ -174,7 +174,7 @@ fn new_account_contact_and_followup() {
     key(&mut app, KeyCode::Tab);
     typ(&mut app, "Stark 工业");
     ctrl(&mut app, 's');
-    assert_eq!(app.state().selected_row().unwrap().text.key, "STARK");
+    assert_eq!(&*app.state().selected_row().unwrap().text.key, "STARK");
     let stark = id(&app, "STARK");
     assert_eq!(app.backend().account(stark).unwrap().unwrap().owner, USER);
 
@@ -310,7 +310,7 @@ fn matrix_cell_filters_the_list_and_review_marks_moves() {
     let s = screen(&mut app, 80, 24);
     assert!(line_with(&s, "Initech").contains("KEY↕"), "{s}");
     let rows: Vec<&AccountRow> = app.state().list.rows.iter().filter(|r| r.moved).collect();
-    assert!(rows.iter().any(|r| r.text.key == "INITECH"));
+    assert!(rows.iter().any(|r| &*r.text.key == "INITECH"));
 }
 
 #[test]
@@ -326,7 +326,7 @@ fn sort_and_filter_in_the_title() {
         .list
         .visible
         .iter()
-        .map(|i| app.state().list.rows[*i].text.name.as_str())
+        .map(|i| &*app.state().list.rows[*i].text.name)
         .collect();
     assert_eq!(names[0], "Acme Industrial");
     key(&mut app, KeyCode::Char('f'));
@@ -334,7 +334,7 @@ fn sort_and_filter_in_the_title() {
     key(&mut app, KeyCode::Enter);
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("filter flag:overdue_payment"), "{s}");
-    assert_eq!(app.state().selected_row().unwrap().text.key, "GLOBEX");
+    assert_eq!(&*app.state().selected_row().unwrap().text.key, "GLOBEX");
 }
 
 #[test]
@@ -389,7 +389,7 @@ fn control_characters_never_reach_the_terminal() {
             key: "EVIL\u{1b}]0;pwned\u{7}".into(),
             name: "Evil\u{202e}Co\u{1b}[31m".into(),
             owner: "x\u{0}".into(),
-            tags: vec!["t\u{8}".into()],
+            tags: Box::new(["t\u{8}".into()]),
             ..Default::default()
         }),
         ..Default::default()

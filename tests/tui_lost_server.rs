@@ -139,7 +139,12 @@ fn another_users_save_reaches_the_open_tui_as_rows_not_a_new_page() {
     assert!(before.contains("Acme Corp"), "{before}");
 
     let page = them.list(&ListQuery::default()).unwrap();
-    let id = page.rows.iter().find(|r| r.text.key == "ACME").unwrap().id;
+    let id = page
+        .rows
+        .iter()
+        .find(|r| &*r.text.key == "ACME")
+        .unwrap()
+        .id;
     let mut acme = them.account(id).unwrap().unwrap();
     acme.name = "Acme Renamed".into();
     them.save_account(acme).unwrap();

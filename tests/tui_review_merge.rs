@@ -81,7 +81,7 @@ fn review_steps_through_moves_and_old_pins_and_records_the_finish() {
     let first = current(&app).unwrap();
     key(&mut app, KeyCode::Char('o'));
     assert!(app.state().overlay.is_none());
-    assert_eq!(app.state().selected_row().unwrap().text.key, first);
+    assert_eq!(*app.state().selected_row().unwrap().text.key, *first);
     key(&mut app, KeyCode::Char('R'));
     assert_eq!(current(&app).as_deref(), Some(first.as_str()));
 
@@ -167,7 +167,7 @@ fn merge_picks_the_duplicate_chooses_fields_and_undo_restores_it() {
     };
     let (globex_entries, acme_entries) = (entries(&book, "GLOBEX"), entries(&book, "ACME"));
     let mut app = App::new(&mut book, &opts());
-    assert_eq!(app.state().selected_row().unwrap().text.key, "ACME");
+    assert_eq!(&*app.state().selected_row().unwrap().text.key, "ACME");
     key(&mut app, KeyCode::Char('m'));
     typ(&mut app, "acme");
     key(&mut app, KeyCode::Enter);
@@ -190,11 +190,23 @@ fn merge_picks_the_duplicate_chooses_fields_and_undo_restores_it() {
     assert!(app.state().overlay.is_none());
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("Merged GLOBEX into ACME"), "{s}");
-    assert!(!app.state().list.rows.iter().any(|r| r.text.key == "GLOBEX"));
+    assert!(
+        !app.state()
+            .list
+            .rows
+            .iter()
+            .any(|r| &*r.text.key == "GLOBEX")
+    );
     let acme = row_shown(&app, "ACME").unwrap();
-    assert_eq!(acme.text.owner, "zhang", "taken from Globex");
+    assert_eq!(&*acme.text.owner, "zhang", "taken from Globex");
     key(&mut app, KeyCode::Char('U')); // undo
-    assert!(app.state().list.rows.iter().any(|r| r.text.key == "GLOBEX"));
+    assert!(
+        app.state()
+            .list
+            .rows
+            .iter()
+            .any(|r| &*r.text.key == "GLOBEX")
+    );
     drop(app);
     assert_eq!(book.account_by_key("GLOBEX").unwrap().owner, "zhang");
     assert_eq!(book.account_by_key("ACME").unwrap().owner, USER);

@@ -97,7 +97,7 @@ fn y_copies_the_key_and_in_the_profile_the_contacts_e_mail_with_osc_52() {
     }
     let mut app = App::new(&mut book, &opts());
     // The list: the selected account's key.
-    let selected = app.state().selected_row().unwrap().text.key.clone();
+    let selected = app.state().selected_row().unwrap().text.key.to_string();
     key(&mut app, KeyCode::Char('y'));
     let Some(TermRequest::Copy(text)) = app.take_request() else {
         panic!("no copy: {}", message(&app))
@@ -111,7 +111,7 @@ fn y_copies_the_key_and_in_the_profile_the_contacts_e_mail_with_osc_52() {
     assert_eq!(out, format!("\x1b]52;c;{b64}\x07").into_bytes());
 
     // The profile of ACME: `y e` the primary contact's e-mail, then the next.
-    while app.state().selected_row().unwrap().text.key != "ACME" {
+    while &*app.state().selected_row().unwrap().text.key != "ACME" {
         key(&mut app, KeyCode::Char('j'));
     }
     key(&mut app, KeyCode::Char('2'));
@@ -162,7 +162,7 @@ fn a_click_selects_a_row_and_the_wheel_scrolls() {
     let picked = app.state().selected_row().unwrap();
     assert_eq!(app.state().list.selected, 3);
     assert!(
-        row_line.contains(&picked.text.name),
+        row_line.contains(&*picked.text.name),
         "{row_line} / {}",
         picked.text.name
     );
@@ -250,7 +250,7 @@ fn the_profile_groups_the_amounts_in_its_flags() {
     let dir = tempfile::tempdir().unwrap();
     let mut book = book(dir.path());
     let mut app = App::new(&mut book, &opts());
-    while app.state().selected_row().unwrap().text.key != "GLOBEX" {
+    while &*app.state().selected_row().unwrap().text.key != "GLOBEX" {
         key(&mut app, KeyCode::Char('j'));
     }
     key(&mut app, KeyCode::Char('2'));

@@ -18,7 +18,7 @@ fn visible_keys(app: &App) -> Vec<String> {
     let l = &app.state().list;
     l.visible
         .iter()
-        .map(|i| l.rows[*i].text.key.clone())
+        .map(|i| l.rows[*i].text.key.to_string())
         .collect()
 }
 

@@ -297,7 +297,9 @@ impl Book {
             return map.get(&id).map(|a| (a.key.clone(), a.name.clone()));
         }
         if let Some(texts) = self.kept_row_texts() {
-            return texts.text_of(id).map(|t| (t.key.clone(), t.name.clone()));
+            return texts
+                .text_of(id)
+                .map(|t| (t.key.to_string(), t.name.to_string()));
         }
         self.account(id).map(|a| (a.key.clone(), a.name.clone()))
     }
@@ -359,7 +361,7 @@ impl Book {
         let keys: Box<dyn Iterator<Item = &str>> = match self.kept_row_texts() {
             Some(t) if !self.records_kept() => {
                 texts = t;
-                Box::new(texts.iter().map(|(_, t)| t.key.as_str()))
+                Box::new(texts.iter().map(|(_, t)| &*t.key))
             }
             _ => {
                 records = self.records()?;

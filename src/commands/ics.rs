@@ -210,13 +210,13 @@ impl Calendars {
 fn by_owner(texts: &RowTexts, items: Vec<AgendaItem>) -> BTreeMap<String, Vec<AgendaItem>> {
     let mut by_owner: BTreeMap<String, Vec<AgendaItem>> = BTreeMap::new();
     for (_, t) in texts.iter() {
-        if !t.owner.is_empty() && !by_owner.contains_key(&t.owner) {
-            by_owner.insert(t.owner.clone(), Vec::new());
+        if !t.owner.is_empty() && !by_owner.contains_key(&*t.owner) {
+            by_owner.insert(t.owner.to_string(), Vec::new());
         }
     }
     for item in items {
         if let Some(t) = texts.text_of(item.account)
-            && let Some(list) = by_owner.get_mut(t.owner.as_str())
+            && let Some(list) = by_owner.get_mut(&*t.owner)
         {
             list.push(item);
         }

@@ -31,7 +31,7 @@ impl AccountLookup for BTreeMap<AccountId, Account> {
 
 impl AccountLookup for RowTexts {
     fn label(&self, id: AccountId) -> Option<(&str, &str)> {
-        self.text_of(id).map(|t| (t.key.as_str(), t.name.as_str()))
+        self.text_of(id).map(|t| (&*t.key, &*t.name))
     }
 }
 

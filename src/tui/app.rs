@@ -419,8 +419,8 @@ mod tests {
             .map(|i| AccountRow {
                 id: AccountId(i + 1),
                 text: std::sync::Arc::new(crate::tui::view::RowText {
-                    key: format!("K{i}"),
-                    name: format!("Name {i}"),
+                    key: format!("K{i}").into(),
+                    name: format!("Name {i}").into(),
                     ..Default::default()
                 }),
                 tier_rank: (4 - i) as usize,
@@ -450,7 +450,7 @@ mod tests {
     fn list_moves_and_sequences() {
         let mut s = state();
         // Sorted by tier rank: K4 first.
-        assert_eq!(s.selected_row().unwrap().text.key, "K4");
+        assert_eq!(&*s.selected_row().unwrap().text.key, "K4");
         press(&mut s, KeyCode::Char('j'));
         press(&mut s, KeyCode::Char('j'));
         assert_eq!(s.list.selected, 2);
@@ -473,7 +473,7 @@ mod tests {
             panic!("no search");
         };
         assert!(search.results.is_empty());
-        let k2 = s.list.rows.iter().find(|r| r.text.key == "K2").cloned();
+        let k2 = s.list.rows.iter().find(|r| &*r.text.key == "K2").cloned();
         let _ = super::super::msg::apply(
             &mut s,
             super::super::effect::Msg::Hits {
@@ -483,7 +483,7 @@ mod tests {
         );
         press(&mut s, KeyCode::Enter);
         assert!(s.overlay.is_none());
-        assert_eq!(s.selected_row().unwrap().text.key, "K2");
+        assert_eq!(&*s.selected_row().unwrap().text.key, "K2");
     }
 
     #[test]

@@ -108,7 +108,7 @@ mod tests {
         AccountRow {
             id: AccountId(id),
             text: std::sync::Arc::new(crate::tui::view::RowText {
-                key: format!("K{id}"),
+                key: format!("K{id}").into(),
                 region: region.into(),
                 ..Default::default()
             }),

@@ -79,7 +79,7 @@ pub fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
                     .list
                     .rows
                     .iter()
-                    .find(|r| r.text.key == key)
+                    .find(|r| *r.text.key == *key)
                     .map(|r| r.id)
                 && state.select_account(id)
             {
@@ -347,7 +347,7 @@ fn describe(state: &State, changes: &[TierChange]) -> String {
             .rows
             .iter()
             .find(|r| r.id == c.account)
-            .map(|r| r.text.key.as_str())
+            .map(|r| &*r.text.key)
             .unwrap_or("?");
         match &c.from {
             Some(from) => parts.push(format!("{key}: {from} → {}", c.to)),
@@ -523,7 +523,7 @@ mod tests {
             id: AccountId(id),
             text: std::sync::Arc::new(super::super::view::RowText {
                 key: key.into(),
-                name: key.to_lowercase(),
+                name: key.to_lowercase().into(),
                 ..Default::default()
             }),
             tier_rank: rank,
@@ -560,7 +560,7 @@ mod tests {
         s.list
             .visible
             .iter()
-            .map(|i| s.list.rows[*i].text.key.as_str())
+            .map(|i| &*s.list.rows[*i].text.key)
             .collect()
     }
 
@@ -581,7 +581,7 @@ mod tests {
             s.list
                 .rows
                 .iter()
-                .find(|r| r.text.key == "B")
+                .find(|r| &*r.text.key == "B")
                 .unwrap()
                 .tier_rank,
             0
@@ -656,7 +656,7 @@ mod tests {
         let Some(Overlay::Search(search)) = &s.overlay else {
             panic!("the search closed");
         };
-        let keys: Vec<_> = search.results.iter().map(|r| r.text.key.as_str()).collect();
+        let keys: Vec<_> = search.results.iter().map(|r| &*r.text.key).collect();
         assert_eq!(keys, ["B"]);
         assert!(text(&s).starts_with("Search failed"), "{}", text(&s));
     }

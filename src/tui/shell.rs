@@ -46,7 +46,7 @@ pub fn copy(state: &mut State, action: Action) {
                     .get(state.agenda.selected)
                     .map(|r| r.key.clone())
             } else {
-                state.selected_row().map(|r| r.text.key.clone())
+                state.selected_row().map(|r| r.text.key.to_string())
             };
             match key {
                 Some(k) => {

@@ -160,7 +160,7 @@ pub fn typ(app: &mut App, s: &str) {
 
 /// The list row on screen with `key`, if the page holds it.
 pub fn row_shown<'a>(app: &'a App, key: &str) -> Option<&'a kam::book::query::AccountRow> {
-    app.state().list.rows.iter().find(|r| r.text.key == key)
+    app.state().list.rows.iter().find(|r| &*r.text.key == key)
 }
 
 /// The screen as text, one line per row, trailing spaces trimmed.

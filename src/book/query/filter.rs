@@ -172,7 +172,7 @@ mod tests {
                 owner: "li.wei".into(),
                 backup_owner: "zhang".into(),
                 region: "East".into(),
-                tags: vec!["vip".into()],
+                tags: Box::new(["vip".into()]),
                 ..Default::default()
             }),
             tier: "Key".into(),

@@ -363,7 +363,7 @@ mod tests {
                 key: key.into(),
                 name: name.into(),
                 owner: owner.into(),
-                tags: tags.iter().map(|t| t.to_string()).collect(),
+                tags: tags.iter().map(|&t| t.into()).collect(),
                 ..Default::default()
             }),
             ..Default::default()

@@ -104,7 +104,12 @@ impl RowTexts {
         // Not `collect`: it would keep the records' buffer (32 MB at 100k
         // accounts) for these pointers.
         let mut text = Vec::with_capacity(accounts.len());
-        text.extend(accounts.into_iter().map(|a| Arc::new(RowText::from(a))));
+        let mut same = super::rows::Interner::default();
+        text.extend(
+            accounts
+                .into_iter()
+                .map(|a| Arc::new(RowText::shared_from(a, &mut same))),
+        );
         RowTexts::of_sorted(ids, text)
     }
 
@@ -645,7 +650,7 @@ mod tests {
             let afresh = RowTexts::of(&now.values().collect::<Vec<_>>());
             prop_assert_eq!(parts(&patched), parts(&afresh));
             for a in now.values() {
-                prop_assert_eq!(patched.text_of(a.id).map(|t| &t.key), Some(&a.key));
+                prop_assert_eq!(patched.text_of(a.id).map(|t| &*t.key), Some(a.key.as_str()));
             }
         }
     }

@@ -31,45 +31,72 @@ pub struct AccountRow {
 }
 
 /// What a row shows of the account record itself.
+///
+/// Compact, as the server holds one per account: text that repeats across
+/// rows (owners, regions, industries, statuses, tags) is shared when rows
+/// are made together (`RowText::shared_from`), and the rest is boxed
+/// without spare room. On the wire it is the same as plain strings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RowText {
-    pub key: String,
-    pub name: String,
-    pub owner: String,
-    pub backup_owner: String,
-    pub region: String,
-    pub industry: String,
-    pub status: String,
-    pub tags: Vec<String>,
+    pub key: Box<str>,
+    pub name: Box<str>,
+    pub owner: Arc<str>,
+    pub backup_owner: Arc<str>,
+    pub region: Arc<str>,
+    pub industry: Arc<str>,
+    pub status: Arc<str>,
+    pub tags: Box<[Arc<str>]>,
 }
 
 impl From<crate::domain::Account> for RowText {
     fn from(a: crate::domain::Account) -> RowText {
-        RowText {
-            status: a.status.to_string(),
-            key: a.key,
-            name: a.name,
-            owner: a.owner,
-            backup_owner: a.backup_owner,
-            region: a.region,
-            industry: a.industry,
-            tags: a.tags,
-        }
+        RowText::shared_from(a, &mut Interner::default())
     }
 }
 
 impl RowText {
     pub fn of(a: &crate::domain::Account) -> RowText {
+        let mut same = Interner::default();
         RowText {
-            key: a.key.clone(),
-            name: a.name.clone(),
-            owner: a.owner.clone(),
-            backup_owner: a.backup_owner.clone(),
-            region: a.region.clone(),
-            industry: a.industry.clone(),
-            status: a.status.to_string(),
-            tags: a.tags.clone(),
+            key: a.key.as_str().into(),
+            name: a.name.as_str().into(),
+            owner: same.get(&a.owner),
+            backup_owner: same.get(&a.backup_owner),
+            region: same.get(&a.region),
+            industry: same.get(&a.industry),
+            status: same.get(a.status.as_str()),
+            tags: a.tags.iter().map(|t| same.get(t)).collect(),
         }
+    }
+
+    /// The row of `a`, made of its text; text equal to some already in
+    /// `same` is shared with it.
+    pub fn shared_from(a: crate::domain::Account, same: &mut Interner) -> RowText {
+        RowText {
+            status: same.get(a.status.as_str()),
+            key: a.key.into_boxed_str(),
+            name: a.name.into_boxed_str(),
+            owner: same.get(&a.owner),
+            backup_owner: same.get(&a.backup_owner),
+            region: same.get(&a.region),
+            industry: same.get(&a.industry),
+            tags: a.tags.iter().map(|t| same.get(t)).collect(),
+        }
+    }
+}
+
+/// Equal strings as one shared copy.
+#[derive(Debug, Default)]
+pub struct Interner(std::collections::HashSet<Arc<str>>);
+
+impl Interner {
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(kept) = self.0.get(s) {
+            return Arc::clone(kept);
+        }
+        let new: Arc<str> = Arc::from(s);
+        self.0.insert(Arc::clone(&new));
+        new
     }
 }
 

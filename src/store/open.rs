@@ -235,16 +235,18 @@ pub fn open_db(dir: &Path, opts: &OpenOptions) -> Result<(sled::Db, Option<TreeC
     Ok((db, had_data.then_some(counts)))
 }
 
-/// sled's page cache for a log of `log_len` bytes: a thirty-second of it,
-/// between 8 and 64 MiB. The book keeps what it scores and lists in memory,
-/// so sled's cache serves only the records a screen opens and the inner
-/// nodes of the trees a write walks, not the whole book: at 100k accounts
-/// (a 730 MB log) a 16 MiB cache kept the server 45 MB smaller than a
-/// 64 MiB one, and no read or write measured slower (BENCHMARKS.md, tenth
-/// pass).
+/// sled's page cache for a log of `log_len` bytes: a 128th of it, between
+/// 4 and 64 MiB. The book keeps what it scores and lists in memory, so
+/// sled's cache serves only the records a screen opens and the inner nodes
+/// of the trees a write walks, not the whole book; what it holds after an
+/// open is mostly the snapshot just read, which is not read again. At 100k
+/// accounts (a 730 MB log) a 16 MiB cache kept the server 45 MB smaller
+/// than a 64 MiB one, and 4 MiB (a 525 MB log) another 24 MB; no read,
+/// write or import measured slower (BENCHMARKS.md, tenth and twenty-first
+/// passes).
 pub(crate) fn cache_for(log_len: u64) -> u64 {
     const MIB: u64 = 1024 * 1024;
-    (log_len / 32).clamp(8 * MIB, 64 * MIB)
+    (log_len / 128).clamp(4 * MIB, 64 * MIB)
 }
 
 /// Opens sled and checks (or writes) the kam header; the schema of a
@@ -388,11 +390,11 @@ mod tests {
     }
 
     #[test]
-    fn the_page_cache_grows_with_the_log_between_8_and_64_mib() {
+    fn the_page_cache_grows_with_the_log_between_4_and_64_mib() {
         const MIB: u64 = 1024 * 1024;
-        assert_eq!(cache_for(0), 8 * MIB);
-        assert_eq!(cache_for(5 * MIB), 8 * MIB);
-        assert_eq!(cache_for(730 * MIB), 730 * MIB / 32);
-        assert_eq!(cache_for(6 * 1024 * MIB), 64 * MIB);
+        assert_eq!(cache_for(0), 4 * MIB);
+        assert_eq!(cache_for(5 * MIB), 4 * MIB);
+        assert_eq!(cache_for(730 * MIB), 730 * MIB / 128);
+        assert_eq!(cache_for(9 * 1024 * MIB), 64 * MIB);
     }
 }

@@ -155,7 +155,7 @@ impl Engine {
     pub(super) fn columns_all(&mut self) {
         let ranked = self.ranks.iter().map(Option::is_some);
         self.columns = Columns::new(ranked, self.accounts.len()).map(|mut c| {
-            for (&id, st) in &self.accounts {
+            for (&id, st) in self.accounts.iter() {
                 c.set(id, Some(st));
             }
             c

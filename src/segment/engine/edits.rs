@@ -235,7 +235,7 @@ impl Engine {
     /// An account's fields, without re-scoring.
     fn record_account(&mut self, a: &Account) {
         self.mark_changed(a.id);
-        let st = self.accounts.entry(a.id).or_default();
+        let st = self.accounts.or_default(a.id);
         let old = st.known.then(|| st.owner.clone());
         Self::set_account_fields(st, a);
         self.reindex_owner(a.id, old.as_deref());
@@ -244,7 +244,7 @@ impl Engine {
     /// A contact of `c.account`, without re-scoring.
     fn record_contact(&mut self, c: &Contact) {
         self.mark_changed(c.account);
-        let st = self.accounts.entry(c.account).or_default();
+        let st = self.accounts.or_default(c.account);
         let lite = ContactLite::from_contact(c);
         match st.contacts.iter_mut().find(|x| x.id == c.id) {
             Some(x) => *x = lite,
@@ -255,7 +255,7 @@ impl Engine {
     /// An interaction of `i.account`, without re-scoring.
     fn record_interaction(&mut self, i: Recorded) {
         self.mark_changed(i.account);
-        let st = self.accounts.entry(i.account).or_default();
+        let st = self.accounts.or_default(i.account);
         let ev = i.ev;
         let mut events = st.events.to_vec();
         events.retain(|e| e.id != ev.id);
@@ -272,7 +272,7 @@ impl Engine {
         for group in batch.chunk_by(|a, b| a.account == b.account) {
             let account = group[0].account;
             self.mark_changed(account);
-            let st = self.accounts.entry(account).or_default();
+            let st = self.accounts.or_default(account);
             let mut given = std::collections::HashSet::with_capacity(group.len());
             let fresh: Vec<Ev> = group
                 .iter()

@@ -40,6 +40,7 @@ mod rebuild;
 mod snapshot;
 mod state;
 mod step;
+mod table;
 mod tally;
 
 use super::metrics::Ev;
@@ -67,7 +68,7 @@ pub struct Engine {
     /// maps an interaction or a contact to its account (at 1M interactions
     /// it was 44 MB): every change names the account, and a record that
     /// moves is removed from its old account by the caller.
-    pub(super) accounts: IdMap<AccountId, AccState>,
+    pub(super) accounts: table::Table,
     /// Known accounts with an order in the window.
     active: usize,
     /// Global drift counter per axis: the sum of every edit's bound on how
@@ -135,7 +136,7 @@ impl Engine {
             as_of,
             crits: Vec::new(),
             ranks: Vec::new(),
-            accounts: IdMap::default(),
+            accounts: table::Table::default(),
             active: 0,
             drift: PerAxis::default(),
             queue: PerAxis::default(),

@@ -15,14 +15,13 @@ use super::super::metrics::{ContactLite, Ev};
 use super::super::model::Model;
 use super::super::packed::PackedEvents;
 use super::Engine;
-use super::state::{AccState, IdMap};
+use super::state::IdMap;
 use crate::domain::compact;
 use crate::domain::{
     Account, AccountId, Contact, ContactId, Interaction, InteractionId, InteractionKind, Money,
 };
 use chrono::{DateTime, NaiveDate};
 use serde::{Deserialize, Serialize};
-use std::collections::hash_map::Entry;
 
 /// One interaction as the engine keeps it, in its stored form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,9 +140,8 @@ impl Restoring {
     /// Takes some accounts' inputs (each account once over all calls).
     pub fn add(&mut self, inputs: Vec<AccountInputs>) -> Result<(), RestoreError> {
         for inp in inputs {
-            let st = match self.engine.accounts.entry(inp.account) {
-                Entry::Occupied(_) => return Err(RestoreError::Duplicate(inp.account)),
-                Entry::Vacant(v) => v.insert(AccState::default()),
+            let Some(st) = self.engine.accounts.insert_new(inp.account) else {
+                return Err(RestoreError::Duplicate(inp.account));
             };
             let mut events = Vec::with_capacity(inp.events.len());
             for r in &inp.events {
@@ -311,12 +309,12 @@ impl Engine {
         self.changed.clear();
         self.new_lineage();
         for a in accounts {
-            let st = self.accounts.entry(a.id).or_default();
+            let st = self.accounts.or_default(a.id);
             Self::set_account_fields(st, a);
         }
         // The records are the store's: each id once.
         for c in contacts {
-            let st = self.accounts.entry(c.account).or_default();
+            let st = self.accounts.or_default(c.account);
             st.contacts.push(ContactLite::from_contact(c));
         }
         // Unpacked while they arrive in no order, packed once all are in.
@@ -330,8 +328,9 @@ impl Engine {
         feed(&mut push)?;
         for (id, mut evs) in events {
             evs.sort_by_key(Ev::order_key);
-            self.accounts.entry(id).or_default().events = PackedEvents::pack(&evs);
+            self.accounts.or_default(id).events = PackedEvents::pack(&evs);
         }
+        self.accounts.fit();
         self.index_owners();
         self.recompute_all();
         Ok(())

@@ -796,16 +796,24 @@ fn a_first_order_sets_the_tier_quietly_and_a_later_move_is_logged() {
     let first = book.engine().tier(id).unwrap();
     assert_eq!(system(&book), 0, "the first history is a baseline");
     assert_eq!(
-        book.store().recorded_tiers().unwrap().get(&id),
-        Some(&first)
+        book.store()
+            .recorded_tiers()
+            .unwrap()
+            .get(&id)
+            .map(|t| t.to_string()),
+        Some(first.clone())
     );
     order(&mut book, 500_000_000);
     let after = book.engine().tier(id).unwrap();
     assert_ne!(after, first, "a large order moves it");
     assert_eq!(system(&book), 1, "the move is logged");
     assert_eq!(
-        book.store().recorded_tiers().unwrap().get(&id),
-        Some(&after)
+        book.store()
+            .recorded_tiers()
+            .unwrap()
+            .get(&id)
+            .map(|t| t.to_string()),
+        Some(after)
     );
 }
 

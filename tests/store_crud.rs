@@ -71,7 +71,7 @@ fn writes_survive_reopen() {
     );
     assert_eq!(s.meta_get("nope").unwrap(), None);
     assert_eq!(
-        s.recorded_tiers().unwrap().get(&a.id).map(String::as_str),
+        s.recorded_tiers().unwrap().get(&a.id).map(|t| &**t),
         Some("key")
     );
     assert_eq!(s.counts().unwrap(), (1, 1, 1, 1));
@@ -339,8 +339,15 @@ fn batch_upserts_accounts_by_key_and_keeps_references() {
     assert_eq!(s.interactions_of(pre_new).unwrap()[0].id, i_id);
     assert_eq!(s.followups_of(pre_new).unwrap().len(), 1);
     let tiers = s.recorded_tiers().unwrap();
-    assert_eq!(tiers[&existing.id], "key");
-    assert_eq!(tiers[&pre_new], "opportunity");
+    assert_eq!(&*tiers[&existing.id], "key");
+    assert_eq!(&*tiers[&pre_new], "opportunity");
+    s.record_tiers(vec![(existing.id, "opportunity".into())])
+        .unwrap();
+    let tiers = s.recorded_tiers().unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&tiers[&existing.id], &tiers[&pre_new]),
+        "one copy of a tier's name for all its accounts"
+    );
     assert_eq!(s.counts().unwrap(), (3, 1, 2, 1));
 
     // re-applying the same interaction id replaces it and bumps the version

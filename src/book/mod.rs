@@ -157,7 +157,7 @@ pub struct Book {
     /// baseline quietly; later moves are logged.
     with_history: HashSet<AccountId>,
     /// Last tier written to the store per account.
-    recorded: HashMap<AccountId, String>,
+    recorded: HashMap<AccountId, Arc<str>>,
     /// Where the engine's saved snapshot stands (see `derived`).
     derived: derived::SnapshotState,
     /// Answers kept for the book's current state (see `cache`).
@@ -667,7 +667,7 @@ impl Book {
             let established =
                 self.with_history.contains(&c.account) && !first_history.contains(&c.account);
             let previous = self.recorded.get(&c.account);
-            if previous == Some(&c.to) {
+            if previous.is_some_and(|p| **p == *c.to) {
                 continue;
             }
             if !self.with_history.contains(&c.account) && previous.is_none() {
@@ -711,14 +711,14 @@ impl Book {
                 continue;
             }
             let tier = self.engine.tier(id);
-            if tier.is_some() && self.recorded.get(&id) == tier.as_ref() {
+            if tier.is_some() && self.recorded.get(&id).map(|t| &**t) == tier.as_deref() {
                 continue;
             }
             let Some(s) = self.engine.score(id) else {
                 continue;
             };
             match self.recorded.get(&s.account) {
-                Some(t) if *t == s.tier => {}
+                Some(t) if **t == *s.tier => {}
                 Some(t) => {
                     let text = format!(
                         "Tier {t} → {} · re-evaluated as of {today} · value {:.1} · potential {:.1}",
@@ -782,7 +782,10 @@ impl Book {
         for i in &stored.interactions {
             self.engine.upsert_interaction(i);
         }
-        self.recorded.extend(tiers);
+        // One copy of each name for the batch (an import records 100k).
+        let mut names = query::Interner::default();
+        self.recorded
+            .extend(tiers.into_iter().map(|(id, tier)| (id, names.get(&tier))));
         Ok(())
     }
 

@@ -23,6 +23,7 @@
 //! which move scores and leave every name where it was.
 
 use super::fuzzy;
+use super::rows::RowNames;
 use super::rows::{AccountRow, RowText, SortKey};
 use super::{Book, Result, scored_row};
 use crate::domain::{Account, AccountId};
@@ -348,11 +349,13 @@ impl RowIndex {
         let scored = Scored::of(book)?;
         let review = book.last_review()?;
         book.engine().freeze_ranks();
+        let names = RowNames::of(book.engine().model());
         let at: Vec<usize> = (0..texts.ids.len()).collect();
         let rows = crate::par::map(&at, |&i| {
             scored_row(
                 book,
                 review.as_ref(),
+                &names,
                 texts.ids[i],
                 Arc::clone(&texts.text[i]),
             )
@@ -391,10 +394,12 @@ impl RowIndex {
         if at_rows.len() > 256 {
             book.engine().freeze_ranks();
         }
+        let names = RowNames::of(book.engine().model());
         let fresh = crate::par::map(&at_rows, |&i| {
             scored_row(
                 book,
                 review.as_ref(),
+                &names,
                 self.texts.ids[i],
                 Arc::clone(&self.texts.text[i]),
             )

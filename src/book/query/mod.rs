@@ -16,7 +16,8 @@ mod rows;
 
 pub use agenda::{AgendaUpdate, agenda_order};
 pub use index::RowTexts;
-pub use rows::{AccountRow, AgendaRow, RowText, SortKey};
+use rows::RowNames;
+pub use rows::{AccountRow, AgendaRow, Interner, RowText, SortKey};
 
 use super::{Book, Result};
 use crate::domain::{Account, AccountId, Contact, FollowUp, Interaction};
@@ -102,20 +103,28 @@ pub fn tiers_of(model: &crate::segment::Model) -> Vec<String> {
 
 /// One account's list line.
 pub fn row(book: &Book, review: Option<&Review>, a: &Account) -> AccountRow {
-    scored_row(book, review, a.id, std::sync::Arc::new(RowText::of(a)))
+    let names = RowNames::of(book.engine().model());
+    scored_row(
+        book,
+        review,
+        &names,
+        a.id,
+        std::sync::Arc::new(RowText::of(a)),
+    )
 }
 
 /// The line of account `id` whose record shows as `text`.
 fn scored_row(
     book: &Book,
     review: Option<&Review>,
+    names: &RowNames,
     id: AccountId,
     text: std::sync::Arc<RowText>,
 ) -> AccountRow {
     let model = book.engine().model();
     let s = book.engine().score(id);
     let s = s.as_ref();
-    let tier = s.map(|s| s.tier.clone()).unwrap_or_default();
+    let tier = s.map_or_else(|| names.tier(""), |s| names.tier(&s.tier));
     let tier_rank = model
         .tier(&tier)
         .map(|t| t.priority as usize)
@@ -126,7 +135,7 @@ fn scored_row(
     };
     let cell = s.map(|s| {
         let (r, c) = model.grid.locate(s.value_score, s.potential_score);
-        format!("{r},{c}")
+        names.cell(r, c)
     });
     AccountRow {
         id,
@@ -149,18 +158,25 @@ fn scored_row(
 /// The current rows of these accounts (those that exist), in the order asked.
 pub fn rows(book: &Book, ids: &[AccountId]) -> Result<Vec<AccountRow>> {
     let review = book.last_review()?;
+    let names = RowNames::of(book.engine().model());
     // The rows' text kept for the records as they are shares its text, and
     // a book that serves screens keeps no records to read it from.
     if let Some(texts) = book.kept_row_texts() {
         return Ok(ids
             .iter()
-            .filter_map(|&id| Some(scored_row(book, review.as_ref(), id, texts.shared(id)?)))
+            .filter_map(|&id| {
+                let text = texts.shared(id)?;
+                Some(scored_row(book, review.as_ref(), &names, id, text))
+            })
             .collect());
     }
     Ok(ids
         .iter()
         .filter_map(|id| book.account(*id))
-        .map(|a| row(book, review.as_ref(), &a))
+        .map(|a| {
+            let text = std::sync::Arc::new(RowText::of(&a));
+            scored_row(book, review.as_ref(), &names, a.id, text)
+        })
         .collect())
 }
 

@@ -15,7 +15,8 @@ pub struct AccountRow {
     /// writes move scores, not names, and copying 100k rows' strings after
     /// each of them cost more than scoring them.
     pub text: Arc<RowText>,
-    pub tier: String,
+    /// Shared by every row of the tier (see `RowNames`).
+    pub tier: Arc<str>,
     /// Position of the tier in the model (0 = most important), for sorting.
     pub tier_rank: usize,
     pub pinned: bool,
@@ -26,8 +27,9 @@ pub struct AccountRow {
     pub flags: Vec<String>,
     /// Tier differs from the one at the last review.
     pub moved: bool,
-    /// Matrix cell as "row,col" (for `cell:` filters).
-    pub cell: Option<String>,
+    /// Matrix cell as "row,col" (for `cell:` filters), shared by the
+    /// cell's rows.
+    pub cell: Option<Arc<str>>,
 }
 
 /// What a row shows of the account record itself.
@@ -81,6 +83,50 @@ impl RowText {
             region: same.get(&a.region),
             industry: same.get(&a.industry),
             tags: a.tags.iter().map(|t| same.get(t)).collect(),
+        }
+    }
+}
+
+/// The model's tier names and matrix cells, one copy each for every row
+/// (each row's own copies were 6 MB at 100k accounts).
+pub(crate) struct RowNames {
+    tiers: Vec<Arc<str>>,
+    cells: Vec<Arc<str>>,
+    cols: usize,
+}
+
+impl RowNames {
+    pub fn of(model: &crate::segment::Model) -> RowNames {
+        let (rows, cols) = (model.grid.rows(), model.grid.cols());
+        RowNames {
+            tiers: model
+                .tiers
+                .iter()
+                .map(|t| Arc::from(t.name.as_str()))
+                .collect(),
+            cells: (0..rows * cols)
+                .map(|i| Arc::from(format!("{},{}", i / cols, i % cols)))
+                .collect(),
+            cols,
+        }
+    }
+
+    /// The shared name, or a copy of one the model does not name.
+    pub fn tier(&self, name: &str) -> Arc<str> {
+        match self.tiers.iter().find(|t| ***t == *name) {
+            Some(t) => Arc::clone(t),
+            None => Arc::from(name),
+        }
+    }
+
+    pub fn cell(&self, row: usize, col: usize) -> Arc<str> {
+        match self
+            .cells
+            .get(row * self.cols + col)
+            .filter(|_| col < self.cols)
+        {
+            Some(c) => Arc::clone(c),
+            None => Arc::from(format!("{row},{col}")),
         }
     }
 }
@@ -217,5 +263,52 @@ mod tests {
         assert_eq!(SortKey::Value.compare(&a, &b), Less);
         assert_eq!(SortKey::NextDue.compare(&a, &b), Greater);
         assert_eq!(SortKey::Flags.next(), SortKey::Tier);
+    }
+
+    #[test]
+    fn rows_made_together_share_what_repeats() {
+        let account = |key: &str, owner: &str| crate::domain::Account {
+            key: key.into(),
+            name: format!("{key} GmbH"),
+            owner: owner.into(),
+            region: "Süd".into(),
+            tags: vec!["vip".into(), "华为".into()],
+            ..Default::default()
+        };
+        let mut same = Interner::default();
+        let a = RowText::shared_from(account("A-1", "ann"), &mut same);
+        let b = RowText::shared_from(account("B-2", "ann"), &mut same);
+        assert_eq!((&*a.key, &*a.name, &*a.owner), ("A-1", "A-1 GmbH", "ann"));
+        assert_eq!(&*b.tags[1], "华为");
+        assert!(Arc::ptr_eq(&a.owner, &b.owner));
+        assert!(Arc::ptr_eq(&a.region, &b.region));
+        assert!(Arc::ptr_eq(&a.status, &b.status));
+        assert!(Arc::ptr_eq(&a.tags[1], &b.tags[1]));
+        // The same row as one made alone, and the same on the wire.
+        let alone = RowText::of(&account("A-1", "ann"));
+        assert_eq!(a, alone);
+        let wire = |t: &RowText| bincode::serde::encode_to_vec(t, bincode::config::standard());
+        assert_eq!(wire(&a).unwrap(), wire(&alone).unwrap());
+    }
+
+    #[test]
+    fn every_row_shares_the_model_s_tier_names_and_cells() {
+        let model = crate::segment::Model::default();
+        let names = RowNames::of(&model);
+        let key = &model.tiers[0].name;
+        assert!(Arc::ptr_eq(&names.tier(key), &names.tier(key)));
+        assert_eq!(&*names.tier(key), key.as_str());
+        assert_eq!(&*names.tier("gone"), "gone");
+        let last = (model.grid.rows() - 1, model.grid.cols() - 1);
+        assert!(Arc::ptr_eq(
+            &names.cell(last.0, last.1),
+            &names.cell(last.0, last.1)
+        ));
+        assert_eq!(
+            *names.cell(last.0, last.1),
+            *format!("{},{}", last.0, last.1)
+        );
+        // Outside the grid (a model changed under a row): still its name.
+        assert_eq!(&*names.cell(0, last.1 + 1), format!("0,{}", last.1 + 1));
     }
 }

@@ -16,6 +16,11 @@ use chrono::{Datelike, NaiveDate};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct PackedEvents(Box<[u8]>);
 
+thread_local! {
+    static PACKING: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    static UNPACKED: std::cell::RefCell<Vec<Ev>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 const AMOUNT: u8 = 1;
 const MARGIN: u8 = 2;
 const DUE: u8 = 4;
@@ -30,8 +35,30 @@ impl PackedEvents {
         if events.is_empty() {
             return PackedEvents::default();
         }
-        let mut out = Vec::with_capacity(events.len() * 12 + 4);
-        put(&mut out, events.len() as u64);
+        // Packed into this thread's buffer, then copied out at its size: a
+        // load packs 100k accounts, and a buffer of its own for each (then
+        // shrunk) was most of the cost.
+        PACKING.with(|buf| match buf.try_borrow_mut() {
+            Ok(mut out) => {
+                out.clear();
+                Self::pack_into(events, &mut out);
+                let packed = PackedEvents(Box::from(&out[..]));
+                if out.capacity() > 1 << 16 {
+                    *out = Vec::new();
+                }
+                packed
+            }
+            Err(_) => {
+                let mut out = Vec::new();
+                Self::pack_into(events, &mut out);
+                PackedEvents(out.into_boxed_slice())
+            }
+        })
+    }
+
+    fn pack_into(events: &[Ev], out: &mut Vec<u8>) {
+        let out = &mut *out;
+        put(out, events.len() as u64);
         let mut prev = Prev::default();
         for e in events {
             let day = days(e.day());
@@ -43,24 +70,23 @@ impl PackedEvents {
                 | flag(e.satisfaction.is_some(), SATISFACTION);
             out.push(flags);
             out.push(kind_index(e.kind));
-            put_signed(&mut out, day - prev.day);
-            put(&mut out, u64::from(e.second()));
-            put_signed(&mut out, e.id.0.wrapping_sub(prev.id) as i64);
+            put_signed(out, day - prev.day);
+            put(out, u64::from(e.second()));
+            put_signed(out, e.id.0.wrapping_sub(prev.id) as i64);
             if let Some(m) = e.amount() {
-                put_signed(&mut out, m.cents());
+                put_signed(out, m.cents());
             }
             if let Some(m) = e.margin() {
-                put_signed(&mut out, m.cents());
+                put_signed(out, m.cents());
             }
             for d in [e.due, e.paid_at, e.follow_up].into_iter().flatten() {
-                put_signed(&mut out, days(d) - day);
+                put_signed(out, days(d) - day);
             }
             if let Some(s) = e.satisfaction {
                 out.push(s);
             }
             prev = Prev { day, id: e.id.0 };
         }
-        PackedEvents(out.into_boxed_slice())
     }
 
     pub fn len(&self) -> usize {
@@ -82,6 +108,26 @@ impl PackedEvents {
         let mut v = Vec::with_capacity(self.len());
         v.extend(self.iter());
         v
+    }
+
+    /// `f` of the events unpacked into this thread's buffer: scoring every
+    /// account unpacks them all, and a new `Vec` for each was a tenth of a
+    /// full recompute.
+    pub fn with_unpacked<R>(&self, f: impl FnOnce(&[Ev]) -> R) -> R {
+        UNPACKED.with(|buf| match buf.try_borrow_mut() {
+            Ok(mut evs) => {
+                evs.clear();
+                evs.extend(self.iter());
+                let r = f(&evs);
+                // A large account's events are not held on to.
+                if evs.capacity() > 4096 {
+                    *evs = Vec::new();
+                }
+                r
+            }
+            // Asked again from inside `f`: a buffer of its own.
+            Err(_) => f(&self.to_vec()),
+        })
     }
 
     /// Bytes held (for the engine's memory figures and tests).
@@ -294,7 +340,11 @@ mod tests {
             let packed = PackedEvents::pack(&evs);
             prop_assert_eq!(packed.len(), evs.len());
             prop_assert_eq!(packed.bytes() == 0, evs.is_empty());
-            prop_assert_eq!(packed.to_vec(), evs);
+            prop_assert_eq!(&packed.to_vec(), &evs);
+            // Through the thread's buffer, and again from inside it.
+            let (outer, inner) = packed.with_unpacked(|a| (a.to_vec(), packed.with_unpacked(<[Ev]>::to_vec)));
+            prop_assert_eq!(&outer, &evs);
+            prop_assert_eq!(&inner, &evs);
         }
     }
 

@@ -36,7 +36,9 @@ impl Engine {
         // core (a million events are a tenth of a second on one), in place.
         let mut states: Vec<&mut AccState> = self.accounts.values_mut().collect();
         crate::par::for_each_mut(&mut states, |st| {
-            st.metrics = Metrics::compute(&st.events.to_vec(), &st.contacts, as_of);
+            st.metrics = st
+                .events
+                .with_unpacked(|evs| Metrics::compute(evs, &st.contacts, as_of));
             let (metrics, ratings) = (&st.metrics, &st.ratings);
             let raw = crits.iter().map(|c| c.measure.raw(metrics, ratings));
             st.raw.clear();

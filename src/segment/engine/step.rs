@@ -70,7 +70,9 @@ impl Engine {
         let Some(st) = self.accounts.get(&id) else {
             return;
         };
-        let metrics = Metrics::compute(&st.events.to_vec(), &st.contacts, as_of);
+        let metrics = st
+            .events
+            .with_unpacked(|evs| Metrics::compute(evs, &st.contacts, as_of));
         let raw: Vec<Option<f64>> = self
             .crits
             .iter()

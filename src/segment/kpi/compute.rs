@@ -237,14 +237,10 @@ impl Engine {
             }
             let tier = self.effective_tier(st);
             let policy = model.tier(&tier).or_else(|| model.tiers.get(st.tier));
-            let f = facts(
-                &st.events.to_vec(),
-                st,
-                tier,
-                policy,
-                &period,
-                moved.get(id).copied().unwrap_or_default(),
-            );
+            let moves = moved.get(id).copied().unwrap_or_default();
+            let f = st
+                .events
+                .with_unpacked(|evs| facts(evs, st, tier, policy, &period, moves));
             team.add(&f);
             owners.entry(st.owner.clone()).or_default().add(&f);
         }

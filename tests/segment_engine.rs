@@ -579,6 +579,10 @@ fn agenda_sorted_by_tier_then_lateness_and_filtered_by_owner() {
     assert_eq!((all[1].account, all[1].days_late), (AccountId(9), 10));
     let prios: Vec<u32> = all.iter().map(|i| i.priority).collect();
     assert!(prios.windows(2).all(|w| w[0] <= w[1]), "{prios:?}");
+    // Items of one tier share its name (a whole book's agenda is 170k items).
+    let mut same_tier = all.iter().filter(|i| i.tier == all[0].tier).skip(1);
+    let other = same_tier.next().expect("two items of the first tier");
+    assert!(std::sync::Arc::ptr_eq(&other.tier, &all[0].tier));
     assert!(
         all.iter()
             .any(|i| i.kind == AgendaKind::RequestedFollowUp && i.account == AccountId(3))

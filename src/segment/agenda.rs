@@ -79,14 +79,14 @@ impl Engine {
         text: String,
     ) -> AgendaItem {
         let tier = self.score_tier(account).unwrap_or_default();
-        let priority = self.model.tier(&tier).map_or(u32::MAX, |t| t.priority);
+        let priority = self.model.tier(tier).map_or(u32::MAX, |t| t.priority);
         AgendaItem {
             account,
             kind,
             flag: None,
             due,
             days_late: (self.as_of - due).num_days().max(0),
-            tier: tier.into(),
+            tier: self.shared_tier(tier),
             priority,
             text: text.into(),
             follow_up: None,
@@ -94,11 +94,11 @@ impl Engine {
         }
     }
 
-    fn score_tier(&self, id: AccountId) -> Option<String> {
+    fn score_tier(&self, id: AccountId) -> Option<&str> {
         self.accounts
             .get(&id)
             .filter(|s| s.known)
-            .map(|s| self.effective_tier(s))
+            .map(|s| self.tier_in_force(s))
     }
 
     fn account_items(&self, sc: &AccountScore, items: &mut Vec<AgendaItem>) {

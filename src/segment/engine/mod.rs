@@ -107,6 +107,9 @@ pub struct Engine {
     /// The ranked criteria's values, flat (see `columns`); None when a
     /// model ranks more criteria than it can hold.
     columns: Option<columns::Columns>,
+    /// The model's tier names, shared by the agenda items that name them
+    /// (a whole book's agenda is 170k items at 100k accounts).
+    tier_names: Vec<std::sync::Arc<str>>,
 }
 
 /// What one account's own agenda items (`Engine::account_agenda`) depend on
@@ -153,6 +156,7 @@ impl Engine {
             tally: tally::Tally::default(),
             journal: journal::Journal::default(),
             columns: None,
+            tier_names: Vec::new(),
         };
         e.setup_model();
         e.recompute_all();
@@ -303,6 +307,12 @@ impl Engine {
 
     /// Derives the per-criterion and per-cell tables from the model.
     fn setup_model(&mut self) {
+        self.tier_names = self
+            .model
+            .tiers
+            .iter()
+            .map(|t| t.name.as_str().into())
+            .collect();
         let total = PerAxis::from_fn(|a: AxisKind| self.model.axis(a).total_weight());
         self.crits = self
             .model
@@ -348,6 +358,14 @@ impl Engine {
 
     pub(super) fn effective_tier(&self, st: &AccState) -> String {
         self.tier_in_force(st).to_string()
+    }
+
+    /// `name` as the model's shared copy, or a copy of its own.
+    pub(super) fn shared_tier(&self, name: &str) -> std::sync::Arc<str> {
+        match self.tier_names.iter().find(|t| ***t == *name) {
+            Some(t) => std::sync::Arc::clone(t),
+            None => name.into(),
+        }
     }
 
     /// `effective_tier`, borrowed: for passes over every account.

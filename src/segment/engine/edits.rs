@@ -237,7 +237,7 @@ impl Engine {
         self.mark_changed(a.id);
         let st = self.accounts.or_default(a.id);
         let old = st.known.then(|| st.owner.clone());
-        Self::set_account_fields(st, a);
+        Self::set_account_fields(st, a, &self.tier_names);
         self.reindex_owner(a.id, old.as_deref());
     }
 

@@ -51,6 +51,15 @@ use crate::domain::AccountId;
 use chrono::NaiveDate;
 use state::{CritInfo, F, IdMap};
 use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// `name` as one of `names` where it is one, else a copy of its own.
+fn shared_name(names: &[Arc<str>], name: &str) -> Arc<str> {
+    match names.iter().find(|n| ***n == *name) {
+        Some(n) => Arc::clone(n),
+        None => name.into(),
+    }
+}
 
 pub use edits::{Recorded, Removed};
 pub(super) use queries::pareto_with;
@@ -88,7 +97,8 @@ pub struct Engine {
     /// the last `take_changed`: what a snapshot save must rewrite.
     changed: BTreeSet<AccountId>,
     /// Known accounts by owner: the agenda of one user reads only theirs.
-    owners: std::collections::HashMap<String, BTreeSet<AccountId>>,
+    /// Each key is shared with its accounts' `AccState::owner`.
+    owners: std::collections::HashMap<Arc<str>, BTreeSet<AccountId>>,
     /// Names this engine's current results: a new, process-unique value
     /// after every change that can move a score (see `stamp`).
     stamp: u64,
@@ -109,7 +119,7 @@ pub struct Engine {
     columns: Option<columns::Columns>,
     /// The model's tier names, shared by the agenda items that name them
     /// (a whole book's agenda is 170k items at 100k accounts).
-    tier_names: Vec<std::sync::Arc<str>>,
+    pub(super) tier_names: Vec<Arc<str>>,
 }
 
 /// What one account's own agenda items (`Engine::account_agenda`) depend on
@@ -269,8 +279,13 @@ impl Engine {
                 self.owners.remove(o);
             }
         }
-        if let Some(st) = self.accounts.get(&id).filter(|s| s.known) {
-            self.owners.entry(st.owner.clone()).or_default().insert(id);
+        if let Some(st) = self.accounts.get_mut(&id).filter(|s| s.known) {
+            let key = match self.owners.get_key_value(&*st.owner) {
+                Some((key, _)) => Arc::clone(key),
+                None => Arc::clone(&st.owner),
+            };
+            st.owner = Arc::clone(&key);
+            self.owners.entry(key).or_default().insert(id);
         }
     }
 
@@ -279,15 +294,24 @@ impl Engine {
         // Gathered by name, then each set built from its sorted ids in one
         // go: inserting 100k ids one at a time, with a copy of the owner's
         // name for each, was 20-35 ms of every open at 100k accounts.
-        let mut by: std::collections::HashMap<&str, Vec<AccountId>> = Default::default();
-        for (id, st) in self.accounts.iter().filter(|(_, s)| s.known) {
-            by.entry(st.owner.as_str()).or_default().push(*id);
+        // Each account's owner becomes the index key's copy.
+        let mut by: std::collections::HashMap<Arc<str>, Vec<AccountId>> = Default::default();
+        for (id, st) in self.accounts.iter_mut().filter(|(_, s)| s.known) {
+            match by.get_key_value(&*st.owner) {
+                Some((key, _)) => st.owner = Arc::clone(key),
+                None => {
+                    by.insert(Arc::clone(&st.owner), Vec::new());
+                }
+            }
+            if let Some(ids) = by.get_mut(&*st.owner) {
+                ids.push(*id);
+            }
         }
         self.owners = by
             .into_iter()
             .map(|(owner, mut ids)| {
                 ids.sort_unstable();
-                (owner.to_string(), ids.into_iter().collect())
+                (owner, ids.into_iter().collect())
             })
             .collect();
     }
@@ -302,7 +326,7 @@ impl Engine {
         self.accounts
             .get(&id)
             .filter(|s| s.known)
-            .map(|s| s.owner.as_str())
+            .map(|s| &*s.owner)
     }
 
     /// Derives the per-criterion and per-cell tables from the model.
@@ -361,11 +385,8 @@ impl Engine {
     }
 
     /// `name` as the model's shared copy, or a copy of its own.
-    pub(super) fn shared_tier(&self, name: &str) -> std::sync::Arc<str> {
-        match self.tier_names.iter().find(|t| ***t == *name) {
-            Some(t) => std::sync::Arc::clone(t),
-            None => name.into(),
-        }
+    pub(super) fn shared_tier(&self, name: &str) -> Arc<str> {
+        shared_name(&self.tier_names, name)
     }
 
     /// `effective_tier`, borrowed: for passes over every account.
@@ -377,5 +398,63 @@ impl Engine {
         self.accounts
             .get(&id)
             .map_or_else(Vec::new, |s| s.events.to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Account, TierPin};
+
+    /// An owner's name and a pinned tier's name are one copy however many
+    /// accounts hold them (100k accounts held a copy each), through every
+    /// way an account's fields arrive.
+    #[test]
+    fn accounts_share_their_owner_and_pinned_tier_names() {
+        let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let model = Model::default();
+        let key_tier = model.tiers[0].name.clone();
+        let account = |id: u64, owner: &str| Account {
+            id: AccountId(id),
+            key: format!("K{id}"),
+            owner: owner.into(),
+            pin: Some(Box::new(TierPin {
+                tier: key_tier.clone(),
+                reason: "r".into(),
+                by: "me".into(),
+                at: day,
+            })),
+            ..Default::default()
+        };
+        let shared = |e: &Engine, a: u64, b: u64| {
+            let (a, b) = (&e.accounts[&AccountId(a)], &e.accounts[&AccountId(b)]);
+            let pins = (a.pin.as_ref().unwrap(), b.pin.as_ref().unwrap());
+            (Arc::ptr_eq(&a.owner, &b.owner), Arc::ptr_eq(pins.0, pins.1))
+        };
+        let mut e = Engine::new(model.clone(), day);
+        e.upsert_account(&account(1, "ann"));
+        e.upsert_account(&account(2, "ann"));
+        assert_eq!(shared(&e, 1, 2), (true, true));
+        // A change of owner moves the account to the other name's copy.
+        e.upsert_account(&account(3, "bob"));
+        e.upsert_account(&account(2, "bob"));
+        assert_eq!(shared(&e, 2, 3), (true, true));
+        assert!(!Arc::ptr_eq(
+            &e.accounts[&AccountId(1)].owner,
+            &e.accounts[&AccountId(2)].owner
+        ));
+        assert!(e.has_owner("ann") && e.has_owner("bob"));
+        // A rebuild from records, and a restore from a snapshot.
+        let accounts = [account(1, "ann"), account(2, "ann"), account(3, "bob")];
+        let mut rebuilt = Engine::new(model.clone(), day);
+        rebuilt.rebuild(
+            &accounts,
+            &[],
+            std::iter::empty::<&crate::domain::Interaction>(),
+        );
+        assert_eq!(shared(&rebuilt, 1, 2), (true, true));
+        let restored = Engine::restore(model, day, &accounts, rebuilt.all_inputs()).unwrap();
+        assert_eq!(shared(&restored, 1, 2), (true, true));
+        assert_eq!(restored.owner(AccountId(3)), Some("bob"));
     }
 }

@@ -67,7 +67,7 @@ impl Engine {
             return (false, PerAxis::new(None, None));
         };
         st.snap = e.score;
-        st.contrib = e.contrib;
+        st.contrib = e.contrib.into_boxed_slice();
         st.drift_at = drift;
         st.cell = cell;
         st.tier = tier;

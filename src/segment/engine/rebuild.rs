@@ -8,11 +8,12 @@ use super::super::model::Norm;
 use super::super::per_axis::PerAxis;
 use super::super::rank::RankSet;
 use super::super::types::TierChange;
-use super::Engine;
 use super::state::{AccState, F};
 use super::step::Step;
+use super::{Engine, shared_name};
 use crate::domain::{Account, AccountId, Contact, Interaction};
 use chrono::NaiveDate;
+use std::sync::Arc;
 
 impl Engine {
     /// Recomputes everything from the stored records (no diff).
@@ -41,8 +42,7 @@ impl Engine {
                 .with_unpacked(|evs| Metrics::compute(evs, &st.contacts, as_of));
             let (metrics, ratings) = (&st.metrics, &st.ratings);
             let raw = crits.iter().map(|c| c.measure.raw(metrics, ratings));
-            st.raw.clear();
-            st.raw.extend(raw);
+            st.raw = raw.collect();
         });
         for st in states {
             st.ranked = st.known && st.metrics.active;
@@ -127,13 +127,18 @@ impl Engine {
         let Ok(()) = fed;
     }
 
-    pub(super) fn set_account_fields(st: &mut AccState, a: &Account) {
+    /// `tiers`: the model's shared tier names (`Engine::tier_names`), for
+    /// the pin.
+    pub(super) fn set_account_fields(st: &mut AccState, a: &Account, tiers: &[Arc<str>]) {
         st.known = true;
-        st.owner = a.owner.clone();
+        // The owner index shares its key with it (`reindex_owner`).
+        if *st.owner != *a.owner {
+            st.owner = a.owner.as_str().into();
+        }
         st.status = a.status;
         st.since = a.since;
         st.ratings = a.ratings.clone();
-        st.pin = a.pin.as_ref().map(|p| p.tier.clone());
+        st.pin = a.pin.as_ref().map(|p| shared_name(tiers, &p.tier));
     }
 
     pub fn set_as_of(&mut self, d: NaiveDate) -> Vec<TierChange> {

@@ -202,7 +202,7 @@ impl Restoring {
             let Some(st) = e.accounts.get_mut(&a.id) else {
                 return Err(RestoreError::MissingAccount(a.id));
             };
-            Engine::set_account_fields(st, a);
+            Engine::set_account_fields(st, a, &e.tier_names);
         }
         if let Some((&id, _)) = e.accounts.iter().find(|(_, st)| !st.known) {
             return Err(RestoreError::UnknownAccount(id));
@@ -310,7 +310,7 @@ impl Engine {
         self.new_lineage();
         for a in accounts {
             let st = self.accounts.or_default(a.id);
-            Self::set_account_fields(st, a);
+            Self::set_account_fields(st, a, &self.tier_names);
         }
         // The records are the store's: each id once.
         for c in contacts {

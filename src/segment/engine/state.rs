@@ -73,22 +73,24 @@ pub(super) struct CritInfo {
 pub(in crate::segment) struct AccState {
     /// An account record has been given (interactions may arrive first).
     pub known: bool,
-    pub owner: String,
+    /// Shared with the owner index's key (`Engine::reindex_owner`).
+    pub owner: std::sync::Arc<str>,
     pub status: AccountStatus,
     pub since: Option<NaiveDate>,
     pub ratings: Ratings,
-    pub pin: Option<String>,
+    /// The model's shared tier name where it names one.
+    pub pin: Option<std::sync::Arc<str>>,
     /// Sorted by `(at, id)`, packed: the engine's largest part.
     pub events: PackedEvents,
     pub contacts: Vec<ContactLite>,
     pub metrics: Metrics,
     /// Raw value per criterion, as stored in the rank sets when `ranked`.
-    pub raw: Vec<Option<f64>>,
+    pub raw: Box<[Option<f64>]>,
     /// Known and active: its values take part in percentiles.
     pub ranked: bool,
     /// Axis scores at the last exact evaluation.
     pub snap: PerAxis<f64>,
-    pub contrib: Vec<f64>,
+    pub contrib: Box<[f64]>,
     /// The engine's drift counters at the last exact evaluation.
     pub drift_at: PerAxis<f64>,
     /// Key in the engine's cut queue per axis (none: no finite cut margin).

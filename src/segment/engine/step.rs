@@ -54,7 +54,7 @@ impl Engine {
             Some(st) => Before {
                 tier: Some(self.effective_tier(st)),
                 score: st.snap,
-                contrib: st.contrib.clone(),
+                contrib: st.contrib.to_vec(),
             },
         };
         step.before.insert(id, before);
@@ -73,7 +73,7 @@ impl Engine {
         let metrics = st
             .events
             .with_unpacked(|evs| Metrics::compute(evs, &st.contacts, as_of));
-        let raw: Vec<Option<f64>> = self
+        let raw: Box<[Option<f64>]> = self
             .crits
             .iter()
             .map(|c| c.measure.raw(&metrics, &st.ratings))

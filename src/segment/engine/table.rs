@@ -91,6 +91,10 @@ impl Table {
         self.ids.iter().zip(&self.states)
     }
 
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&AccountId, &mut AccState)> {
+        self.ids.iter().zip(&mut self.states)
+    }
+
     pub fn keys(&self) -> std::slice::Iter<'_, AccountId> {
         self.ids.iter()
     }

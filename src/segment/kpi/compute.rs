@@ -232,7 +232,7 @@ impl Engine {
         let mut team = Acc::default();
         let mut owners: BTreeMap<String, Acc> = BTreeMap::new();
         for (id, st) in self.accounts.iter().filter(|(_, s)| s.known) {
-            if owner.is_some_and(|o| o != st.owner) {
+            if owner.is_some_and(|o| *o != *st.owner) {
                 continue;
             }
             let tier = self.effective_tier(st);
@@ -242,7 +242,7 @@ impl Engine {
                 .events
                 .with_unpacked(|evs| facts(evs, st, tier, policy, &period, moves));
             team.add(&f);
-            owners.entry(st.owner.clone()).or_default().add(&f);
+            owners.entry(st.owner.to_string()).or_default().add(&f);
         }
         let mut tiers: Vec<(String, u32)> = model
             .tiers

@@ -148,7 +148,7 @@ fn scored_row(
         revenue_12m: s.map(|s| s.metrics.revenue_12m).unwrap_or_default(),
         next_due: s.and_then(|s| s.next_due),
         flags: s
-            .map(|s| s.flags.iter().map(|f| f.as_str().to_string()).collect())
+            .map(|s| s.flags.iter().map(|&f| names.flag(f)).collect())
             .unwrap_or_default(),
         moved,
         cell,

@@ -24,7 +24,8 @@ pub struct AccountRow {
     pub potential: f64,
     pub revenue_12m: Money,
     pub next_due: Option<NaiveDate>,
-    pub flags: Vec<String>,
+    /// Shared by every row with the flag (see `RowNames`).
+    pub flags: Vec<Arc<str>>,
     /// Tier differs from the one at the last review.
     pub moved: bool,
     /// Matrix cell as "row,col" (for `cell:` filters), shared by the
@@ -93,6 +94,8 @@ pub(crate) struct RowNames {
     tiers: Vec<Arc<str>>,
     cells: Vec<Arc<str>>,
     cols: usize,
+    /// Aligned with `Flag::ALL`.
+    flags: Vec<Arc<str>>,
 }
 
 impl RowNames {
@@ -108,6 +111,17 @@ impl RowNames {
                 .map(|i| Arc::from(format!("{},{}", i / cols, i % cols)))
                 .collect(),
             cols,
+            flags: crate::segment::Flag::ALL
+                .iter()
+                .map(|f| Arc::from(f.as_str()))
+                .collect(),
+        }
+    }
+
+    pub fn flag(&self, flag: crate::segment::Flag) -> Arc<str> {
+        match crate::segment::Flag::ALL.iter().position(|f| *f == flag) {
+            Some(i) => Arc::clone(&self.flags[i]),
+            None => Arc::from(flag.as_str()),
         }
     }
 
@@ -297,6 +311,9 @@ mod tests {
         let names = RowNames::of(&model);
         let key = &model.tiers[0].name;
         assert!(Arc::ptr_eq(&names.tier(key), &names.tier(key)));
+        let flag = crate::segment::Flag::ALL[1];
+        assert!(Arc::ptr_eq(&names.flag(flag), &names.flag(flag)));
+        assert_eq!(&*names.flag(flag), flag.as_str());
         assert_eq!(&*names.tier(key), key.as_str());
         assert_eq!(&*names.tier("gone"), "gone");
         let last = (model.grid.rows() - 1, model.grid.cols() - 1);

@@ -341,12 +341,14 @@ impl Book {
         {
             return Ok(Arc::clone(&k.open));
         }
-        let open: Vec<FollowUp> = self
+        let mut open: Vec<FollowUp> = self
             .store
             .followups()?
             .into_iter()
             .filter(|f| f.done_at.is_none())
             .collect();
+        // The filter collects in place, into the buffer of every follow-up.
+        open.shrink_to_fit();
         let open = Arc::new(open);
         *kept = Some(KeptFollowUps {
             seq,

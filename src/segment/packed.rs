@@ -204,6 +204,12 @@ impl Reader<'_> {
     }
 }
 
+/// `Some(None)` when a field is absent (`on` false); when present, what
+/// `read` reads, or None if it cannot.
+fn when<T>(on: bool, read: impl FnOnce() -> Option<T>) -> Option<Option<T>> {
+    if on { read().map(Some) } else { Some(None) }
+}
+
 /// Unpacks one event at a time. The bytes are only ever made by `pack`, so
 /// they always read back; were they cut short, the events end there.
 pub(crate) struct Iter<'a> {
@@ -220,36 +226,12 @@ impl Iter<'_> {
         let second = u32::try_from(self.r.number()?).ok()?;
         let id = self.prev.id.wrapping_add(self.r.signed()? as u64);
         let on = |bit| flags & bit != 0;
-        let amount = if on(AMOUNT) {
-            Some(self.r.signed()?)
-        } else {
-            None
-        };
-        let margin = if on(MARGIN) {
-            Some(self.r.signed()?)
-        } else {
-            None
-        };
-        let due = if on(DUE) {
-            Some(self.r.date(day)?)
-        } else {
-            None
-        };
-        let paid_at = if on(PAID) {
-            Some(self.r.date(day)?)
-        } else {
-            None
-        };
-        let follow_up = if on(FOLLOW_UP) {
-            Some(self.r.date(day)?)
-        } else {
-            None
-        };
-        let satisfaction = if on(SATISFACTION) {
-            Some(self.r.byte()?)
-        } else {
-            None
-        };
+        let amount = when(on(AMOUNT), || self.r.signed())?;
+        let margin = when(on(MARGIN), || self.r.signed())?;
+        let due = when(on(DUE), || self.r.date(day))?;
+        let paid_at = when(on(PAID), || self.r.date(day))?;
+        let follow_up = when(on(FOLLOW_UP), || self.r.date(day))?;
+        let satisfaction = when(on(SATISFACTION), || self.r.byte())?;
         let date = NaiveDate::from_num_days_from_ce_opt(i32::try_from(day).ok()?)?;
         self.prev = Prev { day, id };
         Some(Ev::from_parts(

@@ -117,8 +117,8 @@ pub struct Engine {
     /// The ranked criteria's values, flat (see `columns`); None when a
     /// model ranks more criteria than it can hold.
     columns: Option<columns::Columns>,
-    /// The model's tier names, shared by the agenda items that name them
-    /// (a whole book's agenda is 170k items at 100k accounts).
+    /// The model's tier names, shared by the pins and agenda items that
+    /// name them (a whole book's agenda is 170k items at 100k accounts).
     pub(super) tier_names: Vec<Arc<str>>,
 }
 

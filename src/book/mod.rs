@@ -783,7 +783,7 @@ impl Book {
             self.engine.upsert_interaction(i);
         }
         // One copy of each name for the batch (an import records 100k).
-        let mut names = query::Interner::default();
+        let mut names = crate::domain::Interner::default();
         self.recorded
             .extend(tiers.into_iter().map(|(id, tier)| (id, names.get(&tier))));
         Ok(())

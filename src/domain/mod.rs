@@ -10,6 +10,7 @@ mod money;
 mod profile;
 mod records;
 pub mod rules;
+mod shared;
 pub mod text;
 
 pub use enums::{AccountStatus, ContactRole, InteractionKind, Orientation};
@@ -24,3 +25,4 @@ pub use rules::{
     FieldError, check_account_entry, check_followup_entry, check_interaction_entry,
     sanitize_account, sanitize_contact, sanitize_followup, sanitize_interaction, validate_key,
 };
+pub use shared::{Interner, shared_name};

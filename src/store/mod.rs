@@ -540,7 +540,7 @@ impl Store {
     /// The last tier recorded per account, each tier's name shared by its
     /// accounts (a copy per account was 5 MB at 100k).
     pub fn recorded_tiers(&self) -> Result<HashMap<AccountId, std::sync::Arc<str>>> {
-        let mut names: std::collections::HashSet<std::sync::Arc<str>> = Default::default();
+        let mut names = crate::domain::Interner::default();
         let mut out = HashMap::new();
         for kv in self.tiers.iter() {
             let (k, v) = kv?;
@@ -549,15 +549,7 @@ impl Store {
                 detail: "bad account id key".into(),
             })?;
             let tier: String = codec::decode(&v)?;
-            let shared = match names.get(tier.as_str()) {
-                Some(name) => std::sync::Arc::clone(name),
-                None => {
-                    let name: std::sync::Arc<str> = tier.into();
-                    names.insert(std::sync::Arc::clone(&name));
-                    name
-                }
-            };
-            out.insert(id, shared);
+            out.insert(id, names.get(&tier));
         }
         Ok(out)
     }

@@ -105,7 +105,7 @@ impl RowTexts {
         // Not `collect`: it would keep the records' buffer (32 MB at 100k
         // accounts) for these pointers.
         let mut text = Vec::with_capacity(accounts.len());
-        let mut same = super::rows::Interner::default();
+        let mut same = crate::domain::Interner::default();
         text.extend(
             accounts
                 .into_iter()

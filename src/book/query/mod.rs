@@ -17,7 +17,7 @@ mod rows;
 pub use agenda::{AgendaUpdate, agenda_order};
 pub use index::RowTexts;
 use rows::RowNames;
-pub use rows::{AccountRow, AgendaRow, Interner, RowText, SortKey};
+pub use rows::{AccountRow, AgendaRow, RowText, SortKey};
 
 use super::{Book, Result};
 use crate::domain::{Account, AccountId, Contact, FollowUp, Interaction};

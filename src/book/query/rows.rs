@@ -1,7 +1,7 @@
 //! One compact line per account (what the list, filter and search read),
 //! the list's sort orders, and the agenda line with its account's names.
 
-use crate::domain::{AccountId, Money};
+use crate::domain::{AccountId, Interner, Money};
 use crate::segment::AgendaItem;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -127,10 +127,7 @@ impl RowNames {
 
     /// The shared name, or a copy of one the model does not name.
     pub fn tier(&self, name: &str) -> Arc<str> {
-        match self.tiers.iter().find(|t| ***t == *name) {
-            Some(t) => Arc::clone(t),
-            None => Arc::from(name),
-        }
+        crate::domain::shared_name(&self.tiers, name)
     }
 
     pub fn cell(&self, row: usize, col: usize) -> Arc<str> {
@@ -142,21 +139,6 @@ impl RowNames {
             Some(c) => Arc::clone(c),
             None => Arc::from(format!("{row},{col}")),
         }
-    }
-}
-
-/// Equal strings as one shared copy.
-#[derive(Debug, Default)]
-pub struct Interner(std::collections::HashSet<Arc<str>>);
-
-impl Interner {
-    pub fn get(&mut self, s: &str) -> Arc<str> {
-        if let Some(kept) = self.0.get(s) {
-            return Arc::clone(kept);
-        }
-        let new: Arc<str> = Arc::from(s);
-        self.0.insert(Arc::clone(&new));
-        new
     }
 }
 

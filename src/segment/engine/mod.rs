@@ -48,18 +48,11 @@ use super::model::Model;
 use super::per_axis::{AxisKind, PerAxis};
 use super::rank::RankSet;
 use crate::domain::AccountId;
+use crate::domain::shared_name;
 use chrono::NaiveDate;
 use state::{CritInfo, F, IdMap};
 use std::collections::BTreeSet;
 use std::sync::Arc;
-
-/// `name` as one of `names` where it is one, else a copy of its own.
-fn shared_name(names: &[Arc<str>], name: &str) -> Arc<str> {
-    match names.iter().find(|n| ***n == *name) {
-        Some(n) => Arc::clone(n),
-        None => name.into(),
-    }
-}
 
 pub use edits::{Recorded, Removed};
 pub(super) use queries::pareto_with;

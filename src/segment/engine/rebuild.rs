@@ -8,10 +8,10 @@ use super::super::model::Norm;
 use super::super::per_axis::PerAxis;
 use super::super::rank::RankSet;
 use super::super::types::TierChange;
+use super::Engine;
 use super::state::{AccState, F};
 use super::step::Step;
-use super::{Engine, shared_name};
-use crate::domain::{Account, AccountId, Contact, Interaction};
+use crate::domain::{Account, AccountId, Contact, Interaction, shared_name};
 use chrono::NaiveDate;
 use std::sync::Arc;
 

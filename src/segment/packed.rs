@@ -36,8 +36,7 @@ impl PackedEvents {
             return PackedEvents::default();
         }
         // Packed into this thread's buffer, then copied out at its size: a
-        // load packs 100k accounts, and a buffer of its own for each (then
-        // shrunk) was most of the cost.
+        // load packs 100k accounts, and one buffer serves them all.
         PACKING.with(|buf| match buf.try_borrow_mut() {
             Ok(mut out) => {
                 out.clear();
@@ -57,7 +56,6 @@ impl PackedEvents {
     }
 
     fn pack_into(events: &[Ev], out: &mut Vec<u8>) {
-        let out = &mut *out;
         put(out, events.len() as u64);
         let mut prev = Prev::default();
         for e in events {
@@ -111,8 +109,7 @@ impl PackedEvents {
     }
 
     /// `f` of the events unpacked into this thread's buffer: scoring every
-    /// account unpacks them all, and a new `Vec` for each was a tenth of a
-    /// full recompute.
+    /// account unpacks them all, into one buffer rather than 100k.
     pub fn with_unpacked<R>(&self, f: impl FnOnce(&[Ev]) -> R) -> R {
         UNPACKED.with(|buf| match buf.try_borrow_mut() {
             Ok(mut evs) => {
@@ -130,7 +127,7 @@ impl PackedEvents {
         })
     }
 
-    /// Bytes held (for the engine's memory figures and tests).
+    /// Bytes held.
     #[cfg(test)]
     pub fn bytes(&self) -> usize {
         self.0.len()

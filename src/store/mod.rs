@@ -538,7 +538,7 @@ impl Store {
     // ------------------------------------------------------------- meta, tiers
 
     /// The last tier recorded per account, each tier's name shared by its
-    /// accounts (a copy per account was 5 MB at 100k).
+    /// accounts rather than copied for each.
     pub fn recorded_tiers(&self) -> Result<HashMap<AccountId, std::sync::Arc<str>>> {
         let mut names = crate::domain::Interner::default();
         let mut out = HashMap::new();

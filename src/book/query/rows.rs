@@ -88,8 +88,8 @@ impl RowText {
     }
 }
 
-/// The model's tier names and matrix cells, one copy each for every row
-/// (each row's own copies were 6 MB at 100k accounts).
+/// The model's tier names, matrix cells and flags, one copy each for every
+/// row rather than a copy per row.
 pub(crate) struct RowNames {
     tiers: Vec<Arc<str>>,
     cells: Vec<Arc<str>>,
